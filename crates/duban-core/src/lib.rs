@@ -1,0 +1,12 @@
+//! duban's domain core.
+//!
+//! Architecture invariant: this crate does no I/O. It knows nothing of files, databases,
+//! HTTP or clocks; callers pass in everything (texts, dates, reported values) and get
+//! values back. Everything the product computes (plan structure, status lights,
+//! roll-ups) is decided here, in one deterministic place.
+
+pub mod plan;
+pub mod unit;
+
+pub use plan::{Commitment, Comparator, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task};
+pub use unit::{OrgUnit, UnitKind};

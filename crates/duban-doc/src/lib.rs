@@ -1,0 +1,1 @@
+//! Reads plan documents into `duban_core::Plan`. Owner: the plan parser (issue 2).

@@ -1,0 +1,1 @@
+//! Composite evaluation engine. Pure: no I/O (issue 5).

@@ -1,0 +1,1 @@
+//! File formats: XLSX and CSV.
