@@ -5,8 +5,19 @@
 //! values back. Everything the product computes (plan structure, status lights,
 //! roll-ups) is decided here, in one deterministic place.
 
+pub mod audit;
+pub mod calendar;
+pub mod curve;
+pub mod escalation;
+pub mod period;
 pub mod plan;
+pub mod plan_status;
+pub mod report;
+pub mod status;
 pub mod unit;
 
 pub use plan::{Commitment, Comparator, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task};
 pub use unit::{OrgUnit, UnitKind};
+
+pub use calendar::WorkCalendar;
+pub use status::{Light, STATUS_METHOD_VERSION};
