@@ -1,8 +1,146 @@
-use clap::Subcommand;
+//! `duban plan …`: read a plan document.
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use duban_core::{Plan, Target};
+use std::path::PathBuf;
 
 #[derive(Subcommand)]
-pub enum PlanCommand {}
+pub enum PlanCommand {
+    /// Parse a plan document (.txt, .html, .docx; UTF-8, GBK/GB18030 or Big5) and print
+    /// the plan (schema duban.plan/1).
+    Parse {
+        /// The document to read.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// The duban.plan/1 JSON exchange format.
+    Json,
+    /// A readable outline: pillars, tasks, lead units and targets.
+    Table,
+}
 
 pub fn run(cmd: PlanCommand) -> anyhow::Result<()> {
-    match cmd {}
+    match cmd {
+        PlanCommand::Parse { file, format } => parse(&file, format),
+    }
+}
+
+fn parse(file: &std::path::Path, format: Format) -> anyhow::Result<()> {
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if meta.len() > duban_doc::MAX_BYTES as u64 {
+        anyhow::bail!(
+            "cannot parse {}: {}",
+            file.display(),
+            duban_doc::DocError::TooLarge {
+                size: usize::try_from(meta.len()).unwrap_or(usize::MAX)
+            }
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let plan = duban_doc::parse_document(&bytes, &name)
+        .with_context(|| format!("cannot parse {}", file.display()))?;
+    let out = match format {
+        Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
+        Format::Table => outline(&plan),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// The plan as a readable outline.
+fn outline(plan: &Plan) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!("标题  {}", plan.title));
+    line(format!("发文  {}", plan.issuer.as_deref().unwrap_or("—")));
+    line(format!(
+        "年度  {}",
+        plan.year.map_or("—".to_string(), |y| y.to_string())
+    ));
+    line(format!(
+        "板块 {} 个，任务 {} 项，量化目标 {} 个",
+        plan.pillars.len(),
+        plan.tasks.len(),
+        plan.targets().count()
+    ));
+    for t in &plan.headline_targets {
+        line(format!("  总目标  {}", target_cell(t)));
+    }
+    let mut current = None;
+    for task in &plan.tasks {
+        if task.pillar != current {
+            current = task.pillar;
+            if let Some(p) = task.pillar.and_then(|p| plan.pillars.get(p)) {
+                line(String::new());
+                match &p.subtitle {
+                    Some(s) => line(format!("【{}】{}", p.heading, s)),
+                    None => line(format!("【{}】", p.heading)),
+                }
+            }
+        }
+        let mut units = String::new();
+        if !task.lead_units.is_empty() {
+            let sep = if task.leads_separately {
+                "（分别牵头）"
+            } else {
+                ""
+            };
+            units = format!("  牵头：{}{sep}", task.lead_units.join("、"));
+        }
+        if !task.co_units.is_empty() {
+            units.push_str(&format!("  配合：{}", task.co_units.join("、")));
+        }
+        line(format!("{:>4}  {}{units}", task.label, task.title));
+        for t in &task.targets {
+            line(format!("        · {}", target_cell(t)));
+        }
+    }
+    out
+}
+
+fn target_cell(t: &Target) -> String {
+    let num = |v: f64| {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    };
+    let value = match (t.value, t.low, t.high) {
+        (_, Some(l), Some(h)) => format!("{}–{}", num(l), num(h)),
+        (Some(v), _, _) => num(v),
+        _ => String::new(),
+    };
+    let commitment = match t.commitment {
+        Some(duban_core::Commitment::Firm) => " [确保]",
+        Some(duban_core::Commitment::Stretch) => " [力争]",
+        None => "",
+    };
+    format!(
+        "{} {}{} {}（{}）{commitment}",
+        t.metric,
+        t.comparator.label_zh(),
+        if value.is_empty() {
+            String::new()
+        } else {
+            format!(" {value}")
+        },
+        t.unit.as_deref().unwrap_or(""),
+        t.phrase
+    )
 }

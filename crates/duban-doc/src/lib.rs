@@ -1,1 +1,245 @@
-//! Reads plan documents into `duban_core::Plan`. Owner: the plan parser (issue 2).
+//! Reads plan documents (工作要点, 重点工作任务分解) into `duban_core::Plan`.
+//!
+//! The pipeline: bytes → [`decode`] (BOM, UTF-8, GBK/GB18030, Big5) or DOCX/HTML to text
+//! → page chrome removed (`chrome`) → that text becomes `Plan::text`, never altered again
+//! → a char-for-char normalised view (`text`) → lines → the structure recogniser
+//! (`structure`, or `table` for task tables) → per task: title, lead units (`units`) and
+//! typed targets (`targets`).
+//!
+//! Invariants: no function panics on any input (proptest and a fuzz target check it);
+//! every `Target::span` indexes `Plan::text` in chars and slices to exactly `phrase`.
+
+mod chrome;
+mod decode;
+mod docx;
+mod error;
+mod html;
+mod meta;
+mod structure;
+mod table;
+mod targets;
+mod text;
+mod units;
+
+pub use decode::decode;
+pub use error::{DocError, MAX_BYTES};
+
+use duban_core::{PLAN_SCHEMA, Pillar, Plan, Target, Task};
+use text::View;
+
+/// Reads a document: detects DOCX, HTML or plain text from the name and the bytes,
+/// decodes it, strips page chrome and parses the plan.
+pub fn parse_document(bytes: &[u8], file_name: &str) -> Result<Plan, DocError> {
+    let text = document_text(bytes, file_name)?;
+    parse_named(&text, &file_stem(file_name))
+}
+
+/// The document's text before chrome removal: DOCX paragraphs, HTML blocks or the decoded
+/// text file.
+fn document_text(bytes: &[u8], file_name: &str) -> Result<String, DocError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(DocError::TooLarge { size: bytes.len() });
+    }
+    if bytes.is_empty() {
+        return Err(DocError::Empty);
+    }
+    let lower = file_name.to_ascii_lowercase();
+    if docx::is_zip(bytes) || lower.ends_with(".docx") {
+        if !docx::is_zip(bytes) {
+            return Err(DocError::CorruptDocx("not a zip archive".into()));
+        }
+        return docx::docx_to_text(bytes);
+    }
+    if bytes.starts_with(b"%PDF") || lower.ends_with(".pdf") {
+        return Err(DocError::Unsupported("PDF".into()));
+    }
+    if bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) || lower.ends_with(".doc") {
+        return Err(DocError::Unsupported("Word 97-2003 (.doc)".into()));
+    }
+    if html::looks_like_html(bytes, file_name) {
+        // Valid UTF-8 wins over a stale <meta charset> (pages re-saved as UTF-8 keep it).
+        let declared = if std::str::from_utf8(bytes).is_ok() {
+            None
+        } else {
+            html::declared_charset(bytes).and_then(|label| decode::decode_with_label(bytes, &label))
+        };
+        let decoded = match declared {
+            Some(t) => t,
+            None => decode(bytes)?,
+        };
+        return Ok(html::html_to_text(&decoded));
+    }
+    decode(bytes)
+}
+
+/// Parses already-decoded text. Page chrome lines are removed first; the rest becomes
+/// `Plan::text` verbatim. A plan with no recognisable title is called 未命名计划.
+pub fn parse_text(text: &str) -> Result<Plan, DocError> {
+    parse_named(text, "未命名计划")
+}
+
+/// `parse_text` with the title to use when the document shows none.
+fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
+    if text.len() > MAX_BYTES {
+        return Err(DocError::TooLarge { size: text.len() });
+    }
+    let text = decode::normalise_newlines(text);
+    if text.trim().is_empty() {
+        return Err(DocError::Empty);
+    }
+    let text = chrome::strip_chrome(&text);
+    if text.trim().is_empty() {
+        return Err(DocError::Empty);
+    }
+    let view = View::new(&text);
+    let lines = view.lines();
+    let quoted = quoted_mask(&view);
+
+    let layout = match table::recognise(&view, &lines) {
+        Some(layout) => layout,
+        None => {
+            let title_line = meta::title_line(&view, &lines);
+            let sk = structure::recognise(&view, &lines, title_line);
+            table::Layout::from_skeleton(&view, &lines, sk)
+        }
+    };
+    if layout.tasks.is_empty() {
+        return Err(DocError::NoTasks);
+    }
+    let first_struct = layout.first_offset();
+    let first_task = layout
+        .tasks
+        .iter()
+        .map(|t| t.label_start)
+        .min()
+        .unwrap_or(0);
+    let title_line = meta::title_line(&view, &lines).filter(|&i| lines[i].start < first_struct);
+    let (title, title_issuer) = match title_line {
+        Some(i) => meta::clean_title(&view.orig(lines[i].start, lines[i].end)),
+        None => (String::new(), None),
+    };
+    let title = if title.trim().is_empty() {
+        fallback_title.to_string()
+    } else {
+        title
+    };
+    let head_start = title_line.map_or(0, |i| lines[i].end);
+    let issuer = title_issuer.or_else(|| meta::issuer(&view, &lines, first_struct));
+    let year = meta::year(&title).or_else(|| meta::year(&view.orig(0, first_struct)));
+
+    let mut headline_targets: Vec<Target> = Vec::new();
+    // Plan-level goals: everything between the title and the first task (an introduction,
+    // a banner of goals, a 一、主要目标 section).
+    if head_start < first_task {
+        headline_targets = targets::extract(&view, head_start, first_task, &quoted);
+        headline_targets.extend(meta::headline_directions(
+            &view, &lines, head_start, first_task,
+        ));
+        headline_targets.sort_by_key(|t| t.span.start);
+        headline_targets.dedup_by_key(|t| t.span);
+    }
+
+    let pillars: Vec<Pillar> = layout
+        .pillars
+        .iter()
+        .enumerate()
+        .map(|(p, pl)| Pillar {
+            heading: pl.heading.clone(),
+            subtitle: pl.subtitle.clone(),
+            tasks: layout
+                .tasks
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.pillar == Some(p))
+                .map(|(i, t)| task_number(&layout, i, t.number))
+                .collect(),
+        })
+        .collect();
+    let tasks = layout
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
+        .collect();
+    Ok(Plan {
+        schema: PLAN_SCHEMA.to_string(),
+        title,
+        issuer,
+        year,
+        headline_targets,
+        pillars,
+        tasks,
+        text,
+    })
+}
+
+fn task_number(layout: &table::Layout, index: usize, printed: u32) -> u32 {
+    if layout.restarts {
+        u32::try_from(index + 1).unwrap_or(u32::MAX)
+    } else {
+        printed
+    }
+}
+
+fn build_task(
+    view: &View,
+    quoted: &[bool],
+    layout: &table::Layout,
+    index: usize,
+    t: &table::TaskSpan,
+) -> Task {
+    let (title, text_start) = meta::task_title(view, t.body_start, t.end);
+    let (ts, te) = view.trim(text_start, t.end);
+    let units = match &t.unit_cells {
+        Some(cells) => cells.units(view),
+        None => {
+            let norm = view.norm_str(t.body_start, t.end);
+            let orig = view.orig(t.body_start, t.end);
+            units::find_units(&norm, &orig)
+        }
+    };
+    Task {
+        number: task_number(layout, index, t.number),
+        label: view.orig(t.label_start, t.label_end).trim().to_string(),
+        title,
+        text: view.orig(ts, te),
+        pillar: t.pillar,
+        lead_units: units.lead,
+        co_units: units.co,
+        leads_separately: units.separately,
+        targets: targets::extract(view, t.body_start, t.end, quoted),
+    }
+}
+
+/// Marks the chars inside 《…》, “…” and 「…」 (numbers there belong to names). Quotes do
+/// not run past the end of a line.
+pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
+    let mut mask = vec![false; view.len()];
+    let mut book = 0i32;
+    let mut quote = 0i32;
+    for (i, &c) in view.norm().iter().enumerate() {
+        match c {
+            '《' | '「' => book += 1,
+            '》' | '」' => book = (book - 1).max(0),
+            '“' => quote += 1,
+            '”' => quote = (quote - 1).max(0),
+            '\n' => {
+                book = 0;
+                quote = 0;
+            }
+            _ => {}
+        }
+        mask[i] = book > 0 || quote > 0;
+    }
+    mask
+}
+
+fn file_stem(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    if stem.trim().is_empty() {
+        "未命名计划".to_string()
+    } else {
+        stem.trim().to_string()
+    }
+}

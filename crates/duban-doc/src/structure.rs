@@ -1,0 +1,381 @@
+//! The structure recogniser: which lines are pillar headings, which are numbered tasks.
+//!
+//! Lines are classified by their numbering (一、 （一） 1. 1、 （1） ①). The task style is
+//! the Arabic style whose first item comes first in the document (Chinese styles only when
+//! there is no Arabic one); pillars are the outer Chinese style, or, in documents without
+//! one, unnumbered banner headings (a short line, optionally with a subtitle line, just
+//! before a task). Numbers must run in sequence (restarting at 1 after a pillar), so a
+//! `1.` inside a task's text is not a new task.
+
+use crate::text::{Line, View, is_han, parse_cn_number};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Style {
+    /// 一、
+    CnComma,
+    /// （一）
+    CnParen,
+    /// 1.
+    ArDot,
+    /// 1、
+    ArComma,
+    /// （1）
+    ArParen,
+    /// 1）
+    ArHalfParen,
+    /// ①
+    Circled,
+}
+
+impl Style {
+    fn is_arabic(self) -> bool {
+        matches!(
+            self,
+            Style::ArDot | Style::ArComma | Style::ArParen | Style::ArHalfParen | Style::Circled
+        )
+    }
+}
+
+/// A numbered line: its style, number and where the label ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbered {
+    pub style: Style,
+    pub number: u32,
+    /// Char offset just past the label (`1.`, `（一）`).
+    pub label_end: usize,
+}
+
+/// Reads the numbering at the start of a line.
+pub fn classify(view: &View, line: &Line) -> Option<Numbered> {
+    let s = line.start;
+    let e = line.end;
+    if s >= e {
+        return None;
+    }
+    let c = view.at(s);
+    let numbered = |style, number: u64, label_end: usize| {
+        let number = u32::try_from(number)
+            .ok()
+            .filter(|n| (1..=999).contains(n))?;
+        // The label must be followed by text.
+        (label_end < e).then_some(Numbered {
+            style,
+            number,
+            label_end,
+        })
+    };
+    if ('①'..='⑳').contains(&c) {
+        return numbered(Style::Circled, c as u64 - '①' as u64 + 1, s + 1);
+    }
+    if c.is_ascii_digit() {
+        let mut k = s;
+        while k < e && k - s < 3 && view.at(k).is_ascii_digit() {
+            k += 1;
+        }
+        let number: u64 = view.norm_str(s, k).parse().ok()?;
+        let mut j = k;
+        while view.at(j) == ' ' {
+            j += 1;
+        }
+        return match view.at(j) {
+            '.' if !view.at(j + 1).is_ascii_digit() => numbered(Style::ArDot, number, j + 1),
+            '、' => numbered(Style::ArComma, number, j + 1),
+            ')' => numbered(Style::ArHalfParen, number, j + 1),
+            _ => None,
+        };
+    }
+    if c == '(' {
+        let mut k = s + 1;
+        while k < e && k - s < 5 && view.at(k) != ')' {
+            k += 1;
+        }
+        if view.at(k) != ')' || k == s + 1 {
+            return None;
+        }
+        let inner = view.norm_str(s + 1, k);
+        let mut label_end = k + 1;
+        if view.at(label_end) == '、' {
+            label_end += 1;
+        }
+        if inner.chars().all(|c| c.is_ascii_digit()) {
+            return numbered(Style::ArParen, inner.parse().ok()?, label_end);
+        }
+        return numbered(Style::CnParen, parse_cn_number(&inner)?, label_end);
+    }
+    if crate::text::is_cn_numeral(c) {
+        let mut k = s;
+        while k < e && k - s < 4 && crate::text::is_cn_numeral(view.at(k)) {
+            k += 1;
+        }
+        if view.at(k) == '、' {
+            return numbered(
+                Style::CnComma,
+                parse_cn_number(&view.norm_str(s, k))?,
+                k + 1,
+            );
+        }
+    }
+    None
+}
+
+/// What the recogniser found, by line index.
+#[derive(Debug, Default)]
+pub struct Skeleton {
+    /// Pillar headings: first line and, for banners, the subtitle line.
+    pub pillars: Vec<PillarAt>,
+    pub tasks: Vec<TaskAt>,
+    /// Lines that end the task before them (every outer heading, used or not).
+    pub boundaries: Vec<usize>,
+    /// Whether task numbers restart (then tasks are numbered by their order).
+    pub restarts: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PillarAt {
+    pub line: usize,
+    /// Where the heading text starts (after any label).
+    pub text_start: usize,
+    pub subtitle_line: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskAt {
+    pub line: usize,
+    pub number: u32,
+    pub label_end: usize,
+    /// Index into `Skeleton::pillars`.
+    pub pillar: Option<usize>,
+}
+
+/// Finds pillars and tasks among `lines`.
+///
+/// Outer headings are the Chinese-numbered lines above the task style (一、 and （一） over
+/// Arabic tasks, 一、 over （一） tasks). A pillar is the nearest outer heading above a task,
+/// so with 一、/（一）/1. the （一） sections are the pillars, and an 一、 section holding
+/// tasks directly is one too; a heading with no task under it (一、主要目标) is none.
+pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skeleton {
+    let numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
+    let Some(task_style) = task_style(&numbered) else {
+        return Skeleton::default();
+    };
+    let outer: &[Style] = if task_style.is_arabic() {
+        &[Style::CnComma, Style::CnParen]
+    } else if task_style == Style::CnParen {
+        &[Style::CnComma]
+    } else {
+        &[]
+    };
+
+    let mut sk = Skeleton::default();
+    // Accepted outer headings (line, label end) and which of them hold tasks.
+    let mut headings: Vec<(usize, usize)> = Vec::new();
+    let mut parents: Vec<Option<usize>> = Vec::new();
+    let mut last_outer = [0u32; 2];
+    let mut last_task = 0u32;
+    let mut heading_since_task = false;
+    for (i, n) in numbered.iter().enumerate() {
+        let Some(n) = n else { continue };
+        if let Some(level) = outer.iter().position(|&s| s == n.style) {
+            // In sequence, or restarting at 1 under a new outer heading.
+            if n.number == last_outer[level] + 1 || n.number == 1 {
+                last_outer[level] = n.number;
+                for deeper in last_outer.iter_mut().skip(level + 1) {
+                    *deeper = 0;
+                }
+                headings.push((i, n.label_end));
+                heading_since_task = true;
+            }
+            continue;
+        }
+        if n.style != task_style {
+            continue;
+        }
+        let first = sk.tasks.is_empty();
+        let next = n.number == last_task + 1;
+        let restart = n.number == 1 && heading_since_task && !first;
+        if first || next || restart {
+            if restart && !next {
+                sk.restarts = true;
+            }
+            last_task = n.number;
+            heading_since_task = false;
+            parents.push(headings.len().checked_sub(1));
+            sk.tasks.push(TaskAt {
+                line: i,
+                number: n.number,
+                label_end: n.label_end,
+                pillar: None,
+            });
+        }
+    }
+    sk.boundaries = headings.iter().map(|h| h.0).collect();
+    // Pillars: the headings that hold tasks, in order.
+    let mut pillar_of_heading = vec![None; headings.len()];
+    for (t, parent) in parents.iter().enumerate() {
+        if let Some(h) = *parent {
+            if pillar_of_heading[h].is_none() {
+                pillar_of_heading[h] = Some(sk.pillars.len());
+                sk.pillars.push(PillarAt {
+                    line: headings[h].0,
+                    text_start: headings[h].1,
+                    subtitle_line: None,
+                });
+            }
+            sk.tasks[t].pillar = pillar_of_heading[h];
+        }
+    }
+    if headings.is_empty() {
+        find_banners(view, lines, title_line, &mut sk);
+    }
+    sk
+}
+
+/// The Arabic style whose item 1 comes first; else the inner Chinese style.
+fn task_style(numbered: &[Option<Numbered>]) -> Option<Style> {
+    let first_one = |style: Style| {
+        numbered
+            .iter()
+            .position(|n| n.is_some_and(|n| n.style == style && n.number == 1))
+    };
+    let arabic = [
+        Style::ArDot,
+        Style::ArComma,
+        Style::ArParen,
+        Style::ArHalfParen,
+        Style::Circled,
+    ]
+    .into_iter()
+    .filter_map(|s| first_one(s).map(|p| (p, s)))
+    .min();
+    if let Some((_, s)) = arabic {
+        return Some(s);
+    }
+    [Style::CnParen, Style::CnComma]
+        .into_iter()
+        .find(|&s| first_one(s).is_some())
+}
+
+/// The longest line a banner heading can be, in chars.
+const BANNER_MAX: usize = 30;
+
+/// Unnumbered banner headings (着力谋规划促改革 / 构建服务业发展新格局): one or two short,
+/// unpunctuated lines just before a task, not directly after the previous task's label
+/// line. Two or more are needed for the document to count as banner-structured.
+fn find_banners(view: &View, lines: &[Line], title_line: Option<usize>, sk: &mut Skeleton) {
+    let task_lines: Vec<usize> = sk.tasks.iter().map(|t| t.line).collect();
+    let mut banners: Vec<(usize, Vec<usize>)> = Vec::new(); // (task index, banner lines)
+    for (ti, &tl) in task_lines.iter().enumerate() {
+        let floor = if ti == 0 {
+            title_line.map_or(0, |t| t + 1)
+        } else {
+            task_lines[ti - 1] + 1
+        };
+        let mut group = Vec::new();
+        let mut k = tl;
+        let mut stop_line = None;
+        while k > floor {
+            k -= 1;
+            let line = &lines[k];
+            if line.is_blank() {
+                continue;
+            }
+            if group.len() < 2 && banner_like(view, line) {
+                group.push(k);
+                continue;
+            }
+            stop_line = Some(k);
+            break;
+        }
+        if group.is_empty() {
+            continue;
+        }
+        // Directly after the previous task's label line: that task's own text.
+        if ti > 0 && stop_line.is_none() {
+            continue;
+        }
+        // At the top of the document, the first short line is the title.
+        if ti == 0 && stop_line.is_none() {
+            continue;
+        }
+        group.reverse();
+        banners.push((ti, group));
+    }
+    if banners.len() < 2 {
+        return;
+    }
+    for (ti, group) in banners {
+        let p = sk.pillars.len();
+        sk.boundaries.push(group[0]);
+        sk.pillars.push(PillarAt {
+            line: group[0],
+            text_start: lines[group[0]].start,
+            subtitle_line: group.get(1).copied(),
+        });
+        for t in &mut sk.tasks[ti..] {
+            t.pillar = Some(p);
+        }
+    }
+}
+
+fn banner_like(view: &View, line: &Line) -> bool {
+    let n = line.len();
+    if n == 0 || n > BANNER_MAX {
+        return false;
+    }
+    let text = view.norm_str(line.start, line.end);
+    let han = text.chars().filter(|&c| is_han(c)).count();
+    han * 2 >= n
+        && !text.contains(['。', ';', '!', '?', ':', '，', ','])
+        && classify(view, line).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn styles(text: &str) -> Vec<Option<(Style, u32)>> {
+        let view = View::new(text);
+        view.lines()
+            .iter()
+            .map(|l| classify(&view, l).map(|n| (n.style, n.number)))
+            .collect()
+    }
+
+    #[test]
+    fn numbering_styles() {
+        assert_eq!(
+            styles(
+                "一、总体\n（二）任务\n3.编制\n４、建设\n（5）推进\n6）完善\n⑦开展\n2020年\n1.5万个\n十三五"
+            ),
+            vec![
+                Some((Style::CnComma, 1)),
+                Some((Style::CnParen, 2)),
+                Some((Style::ArDot, 3)),
+                Some((Style::ArComma, 4)),
+                Some((Style::ArParen, 5)),
+                Some((Style::ArHalfParen, 6)),
+                Some((Style::Circled, 7)),
+                None,
+                None,
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn sequence_and_pillars() {
+        let text = "2021年工作要点\n一、主要目标\n增长6%。\n二、重点任务\n（一）创新\n1.建平台\n正文。\n1.不是任务\n2.攻技术\n（二）产业\n3.育集群\n三、保障\n4.强统计";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let tasks: Vec<(u32, Option<usize>)> =
+            sk.tasks.iter().map(|t| (t.number, t.pillar)).collect();
+        assert_eq!(
+            tasks,
+            [(1, Some(0)), (2, Some(0)), (3, Some(1)), (4, Some(2))]
+        );
+        let pillar_lines: Vec<usize> = sk.pillars.iter().map(|p| p.line).collect();
+        assert_eq!(pillar_lines, [4, 9, 11]);
+        assert!(!sk.restarts);
+    }
+}

@@ -1,0 +1,1044 @@
+//! The target extractor: typed targets from a stretch of plan text.
+//!
+//! It scans the normalised view (see `text`) for numbers followed by a unit from the
+//! lexicon below, reads the comparator from the cue word before the number and the
+//! qualifier after it, and skips what is not a target (years, ordinals 第N, numbers in
+//! names or quotes, base counts such as `107个…项目…的50%`). Adjacent values
+//! (`分别增长10%、30%以上`) share their cue, unit and trailing qualifier.
+
+use crate::text::{View, is_cn_numeral, is_han, parse_cn_number};
+use duban_core::{Commitment, Comparator, Span, Target};
+
+/// Multipliers written before the unit: 万个, 亿元, 千万元.
+const MULTIPLIERS: &[(&str, f64)] = &[
+    ("万亿", 1e12),
+    ("千亿", 1e11),
+    ("百亿", 1e10),
+    ("千万", 1e7),
+    ("百万", 1e6),
+    ("亿", 1e8),
+    ("万", 1e4),
+];
+
+/// Units as written (normalised to Simplified), with the chars after them that turn them
+/// into another word (家 in 家庭, 名 in 名单): then it is not a unit.
+const UNITS: &[(&str, &str)] = &[
+    ("个百分点", ""),
+    ("百分点", ""),
+    ("%", ""),
+    ("‰", ""),
+    ("个工作日", ""),
+    ("工作日", ""),
+    ("个", "月体性"),
+    ("所", "有属在得以谓"),
+    ("家", "庭政居电具乡园族长"),
+    ("户", "籍口外型"),
+    ("条", "件例款文"),
+    ("项", "目"),
+    ("座", "谈"),
+    ("名", "单称录片牌额义"),
+    ("位", "于居列置"),
+    ("人次", ""),
+    ("人", "员口才民大工"),
+    ("美元", ""),
+    ("元", "素旦宵"),
+    ("平方公里", ""),
+    ("平方米", ""),
+    ("公里", ""),
+    ("千米", ""),
+    ("公顷", ""),
+    ("亩", ""),
+    ("标箱", ""),
+    ("千瓦时", ""),
+    ("千瓦", ""),
+    ("兆瓦", ""),
+    ("张", "家"),
+    ("台", "湾州阶"),
+    ("辆", ""),
+    ("套", "餐"),
+    ("场次", ""),
+    ("场", "景馆所地合"),
+    ("件", "事"),
+    ("栋", ""),
+    ("幢", ""),
+    ("间", ""),
+    ("处", "理置于"),
+    ("株", ""),
+    ("棵", ""),
+    ("篇", ""),
+    ("例", "如"),
+    ("笔", ""),
+    ("宗", "教旨"),
+    ("艘", ""),
+    ("架", "构"),
+    ("微克/立方米", ""),
+    ("毫克/立方米", ""),
+    ("毫克/升", ""),
+    ("万吨标准煤", ""),
+    ("吨标准煤", ""),
+    ("立方米", ""),
+    ("吨", ""),
+    ("千克", ""),
+    ("公斤", ""),
+    ("支", "持撑付出援柱"),
+    ("部", "门署分委长位属"),
+    ("本", "地级科土市部"),
+    ("种", "植子类养"),
+    ("只", "要有是能"),
+    ("块", "状"),
+    ("门", "户诊槛类"),
+    ("分", "别钟之类布局析行区会享散公配期批级解工担项层档摊支流"),
+    ("倍", ""),
+    ("岁", ""),
+    ("小时", ""),
+    ("分钟", ""),
+    ("天", "然下津"),
+];
+
+/// Units that are only targets with an explicit comparator (控制在3个工作日以内): a bare
+/// 24小时 is part of a name.
+const NEEDS_CUE: &[&str] = &["个工作日", "工作日", "小时", "分钟", "天"];
+/// Units that describe who or what is counted (3岁以下婴幼儿) unless a cue word makes them
+/// the goal (人均预期寿命达到83.5岁).
+const ATTRIBUTE_UNITS: &[&str] = &["岁"];
+/// Units a growth cue (增长, 提高) turns into a growth target.
+const RATE_UNITS: &[&str] = &["%", "‰", "个百分点", "百分点", "倍"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    AtLeast,
+    AtMost,
+    Reach,
+    Growth,
+    Decrease,
+}
+
+/// Cue words before the number, longest first within each meaning.
+const CUES: &[(&str, Cue)] = &[
+    ("不超过", Cue::AtMost),
+    ("不高于", Cue::AtMost),
+    ("不大于", Cue::AtMost),
+    ("不少于", Cue::AtLeast),
+    ("不低于", Cue::AtLeast),
+    ("不小于", Cue::AtLeast),
+    ("超过", Cue::AtLeast),
+    ("至少", Cue::AtLeast),
+    ("突破", Cue::AtLeast),
+    ("多于", Cue::AtLeast),
+    ("控制在", Cue::AtMost),
+    ("压缩至", Cue::AtMost),
+    ("压缩到", Cue::AtMost),
+    ("缩短至", Cue::AtMost),
+    ("缩短到", Cue::AtMost),
+    ("下降到", Cue::AtMost),
+    ("下降至", Cue::AtMost),
+    ("降低到", Cue::AtMost),
+    ("降低至", Cue::AtMost),
+    ("减少到", Cue::AtMost),
+    ("减少至", Cue::AtMost),
+    ("降至", Cue::AtMost),
+    ("降到", Cue::AtMost),
+    ("低于", Cue::AtMost),
+    ("少于", Cue::AtMost),
+    ("达到", Cue::Reach),
+    ("保持在", Cue::Reach),
+    ("稳定在", Cue::Reach),
+    ("提升至", Cue::Reach),
+    ("提升到", Cue::Reach),
+    ("提高到", Cue::Reach),
+    ("提高至", Cue::Reach),
+    ("增加到", Cue::Reach),
+    ("增加至", Cue::Reach),
+    ("增长到", Cue::Reach),
+    ("增长至", Cue::Reach),
+    ("扩大到", Cue::Reach),
+    ("扩大至", Cue::Reach),
+    ("上升到", Cue::Reach),
+    ("上升至", Cue::Reach),
+    ("增至", Cue::Reach),
+    ("升至", Cue::Reach),
+    ("达", Cue::Reach),
+    ("同比增长", Cue::Growth),
+    ("年均增长", Cue::Growth),
+    ("增长", Cue::Growth),
+    ("增速", Cue::Growth),
+    ("增幅", Cue::Growth),
+    ("提高", Cue::Growth),
+    ("提升", Cue::Growth),
+    ("增加", Cue::Growth),
+    ("下降", Cue::Decrease),
+    ("降低", Cue::Decrease),
+    ("减少", Cue::Decrease),
+    ("压减", Cue::Decrease),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Qualifier {
+    AtLeast,
+    AtMost,
+    About,
+}
+
+const QUALIFIERS: &[(&str, Qualifier)] = &[
+    ("以上", Qualifier::AtLeast),
+    ("以内", Qualifier::AtMost),
+    ("以下", Qualifier::AtMost),
+    ("左右", Qualifier::About),
+];
+
+/// Verbs that make a Chinese-numeral count a target (新建三个…); without one, 十件实事 or
+/// 四大平台 is a name.
+const CN_VERBS: &[&str] = &[
+    "新建",
+    "建设",
+    "建成",
+    "完成",
+    "创建",
+    "培育",
+    "打造",
+    "新增",
+    "达到",
+    "达",
+    "实现",
+    "开展",
+    "举办",
+    "再建",
+    "改造",
+    "认定",
+    "建立",
+    "设立",
+    "推出",
+    "扶持",
+    "新改建",
+    "改扩建",
+    "超过",
+    "不少于",
+    "不低于",
+    "增长",
+    "提高",
+    "增加",
+    "评选",
+    "遴选",
+    "命名",
+    "建好",
+];
+
+/// Clause delimiters for metric and phrase boundaries.
+fn is_delim(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '，' | '。' | ';' | '；' | ':' | '、' | '!' | '?' | '\n' | '\t' | '\0'
+    )
+}
+
+/// A number with its unit, before comparators are settled.
+#[derive(Debug, Clone)]
+struct Token {
+    /// Where the number starts and where the whole token (unit, qualifier) ends.
+    num_start: usize,
+    end: usize,
+    value: f64,
+    high: Option<f64>,
+    /// 100多个, 50余家.
+    more: bool,
+    multiplier: f64,
+    unit: Option<(usize, usize)>,
+    unit_norm: String,
+    qualifier: Option<Qualifier>,
+    cue: Option<(Cue, usize)>,
+    cn: bool,
+}
+
+/// Extracts the targets in `[start, end)`. `quoted[i]` tells whether char `i` is inside
+/// 《》 or “”, where numbers belong to names.
+pub fn extract(view: &View, start: usize, end: usize, quoted: &[bool]) -> Vec<Target> {
+    let end = end.min(view.len());
+    let mut tokens = Vec::new();
+    let mut i = start;
+    while i < end {
+        let c = view.at(i);
+        let starts_number = (c.is_ascii_digit() && !is_number_char(view.at(i.wrapping_sub(1)), i))
+            || (is_cn_numeral(c) && (i == 0 || !is_cn_numeral(view.at(i - 1))));
+        if starts_number && let Some(tok) = read_token(view, i, end) {
+            i = tok.end.max(i + 1);
+            tokens.push(tok);
+            continue;
+        }
+        i += 1;
+    }
+    share_in_lists(view, &mut tokens);
+    let mut targets = Vec::new();
+    let mut k = 0;
+    while k < tokens.len() {
+        // A list: tokens joined by 、 only.
+        let mut j = k + 1;
+        while j < tokens.len() && joined(view, &tokens[j - 1], &tokens[j]) {
+            j += 1;
+        }
+        let group = &tokens[k..j];
+        let metrics = list_metrics(view, group);
+        for (n, tok) in group.iter().enumerate() {
+            if !keep(view, tok, quoted) {
+                continue;
+            }
+            let metric = metrics
+                .as_ref()
+                .and_then(|m| m.get(n).cloned())
+                .unwrap_or_else(|| metric_for(view, tok));
+            targets.push(to_target(view, tok, metric, n == 0));
+        }
+        k = j;
+    }
+    share_level_nouns(&mut targets);
+    targets.extend(direction_targets(view, start, end));
+    targets.sort_by_key(|t| t.span.start);
+    targets
+}
+
+/// `3—5个国家级、10—15个省级全域旅游示范县`: the first value counts the same thing at
+/// another level, so it borrows the noun after the second value's level word.
+fn share_level_nouns(targets: &mut [Target]) {
+    for i in 1..targets.len() {
+        let (a, b) = (&targets[i - 1].metric, &targets[i].metric);
+        let short_level = a.ends_with('级') && a.chars().count() <= 4;
+        if let (true, Some(p)) = (short_level, b.find('级'))
+            && targets[i].span.start <= targets[i - 1].span.end + a.chars().count() + 1
+        {
+            let noun = b[p + '级'.len_utf8()..].to_string();
+            if !noun.is_empty() {
+                targets[i - 1].metric.push_str(&noun);
+            }
+        }
+    }
+}
+
+fn is_number_char(c: char, i: usize) -> bool {
+    i != usize::MAX && (c.is_ascii_digit() || c == '.' || c.is_ascii_alphabetic())
+}
+
+/// Reads `N`, `N-M`, `N多`, then multiplier, unit and qualifier at `i`.
+fn read_token(view: &View, i: usize, end: usize) -> Option<Token> {
+    let (value, mut k, cn) = read_number(view, i, end)?;
+    let mut high = None;
+    // A range: 2-3家, 3—5个, 10%—15%, 三至五个.
+    let pct_after_low = view.at(k) == '%';
+    let k_sep = if pct_after_low { k + 1 } else { k };
+    if matches!(view.at(k_sep), '-' | '—' | '~' | '至' | '到')
+        && let Some((h, k2, cn2)) = read_number(view, k_sep + 1, end)
+        && cn2 == cn
+        && h > value
+    {
+        high = Some(h);
+        k = k2;
+    }
+    let mut more = false;
+    if matches!(view.at(k), '多' | '余') {
+        more = true;
+        k += 1;
+    }
+    let mut multiplier = 1.0;
+    let unit_start = k;
+    for (m, f) in MULTIPLIERS {
+        if view.starts_with(k, m) {
+            multiplier = *f;
+            k += m.chars().count();
+            break;
+        }
+    }
+    let mut unit_norm = String::new();
+    // The first unit in lexicon order (longer forms first) not running into another word.
+    let unit = UNITS.iter().find(|(u, not_before)| {
+        view.starts_with(k, u) && !not_before.contains(view.at(k + u.chars().count()))
+    });
+    if let Some((u, _)) = unit {
+        unit_norm = (*u).to_string();
+        k += u.chars().count();
+    }
+    if multiplier != 1.0 && unit_norm.is_empty() {
+        // A bare multiplier (1.2万) only when the number ends there, not 千亿级.
+        let next = view.at(k);
+        let qualifier_next = QUALIFIERS.iter().any(|(q, _)| view.starts_with(k, q));
+        if is_han(next) && !qualifier_next {
+            return None;
+        }
+    }
+    let unit = (k > unit_start).then_some((unit_start, k));
+    let mut qualifier = None;
+    for (q, kind) in QUALIFIERS {
+        if view.starts_with(k, q) {
+            qualifier = Some(*kind);
+            k += q.chars().count();
+            break;
+        }
+    }
+    // 1个工作日内, 30分钟内: a time limit.
+    if qualifier.is_none() && NEEDS_CUE.contains(&unit_norm.as_str()) && view.at(k) == '内' {
+        qualifier = Some(Qualifier::AtMost);
+        k += 1;
+    }
+    if k > end {
+        return None;
+    }
+    let cue = CUES
+        .iter()
+        .find(|(w, _)| view.ends_with(i, w))
+        .map(|(w, c)| (*c, i - w.chars().count()));
+    Some(Token {
+        num_start: i,
+        end: k,
+        value,
+        high,
+        more,
+        multiplier,
+        unit,
+        unit_norm,
+        qualifier,
+        cue,
+        cn,
+    })
+}
+
+/// An Arabic (12, 1.5) or Chinese (三, 二十) number at `i`: value, end, whether Chinese.
+fn read_number(view: &View, i: usize, end: usize) -> Option<(f64, usize, bool)> {
+    let mut k = i;
+    if view.at(k).is_ascii_digit() {
+        let mut thousands = false;
+        loop {
+            while k < end && view.at(k).is_ascii_digit() {
+                k += 1;
+            }
+            // 1,000 or 12,500: a comma followed by exactly three digits.
+            let three = (1..=3).all(|d| view.at(k + d).is_ascii_digit());
+            if view.at(k) == ',' && three && !view.at(k + 4).is_ascii_digit() && k + 4 <= end {
+                thousands = true;
+                k += 1;
+                continue;
+            }
+            break;
+        }
+        if view.at(k) == '.' && view.at(k + 1).is_ascii_digit() {
+            k += 1;
+            while k < end && view.at(k).is_ascii_digit() {
+                k += 1;
+            }
+        }
+        if k - i > 15 {
+            return None;
+        }
+        let digits = view.norm_str(i, k);
+        let value: f64 = if thousands {
+            digits.replace(',', "").parse().ok()?
+        } else {
+            digits.parse().ok()?
+        };
+        return Some((value, k, false));
+    }
+    while k < end && k - i < 8 && is_cn_numeral(view.at(k)) {
+        k += 1;
+    }
+    if k == i {
+        return None;
+    }
+    let value = parse_cn_number(&view.norm_str(i, k))?;
+    Some((value as f64, k, true))
+}
+
+/// Values written as a list share what only one of them spells out: the cue of the first
+/// (分别增长), the unit and the qualifier of the last (10%、30%以上).
+fn share_in_lists(view: &View, tokens: &mut [Token]) {
+    let n = tokens.len();
+    let mut k = 0;
+    while k < n {
+        let mut j = k + 1;
+        while j < n && joined(view, &tokens[j - 1], &tokens[j]) {
+            j += 1;
+        }
+        if j - k > 1 {
+            let last = tokens[j - 1].clone();
+            let first_cue = tokens[k].cue;
+            for t in &mut tokens[k..j] {
+                if t.unit.is_none() && last.unit.is_some() {
+                    t.unit_norm = last.unit_norm.clone();
+                    t.multiplier = last.multiplier;
+                }
+                if t.qualifier.is_none() {
+                    t.qualifier = last.qualifier;
+                }
+                if t.cue.is_none()
+                    && let Some((c, _)) = first_cue
+                {
+                    // Shared, so the phrase of a later value starts at its number.
+                    t.cue = Some((c, t.num_start));
+                }
+            }
+        }
+        k = j;
+    }
+}
+
+/// Whether `b` follows `a` with only 、 between: one list of values.
+fn joined(view: &View, a: &Token, b: &Token) -> bool {
+    b.num_start == a.end + 1 && view.at(a.end) == '、'
+}
+
+/// Whether a token is a target at all.
+fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
+    let i = tok.num_start;
+    if tok.unit_norm.is_empty() && tok.multiplier == 1.0 {
+        return false;
+    }
+    if quoted.get(i).copied().unwrap_or(false) {
+        return false;
+    }
+    let prev = if i > 0 { view.at(i - 1) } else { '\0' };
+    // 第七届, 等15部门, 前10名
+    if matches!(prev, '第' | '等' | '近' | '前' | '后' | '每') {
+        return false;
+    }
+    if tok.cn && (tok.value < 2.0 || !CN_VERBS.iter().any(|v| view.ends_with(i, v))) {
+        return false;
+    }
+    if NEEDS_CUE.contains(&tok.unit_norm.as_str()) && tok.cue.is_none() && tok.qualifier.is_none() {
+        return false;
+    }
+    if ATTRIBUTE_UNITS.contains(&tok.unit_norm.as_str()) && tok.cue.is_none() {
+        return false;
+    }
+    !is_base_count(view, tok) && !is_attributive(view, tok)
+}
+
+/// `3岁以下婴幼儿托位800个`, `亿元以上项目20个`: a qualified value that describes the noun
+/// after it, whose count comes later in the same clause.
+fn is_attributive(view: &View, tok: &Token) -> bool {
+    if tok.qualifier.is_none() || !is_han(view.at(tok.end)) {
+        return false;
+    }
+    let mut k = tok.end;
+    while k < view.len() && !is_delim(view.at(k)) && k - tok.end < 30 {
+        if view.at(k).is_ascii_digit() {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// `107个传统文化项目总投资的50%`: the count is the base of a later percentage.
+fn is_base_count(view: &View, tok: &Token) -> bool {
+    if RATE_UNITS.contains(&tok.unit_norm.as_str()) {
+        return false;
+    }
+    let mut k = tok.end;
+    while k < view.len() && !is_delim(view.at(k)) && k - tok.end < 40 {
+        if view.at(k) == '的' && view.at(k + 1).is_ascii_digit() {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+fn comparator(tok: &Token) -> Comparator {
+    if tok.high.is_some() {
+        return Comparator::Range;
+    }
+    let rate = RATE_UNITS.contains(&tok.unit_norm.as_str());
+    let from_qualifier = |q: Option<Qualifier>, default| match q {
+        Some(Qualifier::AtLeast) => Comparator::AtLeast,
+        Some(Qualifier::AtMost) => Comparator::AtMost,
+        Some(Qualifier::About) => Comparator::About,
+        None if tok.more => Comparator::AtLeast,
+        None => default,
+    };
+    match tok.cue.map(|c| c.0) {
+        Some(Cue::Growth) if rate => match tok.qualifier {
+            Some(Qualifier::AtLeast) => Comparator::GrowthAtLeast,
+            Some(Qualifier::About) => Comparator::GrowthAbout,
+            _ if tok.more => Comparator::GrowthAtLeast,
+            _ => Comparator::Growth,
+        },
+        Some(Cue::Decrease) => Comparator::Decrease,
+        Some(Cue::AtLeast) => Comparator::AtLeast,
+        Some(Cue::AtMost) => Comparator::AtMost,
+        Some(Cue::Reach) => from_qualifier(tok.qualifier, Comparator::Reach),
+        _ => from_qualifier(tok.qualifier, Comparator::Equal),
+    }
+}
+
+fn to_target(view: &View, tok: &Token, metric: String, first_in_list: bool) -> Target {
+    let start = match tok.cue {
+        Some((_, s)) if first_in_list || s < tok.num_start => s,
+        _ => tok.num_start,
+    };
+    let comparator = comparator(tok);
+    let unit = match tok.unit {
+        Some((s, e)) => Some(view.orig(s, e)),
+        None if !tok.unit_norm.is_empty() => Some(tok.unit_norm.clone()),
+        None => None,
+    };
+    let (value, low, high) = match tok.high {
+        Some(h) => (None, Some(tok.value), Some(h)),
+        None => (Some(tok.value), None, None),
+    };
+    let top = high.or(value);
+    Target {
+        phrase: view.orig(start, tok.end),
+        span: Span {
+            start,
+            end: tok.end,
+        },
+        metric,
+        comparator,
+        value,
+        low,
+        high,
+        unit,
+        normalized: top.map(|v| v * tok.multiplier),
+        commitment: commitment_before(view, start),
+    }
+}
+
+/// 确保 (firm) or 力争/争取 (stretch), nearest before `pos` in the same sentence.
+pub(crate) fn commitment_before(view: &View, pos: usize) -> Option<Commitment> {
+    let mut k = pos.min(view.len());
+    // A sentence longer than this is not one sentence (and the scan stays linear).
+    let floor = k.saturating_sub(200);
+    while k > floor {
+        let c = view.at(k - 1);
+        if matches!(c, '。' | ';' | '!' | '?' | '\n') {
+            return None;
+        }
+        if view.ends_with(k, "确保") {
+            return Some(Commitment::Firm);
+        }
+        if view.ends_with(k, "力争") || view.ends_with(k, "争取") {
+            return Some(Commitment::Stretch);
+        }
+        k -= 1;
+    }
+    None
+}
+
+/// For `X、Y分别增长10%、30%`: one metric per value, when the counts agree.
+fn list_metrics(view: &View, group: &[Token]) -> Option<Vec<String>> {
+    if group.len() < 2 {
+        return None;
+    }
+    let start = group[0].cue.map_or(group[0].num_start, |c| c.1);
+    if !view.ends_with(start, "分别") {
+        return None;
+    }
+    let end = start - 2;
+    let mut s = end;
+    while s > 0 {
+        let c = view.at(s - 1);
+        if is_delim(c) && c != '、' {
+            break;
+        }
+        s -= 1;
+    }
+    let parts: Vec<String> = split_keep(view, s, end, '、')
+        .into_iter()
+        .map(|(a, b)| clean_metric(&view.orig(a, b)))
+        .collect();
+    (parts.len() == group.len() && parts.iter().all(|p| !p.is_empty())).then_some(parts)
+}
+
+fn split_keep(view: &View, start: usize, end: usize, sep: char) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut s = start;
+    for k in start..=end {
+        if k == end || view.at(k) == sep {
+            out.push((s, k));
+            s = k + 1;
+        }
+    }
+    out
+}
+
+/// What a value counts: the noun after it (350个乡镇居家养老服务中心) or, when the value
+/// ends its clause, the subject before the cue (技术合同成交总额达800亿元).
+fn metric_for(view: &View, tok: &Token) -> String {
+    let after_start = tok.end;
+    let c = view.at(after_start);
+    if (is_han(c) || matches!(c, '“' | '"' | '(' | '《')) && c != '的' {
+        // Up to the clause end; a 、 inside parentheses (县(市、区)) does not end it.
+        let mut e = after_start;
+        let mut depth = 0i32;
+        while e < view.len() && e - after_start < 40 {
+            let c = view.at(e);
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if is_delim(c) && (depth <= 0 || c == '\n' || c == '。') {
+                break;
+            }
+            e += 1;
+        }
+        let m = trim_metric(&view.orig(after_start, e));
+        if !m.is_empty() {
+            return m;
+        }
+    }
+    let before_end = tok.cue.map_or(tok.num_start, |c| c.1.min(tok.num_start));
+    let mut s = before_end;
+    while s > 0 && !is_delim(view.at(s - 1)) && before_end - s < 40 {
+        s -= 1;
+    }
+    // The object of the last verb: 布局首批浙江省实验室2-3家 → 首批浙江省实验室.
+    let seg_start = s;
+    for k in (s..before_end).rev() {
+        let open_books = (seg_start..k).filter(|&j| view.at(j) == '《').count();
+        let closed_books = (seg_start..k).filter(|&j| view.at(j) == '》').count();
+        if open_books > closed_books {
+            continue;
+        }
+        if VERBS
+            .iter()
+            .any(|v| view.starts_with(k, v) && k + v.chars().count() < before_end)
+        {
+            let v = VERBS
+                .iter()
+                .find(|v| view.starts_with(k, v))
+                .map_or(0, |v| v.chars().count());
+            s = k + v;
+            break;
+        }
+    }
+    clean_metric(&view.orig(s, before_end))
+}
+
+/// Verbs whose object is the counted thing.
+const VERBS: &[&str] = &[
+    "布局",
+    "建设",
+    "新建",
+    "再建",
+    "创建",
+    "培育发展",
+    "培育",
+    "打造",
+    "建成",
+    "完成",
+    "实施",
+    "开展",
+    "设立",
+    "组建",
+    "认定",
+    "发展",
+];
+
+/// Trims punctuation and trailing particles from a metric read after the value.
+fn trim_metric(raw: &str) -> String {
+    let s = raw
+        .trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation() && c != '(' && c != ')');
+    s.strip_suffix('的').unwrap_or(s).trim().to_string()
+}
+
+/// Drops leading verbs, years and adverbs and trailing particles from a metric.
+fn clean_metric(raw: &str) -> String {
+    const LEADING: &[&str] = &[
+        "力争",
+        "确保",
+        "争取",
+        "努力",
+        "全年",
+        "年内",
+        "今年",
+        "年底前",
+        "到年底",
+        "累计",
+        "培育",
+        "发展",
+        "建设",
+        "创建",
+        "新建",
+        "再建",
+        "实现",
+        "推动",
+        "推进",
+        "完成",
+        "开展",
+        "重点",
+        "指导",
+        "新增",
+        "全省",
+        "使",
+        "让",
+        "将",
+        "其中",
+        "对",
+    ];
+    const TRAILING: &[&str] = &[
+        "分别",
+        "的",
+        "为",
+        "要",
+        "将",
+        "均",
+        "总计",
+        "共",
+        "保持在",
+        "稳定在",
+        "保持",
+        "控制在",
+    ];
+    let mut s = raw
+        .trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation() && c != '(' && c != ')');
+    loop {
+        let before = s;
+        // A leading year: 2020年, 到2020年底.
+        let t = s.strip_prefix('到').unwrap_or(s);
+        let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 4 && t[digits..].starts_with('年') {
+            s = &t[digits + '年'.len_utf8()..];
+            s = s.strip_prefix('底').unwrap_or(s);
+        }
+        for p in LEADING {
+            if let Some(r) = s.strip_prefix(p) {
+                s = r;
+            }
+        }
+        for p in TRAILING {
+            if let Some(r) = s.strip_suffix(p) {
+                s = r;
+            }
+        }
+        s = s.trim();
+        if s == before {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+/// Direction-only goals inside a clause: 比重稳步上升, 增速高于全国平均水平, 与经济增长同步.
+fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
+    const DIRECTIONS: &[(&str, Comparator)] = &[
+        ("稳步上升", Comparator::Increase),
+        ("稳步提高", Comparator::Increase),
+        ("稳步提升", Comparator::Increase),
+        ("持续上升", Comparator::Increase),
+        ("持续提高", Comparator::Increase),
+        ("持续提升", Comparator::Increase),
+        ("逐步提高", Comparator::Increase),
+        ("逐步上升", Comparator::Increase),
+        ("不断提高", Comparator::Increase),
+        ("进一步提高", Comparator::Increase),
+        ("稳步下降", Comparator::Decrease),
+        ("持续下降", Comparator::Decrease),
+        ("逐步下降", Comparator::Decrease),
+        ("明显下降", Comparator::Decrease),
+        ("进一步下降", Comparator::Decrease),
+        ("高于", Comparator::HigherThan),
+        ("快于", Comparator::HigherThan),
+        ("同步", Comparator::InStepWith),
+    ];
+    const MEASURES: &[&str] = &[
+        "比重",
+        "比例",
+        "占比",
+        "率",
+        "水平",
+        "份额",
+        "指数",
+        "总量",
+        "规模",
+        "增速",
+        "增长",
+        "收入",
+        "增加值",
+        "总额",
+        "总值",
+    ];
+    let mut out = Vec::new();
+    let mut k = start;
+    while k < end {
+        let Some(&(word, comparator)) = DIRECTIONS.iter().find(|(w, _)| view.starts_with(k, w))
+        else {
+            k += 1;
+            continue;
+        };
+        let wlen = word.chars().count();
+        // The measured quantity right before (allowing 保持/继续/均).
+        let mut m_end = k;
+        for filler in ["保持", "继续", "均", "要"] {
+            if view.ends_with(m_end, filler) {
+                m_end -= filler.chars().count();
+            }
+        }
+        let mut phrase_end = k + wlen;
+        let mut metric_end = m_end;
+        if comparator == Comparator::InStepWith {
+            // 与经济增长同步: the subject is before 与.
+            let mut s = m_end;
+            while s > start && !is_delim(view.at(s - 1)) && view.at(s - 1) != '与' {
+                s -= 1;
+            }
+            if s == start || view.at(s - 1) != '与' {
+                k += wlen;
+                continue;
+            }
+            metric_end = s - 1;
+            for filler in ["基本", "保持"] {
+                if view.ends_with(metric_end, filler) {
+                    metric_end -= filler.chars().count();
+                }
+            }
+        }
+        if matches!(comparator, Comparator::HigherThan) {
+            // The reference runs to the end of the clause and has no number.
+            let mut e = phrase_end;
+            while e < end && !is_delim(view.at(e)) && e - phrase_end < 20 {
+                e += 1;
+            }
+            if (phrase_end..e).any(|j| view.at(j).is_ascii_digit()) || e == phrase_end {
+                k += wlen;
+                continue;
+            }
+            phrase_end = e;
+        }
+        let mut s = metric_end;
+        while s > start && !is_delim(view.at(s - 1)) && metric_end - s < 40 {
+            s -= 1;
+        }
+        let metric = clean_metric(&view.orig(s, metric_end));
+        if metric.is_empty() || !MEASURES.iter().any(|m| metric.ends_with(m)) {
+            k += wlen;
+            continue;
+        }
+        let (ps, pe) = view.trim(s, phrase_end);
+        out.push(Target {
+            phrase: view.orig(ps, pe),
+            span: Span { start: ps, end: pe },
+            metric,
+            comparator,
+            value: None,
+            low: None,
+            high: None,
+            unit: None,
+            normalized: None,
+            commitment: commitment_before(view, ps),
+        });
+        k = phrase_end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(s: &str) -> Vec<Target> {
+        let view = View::new(s);
+        let quoted = crate::quoted_mask(&view);
+        let ts = extract(&view, 0, view.len(), &quoted);
+        for t in &ts {
+            assert_eq!(t.span.slice(s), Some(t.phrase.as_str()));
+        }
+        ts
+    }
+
+    fn one(s: &str) -> Target {
+        let ts = targets(s);
+        assert_eq!(ts.len(), 1, "{s}: {ts:#?}");
+        ts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn comparators() {
+        let t = one("技术合同成交总额达800亿元。");
+        assert_eq!(
+            (t.comparator, t.value, t.unit.as_deref()),
+            (Comparator::Reach, Some(800.0), Some("亿元"))
+        );
+        assert_eq!(t.normalized, Some(8e10));
+        assert_eq!(t.metric, "技术合同成交总额");
+        assert_eq!(t.phrase, "达800亿元");
+        let t = one("布局首批浙江省实验室2-3家；");
+        assert_eq!(
+            (t.comparator, t.low, t.high),
+            (Comparator::Range, Some(2.0), Some(3.0))
+        );
+        let t = one("开展10个以上省级“互联网+义务教育”实验区建设");
+        assert_eq!(t.comparator, Comparator::AtLeast);
+        assert_eq!(t.metric, "省级“互联网+义务教育”实验区建设");
+        assert_eq!(one("床位数不少于5%").comparator, Comparator::AtLeast);
+        assert_eq!(one("覆盖面扩大到70%以上").comparator, Comparator::AtLeast);
+        assert_eq!(
+            one("10条左右省级高品质步行街").comparator,
+            Comparator::About
+        );
+        assert_eq!(
+            one("再建350个乡镇(街道)居家养老服务中心").comparator,
+            Comparator::Equal
+        );
+        assert_eq!(one("确保增长6%左右").comparator, Comparator::GrowthAbout);
+        assert_eq!(one("确保增长6%左右").commitment, Some(Commitment::Firm));
+        assert_eq!(
+            one("审批时间控制在3个工作日以内").comparator,
+            Comparator::AtMost
+        );
+        assert_eq!(one("新增就业１０万人").normalized, Some(1e5));
+        assert_eq!(one("培育企业1,200家，").value, Some(1200.0));
+        assert_eq!(one("比上年增长6%—7%").comparator, Comparator::Range);
+        assert_eq!(one("新增企业1000余家").comparator, Comparator::AtLeast);
+        assert_eq!(one("组建应急队伍10支").unit.as_deref(), Some("支"));
+        assert_eq!(
+            one("群众满意度达到90分以上").comparator,
+            Comparator::AtLeast
+        );
+        assert!(targets("3分钟").is_empty() && targets("10支持").is_empty());
+        assert_eq!(
+            one("办理时间压缩至30分钟以内").unit.as_deref(),
+            Some("分钟")
+        );
+    }
+
+    #[test]
+    fn lists_share_cue_and_qualifier() {
+        let ts = targets("实现网络零售额、跨境网络零售额分别增长10%、30%以上。");
+        assert_eq!(ts.len(), 2);
+        assert!(ts.iter().all(|t| t.comparator == Comparator::GrowthAtLeast));
+        assert_eq!(ts[0].metric, "网络零售额");
+        assert_eq!(ts[1].metric, "跨境网络零售额");
+        assert_eq!(ts[1].phrase, "30%以上");
+    }
+
+    #[test]
+    fn not_targets() {
+        for s in [
+            "2020年3月5日",
+            "第七届世界互联网大会",
+            "统筹推进年度促消费十件实事",
+            "做大做强两大平台",
+            "大运河国家文化公园和四条诗路文化带",
+            "打造千亿级高端服务业主平台",
+            "国家发展改革委等15部门联合印发",
+            "《2019年度社会办医状况白皮书》",
+            "浙政办发〔2020〕12号",
+            "“十四五”规划",
+            "24小时便利店",
+        ] {
+            assert!(targets(s).is_empty(), "{s}: {:#?}", targets(s));
+        }
+        let ts = targets("完成《行动计划》107个传统文化项目总投资的50%；");
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].value, Some(50.0));
+    }
+
+    #[test]
+    fn directions() {
+        let t = one("服务业增加值占地区生产总值比重保持稳步上升");
+        assert_eq!(t.comparator, Comparator::Increase);
+        assert_eq!(t.metric, "服务业增加值占地区生产总值比重");
+        let t = one("城乡居民收入增长与经济增长同步");
+        assert_eq!(t.comparator, Comparator::InStepWith);
+        let t = one("研发投入增速高于全国平均水平");
+        assert_eq!(t.comparator, Comparator::HigherThan);
+    }
+}
