@@ -17,6 +17,30 @@ pub fn strip_chrome(text: &str) -> String {
     out.split_off(start)
 }
 
+/// Menu entries a portal repeats on every page (accessibility and version switches).
+const MENU: &[&str] = &[
+    "设为首页",
+    "加入收藏",
+    "无障碍阅读",
+    "无障碍浏览",
+    "无障碍",
+    "长者版",
+    "长者模式",
+    "关怀版",
+    "返回首页",
+    "手机版",
+    "English",
+    "登录",
+    "注册",
+    "搜索",
+    "简体",
+    "繁体",
+    "繁體",
+    "智能问答",
+    "政务微博",
+    "政务微信",
+];
+
 /// Whether one line is page chrome rather than plan text.
 pub fn is_chrome(line: &str) -> bool {
     let norm: String = line.trim().chars().map(norm_char).collect();
@@ -84,6 +108,15 @@ pub fn is_chrome(line: &str) -> bool {
     if WHOLE.contains(&norm.as_str()) {
         return true;
     }
+    // Menu links without a <nav>: `• 设为首页`, `无障碍阅读 关怀版 返回首页` — every item
+    // on the line (bullets dropped) is a menu word.
+    let items: Vec<&str> = norm
+        .split(|c: char| c.is_whitespace() || "|•·▪►*".contains(c))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !items.is_empty() && items.iter().all(|t| WHOLE.contains(t) || MENU.contains(t)) {
+        return true;
+    }
     if STARTS.iter().any(|s| norm.starts_with(s)) || CONTAINS.iter().any(|s| norm.contains(s)) {
         return true;
     }
@@ -140,6 +173,21 @@ mod tests {
             "责任单位：省发展改革委、省商务厅",
             "力争2020年",
         ] {
+            assert!(!is_chrome(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn menu_links_without_nav() {
+        for l in [
+            "  • 无障碍阅读",
+            "• 长者版",
+            "无障碍阅读 关怀版 返回首页",
+            "English | 手机版",
+        ] {
+            assert!(is_chrome(l), "{l}");
+        }
+        for l in ["• 推进无障碍环境建设", "长者版服务专区建设 3个"] {
             assert!(!is_chrome(l), "{l}");
         }
     }

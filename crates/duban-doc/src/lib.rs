@@ -100,7 +100,12 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
         None => {
             let title_line = meta::title_line(&view, &lines);
             let sk = structure::recognise(&view, &lines, title_line);
-            table::Layout::from_skeleton(&view, &lines, sk)
+            let numbered = table::Layout::from_skeleton(&view, &lines, sk);
+            // A table pasted one cell per line wins when it holds more tasks.
+            match table::recognise_vertical(&view, &lines) {
+                Some(t) if t.tasks.len() > numbered.tasks.len() => t,
+                _ => numbered,
+            }
         }
     };
     if layout.tasks.is_empty() {
@@ -113,9 +118,17 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
         .map(|t| t.label_start)
         .min()
         .unwrap_or(0);
-    let title_line = meta::title_line(&view, &lines).filter(|&i| lines[i].start < first_struct);
+    let struct_line = lines.partition_point(|l| l.start < first_struct);
+    let title_line = meta::title_line_before(&view, &lines, struct_line);
     let (title, title_issuer) = match title_line {
-        Some(i) => meta::clean_title(&view.orig(lines[i].start, lines[i].end)),
+        Some(i) => {
+            let first = meta::title_first_half(&view, &lines, i).unwrap_or(i);
+            let mut raw = view.orig(lines[first].start, lines[first].end);
+            if first != i {
+                raw.push_str(&view.orig(lines[i].start, lines[i].end));
+            }
+            meta::clean_title(&raw)
+        }
         None => (String::new(), None),
     };
     let title = if title.trim().is_empty() {
@@ -124,7 +137,12 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
         title
     };
     let head_start = title_line.map_or(0, |i| lines[i].end);
-    let issuer = title_issuer.or_else(|| meta::issuer(&view, &lines, first_struct));
+    let issuer = match title_issuer {
+        Some(short) => {
+            Some(meta::fuller_issuer(&view, &lines, first_struct, &short).unwrap_or(short))
+        }
+        None => meta::issuer(&view, &lines, first_struct),
+    };
     let year = meta::year(&title).or_else(|| meta::year(&view.orig(0, first_struct)));
 
     let mut headline_targets: Vec<Target> = Vec::new();

@@ -7,6 +7,7 @@ use duban_core::{Comparator, Span, Target};
 
 /// Words that mark a plan's title line.
 const TITLE_WORDS: &[&str] = &[
+    "关于印发",
     "工作要点",
     "要点",
     "任务分解",
@@ -29,6 +30,13 @@ pub fn title_line(view: &View, lines: &[Line]) -> Option<usize> {
         .iter()
         .position(|l| classify(view, l).is_some())
         .unwrap_or(lines.len());
+    title_line_before(view, lines, first_numbered)
+}
+
+/// `title_line` among the lines before line `limit` (once the structure is known, the first
+/// pillar or task: a notice's own 一、二、三、 may come before the plan's title).
+pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<usize> {
+    let first_numbered = limit.min(lines.len());
     let candidates = || {
         lines[..first_numbered]
             .iter()
@@ -49,37 +57,155 @@ pub fn title_line(view: &View, lines: &[Line]) -> Option<usize> {
 }
 
 /// `关于印发《2020年…工作要点》的通知` → the plan name and the issuer before 关于.
+/// The name is what stands between 印发 and 的通知: brackets around all of it are dropped,
+/// brackets inside it kept (`印发2021年省《政府工作报告》重点任务分工方案的通知`). A
+/// document number after the notice (`(粤府〔2021〕22号)`) and spaces left by a line break
+/// between two Han characters are dropped.
 pub fn clean_title(line: &str) -> (String, Option<String>) {
-    let line = line.trim();
+    let line = title_cell(line.trim());
+    let line = strip_doc_number(line.trim());
+    let line = strip_leading_doc_number(line);
+    // 《…关于印发〈…〉的通知》: the whole notice title quoted.
+    let line = line
+        .strip_prefix('《')
+        .and_then(|l| l.strip_suffix('》'))
+        .filter(|l| l.ends_with("的通知") && !l.contains('》'))
+        .unwrap_or(line);
+    let (title, issuer) = split_notice(line);
+    (join_han_spaces(&title), issuer)
+}
+
+fn split_notice(line: &str) -> (String, Option<String>) {
+    let issuer_of = |before: &str| {
+        let before = before.trim();
+        let before = before.strip_suffix("关于").unwrap_or(before).trim();
+        (!before.is_empty() && before.chars().count() <= 40).then(|| before.to_string())
+    };
+    for verb in ["关于印发", "关于下达", "关于转发", "关于公布", "印发"] {
+        let Some(a) = line.find(verb) else { continue };
+        let rest = &line[a + verb.len()..];
+        let Some(inner) = rest
+            .strip_suffix("的通知")
+            .or_else(|| rest.strip_suffix("的通知。"))
+        else {
+            continue;
+        };
+        let inner = inner.trim();
+        let bare = [('《', '》'), ('〈', '〉')].iter().find_map(|&(o, c)| {
+            inner
+                .strip_prefix(o)
+                .and_then(|s| s.strip_suffix(c))
+                .filter(|s| !s.contains(c))
+        });
+        let name = bare.unwrap_or(inner).trim();
+        if !name.is_empty() {
+            return (name.to_string(), issuer_of(&line[..a]));
+        }
+    }
     if let (Some(a), Some(b)) = (line.find('《'), line.rfind('》'))
         && a < b
     {
         let inner = &line[a + '《'.len_utf8()..b];
-        let issuer = line[..a]
-            .split("关于")
-            .next()
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.chars().count() <= 40)
-            .map(str::to_string);
         if line.contains("印发") || line.contains("通知") || a == 0 {
-            return (inner.trim().to_string(), issuer);
-        }
-    }
-    // 关于印发2023年…方案的通知, without 《》.
-    for verb in ["关于印发", "关于下达", "关于转发", "关于公布"] {
-        if let Some(a) = line.find(verb)
-            && let Some(inner) = line[a + verb.len()..]
-                .strip_suffix("的通知")
-                .or_else(|| line[a + verb.len()..].strip_suffix("的通知。"))
-            && !inner.trim().is_empty()
-        {
-            let issuer = line[..a].trim();
-            let issuer =
-                (!issuer.is_empty() && issuer.chars().count() <= 40).then(|| issuer.to_string());
+            let issuer = line[..a].split("关于").next().and_then(issuer_of);
             return (inner.trim().to_string(), issuer);
         }
     }
     (line.trim_end_matches(['。', '.']).to_string(), None)
+}
+
+/// A portal's metadata row flattened to a line, `名 称: | 市人民政府办公室关于印发…的通知 |`:
+/// the cell that names the document, without its `名称:` label.
+fn title_cell(line: &str) -> &str {
+    let cell = if line.contains('|') {
+        line.split('|')
+            .map(str::trim)
+            .max_by_key(|c| {
+                let named = TITLE_WORDS.iter().any(|w| c.contains(w));
+                (named, c.chars().count())
+            })
+            .unwrap_or(line)
+    } else {
+        line
+    };
+    for colon in [':', '：'] {
+        if let Some((label, rest)) = cell.split_once(colon) {
+            let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+            if ["名称", "标题", "文件名称", "题名", "名稱", "標題"].contains(&label.as_str())
+            {
+                return rest.trim();
+            }
+        }
+    }
+    cell
+}
+
+/// `京政办发〔2016〕26号《…》` → `《…》`: a document number before the title.
+fn strip_leading_doc_number(line: &str) -> &str {
+    if let Some(p) = line.find('号') {
+        let head = &line[..p];
+        if head.contains('〔') && head.chars().count() <= 20 && !head.contains('《') {
+            return line[p + '号'.len_utf8()..].trim_start();
+        }
+    }
+    line
+}
+
+/// `…的通知 (粤府〔2021〕22号)` → `…的通知`.
+fn strip_doc_number(line: &str) -> &str {
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        if let Some(body) = line.strip_suffix(close)
+            && let Some(p) = body.rfind(open)
+        {
+            let inner = &body[p + open.len_utf8()..];
+            if inner.ends_with('号') && (inner.contains('〔') || inner.contains('[')) {
+                return body[..p].trim_end();
+            }
+        }
+    }
+    line
+}
+
+/// `任务分解 和责任分工方案` → `任务分解和责任分工方案`: a space between two Han
+/// characters is a line break of the original layout, not part of the name.
+fn join_han_spaces(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            let hanish = |c: Option<&char>| c.is_some_and(|&c| is_han(c) || "《》“”".contains(c));
+            if hanish(prev) && hanish(next) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A title broken over two lines (`2022年市《政府工作报告》目标任务` / `责任分解方案`): the
+/// short unpunctuated line just above the title line (blank lines between allowed), when it
+/// is not a document number, a date, a signature or a red header (`…人民政府文件`).
+pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usize> {
+    let p = (0..title).rev().find(|&i| !lines[i].is_blank())?;
+    let t = view.norm_str(lines[p].start, lines[p].end);
+    let own = view.norm_str(lines[title].start, lines[title].end);
+    let han = t.chars().filter(|&c| is_han(c)).count();
+    // Menu words left by a page (办事服务) are shorter than half a plan title.
+    let ok = lines[p].len() <= 40
+        && lines[p].len() >= 8
+        && han >= 6
+        && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
+        && !t.ends_with('号')
+        && !t.ends_with("文件")
+        && !is_date_line(view, &lines[p])
+        && !looks_like_org(&t)
+        && !TITLE_WORDS.iter().any(|w| t.ends_with(w))
+        && !own.contains("关于")
+        && own.chars().count() <= 20;
+    ok.then_some(p)
 }
 
 /// The first year (2020年, 二〇二〇年) in `text`.
@@ -91,6 +217,19 @@ pub fn year(text: &str) -> Option<i32> {
             continue;
         }
         let four: String = chars[i..end].iter().collect();
+        // A span of years, 2022—2024年: the plan starts in the first.
+        let range_end = end + 5;
+        if c.is_ascii_digit()
+            && four.chars().all(|d| d.is_ascii_digit())
+            && matches!(chars[end], '—' | '-' | '–' | '~' | '至' | '到')
+            && range_end < chars.len()
+            && chars[end + 1..range_end].iter().all(char::is_ascii_digit)
+            && chars[range_end] == '年'
+            && let Ok(y) = four.parse::<i32>()
+            && (1990..=2100).contains(&y)
+        {
+            return Some(y);
+        }
         if chars[end] == '年' {
             if c.is_ascii_digit() && four.chars().all(|d| d.is_ascii_digit()) {
                 let y: i32 = four.parse().ok()?;
@@ -110,6 +249,9 @@ pub fn year(text: &str) -> Option<i32> {
 /// The issuing body: `X印发《…》` in the introduction, or a signature line over a date at
 /// the end of the document.
 pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
+    if let Some(name) = labelled_issuer(view, before) {
+        return Some(name);
+    }
     for verb in ["印发《", "制定《", "发布《", "出台《", "下发《"] {
         if let Some(p) = view.find(0, before, verb) {
             let mut s = p;
@@ -123,6 +265,27 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
         }
     }
     let nonblank: Vec<&Line> = lines.iter().filter(|l| !l.is_blank()).collect();
+    // A red header on its own line: 鞍山市立山区人民政府文件.
+    for l in nonblank.iter().filter(|l| l.start < before) {
+        let t = view.orig(l.start, l.end);
+        if let Some(name) = t.trim().strip_suffix("文件")
+            && looks_like_org(name)
+        {
+            return Some(name.to_string());
+        }
+    }
+    // A notice signed over its date before the plan starts.
+    let head: Vec<&Line> = nonblank
+        .iter()
+        .copied()
+        .filter(|l| l.start < before)
+        .collect();
+    if let Some(name) = head.windows(2).find_map(|w| {
+        let name = view.orig(w[0].start, w[0].end);
+        (is_date_line(view, w[1]) && looks_like_org(&name)).then_some(name)
+    }) {
+        return Some(name);
+    }
     if nonblank.len() >= 2 && is_date_line(view, nonblank[nonblank.len() - 1]) {
         let l = nonblank[nonblank.len() - 2];
         let name = view.orig(l.start, l.end);
@@ -135,6 +298,47 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
 
 fn is_delim(c: char) -> bool {
     matches!(c, ',' | '，' | '。' | ';' | ':' | '\n' | ' ' | '、')
+}
+
+/// `区人民政府办公室` in a notice title is the signature's `蔡甸区人民政府办公室` without its
+/// place name: the fuller name signed over a date (before `before`) that ends with `short`.
+pub fn fuller_issuer(view: &View, lines: &[Line], before: usize, short: &str) -> Option<String> {
+    let nonblank: Vec<&Line> = lines
+        .iter()
+        .filter(|l| !l.is_blank() && l.start < before)
+        .collect();
+    nonblank.windows(2).find_map(|w| {
+        let name = view.orig(w[0].start, w[0].end);
+        (is_date_line(view, w[1])
+            && name.ends_with(short)
+            && name.chars().count() > short.chars().count()
+            && looks_like_org(&name))
+        .then_some(name)
+    })
+}
+
+/// A portal's metadata field naming the issuer: `发布机构: X`, `发文机关 | X`, or the
+/// label and the value on consecutive lines (a metadata table flattened to text).
+fn labelled_issuer(view: &View, before: usize) -> Option<String> {
+    for label in ["发布机构", "发文机关", "发布单位", "发文单位", "发文机构"] {
+        let mut from = 0;
+        while let Some(p) = view.find(from, before, label) {
+            from = p + 1;
+            let mut s = p + label.chars().count();
+            while s < before && matches!(view.at(s), ' ' | ':' | '|' | '\n' | '\t' | '[' | ']') {
+                s += 1;
+            }
+            let mut e = s;
+            while e < before && !matches!(view.at(e), ' ' | '|' | '\n' | '\t' | '[' | ']') {
+                e += 1;
+            }
+            let name = view.orig(s, e).trim().to_string();
+            if looks_like_org(&name) {
+                return Some(name);
+            }
+        }
+    }
+    None
 }
 
 fn looks_like_org(name: &str) -> bool {
@@ -337,6 +541,110 @@ mod tests {
         assert_eq!(year("二〇二一年工作要点"), Some(2021));
         assert_eq!(year("“十四五”规划"), None);
         assert_eq!(year("12020年"), None);
+        assert_eq!(year("三年行动方案(2022—2024年)"), Some(2022));
+        assert_eq!(year("2021-2025年规划"), Some(2021));
+    }
+
+    #[test]
+    fn notice_titles_keep_inner_brackets_and_drop_numbers() {
+        assert_eq!(
+            clean_title(
+                "广东省人民政府关于印发2021年省《政府工作报告》重点任务分工方案的通知 (粤府〔2021〕22号)"
+            ),
+            (
+                "2021年省《政府工作报告》重点任务分工方案".to_string(),
+                Some("广东省人民政府".to_string())
+            )
+        );
+        assert_eq!(
+            clean_title(
+                "立山区人民政府关于印发 《立山区政府2023年重点工作任务分解 和责任分工方案》的通知"
+            ),
+            (
+                "立山区政府2023年重点工作任务分解和责任分工方案".to_string(),
+                Some("立山区人民政府".to_string())
+            )
+        );
+        assert_eq!(
+            clean_title("静安区人民政府办公室印发《静安区三年行动计划》的通知").1,
+            Some("静安区人民政府办公室".to_string())
+        );
+        assert_eq!(
+            clean_title(
+                "名 称: | 市人民政府办公室关于印发六盘水市三年行动方案(2022—2024年)的通知 |"
+            ),
+            (
+                "六盘水市三年行动方案(2022—2024年)".to_string(),
+                Some("市人民政府办公室".to_string())
+            )
+        );
+        assert_eq!(
+            clean_title(
+                "京政办发〔2016〕26号《北京市人民政府办公厅关于印发〈北京市2016年政务公开工作要点〉的通知》"
+            ),
+            (
+                "北京市2016年政务公开工作要点".to_string(),
+                Some("北京市人民政府办公厅".to_string())
+            )
+        );
+        // Spaces between Latin words stay.
+        assert_eq!(clean_title("2021年 GDP 工作要点").0, "2021年 GDP 工作要点");
+    }
+
+    #[test]
+    fn fuller_issuer_from_the_signature() {
+        let text = "关于印发…的通知\n蔡甸区人民政府办公室\n2023年1月3日\n正文";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(
+            fuller_issuer(&view, &lines, view.len(), "区人民政府办公室").as_deref(),
+            Some("蔡甸区人民政府办公室")
+        );
+        assert_eq!(
+            fuller_issuer(&view, &lines, view.len(), "蔡甸区人民政府办公室"),
+            None
+        );
+    }
+
+    #[test]
+    fn two_line_titles_and_head_signatures() {
+        let text = "武汉市人民政府办公厅\n\n2022年1月22日\n\n2022年市《政府工作报告》目标任务\n\n责任分解方案\n\n一、目标\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = title_line_before(&view, &lines, 8).unwrap();
+        assert_eq!(t, 6);
+        assert_eq!(title_first_half(&view, &lines, t), Some(4));
+        assert_eq!(
+            issuer(&view, &lines, lines[8].start).as_deref(),
+            Some("武汉市人民政府办公厅")
+        );
+        // A menu word, a date or a signature above is not half of the title.
+        let view = View::new("办事服务\n2021年全市卫生健康工作要点\n一、目标");
+        let lines = view.lines();
+        assert_eq!(title_first_half(&view, &lines, 1), None);
+        let view = View::new("武汉市人民政府办公厅\n2022年工作要点\n一、目标");
+        let lines = view.lines();
+        assert_eq!(title_first_half(&view, &lines, 1), None);
+        let view = View::new("鞍山市立山区人民政府文件\n正文\n");
+        let lines = view.lines();
+        assert_eq!(
+            issuer(&view, &lines, view.len()).as_deref(),
+            Some("鞍山市立山区人民政府")
+        );
+    }
+
+    #[test]
+    fn issuer_from_portal_metadata() {
+        for text in [
+            "发布机构: 德清县人民政府办公室\n正文",
+            "发布机构\n市发改委\n文号",
+            "发布单位 |\n广东省人民政府\n|",
+        ] {
+            let view = View::new(text);
+            assert!(labelled_issuer(&view, view.len()).is_some(), "{text}");
+        }
+        let view = View::new("发布机构: \n来源: 网站");
+        assert_eq!(labelled_issuer(&view, view.len()), None);
     }
 
     #[test]

@@ -118,6 +118,18 @@ pub fn classify(view: &View, line: &Line) -> Option<Numbered> {
     None
 }
 
+/// Headings whose numbered items state principles, not tasks (一、总体要求 → （二）基本原则 →
+/// 1.服务国家战略…).
+const PRINCIPLE_HEADINGS: &[&str] = &[
+    "指导思想",
+    "基本原则",
+    "工作原则",
+    "总体思路",
+    "指導思想",
+    "基本原則",
+    "工作原則",
+];
+
 /// What the recogniser found, by line index.
 #[derive(Debug, Default)]
 pub struct Skeleton {
@@ -206,6 +218,22 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
                 label_end: n.label_end,
                 pillar: None,
             });
+        }
+    }
+    // Numbered items under 指导思想 / 基本原则 are principles, not trackable tasks.
+    let principle = |h: usize| {
+        let (line, label_end) = headings[h];
+        let text = view.norm_str(label_end, lines[line].end);
+        let text = text.trim().trim_end_matches(['。', ':', ';']);
+        PRINCIPLE_HEADINGS.contains(&text)
+    };
+    let mut t = 0;
+    while t < sk.tasks.len() {
+        if parents[t].is_some_and(principle) {
+            sk.tasks.remove(t);
+            parents.remove(t);
+        } else {
+            t += 1;
         }
     }
     sk.boundaries = headings.iter().map(|h| h.0).collect();
@@ -360,6 +388,20 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn principles_are_not_tasks() {
+        let text = "行动计划\n一、总体要求\n（一）指导思想\n正文。\n（二）基本原则\n1.服务国家战略。正文\n2.坚持改革创新。正文\n二、重点任务\n（一）产业\n1.建平台。\n2.攻技术。";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let tasks: Vec<(usize, Option<usize>)> =
+            sk.tasks.iter().map(|t| (t.line, t.pillar)).collect();
+        assert_eq!(tasks, [(9, Some(0)), (10, Some(0))]);
+        assert_eq!(sk.pillars.len(), 1);
+        let only = recognise(&view, &lines[..8], Some(0));
+        assert!(only.tasks.is_empty());
     }
 
     #[test]

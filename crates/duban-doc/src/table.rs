@@ -261,3 +261,216 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
     }
     (!layout.tasks.is_empty()).then_some(layout)
 }
+
+/// The most columns a one-cell-per-line header can have.
+const VERTICAL_MAX_COLUMNS: usize = 8;
+
+/// A header written one cell per line (`序号` / `工作任务` / `牵头单位` / `配合单位`, a table
+/// pasted from a web page or a PDF): the column names, from the `序号` line on.
+fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Option<Columns> {
+    let name = |k: usize| {
+        let l = &lines[nb[k]];
+        view.norm_str(l.start, l.end)
+    };
+    let first = name(at);
+    if first != "序号" && first != "编号" {
+        return None;
+    }
+    let mut names = vec![first];
+    for k in at + 1..nb.len().min(at + VERTICAL_MAX_COLUMNS) {
+        let n = name(k);
+        if n.chars().count() > 16 || n.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        names.push(n);
+    }
+    let content = names.iter().position(|n| {
+        ["任务", "工作", "内容", "措施", "事项", "目标", "指标"]
+            .iter()
+            .any(|k| n.contains(k))
+            && !n.contains("单位")
+            && !n.contains("部门")
+    })?;
+    // The header ends where the content column's header is followed by unit columns.
+    let lead = names
+        .iter()
+        .position(|n| n.contains("牵头") || n.contains("责任单位") || n.contains("责任部门"));
+    let co = names
+        .iter()
+        .position(|n| n.contains("配合") || n.contains("参与") || n.contains("协同"));
+    let last = lead.into_iter().chain(co).chain([content]).max()?;
+    names.truncate(last + 1);
+    let responsible = lead.is_some_and(|l| names[l].contains("责任"));
+    Some(Columns {
+        number: names.len(),
+        content,
+        lead,
+        responsible,
+        co,
+    })
+}
+
+/// Recognises task tables flattened one cell per line: a header of cell lines (see
+/// `vertical_header`), then rows that each start with a line holding only the next number.
+/// Cells are matched to columns by position when the row has all of them; otherwise (an
+/// empty cell, a cell broken over lines) a line goes to a unit column only if it reads as
+/// a list of units, else it continues the task text. With two or more tables, the caption
+/// line above each header becomes a pillar. `None` when fewer than two rows are found.
+pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
+    let nb: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
+    let bare_number = |k: usize| -> Option<u32> {
+        let l = &lines[*nb.get(k)?];
+        let t = view.norm_str(l.start, l.end);
+        let t = t.trim_end_matches(['.', '、']);
+        (t.len() <= 3 && !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let mut layout = Layout::default();
+    let mut tables = Vec::new(); // (caption line, first task index)
+    let mut k = 0;
+    while k < nb.len() {
+        let Some(cols) = vertical_header(view, lines, &nb, k) else {
+            k += 1;
+            continue;
+        };
+        let caption = k.checked_sub(1).map(|c| nb[c]);
+        tables.push((caption, layout.tasks.len()));
+        let width = cols.number; // names kept
+        k += width;
+        let mut expect = 1u32;
+        while bare_number(k) == Some(expect) {
+            let label = &lines[nb[k]];
+            // Cells: up to the next row number, the next header or `width - 1` lines.
+            let mut cells = Vec::new();
+            let mut j = k + 1;
+            while j < nb.len()
+                && cells.len() < width - 1
+                && bare_number(j) != Some(expect + 1)
+                && vertical_header(view, lines, &nb, j).is_none()
+            {
+                cells.push(nb[j]);
+                j += 1;
+            }
+            if cells.is_empty() {
+                break;
+            }
+            let unit_like = |i: usize| {
+                let l = &lines[i];
+                let t = view.norm_str(l.start, l.end);
+                t.chars().count() <= 80
+                    && !t.contains('。')
+                    && t.split(['、', ',', '，'])
+                        .map(|n| n.trim().trim_end_matches('等'))
+                        .all(crate::units::looks_like_unit)
+            };
+            let positional = cells.len() == width - 1;
+            let mut content_end = lines[cells[0]].end;
+            let (mut lead, mut co) = (None, None);
+            // Column of each remaining cell: by position, or the next free unit column.
+            let unit_cols: Vec<usize> = cols.lead.into_iter().chain(cols.co).collect();
+            let mut free = unit_cols.iter().copied().filter(|&c| c > cols.content);
+            for (n, &ci) in cells.iter().enumerate().skip(1) {
+                let column = if positional {
+                    Some(cols.content + n).filter(|c| unit_cols.contains(c))
+                } else if unit_like(ci) {
+                    free.next()
+                } else {
+                    None
+                };
+                let span = Some((lines[ci].start, lines[ci].end));
+                match column {
+                    Some(c) if Some(c) == cols.lead => lead = span,
+                    Some(c) if Some(c) == cols.co => co = span,
+                    Some(_) => {}
+                    None if !positional || n == 1 => content_end = lines[ci].end,
+                    None => {}
+                }
+            }
+            if expect == 1 && !layout.tasks.is_empty() {
+                layout.restarts = true;
+            }
+            layout.tasks.push(TaskSpan {
+                number: expect,
+                label_start: label.start,
+                label_end: label.end,
+                body_start: lines[cells[0]].start,
+                end: content_end,
+                pillar: None,
+                unit_cells: Some(UnitCells {
+                    lead,
+                    responsible: cols.responsible,
+                    co,
+                }),
+            });
+            expect += 1;
+            k = j;
+        }
+    }
+    if layout.tasks.len() < 2 {
+        return None;
+    }
+    if tables.len() >= 2 {
+        for (t, &(caption, first)) in tables.iter().enumerate() {
+            let last = tables.get(t + 1).map_or(layout.tasks.len(), |n| n.1);
+            let Some(c) = caption.filter(|_| last > first) else {
+                continue;
+            };
+            let l = &lines[c];
+            if l.len() > 40 || view.norm_str(l.start, l.end).contains('。') {
+                continue;
+            }
+            let p = layout.pillars.len();
+            layout.pillars.push(PillarOut {
+                heading: view.orig(l.start, l.end),
+                subtitle: None,
+                start: l.start,
+            });
+            for task in &mut layout.tasks[first..last] {
+                task.pillar = Some(p);
+            }
+        }
+    }
+    Some(layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_cell_per_line_tables() {
+        let text = "附件1\n\n预期目标分解表\n\n序号\n\n预期目标\n\n责任单位\n\n1\n\n地区生产总值增长5.5%左右\n\n区发展改革委\n\n2\n\n空气质量完成年度目标任务\n\n区生态环境局\n\n附件2\n\n重点工作任务分解表\n\n序号\n\n工作任务\n\n牵头单位\n\n配合单位\n\n1\n\n联动共建科学城\n\n推动实验室落地,引进研发机构\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let layout = recognise_vertical(&view, &lines).expect("a table");
+        assert_eq!(layout.tasks.len(), 3);
+        assert!(layout.restarts);
+        let headings: Vec<&str> = layout.pillars.iter().map(|p| p.heading.as_str()).collect();
+        assert_eq!(headings, ["预期目标分解表", "重点工作任务分解表"]);
+        let first = &layout.tasks[0];
+        assert_eq!(
+            view.orig(first.body_start, first.end),
+            "地区生产总值增长5.5%左右"
+        );
+        let units = first.unit_cells.as_ref().unwrap().units(&view);
+        assert_eq!(units.lead, ["区发展改革委"]);
+        // A truncated row: the long second cell is task text, not a unit column.
+        let last = &layout.tasks[2];
+        assert!(
+            view.orig(last.body_start, last.end)
+                .ends_with("引进研发机构")
+        );
+        assert!(
+            last.unit_cells
+                .as_ref()
+                .unwrap()
+                .units(&view)
+                .lead
+                .is_empty()
+        );
+        // Not a table: a 序号 line without rows.
+        let view = View::new("序号\n任务\n牵头单位\n正文。\n");
+        assert!(recognise_vertical(&view, &view.lines()).is_none());
+    }
+}

@@ -382,7 +382,11 @@ fn read_token(view: &View, i: usize, end: usize) -> Option<Token> {
     let cue = CUES
         .iter()
         .find(|(w, _)| view.ends_with(i, w))
-        .map(|(w, c)| (*c, i - w.chars().count()));
+        .map(|(w, c)| (*c, i - w.chars().count()))
+        .map(|(c, p)| match c {
+            Cue::Reach if rate_subject_before(view, p) => (Cue::Growth, p),
+            _ => (c, p),
+        });
     Some(Token {
         num_start: i,
         end: k,
@@ -396,6 +400,21 @@ fn read_token(view: &View, i: usize, end: usize) -> Option<Token> {
         cue,
         cn,
     })
+}
+
+/// `增加值增速力争达到7.5%左右`: the subject just before a 达到-like cue (past a
+/// commitment word) is a growth rate, so the value is a growth target.
+fn rate_subject_before(view: &View, cue_start: usize) -> bool {
+    let mut k = cue_start;
+    for filler in ["力争", "确保", "争取", "要", "将"] {
+        if view.ends_with(k, filler) {
+            k -= filler.chars().count();
+            break;
+        }
+    }
+    ["增速", "增幅", "增长率"]
+        .iter()
+        .any(|w| view.ends_with(k, w))
 }
 
 /// An Arabic (12, 1.5) or Chinese (三, 二十) number at `i`: value, end, whether Chinese.
@@ -492,7 +511,11 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     }
     let prev = if i > 0 { view.at(i - 1) } else { '\0' };
     // 第七届, 等15部门, 前10名
-    if matches!(prev, '第' | '等' | '近' | '前' | '后' | '每') {
+    if matches!(prev, '第' | '近' | '前' | '后' | '每') {
+        return false;
+    }
+    // 等15部门 describes who acts; 引进机数科技等8家研发机构 counts what is to be done.
+    if prev == '等' && !clause_starts_with_goal_verb(view, i - 1) {
         return false;
     }
     if tok.cn && (tok.value < 2.0 || !CN_VERBS.iter().any(|v| view.ends_with(i, v))) {
@@ -505,6 +528,40 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         return false;
     }
     !is_base_count(view, tok) && !is_attributive(view, tok)
+}
+
+/// Verbs that open a clause whose `X等N家…` names what is to be achieved.
+const GOAL_VERBS: &[&str] = &[
+    "引进",
+    "招引",
+    "新引进",
+    "培育",
+    "新增",
+    "新建",
+    "建设",
+    "建成",
+    "打造",
+    "创建",
+    "认定",
+    "引育",
+    "扶持",
+    "推动",
+];
+
+/// Whether the clause that ends at `pos` (back to a clause delimiter other than 、, past
+/// a commitment word) starts with one of `GOAL_VERBS`.
+fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
+    let mut s = pos;
+    while s > 0 && pos - s < 60 && !(is_delim(view.at(s - 1)) && view.at(s - 1) != '、') {
+        s -= 1;
+    }
+    for filler in ["力争", "确保", "争取", "全年", "年内"] {
+        if view.starts_with(s, filler) {
+            s += filler.chars().count();
+            break;
+        }
+    }
+    GOAL_VERBS.iter().any(|v| view.starts_with(s, v))
 }
 
 /// `3岁以下婴幼儿托位800个`, `亿元以上项目20个`: a qualified value that describes the noun
@@ -836,6 +893,8 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         ("进一步下降", Comparator::Decrease),
         ("高于", Comparator::HigherThan),
         ("快于", Comparator::HigherThan),
+        // Only before a reference level (平均水平): 不低于5% is a number target.
+        ("不低于", Comparator::HigherThan),
         ("同步", Comparator::InStepWith),
     ];
     const MEASURES: &[&str] = &[
@@ -854,19 +913,29 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         "增加值",
         "总额",
         "总值",
+        "指标",
+        "投资",
     ];
     let mut out = Vec::new();
+    let firsts: Vec<char> = DIRECTIONS
+        .iter()
+        .filter_map(|(w, _)| w.chars().next())
+        .collect();
     let mut k = start;
     while k < end {
-        let Some(&(word, comparator)) = DIRECTIONS.iter().find(|(w, _)| view.starts_with(k, w))
-        else {
+        let found = if firsts.contains(&view.at(k)) {
+            DIRECTIONS.iter().find(|(w, _)| view.starts_with(k, w))
+        } else {
+            None
+        };
+        let Some(&(word, comparator)) = found else {
             k += 1;
             continue;
         };
         let wlen = word.chars().count();
         // The measured quantity right before (allowing 保持/继续/均).
         let mut m_end = k;
-        for filler in ["保持", "继续", "均", "要"] {
+        for filler in ["保持", "继续", "均", "要", "力争", "确保", "争取"] {
             if view.ends_with(m_end, filler) {
                 m_end -= filler.chars().count();
             }
@@ -896,7 +965,17 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             while e < end && !is_delim(view.at(e)) && e - phrase_end < 20 {
                 e += 1;
             }
-            if (phrase_end..e).any(|j| view.at(j).is_ascii_digit()) || e == phrase_end {
+            let reference = view.norm_str(phrase_end, e);
+            let numeric = reference
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || is_cn_numeral(c));
+            let level = reference.contains("水平") || reference.contains("平均");
+            if (phrase_end..e).any(|j| view.at(j).is_ascii_digit())
+                || e == phrase_end
+                || numeric
+                || (word == "不低于" && !level)
+            {
                 k += wlen;
                 continue;
             }
@@ -922,7 +1001,8 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             high: None,
             unit: None,
             normalized: None,
-            commitment: commitment_before(view, ps),
+            // From the direction word back: 增长力争高于… puts the commitment inside.
+            commitment: commitment_before(view, k),
         });
         k = phrase_end;
     }
@@ -1029,6 +1109,33 @@ mod tests {
         let ts = targets("完成《行动计划》107个传统文化项目总投资的50%；");
         assert_eq!(ts.len(), 1);
         assert_eq!(ts[0].value, Some(50.0));
+    }
+
+    #[test]
+    fn growth_rate_subject_makes_reach_a_growth_target() {
+        let t = one("全省服务业增加值增速力争达到7.5%左右。");
+        assert_eq!(t.comparator, Comparator::GrowthAbout);
+        assert_eq!(t.commitment, Some(Commitment::Stretch));
+        assert_eq!(one("覆盖率达到90%").comparator, Comparator::Reach);
+    }
+
+    #[test]
+    fn deng_n_after_a_goal_verb_is_a_target() {
+        let t = one("推动实验室落地,引进机数科技等8家独立法人研发机构、中科院所");
+        assert_eq!((t.value, t.unit.as_deref()), (Some(8.0), Some("家")));
+        assert!(targets("认真贯彻落实国家发展改革委等14部委印发的文件").is_empty());
+        assert!(targets("抓好减税降费、金融支持等10项政策措施落地").is_empty());
+    }
+
+    #[test]
+    fn relative_directions_past_commitments() {
+        let t = one("服务业固定资产投资增长力争高于面上投资;");
+        assert_eq!(t.comparator, Comparator::HigherThan);
+        assert_eq!(t.commitment, Some(Commitment::Stretch));
+        let t = one("其他主要经济指标不低于全市平均水平。");
+        assert_eq!(t.comparator, Comparator::HigherThan);
+        assert_eq!(one("床位数不低于5%").comparator, Comparator::AtLeast);
+        assert!(targets("质量不低于标准要求").is_empty());
     }
 
     #[test]

@@ -47,8 +47,16 @@ impl View {
 
     /// Whether the normalised text at `i` starts with `pat` (already normalised).
     pub fn starts_with(&self, i: usize, pat: &str) -> bool {
-        (i..)
-            .zip(pat.chars())
+        // Most calls (every cue word at every char) fail on the first char: test it
+        // before building the iterators.
+        let mut chars = pat.chars();
+        match (chars.next(), self.norm.get(i)) {
+            (Some(p), Some(&c)) if p == c => {}
+            (None, _) => return true,
+            _ => return false,
+        }
+        (i + 1..)
+            .zip(chars)
             .all(|(j, c)| self.norm.get(j) == Some(&c))
     }
 
@@ -176,6 +184,16 @@ fn traditional_to_simplified(c: char) -> char {
         '單' => '单',
         '負' => '负',
         '責' => '责',
+        // 按職責分工負責, 鄉鎮, 衛生健康, 農業農村, 生態環境 in unit lists.
+        '職' => '职',
+        '統' => '统',
+        '衛' => '卫',
+        '鎮' => '镇',
+        '鄉' => '乡',
+        '療' => '疗',
+        '農' => '农',
+        '環' => '环',
+        '預' => '预',
         '穩' => '稳',
         '別' => '别',
         '點' => '点',

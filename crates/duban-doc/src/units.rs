@@ -45,9 +45,18 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
     let mut units = Units::default();
     let mut responsible: Vec<String> = Vec::new();
     let separately = norm.contains("分别牵头") || norm.contains("分别负责");
+    // A `牵头单位：` label next to a `责任单位：` list makes the list the co-operating units.
+    let mut labelled_lead = false;
+    // Where `key：` lists run: a (…) inside one qualifies a name (政府(管委会)).
+    let mut labelled: Vec<(usize, usize)> = Vec::new();
 
     // `key:` labels, in parentheses or at the start of a clause.
-    for (i, _) in norm_chars.iter().enumerate() {
+    // Every key starts with one of these: skip other chars without trying each key.
+    let firsts: Vec<char> = KEYS.iter().filter_map(|(k, _)| k.chars().next()).collect();
+    for (i, c) in norm_chars.iter().enumerate() {
+        if !firsts.contains(c) {
+            continue;
+        }
         for &(key, role) in KEYS {
             if !starts_with(&norm_chars, i, key) {
                 continue;
@@ -66,9 +75,13 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
                 continue;
             }
             let end = list_end(&norm_chars, j);
+            labelled.push((j, end));
             let names = split_names(&orig_chars[j..end], &norm_chars[j..end]);
             match role {
-                Role::Lead => units.lead.extend(names),
+                Role::Lead => {
+                    labelled_lead |= !names.is_empty();
+                    units.lead.extend(names);
+                }
                 Role::Responsible => responsible.extend(names),
                 Role::Co => units.co.extend(names),
             }
@@ -94,21 +107,35 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
             continue;
         }
         let names = split_names(&orig_chars[start..end], &norm_chars[start..end]);
-        if names.iter().all(|n| looks_like_unit(n)) {
+        let norm_names = split_names(&norm_chars[start..end], &norm_chars[start..end]);
+        if norm_names.iter().all(|n| looks_like_unit(n)) {
             units.lead.extend(names);
         }
     }
     // （省商务厅牵头，省财政厅配合）, （省发展改革委、省商务厅按职责分工负责）, and a bare
     // unit list closing a paragraph: （省发展改革委、省经信厅）, where the first leads.
     let mut by_duty = false;
-    for (open, close) in paren_groups(&norm_chars) {
-        let parts = clauses(&norm_chars, open + 1, close);
-        let at_line_end = norm_chars[close + 1..]
-            .iter()
-            .find(|c| !matches!(c, ' ' | '\t' | '。' | ';'))
-            .is_none_or(|&c| c == '\n');
-        for &(s, e) in &parts {
-            let part: String = norm_chars[s..e].iter().collect();
+    // Parenthesised groups, and the same wording after a `部门分工：` label.
+    let mut groups: Vec<(usize, usize, bool)> = paren_groups(&norm_chars)
+        .into_iter()
+        .filter(|&(open, _)| !labelled.iter().any(|&(s, e)| (s..e).contains(&open)))
+        .map(|(open, close)| {
+            let at_line_end = norm_chars[close + 1..]
+                .iter()
+                .find(|c| !matches!(c, ' ' | '\t' | '。' | ';'))
+                .is_none_or(|&c| c == '\n');
+            (open + 1, close, at_line_end)
+        })
+        .collect();
+    groups.extend(division_labels(&norm_chars));
+    for (gs, ge, at_line_end) in groups {
+        let parts: Vec<(usize, usize, String)> = clauses(&norm_chars, gs, ge)
+            .into_iter()
+            .map(|(s, e)| (s, e, norm_chars[s..e].iter().collect()))
+            .collect();
+        let has_lead = parts.iter().any(|(_, _, p)| p.ends_with("牵头"));
+        for (s, e, part) in &parts {
+            let (s, e) = (*s, *e);
             if part.contains("第一位")
                 || part.contains("第一个")
                 || part.contains(':')
@@ -116,8 +143,17 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
             {
                 continue;
             }
-            let role = if part.ends_with("牵头") || part.ends_with("负责") {
+            let duty = part.contains("按职责");
+            let role = if part.ends_with("牵头") {
                 Role::Lead
+            } else if part.ends_with("负责") {
+                // (A、B按职责分工负责) alone: each leads its part; after an (X牵头) clause:
+                // the rest co-operate; (A、B，C负责): one list, the first leads.
+                match (has_lead, duty) {
+                    (true, _) => Role::Co,
+                    (false, true) => Role::Lead,
+                    (false, false) => Role::Responsible,
+                }
             } else if part.ends_with("配合") || part.ends_with("参与") || part.ends_with("协同")
             {
                 Role::Co
@@ -127,10 +163,12 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
                 continue;
             };
             let names = split_names(&orig_chars[s..e], &norm_chars[s..e]);
-            if names.is_empty() || !names.iter().all(|n| looks_like_unit(n)) {
+            // Judged on the normalised names: 部門, 廳 in Traditional text.
+            let norm_names = split_names(&norm_chars[s..e], &norm_chars[s..e]);
+            if names.is_empty() || !norm_names.iter().all(|n| looks_like_unit(n)) {
                 continue;
             }
-            by_duty |= part.contains("按职责");
+            by_duty |= duty && role == Role::Lead;
             match role {
                 Role::Co => units.co.extend(names),
                 Role::Lead => units.lead.extend(names),
@@ -142,6 +180,8 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
     if !responsible.is_empty() {
         if separately {
             units.lead.extend(responsible);
+        } else if labelled_lead {
+            units.co.extend(responsible);
         } else {
             let mut it = responsible.into_iter();
             units.lead.extend(it.next());
@@ -223,7 +263,8 @@ fn split_names(orig: &[char], norm: &[char]) -> Vec<String> {
     let mut start = 0;
     let mut depth = 0i32;
     for (i, &c) in norm.iter().enumerate() {
-        let sep = depth == 0 && matches!(c, '、' | ',' | '，' | ' ' | '/');
+        // 及 joins two units (市级各有关部门及各县市区政府); 和 does not split (省文化和旅游厅).
+        let sep = depth == 0 && matches!(c, '、' | ',' | '，' | ' ' | '/' | '及');
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
@@ -241,12 +282,18 @@ fn split_names(orig: &[char], norm: &[char]) -> Vec<String> {
 fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize, mut e: usize) {
     e = e.min(orig.len()).min(norm.len());
     let trims = |c: char| c.is_whitespace() || c.is_ascii_punctuation() || c == '。';
+    // A closing ) that matches a ( inside the name stays: 各县(市、区)政府(管委会).
+    let keeps_close = |s: usize, e: usize| {
+        norm[e - 1] == ')'
+            && norm[s..e].iter().filter(|&&c| c == '(').count()
+                >= norm[s..e].iter().filter(|&&c| c == ')').count()
+    };
     loop {
         let before = (s, e);
         while s < e && trims(norm[s]) {
             s += 1;
         }
-        while e > s && trims(norm[e - 1]) {
+        while e > s && trims(norm[e - 1]) && !keeps_close(s, e) {
             e -= 1;
         }
         for suffix in [
@@ -280,7 +327,7 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
 }
 
 /// A plausible organisation name for 由X牵头 (not 由此, 由政府引导…).
-fn looks_like_unit(name: &str) -> bool {
+pub(crate) fn looks_like_unit(name: &str) -> bool {
     const ENDS: &[&str] = &[
         "委",
         "厅",
@@ -314,7 +361,9 @@ fn looks_like_unit(name: &str) -> bool {
         "部门",
     ];
     let n = name.chars().count();
-    (2..=30).contains(&n) && ENDS.iter().any(|e| name.ends_with(e))
+    // 各地, 各街道, 各相关单位: every unit of a kind.
+    let collective = name.starts_with('各') && (2..=10).contains(&n);
+    (2..=30).contains(&n) && (collective || ENDS.iter().any(|e| name.ends_with(e)))
 }
 
 /// Top-level `(…)` groups of at most 80 chars, as `(open, close)` indices.
@@ -338,6 +387,22 @@ fn paren_groups(chars: &[char]) -> Vec<(usize, usize)> {
     groups
 }
 
+/// `部门分工：省发展改革委牵头，各地、各部门配合。`: the text after a 分工 label up to the
+/// end of its line, read like a parenthesised group, as `(start, end, at_line_end)`.
+fn division_labels(chars: &[char]) -> Vec<(usize, usize, bool)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = find_from(chars, from, "分工:") {
+        from = p + 1;
+        let start = p + "分工:".chars().count();
+        let end = (start..chars.len())
+            .find(|&k| chars[k] == '\n')
+            .unwrap_or(chars.len());
+        out.push((start, end, true));
+    }
+    out
+}
+
 /// `[s, e)` clauses of `[start, end)` split at `,` `;` `，`.
 fn clauses(chars: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -354,9 +419,13 @@ fn clauses(chars: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
 }
 
 fn starts_with(chars: &[char], i: usize, pat: &str) -> bool {
-    (i..)
-        .zip(pat.chars())
-        .all(|(j, p)| chars.get(j) == Some(&p))
+    let mut pc = pat.chars();
+    match (pc.next(), chars.get(i)) {
+        (Some(p), Some(&c)) if p == c => {}
+        (None, _) => return true,
+        _ => return false,
+    }
+    (i + 1..).zip(pc).all(|(j, p)| chars.get(j) == Some(&p))
 }
 
 fn find_from(chars: &[char], from: usize, pat: &str) -> Option<usize> {
@@ -395,6 +464,67 @@ mod tests {
         assert_eq!(u.lead, ["省商务厅", "省市场监管局"]);
         assert_eq!(u.co, ["省财政厅"]);
         assert!(!u.separately);
+    }
+
+    #[test]
+    fn explicit_lead_makes_responsible_list_co() {
+        let u = units(
+            "增长6.2%左右。\n牵头单位:区发改局\n责任单位:立山经济开发区,各街道、区直各部门\n",
+        );
+        assert_eq!(u.lead, ["区发改局"]);
+        assert_eq!(u.co, ["立山经济开发区", "各街道", "区直各部门"]);
+        let u = units("通车。(责任领导:洪声耀;牵头单位:区交通运输局;责任单位:区发改局、区林业局)");
+        assert_eq!(u.lead, ["区交通运输局"]);
+        assert_eq!(u.co, ["区发改局", "区林业局"]);
+    }
+
+    #[test]
+    fn closing_list_with_fu_ze() {
+        let u = units("落实。(省发展改革委、省财政厅、省税务局,各市人民政府负责)\n");
+        assert_eq!(u.lead, ["省发展改革委"]);
+        assert_eq!(u.co, ["省财政厅", "省税务局", "各市人民政府"]);
+        let u =
+            units("衔接。(市政府办公室、市审改办牵头,市级各有关部门及各县市区政府按职责分工负责)");
+        assert_eq!(u.lead, ["市政府办公室", "市审改办"]);
+        assert_eq!(u.co, ["市级各有关部门", "各县市区政府"]);
+        assert!(!u.separately);
+    }
+
+    #[test]
+    fn bracket_label_variants() {
+        let u = units("推进改革。【牵头单位：省商务厅】【配合单位：省财政厅、省税务局】");
+        assert_eq!(u.lead, ["省商务厅"]);
+        assert_eq!(u.co, ["省财政厅", "省税务局"]);
+        let u = units("推进改革。[责任单位:老街办、区招商服务中心、长乐投资有限公司]");
+        assert_eq!(u.lead, ["老街办"]);
+        assert_eq!(u.co, ["区招商服务中心", "长乐投资有限公司"]);
+    }
+
+    #[test]
+    fn qualified_names_in_lists() {
+        let u = units(
+            "恢复。\n责任单位:市疫情防控指挥部办公室、市卫生健康委等,各县(市、区)政府(管委会)\n",
+        );
+        assert_eq!(u.lead, ["市疫情防控指挥部办公室"]);
+        assert_eq!(u.co, ["市卫生健康委", "各县(市、区)政府(管委会)"]);
+    }
+
+    #[test]
+    fn traditional_unit_lists() {
+        let u = units("銜接。(市政府辦公室牽頭,市級各有關部門及各縣市區政府按職責分工負責)");
+        assert_eq!(u.lead, ["市政府辦公室"]);
+        assert_eq!(u.co, ["市級各有關部門", "各縣市區政府"]);
+        assert_eq!(units("由省商務廳牽頭推進").lead, ["省商務廳"]);
+    }
+
+    #[test]
+    fn division_label_line() {
+        let u = units(
+            "增长6%以上。\n分管省领导:林克庆\n部门分工:省发展改革委牵头,各地、各部门配合。\n",
+        );
+        assert_eq!(u.lead, ["省发展改革委"]);
+        assert_eq!(u.co, ["各地", "各部门"]);
+        assert!(units("分管省领导:林克庆\n").lead.is_empty());
     }
 
     #[test]
