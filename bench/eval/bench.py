@@ -308,6 +308,9 @@ def main():
             d = {r["mode"]: r for r in duban("table", path, task, reps)}
             base = d["memory"]["median_s"]
             rows.append((task, n, "duban", "memory", base, d["memory"]["unit0_score"], reps))
+            # Scores, ranks and weights only (EvalOptions { normalised: false }): the peers do
+            # not build a normalised-value table either. Ratios stay against "memory".
+            rows.append((task, n, "duban", "scores", d["scores"]["median_s"], None, reps))
             rows.append((task, n, "duban", "csv", d["csv"]["median_s"], None, reps))
             if task == "minmax_sum":
                 peers = {

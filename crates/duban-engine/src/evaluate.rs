@@ -146,19 +146,64 @@ impl Prepared<'_> {
 
 const WEIGHT_SUM_TOL: f64 = 1e-9;
 
+/// What [`evaluate_with`] materialises besides scores and ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Fill [`Evaluation::normalised`] (units × indicators, 64 MB at 1e6 × 8). When false, and
+    /// the scores do not need it, it is left empty (0 rows) and never computed; the scores,
+    /// ranks and weights are bit-identical either way.
+    pub normalised: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self { normalised: true }
+    }
+}
+
 /// Run the whole evaluation. `previous` maps unit id → rank in an earlier evaluation.
 pub fn evaluate(
     data: &Dataset,
     spec: &Spec,
     previous: Option<&HashMap<String, f64>>,
 ) -> Result<Evaluation, EngineError> {
+    evaluate_with(data, spec, previous, EvalOptions::default())
+}
+
+/// [`evaluate`] with [`EvalOptions`] (e.g. scores and ranks only, without the normalised matrix).
+pub fn evaluate_with(
+    data: &Dataset,
+    spec: &Spec,
+    previous: Option<&HashMap<String, f64>>,
+    opts: EvalOptions,
+) -> Result<Evaluation, EngineError> {
     let mut diagnostics = Vec::new();
     let mut excluded = Vec::new();
-    let (prep, ahp) = prepare(data, spec, &mut diagnostics, &mut excluded)?;
+    let (mut prep, ahp) = prepare(data, spec, &mut diagnostics, &mut excluded)?;
     let method = &spec.method;
     let processed = process(&prep, method.impute, &mut diagnostics)?;
     let x: &Matrix = processed.as_ref().unwrap_or(&prep.raw);
-    let nrm = normalise_all(&prep, x, method.normalise)?;
+    // The normalised matrix is skipped only when nothing needs it: TOPSIS and GRA normalise
+    // the processed data themselves, and min–max + sum is fused into the scoring pass. The
+    // normalisations that can fail (efficacy, target) are always run so errors do not change.
+    let infallible = matches!(
+        method.normalise,
+        Normalise::Minmax
+            | Normalise::Zscore
+            | Normalise::Vector
+            | Normalise::Rank
+            | Normalise::None
+    );
+    let scores_need_nrm = match method.aggregate {
+        Aggregate::Topsis | Aggregate::Gra => false,
+        Aggregate::Sum => method.normalise != Normalise::Minmax,
+        Aggregate::Geometric => true,
+    };
+    let nrm = if opts.normalised || scores_need_nrm || !infallible {
+        normalise_all(&prep, x, method.normalise)?
+    } else {
+        Matrix::filled(0, x.cols(), 0.0)
+    };
     let (scores, group_scores) = score(&prep, x, &nrm, &prep.base_w, method.aggregate);
     let ranks = rank::rank(&scores, method.ties);
     let eff = effective_weights(&prep.nodes, &prep.base_w);
@@ -241,7 +286,8 @@ pub fn evaluate(
         marks: classes.as_ref().map(|_| marks),
         classes,
         rank_changes,
-        rows: prep.rows.clone(),
+        // Moved, not cloned (8 MB at 1e6 units).
+        rows: std::mem::take(&mut prep.rows),
         scores,
         ranks,
         normalised: nrm,
@@ -371,14 +417,26 @@ fn prepare<'a>(
     // Screen units.
     let m = cols.len();
     let n_all = data.values.rows();
+    // Statistics of every named column over all units, one pass per column, columns in
+    // parallel. When no column has a missing cell (the common case at scale) every unit is
+    // retained and these are the retained units' statistics: the per-unit count pass is skipped.
+    let all_stats =
+        sum::col_stats_par(&cols.iter().map(|&c| data.values.col(c)).collect::<Vec<_>>());
+    let complete = all_stats.iter().all(|st| st.n == n_all);
     // Present counts per unit, column by column (contiguous, vectorised).
-    let mut counts = vec![0u32; n_all];
-    for &c in &cols {
-        for (k, &v) in counts.iter_mut().zip(data.values.col(c)) {
-            *k += u32::from(!v.is_nan());
+    let mut counts = Vec::new();
+    if !complete {
+        counts = vec![0u32; n_all];
+        for &c in &cols {
+            for (k, &v) in counts.iter_mut().zip(data.values.col(c)) {
+                *k += u32::from(!v.is_nan());
+            }
         }
     }
     let mut rows = Vec::with_capacity(n_all);
+    if complete {
+        rows.extend(0..n_all);
+    }
     for (i, &present) in counts.iter().enumerate() {
         let present = present as usize;
         if present == m {
@@ -428,7 +486,7 @@ fn prepare<'a>(
     let all_rows = rows.len() == n_all;
     for (j, ind) in spec.indicators.iter().enumerate() {
         let st = if all_rows {
-            sum::col_stats(data.values.col(cols[j]))
+            all_stats[j]
         } else {
             let col: Vec<f64> = rows.iter().map(|&r| data.values.get(r, cols[j])).collect();
             sum::col_stats(&col)
@@ -512,7 +570,6 @@ fn prepare<'a>(
             }
         }
     }
-    let complete = counts.iter().all(|&c| c as usize == m);
     if method.impute == Impute::None && !complete {
         for (k, &j) in inds.iter().enumerate() {
             if !sum::any_nan(raw.col(k)) {
@@ -919,7 +976,9 @@ fn compute_weights(
                     (affine[k].0 == 1.0).then(|| stats[k].sum + stats[k].n as f64 * affine[k].1)
                 })
                 .collect();
-            let (w, _, degenerate) = weights::entropy_affine(&cols, &affine, &known);
+            let present: Vec<Option<usize>> = stats.iter().map(|st| Some(st.n)).collect();
+            let (w, _, degenerate) =
+                weights::entropy_affine_counted(&cols, &affine, &known, &present);
             if degenerate {
                 diagnostics.push(diag(
                     "entropy_degenerate",
@@ -1041,6 +1100,23 @@ fn node_score(
             match weights::normalised(&raw_w) {
                 None => vec![f64::NAN; n],
                 Some(lw) => match agg {
+                    // Normalised matrix not materialised (see `evaluate_with`): min–max is
+                    // applied cell by cell inside the weighted sum, the very same operations.
+                    Aggregate::Sum if nrm.rows() != n => {
+                        let cols: Vec<&[f64]> = ks.iter().map(|&i| x.col(i)).collect();
+                        let all = prep.stats(x);
+                        let cells: Vec<_> = ks
+                            .iter()
+                            .map(|&i| {
+                                crate::normalise::minmax_cell(
+                                    (all[i].lo, all[i].hi),
+                                    prep.dirs[i],
+                                    method.minmax.range,
+                                )
+                            })
+                            .collect();
+                        aggregate::weighted_sum_map(&cols, &lw, n, |j, v| cells[j](v))
+                    }
                     Aggregate::Sum => {
                         let cols: Vec<&[f64]> = ks.iter().map(|&i| nrm.col(i)).collect();
                         aggregate::weighted_sum(&cols, &lw, n)

@@ -16,7 +16,9 @@ pub mod spec;
 pub mod sum;
 pub mod weights;
 
-pub use evaluate::{Dataset, Diagnostic, Evaluation, Excluded, UnitResult, evaluate};
+pub use evaluate::{
+    Dataset, Diagnostic, EvalOptions, Evaluation, Excluded, UnitResult, evaluate, evaluate_with,
+};
 pub use matrix::Matrix;
 pub use robust::{Sensitivity, UncertaintyResult, UnitUncertainty};
 pub use spec::Spec;

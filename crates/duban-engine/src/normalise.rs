@@ -40,6 +40,29 @@ pub fn minmax01_with(x: &[f64], dir: Direction, out: &mut [f64], (lo, hi): (f64,
     }
 }
 
+/// Directed min–max of one cell to `range`, the same operations as [`minmax01_with`] followed
+/// by [`normalise_column_with`]'s rescale (used when the normalised matrix is not materialised).
+pub(crate) fn minmax_cell(
+    (lo, hi): (f64, f64),
+    dir: Direction,
+    [a, b]: [f64; 2],
+) -> impl Fn(f64) -> f64 + Sync {
+    let span = hi - lo;
+    let inv = 1.0 / span;
+    let rescale = (a, b) != (0.0, 1.0);
+    move |v| {
+        let o = if span == 0.0 {
+            if v.is_nan() { v } else { 0.0 }
+        } else {
+            match dir {
+                Direction::Benefit => (v - lo) * inv,
+                Direction::Cost => (hi - v) * inv,
+            }
+        };
+        if rescale { a + (b - a) * o } else { o }
+    }
+}
+
 /// Normalise one column with `norm`, writing into `out` (same length as `x`).
 pub fn normalise_column(
     x: &[f64],

@@ -37,17 +37,31 @@ pub fn entropy_affine(
     affine: &[(f64, f64)],
     known_sum: &[Option<f64>],
 ) -> (Vec<f64>, Vec<f64>, bool) {
+    entropy_affine_counted(columns, affine, known_sum, &vec![None; columns.len()])
+}
+
+/// [`entropy_affine`] with `present[j]`, the number of present cells of column j, when the
+/// caller already has it (saves the missing-value pass over the column).
+pub fn entropy_affine_counted(
+    columns: &[&[f64]],
+    affine: &[(f64, f64)],
+    known_sum: &[Option<f64>],
+    present: &[Option<usize>],
+) -> (Vec<f64>, Vec<f64>, bool) {
     use rayon::prelude::*;
     let es: Vec<f64> = columns
         .par_iter()
         .zip(affine.par_iter())
         .zip(known_sum.par_iter())
-        .map(|((c, &(a, b)), &known)| {
-            let n = if sum::any_nan(c) {
-                c.iter().filter(|v| !v.is_nan()).count()
-            } else {
-                c.len()
-            };
+        .zip(present.par_iter())
+        .map(|(((c, &(a, b)), &known), &present)| {
+            let n = present.unwrap_or_else(|| {
+                if sum::any_nan(c) {
+                    c.iter().filter(|v| !v.is_nan()).count()
+                } else {
+                    c.len()
+                }
+            });
             if n < 2 {
                 return 1.0;
             }

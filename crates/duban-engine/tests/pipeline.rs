@@ -402,3 +402,50 @@ fn ahp_weights_flow_through() {
     let e = evaluate(&d, &spec, None).unwrap();
     assert!((e.weights[0] - (0.5 * 0.75 + 0.25)).abs() < 1e-15);
 }
+
+/// Bits of weights, scores and ranks (f64 `==` would let −0.0 = 0.0 and miss NaN).
+fn result_bits(e: &duban_engine::Evaluation) -> Vec<u64> {
+    e.weights
+        .iter()
+        .chain(&e.scores)
+        .chain(&e.ranks)
+        .map(|v| v.to_bits())
+        .collect()
+}
+
+#[test]
+fn scores_only_evaluation_is_bit_identical() {
+    use duban_engine::{EvalOptions, evaluate_with};
+    // 20,000 units (the bucket-sort rank path), some missing cells, a cost indicator, and
+    // every aggregation with both the skipped and the materialised normalised matrix.
+    let (mut d, mut spec) = county_case(20_000, 6);
+    spec.uncertainty = None;
+    for k in (0..20_000).step_by(997) {
+        d.values.set(k, k % 6, f64::NAN);
+    }
+    spec.method.impute = Impute::Available;
+    for (agg, norm, w) in [
+        (Aggregate::Sum, Normalise::Minmax, WeightMethod::Equal),
+        (Aggregate::Sum, Normalise::Minmax, WeightMethod::Entropy),
+        (Aggregate::Sum, Normalise::Zscore, WeightMethod::Critic),
+        (Aggregate::Topsis, Normalise::Minmax, WeightMethod::Entropy),
+        (Aggregate::Gra, Normalise::Rank, WeightMethod::Equal),
+        (Aggregate::Geometric, Normalise::Minmax, WeightMethod::Equal),
+    ] {
+        spec.method.aggregate = agg;
+        spec.method.normalise = norm;
+        spec.method.weights = w;
+        spec.method.minmax.range = [0.0, 100.0];
+        let full = evaluate(&d, &spec, None).unwrap();
+        let lean = evaluate_with(&d, &spec, None, EvalOptions { normalised: false }).unwrap();
+        assert_eq!(
+            result_bits(&full),
+            result_bits(&lean),
+            "{agg:?} {norm:?} {w:?}"
+        );
+        assert_eq!(full.normalised.rows(), 20_000);
+        let skipped = matches!(agg, Aggregate::Topsis | Aggregate::Gra)
+            || (agg == Aggregate::Sum && norm == Normalise::Minmax);
+        assert_eq!(lean.normalised.rows() == 0, skipped, "{agg:?} {norm:?}");
+    }
+}
