@@ -1,8 +1,208 @@
-use clap::Subcommand;
+//! `duban eval run | verify`: composite evaluation from a data file and a `duban.eval/1` spec,
+//! and bit-for-bit re-computation of a published snapshot.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use duban_engine::{Dataset, Evaluation};
+// Spec parsing, hashes, result and snapshot formats are shared with the web platform.
+use duban_io::eval_format::{
+    self, parse_spec, previous_ranks, read_dataset_path, snapshot_json, snapshot_text,
+    verify_snapshot,
+};
+use serde_json::Value;
 
 #[derive(Subcommand)]
-pub enum EvalCommand {}
+pub enum EvalCommand {
+    /// Evaluate and rank units: `duban eval run --data 数据.xlsx --spec 方法.toml`.
+    Run {
+        /// Units × indicators, .csv or .xlsx (first row = header).
+        #[arg(long)]
+        data: PathBuf,
+        /// The method, a `duban.eval/1` TOML file.
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write a snapshot (data, method, engine version, results) for `duban eval verify`.
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// A previous result (JSON from `--format json`) for rank changes.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+    },
+    /// Recompute a snapshot and check it bit for bit.
+    Verify { snapshot: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+    Table,
+}
 
 pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
-    match cmd {}
+    match cmd {
+        EvalCommand::Run {
+            data,
+            spec,
+            format,
+            snapshot,
+            previous,
+        } => {
+            let spec_text =
+                std::fs::read_to_string(&spec).with_context(|| format!("{}", spec.display()))?;
+            let spec_v = parse_spec(&spec_text).with_context(|| format!("{}", spec.display()))?;
+            let ds =
+                read_dataset_path(&data, &spec_v).with_context(|| format!("{}", data.display()))?;
+            let prev = previous.as_deref().map(load_previous).transpose()?;
+            let (eval, result) = eval_format::run(&ds, &spec_v, prev.as_ref())
+                .with_context(|| format!("{}", data.display()))?;
+            if let Some(path) = snapshot {
+                let snap = snapshot_json(&spec_v, &ds, prev.as_ref(), &result);
+                std::fs::write(&path, snapshot_text(&snap))
+                    .with_context(|| format!("{}", path.display()))?;
+            }
+            let out = match format {
+                Format::Json => serde_json::to_string_pretty(&result)? + "\n",
+                Format::Csv => to_csv(&eval, &ds),
+                Format::Table => to_table(&eval, &ds, &result),
+            };
+            print!("{out}");
+            Ok(())
+        }
+        EvalCommand::Verify { snapshot } => {
+            let text = std::fs::read_to_string(&snapshot)
+                .with_context(|| format!("{}", snapshot.display()))?;
+            let msg = verify_snapshot(&text).with_context(|| format!("{}", snapshot.display()))?;
+            println!("{msg}");
+            Ok(())
+        }
+    }
+}
+
+fn load_previous(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?,
+    )
+    .with_context(|| format!("{}", path.display()))?;
+    previous_ranks(&v).with_context(|| format!("{}", path.display()))
+}
+
+fn to_csv(e: &Evaluation, ds: &Dataset) -> String {
+    let q = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::from("id,rank,score,class,class_rank,mark,rank_change");
+    for i in &e.indicators {
+        out.push(',');
+        out.push_str(&q(i));
+    }
+    out.push('\n');
+    let mut order: Vec<usize> = (0..e.len()).collect();
+    order.sort_by(|&a, &b| e.unit(a).rank.total_cmp(&e.unit(b).rank));
+    let f = |v: Option<f64>| {
+        v.filter(|x| !x.is_nan())
+            .map_or(String::new(), |x| x.to_string())
+    };
+    for k in order {
+        let u = &e.unit(k);
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{}",
+            q(&ds.ids[u.row]),
+            u.rank,
+            u.score,
+            q(u.class.as_deref().unwrap_or("")),
+            f(u.class_rank),
+            u.mark.unwrap_or(""),
+            f(u.rank_change)
+        );
+        for j in 0..e.indicators.len() {
+            out.push(',');
+            out.push_str(&f(Some(e.normalised.get(k, j))));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn to_table(e: &Evaluation, ds: &Dataset, result: &Value) -> String {
+    let mut out = String::new();
+    let intervals: HashMap<&str, (f64, f64, f64)> = e
+        .uncertainty
+        .iter()
+        .flat_map(|u| &u.units)
+        .map(|x| (x.id.as_str(), (x.rank_p5, x.rank_p95, x.share_first)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{:>5}  {:<2} {:<12} {:<8} {:>12}  {}",
+        "rank",
+        "",
+        "id",
+        "class",
+        "score",
+        if intervals.is_empty() {
+            ""
+        } else {
+            "rank 5–95%   first"
+        }
+    );
+    let mut order: Vec<usize> = (0..e.len()).collect();
+    order.sort_by(|&a, &b| e.unit(a).rank.total_cmp(&e.unit(b).rank));
+    for k in order {
+        let u = &e.unit(k);
+        let class = match (&u.class, u.class_rank) {
+            (Some(c), Some(r)) => format!("{c}#{r}"),
+            _ => String::new(),
+        };
+        let id = ds.ids[u.row].as_str();
+        let iv = intervals.get(id).map_or(String::new(), |(a, b, s)| {
+            format!("{a:>5.1}–{b:<5.1}  {:>5.1}%", s * 100.0)
+        });
+        let _ = writeln!(
+            out,
+            "{:>5}  {:<2} {:<12} {:<8} {:>12.6}  {iv}",
+            u.rank,
+            u.mark.unwrap_or(""),
+            id,
+            class,
+            u.score
+        );
+    }
+    let _ = writeln!(out, "\nweights:");
+    for (n, w) in e.indicators.iter().zip(&e.weights) {
+        let _ = writeln!(out, "  {n}: {w:.6}");
+    }
+    for x in &e.excluded {
+        let _ = writeln!(out, "excluded {} {}: {}", x.kind, x.name, x.reason);
+    }
+    for d in &e.diagnostics {
+        let _ = writeln!(out, "note [{}] {}: {}", d.code, d.subject, d.message);
+    }
+    if let Some(u) = &e.uncertainty {
+        for s in &u.sensitivity {
+            let _ = writeln!(
+                out,
+                "sensitivity {}: first-order {:.3}, total {:.3}",
+                s.factor, s.first_order, s.total
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "method {}\ndata   {}",
+        result["method_hash"].as_str().unwrap_or(""),
+        result["data_hash"].as_str().unwrap_or("")
+    );
+    out
 }

@@ -4,7 +4,11 @@
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod oversight;
 mod plan;
+mod serve;
+mod token;
+mod user;
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +29,17 @@ enum Command {
     /// Composite evaluation (综合评价).
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Run the web platform (pages, JSON API) on SQLite or PostgreSQL.
+    Serve(serve::ServeArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API bearer tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// The audit log: `duban audit verify` recomputes the hash chain.
+    #[command(subcommand)]
+    Audit(oversight::AuditCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,6 +47,10 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Plan(cmd) => plan::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Serve(args) => serve::run(args),
+        Command::User(cmd) => user::run(cmd),
+        Command::Token(cmd) => token::run(cmd),
+        Command::Audit(cmd) => oversight::run(cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,1 +1,5 @@
 //! File formats: XLSX and CSV.
+
+pub mod eval_data;
+pub mod eval_format;
+pub mod supervision_sheet;

@@ -1,0 +1,134 @@
+//! `duban serve`: the web platform. Also the shared database options (`--data-dir`,
+//! `DATABASE_URL`) and runtime used by `duban user` and `duban token`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use duban_store::Store;
+use duban_web::seed::{SeedOutcome, ensure_seed};
+use duban_web::{AppState, Config};
+
+/// Where the data lives: `DATABASE_URL` (postgres://… or sqlite://…) if set, else the
+/// SQLite file `duban.db` in `--data-dir`.
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Directory of the embedded SQLite database (ignored when DATABASE_URL is set).
+    #[arg(long, default_value = "./duban-data")]
+    pub data_dir: PathBuf,
+    /// Database URL; `postgres://…` runs on PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub async fn open(&self) -> Result<Store> {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => Store::connect(url.trim())
+                .await
+                .context("cannot open the database named by DATABASE_URL"),
+            None => Store::open_data_dir(&self.data_dir).await.with_context(|| {
+                format!("cannot open the database in {}", self.data_dir.display())
+            }),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.database_url {
+            Some(u) if u.starts_with("postgres") => "PostgreSQL (DATABASE_URL)".to_string(),
+            Some(_) => "DATABASE_URL".to_string(),
+            None => format!("SQLite in {}", self.data_dir.join("duban.db").display()),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Mark cookies Secure (use when served over https, e.g. behind a TLS proxy).
+    #[arg(long, env = "DUBAN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Escalation rules and notification delivery in the background.
+    #[command(flatten)]
+    pub oversight: crate::oversight::WorkerArgs,
+    /// Add labelled demonstration reports (示例数据) to the seed plan, so every colour of
+    /// light, a returned report and escalations can be seen when replaying 2020. Idempotent.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// A multi-threaded runtime for the async commands.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    runtime()?.block_on(async move {
+        let store = args.db.open().await?;
+        match ensure_seed(&store)
+            .await
+            .context("cannot load the seed plan")?
+        {
+            SeedOutcome::Loaded { plan_id } => {
+                println!("Loaded the seed plan (2020年浙江省服务业发展工作要点) as plan {plan_id}, with a demo unit assignment (示例分工).")
+            }
+            SeedOutcome::AlreadyLoaded => {}
+        }
+        if args.demo {
+            match duban_web::demo::load_demo(&store)
+                .await
+                .context("cannot load the demo reports")?
+            {
+                duban_web::demo::DemoOutcome::Loaded { reports, escalations } => println!(
+                    "Loaded {reports} demo reports (示例数据) and {escalations} demo escalations; replay them at /plans/…/status?as_of=2020-07-15."
+                ),
+                duban_web::demo::DemoOutcome::AlreadyLoaded => {}
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        println!("duban is serving on http://{addr}/  (database: {})", args.db.describe());
+        if store.count_users().await? == 0 {
+            let dir = if args.db.database_url.is_some() {
+                String::new()
+            } else {
+                format!(" --data-dir {}", args.db.data_dir.display())
+            };
+            println!(
+                "No users yet. Create the first admin (in another terminal, while this runs):\n  echo 'a-long-password' | duban user add admin --role admin --password-stdin{dir}\n  (cargo run -p duban-cli -- user add admin --role admin --password-stdin{dir})"
+            );
+        }
+        let state = AppState::new(
+            store,
+            Config {
+                secure_cookies: args.secure_cookies,
+            },
+        );
+        let _workers =
+            duban_web::oversight::spawn_workers(state.store.clone(), args.oversight.config()?);
+        duban_web::serve(listener, state)
+            .await
+            .context("the server stopped with an error")
+    })
+}

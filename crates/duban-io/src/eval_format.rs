@@ -1,0 +1,497 @@
+//! The exchange formats of composite evaluation, shared by `duban eval` (CLI) and the web
+//! platform so both read and write the very same bytes:
+//! - the method `duban.eval/1` (TOML) → [`parse_spec`];
+//! - a data file (CSV/XLSX) read for a spec → [`read_dataset`];
+//! - the result `duban.eval.result/1` (JSON) → [`result_json`], with the canonical
+//!   [`data_hash`] and [`method_hash`];
+//! - the snapshot `duban.eval.snapshot/1` (data, method, engine version, previous ranks,
+//!   result) → [`snapshot_json`], recomputed bit for bit by [`verify_snapshot`].
+//!
+//! Moved here from duban-cli unchanged in behaviour (issue 5, web platform), so a snapshot
+//! published on the web verifies with `duban eval verify` and vice versa.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use duban_engine::{
+    Dataset, ENGINE_VERSION, EngineError, Evaluation, Matrix, Spec, evaluate, spec::SPEC_SCHEMA,
+};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::eval_data::{Columns, EvalDataError, EvalTable, read_csv, read_path, read_xlsx};
+
+pub const RESULT_SCHEMA: &str = "duban.eval.result/1";
+pub const SNAPSHOT_SCHEMA: &str = "duban.eval.snapshot/1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalFormatError {
+    /// The method text is not a valid `duban.eval/1` spec.
+    #[error("{0}")]
+    Spec(String),
+    #[error(transparent)]
+    Data(#[from] EvalDataError),
+    /// The engine refused the data or the method (message names row and column when it can).
+    #[error("{0}")]
+    Engine(String),
+    /// A snapshot is malformed, altered, or does not recompute identically.
+    #[error("{0}")]
+    Snapshot(String),
+}
+
+type Result<T, E = EvalFormatError> = std::result::Result<T, E>;
+
+/// Parses a `duban.eval/1` method (TOML); the error is one line.
+pub fn parse_spec(text: &str) -> Result<Spec> {
+    let spec: Spec = toml::from_str(text)
+        .map_err(|e| EvalFormatError::Spec(e.to_string().replace('\n', " ").trim().to_string()))?;
+    if spec.schema != SPEC_SCHEMA {
+        return Err(EvalFormatError::Spec(format!(
+            "schema = \"{}\": this duban reads \"{SPEC_SCHEMA}\"",
+            spec.schema
+        )));
+    }
+    Ok(spec)
+}
+
+/// The columns a spec reads (id, indicators, class).
+fn with_columns<T>(
+    spec: &Spec,
+    f: impl FnOnce(&Columns) -> Result<T, EvalDataError>,
+) -> Result<T, EvalDataError> {
+    let names: Vec<String> = spec.indicators.iter().map(|i| i.name.clone()).collect();
+    f(&Columns {
+        id: &spec.id,
+        indicators: &names,
+        class: spec.class.as_deref(),
+    })
+}
+
+fn dataset(t: EvalTable) -> Result<Dataset, EvalDataError> {
+    let n = t.ids.len();
+    Ok(Dataset {
+        values: Matrix::from_columns(n, t.columns.len(), t.values)
+            .map_err(|e| EvalDataError::Io(e.to_string()))?,
+        ids: t.ids,
+        columns: t.columns,
+        classes: t.classes,
+    })
+}
+
+/// File kinds a data set may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    Csv,
+    Xlsx,
+}
+
+impl DataKind {
+    /// By file name extension (.csv/.txt, .xlsx/.xlsm).
+    pub fn of_name(name: &str) -> Option<DataKind> {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" => Some(DataKind::Csv),
+            "xlsx" | "xlsm" => Some(DataKind::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::Csv => "csv",
+            DataKind::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DataKind> {
+        match s {
+            "csv" => Some(DataKind::Csv),
+            "xlsx" => Some(DataKind::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the spec's columns from file bytes.
+pub fn read_dataset(bytes: &[u8], kind: DataKind, spec: &Spec) -> Result<Dataset, EvalDataError> {
+    dataset(with_columns(spec, |c| match kind {
+        DataKind::Csv => read_csv(bytes, c),
+        DataKind::Xlsx => read_xlsx(bytes, c),
+    })?)
+}
+
+/// Reads the spec's columns from a file (.csv or .xlsx by extension).
+pub fn read_dataset_path(path: &Path, spec: &Spec) -> Result<Dataset, EvalDataError> {
+    dataset(with_columns(spec, |c| read_path(path, c))?)
+}
+
+/// The engine's error, with the data row (1-based, header = row 1) and column when it has them.
+pub fn engine_error(e: EngineError, ds: &Dataset) -> EvalFormatError {
+    EvalFormatError::Engine(match e {
+        EngineError::Missing {
+            row,
+            unit,
+            indicator,
+        } => {
+            let col = ds
+                .columns
+                .iter()
+                .position(|c| c == &indicator)
+                .map(|_| indicator.clone())
+                .unwrap_or(indicator);
+            format!(
+                "data row {} ('{unit}'), column '{col}': missing value, and impute = \"none\" refuses it",
+                row + 2
+            )
+        }
+        EngineError::UnknownIndicator(n) => {
+            format!("row 1: no column '{n}' (indicator named in the spec)")
+        }
+        other => other.to_string(),
+    })
+}
+
+/// Evaluates and returns the engine's values with the result JSON.
+pub fn run(
+    ds: &Dataset,
+    spec: &Spec,
+    previous: Option<&HashMap<String, f64>>,
+) -> Result<(Evaluation, Value)> {
+    let eval = evaluate(ds, spec, previous).map_err(|e| engine_error(e, ds))?;
+    let result = result_json(&eval, spec, ds);
+    Ok((eval, result))
+}
+
+/// Unit id → rank, from a result (`duban.eval.result/1`) JSON: the "previous evaluation" for
+/// rank changes.
+pub fn previous_ranks(result: &Value) -> Result<HashMap<String, f64>> {
+    let units = result["units"]
+        .as_array()
+        .ok_or_else(|| EvalFormatError::Snapshot("no `units` array".into()))?;
+    Ok(units
+        .iter()
+        .filter_map(|u| Some((u["id"].as_str()?.to_string(), u["rank"].as_f64()?)))
+        .collect())
+}
+
+/// Canonical bytes of the data as the engine sees it: independent of file format, layout,
+/// extra columns and formatting of numbers.
+pub fn data_hash(ds: &Dataset, spec: &Spec) -> String {
+    let mut h = Sha256::new();
+    h.update(b"duban.eval.data/1\0");
+    h.update(spec.id.as_bytes());
+    h.update([0]);
+    for c in &ds.columns {
+        h.update(c.as_bytes());
+        h.update([0]);
+    }
+    h.update((ds.ids.len() as u64).to_le_bytes());
+    for (i, id) in ds.ids.iter().enumerate() {
+        h.update(id.as_bytes());
+        h.update([0]);
+        if let Some(c) = &ds.classes {
+            h.update(c[i].as_bytes());
+        }
+        h.update([0]);
+        for j in 0..ds.columns.len() {
+            let v = ds.values.get(i, j);
+            let bits = if v.is_nan() {
+                f64::NAN.to_bits()
+            } else {
+                v.to_bits()
+            };
+            h.update(bits.to_le_bytes());
+        }
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+pub fn method_hash(spec: &Spec) -> String {
+    let bytes = serde_json::to_vec(spec).expect("spec serialises");
+    format!("sha256:{:x}", Sha256::digest(&bytes))
+}
+
+fn num(v: f64) -> Value {
+    // NaN (a missing normalised value) becomes null.
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// The result as `duban.eval.result/1` JSON (units in rank order).
+pub fn result_json(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Value {
+    let named = |names: &[String], vals: &[f64]| -> Value {
+        let mut m = Map::new();
+        for (n, v) in names.iter().zip(vals) {
+            m.insert(n.clone(), num(*v));
+        }
+        Value::Object(m)
+    };
+    let mut order: Vec<usize> = (0..e.len()).collect();
+    order.sort_by(|&a, &b| e.ranks[a].total_cmp(&e.ranks[b]));
+    let units: Vec<Value> = order
+        .iter()
+        .map(|&k| {
+            let u = e.unit(k);
+            let mut o = Map::new();
+            o.insert("id".into(), json!(ds.ids[u.row]));
+            o.insert("score".into(), num(u.score));
+            o.insert("rank".into(), num(u.rank));
+            if let Some(c) = &u.class {
+                o.insert("class".into(), json!(c));
+                o.insert("class_rank".into(), u.class_rank.map_or(Value::Null, num));
+            }
+            if let Some(m) = u.mark {
+                o.insert("mark".into(), json!(m));
+            }
+            if let Some(rc) = u.rank_change {
+                o.insert("rank_change".into(), num(rc));
+            }
+            let nv: Vec<f64> = (0..e.indicators.len())
+                .map(|j| e.normalised.get(k, j))
+                .collect();
+            o.insert("normalised".into(), named(&e.indicators, &nv));
+            if !e.groups.is_empty() {
+                let gv: Vec<f64> = e.group_scores.iter().map(|g| g[k]).collect();
+                o.insert("groups".into(), named(&e.groups, &gv));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let (uncertainty, sensitivity, factors) = match &e.uncertainty {
+        Some(u) => (
+            serde_json::to_value(&u.units).expect("serialises"),
+            serde_json::to_value(&u.sensitivity).expect("serialises"),
+            json!({"draws": u.draws, "seed": u.seed, "factors": u.factors}),
+        ),
+        None => (Value::Null, Value::Null, Value::Null),
+    };
+    json!({
+        "schema": RESULT_SCHEMA,
+        "engine": ENGINE_VERSION,
+        "weights": named(&e.indicators, &e.weights),
+        "group_weights": named(&e.groups, &e.group_weights),
+        "excluded": e.excluded,
+        "units": units,
+        "uncertainty": uncertainty,
+        "uncertainty_setup": factors,
+        "sensitivity": sensitivity,
+        "diagnostics": e.diagnostics,
+        "ahp": e.ahp,
+        "method_hash": method_hash(spec),
+        "data_hash": data_hash(ds, spec),
+    })
+}
+
+fn data_json(ds: &Dataset) -> Value {
+    let cols: Vec<Value> = (0..ds.columns.len())
+        .map(|j| Value::Array(ds.values.col(j).iter().map(|&v| num(v)).collect()))
+        .collect();
+    json!({"columns": ds.columns, "ids": ds.ids, "classes": ds.classes, "values": cols})
+}
+
+/// The snapshot (`duban.eval.snapshot/1`) of one evaluation: what `duban eval verify` reads.
+pub fn snapshot_json(
+    spec: &Spec,
+    ds: &Dataset,
+    previous: Option<&HashMap<String, f64>>,
+    result: &Value,
+) -> Value {
+    json!({
+        "schema": SNAPSHOT_SCHEMA,
+        "engine": ENGINE_VERSION,
+        "spec": serde_json::to_value(spec).expect("spec serialises"),
+        "data": data_json(ds),
+        "previous": previous,
+        "result": result,
+    })
+}
+
+/// The snapshot as written to a file (pretty JSON and a final newline).
+pub fn snapshot_text(snapshot: &Value) -> String {
+    serde_json::to_string_pretty(snapshot).expect("JSON serialises") + "\n"
+}
+
+fn bad(msg: impl Into<String>) -> EvalFormatError {
+    EvalFormatError::Snapshot(msg.into())
+}
+
+fn dataset_from_snapshot(d: &Value) -> Result<Dataset> {
+    let strings = |v: &Value, what: &str| -> Result<Vec<String>> {
+        v.as_array()
+            .ok_or_else(|| bad(format!("snapshot data: `{what}` is not an array")))?
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("snapshot data: `{what}` holds a non-string")))
+            })
+            .collect()
+    };
+    let ids = strings(&d["ids"], "ids")?;
+    let columns = strings(&d["columns"], "columns")?;
+    let classes = if d["classes"].is_null() {
+        None
+    } else {
+        Some(strings(&d["classes"], "classes")?)
+    };
+    let mut values = Vec::with_capacity(ids.len() * columns.len());
+    for (j, c) in d["values"]
+        .as_array()
+        .ok_or_else(|| bad("snapshot data: no values"))?
+        .iter()
+        .enumerate()
+    {
+        let c = c
+            .as_array()
+            .ok_or_else(|| bad(format!("snapshot data: column {j} is not an array")))?;
+        values.extend(c.iter().map(|v| {
+            if v.is_null() {
+                f64::NAN
+            } else {
+                v.as_f64().unwrap_or(f64::NAN)
+            }
+        }));
+    }
+    Ok(Dataset {
+        values: Matrix::from_columns(ids.len(), columns.len(), values)
+            .map_err(|e| bad(e.to_string()))?,
+        ids,
+        columns,
+        classes,
+    })
+}
+
+/// The first place two JSON values differ, as a path.
+fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                let p = format!("{path}.{k}");
+                match y.get(k) {
+                    None => return Some(format!("{p}: in the snapshot, not recomputed")),
+                    Some(w) => {
+                        if let Some(d) = first_difference(&p, v, w) {
+                            return Some(d);
+                        }
+                    }
+                }
+            }
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| format!("{path}.{k}: recomputed, not in the snapshot"))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                if let Some(d) = first_difference(&format!("{path}[{i}]"), v, w) {
+                    return Some(d);
+                }
+            }
+            (x.len() != y.len()).then(|| {
+                format!(
+                    "{path}: {} entries in the snapshot, {} recomputed",
+                    x.len(),
+                    y.len()
+                )
+            })
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let same = match (x.as_f64(), y.as_f64()) {
+                (Some(p), Some(q)) => p.to_bits() == q.to_bits(),
+                _ => x == y,
+            };
+            (!same).then(|| format!("{path}: snapshot {x}, recomputed {y}"))
+        }
+        _ => (a != b).then(|| format!("{path}: snapshot {a}, recomputed {b}")),
+    }
+}
+
+/// Recomputes a snapshot (its text) and checks it bit for bit; `Ok` holds a one-line summary.
+pub fn verify_snapshot(text: &str) -> Result<String> {
+    let snap: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if snap["schema"] != SNAPSHOT_SCHEMA {
+        return Err(bad(format!(
+            "schema is {}, not \"{SNAPSHOT_SCHEMA}\"",
+            snap["schema"]
+        )));
+    }
+    let engine = snap["engine"].as_str().unwrap_or("?");
+    if engine != ENGINE_VERSION {
+        return Err(bad(format!(
+            "made by {engine}; this is {ENGINE_VERSION}: recompute with that version"
+        )));
+    }
+    let spec: Spec = serde_json::from_value(snap["spec"].clone())
+        .map_err(|e| bad(format!("snapshot spec: {e}")))?;
+    let ds = dataset_from_snapshot(&snap["data"])?;
+    let prev: Option<HashMap<String, f64>> = if snap["previous"].is_null() {
+        None
+    } else {
+        Some(
+            serde_json::from_value(snap["previous"].clone())
+                .map_err(|e| bad(format!("snapshot previous: {e}")))?,
+        )
+    };
+    let stored = &snap["result"];
+    let dh = data_hash(&ds, &spec);
+    if stored["data_hash"] != dh.as_str() {
+        return Err(bad(format!(
+            "data_hash: snapshot {}, recomputed {dh} (the data were altered)",
+            stored["data_hash"]
+        )));
+    }
+    let mh = method_hash(&spec);
+    if stored["method_hash"] != mh.as_str() {
+        return Err(bad(format!(
+            "method_hash: snapshot {}, recomputed {mh} (the method was altered)",
+            stored["method_hash"]
+        )));
+    }
+    let (_, fresh) = run(&ds, &spec, prev.as_ref())?;
+    if let Some(d) = first_difference("result", stored, &fresh) {
+        return Err(bad(format!("differs at {d}")));
+    }
+    Ok(format!(
+        "ok: {} units, {} indicators, {ENGINE_VERSION}, {dh}: results identical bit for bit",
+        ds.ids.len(),
+        ds.columns.len()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = "id = \"城市\"\n[[indicator]]\nname = \"a\"\n[[indicator]]\nname = \"b\"\ndirection = \"cost\"\n[uncertainty]\ndraws = 50\nseed = 7\n";
+    const DATA: &str = "城市,a,b\n甲,1,5\n乙,2,4\n丙,3,NA\n丁,2.5,1\n";
+
+    #[test]
+    fn snapshot_round_trip_verifies_and_tampering_is_named() {
+        let spec = parse_spec(SPEC).unwrap();
+        let ds = read_dataset(DATA.as_bytes(), DataKind::Csv, &spec).unwrap();
+        let prev: HashMap<String, f64> = [("甲".to_string(), 2.0)].into();
+        let (_, result) = run(&ds, &spec, Some(&prev)).unwrap();
+        let text = snapshot_text(&snapshot_json(&spec, &ds, Some(&prev), &result));
+        assert!(
+            verify_snapshot(&text)
+                .unwrap()
+                .starts_with("ok: 4 units, 2 indicators")
+        );
+        let tampered = text.replacen("\"乙\"", "\"戊\"", 1);
+        let e = verify_snapshot(&tampered).unwrap_err().to_string();
+        assert!(e.contains("data were altered"), "{e}");
+        assert_eq!(previous_ranks(&result).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn spec_errors_are_one_line() {
+        let e = parse_spec("id = 1").unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
+        let e = parse_spec("schema = \"duban.eval/9\"\nid = \"x\"\n[[indicator]]\nname = \"a\"\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("duban.eval/1"));
+        assert_eq!(DataKind::of_name("数据.XLSX"), Some(DataKind::Xlsx));
+        assert_eq!(DataKind::of_name("x.xls"), None);
+    }
+}

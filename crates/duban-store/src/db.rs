@@ -1,0 +1,207 @@
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::{Result, StoreError};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The embedded migrations: (name, SQLite text, PostgreSQL text), applied in order. To add
+/// one, create `migrations/{sqlite,postgres}/NNNN_name.sql` and append a line here; a test
+/// checks that this list and both folders agree.
+pub const MIGRATIONS: &[(&str, &str, &str)] = &[
+    (
+        "0001_platform.sql",
+        include_str!("../migrations/sqlite/0001_platform.sql"),
+        include_str!("../migrations/postgres/0001_platform.sql"),
+    ),
+    (
+        "0100_deliver.sql",
+        include_str!("../migrations/sqlite/0100_deliver.sql"),
+        include_str!("../migrations/postgres/0100_deliver.sql"),
+    ),
+    (
+        "0200_oversight.sql",
+        include_str!("../migrations/sqlite/0200_oversight.sql"),
+        include_str!("../migrations/postgres/0200_oversight.sql"),
+    ),
+    (
+        "0300_evaluation.sql",
+        include_str!("../migrations/sqlite/0300_evaluation.sql"),
+        include_str!("../migrations/postgres/0300_evaluation.sql"),
+    ),
+];
+
+/// The handle every part of duban uses to reach the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Now, as stored: ISO-8601 UTC with seconds, e.g. `2026-11-27T17:40:00Z` (sorts as text).
+pub fn now() -> String {
+    format_time(Utc::now())
+}
+
+pub(crate) fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parses a stored timestamp.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database `duban.db` in `data_dir`.
+    pub async fn open_data_dir(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Invalid(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let file = data_dir.join("duban.db");
+        Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL (expected sqlite:// or postgres://): {}",
+                redact(url)
+            )));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            // Durability first: nothing acknowledged may be lost on kill -9 (WAL + FULL sync).
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(options).await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        for (name, sqlite, postgres) in MIGRATIONS {
+            let mut tx = self.pool.begin().await?;
+            let done: Option<(String,)> =
+                sqlx::query_as("SELECT name FROM schema_migration WHERE name = $1")
+                    .bind(*name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_some() {
+                continue;
+            }
+            let sql = match self.backend {
+                Backend::Sqlite => *sqlite,
+                Backend::Postgres => *postgres,
+            };
+            sqlx::raw_sql(sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(|source| StoreError::Migration { name, source })?;
+            let inserted = sqlx::query(
+                "INSERT INTO schema_migration (name, applied_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(*name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                tx.commit().await?;
+                tracing::info!(migration = name, "applied migration");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_folders_match_the_list() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |sub: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let listed: Vec<String> = MIGRATIONS.iter().map(|m| m.0.to_string()).collect();
+        assert_eq!(names("sqlite"), listed);
+        assert_eq!(names("postgres"), listed);
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://…@h/db");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

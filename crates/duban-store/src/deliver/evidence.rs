@@ -1,0 +1,282 @@
+//! Evidence files of a report (佐证材料): stored once per SHA-256 content hash in the
+//! database (a blob table: transactional on SQLite and PostgreSQL alike, so an
+//! acknowledged upload survives kill -9), bounded in size and number, typed by sniffing
+//! the bytes (never trusting the client's type).
+
+use chrono::Utc;
+use duban_core::report::{ReportAction, transition};
+use sha2::{Digest, Sha256};
+
+use super::DeliverResult;
+use super::report::{ReportActor, record_event};
+use crate::db::format_time;
+use crate::{Result, Store, StoreError};
+
+/// Largest evidence file: 20 MiB.
+pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
+/// Most evidence files per report.
+pub const MAX_EVIDENCE_PER_REPORT: i64 = 10;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub report_id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub user_name: Option<String>,
+    pub at: String,
+}
+
+/// The content type of a file from its first bytes (PDF, images, Office/OpenDocument
+/// zips, legacy Office, UTF-8 text); `application/octet-stream` otherwise.
+pub fn sniff_content_type(bytes: &[u8], file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.starts_with(b"\xff\xd8\xff") {
+        "image/jpeg"
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        "image/gif"
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        match ext.as_str() {
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "odt" => "application/vnd.oasis.opendocument.text",
+            "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+            _ => "application/zip",
+        }
+    } else if bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        match ext.as_str() {
+            "xls" => "application/vnd.ms-excel",
+            "ppt" => "application/vnd.ms-powerpoint",
+            _ => "application/msword",
+        }
+    } else if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// A file name safe to store and to put in a header: the last path component, control
+/// characters and quotes removed, at most 120 characters.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "file".to_string()
+    } else {
+        cleaned
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Store {
+    /// Attaches a file to an editable report of the actor's unit.
+    pub async fn add_evidence(
+        &self,
+        report_id: i64,
+        file_name: &str,
+        bytes: &[u8],
+        by: &ReportActor,
+    ) -> DeliverResult<Evidence> {
+        let r = self.report(report_id).await?;
+        transition(r.state, &ReportAction::Edit, &by.actor, &r.unit_code)?;
+        if bytes.is_empty() {
+            return Err(StoreError::Invalid("文件为空".into()).into());
+        }
+        if bytes.len() > MAX_EVIDENCE_BYTES {
+            return Err(StoreError::Invalid("单个佐证材料不能超过 20 MB".into()).into());
+        }
+        let name = clean_file_name(file_name);
+        let content_type = sniff_content_type(bytes, &name);
+        let hash = sha256_hex(bytes);
+        let at = format_time(Utc::now());
+        let mut tx = self.pool().begin().await?;
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evidence WHERE report_id = $1")
+            .bind(report_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= MAX_EVIDENCE_PER_REPORT {
+            return Err(StoreError::Invalid(format!(
+                "每份报告最多 {MAX_EVIDENCE_PER_REPORT} 个佐证材料"
+            ))
+            .into());
+        }
+        sqlx::query(
+            "INSERT INTO evidence_blob (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&hash)
+        .bind(bytes.len() as i64)
+        .bind(bytes.to_vec())
+        .execute(&mut *tx)
+        .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO evidence (report_id, sha256, file_name, content_type, size, user_id, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(report_id)
+        .bind(&hash)
+        .bind(&name)
+        .bind(content_type)
+        .bind(bytes.len() as i64)
+        .bind(by.user_id)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+        record_event(
+            &mut tx,
+            report_id,
+            "evidence_add",
+            r.state,
+            r.state,
+            by.user_id,
+            &at,
+            Some(&name),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.evidence(id).await?)
+    }
+
+    /// Removes a file from an editable report of the actor's unit (the blob stays while
+    /// other reports use it).
+    pub async fn remove_evidence(&self, evidence_id: i64, by: &ReportActor) -> DeliverResult<()> {
+        let e = self.evidence(evidence_id).await?;
+        let r = self.report(e.report_id).await?;
+        transition(r.state, &ReportAction::Edit, &by.actor, &r.unit_code)?;
+        let at = format_time(Utc::now());
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM evidence WHERE id = $1")
+            .bind(evidence_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM evidence_blob WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM evidence WHERE sha256 = $1)",
+        )
+        .bind(&e.sha256)
+        .execute(&mut *tx)
+        .await?;
+        record_event(
+            &mut tx,
+            r.id,
+            "evidence_remove",
+            r.state,
+            r.state,
+            by.user_id,
+            &at,
+            Some(&e.file_name),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn evidence(&self, id: i64) -> Result<Evidence> {
+        let (id, report_id, sha256, file_name, content_type, size, user_name, at): (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            Option<String>,
+            String,
+        ) = sqlx::query_as(
+            "SELECT e.id, e.report_id, e.sha256, e.file_name, e.content_type, e.size, u.name, e.at
+             FROM evidence e LEFT JOIN app_user u ON u.id = e.user_id WHERE e.id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Evidence {
+            id,
+            report_id,
+            sha256,
+            file_name,
+            content_type,
+            size,
+            user_name,
+            at,
+        })
+    }
+
+    pub async fn report_evidence(&self, report_id: i64) -> Result<Vec<Evidence>> {
+        let ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM evidence WHERE report_id = $1 ORDER BY id")
+                .bind(report_id)
+                .fetch_all(self.pool())
+                .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            out.push(self.evidence(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// The stored bytes of a file, checked against their hash.
+    pub async fn evidence_bytes(&self, e: &Evidence) -> Result<Vec<u8>> {
+        let (content,): (Vec<u8>,) =
+            sqlx::query_as("SELECT content FROM evidence_blob WHERE sha256 = $1")
+                .bind(&e.sha256)
+                .fetch_one(self.pool())
+                .await?;
+        if sha256_hex(&content) != e.sha256 {
+            return Err(StoreError::Corrupt(format!(
+                "evidence {} hash mismatch",
+                e.id
+            )));
+        }
+        Ok(content)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_and_names() {
+        assert_eq!(
+            sniff_content_type(b"%PDF-1.7 ...", "a.txt"),
+            "application/pdf"
+        );
+        assert_eq!(sniff_content_type(b"\x89PNG\r\n\x1a\nxx", "x"), "image/png");
+        assert!(sniff_content_type(b"PK\x03\x04..", "表.xlsx").contains("spreadsheetml"));
+        assert_eq!(
+            sniff_content_type("说明".as_bytes(), "x.bin"),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            sniff_content_type(b"\x00\x01\x02", "x.pdf"),
+            "application/octet-stream"
+        );
+        assert_eq!(clean_file_name("C:\\dir\\材料\".pdf"), "材料.pdf");
+        assert_eq!(clean_file_name("../../"), "file");
+        assert_eq!(sha256_hex(b"abc").len(), 64);
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

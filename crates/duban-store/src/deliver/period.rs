@@ -1,0 +1,130 @@
+//! Reporting periods of a plan: generated with `duban_core::period::periods` for every
+//! cadence the plan's tasks use, due dates on the working-day calendar in force, stored
+//! one row per (plan, key) so reports can reference them.
+
+use chrono::NaiveDate;
+use duban_core::period::{Cadence, DueRule, periods};
+
+use super::{fmt_date, parse_date};
+use crate::task::Cadence as TaskCadence;
+use crate::{Result, Store, StoreError};
+
+/// The due rule used for every plan (5 working days after the period ends).
+pub const DUE_RULE: DueRule = DueRule::WorkingDaysAfterEnd { days: 5 };
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PeriodRow {
+    pub id: i64,
+    pub plan_id: i64,
+    /// Stable key: `2020-Q1`, `2020-M03`.
+    pub key: String,
+    pub cadence: Cadence,
+    pub label: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub due: NaiveDate,
+}
+
+/// The core cadence of a task's stored cadence.
+pub fn core_cadence(c: TaskCadence) -> Cadence {
+    match c {
+        TaskCadence::Monthly => Cadence::Monthly,
+        TaskCadence::Quarterly => Cadence::Quarterly,
+    }
+}
+
+type PeriodTuple = (i64, i64, String, String, String, String, String, String);
+
+fn period_from(t: PeriodTuple) -> Result<PeriodRow> {
+    let (id, plan_id, key, cadence, label, start, end, due) = t;
+    Ok(PeriodRow {
+        id,
+        plan_id,
+        cadence: Cadence::parse(&cadence)
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence {cadence:?}")))?,
+        key,
+        label,
+        start: parse_date(&start)?,
+        end: parse_date(&end)?,
+        due: parse_date(&due)?,
+    })
+}
+
+impl Store {
+    /// Creates the plan's missing periods and refreshes due dates that the calendar moved;
+    /// writes nothing when all is current. Returns every period of the plan, in order.
+    pub async fn ensure_periods(&self, plan_id: i64) -> Result<Vec<PeriodRow>> {
+        let plan = self.plan(plan_id).await?;
+        let year = plan
+            .year
+            .and_then(|y| i32::try_from(y).ok())
+            .ok_or_else(|| StoreError::Invalid("计划未设年份，无法生成报送周期".into()))?;
+        let cadences: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT cadence FROM task WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_all(self.pool())
+                .await?;
+        let cal = self.work_calendar().await?;
+        let existing = self.stored_periods(plan_id).await?;
+        let mut wanted = Vec::new();
+        for (c,) in cadences {
+            let c = TaskCadence::parse(&c)
+                .ok_or_else(|| StoreError::Corrupt(format!("cadence {c:?}")))?;
+            wanted.extend(
+                periods(year, core_cadence(c), DUE_RULE, &cal)
+                    .into_iter()
+                    .map(|p| (c, p)),
+            );
+        }
+        let current = |p: &duban_core::period::Period| {
+            existing
+                .iter()
+                .any(|e| e.key == p.key && e.start == p.start && e.end == p.end && e.due == p.due)
+        };
+        if wanted.iter().all(|(_, p)| current(p)) {
+            return Ok(existing);
+        }
+        let mut tx = self.pool().begin().await?;
+        for (c, p) in wanted.iter().filter(|(_, p)| !current(p)) {
+            sqlx::query(
+                "INSERT INTO period (plan_id, key, cadence, label, start_date, end_date, due_date)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (plan_id, key) DO UPDATE SET label = excluded.label,
+                   start_date = excluded.start_date, end_date = excluded.end_date, due_date = excluded.due_date",
+            )
+            .bind(plan_id)
+            .bind(&p.key)
+            .bind(core_cadence(*c).as_str())
+            .bind(&p.label)
+            .bind(fmt_date(p.start))
+            .bind(fmt_date(p.end))
+            .bind(fmt_date(p.due))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.stored_periods(plan_id).await
+    }
+
+    /// The plan's periods as stored (call [`Store::ensure_periods`] to generate them).
+    pub async fn stored_periods(&self, plan_id: i64) -> Result<Vec<PeriodRow>> {
+        let rows: Vec<PeriodTuple> = sqlx::query_as(
+            "SELECT id, plan_id, key, cadence, label, start_date, end_date, due_date
+             FROM period WHERE plan_id = $1 ORDER BY start_date, end_date, key",
+        )
+        .bind(plan_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(period_from).collect()
+    }
+
+    pub async fn period(&self, id: i64) -> Result<PeriodRow> {
+        let row: PeriodTuple = sqlx::query_as(
+            "SELECT id, plan_id, key, cadence, label, start_date, end_date, due_date FROM period WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        period_from(row)
+    }
+}

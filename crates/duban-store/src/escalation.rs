@@ -1,0 +1,473 @@
+//! Escalation records (提醒 → 催办 → 督办通知 → 约谈 → 通报) and the office's rules.
+//!
+//! Which records should exist is computed by `duban_core::escalation::required_escalations`
+//! (the caller gathers the duties); [`Store::insert_escalations`] stores the missing ones
+//! idempotently (unique `(task, unit, ident)`), each with its audit entry and notification
+//! in the same transaction. Responses and closure go through
+//! `duban_core::escalation::escalation_transition`, guarded by the stored state.
+
+use chrono::NaiveDate;
+use duban_core::escalation::{
+    Escalation, EscalationAction, EscalationLevel, EscalationRules, EscalationState,
+    escalation_transition,
+};
+use duban_core::report::Role as CoreRole;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{append_current, escalation_subject};
+use crate::notification::{Audience, NewNotification, notify};
+use crate::{Result, Store, StoreError, now};
+
+/// The duty an escalation is about: one unit's reports on one task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DutyKey {
+    pub task_id: i64,
+    pub unit_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationRow {
+    pub id: i64,
+    pub plan_id: i64,
+    pub task_id: i64,
+    pub task_number: i64,
+    pub task_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub ident: String,
+    pub level: EscalationLevel,
+    pub level_label: &'static str,
+    pub reason: String,
+    pub raised_on: NaiveDate,
+    pub respond_by: NaiveDate,
+    pub state: EscalationState,
+    pub state_label: &'static str,
+    pub response: Option<String>,
+    pub responded_by: Option<String>,
+    pub responded_at: Option<String>,
+    pub office_note: Option<String>,
+    pub closed_by: Option<String>,
+    pub closed_at: Option<String>,
+    pub demo: bool,
+    pub created_at: String,
+}
+
+/// Filters of the escalation list; `None` = any.
+#[derive(Debug, Clone, Default)]
+pub struct EscalationFilter {
+    pub plan_id: Option<i64>,
+    pub level: Option<EscalationLevel>,
+    pub state: Option<EscalationState>,
+    pub unit_id: Option<i64>,
+}
+
+pub fn state_str(s: EscalationState) -> &'static str {
+    match s {
+        EscalationState::Raised => "raised",
+        EscalationState::Responded => "responded",
+        EscalationState::Closed => "closed",
+    }
+}
+
+pub fn parse_state(s: &str) -> Option<EscalationState> {
+    [
+        EscalationState::Raised,
+        EscalationState::Responded,
+        EscalationState::Closed,
+    ]
+    .into_iter()
+    .find(|x| state_str(*x) == s)
+}
+
+fn date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
+}
+
+fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
+    let level: String = r.try_get("level")?;
+    let level = EscalationLevel::parse(&level)
+        .ok_or_else(|| StoreError::Corrupt(format!("escalation level {level:?}")))?;
+    let state: String = r.try_get("state")?;
+    let state = parse_state(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("escalation state {state:?}")))?;
+    let raised: String = r.try_get("raised_on")?;
+    let respond: String = r.try_get("respond_by")?;
+    Ok(EscalationRow {
+        id: r.try_get("id")?,
+        plan_id: r.try_get("plan_id")?,
+        task_id: r.try_get("task_id")?,
+        task_number: r.try_get("task_number")?,
+        task_title: r.try_get("task_title")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        ident: r.try_get("ident")?,
+        level,
+        level_label: level.label_zh(),
+        reason: r.try_get("reason")?,
+        raised_on: date(&raised)?,
+        respond_by: date(&respond)?,
+        state,
+        state_label: state.label_zh(),
+        response: r.try_get("response")?,
+        responded_by: r.try_get("responded_name")?,
+        responded_at: r.try_get("responded_at")?,
+        office_note: r.try_get("office_note")?,
+        closed_by: r.try_get("closed_name")?,
+        closed_at: r.try_get("closed_at")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const SELECT: &str = "SELECT e.id, e.plan_id, e.task_id, t.number AS task_number, t.title AS task_title,
+        e.unit_id, u.name AS unit_name, e.ident, e.level, e.reason, e.raised_on, e.respond_by, e.state,
+        e.response, ru.name AS responded_name, e.responded_at, e.office_note, cu.name AS closed_name,
+        e.closed_at, e.demo, e.created_at
+    FROM escalation e JOIN task t ON t.id = e.task_id JOIN unit u ON u.id = e.unit_id
+    LEFT JOIN app_user ru ON ru.id = e.responded_by LEFT JOIN app_user cu ON cu.id = e.closed_by";
+
+impl Store {
+    /// The office's rules, or duban-core's defaults when none are saved.
+    pub async fn escalation_rules(&self) -> Result<EscalationRules> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT rules_json FROM escalation_rules WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        match row {
+            Some((json,)) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("escalation rules: {e}"))),
+            None => Ok(EscalationRules::default()),
+        }
+    }
+
+    pub async fn set_escalation_rules(&self, rules: &EscalationRules) -> Result<()> {
+        let json = serde_json::to_string(rules).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO escalation_rules (id, rules_json, updated_at) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET rules_json = excluded.rules_json, updated_at = excluded.updated_at",
+        )
+        .bind(&json)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        append_current(
+            &mut tx,
+            "escalation.rules",
+            "settings:escalation",
+            &serde_json::to_value(rules).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores the records that do not exist yet (by `(task, unit, ident)`); each new one
+    /// gets its audit entry, inbox item and outbox notification in the same transaction.
+    /// Returns the ids of the new records.
+    pub async fn insert_escalations(
+        &self,
+        plan_id: i64,
+        required: &[Escalation<DutyKey>],
+        demo: bool,
+    ) -> Result<Vec<i64>> {
+        let mut created = Vec::new();
+        for e in required {
+            let mut tx = self.pool().begin().await?;
+            let trigger = serde_json::to_string(&e.trigger).unwrap_or_else(|_| "{}".into());
+            let reason = e.reason_zh();
+            let id: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO escalation (plan_id, task_id, unit_id, ident, level, level_rank, trigger_json,
+                     reason, raised_on, respond_by, demo, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (task_id, unit_id, ident) DO NOTHING RETURNING id",
+            )
+            .bind(plan_id)
+            .bind(e.key.task_id)
+            .bind(e.key.unit_id)
+            .bind(&e.ident)
+            .bind(e.level.as_str())
+            .bind(e.level as i64)
+            .bind(&trigger)
+            .bind(&reason)
+            .bind(e.raised_on.to_string())
+            .bind(e.respond_by.to_string())
+            .bind(demo as i64)
+            .bind(now())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id,)) = id else {
+                continue; // already stored
+            };
+            let (number, title): (i64, String) =
+                sqlx::query_as("SELECT number, title FROM task WHERE id = $1")
+                    .bind(e.key.task_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let payload = json!({
+                "id": id, "plan_id": plan_id, "task_id": e.key.task_id, "task_number": number,
+                "unit_id": e.key.unit_id, "level": e.level.as_str(), "ident": e.ident,
+                "reason": reason, "raised_on": e.raised_on.to_string(),
+                "respond_by": e.respond_by.to_string(), "demo": demo,
+            });
+            append_current(
+                &mut tx,
+                "escalation.raise",
+                &escalation_subject(e.key.task_id, id),
+                &payload,
+            )
+            .await?;
+            let label = e.level.label_zh();
+            notify(
+                &mut tx,
+                &Audience::Unit(e.key.unit_id),
+                &NewNotification {
+                    event: "escalation.raised".into(),
+                    subject: format!("【{label}】第{number}项任务：{reason}"),
+                    body_text: format!(
+                        "{label}：第{number}项任务“{title}”，{reason}。请于 {} 前反馈整改措施。{}",
+                        e.respond_by,
+                        if demo { "（示例数据）" } else { "" }
+                    ),
+                    link: Some(format!("/escalations/{id}")),
+                    payload,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            created.push(id);
+        }
+        Ok(created)
+    }
+
+    pub async fn list_escalations(
+        &self,
+        f: &EscalationFilter,
+        limit: i64,
+    ) -> Result<Vec<EscalationRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
+               AND ($3 = '' OR e.state = $3) AND ($4 < 0 OR e.unit_id = $4)
+             ORDER BY e.raised_on DESC, e.level_rank DESC, e.id DESC LIMIT $5"
+        )))
+        .bind(f.plan_id.unwrap_or(-1))
+        .bind(f.level.map_or("", EscalationLevel::as_str))
+        .bind(f.state.map_or("", state_str))
+        .bind(f.unit_id.unwrap_or(-1))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(row_to_escalation).collect()
+    }
+
+    pub async fn escalation(&self, id: i64) -> Result<EscalationRow> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = $1")))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        row_to_escalation(&row)
+    }
+
+    /// Applies a response (by a reporter of the unit), a rejection of the response or a
+    /// closure (销号, by the office) through duban-core's lifecycle. The caller checks that
+    /// a reporter belongs to the record's unit. Concurrent changes give `Conflict`.
+    pub async fn act_on_escalation(
+        &self,
+        id: i64,
+        action: &EscalationAction,
+        role: CoreRole,
+        user_id: i64,
+    ) -> Result<EscalationRow> {
+        let current = self.escalation(id).await?;
+        let next = escalation_transition(current.state, action, role)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        let (sql, text, name, audience) = match action {
+            EscalationAction::Respond { measures } => (
+                "UPDATE escalation SET state = $1, response = $2, responded_by = $3, responded_at = $4
+                 WHERE id = $5 AND state = $6",
+                measures,
+                "escalation.respond",
+                Audience::Role("admin".into()),
+            ),
+            EscalationAction::Reject { comment } => (
+                "UPDATE escalation SET state = $1, office_note = $2, closed_by = $3, closed_at = $4
+                 WHERE id = $5 AND state = $6",
+                comment,
+                "escalation.reject",
+                Audience::Unit(current.unit_id),
+            ),
+            EscalationAction::Close { note } => (
+                "UPDATE escalation SET state = $1, office_note = $2, closed_by = $3, closed_at = $4
+                 WHERE id = $5 AND state = $6",
+                note,
+                "escalation.close",
+                Audience::Unit(current.unit_id),
+            ),
+        };
+        let r = sqlx::query(sql)
+            .bind(state_str(next))
+            .bind(text.trim())
+            .bind(user_id)
+            .bind(&at)
+            .bind(id)
+            .bind(state_str(current.state))
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        // A rejection reopens the record: it is not closed.
+        if matches!(action, EscalationAction::Reject { .. }) {
+            sqlx::query("UPDATE escalation SET closed_by = NULL, closed_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let payload = json!({
+            "id": id, "from": state_str(current.state), "to": state_str(next), "text": text.trim(),
+            "level": current.level.as_str(), "unit_id": current.unit_id,
+        });
+        append_current(
+            &mut tx,
+            name,
+            &escalation_subject(current.task_id, id),
+            &payload,
+        )
+        .await?;
+        let what = match action {
+            EscalationAction::Respond { .. } => "已反馈整改措施",
+            EscalationAction::Reject { .. } => "整改措施被退回，请重新反馈",
+            EscalationAction::Close { .. } => "已销号",
+        };
+        let event = match action {
+            EscalationAction::Respond { .. } => "escalation.responded",
+            EscalationAction::Reject { .. } => "escalation.rejected",
+            EscalationAction::Close { .. } => "escalation.closed",
+        };
+        notify(
+            &mut tx,
+            &audience,
+            &NewNotification {
+                event: event.into(),
+                subject: format!(
+                    "【{}】第{}项任务 {}：{what}",
+                    current.level.label_zh(),
+                    current.task_number,
+                    current.unit_name
+                ),
+                body_text: format!("{}\n\n{}", current.reason, text.trim()),
+                link: Some(format!("/escalations/{id}")),
+                payload,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.escalation(id).await
+    }
+}
+
+/// What one run of the escalation rules did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EscalationRun {
+    pub plan_id: i64,
+    pub as_of: NaiveDate,
+    /// Records the rules require at `as_of` (stored before or now).
+    pub required: usize,
+    /// Ids of the records created by this run.
+    pub created: Vec<i64>,
+}
+
+impl Store {
+    /// Computes the records the office's rules require for a plan at `as_of` —
+    /// `required_escalations` over every (task, lead unit) duty: due dates and first
+    /// submissions from the stored periods and reports, and the task's light at each
+    /// period's due date (computed by the status method as of that date) — and stores the
+    /// missing ones. Idempotent: a second run at the same date creates nothing.
+    pub async fn run_escalations(&self, plan_id: i64, as_of: NaiveDate) -> Result<EscalationRun> {
+        use duban_core::escalation::{Duty, PeriodRecord, required_escalations};
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+        let rules = self.escalation_rules().await?;
+        let pd = self.plan_deliver(plan_id, as_of).await?;
+        let cal = self.work_calendar().await?;
+        // The task lights at every due date that has passed (one status per date).
+        let dues: BTreeSet<NaiveDate> = pd
+            .duties
+            .iter()
+            .map(|d| d.due)
+            .filter(|d| *d <= as_of)
+            .collect();
+        let mut lights: HashMap<(NaiveDate, i64), duban_core::Light> = HashMap::new();
+        for due in dues {
+            let st = crate::deliver::status::compute_status(
+                &pd.detail,
+                &pd.reports,
+                &pd.duties,
+                &cal,
+                due,
+            );
+            for (number, roll) in &st.tasks {
+                lights.insert((due, i64::from(*number)), roll.light);
+            }
+        }
+        let mut duties: BTreeMap<(i64, i64), Duty<DutyKey>> = BTreeMap::new();
+        let mut demo: HashMap<(i64, i64), bool> = HashMap::new();
+        let mut ordered: Vec<_> = pd.duties.iter().collect();
+        ordered.sort_by_key(|d| (d.task_id, d.unit_id, d.due, d.period_key.clone()));
+        for d in ordered {
+            let key = (d.task_id, d.unit_id);
+            let assignment_demo = pd
+                .detail
+                .task_assignments(d.task_id)
+                .any(|a| a.unit_id == d.unit_id && a.demo);
+            *demo.entry(key).or_default() |= d.demo || assignment_demo;
+            duties
+                .entry(key)
+                .or_insert_with(|| Duty {
+                    key: DutyKey {
+                        task_id: d.task_id,
+                        unit_id: d.unit_id,
+                    },
+                    periods: Vec::new(),
+                })
+                .periods
+                .push(PeriodRecord {
+                    period: d.period_key.clone(),
+                    due: d.due,
+                    submitted: d.first_submitted,
+                    light: lights.get(&(d.due, d.task_number)).copied(),
+                    light_on: (d.due <= as_of).then_some(d.due),
+                });
+        }
+        let duties: Vec<Duty<DutyKey>> = duties.into_values().collect();
+        let required = required_escalations(&rules, &cal, as_of, &duties);
+        let mut created = Vec::new();
+        // Demo and real records are stored in separate calls so each carries its label.
+        for flag in [false, true] {
+            let part: Vec<Escalation<DutyKey>> = required
+                .iter()
+                .filter(|e| {
+                    demo.get(&(e.key.task_id, e.key.unit_id))
+                        .copied()
+                        .unwrap_or(false)
+                        == flag
+                })
+                .cloned()
+                .collect();
+            created.extend(self.insert_escalations(plan_id, &part, flag).await?);
+        }
+        created.sort_unstable();
+        Ok(EscalationRun {
+            plan_id,
+            as_of,
+            required: required.len(),
+            created,
+        })
+    }
+}

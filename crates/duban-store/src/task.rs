@@ -1,0 +1,441 @@
+//! Tasks (重点工作) and their edits under optimistic locking: every edit names the version
+//! it was made against; if someone saved in between, the edit is refused (`Conflict`) and
+//! nothing is overwritten. Edits of an adopted plan need a reason and leave an adjustment.
+
+use duban_core::{Commitment, Comparator, Span, Target};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::assignment::AssignRole;
+use crate::target::{Curve, Milestone, commitment_str};
+use crate::{Result, Store, StoreError};
+
+/// How often the responsible units report on a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cadence {
+    Monthly,
+    Quarterly,
+}
+
+impl Cadence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cadence::Monthly => "monthly",
+            Cadence::Quarterly => "quarterly",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Cadence> {
+        match s {
+            "monthly" => Some(Cadence::Monthly),
+            "quarterly" => Some(Cadence::Quarterly),
+            _ => None,
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Cadence::Monthly => "按月",
+            Cadence::Quarterly => "按季",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub plan_id: i64,
+    pub pillar_id: Option<i64>,
+    pub number: i64,
+    pub label: String,
+    pub title: String,
+    /// The clause text.
+    pub body: String,
+    /// Char offset of `body` in the plan's source text, when found there.
+    pub text_start: Option<i64>,
+    pub deadline: Option<String>,
+    pub cadence: Cadence,
+    pub leads_separately: bool,
+    /// Last year's task this one carries over (任务延续).
+    pub carried_from: Option<i64>,
+    pub version: i64,
+}
+
+pub(crate) fn task_from_row(r: &AnyRow) -> Result<TaskRow> {
+    let cadence: String = r.try_get("cadence")?;
+    Ok(TaskRow {
+        id: r.try_get("id")?,
+        plan_id: r.try_get("plan_id")?,
+        pillar_id: r.try_get("pillar_id")?,
+        number: r.try_get("number")?,
+        label: r.try_get("label")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        text_start: r.try_get("text_start")?,
+        deadline: r.try_get("deadline")?,
+        cadence: Cadence::parse(&cadence)
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence {cadence:?}")))?,
+        leads_separately: r.try_get::<i64, _>("leads_separately")? != 0,
+        carried_from: r.try_get("carried_from")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// One target in a task edit: an existing one (`id`) changed or deleted, or a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetEdit {
+    pub id: Option<i64>,
+    pub delete: bool,
+    pub phrase: String,
+    pub metric: String,
+    pub comparator: Comparator,
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub unit: Option<String>,
+    pub commitment: Option<Commitment>,
+    pub baseline: Option<f64>,
+    pub deadline: Option<String>,
+    pub curve: Curve,
+    pub milestones: Vec<Milestone>,
+}
+
+/// A full edit of a task as the workspace form submits it.
+#[derive(Debug, Clone)]
+pub struct TaskEdit {
+    pub task_id: i64,
+    /// The version the editor loaded.
+    pub version: i64,
+    pub title: String,
+    pub body: String,
+    pub pillar_id: Option<i64>,
+    pub deadline: Option<String>,
+    pub cadence: Cadence,
+    pub leads_separately: bool,
+    pub carried_from: Option<i64>,
+    /// Unit ids, in order.
+    pub leads: Vec<i64>,
+    pub cos: Vec<i64>,
+    pub targets: Vec<TargetEdit>,
+    /// Required when the plan is adopted.
+    pub reason: String,
+}
+
+fn multiplier(unit: Option<&str>) -> f64 {
+    match unit {
+        Some(u) if u.starts_with('亿') => 1e8,
+        Some(u) if u.starts_with('万') => 1e4,
+        Some(u) if u.starts_with('千') => 1e3,
+        _ => 1.0,
+    }
+}
+
+impl Store {
+    pub async fn task(&self, id: i64) -> Result<TaskRow> {
+        let row = sqlx::query(
+            "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
+             FROM task WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        task_from_row(&row)
+    }
+
+    /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
+    /// for a bad value (nothing saved).
+    pub async fn update_task(&self, edit: &TaskEdit, user_id: i64) -> Result<TaskRow> {
+        if edit.title.trim().is_empty() {
+            return Err(StoreError::Invalid("任务标题不能为空".into()));
+        }
+        if edit.leads.iter().any(|u| edit.cos.contains(u)) {
+            return Err(StoreError::Invalid("同一单位不能既牵头又配合".into()));
+        }
+        if let Some(d) = &edit.deadline {
+            check_date(d)?;
+        }
+        for (i, t) in edit.targets.iter().enumerate().filter(|(_, t)| !t.delete) {
+            let probe = Target {
+                phrase: t.phrase.clone(),
+                span: Span { start: 0, end: 0 },
+                metric: t.metric.clone(),
+                comparator: t.comparator,
+                value: t.value,
+                low: t.low,
+                high: t.high,
+                unit: t.unit.clone(),
+                normalized: None,
+                commitment: t.commitment,
+            };
+            probe
+                .validate()
+                .map_err(|e| StoreError::Invalid(format!("第 {} 个目标：{e}", i + 1)))?;
+            if t.metric.trim().is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "第 {} 个目标：指标不能为空",
+                    i + 1
+                )));
+            }
+            if let Some(d) = &t.deadline {
+                check_date(d)?;
+            }
+            if t.curve == Curve::Milestones && t.milestones.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "第 {} 个目标：按节点推进需要至少一个节点",
+                    i + 1
+                )));
+            }
+        }
+
+        let mut tx = self.pool().begin().await?;
+        let before = task_json(&mut tx, edit.task_id).await?;
+        let plan_id = before["plan_id"].as_i64().ok_or(StoreError::NotFound)?;
+        let (state,): (String,) = sqlx::query_as("SELECT state FROM plan WHERE id = $1")
+            .bind(plan_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let adopted = state == "adopted";
+        if adopted && edit.reason.trim().is_empty() {
+            return Err(StoreError::Invalid("计划已通过，修改须填写调整理由".into()));
+        }
+        if let Some(p) = edit.pillar_id {
+            let ok: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM pillar WHERE id = $1 AND plan_id = $2")
+                    .bind(p)
+                    .bind(plan_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Err(StoreError::Invalid("所选板块不属于该计划".into()));
+            }
+        }
+        if let Some(c) = edit.carried_from {
+            let other: Option<(i64,)> = sqlx::query_as("SELECT plan_id FROM task WHERE id = $1")
+                .bind(c)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match other {
+                None => return Err(StoreError::Invalid("延续的任务不存在".into())),
+                Some((p,)) if p == plan_id => {
+                    return Err(StoreError::Invalid("延续的任务须属于另一个计划".into()));
+                }
+                _ => {}
+            }
+        }
+        let r = sqlx::query(
+            "UPDATE task SET title = $1, body = $2, pillar_id = $3, deadline = $4, cadence = $5,
+                 leads_separately = $6, carried_from = $7, version = version + 1
+             WHERE id = $8 AND version = $9",
+        )
+        .bind(edit.title.trim())
+        .bind(&edit.body)
+        .bind(edit.pillar_id)
+        .bind(edit.deadline.as_deref())
+        .bind(edit.cadence.as_str())
+        .bind(edit.leads_separately as i64)
+        .bind(edit.carried_from)
+        .bind(edit.task_id)
+        .bind(edit.version)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+
+        // Targets.
+        let mut next_pos: i64 = before["targets"].as_array().map_or(0, |a| a.len() as i64);
+        for t in &edit.targets {
+            match (t.id, t.delete) {
+                (Some(id), true) => {
+                    sqlx::query("DELETE FROM target WHERE id = $1 AND task_id = $2")
+                        .bind(id)
+                        .bind(edit.task_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (None, true) => {}
+                (id, false) => {
+                    let normalized = t
+                        .value
+                        .or(t.high)
+                        .map(|v| v * multiplier(t.unit.as_deref()));
+                    let milestones = serde_json::to_string(&t.milestones)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    match id {
+                        Some(id) => {
+                            let r = sqlx::query(
+                                "UPDATE target SET phrase = $1, metric = $2, comparator = $3, value = $4, low = $5, high = $6,
+                                     unit = $7, normalized = $8, commitment = $9, baseline = $10, deadline = $11, curve = $12, milestones = $13
+                                 WHERE id = $14 AND task_id = $15",
+                            )
+    // Not a cached statement: sqlx's Any driver types a NULL f64 as FLOAT4 on
+    // PostgreSQL, which breaks a cached statement when a later call binds a value.
+    .persistent(false)
+                            .bind(&t.phrase)
+                            .bind(t.metric.trim())
+                            .bind(t.comparator.as_str())
+                            .bind(t.value)
+                            .bind(t.low)
+                            .bind(t.high)
+                            .bind(t.unit.as_deref())
+                            .bind(normalized)
+                            .bind(commitment_str(t.commitment))
+                            .bind(t.baseline)
+                            .bind(t.deadline.as_deref())
+                            .bind(t.curve.as_str())
+                            .bind(milestones)
+                            .bind(id)
+                            .bind(edit.task_id)
+                            .execute(&mut *tx)
+                            .await?;
+                            if r.rows_affected() == 0 {
+                                return Err(StoreError::Invalid(format!("目标 {id} 不属于该任务")));
+                            }
+                        }
+                        None => {
+                            next_pos += 1;
+                            sqlx::query(
+                                "INSERT INTO target (plan_id, task_id, position, phrase, span_start, span_end, metric, comparator,
+                                     value, low, high, unit, normalized, commitment, baseline, deadline, curve, milestones)
+                                 VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                            )
+    // Not a cached statement: sqlx's Any driver types a NULL f64 as FLOAT4 on
+    // PostgreSQL, which breaks a cached statement when a later call binds a value.
+    .persistent(false)
+                            .bind(plan_id)
+                            .bind(edit.task_id)
+                            .bind(next_pos)
+                            .bind(&t.phrase)
+                            .bind(t.metric.trim())
+                            .bind(t.comparator.as_str())
+                            .bind(t.value)
+                            .bind(t.low)
+                            .bind(t.high)
+                            .bind(t.unit.as_deref())
+                            .bind(normalized)
+                            .bind(commitment_str(t.commitment))
+                            .bind(t.baseline)
+                            .bind(t.deadline.as_deref())
+                            .bind(t.curve.as_str())
+                            .bind(milestones)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
+            }
+        }
+
+        // Assignments: rewritten only when they changed, so an untouched demo assignment
+        // stays marked as such.
+        let current: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT unit_id, role FROM task_unit WHERE task_id = $1
+             ORDER BY CASE role WHEN 'lead' THEN 0 ELSE 1 END, position",
+        )
+        .bind(edit.task_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let wanted: Vec<(i64, String)> = edit
+            .leads
+            .iter()
+            .map(|u| (*u, AssignRole::Lead.as_str().to_string()))
+            .chain(
+                edit.cos
+                    .iter()
+                    .map(|u| (*u, AssignRole::Co.as_str().to_string())),
+            )
+            .collect();
+        if current != wanted {
+            sqlx::query("DELETE FROM task_unit WHERE task_id = $1")
+                .bind(edit.task_id)
+                .execute(&mut *tx)
+                .await?;
+            for (pos, (unit_id, role)) in wanted.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO task_unit (task_id, unit_id, role, position, demo) VALUES ($1, $2, $3, $4, 0)",
+                )
+                .bind(edit.task_id)
+                .bind(unit_id)
+                .bind(role)
+                .bind(pos as i64 + 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Duplicate(_) => StoreError::Invalid("同一单位重复出现".into()),
+                    StoreError::Db(_) => StoreError::Invalid("所选单位不存在".into()),
+                    other => other,
+                })?;
+            }
+        }
+        let after = task_json(&mut tx, edit.task_id).await?;
+        if adopted {
+            crate::adjustment::insert_adjustment(
+                &mut tx,
+                plan_id,
+                Some(edit.task_id),
+                edit.reason.trim(),
+                user_id,
+                &before,
+                &after,
+            )
+            .await?;
+        }
+        let payload = serde_json::json!({"plan_id": plan_id, "before": before, "after": after, "reason": edit.reason.trim()});
+        crate::audit::append_current(
+            &mut tx,
+            "task.edit",
+            &format!("task:{}", edit.task_id),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        self.task(edit.task_id).await
+    }
+}
+
+fn check_date(d: &str) -> Result<()> {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map(|_| ())
+        .map_err(|_| StoreError::Invalid(format!("日期“{d}”无效（格式 YYYY-MM-DD）")))
+}
+
+/// The task with its targets and assignments as JSON (for adjustment records).
+async fn task_json(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    task_id: i64,
+) -> Result<serde_json::Value> {
+    let row = sqlx::query(
+        "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
+         FROM task WHERE id = $1",
+    )
+    .bind(task_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let task = task_from_row(&row)?;
+    let targets = sqlx::query(
+        "SELECT id, plan_id, task_id, position, phrase, span_start, span_end, metric, comparator, value, low, high, unit, normalized, commitment, baseline, deadline, curve, milestones
+         FROM target WHERE task_id = $1 ORDER BY position, id",
+    )
+    .bind(task_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(crate::target::target_from_row)
+    .collect::<Result<Vec<_>>>()?;
+    let units: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.code, u.name, a.role FROM task_unit a JOIN unit u ON u.id = a.unit_id
+         WHERE a.task_id = $1 ORDER BY CASE a.role WHEN 'lead' THEN 0 ELSE 1 END, a.position",
+    )
+    .bind(task_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut v = serde_json::to_value(&task).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    v["targets"] =
+        serde_json::to_value(&targets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    v["units"] = serde_json::Value::Array(
+        units
+            .into_iter()
+            .map(|(code, name, role)| serde_json::json!({"code": code, "name": name, "role": role}))
+            .collect(),
+    );
+    Ok(v)
+}

@@ -1,0 +1,110 @@
+//! API bearer tokens: random, shown once, stored hashed, revocable.
+
+use crate::secret::{hash_token, random_token};
+use crate::user::User;
+use crate::{Result, Store, StoreError, now};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub user_name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Tokens carry this prefix so they are recognisable in logs and leak scanners.
+pub const TOKEN_PREFIX: &str = "duban_";
+
+impl Store {
+    /// Creates a token for `user_name`; returns the record and the secret (shown once).
+    pub async fn create_token(&self, user_name: &str, label: &str) -> Result<(ApiToken, String)> {
+        let user = self
+            .user_by_name(user_name)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("用户 {user_name} 不存在")))?;
+        let secret = format!("{TOKEN_PREFIX}{}", random_token());
+        let mut tx = self.pool().begin().await?;
+        let id: (i64,) = sqlx::query_as(
+            "INSERT INTO api_token (token_hash, name, user_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(hash_token(&secret))
+        .bind(label)
+        .bind(user.id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        let payload = serde_json::json!({"id": id.0, "name": label, "user": user_name});
+        crate::audit::append_current(
+            &mut tx,
+            "token.create",
+            &format!("token:{}", id.0),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        let token = self
+            .list_tokens()
+            .await?
+            .into_iter()
+            .find(|t| t.id == id.0)
+            .ok_or(StoreError::NotFound)?;
+        Ok((token, secret))
+    }
+
+    /// The user a bearer token belongs to, if the token exists and is not revoked.
+    pub async fn user_for_token(&self, secret: &str) -> Result<Option<User>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT user_id FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash_token(secret))
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some((id,)) => Ok(Some(self.user(id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows: Vec<(i64, String, i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT t.id, t.name, t.user_id, u.name, t.created_at, t.revoked_at
+             FROM api_token t JOIN app_user u ON u.id = t.user_id ORDER BY t.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, user_id, user_name, created_at, revoked_at)| ApiToken {
+                    id,
+                    name,
+                    user_id,
+                    user_name,
+                    created_at,
+                    revoked_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Revokes a token by id. Revoking twice is not an error; an unknown id is.
+    pub async fn revoke_token(&self, id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let r =
+            sqlx::query("UPDATE api_token SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let payload = serde_json::json!({"id": id});
+        crate::audit::append_current(&mut tx, "token.revoke", &format!("token:{id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

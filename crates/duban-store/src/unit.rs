@@ -1,0 +1,170 @@
+//! Organisations (单位): the office, provincial departments, cities, counties.
+
+use duban_core::UnitKind;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, StoreError, now};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    /// Created as demonstration data (示例数据), not yet confirmed by the office.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    pub demo: bool,
+}
+
+pub(crate) fn unit_from_row(r: &AnyRow) -> Result<Unit> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Unit {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        kind: UnitKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unit kind {kind:?}")))?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+    })
+}
+
+/// A unit code is short, ASCII and URL-safe: it appears in links and spreadsheets.
+pub fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 40
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl Store {
+    pub async fn create_unit(&self, u: &NewUnit) -> Result<Unit> {
+        if !valid_code(&u.code) {
+            return Err(StoreError::Invalid(format!(
+                "单位代码只能包含字母、数字、- 和 _：{:?}",
+                u.code
+            )));
+        }
+        if u.name.trim().is_empty() {
+            return Err(StoreError::Invalid("单位名称不能为空".into()));
+        }
+        let row = sqlx::query(
+            "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id, code, name, kind, demo",
+        )
+        .bind(&u.code)
+        .bind(u.name.trim())
+        .bind(u.kind.as_str())
+        .bind(u.demo as i64)
+        .bind(now())
+        .fetch_one(self.pool())
+        .await?;
+        unit_from_row(&row)
+    }
+
+    /// Inserts the unit unless one with the same code exists; returns the stored unit.
+    pub async fn ensure_unit(&self, u: &NewUnit) -> Result<Unit> {
+        if let Some(found) = self.unit_by_code(&u.code).await? {
+            return Ok(found);
+        }
+        match self.create_unit(u).await {
+            Err(StoreError::Duplicate(_)) => {
+                if let Some(found) = self.unit_by_code(&u.code).await? {
+                    Ok(found)
+                } else {
+                    self.unit_by_name(&u.name)
+                        .await?
+                        .ok_or(StoreError::NotFound)
+                }
+            }
+            other => other,
+        }
+    }
+
+    pub async fn list_units(&self) -> Result<Vec<Unit>> {
+        let rows = sqlx::query(
+            "SELECT id, code, name, kind, demo FROM unit
+             ORDER BY CASE kind WHEN 'office' THEN 0 WHEN 'department' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>> {
+        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(unit_from_row).transpose()
+    }
+
+    pub async fn unit_by_name(&self, name: &str) -> Result<Option<Unit>> {
+        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(unit_from_row).transpose()
+    }
+
+    pub async fn unit(&self, id: i64) -> Result<Unit> {
+        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        unit_from_row(&row)
+    }
+
+    /// Marks every demonstration unit as confirmed.
+    pub async fn confirm_demo_units(&self) -> Result<u64> {
+        let r = sqlx::query("UPDATE unit SET demo = 0 WHERE demo = 1")
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// The unit for a name found in a plan document; created (kind department, code
+    /// `u<id>`-style) when the name is new.
+    pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
+        if let Some(u) = self.unit_by_name(name).await? {
+            return Ok(u);
+        }
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM unit")
+            .fetch_one(self.pool())
+            .await?;
+        let mut i = n.0 + 1;
+        loop {
+            let code = format!("unit-{i}");
+            match self
+                .create_unit(&NewUnit {
+                    code,
+                    name: name.to_string(),
+                    kind: if name.ends_with('市') {
+                        UnitKind::City
+                    } else {
+                        UnitKind::Department
+                    },
+                    demo: false,
+                })
+                .await
+            {
+                Ok(u) => return Ok(u),
+                Err(StoreError::Duplicate(_)) => {
+                    if let Some(u) = self.unit_by_name(name).await? {
+                        return Ok(u);
+                    }
+                    i += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

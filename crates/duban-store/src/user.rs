@@ -1,0 +1,235 @@
+//! Accounts: a name, an argon2id password hash, a role and (for reporters) a unit.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::secret::{dummy_hash, hash_password, verify_password};
+use crate::{Result, Store, StoreError, now};
+
+/// What a user may do. Enforced by the web layer on every route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The office (办公室): everything.
+    Admin,
+    /// A member unit: reads the plan, acts only for its own unit.
+    Reporter,
+    /// A leader: reads everything internal.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reporter => "reporter",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "admin" => Role::Admin,
+            "reporter" => Role::Reporter,
+            "viewer" => Role::Viewer,
+            _ => return None,
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "办公室（管理员）",
+            Role::Reporter => "责任单位（填报）",
+            Role::Viewer => "领导（查看）",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+    /// Unit code; required for reporters.
+    pub unit_code: Option<String>,
+}
+
+/// `SELECT` of a user with its unit, followed by a literal tail (compile-time text only).
+macro_rules! select_user {
+    ($tail:literal) => {
+        concat!(
+            "SELECT u.id, u.name, u.role, u.unit_id, u.created_at, n.code AS unit_code, n.name AS unit_name
+             FROM app_user u LEFT JOIN unit n ON n.id = u.unit_id ",
+            $tail
+        )
+    };
+}
+
+pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get("role")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        unit_id: r.try_get("unit_id")?,
+        unit_code: r.try_get("unit_code")?,
+        unit_name: r.try_get("unit_name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Minimum password length accepted anywhere (CLI, admin page, API).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+pub fn check_password_policy(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "密码至少需要 {MIN_PASSWORD_CHARS} 个字符"
+        )));
+    }
+    Ok(())
+}
+
+fn valid_user_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=64).contains(&n) && !name.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+impl Store {
+    pub async fn create_user(&self, u: &NewUser) -> Result<User> {
+        if !valid_user_name(&u.name) {
+            return Err(StoreError::Invalid(
+                "用户名须为 1–64 个字符，且不含空白".into(),
+            ));
+        }
+        check_password_policy(&u.password)?;
+        let unit_id = match (&u.unit_code, u.role) {
+            (Some(code), _) if !code.is_empty() => Some(
+                self.unit_by_code(code)
+                    .await?
+                    .ok_or_else(|| StoreError::Invalid(format!("单位代码 {code} 不存在")))?
+                    .id,
+            ),
+            (_, Role::Reporter) => {
+                return Err(StoreError::Invalid("填报用户必须指定所属单位".into()));
+            }
+            _ => None,
+        };
+        let hash = hash_password(&u.password)?;
+        let mut tx = self.pool().begin().await?;
+        let id: (i64,) = sqlx::query_as(
+            "INSERT INTO app_user (name, password_hash, role, unit_id, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&u.name)
+        .bind(hash)
+        .bind(u.role.as_str())
+        .bind(unit_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Duplicate(_) => StoreError::Duplicate(format!("用户 {} 已存在", u.name)),
+            other => other,
+        })?;
+        let payload =
+            serde_json::json!({"name": u.name, "role": u.role.as_str(), "unit": u.unit_code});
+        crate::audit::append_current(
+            &mut tx,
+            "user.create",
+            &format!("user:{}", u.name),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id.0).await
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let sql = select_user!("WHERE u.id = $1");
+        let row = sqlx::query(sql).bind(id).fetch_one(self.pool()).await?;
+        user_from_row(&row)
+    }
+
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        let sql = select_user!("WHERE u.name = $1");
+        let row = sqlx::query(sql)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        let sql = select_user!("ORDER BY u.id");
+        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM app_user")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n.0)
+    }
+
+    /// Checks a name and password. Unknown names cost the same time as wrong passwords.
+    pub async fn authenticate(&self, name: &str, password: &str) -> Result<Option<User>> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM app_user WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?;
+        let (id, hash) = match row {
+            Some(r) => r,
+            None => {
+                let _ = verify_password(password, dummy_hash());
+                return Ok(None);
+            }
+        };
+        let password = password.to_string();
+        let ok = verify_password(&password, &hash);
+        if ok {
+            Ok(Some(self.user(id).await?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Sets a new password and ends the user's sessions.
+    pub async fn set_password(&self, name: &str, password: &str) -> Result<()> {
+        check_password_policy(password)?;
+        let hash = hash_password(password)?;
+        let mut tx = self.pool().begin().await?;
+        let r = sqlx::query("UPDATE app_user SET password_hash = $1 WHERE name = $2")
+            .bind(hash)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "DELETE FROM session WHERE user_id = (SELECT id FROM app_user WHERE name = $1)",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        let payload = serde_json::json!({"name": name});
+        crate::audit::append_current(&mut tx, "user.password", &format!("user:{name}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

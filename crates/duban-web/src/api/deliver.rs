@@ -1,0 +1,354 @@
+//! JSON API v1 of the deliver workflow: periods, reports (draft, submit, accept, return,
+//! reopen) and the plan status at an as-of date. Same authentication and error shape as
+//! the rest of `/api/v1`; a reporter acting for another unit gets 403.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use duban_core::report::ReportAction;
+use duban_core::status::TargetStatus;
+use duban_store::deliver::report::{
+    MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput,
+};
+use serde_json::{Value, json};
+
+use crate::auth::Auth;
+use crate::deliver::parse_as_of;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The deliver routes: (method, path as in OpenAPI).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/plans/{id}/periods"),
+    ("get", "/api/v1/plans/{id}/status"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/reports/{id}"),
+    ("post", "/api/v1/reports/{id}/submit"),
+    ("post", "/api/v1/reports/{id}/accept"),
+    ("post", "/api/v1/reports/{id}/return"),
+    ("post", "/api/v1/reports/{id}/reopen"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/plans/{id}/periods", get(periods))
+        .route("/api/v1/plans/{id}/status", get(status))
+        .route("/api/v1/reports", post(create))
+        .route("/api/v1/reports/{id}", get(read))
+        .route("/api/v1/reports/{id}/submit", post(submit))
+        .route("/api/v1/reports/{id}/accept", post(accept))
+        .route("/api/v1/reports/{id}/return", post(return_report))
+        .route("/api/v1/reports/{id}/reopen", post(reopen))
+}
+
+async fn periods(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let ps = state.store.ensure_periods(id).await?;
+    Ok(Json(Value::Array(
+        ps.iter()
+            .map(|p| json!({"id": p.id, "key": p.key, "label": p.label, "cadence": p.cadence.as_str(), "start": p.start, "end": p.end, "due": p.due}))
+            .collect(),
+    )))
+}
+
+pub fn report_json(r: &ReportRow) -> Value {
+    json!({
+        "id": r.id, "plan_id": r.plan_id, "task": r.task_number, "task_id": r.task_id,
+        "period": r.period_key, "period_id": r.period_id, "due": r.due,
+        "unit": r.unit_code, "unit_name": r.unit_name,
+        "state": r.state.as_str(), "progress": r.progress, "problems": r.problems, "next_steps": r.next_steps,
+        "milestone": r.milestone.map(MilestoneInput::as_str), "milestone_share": r.milestone_share,
+        "values": r.values.iter().map(|v| json!({"target_id": v.target_id, "value": v.value, "as_of": v.as_of})).collect::<Vec<_>>(),
+        "version": r.version,
+        "first_submitted_at": r.first_submitted_at, "submitted_at": r.submitted_at, "submitted_by": r.submitted_by,
+        "reviewed_at": r.reviewed_at, "reviewed_by": r.reviewed_by, "review_comment": r.review_comment,
+        "demo": r.demo,
+    })
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, AppError> {
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+}
+
+fn text(v: &Value, k: &str) -> Result<String, AppError> {
+    match v.get(k) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(AppError::Invalid(format!("{k} 须为字符串"))),
+    }
+}
+
+fn content_of(v: &Value) -> Result<ReportContent, AppError> {
+    let mut values = Vec::new();
+    for (i, x) in v
+        .get("values")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let target_id = x
+            .get("target_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| AppError::Invalid(format!("values[{i}].target_id 须为整数")))?;
+        let value = match x.get("value") {
+            None | Some(Value::Null) => None,
+            Some(n) => Some(
+                n.as_f64()
+                    .ok_or_else(|| AppError::Invalid(format!("values[{i}].value 须为数字")))?,
+            ),
+        };
+        let as_of = match x.get("as_of").and_then(Value::as_str) {
+            None => None,
+            Some(s) => Some(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| AppError::Invalid(format!("values[{i}].as_of 须为 YYYY-MM-DD")))?,
+            ),
+        };
+        values.push(ValueInput {
+            target_id,
+            value,
+            as_of,
+        });
+    }
+    let milestone = match v.get("milestone").and_then(Value::as_str) {
+        None => None,
+        Some(m) => Some(MilestoneInput::parse(m).ok_or_else(|| {
+            AppError::Invalid("milestone 须为 not_started、in_progress 或 done".into())
+        })?),
+    };
+    Ok(ReportContent {
+        progress: text(v, "progress")?,
+        problems: text(v, "problems")?,
+        next_steps: text(v, "next_steps")?,
+        milestone,
+        milestone_share: v.get("milestone_share").and_then(Value::as_f64),
+        values,
+    })
+}
+
+/// `POST /api/v1/reports`: creates the draft of (task, period, unit), or saves into it
+/// while it is editable (200 instead of 201).
+async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    auth.check_api_write(&headers)?;
+    let by = ReportActor::of(&auth.user).ok_or(AppError::Forbidden)?;
+    let v = parse_body(&body)?;
+    let plan_id = v
+        .get("plan_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| AppError::Invalid("plan_id 须为整数".into()))?;
+    let number = v
+        .get("task")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| AppError::Invalid("task 须为任务序号（整数）".into()))?;
+    let detail = state.store.plan_detail(plan_id).await?;
+    let task = detail
+        .tasks
+        .iter()
+        .find(|t| t.number == number)
+        .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
+    let periods = state.store.ensure_periods(plan_id).await?;
+    let period = match v.get("period") {
+        Some(Value::String(k)) => periods.iter().find(|p| &p.key == k),
+        Some(Value::Number(n)) => periods.iter().find(|p| Some(p.id) == n.as_i64()),
+        _ => {
+            return Err(AppError::Invalid(
+                "period 须为周期键（如 2020-Q1）或周期 id".into(),
+            ));
+        }
+    }
+    .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
+    let unit_id = match v.get("unit").and_then(Value::as_str) {
+        Some(code) => {
+            state
+                .store
+                .unit_by_code(code)
+                .await?
+                .ok_or_else(|| AppError::Invalid(format!("单位代码 {code} 不存在")))?
+                .id
+        }
+        None => auth
+            .user
+            .unit_id
+            .ok_or_else(|| AppError::Invalid("请指定 unit（单位代码）".into()))?,
+    };
+    if !auth.can_act_for(unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let content = content_of(&v)?;
+    let (id, created) = state
+        .store
+        .create_report(
+            ReportKey {
+                task_id: task.id,
+                period_id: period.id,
+                unit_id,
+            },
+            &content,
+            &by,
+        )
+        .await?;
+    let r = state.store.report(id).await?;
+    let code = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, Json(report_json(&r))).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(report_json(&state.store.report(id).await?)))
+}
+
+async fn act(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: i64,
+    action: ReportAction,
+) -> Result<Json<Value>, AppError> {
+    auth.check_api_write(headers)?;
+    let by = ReportActor::of(&auth.user).ok_or(AppError::Forbidden)?;
+    state.store.report_action(id, &action, &by).await?;
+    Ok(Json(report_json(&state.store.report(id).await?)))
+}
+
+fn comment_of(body: &[u8], key: &str) -> Result<String, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(String::new());
+    }
+    text(&parse_body(body)?, key)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    act(&state, &auth, &headers, id, ReportAction::Submit).await
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    act(&state, &auth, &headers, id, ReportAction::Accept).await
+}
+
+async fn return_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let comment = comment_of(&body, "comment")?;
+    act(
+        &state,
+        &auth,
+        &headers,
+        id,
+        ReportAction::Return { comment },
+    )
+    .await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let reason = comment_of(&body, "reason")?;
+    act(&state, &auth, &headers, id, ReportAction::Reopen { reason }).await
+}
+
+fn target_json(id: i64, metric: &str, s: &TargetStatus) -> Value {
+    json!({
+        "id": id, "metric": metric, "light": s.light.as_str(), "progress": s.progress, "raw_progress": s.raw_progress,
+        "expected": s.expected, "achieved": s.achieved, "latest_value": s.latest_value, "latest_date": s.latest_date,
+        "timeliness": s.timeliness, "forecast": s.forecast, "explanation": s.explanation, "method": s.method,
+    })
+}
+
+fn roll_json(r: &duban_core::status::RollUp) -> Value {
+    json!({"light": r.light.as_str(), "progress": r.progress, "counted": r.counted, "counts": r.counts, "method": r.method})
+}
+
+async fn status(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let as_of = parse_as_of(q.get("as_of"))?;
+    let pd = state.store.plan_deliver(id, as_of).await?;
+    let d = &pd.detail;
+    let tasks: Vec<Value> = d
+        .tasks
+        .iter()
+        .map(|t| {
+            let number = t.number as u32;
+            let targets: Vec<Value> = d
+                .task_targets(t.id)
+                .filter_map(|x| {
+                    let s = pd.status.target(pd.target_ref(x)?)?;
+                    Some(target_json(x.id, &x.target.metric, s))
+                })
+                .collect();
+            let milestone = pd
+                .status
+                .target(duban_core::plan_status::TargetRef::TaskMilestone { number })
+                .map(|s| target_json(t.id, "节点", s));
+            let mut v = pd.status.task(number).map(roll_json).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("id".into(), json!(t.id));
+                o.insert("number".into(), json!(t.number));
+                o.insert("title".into(), json!(t.title));
+                o.insert("targets".into(), Value::Array(targets));
+                o.insert("milestone".into(), milestone.unwrap_or(Value::Null));
+            }
+            v
+        })
+        .collect();
+    let pillars: Vec<Value> = pd
+        .status
+        .pillars
+        .iter()
+        .filter_map(|(i, r)| {
+            let p = d.pillars.get(*i)?;
+            let mut v = roll_json(r);
+            v["id"] = json!(p.id);
+            v["heading"] = json!(p.heading);
+            Some(v)
+        })
+        .collect();
+    Ok(Json(json!({
+        "plan_id": id, "as_of": as_of, "method": pd.status.method,
+        "plan": roll_json(&pd.status.plan), "headline": roll_json(&pd.status.headline),
+        "pillars": pillars, "tasks": tasks,
+    })))
+}

@@ -1,0 +1,326 @@
+//! Deliver (督办) helpers shared by the pages and the API: error mapping of the workflow,
+//! the as-of date, views of lights and roll-ups, the due/overdue lists and the unit
+//! ranking (部门排名), the version diff and the methods page. Every status comes from
+//! `duban_store::deliver::status` (which calls `duban_core::plan_status`); nothing here
+//! computes a light.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use duban_core::report::ReportError;
+use duban_core::status::{Light, RollUp, TargetStatus, Timeliness};
+use duban_store::Store;
+use duban_store::deliver::DeliverError;
+use duban_store::deliver::report::{ReportDuty, today};
+use minijinja::{Value, context};
+
+use crate::error::AppError;
+
+/// The published method text (`docs/status-method.md`), rendered on `/methods/status`.
+pub const STATUS_METHOD_MD: &str = include_str!("../../../docs/status-method.md");
+
+impl From<DeliverError> for AppError {
+    fn from(e: DeliverError) -> Self {
+        match e {
+            DeliverError::Store(s) => s.into(),
+            DeliverError::Workflow(w) => match w {
+                ReportError::RoleNotAllowed { .. } | ReportError::WrongUnit { .. } => {
+                    AppError::Forbidden
+                }
+                ReportError::CommentRequired(_) => AppError::Invalid(w.to_string()),
+                other => AppError::Conflict(other.to_string()),
+            },
+        }
+    }
+}
+
+/// The as-of date of a request: `as_of=YYYY-MM-DD`, default today (China time).
+pub fn parse_as_of(v: Option<&String>) -> Result<NaiveDate, AppError> {
+    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(today()),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+            .ok_or_else(|| AppError::BadRequest(format!("截至日期“{s}”无效，格式为 YYYY-MM-DD"))),
+    }
+}
+
+pub fn light_label(l: Light) -> &'static str {
+    match l {
+        Light::Blue => "蓝灯",
+        Light::Green => "绿灯",
+        Light::Yellow => "黄灯",
+        Light::Red => "红灯",
+        Light::Grey => "无数据",
+        Light::NotApplicable => "不适用",
+    }
+}
+
+fn pct(x: Option<f64>) -> Option<f64> {
+    x.map(|p| (p * 1000.0).round() / 10.0)
+}
+
+pub fn roll_up_view(r: &RollUp) -> Value {
+    context! {
+        light => r.light.as_str(),
+        light_label => light_label(r.light),
+        light_title => r.light.label_zh(),
+        progress => pct(r.progress),
+        counted => r.counted,
+        counts => context! { blue => r.counts.blue, green => r.counts.green, yellow => r.counts.yellow, red => r.counts.red, grey => r.counts.grey },
+        method => r.method,
+    }
+}
+
+pub fn timeliness_label(t: Option<Timeliness>) -> Option<String> {
+    t.map(|t| match t {
+        Timeliness::NotDue => "未到报送期限".to_string(),
+        Timeliness::OnTime => "按时报送".to_string(),
+        Timeliness::Late { working_days } => format!("迟报 {working_days} 个工作日"),
+        Timeliness::Missing { working_days } => format!("逾期未报 {working_days} 个工作日"),
+    })
+}
+
+pub fn target_status_view(s: &TargetStatus) -> Value {
+    context! {
+        light => s.light.as_str(),
+        light_label => light_label(s.light),
+        light_title => s.light.label_zh(),
+        progress => pct(s.progress),
+        expected => pct(s.expected),
+        achieved => s.achieved,
+        latest_value => s.latest_value,
+        latest_date => s.latest_date.map(|d| d.to_string()),
+        timeliness => timeliness_label(s.timeliness),
+        forecast => s.forecast.as_ref().map(|f| context! {
+            value => (f.projected_value * 100.0).round() / 100.0,
+            achieved => f.projected_achieved,
+            deadline => f.deadline.to_string(),
+            points => f.points,
+        }),
+        explanation => s.explanation,
+        method => s.method,
+    }
+}
+
+/// Whether a duty's report was submitted by `as_of`.
+pub fn submitted_by(d: &ReportDuty, as_of: NaiveDate) -> bool {
+    d.first_submitted.is_some_and(|s| s <= as_of)
+}
+
+/// Duties due within `days` calendar days after `as_of` and not yet submitted (待报), and
+/// those past due and still unsubmitted at `as_of` (逾期).
+pub fn due_lists(
+    duties: &[ReportDuty],
+    as_of: NaiveDate,
+    days: i64,
+) -> (Vec<&ReportDuty>, Vec<&ReportDuty>) {
+    let horizon = as_of + chrono::Duration::days(days);
+    let mut due: Vec<&ReportDuty> = duties
+        .iter()
+        .filter(|d| !submitted_by(d, as_of) && d.due >= as_of && d.due <= horizon)
+        .collect();
+    due.sort_by_key(|d| (d.due, d.task_number));
+    let mut overdue: Vec<&ReportDuty> = duties
+        .iter()
+        .filter(|d| !submitted_by(d, as_of) && d.due < as_of)
+        .collect();
+    overdue.sort_by_key(|d| (d.due, d.task_number));
+    (due, overdue)
+}
+
+/// Punctuality and quality per unit at `as_of` (部门排名): of the reports due by then, how
+/// many came in on time (first submission on or before the due date), and of those
+/// submitted, how many were returned at least once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnitRank {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub due: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub submitted: usize,
+    pub returned: usize,
+    pub on_time_pct: Option<f64>,
+    pub returned_pct: Option<f64>,
+}
+
+pub fn unit_ranking(duties: &[ReportDuty], as_of: NaiveDate) -> Vec<UnitRank> {
+    let mut by_unit: BTreeMap<String, UnitRank> = BTreeMap::new();
+    for d in duties
+        .iter()
+        .filter(|d| d.due < as_of || submitted_by(d, as_of))
+    {
+        let u = by_unit
+            .entry(d.unit_code.clone())
+            .or_insert_with(|| UnitRank {
+                unit_code: d.unit_code.clone(),
+                unit_name: d.unit_name.clone(),
+                due: 0,
+                on_time: 0,
+                late: 0,
+                missing: 0,
+                submitted: 0,
+                returned: 0,
+                on_time_pct: None,
+                returned_pct: None,
+            });
+        u.due += 1;
+        match d.first_submitted.filter(|s| *s <= as_of) {
+            Some(s) if s <= d.due => u.on_time += 1,
+            Some(_) => u.late += 1,
+            None => u.missing += 1,
+        }
+        if submitted_by(d, as_of) {
+            u.submitted += 1;
+            if d.returned_times > 0 {
+                u.returned += 1;
+            }
+        }
+    }
+    let mut out: Vec<UnitRank> = by_unit
+        .into_values()
+        .map(|mut u| {
+            u.on_time_pct =
+                (u.due > 0).then(|| (u.on_time as f64 * 1000.0 / u.due as f64).round() / 10.0);
+            u.returned_pct = (u.submitted > 0)
+                .then(|| (u.returned as f64 * 1000.0 / u.submitted as f64).round() / 10.0);
+            u
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.on_time_pct
+            .unwrap_or(-1.0)
+            .total_cmp(&a.on_time_pct.unwrap_or(-1.0))
+            .then(
+                a.returned_pct
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.returned_pct.unwrap_or(0.0)),
+            )
+            .then(a.unit_code.cmp(&b.unit_code))
+    });
+    out
+}
+
+pub fn duty_view(d: &ReportDuty, as_of: NaiveDate) -> Value {
+    context! {
+        task_id => d.task_id,
+        task_number => d.task_number,
+        task_title => d.task_title,
+        unit_id => d.unit_id,
+        unit_code => d.unit_code,
+        unit_name => d.unit_name,
+        lead_rank => d.lead_rank,
+        period_id => d.period_id,
+        period_key => d.period_key,
+        period_label => d.period_label,
+        due => d.due.to_string(),
+        report_id => d.report_id,
+        state => d.state.map(|s| s.as_str()),
+        state_label => d.state.map_or("未填报", |s| s.label_zh()),
+        first_submitted => d.first_submitted.map(|s| s.to_string()),
+        overdue_days => (!submitted_by(d, as_of) && d.due < as_of).then(|| (as_of - d.due).num_days()),
+        returned_times => d.returned_times,
+        demo => d.demo,
+    }
+}
+
+/// One line of a version diff.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DiffLine {
+    /// `equal`, `delete` or `insert`.
+    pub tag: &'static str,
+    pub text: String,
+}
+
+/// Line diff between two version texts (`similar`, Myers).
+pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    similar::TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            tag: match c.tag() {
+                similar::ChangeTag::Equal => "equal",
+                similar::ChangeTag::Delete => "delete",
+                similar::ChangeTag::Insert => "insert",
+            },
+            text: c.value().trim_end_matches('\n').to_string(),
+        })
+        .collect()
+}
+
+/// The methods page body: `docs/status-method.md` as HTML (our own text; raw HTML in it
+/// is escaped all the same).
+pub fn methods_html() -> String {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let parser = Parser::new_ext(STATUS_METHOD_MD, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+/// Status of a plan's pillars and tasks for the plan overview's progress bars:
+/// (pillar id → view, task id → view), at `as_of`. Errors (e.g. a plan without a year)
+/// give empty maps so the overview still renders.
+pub async fn overview_status(store: &Store, plan_id: i64, as_of: NaiveDate) -> Value {
+    let Ok(pd) = store.plan_deliver(plan_id, as_of).await else {
+        return Value::from(());
+    };
+    let pillars: BTreeMap<String, Value> = pd
+        .status
+        .pillars
+        .iter()
+        .filter_map(|(i, r)| Some((pd.detail.pillars.get(*i)?.id.to_string(), roll_up_view(r))))
+        .collect();
+    let tasks: BTreeMap<String, Value> = pd
+        .detail
+        .tasks
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.id.to_string(),
+                roll_up_view(pd.status.task(t.number as u32)?),
+            ))
+        })
+        .collect();
+    context! {
+        as_of => as_of.to_string(),
+        method => pd.status.method,
+        plan => roll_up_view(&pd.status.plan),
+        pillars => pillars,
+        tasks => tasks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_marks_changed_lines() {
+        let d = diff_lines("进展情况：a\n存在问题：b\n", "进展情况：a\n存在问题：c\n");
+        let tags: Vec<_> = d.iter().map(|l| l.tag).collect();
+        assert_eq!(tags, ["equal", "delete", "insert"]);
+        assert_eq!(d[2].text, "存在问题：c");
+    }
+
+    #[test]
+    fn methods_page_renders_tables_and_escapes_html() {
+        let h = methods_html();
+        assert!(h.contains("<table>") && h.contains("duban.status/1"));
+        assert!(h.contains("<h2>"));
+    }
+
+    #[test]
+    fn as_of_parsing() {
+        assert_eq!(
+            parse_as_of(Some(&"2020-06-30".to_string())).unwrap(),
+            NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()
+        );
+        assert!(parse_as_of(Some(&"2020-13-01".to_string())).is_err());
+        assert!(parse_as_of(None).is_ok());
+    }
+}

@@ -1,0 +1,265 @@
+//! Oversight machinery that is not a page: who acts (for the audit log), the background
+//! jobs of `duban serve` (escalation rules every few minutes, notification delivery from the
+//! durable outbox) and the notifier configuration (office settings in the database, or
+//! flags/env of `serve`, which win).
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::Datelike;
+use duban_notify::{DeliveryTarget, EmailAddress, Notification, Notifier, NotifierConfig};
+use duban_store::escalation::EscalationRun;
+use duban_store::notification::OutboxRow;
+use duban_store::plan::PlanState;
+use duban_store::{Store, StoreError};
+
+use crate::auth::Auth;
+use crate::state::AppState;
+
+/// Layer: runs the request with the signed-in user's name as the actor of every audit entry
+/// the store appends while serving it (`duban_store::audit::with_actor`).
+pub async fn audit_actor(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Static assets change nothing: no session lookup for them.
+    if req.uri().path().starts_with("/assets/") {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let auth = <Auth as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    .ok()
+    .flatten();
+    let req = Request::from_parts(parts, body);
+    match auth {
+        Some(a) => duban_store::audit::with_actor(a.user.name, next.run(req)).await,
+        None => next.run(req).await,
+    }
+}
+
+/// Settings of the background jobs.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Notifier from `serve` flags/env; `None` = the office's settings in the database.
+    pub notifier: Option<NotifierConfig>,
+    /// How often the escalation rules run (default 5 minutes).
+    pub escalation_every: Duration,
+    /// How often the outbox is polled (default 10 seconds).
+    pub outbox_every: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            notifier: None,
+            escalation_every: Duration::from_secs(300),
+            outbox_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Starts both background jobs; they stop when the returned handles are aborted or the
+/// runtime ends. Errors are logged and the job carries on at its next tick.
+pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHandle<()>> {
+    let s = store.clone();
+    let every = cfg.escalation_every;
+    let escalations = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match escalation_tick(&s).await {
+                Ok(runs) => {
+                    let n: usize = runs.iter().map(|r| r.created.len()).sum();
+                    if n > 0 {
+                        tracing::info!(created = n, "escalation rules raised records");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "escalation tick failed"),
+            }
+        }
+    });
+    let every = cfg.outbox_every;
+    let fixed = cfg.notifier.clone();
+    let outbox = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let notifier = match notifier_for(&store, fixed.as_ref()).await {
+                Ok(Some(n)) => n,
+                Ok(None) => continue, // nothing configured: the outbox waits
+                Err(e) => {
+                    tracing::warn!(error = %e, "notifier configuration invalid");
+                    continue;
+                }
+            };
+            if let Err(e) = deliver_outbox(&store, &notifier).await {
+                tracing::warn!(error = %e, "outbox delivery failed");
+            }
+        }
+    });
+    vec![escalations, outbox]
+}
+
+/// One run of the rules over every adopted plan of the current year (or later), as of
+/// today (China time). Past plans are replayed on demand with an explicit date instead.
+pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreError> {
+    let today = duban_store::deliver::report::today();
+    let mut runs = Vec::new();
+    for plan in store.list_plans().await? {
+        let current = plan.year.is_none_or(|y| y >= i64::from(today.year()));
+        if plan.state == PlanState::Adopted && current {
+            runs.push(
+                duban_store::audit::with_actor("system", store.run_escalations(plan.id, today))
+                    .await?,
+            );
+        }
+    }
+    Ok(runs)
+}
+
+/// Why the notifier could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifierSetupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("通知配置无效：{0}")]
+    Config(String),
+}
+
+/// The notifier in force: `fixed` (from `serve`) or the office's settings; `None` when no
+/// channel is configured.
+pub async fn notifier_for(
+    store: &Store,
+    fixed: Option<&NotifierConfig>,
+) -> Result<Option<Notifier>, NotifierSetupError> {
+    let config = match fixed {
+        Some(c) => c.clone(),
+        None => {
+            let s = store.notify_settings().await?;
+            if s.notifier.is_null() {
+                return Ok(None);
+            }
+            serde_json::from_value::<NotifierConfig>(s.notifier)
+                .map_err(|e| NotifierSetupError::Config(e.to_string()))?
+        }
+    };
+    if config.smtp.is_none() && config.webhooks.is_empty() {
+        return Ok(None);
+    }
+    Notifier::new(config)
+        .map(Some)
+        .map_err(|e| NotifierSetupError::Config(e.to_string()))
+}
+
+/// The duban-notify form of an outbox row (recipients that do not parse are left out).
+pub fn notification_of(row: &OutboxRow) -> Notification {
+    let mut n = Notification::new(&row.uid, &row.event, &row.subject, &row.body_text)
+        .with_payload(row.payload.clone());
+    for r in &row.recipients {
+        match r.parse::<EmailAddress>() {
+            Ok(a) => n = n.with_recipient(a),
+            Err(e) => tracing::warn!(recipient = %r, error = %e, "unusable recipient"),
+        }
+    }
+    n
+}
+
+/// What one outbox pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxPass {
+    pub dispatched: usize,
+    pub attempted: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Expands new outbox rows into deliveries, then attempts every due delivery once (each
+/// attempt with duban-notify's own short retries) and records the outcome.
+pub async fn deliver_outbox(store: &Store, notifier: &Notifier) -> Result<OutboxPass, StoreError> {
+    let mut pass = OutboxPass::default();
+    // In batches until nothing is left (bounded: a pass never runs forever).
+    for _ in 0..100 {
+        let batch = store.undispatched_notifications(100).await?;
+        if batch.is_empty() {
+            break;
+        }
+        dispatch(store, notifier, &batch, &mut pass).await?;
+    }
+    for _ in 0..100 {
+        let due = store.due_deliveries(100).await?;
+        if due.is_empty() {
+            break;
+        }
+        attempt(store, notifier, &due, &mut pass).await?;
+    }
+    Ok(pass)
+}
+
+async fn dispatch(
+    store: &Store,
+    notifier: &Notifier,
+    batch: &[OutboxRow],
+    pass: &mut OutboxPass,
+) -> Result<(), StoreError> {
+    for row in batch {
+        let n = notification_of(row);
+        let targets: Vec<(String, String)> = notifier
+            .targets(&n)
+            .into_iter()
+            .map(|t| match t {
+                DeliveryTarget::Email { to } => ("email".to_string(), to.to_string()),
+                DeliveryTarget::Webhook { url } => ("webhook".to_string(), url),
+            })
+            .collect();
+        store.dispatch_notification(row.id, &targets).await?;
+        pass.dispatched += 1;
+    }
+    Ok(())
+}
+
+async fn attempt(
+    store: &Store,
+    notifier: &Notifier,
+    due: &[duban_store::notification::Delivery],
+    pass: &mut OutboxPass,
+) -> Result<(), StoreError> {
+    for d in due {
+        let row = store.notification(d.notification_id).await?;
+        let n = notification_of(&row);
+        let target = match d.channel.as_str() {
+            "email" => match d.target.parse::<EmailAddress>() {
+                Ok(to) => DeliveryTarget::Email { to },
+                Err(e) => {
+                    store
+                        .record_delivery(d.id, false, false, None, Some(&e.to_string()))
+                        .await?;
+                    pass.failed += 1;
+                    continue;
+                }
+            },
+            _ => DeliveryTarget::Webhook {
+                url: d.target.clone(),
+            },
+        };
+        let outcome = notifier.deliver_to(&n, &target).await;
+        pass.attempted += 1;
+        let error = outcome.error.as_ref().map(|e| e.to_string());
+        let saved = store
+            .record_delivery(
+                d.id,
+                outcome.ok,
+                outcome.retryable,
+                outcome.status.map(i64::from),
+                error.as_deref(),
+            )
+            .await?;
+        match saved.state.as_str() {
+            "sent" => pass.sent += 1,
+            "failed" => pass.failed += 1,
+            _ => {}
+        }
+    }
+    Ok(())
+}

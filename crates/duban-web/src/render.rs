@@ -1,0 +1,219 @@
+//! Templates (minijinja, embedded in the binary) and the per-page context every template
+//! gets: the user, the CSRF token for forms, the script (简/繁) and the toggle link.
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+use minijinja::{Environment, Value, context};
+
+use crate::auth::Auth;
+use crate::error::{AppError, ErrorInfo};
+use crate::lang::Lang;
+use crate::state::AppState;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        /// Every template, by name (path under `templates/`).
+        pub const TEMPLATES: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../templates/", $name)))),*
+        ];
+    };
+}
+
+templates!(
+    "base.html",
+    "macros.html",
+    "login.html",
+    "error.html",
+    "plans/list.html",
+    "plans/overview.html",
+    "plans/tasks.html",
+    "plans/review.html",
+    "plans/new.html",
+    "plans/edit.html",
+    "tasks/detail.html",
+    "tasks/edit.html",
+    "units/list.html",
+    "units/detail.html",
+    "admin/users.html",
+    "admin/units.html",
+    "admin/tokens.html",
+    "admin/adjustments.html",
+    "deliver/macros.html",
+    "deliver/inbox.html",
+    "deliver/dashboard.html",
+    "deliver/task.html",
+    "deliver/report.html",
+    "deliver/methods.html",
+    "deliver/calendar.html",
+    "evaluation/index.html",
+    "evaluation/dataset_new.html",
+    "evaluation/dataset.html",
+    "evaluation/method.html",
+    "evaluation/result.html",
+    "evaluation/snapshots.html",
+    "oversight/entries.html",
+    "oversight/escalations.html",
+    "oversight/escalation.html",
+    "oversight/rules.html",
+    "oversight/messages.html",
+    "oversight/audit.html",
+    "oversight/task_history.html",
+    "oversight/notifications.html",
+    "oversight/sheet.html",
+);
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, src) in TEMPLATES {
+        // Templates are compiled into the binary; a broken one is a build defect that the
+        // `every_template_parses` test catches.
+        if let Err(e) = env.add_template(name, src) {
+            tracing::error!("template {name}: {e:#}");
+        }
+    }
+    env.add_filter("num", |v: Value| -> String {
+        match f64::try_from(v.clone()) {
+            Ok(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            Ok(f) => format!("{f}"),
+            Err(_) => String::new(),
+        }
+    });
+    env
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The parts of the request every page needs.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub auth: Option<Auth>,
+    pub hant: bool,
+    pub path: String,
+    /// The current URL with `lang` switched to the other script.
+    pub toggle_href: String,
+}
+
+impl Page {
+    fn from_parts(parts: &Parts) -> Page {
+        let hant = parts.extensions.get::<Lang>().is_some_and(|l| l.hant);
+        let path = parts.uri.path().to_string();
+        let mut query: Vec<&str> = parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .collect();
+        let switch = if hant { "lang=zh-Hans" } else { "lang=zh-Hant" };
+        query.push(switch);
+        Page {
+            auth: parts.extensions.get::<Auth>().cloned(),
+            hant,
+            toggle_href: format!("{path}?{}", query.join("&")),
+            path,
+        }
+    }
+
+    pub fn context(&self) -> Value {
+        let user = self.auth.as_ref().map(|a| {
+            context! {
+                name => a.user.name,
+                role => a.user.role.as_str(),
+                role_label => a.user.role.label_zh(),
+                unit_name => a.user.unit_name,
+                unit_code => a.user.unit_code,
+                is_admin => a.is_admin(),
+            }
+        });
+        context! {
+            user => user,
+            csrf => self.auth.as_ref().map(|a| a.csrf_token().to_string()).unwrap_or_default(),
+            hant => self.hant,
+            toggle_href => self.toggle_href,
+            path => self.path,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+        Ok(Page::from_parts(parts))
+    }
+}
+
+/// Renders `template` with the page context merged under the page's own values.
+pub fn render(
+    state: &AppState,
+    page: &Page,
+    template: &str,
+    ctx: Value,
+) -> Result<Html<String>, AppError> {
+    let tpl = state.templates.get_template(template)?;
+    let html = tpl.render(context! { ..ctx, ..page.context() })?;
+    Ok(Html(html))
+}
+
+/// The HTML error page (without the user menu; it links home).
+pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
+    let page = Page {
+        auth: None,
+        hant,
+        path: String::new(),
+        toggle_href: if hant {
+            "?lang=zh-Hans"
+        } else {
+            "?lang=zh-Hant"
+        }
+        .into(),
+    };
+    let ctx = context! {
+        status => info.status.as_u16(),
+        code => info.code,
+        message => info.message,
+        back => info.back,
+    };
+    match render(state, &page, "error.html", ctx) {
+        Ok(Html(s)) => s,
+        Err(_) => format!(
+            "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p>",
+            info.status.as_u16(),
+            crate::highlight::escape(&info.message)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn url_encoding() {
+        assert_eq!(url_encode("/plans/1?x=a b"), "/plans/1%3Fx%3Da%20b");
+    }
+}

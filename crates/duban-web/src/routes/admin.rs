@@ -1,0 +1,308 @@
+//! Admin pages: users, units, API tokens, adjustments. Admin only, CSRF-checked.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use duban_core::UnitKind;
+use duban_store::unit::NewUnit;
+use duban_store::user::{NewUser, Role};
+use minijinja::{Value, context};
+
+use super::unit::kind_label;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::render::{Page, render};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/units", get(units).post(create_unit))
+        .route("/admin/tokens", get(tokens).post(create_token))
+        .route("/admin/tokens/{id}/revoke", post(revoke_token))
+        .route("/admin/adjustments", get(adjustments))
+}
+
+type F = Form<HashMap<String, String>>;
+
+fn get_field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
+}
+
+async fn users_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let users: Vec<Value> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| context! { id => u.id, name => u.name, role_label => u.role.label_zh(), unit_name => u.unit_name, created_at => u.created_at })
+        .collect();
+    let units: Vec<Value> = state
+        .store
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|u| context! { code => u.code, name => u.name })
+        .collect();
+    Ok((
+        status,
+        render(
+            state,
+            page,
+            "admin/users.html",
+            context! { users => users, units => units, message => message },
+        )?,
+    )
+        .into_response())
+}
+
+async fn users(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    users_page(&state, &page, StatusCode::OK, None).await
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(get_field(&f, "csrf"))?;
+    let role =
+        Role::parse(get_field(&f, "role")).ok_or_else(|| AppError::Invalid("角色无效".into()))?;
+    let new = NewUser {
+        name: get_field(&f, "name").trim().to_string(),
+        password: get_field(&f, "password").to_string(),
+        role,
+        unit_code: Some(get_field(&f, "unit").to_string()).filter(|s| !s.is_empty()),
+    };
+    match state.store.create_user(&new).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => {
+            let e = AppError::from(e);
+            match e {
+                AppError::Invalid(m) | AppError::Conflict(m) => {
+                    users_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+
+async fn units_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let units: Vec<Value> = state
+        .store
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|u| context! { code => u.code, name => u.name, kind_label => kind_label(u.kind), demo => u.demo })
+        .collect();
+    Ok((
+        status,
+        render(
+            state,
+            page,
+            "admin/units.html",
+            context! { units => units, message => message },
+        )?,
+    )
+        .into_response())
+}
+
+async fn units(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    units_page(&state, &page, StatusCode::OK, None).await
+}
+
+async fn create_unit(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(get_field(&f, "csrf"))?;
+    let kind = UnitKind::parse(get_field(&f, "kind"))
+        .ok_or_else(|| AppError::Invalid("单位类型无效".into()))?;
+    let new = NewUnit {
+        code: get_field(&f, "code").trim().to_string(),
+        name: get_field(&f, "name").trim().to_string(),
+        kind,
+        demo: false,
+    };
+    match state.store.create_unit(&new).await {
+        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
+        Err(e) => match AppError::from(e) {
+            AppError::Invalid(m) | AppError::Conflict(m) => {
+                units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
+            }
+            other => Err(other),
+        },
+    }
+}
+
+async fn tokens_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    new_token: Option<String>,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let tokens: Vec<Value> = state
+        .store
+        .list_tokens()
+        .await?
+        .into_iter()
+        .map(|t| context! { id => t.id, name => t.name, user_name => t.user_name, created_at => t.created_at, revoked_at => t.revoked_at })
+        .collect();
+    let users: Vec<String> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    Ok((
+        status,
+        render(
+            state,
+            page,
+            "admin/tokens.html",
+            context! { tokens => tokens, users => users, new_token => new_token, message => message },
+        )?,
+    )
+        .into_response())
+}
+
+async fn tokens(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    tokens_page(&state, &page, StatusCode::OK, None, None).await
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(get_field(&f, "csrf"))?;
+    let label = get_field(&f, "label").trim();
+    let label = if label.is_empty() { "api" } else { label };
+    match state.store.create_token(get_field(&f, "user"), label).await {
+        Ok((_, secret)) => tokens_page(&state, &page, StatusCode::OK, Some(secret), None).await,
+        Err(e) => match AppError::from(e) {
+            AppError::Invalid(m) => {
+                tokens_page(
+                    &state,
+                    &page,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(m),
+                )
+                .await
+            }
+            other => Err(other),
+        },
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(get_field(&f, "csrf"))?;
+    state.store.revoke_token(id).await?;
+    Ok(Redirect::to("/admin/tokens").into_response())
+}
+
+async fn adjustments(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    let list: Vec<Value> = state
+        .store
+        .list_adjustments(None)
+        .await?
+        .into_iter()
+        .map(|a| {
+            context! {
+                id => a.id, plan_id => a.plan_id, plan_title => a.plan_title, task_id => a.task_id,
+                reason => a.reason, user_name => a.user_name, at => a.at,
+                changes => diff(&a.before, &a.after),
+            }
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &page,
+        "admin/adjustments.html",
+        context! { adjustments => list },
+    )?
+    .into_response())
+}
+
+/// Top-level fields that differ between two JSON records: (field, before, after).
+pub fn diff(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, av) in a {
+            if k == "version" {
+                continue;
+            }
+            let bv = b.get(k).unwrap_or(&serde_json::Value::Null);
+            if bv != av {
+                out.push((k.clone(), short(bv), short(av)));
+            }
+        }
+    }
+    out
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 300 {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    } else {
+        s
+    }
+}

@@ -1,0 +1,800 @@
+//! Deliver (督办) pages: the reporting inbox (`/deliver`), the status dashboard of a plan
+//! with as-of replay, due/overdue lists and the unit ranking (`/plans/{id}/status`), a
+//! task's reports, consolidated view, history with version diffs and trend charts
+//! (`/tasks/{id}/deliver`), the report form and review (`/reports/{id}`), evidence files,
+//! the status-method page and the office's calendar editor (`/admin/calendar`).
+//! Writes are CSRF-checked; who may do what is decided by `duban_core::report::transition`
+//! inside the store.
+
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::NaiveDate;
+use duban_core::WorkCalendar;
+use duban_core::report::{ReportAction, ReportState};
+use duban_store::deliver::evidence::{MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_REPORT};
+use duban_store::deliver::report::{
+    MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput, version_text,
+};
+use duban_store::deliver::status::PlanDeliver;
+use duban_store::target::TargetRow;
+use minijinja::{Value, context};
+
+use super::plan::{plan_view, target_view};
+use crate::auth::Auth;
+use crate::deliver::{
+    diff_lines, due_lists, duty_view, methods_html, parse_as_of, roll_up_view, target_status_view,
+    unit_ranking,
+};
+use crate::error::AppError;
+use crate::render::{Page, render};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/deliver", get(inbox))
+        .route("/plans/{id}/status", get(dashboard))
+        .route("/tasks/{id}/deliver", get(task_page))
+        .route("/reports/new", post(new_report))
+        .route("/reports/{id}", get(report_page).post(save_report))
+        .route("/reports/{id}/evidence", post(upload_evidence))
+        .route("/reports/{id}/{action}", post(report_action))
+        .route("/evidence/{id}", get(download_evidence))
+        .route("/evidence/{id}/delete", post(delete_evidence))
+        .route("/methods/status", get(methods))
+        .route("/admin/calendar", get(calendar_page).post(save_calendar))
+}
+
+type F = Form<HashMap<String, String>>;
+type Q = Query<HashMap<String, String>>;
+
+fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
+}
+
+fn actor(auth: &Auth) -> Result<ReportActor, AppError> {
+    ReportActor::of(&auth.user).ok_or(AppError::Forbidden)
+}
+
+fn report_view(r: &ReportRow) -> Value {
+    context! {
+        id => r.id,
+        plan_id => r.plan_id,
+        task_id => r.task_id,
+        task_number => r.task_number,
+        task_title => r.task_title,
+        period_key => r.period_key,
+        period_label => r.period_label,
+        period_end => r.period_end.to_string(),
+        due => r.due.to_string(),
+        unit_code => r.unit_code,
+        unit_name => r.unit_name,
+        state => r.state.as_str(),
+        state_label => r.state.label_zh(),
+        editable => r.state.is_editable(),
+        progress => r.progress,
+        problems => r.problems,
+        next_steps => r.next_steps,
+        milestone => r.milestone.map(MilestoneInput::as_str),
+        milestone_label => r.milestone.map(MilestoneInput::label_zh),
+        milestone_pct => r.milestone_share.map(|s| (s * 1000.0).round() / 10.0),
+        version => r.version,
+        submitted_at => r.submitted_at,
+        first_submitted_at => r.first_submitted_at,
+        submitted_by => r.submitted_by,
+        reviewed_at => r.reviewed_at,
+        reviewed_by => r.reviewed_by,
+        review_comment => r.review_comment,
+        demo => r.demo,
+    }
+}
+
+/// Period shortcuts for the as-of picker: each period's end and due date.
+fn shortcuts(pd: &PlanDeliver) -> Vec<Value> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for p in pd
+        .periods
+        .iter()
+        .filter(|p| p.cadence == duban_core::period::Cadence::Quarterly)
+    {
+        for (d, label) in [
+            (p.end, format!("{}末", p.label)),
+            (p.due, format!("{}报送截止", p.label)),
+        ] {
+            if seen.insert(d) {
+                out.push(context! { date => d.to_string(), label => label });
+            }
+        }
+    }
+    out
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let as_of = parse_as_of(q.get("as_of"))?;
+    let mut duties = Vec::new();
+    let mut review = Vec::new();
+    let plans = state.store.list_plans().await?;
+    for p in plans.iter().filter(|p| p.year.is_some()) {
+        let pd = state.store.report_duties(p.id).await?;
+        if let Some(unit) = auth.user.unit_id.filter(|_| !auth.is_admin()) {
+            duties.extend(pd.iter().filter(|d| d.unit_id == unit).map(|d| {
+                context! { ..duty_view(d, as_of), ..context! { plan_id => p.id, plan_title => p.title } }
+            }));
+        }
+        if auth.is_admin() {
+            review.extend(
+                state
+                    .store
+                    .plan_reports(p.id)
+                    .await?
+                    .iter()
+                    .filter(|r| r.state == ReportState::Submitted)
+                    .map(|r| context! { ..report_view(r), ..context! { plan_title => p.title } }),
+            );
+        }
+    }
+    Ok(render(
+        &state,
+        &page,
+        "deliver/inbox.html",
+        context! {
+            duties => duties,
+            review => review,
+            plans => plans.iter().map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>(),
+            can_report => auth.user.unit_id.is_some() && !auth.is_admin() && ReportActor::of(&auth.user).is_some(),
+            as_of => as_of.to_string(),
+        },
+    )?
+    .into_response())
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    _auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let as_of = parse_as_of(q.get("as_of"))?;
+    let pd = state.store.plan_deliver(id, as_of).await?;
+    let d = &pd.detail;
+    let task_row = |t: &duban_store::task::TaskRow| {
+        let r = pd.status.task(t.number as u32);
+        let units: Vec<String> = d
+            .task_assignments(t.id)
+            .filter(|a| a.role == duban_store::assignment::AssignRole::Lead)
+            .map(|a| a.unit_name.clone())
+            .collect();
+        context! {
+            id => t.id, number => t.number, title => t.title, leads => units,
+            status => r.map(roll_up_view),
+        }
+    };
+    let pillars: Vec<Value> = pd
+        .status
+        .pillars
+        .iter()
+        .filter_map(|(i, r)| {
+            let p = d.pillars.get(*i)?;
+            let tasks: Vec<Value> = d.tasks.iter().filter(|t| t.pillar_id == Some(p.id)).map(task_row).collect();
+            Some(context! { id => p.id, heading => p.heading, status => roll_up_view(r), tasks => tasks })
+        })
+        .collect();
+    let loose: Vec<Value> = d
+        .tasks
+        .iter()
+        .filter(|t| t.pillar_id.is_none())
+        .map(task_row)
+        .collect();
+    let (due, overdue) = due_lists(&pd.duties, as_of, 15);
+    let ranking = unit_ranking(&pd.duties, as_of);
+    let chart = serde_json::json!({
+        "tooltip": {},
+        "xAxis": {"type": "category", "data": d.pillars.iter().map(|p| p.heading.clone()).collect::<Vec<_>>()},
+        "yAxis": {"type": "value", "max": 100, "name": "进度 %"},
+        "series": [{"name": "进度", "type": "bar", "data": pd.status.pillars.iter().map(|(_, r)| r.progress.map(|p| (p * 1000.0).round() / 10.0)).collect::<Vec<_>>()}],
+    });
+    Ok(render(
+        &state,
+        &page,
+        "deliver/dashboard.html",
+        context! {
+            plan => plan_view(d),
+            as_of => as_of.to_string(),
+            method => pd.status.method,
+            plan_status => roll_up_view(&pd.status.plan),
+            pillars => pillars,
+            loose => loose,
+            due => due.iter().map(|x| duty_view(x, as_of)).collect::<Vec<_>>(),
+            overdue => overdue.iter().map(|x| duty_view(x, as_of)).collect::<Vec<_>>(),
+            ranking => ranking,
+            shortcuts => shortcuts(&pd),
+            has_demo => pd.reports.iter().any(|r| r.demo),
+            chart => chart.to_string(),
+        },
+    )?
+    .into_response())
+}
+
+/// Trend data of one target: accepted values by date (the chart) and every reported value
+/// with its report's state (the table, which is also the no-JavaScript fallback).
+fn trend(pd: &PlanDeliver, t: &TargetRow) -> (Vec<Value>, String) {
+    let mut rows: Vec<(NaiveDate, &ReportRow, Option<f64>)> = pd
+        .reports
+        .iter()
+        .filter(|r| Some(r.task_id) == t.task_id)
+        .filter_map(|r| r.value_of(t.id).map(|v| (v.as_of, r, v.value)))
+        .collect();
+    rows.sort_by_key(|(d, r, _)| (*d, r.unit_id));
+    let accepted: Vec<(String, f64)> = rows
+        .iter()
+        .filter(|(_, r, v)| r.state == ReportState::Accepted && v.is_some())
+        .map(|(d, _, v)| (d.to_string(), v.unwrap_or_default()))
+        .collect();
+    let mut series = vec![serde_json::json!({
+        "name": "报送值（已审核）", "type": "line",
+        "data": accepted.iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    })];
+    if let Some(goal) = t.target.value.or(t.target.low) {
+        series.push(serde_json::json!({
+            "name": "目标值", "type": "line", "lineStyle": {"type": "dashed"}, "symbol": "none",
+            "data": accepted.iter().map(|_| goal).collect::<Vec<_>>(),
+        }));
+    }
+    let chart = serde_json::json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {},
+        "xAxis": {"type": "category", "data": accepted.iter().map(|(d, _)| d).collect::<Vec<_>>()},
+        "yAxis": {"type": "value", "name": t.target.unit.clone().unwrap_or_default()},
+        "series": series,
+    });
+    let table = rows
+        .iter()
+        .map(|(d, r, v)| context! { date => d.to_string(), value => v, unit => r.unit_name, state_label => r.state.label_zh(), report_id => r.id })
+        .collect();
+    (table, chart.to_string())
+}
+
+async fn task_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let as_of = parse_as_of(q.get("as_of"))?;
+    let task = state.store.task(id).await?;
+    let pd = state.store.plan_deliver(task.plan_id, as_of).await?;
+    let d = &pd.detail;
+    let number = task.number as u32;
+    let targets: Vec<Value> = d
+        .task_targets(task.id)
+        .map(|t| {
+            let s = pd.target_ref(t).and_then(|r| pd.status.target(r));
+            let (table, chart) = trend(&pd, t);
+            context! { ..target_view(t), ..context! { status => s.map(target_status_view), trend => table, chart => chart } }
+        })
+        .collect();
+    let milestone = pd
+        .status
+        .target(duban_core::plan_status::TargetRef::TaskMilestone { number })
+        .map(target_status_view);
+    let leads = state.store.task_leads(task.id).await?;
+    let reports: Vec<&ReportRow> = pd.reports.iter().filter(|r| r.task_id == task.id).collect();
+    let reporter =
+        ReportActor::of(&auth.user).filter(|a| a.actor.role == duban_core::report::Role::Reporter);
+    let cadence = duban_store::deliver::period::core_cadence(task.cadence);
+    let grid: Vec<Value> = pd
+        .periods
+        .iter()
+        .filter(|p| p.cadence == cadence)
+        .map(|p| {
+            let cells: Vec<Value> = leads
+                .iter()
+                .map(|(uid, code, name)| {
+                    let r = reports.iter().find(|r| r.period_id == p.id && r.unit_id == *uid);
+                    context! {
+                        unit_id => uid, unit_code => code, unit_name => name,
+                        report => r.map(|r| report_view(r)),
+                        can_create => r.is_none() && reporter.as_ref().is_some_and(|a| a.actor.unit.as_deref() == Some(code.as_str())),
+                    }
+                })
+                .collect();
+            let parts: Vec<Value> = reports
+                .iter()
+                .filter(|r| r.period_id == p.id)
+                .map(|r| context! { ..report_view(r), ..context! { values => values_view(d, r) } })
+                .collect();
+            context! { id => p.id, key => p.key, label => p.label, due => p.due.to_string(), cells => cells, parts => parts }
+        })
+        .collect();
+    let mut history = Vec::new();
+    for r in &reports {
+        let versions = state.store.report_versions(r.id).await?;
+        let events = state.store.report_events(r.id).await?;
+        history.push(context! {
+            report => report_view(r),
+            versions => versions_view(&versions),
+            events => events_view(&events),
+        });
+    }
+    Ok(render(
+        &state,
+        &page,
+        "deliver/task.html",
+        context! {
+            plan => plan_view(d),
+            task => context! { id => task.id, number => task.number, title => task.title, leads_separately => task.leads_separately, cadence_label => task.cadence.label_zh() },
+            as_of => as_of.to_string(),
+            status => pd.status.task(number).map(roll_up_view),
+            method => pd.status.method,
+            targets => targets,
+            milestone => milestone,
+            leads => leads.iter().map(|(_, c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
+            first_lead => leads.first().map(|(_, _, n)| n.clone()),
+            grid => grid,
+            history => history,
+            shortcuts => shortcuts(&pd),
+        },
+    )?
+    .into_response())
+}
+
+fn values_view(d: &duban_store::plan::PlanDetail, r: &ReportRow) -> Vec<Value> {
+    d.task_targets(r.task_id)
+        .map(|t| {
+            let v = r.value_of(t.id);
+            context! {
+                target_id => t.id, metric => t.target.metric, phrase => t.target.phrase, unit => t.target.unit,
+                value => v.and_then(|v| v.value), as_of => v.map(|v| v.as_of.to_string()),
+            }
+        })
+        .collect()
+}
+
+fn versions_view(versions: &[duban_store::deliver::report::ReportVersion]) -> Vec<Value> {
+    let mut prev = String::new();
+    versions
+        .iter()
+        .map(|v| {
+            let text = version_text(&v.content);
+            let diff = diff_lines(&prev, &text);
+            prev = text;
+            context! { number => v.number, user_name => v.user_name, at => v.at, diff => diff, first => v.number == 1 }
+        })
+        .collect()
+}
+
+fn action_label(a: &str) -> &'static str {
+    match a {
+        "create" => "创建草稿",
+        "edit" => "保存修改",
+        "submit" => "报送",
+        "withdraw" => "撤回",
+        "accept" => "审核通过",
+        "return" => "退回",
+        "reopen" => "重新打开",
+        "evidence_add" => "上传佐证材料",
+        "evidence_remove" => "删除佐证材料",
+        _ => "其他",
+    }
+}
+
+fn events_view(events: &[duban_store::deliver::report::ReportEvent]) -> Vec<Value> {
+    events
+        .iter()
+        .map(|e| {
+            context! {
+                action => e.action, action_label => action_label(&e.action),
+                from_label => ReportState::parse(&e.from_state).map(|s| s.label_zh()),
+                to_label => ReportState::parse(&e.to_state).map(|s| s.label_zh()),
+                user_name => e.user_name, at => e.at, comment => e.comment,
+            }
+        })
+        .collect()
+}
+
+async fn new_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&f, "csrf"))?;
+    let by = actor(&auth)?;
+    let num = |k: &str| {
+        field(&f, k)
+            .parse::<i64>()
+            .map_err(|_| AppError::BadRequest(format!("缺少 {k}")))
+    };
+    let key = ReportKey {
+        task_id: num("task_id")?,
+        period_id: num("period_id")?,
+        unit_id: num("unit_id")?,
+    };
+    if !auth.can_act_for(key.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let (id, _) = state
+        .store
+        .create_report(key, &ReportContent::default(), &by)
+        .await?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = state.store.report(id).await?;
+    let d = state.store.plan_detail(r.plan_id).await?;
+    let versions = state.store.report_versions(id).await?;
+    let events = state.store.report_events(id).await?;
+    let evidence = state.store.report_evidence(id).await?;
+    let can_edit = r.state.is_editable()
+        && auth.user.role == duban_store::user::Role::Reporter
+        && auth.user.unit_id == Some(r.unit_id);
+    let own =
+        auth.user.role == duban_store::user::Role::Reporter && auth.user.unit_id == Some(r.unit_id);
+    Ok(render(
+        &state,
+        &page,
+        "deliver/report.html",
+        context! {
+            plan => plan_view(&d),
+            report => report_view(&r),
+            values => values_view(&d, &r),
+            has_targets => d.task_targets(r.task_id).next().is_some(),
+            milestones => MilestoneInput::ALL.iter().map(|m| context! { key => m.as_str(), label => m.label_zh() }).collect::<Vec<_>>(),
+            can_edit => can_edit,
+            can_withdraw => own && r.state == ReportState::Submitted,
+            can_review => auth.is_admin() && r.state == ReportState::Submitted,
+            can_reopen => auth.is_admin() && r.state == ReportState::Accepted,
+            versions => versions_view(&versions),
+            events => events_view(&events),
+            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size_kb => (e.size as f64 / 1024.0).ceil(), content_type => e.content_type, user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
+            max_evidence => MAX_EVIDENCE_PER_REPORT,
+            max_mb => MAX_EVIDENCE_BYTES / 1024 / 1024,
+        },
+    )?
+    .into_response())
+}
+
+/// A number as typed: `1,234.5`, full-width digits; empty = no value.
+pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' => '-',
+            c => c,
+        })
+        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+        .collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(Some)
+        .ok_or_else(|| format!("“{}”不是数字", s.trim()))
+}
+
+fn content_from_form(
+    f: &HashMap<String, String>,
+    d: &duban_store::plan::PlanDetail,
+    task_id: i64,
+) -> Result<ReportContent, AppError> {
+    let mut values = Vec::new();
+    for t in d.task_targets(task_id) {
+        let value = parse_number(field(f, &format!("value_{}", t.id)))
+            .map_err(|e| AppError::Invalid(format!("目标“{}”的数值{e}", t.target.metric)))?;
+        let as_of = match field(f, &format!("asof_{}", t.id)).trim() {
+            "" => None,
+            s => Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                AppError::Invalid(format!("目标“{}”的数据截至日期“{s}”无效", t.target.metric))
+            })?),
+        };
+        if value.is_some() {
+            values.push(ValueInput {
+                target_id: t.id,
+                value,
+                as_of,
+            });
+        }
+    }
+    let milestone = match field(f, "milestone") {
+        "" => None,
+        m => {
+            Some(MilestoneInput::parse(m).ok_or_else(|| AppError::Invalid("节点状态无效".into()))?)
+        }
+    };
+    let share = parse_number(field(f, "milestone_pct"))
+        .map_err(|e| AppError::Invalid(format!("节点完成比例{e}")))?
+        .map(|p| p / 100.0);
+    Ok(ReportContent {
+        progress: field(f, "progress").to_string(),
+        problems: field(f, "problems").to_string(),
+        next_steps: field(f, "next_steps").to_string(),
+        milestone,
+        milestone_share: share.filter(|_| milestone == Some(MilestoneInput::InProgress)),
+        values,
+    })
+}
+
+async fn save_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&f, "csrf"))?;
+    let by = actor(&auth)?;
+    let back = format!("/reports/{id}");
+    let r = state.store.report(id).await?;
+    let d = state.store.plan_detail(r.plan_id).await?;
+    let content = match content_from_form(&f, &d, r.task_id) {
+        Ok(c) => c,
+        Err(e) => return Ok(e.with_back(back)),
+    };
+    let version = field(&f, "version").parse::<i64>().ok();
+    if let Err(e) = state.store.save_report(id, version, &content, &by).await {
+        return Ok(AppError::from(e).with_back(back));
+    }
+    if field(&f, "then") == "submit"
+        && let Err(e) = state
+            .store
+            .report_action(id, &ReportAction::Submit, &by)
+            .await
+    {
+        return Ok(AppError::from(e).with_back(back));
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+async fn report_action(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&f, "csrf"))?;
+    let by = actor(&auth)?;
+    let comment = field(&f, "comment").to_string();
+    let action = match action.as_str() {
+        "submit" => ReportAction::Submit,
+        "withdraw" => ReportAction::Withdraw,
+        "accept" => ReportAction::Accept,
+        "return" => ReportAction::Return { comment },
+        "reopen" => ReportAction::Reopen { reason: comment },
+        _ => return Err(AppError::NotFound),
+    };
+    let back = format!("/reports/{id}");
+    match state.store.report_action(id, &action, &by).await {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => Ok(AppError::from(e).with_back(back)),
+    }
+}
+
+async fn upload_evidence(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let by = actor(&auth)?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let data = match field.bytes().await {
+            Ok(d) => d,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "file" if !data.is_empty() => {
+                file = Some((file_name.unwrap_or_else(|| "file".into()), data.to_vec()))
+            }
+            _ => {}
+        }
+    }
+    auth.check_csrf(&csrf)?;
+    let back = format!("/reports/{id}");
+    let Some((name, bytes)) = file else {
+        return Ok(AppError::Invalid("请选择文件".into()).with_back(back));
+    };
+    match state.store.add_evidence(id, &name, &bytes, &by).await {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => Ok(AppError::from(e).with_back(back)),
+    }
+}
+
+async fn delete_evidence(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&f, "csrf"))?;
+    let by = actor(&auth)?;
+    let e = state.store.evidence(id).await?;
+    state.store.remove_evidence(id, &by).await?;
+    Ok(Redirect::to(&format!("/reports/{}", e.report_id)).into_response())
+}
+
+/// Serves a stored file as an attachment with its sniffed type (never inline).
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let e = state.store.evidence(id).await?;
+    let bytes = state.store.evidence_bytes(&e).await?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&e.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii: String = e
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disp = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::render::url_encode(&e.file_name)
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disp).unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(r)
+}
+
+async fn methods(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
+    Ok(render(
+        &state,
+        &page,
+        "deliver/methods.html",
+        context! {
+            body => Value::from_safe_string(methods_html()),
+            method => duban_core::STATUS_METHOD_VERSION,
+        },
+    )?
+    .into_response())
+}
+
+async fn calendar_render(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    text: Option<String>,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let over = state.store.calendar_override().await?;
+    let cal = state.store.work_calendar().await?;
+    let years: Vec<Value> = cal
+        .years()
+        .map(|y| context! { year => y.year, confirmed => y.status == duban_core::calendar::YearStatus::Confirmed, source => y.source })
+        .collect();
+    let body = match text {
+        Some(t) => t,
+        None => state.store.calendar_text().await?,
+    };
+    Ok((
+        status,
+        render(
+            state,
+            page,
+            "deliver/calendar.html",
+            context! {
+                body => body,
+                overridden => over.is_some(),
+                saved_by => over.as_ref().and_then(|o| o.user_name.clone()),
+                saved_at => over.as_ref().map(|o| o.at.clone()),
+                years => years,
+                message => message,
+            },
+        )?,
+    )
+        .into_response())
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    calendar_render(&state, &page, StatusCode::OK, None, None).await
+}
+
+async fn save_calendar(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(field(&f, "csrf"))?;
+    let body = if field(&f, "reset") == "1" {
+        String::new()
+    } else {
+        field(&f, "body").replace("\r\n", "\n")
+    };
+    if !body.trim().is_empty()
+        && let Err(e) = WorkCalendar::parse(&body)
+    {
+        return calendar_render(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(body),
+            Some(format!("未保存：{e}")),
+        )
+        .await;
+    }
+    state
+        .store
+        .set_calendar_override(&body, auth.user.id)
+        .await?;
+    Ok(Redirect::to("/admin/calendar").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_typed() {
+        assert_eq!(parse_number(" 1,234.5 "), Ok(Some(1234.5)));
+        assert_eq!(parse_number("３５０"), Ok(Some(350.0)));
+        assert_eq!(parse_number(""), Ok(None));
+        assert!(parse_number("三百五十").is_err());
+        assert!(parse_number("NaN").is_err());
+    }
+
+    #[test]
+    fn light_labels() {
+        assert_eq!(crate::deliver::light_label(duban_core::Light::Blue), "蓝灯");
+    }
+}

@@ -1,0 +1,298 @@
+//! Escalations (督办事项): the list (filter by level, state, unit), a record's page with the
+//! unit's response (整改措施) and the office's rejection or closure (销号), the office's rules
+//! page with the "run now" button, and the in-app message inbox (消息) of every user.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use duban_core::escalation::{
+    EscalationAction, EscalationLevel, EscalationRules, OverdueRule, RedStreakRule,
+};
+use duban_core::report::Role as CoreRole;
+use duban_store::escalation::state_str;
+use duban_store::user::Role;
+use minijinja::context;
+
+use crate::api::oversight::escalation_filter;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::render::{Page, render};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/escalations", get(list))
+        .route("/escalations/{id}", get(detail))
+        .route("/escalations/{id}/{action}", post(act))
+        .route("/admin/escalations", get(rules_page).post(save_rules))
+        .route("/admin/escalations/run", post(run_now))
+        .route("/messages", get(messages))
+        .route("/messages/read", post(mark_read))
+}
+
+fn levels() -> Vec<minijinja::Value> {
+    EscalationLevel::ALL
+        .iter()
+        .map(|l| context! { code => l.as_str(), label => l.label_zh() })
+        .collect()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let f = escalation_filter(&state, &auth, &q).await?;
+    let rows = state.store.list_escalations(&f, 500).await?;
+    let units = if auth.role() == Role::Reporter {
+        Vec::new()
+    } else {
+        state.store.list_units().await?
+    };
+    let plans = state.store.list_plans().await?;
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    Ok(render(
+        &state,
+        &page,
+        "oversight/escalations.html",
+        context! {
+            rows => rows, levels => levels(), units => units, plans => plans,
+            f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"),
+            is_admin => auth.is_admin(),
+        },
+    )?
+    .into_response())
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let e = state.store.escalation(id).await?;
+    if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let history = state
+        .store
+        .audit_entries(
+            Some(&duban_store::audit::escalation_subject(e.task_id, e.id)),
+            100,
+        )
+        .await?;
+    let can_respond = auth.role() == Role::Reporter && state_str(e.state) == "raised";
+    let can_review = auth.is_admin() && state_str(e.state) != "closed";
+    let overdue = duban_core::escalation::response_overdue(
+        e.respond_by,
+        e.responded_at
+            .as_deref()
+            .and_then(|s| duban_store::deliver::stored_china_date(Some(s))),
+        duban_store::deliver::report::today(),
+    );
+    Ok(render(
+        &state,
+        &page,
+        "oversight/escalation.html",
+        context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => can_respond, can_review => can_review, overdue => overdue },
+    )?
+    .into_response())
+}
+
+async fn act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let e = state.store.escalation(id).await?;
+    let text = form.get("text").cloned().unwrap_or_default();
+    let (action, role) = match action.as_str() {
+        "respond" => {
+            auth.require_unit(e.unit_id)?;
+            if auth.role() != Role::Reporter {
+                return Err(AppError::Forbidden);
+            }
+            (
+                EscalationAction::Respond { measures: text },
+                CoreRole::Reporter,
+            )
+        }
+        "reject" => {
+            auth.require_admin()?;
+            (EscalationAction::Reject { comment: text }, CoreRole::Office)
+        }
+        "close" => {
+            auth.require_admin()?;
+            (EscalationAction::Close { note: text }, CoreRole::Office)
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    match state
+        .store
+        .act_on_escalation(id, &action, role, auth.user.id)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/escalations/{id}")).into_response()),
+        Err(e) => Ok(AppError::from(e).with_back(format!("/escalations/{id}"))),
+    }
+}
+
+async fn rules_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    let rules = state.store.escalation_rules().await?;
+    let plans = state.store.list_plans().await?;
+    let response_days: Vec<minijinja::Value> = EscalationLevel::ALL
+        .iter()
+        .map(|l| context! { code => l.as_str(), label => l.label_zh(), days => rules.response_days(*l) })
+        .collect();
+    Ok(render(
+        &state,
+        &page,
+        "oversight/rules.html",
+        context! {
+            rules => rules, levels => levels(), response_days => response_days, plans => plans,
+            message => q.get("message"), defaults => EscalationRules::default(),
+        },
+    )?
+    .into_response())
+}
+
+/// Parses the rules form: `overdue_days_N`/`overdue_level_N`, `red_periods_N`/`red_level_N`
+/// (empty rows ignored) and `respond_LEVEL`.
+fn rules_from_form(form: &HashMap<String, String>) -> Result<EscalationRules, AppError> {
+    let level = |k: &str| -> Result<EscalationLevel, AppError> {
+        let v = form.get(k).map(String::as_str).unwrap_or("");
+        EscalationLevel::parse(v).ok_or_else(|| AppError::Invalid(format!("级别“{v}”无效")))
+    };
+    let num = |k: &str| -> Result<Option<u32>, AppError> {
+        match form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=400).contains(n))
+                .map(Some)
+                .ok_or_else(|| AppError::Invalid(format!("“{s}”不是 1–400 之间的整数"))),
+        }
+    };
+    let mut rules = EscalationRules {
+        overdue: Vec::new(),
+        red_streak: Vec::new(),
+        response_working_days: [0; 5],
+    };
+    for i in 0..6 {
+        if let Some(d) = num(&format!("overdue_days_{i}"))? {
+            rules.overdue.push(OverdueRule {
+                working_days: d,
+                level: level(&format!("overdue_level_{i}"))?,
+            });
+        }
+        if let Some(p) = num(&format!("red_periods_{i}"))? {
+            rules.red_streak.push(RedStreakRule {
+                periods: p,
+                level: level(&format!("red_level_{i}"))?,
+            });
+        }
+    }
+    for l in EscalationLevel::ALL {
+        rules.response_working_days[l as usize] = num(&format!("respond_{}", l.as_str()))?
+            .ok_or_else(|| AppError::Invalid(format!("请填写{}的反馈期限", l.label_zh())))?;
+    }
+    rules.overdue.sort_by_key(|r| r.working_days);
+    rules.red_streak.sort_by_key(|r| r.periods);
+    Ok(rules)
+}
+
+async fn save_rules(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let rules = if form.contains_key("reset") {
+        EscalationRules::default()
+    } else {
+        match rules_from_form(&form) {
+            Ok(r) => r,
+            Err(e) => return Ok(e.with_back("/admin/escalations")),
+        }
+    };
+    state.store.set_escalation_rules(&rules).await?;
+    Ok(Redirect::to("/admin/escalations?message=%E5%B7%B2%E4%BF%9D%E5%AD%98").into_response())
+}
+
+async fn run_now(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let plan_id: i64 = form
+        .get("plan")
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| AppError::BadRequest("请选择计划".into()))?;
+    let as_of = crate::deliver::parse_as_of(form.get("as_of"))?;
+    let run = state.store.run_escalations(plan_id, as_of).await?;
+    let msg = format!(
+        "已按 {} 运行督办规则：应有 {} 条，新增 {} 条",
+        run.as_of,
+        run.required,
+        run.created.len()
+    );
+    Ok(Redirect::to(&format!(
+        "/admin/escalations?message={}",
+        crate::render::url_encode(&msg)
+    ))
+    .into_response())
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    let items = state
+        .store
+        .inbox(auth.user.id, auth.user.unit_id, auth.role().as_str(), 200)
+        .await?;
+    let unread = items.iter().filter(|i| !i.read).count();
+    Ok(render(
+        &state,
+        &page,
+        "oversight/messages.html",
+        context! { items => items, unread => unread },
+    )?
+    .into_response())
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let item = form.get("item").and_then(|s| s.parse::<i64>().ok());
+    state
+        .store
+        .mark_inbox_read(auth.user.id, auth.user.unit_id, auth.role().as_str(), item)
+        .await?;
+    let next = form
+        .get("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .cloned()
+        .unwrap_or_else(|| "/messages".into());
+    Ok(Redirect::to(&next).into_response())
+}

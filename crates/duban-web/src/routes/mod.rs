@@ -1,0 +1,56 @@
+//! HTML routes, one module per noun. Each module exposes `router()`; a new feature adds a
+//! module here and merges it below.
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub mod admin;
+pub mod audit;
+pub mod deliver;
+pub mod escalation;
+pub mod evaluation;
+pub mod health;
+pub mod notify;
+pub mod plan;
+pub mod session;
+pub mod sheet;
+pub mod task;
+pub mod unit;
+pub mod workspace;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/assets/{*path}", get(crate::assets::serve_asset))
+        .merge(session::router())
+        .merge(health::router())
+        .merge(plan::router())
+        .merge(task::router())
+        .merge(unit::router())
+        .merge(workspace::router())
+        .merge(admin::router())
+        .merge(deliver::router())
+        .merge(escalation::router())
+        .merge(audit::router())
+        .merge(notify::router())
+        .merge(sheet::router())
+        .merge(evaluation::router())
+}
+
+async fn home(_auth: Auth) -> Response {
+    Redirect::to("/plans").into_response()
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Parses an optional form/query field: empty → None.
+pub fn opt(s: Option<&String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,475 @@
+//! The office's plan workspace: upload a document or a `duban.plan/1` JSON, edit the plan
+//! and its pillars, edit tasks (targets, units, deadline, cadence, curve, carry-over),
+//! confirm the demo assignment, adopt. After adoption every edit needs a reason and is
+//! recorded as an adjustment. All of it is admin-only and CSRF-checked.
+
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use duban_core::{Commitment, Comparator, Plan};
+use duban_store::StoreError;
+use duban_store::plan::{ImportMeta, PlanMetaEdit};
+use duban_store::target::{Curve, parse_milestones};
+use duban_store::task::{Cadence, TargetEdit, TaskEdit};
+use minijinja::{Value, context};
+
+use super::plan::{plan_view, target_view};
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::render::{Page, render};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plans/new", get(new_form))
+        .route("/plans", post(upload))
+        .route("/plans/{id}/edit", get(edit_plan_form).post(edit_plan))
+        .route("/plans/{id}/adopt", post(adopt))
+        .route("/plans/{id}/confirm-assignment", post(confirm_assignment))
+        .route("/tasks/{id}/edit", get(edit_task_form).post(edit_task))
+}
+
+/// Reads an uploaded plan: a `duban.plan/1` JSON (by extension or content) or a document
+/// (txt/html/docx, any Chinese encoding). The plan is validated; the error is one line.
+pub fn read_plan(bytes: &[u8], file_name: &str) -> Result<Plan, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("文件为空".into());
+    }
+    let looks_json = file_name.to_ascii_lowercase().ends_with(".json")
+        || bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{');
+    let plan = if looks_json {
+        serde_json::from_slice::<Plan>(bytes)
+            .map_err(|e| format!("不是有效的 duban.plan/1 JSON：{e}"))?
+    } else {
+        crate::seed::parse_document(bytes, file_name).map_err(|e| format!("文档无法解析：{e}"))?
+    };
+    plan.validate().map_err(|e| format!("计划结构无效：{e}"))?;
+    Ok(plan)
+}
+
+fn upload_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    Ok((
+        status,
+        render(
+            state,
+            page,
+            "plans/new.html",
+            context! { message => message },
+        )?,
+    )
+        .into_response())
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    upload_page(&state, &page, StatusCode::OK, None)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    let mut csrf = String::new();
+    let mut region = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut pasted = String::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let data = match field.bytes().await {
+            Ok(d) => d,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
+        };
+        if data.len() > crate::MAX_UPLOAD_BYTES {
+            return Err(AppError::TooLarge);
+        }
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "region" => region = String::from_utf8_lossy(&data).trim().to_string(),
+            "pasted" => pasted = String::from_utf8_lossy(&data).into_owned(),
+            "file" if !data.is_empty() => {
+                file = Some((
+                    file_name.unwrap_or_else(|| "upload.txt".into()),
+                    data.to_vec(),
+                ))
+            }
+            _ => {}
+        }
+    }
+    auth.check_csrf(&csrf)?;
+    let (name, bytes) = match file {
+        Some(f) => f,
+        None if !pasted.trim().is_empty() => ("pasted.txt".to_string(), pasted.into_bytes()),
+        None => {
+            return upload_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("请选择一个文件，或粘贴文本/JSON".into()),
+            );
+        }
+    };
+    let plan = match read_plan(&bytes, &name) {
+        Ok(p) => p,
+        Err(msg) => {
+            return upload_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{name}：{msg}。未保存任何内容。")),
+            );
+        }
+    };
+    let id = match state
+        .store
+        .import_plan(
+            &plan,
+            &ImportMeta {
+                region: Some(region).filter(|r| !r.is_empty()),
+                source_name: Some(name.clone()),
+            },
+            &[],
+        )
+        .await
+    {
+        Ok(id) => id,
+        Err(StoreError::Invalid(msg)) => {
+            return upload_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{name}：{msg}。未保存任何内容。")),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/plans/{id}/review")).into_response())
+}
+
+fn field<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn text(form: &[(String, String)], key: &str) -> Option<String> {
+    field(form, key)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn number(form: &[(String, String)], key: &str, what: &str) -> Result<Option<f64>, AppError> {
+    match text(form, key) {
+        None => Ok(None),
+        Some(v) => v
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Some)
+            .ok_or_else(|| AppError::Invalid(format!("{what}“{v}”不是有效数字"))),
+    }
+}
+
+fn int(form: &[(String, String)], key: &str) -> Result<Option<i64>, AppError> {
+    match text(form, key) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("字段 {key} 应为整数"))),
+    }
+}
+
+async fn edit_plan_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    let d = state.store.plan_detail(id).await?;
+    Ok(render(
+        &state,
+        &page,
+        "plans/edit.html",
+        context! {
+            plan => plan_view(&d),
+            pillars => d.pillars.iter().map(|p| context! { id => p.id, heading => p.heading, subtitle => p.subtitle }).collect::<Vec<_>>(),
+        },
+    )?
+    .into_response())
+}
+
+async fn edit_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    let d = state.store.plan_detail(id).await?;
+    let mut pillars = Vec::new();
+    for p in &d.pillars {
+        if let Some(h) = field(&form, &format!("pillar_{}_heading", p.id)) {
+            pillars.push((
+                p.id,
+                h.to_string(),
+                text(&form, &format!("pillar_{}_subtitle", p.id)),
+            ));
+        }
+    }
+    let edit = PlanMetaEdit {
+        plan_id: id,
+        version: int(&form, "version")?.ok_or_else(|| AppError::BadRequest("缺少版本号".into()))?,
+        title: field(&form, "title").unwrap_or("").to_string(),
+        year: int(&form, "year")?,
+        issuer: text(&form, "issuer"),
+        region: text(&form, "region"),
+        pillars,
+        reason: field(&form, "reason").unwrap_or("").to_string(),
+    };
+    match state.store.update_plan_meta(&edit, auth.user.id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
+        Err(StoreError::Conflict) => Ok(AppError::Conflict(
+            "该计划已被他人修改，您的修改未保存。请重新打开编辑页面，在最新版本上修改。".into(),
+        )
+        .with_back(format!("/plans/{id}/edit"))),
+        Err(e) => Ok(AppError::from(e).with_back(format!("/plans/{id}/edit"))),
+    }
+}
+
+async fn adopt(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    match state.store.adopt_plan(id, auth.user.id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
+        Err(StoreError::Invalid(m)) => Err(AppError::Conflict(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn confirm_assignment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    state.store.confirm_assignment(id).await?;
+    Ok(Redirect::to(&format!("/plans/{id}")).into_response())
+}
+
+async fn edit_task_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    let task = state.store.task(id).await?;
+    let d = state.store.plan_detail(task.plan_id).await?;
+    let assigned: HashMap<i64, &'static str> = d
+        .task_assignments(id)
+        .map(|a| (a.unit_id, a.role.as_str()))
+        .collect();
+    let units: Vec<Value> = state
+        .store
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|u| context! { code => u.code, name => u.name, role => assigned.get(&u.id).copied().unwrap_or("none") })
+        .collect();
+    // Tasks of the other plans, for 延续 (carry-over) links.
+    let mut others = Vec::new();
+    for p in state.store.list_plans().await? {
+        if p.id == task.plan_id {
+            continue;
+        }
+        let od = state.store.plan_detail(p.id).await?;
+        for t in &od.tasks {
+            others.push(
+                context! { id => t.id, label => format!("{}｜{}. {}", p.title, t.number, t.title) },
+            );
+        }
+    }
+    let comparators: Vec<Value> = Comparator::ALL
+        .iter()
+        .map(|c| context! { key => c.as_str(), label => c.label_zh() })
+        .collect();
+    let curves: Vec<Value> = Curve::ALL
+        .iter()
+        .map(|c| context! { key => c.as_str(), label => c.label_zh() })
+        .collect();
+    Ok(render(
+        &state,
+        &page,
+        "tasks/edit.html",
+        context! {
+            plan => plan_view(&d),
+            task => context! {
+                id => task.id, number => task.number, title => task.title, body => task.body,
+                pillar_id => task.pillar_id, deadline => task.deadline, cadence => task.cadence.as_str(),
+                leads_separately => task.leads_separately, carried_from => task.carried_from, version => task.version,
+            },
+            targets => d.task_targets(id).map(target_view).collect::<Vec<_>>(),
+            pillars => d.pillars.iter().map(|p| context! { id => p.id, heading => p.heading }).collect::<Vec<_>>(),
+            units => units,
+            others => others,
+            comparators => comparators,
+            curves => curves,
+        },
+    )?
+    .into_response())
+}
+
+/// Reads one target row of the task form (`{prefix}_metric` …).
+fn target_from_form(
+    form: &[(String, String)],
+    prefix: &str,
+    id: Option<i64>,
+    n: usize,
+) -> Result<TargetEdit, AppError> {
+    let what = |f: &str| format!("第 {n} 个目标的{f}");
+    let comparator = text(form, &format!("{prefix}_comparator"))
+        .and_then(|c| Comparator::parse(&c))
+        .ok_or_else(|| AppError::Invalid(what("比较方式无效")))?;
+    let curve = text(form, &format!("{prefix}_curve"))
+        .map(|c| Curve::parse(&c).ok_or_else(|| AppError::Invalid(what("推进曲线无效"))))
+        .transpose()?
+        .unwrap_or(Curve::Linear);
+    let milestones = parse_milestones(field(form, &format!("{prefix}_milestones")).unwrap_or(""))
+        .map_err(|e| AppError::Invalid(format!("{}：{e}", what("节点"))))?;
+    Ok(TargetEdit {
+        id,
+        delete: field(form, &format!("{prefix}_delete")).is_some(),
+        phrase: field(form, &format!("{prefix}_phrase"))
+            .unwrap_or("")
+            .to_string(),
+        metric: field(form, &format!("{prefix}_metric"))
+            .unwrap_or("")
+            .to_string(),
+        comparator,
+        value: number(form, &format!("{prefix}_value"), &what("目标值"))?,
+        low: number(form, &format!("{prefix}_low"), &what("下限"))?,
+        high: number(form, &format!("{prefix}_high"), &what("上限"))?,
+        unit: text(form, &format!("{prefix}_unit")),
+        commitment: match text(form, &format!("{prefix}_commitment")).as_deref() {
+            Some("firm") => Some(Commitment::Firm),
+            Some("stretch") => Some(Commitment::Stretch),
+            None => None,
+            Some(_) => return Err(AppError::Invalid(what("承诺类型无效"))),
+        },
+        baseline: number(form, &format!("{prefix}_baseline"), &what("基数"))?,
+        deadline: text(form, &format!("{prefix}_deadline")),
+        curve,
+        milestones,
+    })
+}
+
+async fn edit_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    let back = format!("/tasks/{id}/edit");
+    let edit = match task_edit_from_form(&state, id, &form).await {
+        Ok(e) => e,
+        Err(e) => return Ok(e.with_back(back)),
+    };
+    match state.store.update_task(&edit, auth.user.id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+        Err(StoreError::Conflict) => {
+            let current = state.store.task(id).await?;
+            Ok(AppError::Conflict(format!(
+                "编辑冲突：您打开的是第 {} 版，此后已有人保存了第 {} 版。您的修改未保存，也没有覆盖他人的修改。请重新打开编辑页面，在最新版本上修改。",
+                edit.version, current.version
+            ))
+            .with_back(back))
+        }
+        Err(e) => Ok(AppError::from(e).with_back(back)),
+    }
+}
+
+async fn task_edit_from_form(
+    state: &AppState,
+    id: i64,
+    form: &[(String, String)],
+) -> Result<TaskEdit, AppError> {
+    let task = state.store.task(id).await?;
+    let d = state.store.plan_detail(task.plan_id).await?;
+    let mut targets = Vec::new();
+    for (n, t) in d.task_targets(id).enumerate() {
+        let prefix = format!("t{}", t.id);
+        if field(form, &format!("{prefix}_metric")).is_some() {
+            targets.push(target_from_form(form, &prefix, Some(t.id), n + 1)?);
+        }
+    }
+    if text(form, "tnew_metric").is_some() {
+        targets.push(target_from_form(form, "tnew", None, targets.len() + 1)?);
+    }
+    let (mut leads, mut cos) = (Vec::new(), Vec::new());
+    for u in state.store.list_units().await? {
+        match field(form, &format!("unit_{}", u.code)) {
+            Some("lead") => leads.push(u.id),
+            Some("co") => cos.push(u.id),
+            _ => {}
+        }
+    }
+    Ok(TaskEdit {
+        task_id: id,
+        version: int(form, "version")?.ok_or_else(|| AppError::BadRequest("缺少版本号".into()))?,
+        title: field(form, "title").unwrap_or("").to_string(),
+        body: field(form, "body").unwrap_or("").to_string(),
+        pillar_id: int(form, "pillar_id")?,
+        deadline: text(form, "deadline"),
+        cadence: text(form, "cadence")
+            .and_then(|c| Cadence::parse(&c))
+            .ok_or_else(|| AppError::Invalid("报送频次须为按月或按季".into()))?,
+        leads_separately: field(form, "leads_separately").is_some(),
+        carried_from: int(form, "carried_from")?,
+        leads,
+        cos,
+        targets,
+        reason: field(form, "reason").unwrap_or("").to_string(),
+    })
+}

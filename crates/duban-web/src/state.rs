@@ -1,0 +1,28 @@
+use std::sync::Arc;
+
+use duban_store::Store;
+
+/// Settings fixed at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when served over https or behind a TLS proxy).
+    pub secure_cookies: bool,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            templates: Arc::new(crate::render::environment()),
+        }
+    }
+}

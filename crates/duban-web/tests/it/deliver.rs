@@ -1,0 +1,711 @@
+//! The deliver workflow over the API and the pages: periods, draft → submit → return →
+//! resubmit → accept, the light changing with it (and not before the as-of date of its
+//! acceptance), another unit's reporter refused, the lock and the reopen reason, several
+//! lead units, evidence files, the calendar editor, and the demo data.
+
+use axum::http::StatusCode;
+use duban_core::Comparator;
+use serde_json::{Value, json};
+
+use crate::client::Client;
+use crate::{app_with_users, login, seed_plan_id};
+use duban_web::testing::TestApp;
+
+async fn bearer(app: &TestApp, user: &str) -> Client {
+    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
+    let mut c = Client::new(app);
+    c.bearer = Some(secret);
+    c
+}
+
+/// A quarterly task whose first lead is `unit` and whose targets all count up to a number,
+/// with the values that achieve every target (×1.1).
+async fn countable_task(
+    app: &TestApp,
+    plan_id: i64,
+    unit: &str,
+    sole_lead: bool,
+) -> (i64, i64, Vec<(i64, f64)>) {
+    let d = app.state.store.plan_detail(plan_id).await.unwrap();
+    for t in &d.tasks {
+        let leads: Vec<_> = d
+            .task_assignments(t.id)
+            .filter(|a| a.role == duban_store::assignment::AssignRole::Lead)
+            .collect();
+        if leads.first().map(|a| a.unit_code.as_str()) != Some(unit)
+            || (sole_lead && leads.len() != 1)
+        {
+            continue;
+        }
+        let targets: Vec<_> = d.task_targets(t.id).collect();
+        if !targets.is_empty()
+            && targets.iter().all(|x| {
+                matches!(
+                    x.target.comparator,
+                    Comparator::AtLeast | Comparator::Equal | Comparator::Reach
+                ) && x.target.value.is_some_and(|v| v > 0.0)
+            })
+        {
+            let values = targets
+                .iter()
+                .map(|x| (x.id, x.target.value.unwrap() * 1.1))
+                .collect();
+            return (t.id, t.number, values);
+        }
+    }
+    panic!("no countable task led by {unit}");
+}
+
+async fn task_light(c: &mut Client, plan_id: i64, number: i64, as_of: &str) -> (String, Value) {
+    let r = c
+        .get(&format!("/api/v1/plans/{plan_id}/status?as_of={as_of}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    assert_eq!(s["method"], "duban.status/1");
+    let t = s["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["number"] == number)
+        .unwrap()
+        .clone();
+    (t["light"].as_str().unwrap().to_string(), t)
+}
+
+#[tokio::test]
+async fn periods_have_working_day_due_dates() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let mut c = bearer(&app, "viewer").await;
+    let r = c.get(&format!("/api/v1/plans/{id}/periods")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ps = r.json();
+    let q = |k: &str| {
+        ps.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == k)
+            .cloned()
+            .unwrap()
+    };
+    // Q1 ends Tue 03-31; 04-04..06 清明 → 5th working day is 04-08.
+    assert_eq!(q("2020-Q1")["due"], "2020-04-08");
+    assert_eq!(q("2020-Q1")["start"], "2020-01-01");
+    assert_eq!(q("2020-Q2")["due"], "2020-07-07");
+    // National Day holiday to 10-08, make-up Saturday 10-10 counts.
+    assert_eq!(q("2020-Q3")["due"], "2020-10-14");
+    assert!(q("2020-Q4")["id"].as_i64().is_some());
+    // Unknown plan: the JSON error shape.
+    let r = c.get("/api/v1/plans/999999/periods").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn report_workflow_over_the_api_changes_the_light() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (task_id, number, values) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let mut other = bearer(&app, "rep_swt").await;
+    let mut office = bearer(&app, "admin").await;
+    let today = duban_store::deliver::report::today().to_string();
+
+    // Nothing reported: at 2020-07-15 the Q1 and Q2 reports are missing → yellow.
+    let (before, _) = task_light(&mut office, plan, number, "2020-07-15").await;
+    assert_eq!(before, "yellow");
+    let (before_today, _) = task_light(&mut office, plan, number, &today).await;
+    assert_eq!(before_today, "yellow");
+
+    let vals = |factor: f64| -> Value {
+        Value::Array(
+            values
+                .iter()
+                .map(|(id, v)| json!({"target_id": id, "value": v * factor}))
+                .collect(),
+        )
+    };
+    let draft = json!({
+        "plan_id": plan, "task": number, "period": "2020-Q2",
+        "progress": "上半年完成情况良好", "problems": "无", "next_steps": "继续推进",
+        "values": vals(0.5),
+    });
+    // Another unit's reporter cannot file for fgw.
+    let mut foreign = draft.clone();
+    foreign["unit"] = json!("fgw");
+    let r = other.post_json("/api/v1/reports", &foreign, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "forbidden");
+
+    let r = rep.post_json("/api/v1/reports", &draft, &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let report = r.json();
+    let id = report["id"].as_i64().unwrap();
+    assert_eq!(report["state"], "draft");
+    assert_eq!(report["unit"], "fgw");
+    assert_eq!(report["period"], "2020-Q2");
+    assert_eq!(report["values"].as_array().unwrap().len(), values.len());
+    assert_eq!(report["values"][0]["as_of"], "2020-06-30");
+
+    // Only the report's own unit may submit; the office may not submit for it.
+    let r = other
+        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = office
+        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = rep
+        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "submitted");
+    // A reporter cannot accept; a submitted report cannot be edited.
+    let r = rep
+        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = rep.post_json("/api/v1/reports", &draft, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // Submitted values do not move the light.
+    assert_eq!(
+        task_light(&mut office, plan, number, &today).await.0,
+        "yellow"
+    );
+
+    // Return needs a comment.
+    let r = office
+        .post_json(
+            &format!("/api/v1/reports/{id}/return"),
+            &json!({"comment": "  "}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = office
+        .post_json(
+            &format!("/api/v1/reports/{id}/return"),
+            &json!({"comment": "请补充全年数据"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let returned = r.json();
+    assert_eq!(returned["state"], "returned");
+    assert_eq!(returned["review_comment"], "请补充全年数据");
+    assert_eq!(returned["reviewed_by"], "admin");
+
+    // The unit fixes the values (saved into the returned report: 200) and resubmits.
+    let mut fixed = draft.clone();
+    fixed["values"] = vals(1.0);
+    fixed["progress"] = json!("上半年已完成全年目标");
+    let r = rep.post_json("/api/v1/reports", &fixed, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["id"], id);
+    assert_eq!(r.json()["state"], "returned");
+    let r = rep
+        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
+        .await;
+    assert_eq!(r.json()["state"], "submitted");
+    let r = office
+        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let accepted = r.json();
+    assert_eq!(accepted["state"], "accepted");
+    assert_eq!(accepted["reviewed_by"], "admin");
+    assert!(accepted["reviewed_at"].as_str().is_some());
+
+    // The light changes: every target achieved → blue today …
+    let (after, t) = task_light(&mut office, plan, number, &today).await;
+    assert_eq!(after, "blue", "{t}");
+    for target in t["targets"].as_array().unwrap() {
+        assert_eq!(target["light"], "blue");
+        assert_eq!(target["progress"], 1.0);
+        assert_eq!(target["method"], "duban.status/1");
+    }
+    // … but replaying 2020-07-15 ignores a value accepted years later.
+    assert_eq!(
+        task_light(&mut office, plan, number, "2020-07-15").await.0,
+        "yellow"
+    );
+    let _ = task_id;
+
+    // Accepted reports are locked; reopening needs a reason.
+    let r = rep.post_json("/api/v1/reports", &fixed, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = office
+        .post_json(&format!("/api/v1/reports/{id}/reopen"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = office
+        .post_json(
+            &format!("/api/v1/reports/{id}/reopen"),
+            &json!({"reason": "数据口径更正"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["state"], "returned");
+    // Reopened: the value no longer counts.
+    assert_eq!(
+        task_light(&mut office, plan, number, &today).await.0,
+        "yellow"
+    );
+
+    // History: two submitted versions and every transition stamped.
+    let versions = app.state.store.report_versions(id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    let actions: Vec<String> = app
+        .state
+        .store
+        .report_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "submit", "return", "edit", "submit", "accept", "reopen"
+        ]
+    );
+
+    // Anyone signed in reads it; bad input gets the JSON error shape.
+    let mut viewer = bearer(&app, "viewer").await;
+    let r = viewer.get(&format!("/api/v1/reports/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = viewer.post_json("/api/v1/reports", &draft, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = rep
+        .post_json(
+            "/api/v1/reports",
+            &json!({"plan_id": plan, "task": 999, "period": "2020-Q2"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("999")
+    );
+    let r = rep
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-02-30"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_value_for_a_foreign_target_or_a_non_lead_unit_is_refused() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (_, number, _) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let r = rep
+        .post_json(
+            "/api/v1/reports",
+            &json!({"plan_id": plan, "task": number, "period": "2020-Q1", "values": [{"target_id": 987654, "value": 1}]}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // swt does not lead this task.
+    let mut swt = bearer(&app, "rep_swt").await;
+    let r = swt
+        .post_json(
+            "/api/v1/reports",
+            &json!({"plan_id": plan, "task": number, "period": "2020-Q1"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(app.state.store.plan_reports(plan).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn pages_journey_with_evidence_history_and_dashboard() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (task_id, number, values) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = login(&app, "rep_fgw").await;
+    let mut office = login(&app, "admin").await;
+
+    let inbox = rep.get("/deliver").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.body.contains("id=\"duties\""));
+    let periods = app.state.store.ensure_periods(plan).await.unwrap();
+    let q1 = periods
+        .iter()
+        .find(|p| p.key == "2020-Q1")
+        .unwrap()
+        .id
+        .to_string();
+    let unit = app
+        .state
+        .store
+        .unit_by_code("fgw")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let swt_unit = app
+        .state
+        .store
+        .unit_by_code("swt")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let tid = task_id.to_string();
+    // Acting for another unit from the form: 403.
+    let r = rep
+        .post_csrf(
+            "/reports/new",
+            &[
+                ("task_id", &tid),
+                ("period_id", &q1),
+                ("unit_id", &swt_unit),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Without the CSRF token: refused.
+    let r = rep
+        .post_form(
+            "/reports/new",
+            &[("task_id", &tid), ("period_id", &q1), ("unit_id", &unit)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = rep
+        .post_csrf(
+            "/reports/new",
+            &[("task_id", &tid), ("period_id", &q1), ("unit_id", &unit)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = r.location().to_string();
+    let id: i64 = path.trim_start_matches("/reports/").parse().unwrap();
+    let page = rep.get(&path).await;
+    assert!(page.body.contains("id=\"report-form\""));
+
+    // A malformed number is refused with the target named; nothing saved.
+    let (t0, v0) = values[0];
+    let key0 = format!("value_{t0}");
+    let r = rep
+        .post_csrf(
+            &path,
+            &[
+                ("progress", "一季度推进"),
+                (&key0, "三百五十"),
+                ("then", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("不是数字"));
+    // Save and submit in one go.
+    let quarter = format!("{}", v0 * 0.3);
+    let r = rep
+        .post_csrf(
+            &path,
+            &[
+                ("progress", "一季度推进顺利"),
+                ("problems", "无"),
+                ("next_steps", "加快"),
+                (&key0, &quarter),
+                ("then", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.state.store.report(id).await.unwrap().state.as_str(),
+        "submitted"
+    );
+
+    // Evidence: refused once submitted (locked for the unit until returned).
+    let r = rep
+        .post_multipart(
+            &format!("{path}/evidence"),
+            &[("csrf", &rep.csrf.clone())],
+            Some(("说明.pdf", b"%PDF-1.4 test")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // The office returns it with a comment; the page shows the comment.
+    let review = office.get(&path).await;
+    assert!(review.body.contains("id=\"accept-report\""));
+    let r = office
+        .post_csrf(&format!("{path}/return"), &[("comment", "请上传佐证材料")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = rep.get(&path).await;
+    assert!(page.body.contains("请上传佐证材料"));
+
+    // Evidence upload while returned; served as an attachment with the sniffed type.
+    let csrf = rep.csrf.clone();
+    let r = rep
+        .post_multipart(
+            &format!("{path}/evidence"),
+            &[("csrf", &csrf)],
+            Some(("佐证.pdf", b"%PDF-1.4 test evidence")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ev = app.state.store.report_evidence(id).await.unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].content_type, "application/pdf");
+    let r = office.get(&format!("/evidence/{}", ev[0].id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    assert!(
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(r.body, "%PDF-1.4 test evidence");
+
+    // Fix and resubmit, then accept.
+    let full = format!("{}", v0 * 0.6);
+    let r = rep
+        .post_csrf(
+            &path,
+            &[
+                ("progress", "一季度推进顺利，已补充数据来源"),
+                (&key0, &full),
+                ("then", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = office.post_csrf(&format!("{path}/accept"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = office.get(&path).await;
+    assert!(page.body.contains("data-state=\"accepted\""));
+    assert!(page.body.contains("id=\"reopen-report\""));
+    // Version diff: the second version shows the changed line.
+    assert!(
+        page.body
+            .contains("class=\"insert\">进展情况：一季度推进顺利，已补充数据来源"),
+        "diff shown"
+    );
+    // Reopen without a reason: refused, nothing changes.
+    let r = office
+        .post_csrf(&format!("{path}/reopen"), &[("comment", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The task page: lights, trend table, history with diff.
+    let task_page = rep
+        .get(&format!("/tasks/{task_id}/deliver?as_of=2020-04-30"))
+        .await;
+    assert_eq!(task_page.status, StatusCode::OK);
+    assert!(task_page.body.contains("id=\"report-grid\""));
+    assert!(task_page.body.contains("trend-table"));
+    assert!(task_page.body.contains("第 2 版"));
+    // Dashboard with replay, ranking and overdue list; methods page.
+    let dash = office
+        .get(&format!("/plans/{plan}/status?as_of=2020-07-15"))
+        .await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.body.contains("id=\"ranking\"") && dash.body.contains("id=\"method-version\""));
+    assert!(dash.body.contains(&format!("data-number=\"{number}\"")));
+    let r = office
+        .get(&format!("/plans/{plan}/status?as_of=yesterday"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let m = Client::new(&app).get("/methods/status").await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.body.contains("<table>") && m.body.contains("序时进度"));
+    let inbox = office.get("/deliver").await;
+    assert!(inbox.body.contains("id=\"review-queue\""));
+}
+
+#[tokio::test]
+async fn several_lead_units_each_file_their_part() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let d = app.state.store.plan_detail(plan).await.unwrap();
+    let task = d
+        .tasks
+        .iter()
+        .find(|t| {
+            let leads: Vec<_> = d
+                .task_assignments(t.id)
+                .filter(|a| a.role == duban_store::assignment::AssignRole::Lead)
+                .map(|a| a.unit_code.as_str())
+                .collect();
+            leads.len() > 1 && leads[0] == "fgw" && leads.contains(&"swt")
+        })
+        .expect("a task led by fgw and swt");
+    for (user, text) in [("rep_fgw", "发改委部分"), ("rep_swt", "商务厅部分")] {
+        let mut c = bearer(&app, user).await;
+        let r = c
+            .post_json(
+                "/api/v1/reports",
+                &json!({"plan_id": plan, "task": task.number, "period": "2020-Q1", "progress": text}),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().unwrap();
+        let r = c
+            .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let mut fgw = login(&app, "rep_fgw").await;
+    let page = fgw.get(&format!("/tasks/{}/deliver", task.id)).await;
+    let consolidated = &page.body[page
+        .body
+        .find("id=\"consolidated\"")
+        .expect("consolidated view")..];
+    assert!(consolidated.contains("发改委部分") && consolidated.contains("商务厅部分"));
+    let duties = app.state.store.report_duties(plan).await.unwrap();
+    let q1: Vec<_> = duties
+        .iter()
+        .filter(|x| x.task_id == task.id && x.period_key == "2020-Q1")
+        .collect();
+    assert!(q1.len() > 1);
+    assert_eq!(q1[0].lead_rank, 0);
+    assert_eq!(q1[0].unit_code, "fgw");
+}
+
+#[tokio::test]
+async fn the_office_edits_the_calendar_and_due_dates_follow() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut rep = login(&app, "rep_fgw").await;
+    assert_eq!(
+        rep.get("/admin/calendar").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut office = login(&app, "admin").await;
+    let page = office.get("/admin/calendar").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let bad = "year 2020 confirmed 测试\nholiday 2020-13-01 坏日期\n";
+    let r = office.post_csrf("/admin/calendar", &[("body", bad)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("第2行"),
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert!(app.state.store.calendar_override().await.unwrap().is_none());
+    // The shipped text with a local holiday on 2020-07-01 added to the 2020 block: Q2's
+    // due date moves by a working day.
+    let shipped = duban_core::calendar::CHINA_CALENDAR_DATA;
+    let pos = shipped.find("year 2021").expect("2021 block");
+    let text = format!(
+        "{}holiday 2020-07-01 地方假日\n{}",
+        &shipped[..pos],
+        &shipped[pos..]
+    );
+    let r = office
+        .post_csrf("/admin/calendar", &[("body", &text)])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
+    assert!(app.state.store.calendar_override().await.unwrap().is_some());
+    let ps = app.state.store.stored_periods(plan).await.unwrap();
+    assert_eq!(
+        ps.iter()
+            .find(|p| p.key == "2020-Q2")
+            .unwrap()
+            .due
+            .to_string(),
+        "2020-07-08"
+    );
+    // Back to the shipped calendar.
+    let r = office.post_csrf("/admin/calendar", &[("reset", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ps = app.state.store.stored_periods(plan).await.unwrap();
+    assert_eq!(
+        ps.iter()
+            .find(|p| p.key == "2020-Q2")
+            .unwrap()
+            .due
+            .to_string(),
+        "2020-07-07"
+    );
+}
+
+#[tokio::test]
+async fn demo_data_shows_every_colour_and_is_idempotent() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let out = duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    assert!(
+        matches!(
+            out,
+            duban_web::demo::DemoOutcome::Loaded { reports: 12, .. }
+        ),
+        "{out:?}"
+    );
+    assert_eq!(
+        duban_web::demo::load_demo(&app.state.store).await.unwrap(),
+        duban_web::demo::DemoOutcome::AlreadyLoaded
+    );
+    let reports = app.state.store.plan_reports(plan).await.unwrap();
+    assert_eq!(reports.len(), 12);
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.demo && r.progress.contains("示例数据"))
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.state.as_str() == "returned" && r.review_comment.is_some())
+    );
+    let status = app
+        .state
+        .store
+        .plan_status(plan, chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap())
+        .await
+        .unwrap();
+    let lights: std::collections::BTreeSet<&str> =
+        status.tasks.iter().map(|(_, r)| r.light.as_str()).collect();
+    for l in ["blue", "green", "yellow", "red", "grey"] {
+        assert!(lights.contains(l), "{l} missing from {lights:?}");
+    }
+    let mut office = login(&app, "admin").await;
+    let dash = office
+        .get(&format!("/plans/{plan}/status?as_of=2020-07-15"))
+        .await;
+    assert!(dash.body.contains("id=\"demo-notice\""));
+    let esc = app
+        .state
+        .store
+        .list_escalations(&Default::default(), 100)
+        .await;
+    assert!(
+        esc.map(|v| !v.is_empty()).unwrap_or(false),
+        "demo escalations raised"
+    );
+}
+
+#[test]
+fn openapi_lists_the_deliver_routes() {
+    let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
+    for (method, path) in duban_web::api::deliver::ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from openapi.json"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Integration tests: the real app on 127.0.0.1:0, its own database per test (SQLite, or
+//! PostgreSQL when DUBAN_TEST_DATABASE_URL is set), driven over real sockets.
+
+mod api;
+mod auth;
+mod client;
+mod deliver;
+mod evaluation;
+mod oversight;
+mod pages;
+mod roles;
+mod workspace;
+
+use client::Client;
+use duban_store::user::Role;
+use duban_web::testing::{TestApp, spawn_app};
+
+/// The seeded app with one user per role: `admin`, `viewer`, `rep_fgw` (reporter of
+/// 省发展改革委), `rep_swt` (reporter of 省商务厅). Passwords are `{name}-password`.
+pub async fn app_with_users() -> TestApp {
+    let app = spawn_app().await;
+    app.add_user("admin", Role::Admin, None).await;
+    app.add_user("viewer", Role::Viewer, None).await;
+    app.add_user("rep_fgw", Role::Reporter, Some("fgw")).await;
+    app.add_user("rep_swt", Role::Reporter, Some("swt")).await;
+    app
+}
+
+pub async fn login(app: &TestApp, name: &str) -> Client {
+    let mut c = Client::new(app);
+    c.login(name, &format!("{name}-password")).await;
+    c
+}
+
+/// The seed plan's id.
+pub async fn seed_plan_id(app: &TestApp) -> i64 {
+    app.state.store.list_plans().await.unwrap()[0].id
+}
+
+/// The id of task `number` of plan `plan_id`.
+pub async fn task_id(app: &TestApp, plan_id: i64, number: i64) -> i64 {
+    let d = app.state.store.plan_detail(plan_id).await.unwrap();
+    d.tasks
+        .iter()
+        .find(|t| t.number == number)
+        .expect("task")
+        .id
+}
+
+/// A small plan document in the style of the seed (for upload tests).
+pub const SMALL_PLAN: &str = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制，新建50个社区服务中心。\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。\n\n二、优化营商环境\n\n3.深化放管服改革\n培育10家以上服务业领军企业。\n";

@@ -1,0 +1,563 @@
+//! Oversight: the 督办表 round trip over HTTP (export → fill → import as drafts; a bad cell
+//! → 422 naming it, nothing saved; another unit → 403), escalations raised by the rules
+//! (idempotent) with their notifications delivered to a local SMTP sink and a local signed
+//! webhook receiver, the unit's response and the office's closure, and the audit chain.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode, header};
+use duban_store::deliver::report::ReportKey;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::client::Client;
+use crate::{app_with_users, login, seed_plan_id};
+
+#[path = "../../../duban-io/tests/common/mod.rs"]
+mod io_common;
+
+async fn bearer(app: &duban_web::testing::TestApp, user: &str) -> Client {
+    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
+    let mut c = Client::new(app);
+    c.bearer = Some(secret);
+    c
+}
+
+/// GET returning the raw bytes (the test client decodes bodies as text).
+async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+    use http_body_util::{BodyExt, Full};
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<axum::body::Bytes>>();
+    let mut req = axum::http::Request::builder()
+        .method(Method::GET)
+        .uri(format!("{base}{path}"));
+    if let Some(b) = &c.bearer {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {b}"));
+    }
+    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies.join("; "));
+    }
+    let res = http
+        .request(req.body(Full::new(axum::body::Bytes::new())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, ct, body)
+}
+
+/// The first quarterly period key of the plan.
+async fn first_quarter(c: &mut Client, plan: i64) -> String {
+    let r = c.get(&format!("/api/v1/plans/{plan}/periods")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["cadence"] == "quarterly")
+        .and_then(|p| p["key"].as_str())
+        .expect("a quarterly period")
+        .to_string()
+}
+
+#[tokio::test]
+async fn workbook_round_trip_saves_drafts_or_nothing() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let period = first_quarter(&mut rep, plan).await;
+    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
+
+    let (status, ct, bytes) = get_bytes(&rep, &app.base, &export).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(ct.contains("spreadsheetml"), "{ct}");
+    // Another unit's sheet: refused both ways.
+    let (status, _, _) = get_bytes(&rep, &app.base, &format!("{export}&unit=swt")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = rep
+        .send(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/import?period={period}&unit=swt"),
+            Some(io_common_xlsx()),
+            &[],
+            bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    // Fill two rows: one with a target value, one with text only.
+    let mut book = io_common::load(&bytes);
+    let code_col = book.col("目标编码");
+    let task_col = book.col("任务编码");
+    let rows = book.data_rows();
+    let code_of = |b: &io_common::Book, r: u32| match b.main.get(&(r, task_col)) {
+        Some(io_common::C::S(s)) => s.clone(),
+        other => panic!("no task code in row {r}: {other:?}"),
+    };
+    let with_target = rows
+        .iter()
+        .copied()
+        .find(
+            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
+        )
+        .expect("fgw leads a task with a target");
+    let t1 = code_of(&book, with_target);
+    let t2 = rows
+        .iter()
+        .map(|&r| code_of(&book, r))
+        .find(|c| *c != t1)
+        .expect("fgw leads two tasks");
+    book.set(
+        &t1,
+        "进展情况",
+        io_common::s("一季度已完成年度任务的三成。"),
+    );
+    book.set(&t1, "存在问题", io_common::s("资金到位偏慢"));
+    book.set(&t1, "目标值①", io_common::s("1,234.5"));
+    book.set(&t2, "进展情况", io_common::s("按计划推进"));
+    let filled = book.save_xlsxwriter();
+
+    let r = rep
+        .send(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/import?period={period}"),
+            Some(io_common_xlsx()),
+            &[],
+            filled,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let saved = r.json()["reports"].as_array().unwrap().clone();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    let id1 = saved
+        .iter()
+        .find(|s| s["task_code"] == t1.as_str())
+        .unwrap()["report_id"]
+        .as_i64()
+        .unwrap();
+    let report = rep.get(&format!("/api/v1/reports/{id1}")).await.json();
+    assert_eq!(report["state"], "draft");
+    assert_eq!(report["progress"], "一季度已完成年度任务的三成。");
+    assert_eq!(report["values"][0]["value"], 1234.5);
+
+    // A bad cell: 422 naming it; the other row's change is not saved either.
+    let (_, _, bytes) = get_bytes(&rep, &app.base, &export).await;
+    let mut book = io_common::load(&bytes);
+    assert_eq!(
+        book.main.get(&(book.row(&t1), book.col("进展情况"))),
+        Some(&io_common::s("一季度已完成年度任务的三成。")),
+        "the export is pre-filled with the draft"
+    );
+    book.set(&t2, "进展情况", io_common::s("这次不应保存"));
+    book.set(&t1, "目标值①", io_common::s("三百五十"));
+    let bad_row = book.row(&t1) + 1;
+    let bad_col = duban_io::supervision_sheet::column_letters(book.col("目标值①"));
+    let r = rep
+        .send(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/import?period={period}"),
+            Some(io_common_xlsx()),
+            &[],
+            book.save_xlsxwriter(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "invalid_workbook");
+    let d = &e["error"]["details"][0];
+    assert_eq!(d["cell"], format!("{bad_col}{bad_row}"));
+    assert!(d["message"].as_str().unwrap().contains("三百五十"), "{d}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("第{bad_row}行 {bad_col}列"))
+    );
+    let id2 = saved
+        .iter()
+        .find(|s| s["task_code"] == t2.as_str())
+        .unwrap()["report_id"]
+        .as_i64()
+        .unwrap();
+    let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
+    assert_eq!(
+        r2["progress"], "按计划推进",
+        "nothing saved from the refused file"
+    );
+
+    // The HTML page: download link and upload form (multipart, CSRF) with cell errors.
+    let mut web = login(&app, "rep_fgw").await;
+    let page = web
+        .get(&format!("/plans/{plan}/sheet?period={period}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"download-sheet\""));
+    let csrf = web.csrf.clone();
+    let r = web
+        .post_multipart(
+            &format!("/plans/{plan}/sheet/import"),
+            &[("csrf", &csrf), ("period", &period)],
+            Some(("督办表.xlsx", &book.save_xlsxwriter())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains(&format!("第{bad_row}行 {bad_col}列")),
+        "{}",
+        r.body
+    );
+    book.set(&t1, "目标值①", io_common::s("350"));
+    let r = web
+        .post_multipart(
+            &format!("/plans/{plan}/sheet/import"),
+            &[("csrf", &csrf), ("period", &period)],
+            Some(("督办表.xlsx", &book.save_xlsxwriter())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"import-result\""));
+    let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
+    assert_eq!(
+        r2["progress"], "这次不应保存",
+        "the corrected file is saved whole"
+    );
+
+    // Every change is in the audit chain, under the task.
+    let s = &app.state.store;
+    let task_id = report["task_id"].as_i64().unwrap();
+    let history = s.task_history(task_id, 100).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"report.create") && actions.contains(&"report.edit"),
+        "{actions:?}"
+    );
+    assert!(history.iter().all(|e| e.actor == "rep_fgw"));
+    assert!(s.verify_audit().await.unwrap().is_ok());
+    let page = web.get(&format!("/tasks/{task_id}/history")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("report.create"));
+}
+
+fn io_common_xlsx() -> &'static str {
+    duban_web::api::oversight::XLSX
+}
+
+/// A plain SMTP sink on 127.0.0.1: accepts everything, keeps (rcpt, data).
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let store = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut rcpt = Vec::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    if cmd.starts_with("EHLO") {
+                        w.write_all(b"250-sink\r\n250 8BITMIME\r\n").await.unwrap();
+                    } else if cmd.starts_with("RCPT") {
+                        rcpt.push(line.trim_end().to_string());
+                        w.write_all(b"250 OK\r\n").await.unwrap();
+                    } else if cmd == "DATA" {
+                        w.write_all(b"354 go\r\n").await.unwrap();
+                        let mut data = String::new();
+                        loop {
+                            line.clear();
+                            r.read_line(&mut line).await.unwrap();
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        store
+                            .lock()
+                            .unwrap()
+                            .push((std::mem::take(&mut rcpt), data));
+                        w.write_all(b"250 queued\r\n").await.unwrap();
+                    } else if cmd == "QUIT" {
+                        w.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        w.write_all(b"250 OK\r\n").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+type Hooks = Arc<Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+
+/// A webhook receiver on 127.0.0.1 keeping the raw requests.
+async fn webhook_receiver() -> (String, Hooks) {
+    let got: Hooks = Arc::new(Mutex::new(Vec::new()));
+    let store = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let store = store.clone();
+                async move {
+                    store.lock().unwrap().push((headers, body));
+                    StatusCode::NO_CONTENT
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, got)
+}
+
+#[tokio::test]
+async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    let (smtp_port, mails) = smtp_sink().await;
+    let (hook_url, hooks) = webhook_receiver().await;
+    let secret = "s3cret-for-tests";
+    s.set_notify_settings(&duban_store::notification::NotifySettings {
+        office_email: Some("office@example.org".into()),
+        notifier: json!({
+            "smtp": {"host": "127.0.0.1", "port": smtp_port, "from": "督办办公室 <duban@example.org>", "tls": "none"},
+            "webhooks": [{"url": hook_url, "secret": secret}],
+        }),
+    })
+    .await
+    .unwrap();
+    let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
+    s.set_unit_contact(fgw.id, "fgw@example.org").await.unwrap();
+
+    // No reports at all: by 2020-05-15 the Q1 reports are far overdue.
+    let mut admin = bearer(&app, "admin").await;
+    let run = format!("/api/v1/plans/{plan}/escalations/run");
+    let r = admin
+        .post_json(&run, &json!({"as_of": "2020-05-15"}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let created = r.json()["created"].as_array().unwrap().len();
+    assert!(created > 0, "{}", r.body);
+    assert_eq!(r.json()["required"].as_u64().unwrap() as usize, created);
+    let again = admin
+        .post_json(&run, &json!({"as_of": "2020-05-15"}), &[])
+        .await;
+    assert_eq!(again.json()["created"], json!([]), "idempotent");
+    let mut rep = bearer(&app, "rep_fgw").await;
+    assert_eq!(
+        rep.post_json(&run, &json!({}), &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Reporters see their own unit's records only; levels follow the ladder.
+    let mine = rep.get("/api/v1/escalations").await.json();
+    let mine = mine.as_array().unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|e| e["unit_id"] == fgw.id));
+    assert!(mine.iter().any(|e| e["level"] == "reminder"));
+    assert!(mine.iter().any(|e| e["level"] == "notice"));
+    let all = admin.get("/api/v1/escalations?level=reminder").await.json();
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["level"] == "reminder")
+    );
+
+    // The outbox delivers: one e-mail to the unit, a copy to the office, a signed webhook.
+    let notifier = duban_web::oversight::notifier_for(s, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let pass = duban_web::oversight::deliver_outbox(s, &notifier)
+        .await
+        .unwrap();
+    assert_eq!(pass.dispatched, created);
+    assert_eq!(pass.failed, 0, "{pass:?}");
+    assert_eq!(pass.sent, pass.attempted);
+    let again = duban_web::oversight::deliver_outbox(s, &notifier)
+        .await
+        .unwrap();
+    assert_eq!((again.dispatched, again.attempted), (0, 0), "nothing twice");
+    let mails = mails.lock().unwrap().clone();
+    let to_fgw: Vec<_> = mails
+        .iter()
+        .filter(|(rcpt, _)| rcpt.iter().any(|r| r.contains("fgw@example.org")))
+        .collect();
+    assert_eq!(to_fgw.len(), mine.len(), "one mail per record of the unit");
+    assert!(
+        to_fgw[0].1.contains("X-Duban-Event: escalation.raised"),
+        "{}",
+        to_fgw[0].1
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|(rcpt, _)| rcpt.iter().any(|r| r.contains("office@example.org")))
+    );
+    let hooks = hooks.lock().unwrap().clone();
+    assert_eq!(hooks.len(), created);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (h, body) in &hooks {
+        let hv = |k: &str| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        duban_notify::verify_signature(
+            secret.as_bytes(),
+            &hv("x-duban-timestamp"),
+            body,
+            &hv("x-duban-signature"),
+            now,
+            Duration::from_secs(300),
+        )
+        .expect("signature verifies");
+        assert!(
+            duban_notify::verify_signature(
+                b"wrong",
+                &hv("x-duban-timestamp"),
+                body,
+                &hv("x-duban-signature"),
+                now,
+                Duration::from_secs(300)
+            )
+            .is_err()
+        );
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["event"], "escalation.raised");
+    }
+
+    // In-app inbox, the unit's response, the office's closure.
+    let mut web = login(&app, "rep_fgw").await;
+    let inbox = web.get("/messages").await;
+    assert!(inbox.body.contains("escalation.raised"), "{}", inbox.body);
+    let id = mine[0]["id"].as_i64().unwrap();
+    let r = web
+        .post_csrf(
+            &format!("/escalations/{id}/respond"),
+            &[("text", "已召开专题会，4月底前补报")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = web
+        .post_csrf(
+            &format!("/escalations/{id}/close"),
+            &[("text", "不能自己销号")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut office = login(&app, "admin").await;
+    let r = office
+        .post_csrf(
+            &format!("/escalations/{id}/close"),
+            &[("text", "已补报，销号")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let e = s.escalation(id).await.unwrap();
+    assert_eq!(duban_store::escalation::state_str(e.state), "closed");
+    assert_eq!(e.closed_by.as_deref(), Some("admin"));
+    let page = office.get(&format!("/escalations/{id}")).await;
+    assert!(
+        page.body.contains("escalation.close") && page.body.contains("escalation.respond"),
+        "{} {}",
+        page.status,
+        page.body
+    );
+    // Another unit's reporter cannot see or answer it.
+    let mut swt = login(&app, "rep_swt").await;
+    assert_eq!(
+        swt.get(&format!("/escalations/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A report returned to the unit is notified in the same transaction.
+    let key = {
+        let d = s.report_duties(plan).await.unwrap();
+        let d = d.iter().find(|d| d.unit_id == fgw.id).unwrap();
+        ReportKey {
+            task_id: d.task_id,
+            period_id: d.period_id,
+            unit_id: fgw.id,
+        }
+    };
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let content = duban_store::deliver::report::ReportContent {
+        progress: "进展".into(),
+        ..Default::default()
+    };
+    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
+    s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+        .await
+        .unwrap();
+    let office_user = s.user_by_name("admin").await.unwrap().unwrap();
+    let ob = duban_store::deliver::report::ReportActor::of(&office_user).unwrap();
+    s.report_action(
+        rid,
+        &duban_core::report::ReportAction::Return {
+            comment: "数据不全".into(),
+        },
+        &ob,
+    )
+    .await
+    .unwrap();
+    let items = s
+        .inbox(rep_user.id, rep_user.unit_id, "reporter", 100)
+        .await
+        .unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i.event == "report.returned" && i.body.contains("数据不全"))
+    );
+
+    // Audit: raise, respond, close and the log-ins are in a valid chain.
+    let summary = s.verify_audit().await.unwrap().expect("valid chain");
+    assert!(summary.entries as usize > created + 4);
+    let log = s.audit_entries(None, 1000).await.unwrap();
+    for a in [
+        "escalation.raise",
+        "escalation.respond",
+        "escalation.close",
+        "auth.login",
+        "report.return",
+    ] {
+        assert!(log.iter().any(|e| e.action == a), "{a} missing");
+    }
+}

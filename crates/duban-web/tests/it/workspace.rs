@@ -1,0 +1,484 @@
+//! The office's workspace: upload, review, edit, conflicts, adoption and adjustments, bad
+//! input that saves nothing, CSRF on writes, the 20 MB limit.
+
+use axum::http::StatusCode;
+
+use crate::client::{as_refs, form_fields, set};
+use crate::{SMALL_PLAN, app_with_users, login, seed_plan_id, task_id};
+
+async fn plan_count(app: &duban_web::testing::TestApp) -> usize {
+    app.state.store.list_plans().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn upload_a_document_then_review_it_with_targets_marked() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", &csrf), ("region", "某市")],
+            Some(("plan-2021.txt", SMALL_PLAN.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let review = r.location().to_string();
+    assert!(review.ends_with("/review"));
+    let r = c.get(&review).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("2021年某市服务业发展工作要点"));
+    assert!(
+        r.body.matches("<mark class=\"target\"").count() >= 1,
+        "targets marked in the source"
+    );
+    let plans = app.state.store.list_plans().await.unwrap();
+    assert_eq!(plans.len(), 2, "several plans side by side");
+    let new = plans.iter().find(|p| p.title.contains("2021")).unwrap();
+    assert_eq!(new.region.as_deref(), Some("某市"));
+    assert_eq!(new.state, duban_store::plan::PlanState::Draft);
+    let d = app.state.store.plan_detail(new.id).await.unwrap();
+    assert_eq!(d.tasks.len(), 3);
+}
+
+#[tokio::test]
+async fn upload_a_plan_json_exported_from_another() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let mut c = login(&app, "admin").await;
+    let export = c.get(&format!("/plans/{id}/export.json")).await;
+    assert_eq!(export.status, StatusCode::OK);
+    let v = export.json();
+    assert_eq!(v["schema"], "duban.plan/1");
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 30);
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", &csrf)],
+            Some(("copy.json", export.body.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plans = app.state.store.list_plans().await.unwrap();
+    assert_eq!(plans.len(), 2);
+    let copy = plans.iter().map(|p| p.id).max().unwrap();
+    let d = app.state.store.plan_detail(copy).await.unwrap();
+    assert_eq!(d.tasks.len(), 30);
+    assert_eq!(d.pillars.len(), 4);
+    let original = app.state.store.plan_detail(id).await.unwrap();
+    assert_eq!(d.targets.len(), original.targets.len());
+    // The round trip keeps the model.
+    let mut a = original.to_model();
+    let mut b = d.to_model();
+    a.title.clear();
+    b.title.clear();
+    assert_eq!(a.tasks.len(), b.tasks.len());
+    for (x, y) in a.tasks.iter().zip(&b.tasks) {
+        assert_eq!(x.targets, y.targets);
+        assert_eq!(x.lead_units, y.lead_units);
+    }
+}
+
+#[tokio::test]
+async fn malformed_uploads_show_a_message_and_save_nothing() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let before = plan_count(&app).await;
+    let units_before = app.state.store.list_units().await.unwrap().len();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("broken.json", b"{\"schema\": \"duban.plan/1\", \"title\": ".to_vec()),
+        ("wrong-schema.json", br#"{"schema":"other/9","title":"x","issuer":null,"year":null,"headline_targets":[],"pillars":[],"tasks":[]}"#.to_vec()),
+        ("empty.txt", b"   ".to_vec()),
+        ("notes.txt", "只是一段没有编号任务的文字。".as_bytes().to_vec()),
+        ("binary.docx", vec![0x50, 0x4b, 0x03, 0x04, 0xff, 0x00, 0x13]),
+    ];
+    for (name, bytes) in cases {
+        let r = c
+            .post_multipart("/plans", &[("csrf", &csrf)], Some((name, &bytes)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("id=\"upload-error\""),
+            "{name}: message on the page"
+        );
+        assert!(r.body.contains("未保存任何内容"), "{name}");
+        assert_eq!(plan_count(&app).await, before, "{name}: nothing saved");
+    }
+    assert_eq!(
+        app.state.store.list_units().await.unwrap().len(),
+        units_before
+    );
+    // No file at all.
+    let r = c.post_multipart("/plans", &[("csrf", &csrf)], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn uploads_over_20_mb_are_refused_with_413() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let big = vec![b'a'; 21 * 1024 * 1024];
+    let r = c
+        .post_multipart("/plans", &[("csrf", &csrf)], Some(("big.txt", &big)))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("20 MB"));
+    // The API says the same in JSON.
+    c.bearer = None;
+    let token = app.state.store.create_token("admin", "t").await.unwrap().1;
+    let mut api = crate::client::Client::new(&app);
+    api.bearer = Some(token);
+    let r = api
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/plans",
+            Some("application/json"),
+            &[],
+            big,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json()["error"]["code"], "payload_too_large");
+    assert_eq!(plan_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn writes_without_the_csrf_token_are_refused() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let t = task_id(&app, id, 1).await;
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/tasks/{t}/edit")).await;
+    let mut fields = form_fields(&page.body, "task-form");
+    set(&mut fields, "title", "被伪造的标题");
+    fields.retain(|(k, _)| k != "csrf");
+    let r = c
+        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    set(&mut fields, "csrf", "0000");
+    let r = c
+        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_ne!(app.state.store.task(t).await.unwrap().title, "被伪造的标题");
+    for path in [
+        format!("/plans/{id}/adopt"),
+        "/admin/users".to_string(),
+        "/admin/units".to_string(),
+    ] {
+        let r = c.post_form(&path, &[("csrf", "forged")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        app.state.store.plan(id).await.unwrap().state,
+        duban_store::plan::PlanState::Draft
+    );
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", "forged")],
+            Some(("p.txt", crate::SMALL_PLAN.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let _ = csrf;
+    assert_eq!(plan_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let t = task_id(&app, id, 15).await;
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/tasks/{t}/edit")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut f = form_fields(&page.body, "task-form");
+    let d = app.state.store.plan_detail(id).await.unwrap();
+    let first = d.task_targets(t).next().expect("task 15 has a target").id;
+    set(&mut f, "deadline", "2020-12-31");
+    set(&mut f, "cadence", "monthly");
+    set(&mut f, "unit_mzt", "lead");
+    set(&mut f, "unit_hangzhou", "lead");
+    set(&mut f, "unit_czt", "co");
+    set(&mut f, "leads_separately", "on");
+    set(&mut f, &format!("t{first}_curve"), "milestones");
+    set(
+        &mut f,
+        &format!("t{first}_milestones"),
+        "2020-06-30=40; 2020-12-31=100",
+    );
+    set(&mut f, &format!("t{first}_baseline"), "120");
+    set(&mut f, "tnew_metric", "示范性居家养老服务中心");
+    set(&mut f, "tnew_comparator", "at_least");
+    set(&mut f, "tnew_value", "20");
+    set(&mut f, "tnew_unit", "个");
+    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = app.state.store.plan_detail(id).await.unwrap();
+    let task = d.task(t).unwrap();
+    assert_eq!(task.deadline.as_deref(), Some("2020-12-31"));
+    assert_eq!(task.cadence, duban_store::task::Cadence::Monthly);
+    assert!(task.leads_separately);
+    let leads: Vec<&str> = d
+        .task_assignments(t)
+        .filter(|a| a.role == duban_store::assignment::AssignRole::Lead)
+        .map(|a| a.unit_code.as_str())
+        .collect();
+    assert_eq!(leads.len(), 2, "several leads: {leads:?}");
+    assert!(
+        d.task_assignments(t).all(|a| !a.demo),
+        "confirmed by the edit"
+    );
+    let target = d.targets.iter().find(|x| x.id == first).unwrap();
+    assert_eq!(target.curve, duban_store::target::Curve::Milestones);
+    assert_eq!(target.milestones.len(), 2);
+    assert_eq!(target.baseline, Some(120.0));
+    assert!(
+        d.task_targets(t)
+            .any(|x| x.target.metric == "示范性居家养老服务中心" && x.target.value == Some(20.0))
+    );
+    // The task page shows it.
+    let page = c.get(&format!("/tasks/{t}")).await;
+    assert!(page.body.contains("按节点"));
+    assert!(page.body.contains("2020-06-30=40"));
+    assert!(page.body.contains("分别牵头"));
+    // A draft plan's edits leave no adjustment.
+    assert!(
+        app.state
+            .store
+            .list_adjustments(Some(id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn malformed_task_edits_save_nothing() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let t = task_id(&app, id, 15).await;
+    let before = app.state.store.plan_detail(id).await.unwrap();
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/tasks/{t}/edit")).await;
+    let base = form_fields(&page.body, "task-form");
+    let first = before.task_targets(t).next().unwrap().id;
+    let bad: Vec<(String, String, &str)> = vec![
+        (format!("t{first}_value"), "三百五十".into(), "不是有效数字"),
+        (
+            format!("t{first}_milestones"),
+            "2020-13-40=50".into(),
+            "节点",
+        ),
+        (format!("t{first}_comparator"), "bogus".into(), "比较方式"),
+        ("deadline".into(), "明年".into(), "日期"),
+        ("title".into(), "  ".into(), "标题"),
+        ("cadence".into(), "yearly".into(), "报送频次"),
+    ];
+    for (key, value, needle) in bad {
+        let mut f = base.clone();
+        set(&mut f, "title", "会被丢弃的新标题");
+        set(&mut f, &key, &value);
+        let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{key}={value}: {}",
+            r.body
+        );
+        assert!(r.body.contains(needle), "{key}: message mentions {needle}");
+        let after = app.state.store.plan_detail(id).await.unwrap();
+        assert_eq!(after.task(t), before.task(t), "{key}: task unchanged");
+        assert_eq!(after.targets, before.targets, "{key}: targets unchanged");
+    }
+}
+
+#[tokio::test]
+async fn the_second_of_two_concurrent_editors_gets_a_conflict() {
+    let app = app_with_users().await;
+    app.add_user("admin2", duban_store::user::Role::Admin, None)
+        .await;
+    let id = seed_plan_id(&app).await;
+    let t = task_id(&app, id, 3).await;
+    let mut a = login(&app, "admin").await;
+    let mut b = login(&app, "admin2").await;
+    let fa = form_fields(&a.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    let fb = form_fields(&b.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    let mut fa = fa;
+    set(&mut fa, "title", "甲的标题");
+    let r = a
+        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fa))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut fb = fb;
+    set(&mut fb, "title", "乙的标题");
+    let r = b
+        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fb))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("编辑冲突"), "{}", r.body);
+    assert!(r.body.contains("未保存"));
+    assert!(
+        r.body.contains(&format!("tasks&#x2f;{t}&#x2f;edit"))
+            || r.body.contains(&format!("/tasks/{t}/edit"))
+    );
+    assert_eq!(app.state.store.task(t).await.unwrap().title, "甲的标题");
+    // Reloading and saving again works.
+    let mut fb = form_fields(&b.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    set(&mut fb, "title", "乙的标题");
+    let r = b
+        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fb))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.state.store.task(t).await.unwrap().title, "乙的标题");
+}
+
+#[tokio::test]
+async fn adoption_freezes_the_plan_and_later_edits_are_adjustments() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let t = task_id(&app, id, 13).await;
+    let mut c = login(&app, "admin").await;
+    let r = c.post_csrf(&format!("/plans/{id}/adopt"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get(&format!("/plans/{id}")).await;
+    assert!(page.body.contains("已通过"));
+    assert!(!page.body.contains("id=\"adopt\""));
+    // Adopting twice is refused.
+    let r = c.post_csrf(&format!("/plans/{id}/adopt"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // An edit without a reason is refused and changes nothing.
+    let mut f = form_fields(&c.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    assert!(
+        f.iter().any(|(k, _)| k == "reason"),
+        "the form asks for a reason"
+    );
+    set(&mut f, "title", "调整后的标题");
+    set(&mut f, "reason", "");
+    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("调整理由"));
+    assert!(
+        app.state
+            .store
+            .list_adjustments(Some(id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // With a reason it is saved and recorded with who, when, before and after.
+    set(&mut f, "reason", "省政府常务会议要求调整");
+    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let adj = app.state.store.list_adjustments(Some(id)).await.unwrap();
+    assert_eq!(adj.len(), 1);
+    assert_eq!(adj[0].reason, "省政府常务会议要求调整");
+    assert_eq!(adj[0].user_name, "admin");
+    assert_eq!(adj[0].task_id, Some(t));
+    assert_eq!(adj[0].after["title"], "调整后的标题");
+    assert_ne!(adj[0].before["title"], "调整后的标题");
+    let page = c.get("/admin/adjustments").await;
+    assert!(page.body.contains("省政府常务会议要求调整"));
+    assert!(page.body.contains("调整后的标题"));
+    // Plan-level edits of an adopted plan are adjustments too.
+    let mut f = form_fields(&c.get(&format!("/plans/{id}/edit")).await.body, "plan-form");
+    set(&mut f, "region", "浙江省（全省）");
+    set(&mut f, "reason", "规范地区名称");
+    let r = c
+        .post_form(&format!("/plans/{id}/edit"), &as_refs(&f))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.state
+            .store
+            .list_adjustments(Some(id))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_demo_assignment_is_marked_until_confirmed_and_tasks_link_to_last_year() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let mut c = login(&app, "admin").await;
+    // Upload next year's plan and link its task 1 to the seed's task 1.
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", &csrf)],
+            Some(("p.txt", SMALL_PLAN.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let new_id = app
+        .state
+        .store
+        .list_plans()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .max()
+        .unwrap();
+    let new_t1 = task_id(&app, new_id, 1).await;
+    let old_t1 = task_id(&app, id, 1).await;
+    let mut f = form_fields(
+        &c.get(&format!("/tasks/{new_t1}/edit")).await.body,
+        "task-form",
+    );
+    set(&mut f, "carried_from", &old_t1.to_string());
+    let r = c
+        .post_form(&format!("/tasks/{new_t1}/edit"), &as_refs(&f))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.get(&format!("/tasks/{new_t1}")).await;
+    assert!(page.body.contains("延续自"));
+    assert!(
+        page.body.contains(&format!("tasks&#x2f;{old_t1}"))
+            || page.body.contains(&format!("/tasks/{old_t1}"))
+    );
+    // Demo assignment: marked, then confirmed.
+    assert!(
+        app.state
+            .store
+            .plan_assignments(id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.demo)
+    );
+    let r = c
+        .post_csrf(&format!("/plans/{id}/confirm-assignment"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.state
+            .store
+            .plan_assignments(id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| !a.demo)
+    );
+    assert!(
+        !c.get(&format!("/plans/{id}"))
+            .await
+            .body
+            .contains("id=\"demo-notice\"")
+    );
+}
