@@ -3,49 +3,13 @@
 //! annotated targets found with the right value, unit and comparator) and false
 //! extractions (share of extracted targets that match no annotation).
 
-use duban_core::{Comparator, Plan, Target};
-use serde::Deserialize;
+// Each test target reads its own part of the shared annotations.
+#[allow(dead_code)]
+mod common;
+
+use common::{Expected, expected_pillars, found_targets, match_targets, plan_pillars};
+use duban_core::{Comparator, Plan};
 use std::path::{Path, PathBuf};
-
-#[derive(Deserialize)]
-struct Expected {
-    document: String,
-    title: String,
-    issuer: Option<String>,
-    year: Option<i32>,
-    pillars: Vec<ExpectedPillar>,
-    tasks: Vec<ExpectedTask>,
-    targets: Vec<ExpectedTarget>,
-}
-
-#[derive(Deserialize)]
-struct ExpectedPillar {
-    heading: String,
-    subtitle: Option<String>,
-    tasks: Vec<u32>,
-}
-
-#[derive(Deserialize)]
-struct ExpectedTask {
-    number: u32,
-    title: String,
-    label: Option<String>,
-    lead_units: Option<Vec<String>>,
-    co_units: Option<Vec<String>>,
-    leads_separately: Option<bool>,
-}
-
-#[derive(Deserialize, Debug)]
-struct ExpectedTarget {
-    task: Option<u32>,
-    phrase: String,
-    comparator: String,
-    value: Option<f64>,
-    low: Option<f64>,
-    high: Option<f64>,
-    unit: Option<String>,
-    commitment: Option<String>,
-}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fixtures/plans")
@@ -66,28 +30,8 @@ fn check_structure(name: &str, exp: &Expected, plan: &Plan) {
     assert_eq!(plan.title, exp.title, "{name}: title");
     assert_eq!(plan.issuer, exp.issuer, "{name}: issuer");
     assert_eq!(plan.year, exp.year, "{name}: year");
-    let pillars: Vec<(&str, Option<&str>, &[u32])> = plan
-        .pillars
-        .iter()
-        .map(|p| {
-            (
-                p.heading.as_str(),
-                p.subtitle.as_deref(),
-                p.tasks.as_slice(),
-            )
-        })
-        .collect();
-    let want: Vec<(&str, Option<&str>, &[u32])> = exp
-        .pillars
-        .iter()
-        .map(|p| {
-            (
-                p.heading.as_str(),
-                p.subtitle.as_deref(),
-                p.tasks.as_slice(),
-            )
-        })
-        .collect();
+    let pillars = plan_pillars(plan);
+    let want = expected_pillars(exp);
     assert_eq!(pillars, want, "{name}: pillars");
     let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
     let want_numbers: Vec<u32> = exp.tasks.iter().map(|t| t.number).collect();
@@ -116,34 +60,6 @@ fn check_structure(name: &str, exp: &Expected, plan: &Plan) {
         .unwrap_or_else(|e| panic!("{name}: invalid plan: {e}"));
 }
 
-fn same(a: Option<f64>, b: Option<f64>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(x), Some(y)) => (x - y).abs() < 1e-9,
-        _ => false,
-    }
-}
-
-fn matches(
-    found: &Target,
-    task: Option<u32>,
-    want: &ExpectedTarget,
-    want_task: Option<u32>,
-) -> bool {
-    let commitment = found.commitment.map(|c| match c {
-        duban_core::Commitment::Firm => "firm",
-        duban_core::Commitment::Stretch => "stretch",
-    });
-    task == want_task
-        && Comparator::parse(&want.comparator) == Some(found.comparator)
-        && same(found.value, want.value)
-        && same(found.low, want.low)
-        && same(found.high, want.high)
-        && found.unit == want.unit
-        && commitment == want.commitment.as_deref()
-        && (want.phrase.contains(&found.phrase) || found.phrase.contains(&want.phrase))
-}
-
 /// (annotated, found, matched)
 fn score(name: &str, exp: &Expected, plan: &Plan) -> (usize, usize, usize) {
     for want in &exp.targets {
@@ -157,31 +73,8 @@ fn score(name: &str, exp: &Expected, plan: &Plan) -> (usize, usize, usize) {
             "{name}: {want:?}"
         );
     }
-    let found: Vec<(Option<u32>, &Target)> = plan
-        .headline_targets
-        .iter()
-        .map(|t| (None, t))
-        .chain(
-            plan.tasks
-                .iter()
-                .flat_map(|task| task.targets.iter().map(|t| (Some(task.number), t))),
-        )
-        .collect();
-    let mut used = vec![false; found.len()];
-    let mut matched = 0;
-    for want in &exp.targets {
-        let hit = found
-            .iter()
-            .enumerate()
-            .position(|(i, (task, t))| !used[i] && matches(t, *task, want, want.task));
-        match hit {
-            Some(i) => {
-                used[i] = true;
-                matched += 1;
-            }
-            None => eprintln!("{name}: missed {want:?}"),
-        }
-    }
+    let found = found_targets(plan);
+    let (used, matched) = match_targets(name, &exp.targets, &found);
     for (i, (task, t)) in found.iter().enumerate() {
         if !used[i] {
             eprintln!(

@@ -4,50 +4,13 @@
 //! field (so one wrong field does not hide the rest) and every figure is printed; the
 //! assertions are floors at the level reached, so a regression fails the build.
 
-use duban_core::{Comparator, Plan, Target};
-use serde::Deserialize;
+// Each test target reads its own part of the shared annotations.
+#[allow(dead_code)]
+mod common;
+
+use common::{Expected, expected_pillars, found_targets, match_targets, plan_pillars};
+use duban_core::Plan;
 use std::path::{Path, PathBuf};
-
-#[derive(Deserialize)]
-struct Expected {
-    document: String,
-    /// The text holds no task (e.g. only a 基本原则 list): parsing must fail.
-    #[serde(default)]
-    expect_error: bool,
-    title: String,
-    issuer: Option<String>,
-    year: Option<i32>,
-    pillars: Vec<ExpectedPillar>,
-    tasks: Vec<ExpectedTask>,
-    targets: Vec<ExpectedTarget>,
-}
-
-#[derive(Deserialize)]
-struct ExpectedPillar {
-    heading: String,
-    subtitle: Option<String>,
-    tasks: Vec<u32>,
-}
-
-#[derive(Deserialize)]
-struct ExpectedTask {
-    number: u32,
-    title: String,
-    lead_units: Option<Vec<String>>,
-    co_units: Option<Vec<String>>,
-}
-
-#[derive(Deserialize, Debug)]
-struct ExpectedTarget {
-    task: Option<u32>,
-    phrase: String,
-    comparator: String,
-    value: Option<f64>,
-    low: Option<f64>,
-    high: Option<f64>,
-    unit: Option<String>,
-    commitment: Option<String>,
-}
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fixtures/plans/real")
@@ -70,29 +33,6 @@ fn check<T: PartialEq + std::fmt::Debug>(name: &str, what: &str, got: T, want: T
     } else {
         eprintln!("{name}: {what}: got {got:?}, want {want:?}");
     }
-}
-
-fn same(a: Option<f64>, b: Option<f64>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(x), Some(y)) => (x - y).abs() < 1e-9,
-        _ => false,
-    }
-}
-
-fn matches(found: &Target, task: Option<u32>, want: &ExpectedTarget) -> bool {
-    let commitment = found.commitment.map(|c| match c {
-        duban_core::Commitment::Firm => "firm",
-        duban_core::Commitment::Stretch => "stretch",
-    });
-    task == want.task
-        && Comparator::parse(&want.comparator) == Some(found.comparator)
-        && same(found.value, want.value)
-        && same(found.low, want.low)
-        && same(found.high, want.high)
-        && found.unit == want.unit
-        && commitment == want.commitment.as_deref()
-        && (want.phrase.contains(&found.phrase) || found.phrase.contains(&want.phrase))
 }
 
 fn run(stem: &str) -> Score {
@@ -141,28 +81,8 @@ fn run(stem: &str) -> Score {
         &mut s,
     );
     check(&name, "year", plan.year, exp.year, &mut s);
-    let got: Vec<(&str, Option<&str>, &[u32])> = plan
-        .pillars
-        .iter()
-        .map(|p| {
-            (
-                p.heading.as_str(),
-                p.subtitle.as_deref(),
-                p.tasks.as_slice(),
-            )
-        })
-        .collect();
-    let want: Vec<(&str, Option<&str>, &[u32])> = exp
-        .pillars
-        .iter()
-        .map(|p| {
-            (
-                p.heading.as_str(),
-                p.subtitle.as_deref(),
-                p.tasks.as_slice(),
-            )
-        })
-        .collect();
+    let got = plan_pillars(&plan);
+    let want = expected_pillars(&exp);
     check(&name, "pillars", got, want, &mut s);
     let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
     let want_numbers: Vec<u32> = exp.tasks.iter().map(|t| t.number).collect();
@@ -200,30 +120,9 @@ fn run(stem: &str) -> Score {
             "{name}: {want:?} not in text"
         );
     }
-    let found: Vec<(Option<u32>, &Target)> = plan
-        .headline_targets
-        .iter()
-        .map(|t| (None, t))
-        .chain(
-            plan.tasks
-                .iter()
-                .flat_map(|task| task.targets.iter().map(|t| (Some(task.number), t))),
-        )
-        .collect();
-    let mut used = vec![false; found.len()];
-    for want in &exp.targets {
-        let hit = found
-            .iter()
-            .enumerate()
-            .position(|(i, (task, t))| !used[i] && matches(t, *task, want));
-        match hit {
-            Some(i) => {
-                used[i] = true;
-                s.matched += 1;
-            }
-            None => eprintln!("{name}: missed {want:?}"),
-        }
-    }
+    let found = found_targets(&plan);
+    let (used, matched) = match_targets(&name, &exp.targets, &found);
+    s.matched = matched;
     for (i, (task, t)) in found.iter().enumerate() {
         assert_eq!(t.span.slice(&plan.text), Some(t.phrase.as_str()));
         if !used[i] {

@@ -80,6 +80,29 @@ pub(crate) fn task_from_row(r: &AnyRow) -> Result<TaskRow> {
     })
 }
 
+/// Binds a target's editable fields, in the column order both the UPDATE and the INSERT
+/// of `save_task` list them (phrase … milestones).
+fn bind_target_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    t: &'q TargetEdit,
+    normalized: Option<f64>,
+    milestones: String,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&t.phrase)
+        .bind(t.metric.trim())
+        .bind(t.comparator.as_str())
+        .bind(t.value)
+        .bind(t.low)
+        .bind(t.high)
+        .bind(t.unit.as_deref())
+        .bind(normalized)
+        .bind(commitment_str(t.commitment))
+        .bind(t.baseline)
+        .bind(t.deadline.as_deref())
+        .bind(t.curve.as_str())
+        .bind(milestones)
+}
+
 /// One target in a task edit: an existing one (`id`) changed or deleted, or a new one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetEdit {
@@ -262,38 +285,26 @@ impl Store {
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
                     match id {
                         Some(id) => {
-                            let r = sqlx::query(
+                            let q = sqlx::query(
                                 "UPDATE target SET phrase = $1, metric = $2, comparator = $3, value = $4, low = $5, high = $6,
                                      unit = $7, normalized = $8, commitment = $9, baseline = $10, deadline = $11, curve = $12, milestones = $13
                                  WHERE id = $14 AND task_id = $15",
                             )
     // Not a cached statement: sqlx's Any driver types a NULL f64 as FLOAT4 on
     // PostgreSQL, which breaks a cached statement when a later call binds a value.
-    .persistent(false)
-                            .bind(&t.phrase)
-                            .bind(t.metric.trim())
-                            .bind(t.comparator.as_str())
-                            .bind(t.value)
-                            .bind(t.low)
-                            .bind(t.high)
-                            .bind(t.unit.as_deref())
-                            .bind(normalized)
-                            .bind(commitment_str(t.commitment))
-                            .bind(t.baseline)
-                            .bind(t.deadline.as_deref())
-                            .bind(t.curve.as_str())
-                            .bind(milestones)
-                            .bind(id)
-                            .bind(edit.task_id)
-                            .execute(&mut *tx)
-                            .await?;
+    .persistent(false);
+                            let r = bind_target_fields(q, t, normalized, milestones)
+                                .bind(id)
+                                .bind(edit.task_id)
+                                .execute(&mut *tx)
+                                .await?;
                             if r.rows_affected() == 0 {
                                 return Err(StoreError::Invalid(format!("目标 {id} 不属于该任务")));
                             }
                         }
                         None => {
                             next_pos += 1;
-                            sqlx::query(
+                            let q = sqlx::query(
                                 "INSERT INTO target (plan_id, task_id, position, phrase, span_start, span_end, metric, comparator,
                                      value, low, high, unit, normalized, commitment, baseline, deadline, curve, milestones)
                                  VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
@@ -303,22 +314,10 @@ impl Store {
     .persistent(false)
                             .bind(plan_id)
                             .bind(edit.task_id)
-                            .bind(next_pos)
-                            .bind(&t.phrase)
-                            .bind(t.metric.trim())
-                            .bind(t.comparator.as_str())
-                            .bind(t.value)
-                            .bind(t.low)
-                            .bind(t.high)
-                            .bind(t.unit.as_deref())
-                            .bind(normalized)
-                            .bind(commitment_str(t.commitment))
-                            .bind(t.baseline)
-                            .bind(t.deadline.as_deref())
-                            .bind(t.curve.as_str())
-                            .bind(milestones)
-                            .execute(&mut *tx)
-                            .await?;
+                            .bind(next_pos);
+                            bind_target_fields(q, t, normalized, milestones)
+                                .execute(&mut *tx)
+                                .await?;
                         }
                     }
                 }

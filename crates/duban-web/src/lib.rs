@@ -30,6 +30,7 @@ pub mod seed;
 pub mod sheet;
 pub mod state;
 pub mod testing;
+pub mod upload;
 
 pub use error::AppError;
 pub use state::{AppState, Config};

@@ -170,6 +170,18 @@ pub fn render(
     Ok(Html(html))
 }
 
+/// [`render`] answered with `status` (a form shown again with its message: 422).
+pub fn render_with_status(
+    state: &AppState,
+    page: &Page,
+    status: axum::http::StatusCode,
+    template: &str,
+    ctx: Value,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    Ok((status, render(state, page, template, ctx)?).into_response())
+}
+
 /// The HTML error page (without the user menu; it links home).
 pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
     let page = Page {

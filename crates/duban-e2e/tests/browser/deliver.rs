@@ -5,11 +5,18 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::{Client, Locator};
 
-use super::{body_text, browser, log_in};
+use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
 
 /// The deliver journey (issue 4): a reporter fills and submits the 督办 template; the office
 /// returns it with a comment; the reporter fixes and resubmits; the office accepts; the
 /// task's light changes from yellow (report missing) to blue (every target achieved).
+/// Waits for the report page to show `state`: waiting for the new state (not just the
+/// element) avoids reading the page being left.
+async fn report_state(c: &Client, state: &str) {
+    let css = format!("#report-state .rstate[data-state='{state}']");
+    wait_for(c, Locator::Css(&css)).await;
+}
+
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
 async fn browser_deliver_journey() {
@@ -56,10 +63,8 @@ async fn browser_deliver_journey() {
         c.goto(&format!("{base}/tasks/{task_id}/deliver"))
             .await
             .unwrap();
-        c.wait()
-            .for_element(Locator::Css("#task-light .light"))
+        wait_for(c, Locator::Css("#task-light .light"))
             .await
-            .unwrap()
             .attr("data-light")
             .await
             .unwrap()
@@ -68,113 +73,50 @@ async fn browser_deliver_journey() {
 
     // The reporter fills the 2020 Q1 report from the 督办 inbox and submits it.
     log_in(c, &app, "rep").await;
-    c.find(Locator::Id("nav-deliver"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("nav-deliver")).await;
     let row = format!(
         "tr.duty-row[data-task='{}'][data-period='2020-Q1'] button.fill-report",
         task.number
     );
-    c.wait()
-        .for_element(Locator::Css(&row))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("report-form"))
-        .await
-        .unwrap();
-    c.find(Locator::Id("progress"))
-        .await
-        .unwrap()
-        .send_keys("一季度推进顺利")
-        .await
-        .unwrap();
-    c.find(Locator::Id("problems"))
-        .await
-        .unwrap()
-        .send_keys("无")
-        .await
-        .unwrap();
-    c.find(Locator::Id("next-steps"))
-        .await
-        .unwrap()
-        .send_keys("继续推进")
-        .await
-        .unwrap();
+    wait_for(c, Locator::Css(&row)).await.click().await.unwrap();
+    wait_for(c, Locator::Id("report-form")).await;
+    type_in(c, Locator::Id("progress"), "一季度推进顺利").await;
+    type_in(c, Locator::Id("problems"), "无").await;
+    type_in(c, Locator::Id("next-steps"), "继续推进").await;
     for (id, v) in &targets {
-        c.find(Locator::Id(&format!("value-{id}")))
-            .await
-            .unwrap()
-            .send_keys(&format!("{}", v * 0.2))
-            .await
-            .unwrap();
+        type_in(
+            c,
+            Locator::Id(&format!("value-{id}")),
+            &format!("{}", v * 0.2),
+        )
+        .await;
     }
-    c.find(Locator::Id("submit-report"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // Waiting for the new state (not just the element) avoids reading the page being left.
-    c.wait()
-        .for_element(Locator::Css(
-            "#report-state .rstate[data-state='submitted']",
-        ))
-        .await
-        .unwrap();
+    click(c, Locator::Id("submit-report")).await;
+    report_state(c, "submitted").await;
     let report_url = c.current_url().await.unwrap().to_string();
     assert_eq!(
         light(c, &app.base, task.id).await,
         "yellow",
         "nothing accepted yet"
     );
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("logout")).await;
 
     // The office returns it with a comment, from its review queue.
     log_in(c, &app, "admin").await;
     c.goto(&format!("{}/deliver", app.base)).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#review-queue .review-row a"))
+    wait_for(c, Locator::Css("#review-queue .review-row a"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Id("return-text"))
+    wait_for(c, Locator::Id("return-text"))
         .await
-        .unwrap()
         .send_keys("请填报截至一季度末的全年累计数")
         .await
         .unwrap();
-    c.find(Locator::Id("return-report"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // Waiting for the new state (not just the element) avoids reading the page being left.
-    c.wait()
-        .for_element(Locator::Css("#report-state .rstate[data-state='returned']"))
-        .await
-        .unwrap();
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("return-report")).await;
+    report_state(c, "returned").await;
+    click(c, Locator::Id("logout")).await;
 
     // The reporter sees the comment, fixes the values and resubmits.
     log_in(c, &app, "rep").await;
@@ -190,42 +132,20 @@ async fn browser_deliver_journey() {
         input.clear().await.unwrap();
         input.send_keys(&format!("{}", v * 1.1)).await.unwrap();
     }
-    c.find(Locator::Id("submit-report"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // Waiting for the new state (not just the element) avoids reading the page being left.
-    c.wait()
-        .for_element(Locator::Css(
-            "#report-state .rstate[data-state='submitted']",
-        ))
-        .await
-        .unwrap();
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("submit-report")).await;
+    report_state(c, "submitted").await;
+    click(c, Locator::Id("logout")).await;
 
     // The office accepts; the light turns blue; the history shows both versions.
     log_in(c, &app, "admin").await;
     assert_eq!(light(c, &app.base, task.id).await, "yellow");
     c.goto(&report_url).await.unwrap();
-    c.wait()
-        .for_element(Locator::Id("accept-report"))
+    wait_for(c, Locator::Id("accept-report"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    // Waiting for the new state (not just the element) avoids reading the page being left.
-    c.wait()
-        .for_element(Locator::Css("#report-state .rstate[data-state='accepted']"))
-        .await
-        .unwrap();
+    report_state(c, "accepted").await;
     assert_eq!(
         c.find(Locator::Id("reviewer"))
             .await
@@ -246,14 +166,9 @@ async fn browser_deliver_journey() {
         .await
         .unwrap();
     let row = format!("#task-lights tr[data-number='{}'] .light", task.number);
-    let l = c.wait().for_element(Locator::Css(&row)).await.unwrap();
+    let l = wait_for(c, Locator::Css(&row)).await;
     assert_eq!(l.attr("data-light").await.unwrap().as_deref(), Some("blue"));
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("logout")).await;
 
     // The 督办表 round trip: the reporter downloads the workbook of the next quarter and
     // uploads it back; it is imported as drafts.
@@ -264,10 +179,7 @@ async fn browser_deliver_journey() {
     ))
     .await
     .unwrap();
-    c.wait()
-        .for_element(Locator::Id("download-sheet"))
-        .await
-        .unwrap();
+    wait_for(c, Locator::Id("download-sheet")).await;
     let bytes = c
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -282,18 +194,13 @@ async fn browser_deliver_journey() {
     assert!(bytes.starts_with(b"PK"), "an .xlsx (zip) file");
     let file = std::env::temp_dir().join(format!("duban-e2e-sheet-{}.xlsx", std::process::id()));
     std::fs::write(&file, &bytes).unwrap();
-    c.find(Locator::Css("#upload-sheet input[type=file]"))
-        .await
-        .unwrap()
-        .send_keys(file.to_str().unwrap())
-        .await
-        .unwrap();
-    c.find(Locator::Css("#upload-sheet button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_in(
+        c,
+        Locator::Css("#upload-sheet input[type=file]"),
+        file.to_str().unwrap(),
+    )
+    .await;
+    click(c, Locator::Css("#upload-sheet button[type=submit]")).await;
     let result = c
         .wait()
         .for_element(Locator::Css("#import-result, #import-errors"))

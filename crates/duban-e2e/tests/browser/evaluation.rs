@@ -5,7 +5,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::{body_text, browser, log_in};
+use super::helpers::{body_text, browser, click, log_in, wait_for};
 
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
@@ -16,13 +16,8 @@ async fn browser_evaluation() {
     let c = &b.client;
     log_in(c, &app, "admin").await;
 
-    c.find(Locator::Id("nav-evaluations"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("run-form")).await.unwrap();
+    click(c, Locator::Id("nav-evaluations")).await;
+    wait_for(c, Locator::Id("run-form")).await;
     assert!(
         c.find(Locator::Id("demo-notice"))
             .await
@@ -33,13 +28,8 @@ async fn browser_evaluation() {
             .contains("示例数据")
     );
     // The demo data set and method are preselected (newest first): run at once.
-    c.find(Locator::Id("run-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("ranking")).await.unwrap();
+    click(c, Locator::Id("run-submit")).await;
+    wait_for(c, Locator::Id("ranking")).await;
     let rows = c.find_all(Locator::Css("#ranking tbody tr")).await.unwrap();
     assert_eq!(rows.len(), 11);
     assert_eq!(
@@ -68,22 +58,9 @@ async fn browser_evaluation() {
     }
 
     // Publish, then ask the server to recompute the snapshot.
-    c.find(Locator::Id("publish-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("snapshot-download"))
-        .await
-        .unwrap();
-    c.find(Locator::Id("verify-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("publish-submit")).await;
+    wait_for(c, Locator::Id("snapshot-download")).await;
+    click(c, Locator::Id("verify-submit")).await;
     let verdict = c
         .wait()
         .for_element(Locator::Id("verify-result"))

@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use super::{browser, log_in};
+use super::helpers::{browser, click, log_in, wait_for};
 use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 
@@ -60,10 +60,7 @@ async fn browser_export_import() {
     c.goto(&format!("{}/plans/{plan}/sheet?period=2020-Q1", app.base))
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Id("download-sheet"))
-        .await
-        .unwrap();
+    wait_for(c, Locator::Id("download-sheet")).await;
 
     // Download: the page's own link, fetched by the page (its session cookie).
     let got = c
@@ -144,14 +141,6 @@ async fn browser_export_import() {
             .all(|r| r.state.as_str() == "draft" && r.progress == "浏览器导入测试：按计划推进")
     );
     // And the link to a draft opens it.
-    c.find(Locator::Css("#import-result a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("report-form"))
-        .await
-        .unwrap();
+    click(c, Locator::Css("#import-result a")).await;
+    wait_for(c, Locator::Id("report-form")).await;
 }

@@ -844,6 +844,12 @@ impl Store {
         let periods = self.ensure_periods(plan_id).await?;
         let detail = self.plan_detail(plan_id).await?;
         let reports = self.plan_reports(plan_id).await?;
+        let returns = self.return_counts(plan_id).await?;
+        Ok(duties_of(&detail, &periods, &reports, &returns))
+    }
+
+    /// How many times each report of a plan was returned, by report id.
+    pub(crate) async fn return_counts(&self, plan_id: i64) -> Result<HashMap<i64, i64>> {
         let returns: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT e.report_id, COUNT(*) FROM report_event e JOIN report r ON r.id = e.report_id
              WHERE r.plan_id = $1 AND e.action = 'return' GROUP BY e.report_id",
@@ -851,12 +857,7 @@ impl Store {
         .bind(plan_id)
         .fetch_all(self.pool())
         .await?;
-        Ok(duties_of(
-            &detail,
-            &periods,
-            &reports,
-            &returns.into_iter().collect(),
-        ))
+        Ok(returns.into_iter().collect())
     }
 }
 

@@ -247,14 +247,8 @@ impl Store {
         let periods = self.ensure_periods(plan_id).await?;
         let detail = self.plan_detail(plan_id).await?;
         let reports = self.plan_reports(plan_id).await?;
-        let returns: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT e.report_id, COUNT(*) FROM report_event e JOIN report r ON r.id = e.report_id
-             WHERE r.plan_id = $1 AND e.action = 'return' GROUP BY e.report_id",
-        )
-        .bind(plan_id)
-        .fetch_all(self.pool())
-        .await?;
-        let duties = duties_of(&detail, &periods, &reports, &returns.into_iter().collect());
+        let returns = self.return_counts(plan_id).await?;
+        let duties = duties_of(&detail, &periods, &reports, &returns);
         let cal = self.work_calendar().await?;
         let status = compute_status(&detail, &reports, &duties, &cal, as_of);
         Ok(PlanDeliver {

@@ -17,6 +17,7 @@ use duban_store::deliver::report::{
 };
 use serde_json::{Value, json};
 
+use super::{parse_body, parse_optional_body};
 use crate::auth::Auth;
 use crate::deliver::parse_as_of;
 use crate::error::AppError;
@@ -74,9 +75,11 @@ pub fn report_json(r: &ReportRow) -> Value {
     })
 }
 
-fn parse_body(body: &[u8]) -> Result<Value, AppError> {
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+/// The gate of every report write through the API: a write the session or token may make,
+/// by a user who may act on reports.
+fn writer(auth: &Auth, headers: &HeaderMap) -> Result<ReportActor, AppError> {
+    auth.check_api_write(headers)?;
+    ReportActor::of(&auth.user).ok_or(AppError::Forbidden)
 }
 
 fn text(v: &Value, k: &str) -> Result<String, AppError> {
@@ -144,8 +147,7 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.check_api_write(&headers)?;
-    let by = ReportActor::of(&auth.user).ok_or(AppError::Forbidden)?;
+    let by = writer(&auth, &headers)?;
     let v = parse_body(&body)?;
     let plan_id = v
         .get("plan_id")
@@ -226,17 +228,13 @@ async fn act(
     id: i64,
     action: ReportAction,
 ) -> Result<Json<Value>, AppError> {
-    auth.check_api_write(headers)?;
-    let by = ReportActor::of(&auth.user).ok_or(AppError::Forbidden)?;
+    let by = writer(auth, headers)?;
     state.store.report_action(id, &action, &by).await?;
     Ok(Json(report_json(&state.store.report(id).await?)))
 }
 
 fn comment_of(body: &[u8], key: &str) -> Result<String, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(String::new());
-    }
-    text(&parse_body(body)?, key)
+    text(&parse_optional_body(body)?, key)
 }
 
 async fn submit(

@@ -76,10 +76,8 @@ async fn run(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    auth.require_admin()?;
-    auth.check_api_write(&headers)?;
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?;
+    super::require_admin_write(&auth, &headers)?;
+    let v = super::parse_body(&body)?;
     ensure_demo(&state.store).await?;
     let spec = match (
         v.get("spec").and_then(Value::as_str),

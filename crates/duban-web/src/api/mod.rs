@@ -146,9 +146,27 @@ async fn get_plan(
     Ok(Json(plan_json(&d)?))
 }
 
-fn parse_body(body: &[u8]) -> Result<Value, AppError> {
+/// The JSON request body, or 400 with the parser's message.
+pub(crate) fn parse_body(body: &[u8]) -> Result<Value, AppError> {
     serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+}
+
+/// Like [`parse_body`], but an empty (or blank) body is `{}`: for actions whose fields are
+/// all optional.
+pub(crate) fn parse_optional_body(body: &[u8]) -> Result<Value, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(json!({}))
+    } else {
+        parse_body(body)
+    }
+}
+
+/// The gate of every admin write through the API: an admin, and a write the session or
+/// token may make.
+pub(crate) fn require_admin_write(auth: &Auth, headers: &HeaderMap) -> Result<(), AppError> {
+    auth.require_admin()?;
+    auth.check_api_write(headers)
 }
 
 async fn create_plan(
@@ -157,8 +175,7 @@ async fn create_plan(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_api_write(&headers)?;
+    require_admin_write(&auth, &headers)?;
     if body.len() > crate::MAX_UPLOAD_BYTES {
         return Err(AppError::TooLarge);
     }
@@ -225,8 +242,7 @@ async fn create_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_api_write(&headers)?;
+    require_admin_write(&auth, &headers)?;
     let v = parse_body(&body)?;
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let role = Role::parse(&s("role"))

@@ -110,14 +110,8 @@ async fn run_escalations(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    auth.require_admin()?;
-    auth.check_api_write(&headers)?;
-    let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?
-    };
+    super::require_admin_write(&auth, &headers)?;
+    let v = super::parse_optional_body(&body)?;
     let as_of = v.get("as_of").and_then(Value::as_str).map(str::to_string);
     let as_of = crate::deliver::parse_as_of(as_of.as_ref())?;
     state.store.plan(id).await?;

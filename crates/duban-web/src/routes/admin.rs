@@ -1,7 +1,5 @@
 //! Admin pages: users, units, API tokens, adjustments. Admin only, CSRF-checked.
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +13,7 @@ use minijinja::{Value, context};
 use super::unit::kind_label;
 use crate::auth::Auth;
 use crate::error::AppError;
-use crate::render::{Page, render};
+use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,10 +25,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/adjustments", get(adjustments))
 }
 
-type F = Form<HashMap<String, String>>;
+use super::{FormMap as F, field as get_field};
 
-fn get_field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
+/// The message a create form shows again (422) for an invalid or conflicting entry; any
+/// other error is returned as it is.
+fn form_message(e: impl Into<AppError>) -> Result<String, AppError> {
+    match e.into() {
+        AppError::Invalid(m) | AppError::Conflict(m) => Ok(m),
+        other => Err(other),
+    }
 }
 
 async fn users_page(
@@ -53,16 +56,13 @@ async fn users_page(
         .into_iter()
         .map(|u| context! { code => u.code, name => u.name })
         .collect();
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "admin/users.html",
-            context! { users => users, units => units, message => message },
-        )?,
+        "admin/users.html",
+        context! { users => users, units => units, message => message },
     )
-        .into_response())
 }
 
 async fn users(
@@ -80,8 +80,7 @@ async fn create_user(
     page: Page,
     Form(f): F,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(get_field(&f, "csrf"))?;
+    auth.require_admin_form(get_field(&f, "csrf"))?;
     let role =
         Role::parse(get_field(&f, "role")).ok_or_else(|| AppError::Invalid("角色无效".into()))?;
     let new = NewUser {
@@ -93,13 +92,8 @@ async fn create_user(
     match state.store.create_user(&new).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(e) => {
-            let e = AppError::from(e);
-            match e {
-                AppError::Invalid(m) | AppError::Conflict(m) => {
-                    users_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-                }
-                other => Err(other),
-            }
+            let m = form_message(e)?;
+            users_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
         }
     }
 }
@@ -117,16 +111,13 @@ async fn units_page(
         .into_iter()
         .map(|u| context! { code => u.code, name => u.name, kind_label => kind_label(u.kind), demo => u.demo })
         .collect();
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "admin/units.html",
-            context! { units => units, message => message },
-        )?,
+        "admin/units.html",
+        context! { units => units, message => message },
     )
-        .into_response())
 }
 
 async fn units(
@@ -144,8 +135,7 @@ async fn create_unit(
     page: Page,
     Form(f): F,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(get_field(&f, "csrf"))?;
+    auth.require_admin_form(get_field(&f, "csrf"))?;
     let kind = UnitKind::parse(get_field(&f, "kind"))
         .ok_or_else(|| AppError::Invalid("单位类型无效".into()))?;
     let new = NewUnit {
@@ -156,12 +146,10 @@ async fn create_unit(
     };
     match state.store.create_unit(&new).await {
         Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
-        Err(e) => match AppError::from(e) {
-            AppError::Invalid(m) | AppError::Conflict(m) => {
-                units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-            }
-            other => Err(other),
-        },
+        Err(e) => {
+            let m = form_message(e)?;
+            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
+        }
     }
 }
 
@@ -186,16 +174,13 @@ async fn tokens_page(
         .into_iter()
         .map(|u| u.name)
         .collect();
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "admin/tokens.html",
-            context! { tokens => tokens, users => users, new_token => new_token, message => message },
-        )?,
+        "admin/tokens.html",
+        context! { tokens => tokens, users => users, new_token => new_token, message => message },
     )
-        .into_response())
 }
 
 async fn tokens(
@@ -213,8 +198,7 @@ async fn create_token(
     page: Page,
     Form(f): F,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(get_field(&f, "csrf"))?;
+    auth.require_admin_form(get_field(&f, "csrf"))?;
     let label = get_field(&f, "label").trim();
     let label = if label.is_empty() { "api" } else { label };
     match state.store.create_token(get_field(&f, "user"), label).await {
@@ -241,8 +225,7 @@ async fn revoke_token(
     Path(id): Path<i64>,
     Form(f): F,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(get_field(&f, "csrf"))?;
+    auth.require_admin_form(get_field(&f, "csrf"))?;
     state.store.revoke_token(id).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -31,7 +31,7 @@ use crate::deliver::{
     unit_ranking,
 };
 use crate::error::AppError;
-use crate::render::{Page, render};
+use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -49,12 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar", get(calendar_page).post(save_calendar))
 }
 
-type F = Form<HashMap<String, String>>;
+use super::{FormMap as F, field};
 type Q = Query<HashMap<String, String>>;
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
-}
 
 fn actor(auth: &Auth) -> Result<ReportActor, AppError> {
     ReportActor::of(&auth.user).ok_or(AppError::Forbidden)
@@ -584,56 +580,26 @@ async fn report_action(
         _ => return Err(AppError::NotFound),
     };
     let back = format!("/reports/{id}");
-    match state.store.report_action(id, &action, &by).await {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => Ok(AppError::from(e).with_back(back)),
-    }
+    let done = state.store.report_action(id, &action, &by).await;
+    Ok(super::redirect_back(done, back))
 }
 
 async fn upload_evidence(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     let by = actor(&auth)?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "file" if !data.is_empty() => {
-                file = Some((file_name.unwrap_or_else(|| "file".into()), data.to_vec()))
-            }
-            _ => {}
-        }
-    }
-    auth.check_csrf(&csrf)?;
+    let mut form = crate::upload::read_form(multipart, None).await?;
+    auth.check_csrf(form.text("csrf"))?;
+    let file = form.take_file("file");
     let back = format!("/reports/{id}");
     let Some((name, bytes)) = file else {
         return Ok(AppError::Invalid("请选择文件".into()).with_back(back));
     };
-    match state.store.add_evidence(id, &name, &bytes, &by).await {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => Ok(AppError::from(e).with_back(back)),
-    }
+    let done = state.store.add_evidence(id, &name, &bytes, &by).await;
+    Ok(super::redirect_back(done, back))
 }
 
 async fn delete_evidence(
@@ -720,23 +686,20 @@ async fn calendar_render(
         Some(t) => t,
         None => state.store.calendar_text().await?,
     };
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "deliver/calendar.html",
-            context! {
-                body => body,
-                overridden => over.is_some(),
-                saved_by => over.as_ref().and_then(|o| o.user_name.clone()),
-                saved_at => over.as_ref().map(|o| o.at.clone()),
-                years => years,
-                message => message,
-            },
-        )?,
+        "deliver/calendar.html",
+        context! {
+            body => body,
+            overridden => over.is_some(),
+            saved_by => over.as_ref().and_then(|o| o.user_name.clone()),
+            saved_at => over.as_ref().map(|o| o.at.clone()),
+            years => years,
+            message => message,
+        },
     )
-        .into_response())
 }
 
 async fn calendar_page(
@@ -754,8 +717,7 @@ async fn save_calendar(
     page: Page,
     Form(f): F,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&f, "csrf"))?;
+    auth.require_admin_form(field(&f, "csrf"))?;
     let body = if field(&f, "reset") == "1" {
         String::new()
     } else {

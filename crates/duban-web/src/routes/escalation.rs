@@ -109,7 +109,7 @@ async fn act(
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let e = state.store.escalation(id).await?;
     let text = form.get("text").cloned().unwrap_or_default();
     let (action, role) = match action.as_str() {
@@ -133,14 +133,11 @@ async fn act(
         }
         _ => return Err(AppError::NotFound),
     };
-    match state
+    let done = state
         .store
         .act_on_escalation(id, &action, role, auth.user.id)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/escalations/{id}")).into_response()),
-        Err(e) => Ok(AppError::from(e).with_back(format!("/escalations/{id}"))),
-    }
+        .await;
+    Ok(super::redirect_back(done, format!("/escalations/{id}")))
 }
 
 async fn rules_page(
@@ -172,7 +169,7 @@ async fn rules_page(
 /// (empty rows ignored) and `respond_LEVEL`.
 fn rules_from_form(form: &HashMap<String, String>) -> Result<EscalationRules, AppError> {
     let level = |k: &str| -> Result<EscalationLevel, AppError> {
-        let v = form.get(k).map(String::as_str).unwrap_or("");
+        let v = super::field(form, k);
         EscalationLevel::parse(v).ok_or_else(|| AppError::Invalid(format!("级别“{v}”无效")))
     };
     let num = |k: &str| -> Result<Option<u32>, AppError> {
@@ -219,8 +216,7 @@ async fn save_rules(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.require_admin_form(super::field(&form, "csrf"))?;
     let rules = if form.contains_key("reset") {
         EscalationRules::default()
     } else {
@@ -238,8 +234,7 @@ async fn run_now(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.require_admin_form(super::field(&form, "csrf"))?;
     let plan_id: i64 = form
         .get("plan")
         .and_then(|p| p.parse().ok())
@@ -283,7 +278,7 @@ async fn mark_read(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let item = form.get("item").and_then(|s| s.parse::<i64>().ok());
     state
         .store

@@ -24,7 +24,7 @@ use crate::evaluation::{
     self as ev, ComputeError, check_data, check_spec, compute, ensure_demo, form_choices,
     require_reader, result_view, spec_form, spec_from_form, spec_to_text,
 };
-use crate::render::{Page, render};
+use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -103,22 +103,19 @@ async fn index_page(
     let methods = state.store.eval_methods().await?;
     let runs = state.store.eval_runs().await?;
     let snapshots = state.store.eval_snapshots().await?;
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "evaluation/index.html",
-            context! {
-                error => error,
-                datasets => datasets.iter().map(dataset_view).collect::<Vec<_>>(),
-                methods => methods.iter().map(|m| context! { id => m.id, name => m.name, demo => m.demo, version => m.version, updated_at => m.updated_at }).collect::<Vec<_>>(),
-                runs => runs.iter().map(run_view).collect::<Vec<_>>(),
-                snapshot_count => snapshots.len(),
-            },
-        )?,
+        "evaluation/index.html",
+        context! {
+            error => error,
+            datasets => datasets.iter().map(dataset_view).collect::<Vec<_>>(),
+            methods => methods.iter().map(|m| context! { id => m.id, name => m.name, demo => m.demo, version => m.version, updated_at => m.updated_at }).collect::<Vec<_>>(),
+            runs => runs.iter().map(run_view).collect::<Vec<_>>(),
+            snapshot_count => snapshots.len(),
+        },
     )
-        .into_response())
 }
 
 async fn index(
@@ -144,21 +141,18 @@ async fn new_dataset_page(
     ensure_demo(&state.store).await?;
     let methods = state.store.eval_methods().await?;
     let targets = state.store.reported_targets().await?;
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "evaluation/dataset_new.html",
-            context! {
-                error => error,
-                max_mb => MAX_DATASET_BYTES / 1024 / 1024,
-                methods => methods.iter().map(|m| context! { id => m.id, name => m.name }).collect::<Vec<_>>(),
-                targets => targets,
-            },
-        )?,
+        "evaluation/dataset_new.html",
+        context! {
+            error => error,
+            max_mb => MAX_DATASET_BYTES / 1024 / 1024,
+            methods => methods.iter().map(|m| context! { id => m.id, name => m.name }).collect::<Vec<_>>(),
+            targets => targets,
+        },
     )
-        .into_response())
 }
 
 async fn new_dataset_form(
@@ -174,45 +168,14 @@ async fn upload_dataset(
     State(state): State<AppState>,
     auth: Auth,
     page: Page,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     auth.require_admin()?;
-    let mut csrf = String::new();
-    let mut name = String::new();
-    let mut method_id = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let f = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        let key = f.name().unwrap_or("").to_string();
-        let file_name = f.file_name().map(str::to_string);
-        let data = match f.bytes().await {
-            Ok(d) => d,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        match key.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "name" => name = String::from_utf8_lossy(&data).trim().to_string(),
-            "method_id" => method_id = String::from_utf8_lossy(&data).trim().to_string(),
-            "file" if !data.is_empty() => {
-                file = Some((
-                    file_name.unwrap_or_else(|| "data.csv".into()),
-                    data.to_vec(),
-                ))
-            }
-            _ => {}
-        }
-    }
-    auth.check_csrf(&csrf)?;
+    let mut form = crate::upload::read_form(multipart, None).await?;
+    auth.check_csrf(form.text("csrf"))?;
+    let name = form.text("name").trim().to_string();
+    let method_id = form.text("method_id").trim().to_string();
+    let file = form.take_file("data.csv");
     let fail = |msg: String| async {
         new_dataset_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(msg)).await
     };
@@ -285,8 +248,7 @@ async fn dataset_from_reports(
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let chosen: Vec<i64> = form
         .iter()
         .filter(|(k, _)| k == "target")
@@ -459,6 +421,28 @@ fn attachment(
 
 // ---- methods ----
 
+/// The method form again (422) with what was typed and why it was not saved.
+async fn method_refused(
+    state: &AppState,
+    page: &Page,
+    method: Option<&duban_store::evaluation::EvalMethod>,
+    name: &str,
+    text: &str,
+    e: impl std::fmt::Display,
+) -> Result<Response, AppError> {
+    let error = Some(format!("{e}。未保存。"));
+    method_page_with(
+        state,
+        page,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        method,
+        name,
+        text,
+        error,
+    )
+    .await
+}
+
 async fn method_page_with(
     state: &AppState,
     page: &Page,
@@ -471,23 +455,20 @@ async fn method_page_with(
     let spec = check_spec(text)
         .or_else(|_| check_spec(ev::DEMO_SPEC))
         .map_err(|e| AppError::Internal(e.0))?;
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "evaluation/method.html",
-            context! {
-                method => method.map(|m| context! { id => m.id, version => m.version, demo => m.demo, updated_at => m.updated_at }),
-                name => name,
-                text => text,
-                f => spec_form(&spec),
-                choices => form_choices(),
-                error => error,
-            },
-        )?,
+        "evaluation/method.html",
+        context! {
+            method => method.map(|m| context! { id => m.id, version => m.version, demo => m.demo, updated_at => m.updated_at }),
+            name => name,
+            text => text,
+            f => spec_form(&spec),
+            choices => form_choices(),
+            error => error,
+        },
     )
-        .into_response())
 }
 
 async fn new_method_form(
@@ -544,8 +525,7 @@ async fn create_method(
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let name = field(&form, "name").to_string();
     let raw = form
         .iter()
@@ -555,16 +535,7 @@ async fn create_method(
     let text = match submitted_text(&form, None) {
         Ok(t) => t,
         Err(e) => {
-            return method_page_with(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &name,
-                &raw,
-                Some(format!("{e}。未保存。")),
-            )
-            .await;
+            return method_refused(&state, &page, None, &name, &raw, e).await;
         }
     };
     match state
@@ -574,16 +545,7 @@ async fn create_method(
     {
         Ok(m) => Ok(Redirect::to(&format!("/evaluations/methods/{}", m.id)).into_response()),
         Err(StoreError::Invalid(e) | StoreError::Duplicate(e)) => {
-            method_page_with(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &name,
-                &text,
-                Some(format!("{e}。未保存。")),
-            )
-            .await
+            method_refused(&state, &page, None, &name, &text, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -596,8 +558,7 @@ async fn update_method(
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let m = state.store.eval_method(id).await?;
     let name = field(&form, "name").to_string();
     let version: i64 = field(&form, "version")
@@ -611,16 +572,7 @@ async fn update_method(
     let text = match submitted_text(&form, Some(&m.spec)) {
         Ok(t) => t,
         Err(e) => {
-            return method_page_with(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&m),
-                &name,
-                &raw,
-                Some(format!("{e}。未保存。")),
-            )
-            .await;
+            return method_refused(&state, &page, Some(&m), &name, &raw, e).await;
         }
     };
     match state
@@ -634,16 +586,7 @@ async fn update_method(
         )
         .with_back(format!("/evaluations/methods/{id}"))),
         Err(StoreError::Invalid(e) | StoreError::Duplicate(e)) => {
-            method_page_with(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&m),
-                &name,
-                &text,
-                Some(format!("{e}。未保存。")),
-            )
-            .await
+            method_refused(&state, &page, Some(&m), &name, &text, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -657,8 +600,7 @@ async fn run(
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let dataset_id =
         opt_id(&form, "dataset_id")?.ok_or_else(|| AppError::BadRequest("请选择数据集".into()))?;
     let method_id =
@@ -734,8 +676,7 @@ async fn publish(
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let r = state.store.eval_run(id).await?;
     let title = match field(&form, "title") {
         "" => format!("{} · {}", r.dataset_name, r.method_name),

@@ -50,6 +50,23 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// The answer to a form post: back to `back` when it worked, else the error page with a
+/// link back there.
+pub fn redirect_back<T, E: Into<AppError>>(result: Result<T, E>, back: String) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => e.into().with_back(back),
+    }
+}
+
+/// A posted HTML form, field name → value (the last of a repeated name).
+pub type FormMap = axum::Form<std::collections::HashMap<String, String>>;
+
+/// A form/query field as posted ("" when absent).
+pub fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
+}
+
 /// Parses an optional form/query field: empty → None.
 pub fn opt(s: Option<&String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())

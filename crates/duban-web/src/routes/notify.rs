@@ -66,7 +66,7 @@ async fn page_view(
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, k: &str) -> &'a str {
-    form.get(k).map(|s| s.trim()).unwrap_or("")
+    super::field(form, k).trim()
 }
 
 async fn save(
@@ -74,8 +74,7 @@ async fn save(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let old = state.store.notify_settings().await?;
     let old_cfg: NotifierConfig = serde_json::from_value(old.notifier.clone()).unwrap_or_default();
     let mut cfg = NotifierConfig::default();
@@ -135,8 +134,7 @@ async fn save_contact(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let unit: i64 = field(&form, "unit")
         .parse()
         .map_err(|_| AppError::BadRequest("单位无效".into()))?;
@@ -155,8 +153,7 @@ async fn deliver_now(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.require_admin_form(field(&form, "csrf"))?;
     let notifier = crate::oversight::notifier_for(&state.store, None)
         .await
         .map_err(|e| AppError::Invalid(e.to_string()))?;

@@ -81,7 +81,7 @@ async fn login(
     page: Page,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let field = |k: &str| super::field(&form, k);
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(&expected, field("login_csrf")) {
         return Err(AppError::Csrf);
@@ -137,7 +137,7 @@ async fn logout(
     auth: Auth,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     if let Some(c) = &auth.session_cookie {
         state.store.delete_session(c).await?;
     }

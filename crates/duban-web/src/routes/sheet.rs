@@ -105,7 +105,7 @@ async fn upload(
         return Err(AppError::Forbidden);
     }
     let (bytes, fields) = crate::sheet::upload(req, &state).await?;
-    auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.check_csrf(super::field(&fields, "csrf"))?;
     let get = |k: &str| fields.get(k).map(String::as_str);
     let (period, unit) =
         crate::sheet::resolve(&state, &auth, id, get("period"), get("unit")).await?;

@@ -20,7 +20,7 @@ use minijinja::{Value, context};
 use super::plan::{plan_view, target_view};
 use crate::auth::Auth;
 use crate::error::AppError;
-use crate::render::{Page, render};
+use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -60,16 +60,13 @@ fn upload_page(
     status: StatusCode,
     message: Option<String>,
 ) -> Result<Response, AppError> {
-    Ok((
+    render_with_status(
+        state,
+        page,
         status,
-        render(
-            state,
-            page,
-            "plans/new.html",
-            context! { message => message },
-        )?,
+        "plans/new.html",
+        context! { message => message },
     )
-        .into_response())
 }
 
 async fn new_form(
@@ -85,48 +82,14 @@ async fn upload(
     State(state): State<AppState>,
     auth: Auth,
     page: Page,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     auth.require_admin()?;
-    let mut csrf = String::new();
-    let mut region = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut pasted = String::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge);
-            }
-            Err(e) => return Err(AppError::BadRequest(format!("表单读取失败：{e}"))),
-        };
-        if data.len() > crate::MAX_UPLOAD_BYTES {
-            return Err(AppError::TooLarge);
-        }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "region" => region = String::from_utf8_lossy(&data).trim().to_string(),
-            "pasted" => pasted = String::from_utf8_lossy(&data).into_owned(),
-            "file" if !data.is_empty() => {
-                file = Some((
-                    file_name.unwrap_or_else(|| "upload.txt".into()),
-                    data.to_vec(),
-                ))
-            }
-            _ => {}
-        }
-    }
-    auth.check_csrf(&csrf)?;
+    let mut form = crate::upload::read_form(multipart, Some(crate::MAX_UPLOAD_BYTES)).await?;
+    auth.check_csrf(form.text("csrf"))?;
+    let region = form.text("region").trim().to_string();
+    let pasted = form.text("pasted").to_string();
+    let file = form.take_file("upload.txt");
     let (name, bytes) = match file {
         Some(f) => f,
         None if !pasted.trim().is_empty() => ("pasted.txt".to_string(), pasted.into_bytes()),
@@ -236,8 +199,7 @@ async fn edit_plan(
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    auth.require_admin_form(field(&form, "csrf").unwrap_or(""))?;
     let d = state.store.plan_detail(id).await?;
     let mut pillars = Vec::new();
     for p in &d.pillars {
@@ -275,8 +237,7 @@ async fn adopt(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.require_admin_form(super::field(&form, "csrf"))?;
     match state.store.adopt_plan(id, auth.user.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
         Err(StoreError::Invalid(m)) => Err(AppError::Conflict(m)),
@@ -290,8 +251,7 @@ async fn confirm_assignment(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    auth.require_admin_form(super::field(&form, "csrf"))?;
     state.store.confirm_assignment(id).await?;
     Ok(Redirect::to(&format!("/plans/{id}")).into_response())
 }
@@ -409,8 +369,7 @@ async fn edit_task(
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
-    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    auth.require_admin_form(field(&form, "csrf").unwrap_or(""))?;
     let back = format!("/tasks/{id}/edit");
     let edit = match task_edit_from_form(&state, id, &form).await {
         Ok(e) => e,

@@ -3,15 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::client::Client;
-use crate::{SMALL_PLAN, app_with_users, login, seed_plan_id};
-
-async fn bearer(app: &duban_web::testing::TestApp, user: &str) -> Client {
-    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
-    let mut c = Client::new(app);
-    c.bearer = Some(secret);
-    c
-}
+use crate::{SMALL_PLAN, app_with_users, bearer, login, seed_plan_id};
 
 #[tokio::test]
 async fn plans_list_and_detail_in_the_exchange_shape() {

@@ -8,15 +8,8 @@ use duban_core::Comparator;
 use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::{app_with_users, login, seed_plan_id};
+use crate::{app_with_users, bearer, login, seed_plan_id};
 use duban_web::testing::TestApp;
-
-async fn bearer(app: &TestApp, user: &str) -> Client {
-    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
-    let mut c = Client::new(app);
-    c.bearer = Some(secret);
-    c
-}
 
 /// A quarterly task whose first lead is `unit` and whose targets all count up to a number,
 /// with the values that achieve every target (×1.1).

@@ -32,6 +32,14 @@ pub async fn login(app: &TestApp, name: &str) -> Client {
     c
 }
 
+/// A client authenticated by a fresh API token of user `user` (no session).
+pub async fn bearer(app: &TestApp, user: &str) -> Client {
+    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
+    let mut c = Client::new(app);
+    c.bearer = Some(secret);
+    c
+}
+
 /// The seed plan's id.
 pub async fn seed_plan_id(app: &TestApp) -> i64 {
     app.state.store.list_plans().await.unwrap()[0].id

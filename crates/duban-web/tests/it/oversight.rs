@@ -12,17 +12,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::client::Client;
-use crate::{app_with_users, login, seed_plan_id};
+use crate::{app_with_users, bearer, login, seed_plan_id};
 
 #[path = "../../../duban-io/tests/common/mod.rs"]
 mod io_common;
-
-async fn bearer(app: &duban_web::testing::TestApp, user: &str) -> Client {
-    let (_, secret) = app.state.store.create_token(user, "test").await.unwrap();
-    let mut c = Client::new(app);
-    c.bearer = Some(secret);
-    c
-}
 
 /// GET returning the raw bytes (the test client decodes bodies as text).
 async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
@@ -87,15 +80,12 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     // Another unit's sheet: refused both ways.
     let (status, _, _) = get_bytes(&rep, &app.base, &format!("{export}&unit=swt")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let r = rep
-        .send(
-            Method::POST,
-            &format!("/api/v1/plans/{plan}/import?period={period}&unit=swt"),
-            Some(io_common_xlsx()),
-            &[],
-            bytes.clone(),
-        )
-        .await;
+    let r = import_xlsx(
+        &mut rep,
+        &format!("/api/v1/plans/{plan}/import?period={period}&unit=swt"),
+        bytes.clone(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // Fill two rows: one with a target value, one with text only.
@@ -130,15 +120,12 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t2, "进展情况", io_common::s("按计划推进"));
     let filled = book.save_xlsxwriter();
 
-    let r = rep
-        .send(
-            Method::POST,
-            &format!("/api/v1/plans/{plan}/import?period={period}"),
-            Some(io_common_xlsx()),
-            &[],
-            filled,
-        )
-        .await;
+    let r = import_xlsx(
+        &mut rep,
+        &format!("/api/v1/plans/{plan}/import?period={period}"),
+        filled,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = r.json()["reports"].as_array().unwrap().clone();
     assert_eq!(saved.len(), 2, "{saved:?}");
@@ -165,15 +152,12 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t1, "目标值①", io_common::s("三百五十"));
     let bad_row = book.row(&t1) + 1;
     let bad_col = duban_io::supervision_sheet::column_letters(book.col("目标值①"));
-    let r = rep
-        .send(
-            Method::POST,
-            &format!("/api/v1/plans/{plan}/import?period={period}"),
-            Some(io_common_xlsx()),
-            &[],
-            book.save_xlsxwriter(),
-        )
-        .await;
+    let r = import_xlsx(
+        &mut rep,
+        &format!("/api/v1/plans/{plan}/import?period={period}"),
+        book.save_xlsxwriter(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let e = r.json();
     assert_eq!(e["error"]["code"], "invalid_workbook");
@@ -251,8 +235,16 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert!(page.body.contains("report.create"));
 }
 
-fn io_common_xlsx() -> &'static str {
-    duban_web::api::oversight::XLSX
+/// POSTs a workbook to an import path of the API.
+async fn import_xlsx(c: &mut Client, path: &str, workbook: Vec<u8>) -> crate::client::Resp {
+    c.send(
+        Method::POST,
+        path,
+        Some(duban_web::api::oversight::XLSX),
+        &[],
+        workbook,
+    )
+    .await
 }
 
 /// A plain SMTP sink on 127.0.0.1: accepts everything, keeps (rcpt, data).

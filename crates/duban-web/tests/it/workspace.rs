@@ -3,8 +3,19 @@
 
 use axum::http::StatusCode;
 
-use crate::client::{as_refs, form_fields, set};
+use crate::client::{Client, Resp, as_refs, form_fields, set};
 use crate::{SMALL_PLAN, app_with_users, login, seed_plan_id, task_id};
+
+/// The edit form of task `t` as the page fills it.
+async fn task_form(c: &mut Client, t: i64) -> Vec<(String, String)> {
+    form_fields(&c.get(&format!("/tasks/{t}/edit")).await.body, "task-form")
+}
+
+/// Posts the edit form of task `t`.
+async fn save_task(c: &mut Client, t: i64, fields: &[(String, String)]) -> Resp {
+    c.post_form(&format!("/tasks/{t}/edit"), &as_refs(fields))
+        .await
+}
 
 async fn plan_count(app: &duban_web::testing::TestApp) -> usize {
     app.state.store.list_plans().await.unwrap().len()
@@ -156,18 +167,13 @@ async fn writes_without_the_csrf_token_are_refused() {
     let id = seed_plan_id(&app).await;
     let t = task_id(&app, id, 1).await;
     let mut c = login(&app, "admin").await;
-    let page = c.get(&format!("/tasks/{t}/edit")).await;
-    let mut fields = form_fields(&page.body, "task-form");
+    let mut fields = task_form(&mut c, t).await;
     set(&mut fields, "title", "被伪造的标题");
     fields.retain(|(k, _)| k != "csrf");
-    let r = c
-        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fields))
-        .await;
+    let r = save_task(&mut c, t, &fields).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     set(&mut fields, "csrf", "0000");
-    let r = c
-        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fields))
-        .await;
+    let r = save_task(&mut c, t, &fields).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_ne!(app.state.store.task(t).await.unwrap().title, "被伪造的标题");
     for path in [
@@ -223,7 +229,7 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     set(&mut f, "tnew_comparator", "at_least");
     set(&mut f, "tnew_value", "20");
     set(&mut f, "tnew_unit", "个");
-    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    let r = save_task(&mut c, t, &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = app.state.store.plan_detail(id).await.unwrap();
     let task = d.task(t).unwrap();
@@ -271,8 +277,7 @@ async fn malformed_task_edits_save_nothing() {
     let t = task_id(&app, id, 15).await;
     let before = app.state.store.plan_detail(id).await.unwrap();
     let mut c = login(&app, "admin").await;
-    let page = c.get(&format!("/tasks/{t}/edit")).await;
-    let base = form_fields(&page.body, "task-form");
+    let base = task_form(&mut c, t).await;
     let first = before.task_targets(t).next().unwrap().id;
     let bad: Vec<(String, String, &str)> = vec![
         (format!("t{first}_value"), "三百五十".into(), "不是有效数字"),
@@ -290,7 +295,7 @@ async fn malformed_task_edits_save_nothing() {
         let mut f = base.clone();
         set(&mut f, "title", "会被丢弃的新标题");
         set(&mut f, &key, &value);
-        let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+        let r = save_task(&mut c, t, &f).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -313,19 +318,15 @@ async fn the_second_of_two_concurrent_editors_gets_a_conflict() {
     let t = task_id(&app, id, 3).await;
     let mut a = login(&app, "admin").await;
     let mut b = login(&app, "admin2").await;
-    let fa = form_fields(&a.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
-    let fb = form_fields(&b.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    let fa = task_form(&mut a, t).await;
+    let fb = task_form(&mut b, t).await;
     let mut fa = fa;
     set(&mut fa, "title", "甲的标题");
-    let r = a
-        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fa))
-        .await;
+    let r = save_task(&mut a, t, &fa).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut fb = fb;
     set(&mut fb, "title", "乙的标题");
-    let r = b
-        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fb))
-        .await;
+    let r = save_task(&mut b, t, &fb).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("编辑冲突"), "{}", r.body);
     assert!(r.body.contains("未保存"));
@@ -335,11 +336,9 @@ async fn the_second_of_two_concurrent_editors_gets_a_conflict() {
     );
     assert_eq!(app.state.store.task(t).await.unwrap().title, "甲的标题");
     // Reloading and saving again works.
-    let mut fb = form_fields(&b.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    let mut fb = task_form(&mut b, t).await;
     set(&mut fb, "title", "乙的标题");
-    let r = b
-        .post_form(&format!("/tasks/{t}/edit"), &as_refs(&fb))
-        .await;
+    let r = save_task(&mut b, t, &fb).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.state.store.task(t).await.unwrap().title, "乙的标题");
 }
@@ -359,14 +358,14 @@ async fn adoption_freezes_the_plan_and_later_edits_are_adjustments() {
     let r = c.post_csrf(&format!("/plans/{id}/adopt"), &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // An edit without a reason is refused and changes nothing.
-    let mut f = form_fields(&c.get(&format!("/tasks/{t}/edit")).await.body, "task-form");
+    let mut f = task_form(&mut c, t).await;
     assert!(
         f.iter().any(|(k, _)| k == "reason"),
         "the form asks for a reason"
     );
     set(&mut f, "title", "调整后的标题");
     set(&mut f, "reason", "");
-    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    let r = save_task(&mut c, t, &f).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("调整理由"));
     assert!(
@@ -379,7 +378,7 @@ async fn adoption_freezes_the_plan_and_later_edits_are_adjustments() {
     );
     // With a reason it is saved and recorded with who, when, before and after.
     set(&mut f, "reason", "省政府常务会议要求调整");
-    let r = c.post_form(&format!("/tasks/{t}/edit"), &as_refs(&f)).await;
+    let r = save_task(&mut c, t, &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let adj = app.state.store.list_adjustments(Some(id)).await.unwrap();
     assert_eq!(adj.len(), 1);

@@ -1,0 +1,126 @@
+//! Shared by every browser journey: chromedriver start, log-in, and the find/click/type/wait
+//! steps each journey repeats.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use duban_web::testing::TestApp;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+pub struct Browser {
+    pub client: Client,
+    _driver: tokio::process::Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub async fn browser() -> Browser {
+    let port = free_port();
+    let driver = tokio::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) on PATH");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let profile = std::env::temp_dir().join(format!("duban-e2e-{}-{port}", std::process::id()));
+    let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("/usr/bin/chromium");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": binary,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a chromedriver session");
+    Browser {
+        client,
+        _driver: driver,
+        profile,
+    }
+}
+
+pub async fn log_in(c: &Client, app: &TestApp, name: &str) {
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    c.find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{name}-password"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let who = c.wait().for_element(Locator::Id("who")).await.unwrap();
+    assert!(who.text().await.unwrap().contains(name));
+}
+
+pub async fn body_text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Clicks the element `loc` finds (it must be on the page already).
+pub async fn click(c: &Client, loc: Locator<'_>) {
+    c.find(loc).await.unwrap().click().await.unwrap();
+}
+
+/// Types `text` into the element `loc` finds (it must be on the page already).
+pub async fn type_in(c: &Client, loc: Locator<'_>, text: &str) {
+    c.find(loc).await.unwrap().send_keys(text).await.unwrap();
+}
+
+/// Waits for the element `loc` finds to appear.
+pub async fn wait_for(c: &Client, loc: Locator<'_>) -> Element {
+    c.wait().for_element(loc).await.unwrap()
+}
