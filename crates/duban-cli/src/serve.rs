@@ -109,14 +109,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
         println!("duban is serving on http://{addr}/  (database: {})", args.db.describe());
-        if store.count_users().await? == 0 {
+        if store.count_admins().await? == 0 {
             let dir = if args.db.database_url.is_some() {
                 String::new()
             } else {
                 format!(" --data-dir {}", args.db.data_dir.display())
             };
             println!(
-                "No users yet. Create the first admin (in another terminal, while this runs):\n  echo 'a-long-password' | duban user add admin --role admin --password-stdin{dir}\n  (cargo run -p duban-cli -- user add admin --role admin --password-stdin{dir})"
+                "No admin account yet. Create the first admin (in another terminal, while this runs):\n  echo 'a-long-password' | duban user add admin --role admin --password-stdin{dir}\n  (cargo run -p duban-cli -- user add admin --role admin --password-stdin{dir})"
             );
         }
         let state = AppState::new(

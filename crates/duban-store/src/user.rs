@@ -184,6 +184,16 @@ impl Store {
         Ok(n.0)
     }
 
+    /// Admin accounts; `serve` hints at creating the first one while this is 0 (`--demo`
+    /// creates a locked viewer, so the user count alone is not enough).
+    pub async fn count_admins(&self) -> Result<i64> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM app_user WHERE role = $1")
+            .bind(Role::Admin.as_str())
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n.0)
+    }
+
     /// Checks a name and password. Unknown names cost the same time as wrong passwords.
     pub async fn authenticate(&self, name: &str, password: &str) -> Result<Option<User>> {
         let row: Option<(i64, String)> =

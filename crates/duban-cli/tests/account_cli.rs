@@ -1,0 +1,315 @@
+//! Accounts and API tokens managed with the real `duban` binary while `duban serve` runs on
+//! the same SQLite data dir: `user add|list|passwd` (with the rules the store enforces:
+//! reporters need a known unit, roles are admin/reporter/viewer, passwords have at least
+//! 8 characters) and `token create|revoke|list`, each effect checked over HTTP.
+//! The helpers follow tests/deliver_durability.rs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(args)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run duban");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "duban {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command that must fail with a one-line error; returns that line.
+fn duban_fails(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(dir, args, stdin);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "duban {args:?} should fail");
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line error: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+/// Starts `duban serve` on port 0 (plus `extra` flags); returns the child, the address it
+/// printed and the stdout lines after it (drained on a thread so the server never blocks).
+fn serve_with(dir: &Path, extra: &[&str]) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .args(extra)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start duban serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("stdout readable");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, addr, rx)
+}
+
+fn serve(dir: &Path) -> (Child, String) {
+    let (child, addr, _) = serve_with(dir, &[]);
+    (child, addr)
+}
+
+/// Whether serve printed the "create the first admin" hint (it follows the address line).
+fn admin_hint(rx: &mpsc::Receiver<String>) -> bool {
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+        if line.contains("Create the first admin") {
+            return true;
+        }
+    }
+    false
+}
+
+fn stop(mut server: Child) {
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// One raw HTTP/1.1 request; returns (status, head, body).
+fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+fn get_plans(addr: &str, token: &str) -> u16 {
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    http(addr, "GET", "/api/v1/plans", &auth, "").0
+}
+
+fn cookie_value(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .filter_map(|l| l.split_once(':').map(|x| x.1.trim()))
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+/// Logs in through the login form (CSRF cookie + field); true when a session cookie is set.
+fn login(addr: &str, name: &str, password: &str) -> bool {
+    let (st, head, _) = http(addr, "GET", "/login", "", "");
+    assert_eq!(st, 200);
+    let csrf = cookie_value(&head, "duban_login_csrf").expect("login csrf cookie");
+    let form = format!("login_csrf={csrf}&name={name}&password={password}&next=%2F");
+    let headers = format!(
+        "Cookie: duban_login_csrf={csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nOrigin: http://{addr}\r\n"
+    );
+    let (st, head, body) = http(addr, "POST", "/login", &headers, &form);
+    match st {
+        303 | 302 => {
+            assert!(cookie_value(&head, "duban_session").is_some(), "{head}");
+            true
+        }
+        401 => false,
+        other => panic!("login answered {other}: {head}\n{body}"),
+    }
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn users_and_tokens_managed_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The first start loads the seed units (fgw, …); every command below shares its SQLite file.
+    let (server, addr) = serve(d);
+
+    // user add: the rules the store enforces, each a one-line error and a non-zero exit.
+    let add = |name: &str, role: &str, unit: Option<&str>| {
+        let mut a = vec!["user", "add", name, "--role", role];
+        if let Some(u) = unit {
+            a.extend(["--unit", u]);
+        }
+        a.push("--password-stdin");
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let good = Some("old-password-1\n");
+    let v = add("rep", "reporter", None);
+    let e = duban_fails(d, &args(&v), good);
+    assert!(e.contains("必须指定所属单位"), "{e}");
+    let v = add("rep", "reporter", Some("no-such-unit"));
+    let e = duban_fails(d, &args(&v), good);
+    assert!(e.contains("no-such-unit"), "{e}");
+    let v = add("rep", "boss", Some("fgw"));
+    let e = duban_fails(d, &args(&v), good);
+    assert!(e.contains("unknown role"), "{e}");
+    let v = add("rep", "reporter", Some("fgw"));
+    let e = duban_fails(d, &args(&v), Some("short\n"));
+    assert!(e.contains("至少需要 8 个字符"), "{e}");
+    let e = duban_fails(d, &args(&v), Some("\n"));
+    assert!(e.contains("empty password"), "{e}");
+    let e = duban_fails(d, &args(&v)[..args(&v).len() - 1], good);
+    assert!(e.contains("--password-stdin"), "{e}");
+    // None of the failures created anyone.
+    assert_eq!(duban(d, &["user", "list"], None).trim(), "");
+
+    let out = duban(d, &args(&v), good);
+    assert!(
+        out.contains("created user rep (role reporter, unit fgw)"),
+        "{out}"
+    );
+    duban(
+        d,
+        &args(&add("boss", "admin", None)),
+        Some("admin-password-1\n"),
+    );
+    duban(
+        d,
+        &args(&add("look", "viewer", None)),
+        Some("viewer-password-1\n"),
+    );
+    let e = duban_fails(d, &args(&v), good);
+    assert!(e.contains("已存在"), "duplicate: {e}");
+
+    let list = duban(d, &["user", "list"], None);
+    let rows: Vec<Vec<&str>> = list.lines().map(|l| l.split('\t').collect()).collect();
+    let names: Vec<_> = rows.iter().map(|r| (r[1], r[2], r[3])).collect();
+    assert_eq!(
+        names,
+        [
+            ("rep", "reporter", "fgw"),
+            ("boss", "admin", "-"),
+            ("look", "viewer", "-")
+        ],
+        "{list}"
+    );
+
+    // user passwd: the old password stops working, the new one works.
+    assert!(login(&addr, "rep", "old-password-1"));
+    let e = duban_fails(
+        d,
+        &["user", "passwd", "rep", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(e.contains("至少需要 8 个字符"), "{e}");
+    let e = duban_fails(
+        d,
+        &["user", "passwd", "nobody", "--password-stdin"],
+        Some("new-password-2\n"),
+    );
+    assert!(e.contains("nobody"), "{e}");
+    duban(
+        d,
+        &["user", "passwd", "rep", "--password-stdin"],
+        Some("new-password-2\n"),
+    );
+    assert!(!login(&addr, "rep", "old-password-1"));
+    assert!(login(&addr, "rep", "new-password-2"));
+
+    // token create|revoke|list.
+    let out = duban(d, &["token", "create", "rep"], None);
+    let token = out.lines().last().unwrap().trim().to_string();
+    let id = out
+        .split_whitespace()
+        .nth(1)
+        .expect("token id on the first line")
+        .to_string();
+    assert!(token.len() >= 20, "{out}");
+    assert_eq!(get_plans(&addr, &token), 200);
+    assert_eq!(get_plans(&addr, &format!("{token}x")), 401);
+    assert_eq!(get_plans(&addr, "not-a-token"), 401);
+    let list = duban(d, &["token", "list"], None);
+    let row = list
+        .lines()
+        .find(|l| l.starts_with(&format!("{id}\t")))
+        .expect("token listed");
+    assert!(
+        row.contains("\trep\t") && row.ends_with("\tactive"),
+        "{row}"
+    );
+    assert!(!list.contains(&token), "the secret is never listed");
+
+    duban(d, &["token", "revoke", &id], None);
+    assert_eq!(get_plans(&addr, &token), 401);
+    let list = duban(d, &["token", "list"], None);
+    let row = list
+        .lines()
+        .find(|l| l.starts_with(&format!("{id}\t")))
+        .unwrap();
+    assert!(!row.ends_with("\tactive"), "revoked: {row}");
+    let e = duban_fails(d, &["token", "create", "nobody"], None);
+    assert!(e.contains("nobody"), "{e}");
+
+    stop(server);
+}
+
+/// `serve --demo` creates a (locked, viewer) demo account, so the first-admin hint depends
+/// on admins, not on users: shown on a demo-only database, gone once an admin exists.
+#[test]
+fn serve_demo_still_hints_at_the_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (server, _, rx) = serve_with(d, &["--demo"]);
+    assert!(admin_hint(&rx), "hint on a fresh --demo database");
+    stop(server);
+    assert!(
+        !duban(d, &["user", "list"], None).trim().is_empty(),
+        "--demo created its account"
+    );
+    let (server, _, rx) = serve_with(d, &["--demo"]);
+    assert!(admin_hint(&rx), "still no admin: hint again");
+    duban(
+        d,
+        &["user", "add", "boss", "--role", "admin", "--password-stdin"],
+        Some("admin-password-1\n"),
+    );
+    stop(server);
+    let (server, _, rx) = serve_with(d, &["--demo"]);
+    assert!(!admin_hint(&rx), "no hint once an admin exists");
+    stop(server);
+}
