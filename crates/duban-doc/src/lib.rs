@@ -14,6 +14,7 @@ mod decode;
 mod docx;
 mod error;
 mod html;
+mod lexicon;
 mod meta;
 mod structure;
 mod table;

@@ -1,9 +1,10 @@
 //! Plan-level facts: title, issuer, year, headline direction goals, and task titles.
 
+use crate::lexicon::{MEASURE_SUFFIXES, TRENDS};
 use crate::structure::classify;
 use crate::targets::commitment_before;
 use crate::text::{Line, View, is_han, parse_cn_number};
-use duban_core::{Comparator, Span, Target};
+use duban_core::{Span, Target};
 
 /// Words that mark a plan's title line.
 const TITLE_WORDS: &[&str] = &[
@@ -377,35 +378,6 @@ pub fn is_date_line(view: &View, line: &Line) -> bool {
 /// direction (`服务业增加值占地区生产总值比重` … `保持稳步上升!`). One target per metric
 /// line; the commitment is the nearest 确保/力争 line above them.
 pub fn headline_directions(view: &View, lines: &[Line], start: usize, end: usize) -> Vec<Target> {
-    const DIRECTION_LINES: &[(&str, Comparator)] = &[
-        ("稳步上升", Comparator::Increase),
-        ("持续上升", Comparator::Increase),
-        ("稳步提高", Comparator::Increase),
-        ("持续提高", Comparator::Increase),
-        ("稳步提升", Comparator::Increase),
-        ("持续提升", Comparator::Increase),
-        ("逐步提高", Comparator::Increase),
-        ("不断提高", Comparator::Increase),
-        ("稳步下降", Comparator::Decrease),
-        ("持续下降", Comparator::Decrease),
-        ("逐步下降", Comparator::Decrease),
-    ];
-    const MEASURES: &[&str] = &[
-        "比重",
-        "比例",
-        "占比",
-        "率",
-        "水平",
-        "份额",
-        "指数",
-        "总量",
-        "规模",
-        "增速",
-        "收入",
-        "增加值",
-        "总额",
-        "总值",
-    ];
     let inside: Vec<usize> = (0..lines.len())
         .filter(|&i| !lines[i].is_blank() && lines[i].start >= start && lines[i].end <= end)
         .collect();
@@ -416,7 +388,7 @@ pub fn headline_directions(view: &View, lines: &[Line], start: usize, end: usize
         let t = t.trim_end_matches(['!', '。', '.', '!']);
         let t = t.strip_prefix("保持").unwrap_or(t);
         let t = t.strip_prefix("均").unwrap_or(t);
-        let Some(&(_, comparator)) = DIRECTION_LINES.iter().find(|(w, _)| *w == t) else {
+        let Some(&(_, comparator)) = TRENDS.iter().find(|(w, _)| *w == t) else {
             continue;
         };
         let mut metric_lines = Vec::new();
@@ -424,7 +396,7 @@ pub fn headline_directions(view: &View, lines: &[Line], start: usize, end: usize
             let m = &lines[j];
             let mt = view.norm_str(m.start, m.end);
             if m.len() <= 40
-                && MEASURES.iter().any(|s| mt.ends_with(s))
+                && MEASURE_SUFFIXES.iter().any(|s| mt.ends_with(s))
                 && !mt.contains(['。', ',', ';'])
             {
                 metric_lines.push(j);

@@ -6,6 +6,7 @@
 //! names or quotes, base counts such as `107个…项目…的50%`). Adjacent values
 //! (`分别增长10%、30%以上`) share their cue, unit and trailing qualifier.
 
+use crate::lexicon::{MEASURE_SUFFIXES, TRENDS};
 use crate::text::{View, is_cn_numeral, is_han, parse_cn_number};
 use duban_core::{Commitment, Comparator, Span, Target};
 
@@ -875,56 +876,21 @@ fn clean_metric(raw: &str) -> String {
 
 /// Direction-only goals inside a clause: 比重稳步上升, 增速高于全国平均水平, 与经济增长同步.
 fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
-    const DIRECTIONS: &[(&str, Comparator)] = &[
-        ("稳步上升", Comparator::Increase),
-        ("稳步提高", Comparator::Increase),
-        ("稳步提升", Comparator::Increase),
-        ("持续上升", Comparator::Increase),
-        ("持续提高", Comparator::Increase),
-        ("持续提升", Comparator::Increase),
-        ("逐步提高", Comparator::Increase),
-        ("逐步上升", Comparator::Increase),
-        ("不断提高", Comparator::Increase),
-        ("进一步提高", Comparator::Increase),
-        ("稳步下降", Comparator::Decrease),
-        ("持续下降", Comparator::Decrease),
-        ("逐步下降", Comparator::Decrease),
-        ("明显下降", Comparator::Decrease),
-        ("进一步下降", Comparator::Decrease),
+    // Comparisons with another quantity, after the direction-only trends.
+    const COMPARISONS: &[(&str, Comparator)] = &[
         ("高于", Comparator::HigherThan),
         ("快于", Comparator::HigherThan),
         // Only before a reference level (平均水平): 不低于5% is a number target.
         ("不低于", Comparator::HigherThan),
         ("同步", Comparator::InStepWith),
     ];
-    const MEASURES: &[&str] = &[
-        "比重",
-        "比例",
-        "占比",
-        "率",
-        "水平",
-        "份额",
-        "指数",
-        "总量",
-        "规模",
-        "增速",
-        "增长",
-        "收入",
-        "增加值",
-        "总额",
-        "总值",
-        "指标",
-        "投资",
-    ];
+    let directions = || TRENDS.iter().chain(COMPARISONS);
     let mut out = Vec::new();
-    let firsts: Vec<char> = DIRECTIONS
-        .iter()
-        .filter_map(|(w, _)| w.chars().next())
-        .collect();
+    let firsts: Vec<char> = directions().filter_map(|(w, _)| w.chars().next()).collect();
     let mut k = start;
     while k < end {
         let found = if firsts.contains(&view.at(k)) {
-            DIRECTIONS.iter().find(|(w, _)| view.starts_with(k, w))
+            directions().find(|(w, _)| view.starts_with(k, w))
         } else {
             None
         };
@@ -986,7 +952,7 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             s -= 1;
         }
         let metric = clean_metric(&view.orig(s, metric_end));
-        if metric.is_empty() || !MEASURES.iter().any(|m| metric.ends_with(m)) {
+        if metric.is_empty() || !MEASURE_SUFFIXES.iter().any(|m| metric.ends_with(m)) {
             k += wlen;
             continue;
         }
