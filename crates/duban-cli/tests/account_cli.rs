@@ -2,128 +2,11 @@
 //! the same SQLite data dir: `user add|list|passwd` (with the rules the store enforces:
 //! reporters need a known unit, roles are admin/reporter/viewer, passwords have at least
 //! 8 characters) and `token create|revoke|list`, each effect checked over HTTP.
-//! The helpers follow tests/deliver_durability.rs.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
 
-fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(args)
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run duban");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(dir, args, stdin);
-    assert!(
-        out.status.success(),
-        "duban {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs a command that must fail with a one-line error; returns that line.
-fn duban_fails(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(dir, args, stdin);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "duban {args:?} should fail");
-    assert_eq!(err.trim_end().lines().count(), 1, "one-line error: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    err
-}
-
-/// Starts `duban serve` on port 0 (plus `extra` flags); returns the child, the address it
-/// printed and the stdout lines after it (drained on a thread so the server never blocks).
-fn serve_with(dir: &Path, extra: &[&str]) -> (Child, String, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ])
-        .args(extra)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start duban serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("stdout readable");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (child, addr, rx)
-}
-
-fn serve(dir: &Path) -> (Child, String) {
-    let (child, addr, _) = serve_with(dir, &[]);
-    (child, addr)
-}
-
-/// Whether serve printed the "create the first admin" hint (it follows the address line).
-fn admin_hint(rx: &mpsc::Receiver<String>) -> bool {
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
-        if line.contains("Create the first admin") {
-            return true;
-        }
-    }
-    false
-}
-
-fn stop(mut server: Child) {
-    server.kill().unwrap();
-    server.wait().unwrap();
-}
-
-/// One raw HTTP/1.1 request; returns (status, head, body).
-fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (status, head.to_string(), body.to_string())
-}
+use common::{admin_hint, duban, duban_fails, http, kill9, serve, serve_with};
 
 fn get_plans(addr: &str, token: &str) -> u16 {
     let auth = format!("Authorization: Bearer {token}\r\n");
@@ -285,7 +168,7 @@ fn users_and_tokens_managed_while_the_server_runs() {
     let e = duban_fails(d, &["token", "create", "nobody"], None);
     assert!(e.contains("nobody"), "{e}");
 
-    stop(server);
+    kill9(server);
 }
 
 /// `serve --demo` creates a (locked, viewer) demo account, so the first-admin hint depends
@@ -296,7 +179,7 @@ fn serve_demo_still_hints_at_the_first_admin() {
     let d = dir.path();
     let (server, _, rx) = serve_with(d, &["--demo"]);
     assert!(admin_hint(&rx), "hint on a fresh --demo database");
-    stop(server);
+    kill9(server);
     assert!(
         !duban(d, &["user", "list"], None).trim().is_empty(),
         "--demo created its account"
@@ -308,8 +191,8 @@ fn serve_demo_still_hints_at_the_first_admin() {
         &["user", "add", "boss", "--role", "admin", "--password-stdin"],
         Some("admin-password-1\n"),
     );
-    stop(server);
+    kill9(server);
     let (server, _, rx) = serve_with(d, &["--demo"]);
     assert!(!admin_hint(&rx), "no hint once an admin exists");
-    stop(server);
+    kill9(server);
 }

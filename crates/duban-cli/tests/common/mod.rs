@@ -1,0 +1,130 @@
+//! Helpers shared by the tests that drive the real `duban` binary: one-shot commands on a
+//! data dir, `duban serve` on port 0, raw HTTP/1.1 requests, SIGKILL.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(args)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run duban");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+pub fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "duban {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command that must fail with a one-line error; returns that line.
+pub fn duban_fails(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(dir, args, stdin);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "duban {args:?} should fail");
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line error: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+/// Starts `duban serve` on port 0 (plus `extra` flags); returns the child, the address it
+/// printed and the stdout lines after it (drained on a thread so the server never blocks).
+pub fn serve_with(dir: &Path, extra: &[&str]) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .args(extra)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start duban serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("stdout readable");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, addr, rx)
+}
+
+pub fn serve(dir: &Path) -> (Child, String) {
+    let (child, addr, _) = serve_with(dir, &[]);
+    (child, addr)
+}
+
+/// Whether serve printed the "create the first admin" hint (it follows the address line).
+pub fn admin_hint(rx: &mpsc::Receiver<String>) -> bool {
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+        if line.contains("Create the first admin") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Ends the server with SIGKILL (std's `Child::kill` on Unix): no shutdown handler runs.
+pub fn kill9(mut server: Child) {
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+}
+
+/// One raw HTTP/1.1 request; returns (status, head, body).
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
