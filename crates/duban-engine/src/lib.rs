@@ -14,6 +14,7 @@ pub mod rank;
 pub mod robust;
 pub mod spec;
 pub mod sum;
+pub mod table;
 pub mod weights;
 
 pub use evaluate::{
@@ -22,6 +23,7 @@ pub use evaluate::{
 pub use matrix::Matrix;
 pub use robust::{Sensitivity, UncertaintyResult, UnitUncertainty};
 pub use spec::Spec;
+pub use table::{Column, Table, TextColumn};
 
 /// The engine version recorded in snapshots; `duban eval verify` refuses another.
 pub const ENGINE_VERSION: &str = concat!("duban-engine ", env!("CARGO_PKG_VERSION"), "+m1");
