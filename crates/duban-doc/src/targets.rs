@@ -8,18 +8,8 @@
 
 use crate::lexicon::{MEASURE_SUFFIXES, TRENDS};
 use crate::text::{View, is_cn_numeral, is_han, parse_cn_number};
+use duban_core::number::MULTIPLIERS;
 use duban_core::{Commitment, Comparator, Span, Target};
-
-/// Multipliers written before the unit: 万个, 亿元, 千万元.
-const MULTIPLIERS: &[(&str, f64)] = &[
-    ("万亿", 1e12),
-    ("千亿", 1e11),
-    ("百亿", 1e10),
-    ("千万", 1e7),
-    ("百万", 1e6),
-    ("亿", 1e8),
-    ("万", 1e4),
-];
 
 /// Units as written (normalised to Simplified), with the chars after them that turn them
 /// into another word (家 in 家庭, 名 in 名单): then it is not a unit.

@@ -389,6 +389,7 @@ impl Store {
     /// submissions from the stored periods and reports, and the task's light at each
     /// period's due date (computed by the status method as of that date) — and stores the
     /// missing ones. Idempotent: a second run at the same date creates nothing.
+    #[tracing::instrument(skip(self))]
     pub async fn run_escalations(&self, plan_id: i64, as_of: NaiveDate) -> Result<EscalationRun> {
         use duban_core::escalation::{Duty, PeriodRecord, required_escalations};
         use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -121,6 +121,7 @@ impl Store {
     /// Stores a validated plan as a new draft. Lead/co units named in the document are
     /// linked (units created by name when new); `preset` adds assignments for tasks whose
     /// text names none. Nothing is written if any step fails.
+    #[tracing::instrument(skip_all, fields(title = %plan.title))]
     pub async fn import_plan(
         &self,
         plan: &Plan,
@@ -238,6 +239,7 @@ impl Store {
         crate::audit::append_current(&mut tx, "plan.import", &format!("plan:{plan_id}"), &payload)
             .await?;
         tx.commit().await?;
+        self.refresh_periods(plan_id).await?;
         Ok(plan_id)
     }
 
@@ -317,6 +319,15 @@ impl Store {
         })
     }
 
+    /// Regenerates the plan's periods after a write that may change them; a plan without a
+    /// year has none (not an error here).
+    pub(crate) async fn refresh_periods(&self, plan_id: i64) -> Result<()> {
+        if self.plan(plan_id).await?.year.is_some() {
+            self.ensure_periods(plan_id).await?;
+        }
+        Ok(())
+    }
+
     /// Freezes a draft plan. Adopting twice is an error (nothing changes).
     pub async fn adopt_plan(&self, id: i64, user_id: i64) -> Result<()> {
         let mut tx = self.pool().begin().await?;
@@ -338,7 +349,7 @@ impl Store {
         crate::audit::append_current(&mut tx, "plan.adopt", &format!("plan:{id}"), &payload)
             .await?;
         tx.commit().await?;
-        Ok(())
+        self.refresh_periods(id).await
     }
 
     /// Confirms the plan's demonstration assignment (示例分工) as the real one.
@@ -436,7 +447,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.refresh_periods(edit.plan_id).await
     }
 }
 

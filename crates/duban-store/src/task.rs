@@ -143,15 +143,6 @@ pub struct TaskEdit {
     pub reason: String,
 }
 
-fn multiplier(unit: Option<&str>) -> f64 {
-    match unit {
-        Some(u) if u.starts_with('亿') => 1e8,
-        Some(u) if u.starts_with('万') => 1e4,
-        Some(u) if u.starts_with('千') => 1e3,
-        _ => 1.0,
-    }
-}
-
 impl Store {
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
         let row = sqlx::query(
@@ -166,6 +157,7 @@ impl Store {
 
     /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
     /// for a bad value (nothing saved).
+    #[tracing::instrument(skip_all, fields(task_id = edit.task_id))]
     pub async fn update_task(&self, edit: &TaskEdit, user_id: i64) -> Result<TaskRow> {
         if edit.title.trim().is_empty() {
             return Err(StoreError::Invalid("任务标题不能为空".into()));
@@ -280,7 +272,7 @@ impl Store {
                     let normalized = t
                         .value
                         .or(t.high)
-                        .map(|v| v * multiplier(t.unit.as_deref()));
+                        .map(|v| v * duban_core::number::unit_multiplier(t.unit.as_deref()));
                     let milestones = serde_json::to_string(&t.milestones)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
                     match id {
@@ -387,7 +379,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.task(edit.task_id).await
+        let task = self.task(edit.task_id).await?;
+        // The cadence may have changed: periods follow (nothing written when current).
+        self.refresh_periods(task.plan_id).await?;
+        Ok(task)
     }
 }
 

@@ -70,7 +70,8 @@ impl TestDb {
         matches!(self.cleanup, Cleanup::Postgres { .. })
     }
 
-    async fn fresh_sqlite() -> Result<TestDb> {
+    /// A fresh SQLite database, whatever `DUBAN_TEST_DATABASE_URL` says.
+    pub async fn fresh_sqlite() -> Result<TestDb> {
         let path = std::env::temp_dir().join(format!("duban_test_{}.db", unique_suffix()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let store = Store::connect(&url).await?;
@@ -81,7 +82,8 @@ impl TestDb {
         })
     }
 
-    async fn fresh_postgres(server_url: &str) -> Result<TestDb> {
+    /// A fresh database on the PostgreSQL server at `server_url`.
+    pub async fn fresh_postgres(server_url: &str) -> Result<TestDb> {
         sqlx::any::install_default_drivers();
         let name = format!("duban_test_{}", unique_suffix());
         // A database name cannot be a bind parameter; `name` is generated above from

@@ -135,3 +135,72 @@ async fn optimistic_locking_refuses_a_stale_edit() {
     );
     assert_eq!(db.store.task(t.id).await.unwrap().version, t.version + 1);
 }
+
+/// A workspace edit normalises by the one multiplier table (longest match): 3 千万元 is 3e7,
+/// not 3e3 as a prefix match on 千 gave.
+#[tokio::test]
+async fn workspace_edit_normalises_by_the_core_multiplier_table() {
+    let db = TestDb::fresh().await.unwrap();
+    let user = db
+        .store
+        .create_user(&duban_store::user::NewUser {
+            name: "a".into(),
+            password: "long-enough".into(),
+            role: duban_store::user::Role::Admin,
+            unit_code: None,
+        })
+        .await
+        .unwrap();
+    let id = db
+        .store
+        .import_plan(&plan(), &ImportMeta::default(), &[])
+        .await
+        .unwrap();
+    let t = db.store.plan_detail(id).await.unwrap().tasks[0].clone();
+    let target = |value: f64, unit: &str| duban_store::task::TargetEdit {
+        id: None,
+        delete: false,
+        phrase: format!("{value}{unit}"),
+        metric: format!("投资{unit}"),
+        comparator: Comparator::AtLeast,
+        value: Some(value),
+        low: None,
+        high: None,
+        unit: Some(unit.into()),
+        commitment: None,
+        baseline: None,
+        deadline: None,
+        curve: duban_store::target::Curve::Linear,
+        milestones: vec![],
+    };
+    let edit = duban_store::task::TaskEdit {
+        task_id: t.id,
+        version: t.version,
+        title: t.title.clone(),
+        body: t.body.clone(),
+        pillar_id: t.pillar_id,
+        deadline: None,
+        cadence: t.cadence,
+        leads_separately: false,
+        carried_from: None,
+        leads: vec![],
+        cos: vec![],
+        targets: vec![
+            target(3.0, "千万元"),
+            target(5.0, "百亿元"),
+            target(1.0, "万亿元"),
+        ],
+        reason: String::new(),
+    };
+    db.store.update_task(&edit, user.id).await.unwrap();
+    let d = db.store.plan_detail(id).await.unwrap();
+    let normalized = |unit: &str| {
+        d.targets
+            .iter()
+            .find(|r| r.target.unit.as_deref() == Some(unit))
+            .and_then(|r| r.target.normalized)
+    };
+    assert_eq!(normalized("千万元"), Some(3e7));
+    assert_eq!(normalized("百亿元"), Some(5e10));
+    assert_eq!(normalized("万亿元"), Some(1e12));
+}

@@ -34,6 +34,12 @@ impl From<DeliverError> for AppError {
     }
 }
 
+/// A reported value typed as text (form field or API string), read by the one core rule
+/// (`duban_core::number`); the error is the core's message. Empty = no value.
+pub fn value_of(text: &str, unit: Option<&str>) -> Result<Option<f64>, String> {
+    duban_core::number::parse_number(text, unit).map_err(|e| e.about(text))
+}
+
 /// The as-of date of a request: `as_of=YYYY-MM-DD`, default today (China time).
 pub fn parse_as_of(v: Option<&String>) -> Result<NaiveDate, AppError> {
     match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {

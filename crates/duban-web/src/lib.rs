@@ -24,6 +24,7 @@ pub mod highlight;
 pub mod lang;
 pub mod oversight;
 pub mod render;
+pub mod request_log;
 pub mod routes;
 pub mod security;
 pub mod seed;
@@ -64,6 +65,8 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(security::headers())
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        // Outermost: the request log sees the final status (after errors, panics, limits).
+        .layer(axum::middleware::from_fn(request_log::log_request))
         .with_state(state)
 }
 

@@ -16,6 +16,7 @@ use duban_store::plan::PlanState;
 use duban_store::{Store, StoreError};
 
 use crate::auth::Auth;
+use crate::request_log::RequestUser;
 use crate::state::AppState;
 
 /// Layer: runs the request with the signed-in user's name as the actor of every audit entry
@@ -32,6 +33,9 @@ pub async fn audit_actor(State(state): State<AppState>, req: Request, next: Next
     .await
     .ok()
     .flatten();
+    if let (Some(a), Some(u)) = (&auth, parts.extensions.get::<RequestUser>()) {
+        u.set(a.user.id);
+    }
     let req = Request::from_parts(parts, body);
     match auth {
         Some(a) => duban_store::audit::with_actor(a.user.name, next.run(req)).await,
@@ -104,6 +108,7 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
 
 /// One run of the rules over every adopted plan of the current year (or later), as of
 /// today (China time). Past plans are replayed on demand with an explicit date instead.
+#[tracing::instrument(skip_all)]
 pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreError> {
     let today = duban_store::deliver::report::today();
     let mut runs = Vec::new();
@@ -177,6 +182,7 @@ pub struct OutboxPass {
 
 /// Expands new outbox rows into deliveries, then attempts every due delivery once (each
 /// attempt with duban-notify's own short retries) and records the outcome.
+#[tracing::instrument(skip_all)]
 pub async fn deliver_outbox(store: &Store, notifier: &Notifier) -> Result<OutboxPass, StoreError> {
     let mut pass = OutboxPass::default();
     // In batches until nothing is left (bounded: a pass never runs forever).

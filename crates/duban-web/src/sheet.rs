@@ -53,7 +53,7 @@ pub async fn resolve(
     period: Option<&str>,
     unit: Option<&str>,
 ) -> Result<(PeriodRow, Unit), AppError> {
-    let periods = state.store.ensure_periods(plan_id).await?;
+    let periods = state.store.plan_periods(plan_id).await?;
     let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
         Some(k) => periods
             .into_iter()

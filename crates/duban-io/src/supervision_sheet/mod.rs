@@ -88,13 +88,12 @@
 //! outside.
 
 mod guard;
-mod number;
 mod read;
 mod write;
 
 use chrono::NaiveDate;
 
-pub use number::{NumberError, parse_number};
+pub use duban_core::number::{NumberError, parse_number};
 pub use read::read_supervision_sheet;
 pub use write::write_supervision_sheet;
 
@@ -123,7 +122,7 @@ pub const MAX_LABEL_CHARS: usize = 4_000;
 /// Most errors listed; the rest are counted.
 pub const MAX_ERRORS: usize = 200;
 /// Largest absolute value accepted (beyond it f64 stops holding integers exactly).
-pub const MAX_ABS_VALUE: f64 = 1e15;
+pub use duban_core::number::MAX_ABS_VALUE;
 
 /// Header texts of the fixed columns, in order (A..J).
 pub const FIXED_HEADERS: [&str; 10] = [

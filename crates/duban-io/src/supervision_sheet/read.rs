@@ -7,12 +7,12 @@ use calamine::{Data, DataType, Ods, Reader, Xlsx};
 use chrono::NaiveDate;
 
 use super::guard;
-use super::number::{NumberError, parse_number};
 use super::{
     FilledRow, FilledSheet, FilledValue, Layout, MAIN_SHEET, MAX_ERRORS, MAX_ROWS, MAX_TEXT_CHARS,
     META_SHEET, SHEET_SCHEMA, SheetError, SheetErrorKind, SheetErrors, SheetSpec, SheetTaskRow,
     column_letters, normalize_text, value_columns,
 };
+use duban_core::number::{NumberError, parse_number};
 
 /// Most non-empty cells read from one sheet (a filled sheet of [`MAX_ROWS`] rows and the
 /// maximum columns stays far below).
@@ -625,7 +625,7 @@ fn read_value(v: &Data, unit: Option<&str>) -> Result<Option<f64>, String> {
         Data::Empty => Ok(None),
         Data::Int(i) => check(*i as f64),
         Data::Float(f) => check(*f),
-        Data::String(s) => parse_number(s, unit).map_err(|e| format!("{} {e}", quote(v))),
+        Data::String(s) => parse_number(s, unit).map_err(|e| e.about(s)),
         Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
             Err(format!("{} 是日期或时间，不是数字", quote(v)))
         }

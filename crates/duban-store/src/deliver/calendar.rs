@@ -70,11 +70,6 @@ impl Store {
         crate::audit::append_current(&mut tx, "calendar.edit", "settings:calendar", &payload)
             .await?;
         tx.commit().await?;
-        for plan in self.list_plans().await? {
-            if plan.year.is_some() {
-                self.ensure_periods(plan.id).await?;
-            }
-        }
-        Ok(())
+        self.ensure_all_periods().await
     }
 }

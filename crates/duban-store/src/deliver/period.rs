@@ -50,15 +50,24 @@ fn period_from(t: PeriodTuple) -> Result<PeriodRow> {
     })
 }
 
+/// The plan's year as periods need it.
+fn period_year(plan: &crate::plan::PlanRow) -> Result<i32> {
+    plan.year
+        .and_then(|y| i32::try_from(y).ok())
+        .ok_or_else(|| StoreError::Invalid("计划未设年份，无法生成报送周期".into()))
+}
+
 impl Store {
     /// Creates the plan's missing periods and refreshes due dates that the calendar moved;
     /// writes nothing when all is current. Returns every period of the plan, in order.
+    ///
+    /// Called by the writes that change what the periods are — import, adoption, a task's
+    /// cadence, the plan's year, the calendar, seed/demo load and startup — never by a read:
+    /// reads use [`Store::plan_periods`].
+    #[tracing::instrument(skip(self))]
     pub async fn ensure_periods(&self, plan_id: i64) -> Result<Vec<PeriodRow>> {
         let plan = self.plan(plan_id).await?;
-        let year = plan
-            .year
-            .and_then(|y| i32::try_from(y).ok())
-            .ok_or_else(|| StoreError::Invalid("计划未设年份，无法生成报送周期".into()))?;
+        let year = period_year(&plan)?;
         let cadences: Vec<(String,)> =
             sqlx::query_as("SELECT DISTINCT cadence FROM task WHERE plan_id = $1")
                 .bind(plan_id)
@@ -103,6 +112,23 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.stored_periods(plan_id).await
+    }
+
+    /// Brings the periods of every plan with a year up to date (startup, calendar edits).
+    pub async fn ensure_all_periods(&self) -> Result<()> {
+        for plan in self.list_plans().await? {
+            if plan.year.is_some() {
+                self.ensure_periods(plan.id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan's periods, read only (GET handlers and status use this). Like
+    /// [`Store::ensure_periods`], `Invalid` when the plan has no year.
+    pub async fn plan_periods(&self, plan_id: i64) -> Result<Vec<PeriodRow>> {
+        period_year(&self.plan(plan_id).await?)?;
         self.stored_periods(plan_id).await
     }
 

@@ -839,9 +839,9 @@ impl Store {
     }
 
     /// Every report owed in a plan — each lead unit of each task, for each period of the
-    /// task's cadence — with the report's state and dates. Periods are generated first.
+    /// task's cadence — with the report's state and dates.
     pub async fn report_duties(&self, plan_id: i64) -> Result<Vec<ReportDuty>> {
-        let periods = self.ensure_periods(plan_id).await?;
+        let periods = self.plan_periods(plan_id).await?;
         let detail = self.plan_detail(plan_id).await?;
         let reports = self.plan_reports(plan_id).await?;
         let returns = self.return_counts(plan_id).await?;

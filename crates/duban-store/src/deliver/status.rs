@@ -243,8 +243,9 @@ pub fn compute_status(
 
 impl Store {
     /// Loads the plan's deliver data and computes its status at `as_of`.
+    #[tracing::instrument(skip(self))]
     pub async fn plan_deliver(&self, plan_id: i64, as_of: NaiveDate) -> Result<PlanDeliver> {
-        let periods = self.ensure_periods(plan_id).await?;
+        let periods = self.plan_periods(plan_id).await?;
         let detail = self.plan_detail(plan_id).await?;
         let reports = self.plan_reports(plan_id).await?;
         let returns = self.return_counts(plan_id).await?;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{parse_body, parse_optional_body};
 use crate::auth::Auth;
-use crate::deliver::parse_as_of;
+use crate::deliver::{parse_as_of, value_of};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -52,7 +52,7 @@ async fn periods(
     _auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let ps = state.store.ensure_periods(id).await?;
+    let ps = state.store.plan_periods(id).await?;
     Ok(Json(Value::Array(
         ps.iter()
             .map(|p| json!({"id": p.id, "key": p.key, "label": p.label, "cadence": p.cadence.as_str(), "start": p.start, "end": p.end, "due": p.due}))
@@ -105,10 +105,12 @@ fn content_of(v: &Value) -> Result<ReportContent, AppError> {
             .ok_or_else(|| AppError::Invalid(format!("values[{i}].target_id 须为整数")))?;
         let value = match x.get("value") {
             None | Some(Value::Null) => None,
-            Some(n) => Some(
-                n.as_f64()
-                    .ok_or_else(|| AppError::Invalid(format!("values[{i}].value 须为数字")))?,
-            ),
+            // A JSON number, or a string in the syntax of the report form.
+            Some(Value::String(s)) => value_of(s, None)
+                .map_err(|e| AppError::Invalid(format!("values[{i}].value：{e}")))?,
+            Some(n) => Some(n.as_f64().ok_or_else(|| {
+                AppError::Invalid(format!("values[{i}].value 须为数字或数字文本"))
+            })?),
         };
         let as_of = match x.get("as_of").and_then(Value::as_str) {
             None => None,
@@ -163,7 +165,7 @@ async fn create(
         .iter()
         .find(|t| t.number == number)
         .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
-    let periods = state.store.ensure_periods(plan_id).await?;
+    let periods = state.store.plan_periods(plan_id).await?;
     let period = match v.get("period") {
         Some(Value::String(k)) => periods.iter().find(|p| &p.key == k),
         Some(Value::Number(n)) => periods.iter().find(|p| Some(p.id) == n.as_i64()),

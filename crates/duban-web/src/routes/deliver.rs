@@ -28,7 +28,7 @@ use super::plan::{plan_view, target_view};
 use crate::auth::Auth;
 use crate::deliver::{
     diff_lines, due_lists, duty_view, methods_html, parse_as_of, roll_up_view, target_status_view,
-    unit_ranking,
+    unit_ranking, value_of,
 };
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
@@ -467,29 +467,6 @@ async fn report_page(
     .into_response())
 }
 
-/// A number as typed: `1,234.5`, full-width digits; empty = no value.
-pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
-    let t: String = s
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            '－' => '-',
-            c => c,
-        })
-        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-        .collect();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    t.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .map(Some)
-        .ok_or_else(|| format!("“{}”不是数字", s.trim()))
-}
-
 fn content_from_form(
     f: &HashMap<String, String>,
     d: &duban_store::plan::PlanDetail,
@@ -497,8 +474,11 @@ fn content_from_form(
 ) -> Result<ReportContent, AppError> {
     let mut values = Vec::new();
     for t in d.task_targets(task_id) {
-        let value = parse_number(field(f, &format!("value_{}", t.id)))
-            .map_err(|e| AppError::Invalid(format!("目标“{}”的数值{e}", t.target.metric)))?;
+        let value = value_of(
+            field(f, &format!("value_{}", t.id)),
+            t.target.unit.as_deref(),
+        )
+        .map_err(|e| AppError::Invalid(format!("目标“{}”的数值：{e}", t.target.metric)))?;
         let as_of = match field(f, &format!("asof_{}", t.id)).trim() {
             "" => None,
             s => Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
@@ -519,8 +499,8 @@ fn content_from_form(
             Some(MilestoneInput::parse(m).ok_or_else(|| AppError::Invalid("节点状态无效".into()))?)
         }
     };
-    let share = parse_number(field(f, "milestone_pct"))
-        .map_err(|e| AppError::Invalid(format!("节点完成比例{e}")))?
+    let share = value_of(field(f, "milestone_pct"), Some("%"))
+        .map_err(|e| AppError::Invalid(format!("节点完成比例：{e}")))?
         .map(|p| p / 100.0);
     Ok(ReportContent {
         progress: field(f, "progress").to_string(),
@@ -745,15 +725,6 @@ async fn save_calendar(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_as_typed() {
-        assert_eq!(parse_number(" 1,234.5 "), Ok(Some(1234.5)));
-        assert_eq!(parse_number("３５０"), Ok(Some(350.0)));
-        assert_eq!(parse_number(""), Ok(None));
-        assert!(parse_number("三百五十").is_err());
-        assert!(parse_number("NaN").is_err());
-    }
 
     #[test]
     fn light_labels() {

@@ -31,7 +31,7 @@ async fn choices(
     q: &HashMap<String, String>,
 ) -> Result<minijinja::Value, AppError> {
     let plan = state.store.plan(plan_id).await?;
-    let periods = state.store.ensure_periods(plan_id).await?;
+    let periods = state.store.plan_periods(plan_id).await?;
     let today = duban_store::deliver::report::today();
     let period = q
         .get("period")

@@ -6,8 +6,11 @@ mod auth;
 mod client;
 mod deliver;
 mod evaluation;
+mod golden;
+mod numbers;
 mod oversight;
 mod pages;
+mod reads;
 mod roles;
 mod workspace;
 

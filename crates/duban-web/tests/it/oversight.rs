@@ -15,10 +15,10 @@ use crate::client::Client;
 use crate::{app_with_users, bearer, login, seed_plan_id};
 
 #[path = "../../../duban-io/tests/common/mod.rs"]
-mod io_common;
+pub(crate) mod io_common;
 
 /// GET returning the raw bytes (the test client decodes bodies as text).
-async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
     use http_body_util::{BodyExt, Full};
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<axum::body::Bytes>>();
@@ -48,7 +48,7 @@ async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode, String, V
 }
 
 /// The first quarterly period key of the plan.
-async fn first_quarter(c: &mut Client, plan: i64) -> String {
+pub(crate) async fn first_quarter(c: &mut Client, plan: i64) -> String {
     let r = c.get(&format!("/api/v1/plans/{plan}/periods")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.json()
@@ -236,7 +236,11 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
 }
 
 /// POSTs a workbook to an import path of the API.
-async fn import_xlsx(c: &mut Client, path: &str, workbook: Vec<u8>) -> crate::client::Resp {
+pub(crate) async fn import_xlsx(
+    c: &mut Client,
+    path: &str,
+    workbook: Vec<u8>,
+) -> crate::client::Resp {
     c.send(
         Method::POST,
         path,

@@ -1,9 +1,43 @@
-//! Numbers typed as text: accept what is unambiguous, refuse the rest with a reason.
+//! Numbers typed as text, and unit multipliers: the one rule used by the report form, the
+//! API, the 督办表 reader, the workspace editor and the document parser.
+//!
+//! Accept what is unambiguous, refuse the rest with a reason: full-width digits (`１２３`),
+//! thousands separators only in groups of three (`1,234,567`, `1,234.5`; `1,5` is refused),
+//! a leading sign, no exponent, no words (`约350`, `350左右`).
 
-use super::MAX_ABS_VALUE;
+/// Largest absolute value accepted (beyond it f64 stops holding integers exactly).
+pub const MAX_ABS_VALUE: f64 = 1e15;
+
+/// Multipliers written before a unit (万个, 亿元, 千万元), longest first so that a lookup
+/// taking the first match is a longest match (千万 is 1e7, not 千 then 万). 千 alone is not a
+/// multiplier: 千瓦, 千米 and 千克 are units of their own.
+pub const MULTIPLIERS: &[(&str, f64)] = &[
+    ("万亿", 1e12),
+    ("千亿", 1e11),
+    ("百亿", 1e10),
+    ("千万", 1e7),
+    ("百万", 1e6),
+    ("亿", 1e8),
+    ("万", 1e4),
+];
+
+/// The multiplier a unit starts with (`千万元` → 1e7, `亿元` → 1e8, `家` → 1), and the rest of
+/// the unit after it.
+pub fn split_multiplier(unit: &str) -> (f64, &str) {
+    let unit = unit.trim();
+    MULTIPLIERS
+        .iter()
+        .find_map(|(m, f)| unit.strip_prefix(m).map(|rest| (*f, rest)))
+        .unwrap_or((1.0, unit))
+}
+
+/// The multiplier of a target's unit (`None` or a unit without one → 1).
+pub fn unit_multiplier(unit: Option<&str>) -> f64 {
+    unit.map_or(1.0, |u| split_multiplier(u).0)
+}
 
 /// Why a text is not accepted as a number. `Display` gives the Chinese reason that follows
-/// the quoted cell text.
+/// the quoted text; [`NumberError::about`] gives the whole message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
     #[error("不是数字")]
@@ -18,6 +52,15 @@ pub enum NumberError {
     OutOfRange,
 }
 
+impl NumberError {
+    /// The one message for a refused text: `“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）`.
+    /// The text is trimmed and cut at 30 characters.
+    pub fn about(&self, text: &str) -> String {
+        let t: String = text.trim().chars().take(30).collect();
+        format!("“{t}” {self}")
+    }
+}
+
 /// Folds full-width forms to ASCII and the various minus signs to `-`.
 fn fold(s: &str) -> String {
     s.chars()
@@ -30,7 +73,7 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-/// Parses the text of a value cell. `unit` is the target's unit: a trailing unit equal to it
+/// Parses a number typed as text. `unit` is the target's unit: a trailing unit equal to it
 /// (full-width folded, spaces ignored) is accepted. Returns `Ok(None)` for an empty text.
 pub fn parse_number(text: &str, unit: Option<&str>) -> Result<Option<f64>, NumberError> {
     let folded = fold(text);
@@ -201,5 +244,99 @@ mod tests {
             format!("“3.5万” {e}"),
             "“3.5万” 的单位“万”与目标单位“家”不一致，请只填数字"
         );
+    }
+}
+
+#[cfg(test)]
+mod multiplier_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn longest_multiplier_wins() {
+        assert_eq!(unit_multiplier(Some("千万元")), 1e7);
+        assert_eq!(unit_multiplier(Some("百亿元")), 1e10);
+        assert_eq!(unit_multiplier(Some("万亿元")), 1e12);
+        assert_eq!(unit_multiplier(Some("亿元")), 1e8);
+        assert_eq!(unit_multiplier(Some("万个")), 1e4);
+        assert_eq!(unit_multiplier(Some("千瓦")), 1.0);
+        assert_eq!(unit_multiplier(Some("家")), 1.0);
+        assert_eq!(unit_multiplier(None), 1.0);
+        assert_eq!(split_multiplier("千万元"), (1e7, "元"));
+        // Longest first: no entry is a prefix of an entry after it.
+        for (i, (a, _)) in MULTIPLIERS.iter().enumerate() {
+            for (b, _) in &MULTIPLIERS[i + 1..] {
+                assert!(!b.starts_with(a), "{a} listed before {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_message_for_a_bad_comma() {
+        let e = parse_number("1,5", None).unwrap_err();
+        assert_eq!(
+            e.about(" 1,5 "),
+            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）"
+        );
+    }
+
+    /// `n` written with thousands separators.
+    fn grouped(n: u64) -> String {
+        let d = n.to_string();
+        let mut out = String::new();
+        for (i, c) in d.chars().enumerate() {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn full_width(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap(),
+                c => c,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_stays_in_range(s in "\\PC{0,40}") {
+            if let Ok(Some(v)) = parse_number(&s, None) {
+                prop_assert!(v.is_finite() && v.abs() <= MAX_ABS_VALUE);
+            }
+        }
+
+        #[test]
+        fn grouped_and_full_width_integers_read_back(n in 0u64..999_999_999_999_999, neg: bool) {
+            let sign = if neg { "-" } else { "" };
+            let want = if neg { -(n as f64) } else { n as f64 };
+            for text in [format!("{sign}{n}"), format!("{sign}{}", grouped(n))] {
+                prop_assert_eq!(parse_number(&text, None), Ok(Some(want)));
+                prop_assert_eq!(parse_number(&full_width(&text), None), Ok(Some(want)));
+            }
+        }
+
+        #[test]
+        fn decimals_read_back(n in 0u64..999_999_999, frac in 0u32..1000) {
+            let text = format!("{}.{frac:03}", grouped(n));
+            let want: f64 = format!("{n}.{frac:03}").parse().unwrap();
+            prop_assert_eq!(parse_number(&text, None), Ok(Some(want)));
+        }
+
+        #[test]
+        fn bad_groupings_are_refused(head in 1u64..1000, group in "[0-9]{1,2}|[0-9]{4,6}") {
+            let text = format!("{head},{group}");
+            prop_assert_eq!(parse_number(&text, None), Err(NumberError::AmbiguousComma));
+        }
+
+        #[test]
+        fn a_unit_multiplier_is_a_table_entry(unit in "\\PC{0,6}") {
+            let (f, rest) = split_multiplier(&unit);
+            prop_assert!(f == 1.0 || MULTIPLIERS.iter().any(|(m, g)| *g == f && unit.trim().strip_prefix(m) == Some(rest)));
+        }
     }
 }

@@ -1,0 +1,134 @@
+//! One number rule (`duban_core::number`) behind the report form, the API and the 督办表:
+//! `1,5` is refused with the same message by all three; `1,234.5` and `１２３` are accepted.
+
+use axum::http::StatusCode;
+use duban_core::number::NumberError;
+use serde_json::json;
+
+use crate::deliver::countable_task;
+use crate::oversight::{first_quarter, get_bytes, import_xlsx, io_common};
+use crate::{app_with_users, bearer, login, seed_plan_id};
+
+/// The message every entry point gives for `1,5`.
+fn bad_comma() -> String {
+    NumberError::AmbiguousComma.about("1,5")
+}
+
+const ACCEPTED: [(&str, f64); 2] = [("1,234.5", 1234.5), ("１２３", 123.0)];
+
+#[tokio::test]
+async fn the_api_reads_numbers_by_the_core_rule() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (_, number, values) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let target = values[0].0;
+    let body = |value: serde_json::Value| {
+        json!({
+            "plan_id": plan, "task": number, "period": "2020-Q2", "progress": "推进",
+            "values": [{"target_id": target, "value": value}],
+        })
+    };
+    let r = rep
+        .post_json("/api/v1/reports", &body(json!("1,5")), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains(&bad_comma()), "{message}");
+    for (text, want) in ACCEPTED {
+        let r = rep
+            .post_json("/api/v1/reports", &body(json!(text)), &[])
+            .await;
+        assert!(r.status.is_success(), "{text}: {}", r.body);
+        assert_eq!(r.json()["values"][0]["value"], want, "{text}");
+    }
+    // A JSON number still works.
+    let r = rep
+        .post_json("/api/v1/reports", &body(json!(7.5)), &[])
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    assert_eq!(r.json()["values"][0]["value"], 7.5);
+}
+
+#[tokio::test]
+async fn the_report_form_reads_numbers_by_the_core_rule() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (task_id, _, values) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = login(&app, "rep_fgw").await;
+    let periods = app.state.store.ensure_periods(plan).await.unwrap();
+    let q1 = periods.iter().find(|p| p.key == "2020-Q1").unwrap().id;
+    let unit = app
+        .state
+        .store
+        .unit_by_code("fgw")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let r = rep
+        .post_csrf(
+            "/reports/new",
+            &[
+                ("task_id", &task_id.to_string()),
+                ("period_id", &q1.to_string()),
+                ("unit_id", &unit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = r.location().to_string();
+    let id: i64 = path.trim_start_matches("/reports/").parse().unwrap();
+    let key = format!("value_{}", values[0].0);
+    let save = |v: &'static str| [("progress", "推进"), (key.as_str(), v), ("then", "save")];
+    let r = rep.post_csrf(&path, &save("1,5")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(&bad_comma()), "{}", r.body);
+    for (text, want) in ACCEPTED {
+        let r = rep.post_csrf(&path, &save(text)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{text}: {}", r.body);
+        let saved = app.state.store.report(id).await.unwrap();
+        assert_eq!(saved.values[0].value, Some(want), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_supervision_sheet_reads_numbers_by_the_core_rule() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let period = first_quarter(&mut rep, plan).await;
+    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
+    let import = format!("/api/v1/plans/{plan}/import?period={period}");
+    let (_, _, bytes) = get_bytes(&rep, &app.base, &export).await;
+    let mut book = io_common::load(&bytes);
+    let code_col = book.col("目标编码");
+    let task_col = book.col("任务编码");
+    let row = book
+        .data_rows()
+        .into_iter()
+        .find(
+            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
+        )
+        .expect("fgw leads a task with a target");
+    let Some(io_common::C::S(task)) = book.main.get(&(row, task_col)).cloned() else {
+        panic!("no task code in row {row}");
+    };
+    book.set(&task, "进展情况", io_common::s("推进"));
+    book.set(&task, "目标值①", io_common::s("1,5"));
+    let r = import_xlsx(&mut rep, &import, book.save_xlsxwriter()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let detail = r.json()["error"]["details"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains(&bad_comma()), "{detail}");
+    for (text, want) in ACCEPTED {
+        book.set(&task, "目标值①", io_common::s(text));
+        let r = import_xlsx(&mut rep, &import, book.save_xlsxwriter()).await;
+        assert_eq!(r.status, StatusCode::OK, "{text}: {}", r.body);
+        let id = r.json()["reports"][0]["report_id"].as_i64().unwrap();
+        let report = rep.get(&format!("/api/v1/reports/{id}")).await.json();
+        assert_eq!(report["values"][0]["value"], want, "{text}");
+    }
+}
