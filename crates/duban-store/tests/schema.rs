@@ -193,7 +193,7 @@ async fn postgres_facts(db: &TestDb) -> BTreeSet<Fact> {
         ));
     }
     for r in sqlx::query(
-        "SELECT t.relname::text AS t, ix.indisunique::int8 AS uq,
+        "SELECT t.relname::text AS t, ix.indisunique::int::int8 AS uq,
                 array_to_string(array(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(n, o)
                     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n ORDER BY k.o), ',') AS cols
          FROM pg_index ix

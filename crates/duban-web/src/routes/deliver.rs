@@ -724,8 +724,6 @@ async fn save_calendar(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn light_labels() {
         assert_eq!(crate::deliver::light_label(duban_core::Light::Blue), "蓝灯");
