@@ -13,7 +13,7 @@ use duban_web::testing::TestApp;
 
 /// A quarterly task whose first lead is `unit` and whose targets all count up to a number,
 /// with the values that achieve every target (×1.1).
-async fn countable_task(
+pub(crate) async fn countable_task(
     app: &TestApp,
     plan_id: i64,
     unit: &str,

@@ -9,6 +9,7 @@ mod evaluation;
 mod oversight;
 mod pages;
 mod roles;
+mod security;
 mod workspace;
 
 use client::Client;
