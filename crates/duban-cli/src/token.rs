@@ -14,6 +14,9 @@ pub enum TokenCommand {
         /// What the token is for.
         #[arg(long, default_value = "api")]
         label: String,
+        /// Days until the token expires (1–3650).
+        #[arg(long, default_value_t = duban_store::token::DEFAULT_TOKEN_DAYS)]
+        days: i64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -33,15 +36,22 @@ pub enum TokenCommand {
 pub fn run(cmd: TokenCommand) -> Result<()> {
     runtime()?.block_on(async {
         match cmd {
-            TokenCommand::Create { name, label, db } => {
+            TokenCommand::Create {
+                name,
+                label,
+                days,
+                db,
+            } => {
                 let store = db.open().await?;
                 let (token, secret) = store
-                    .create_token(&name, &label)
+                    .create_token_for_days(&name, &label, days)
                     .await
                     .with_context(|| format!("cannot create a token for {name}"))?;
                 println!(
-                    "token {} for {} created; use it as `Authorization: Bearer <token>`. It is shown only once:",
-                    token.id, token.user_name
+                    "token {} for {} created (expires {}); use it as `Authorization: Bearer <token>`. It is shown only once:",
+                    token.id,
+                    token.user_name,
+                    token.expires_at.as_deref().unwrap_or("never")
                 );
                 println!("{secret}");
             }
@@ -55,14 +65,21 @@ pub fn run(cmd: TokenCommand) -> Result<()> {
             }
             TokenCommand::List { db } => {
                 let store = db.open().await?;
+                let now = duban_store::now();
+                println!("id\tuser\tlabel\tcreated\texpires\tstate");
                 for t in store.list_tokens().await? {
+                    let state = match (&t.revoked_at, &t.expires_at) {
+                        (Some(at), _) => format!("revoked {at}"),
+                        (None, Some(exp)) if *exp <= now => "expired".to_string(),
+                        _ => "active".to_string(),
+                    };
                     println!(
-                        "{}\t{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}\t{state}",
                         t.id,
                         t.user_name,
                         t.name,
                         t.created_at,
-                        t.revoked_at.as_deref().unwrap_or("active")
+                        t.expires_at.as_deref().unwrap_or("never"),
                     );
                 }
             }

@@ -1,4 +1,4 @@
-//! `duban user add|passwd|list`: accounts, usable while the server runs.
+//! `duban user add|passwd|disable|enable|list`: accounts, usable while the server runs.
 
 use std::io::Read;
 
@@ -25,7 +25,8 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Set a new password (read from standard input); ends the user's sessions.
+    /// Set a new password (read from standard input); ends the user's sessions and revokes
+    /// its API tokens.
     Passwd {
         name: String,
         #[arg(long)]
@@ -33,7 +34,19 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// List users.
+    /// Disable an account: no log-in; its sessions end and its tokens are revoked.
+    Disable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enable a disabled account again (it needs new tokens).
+    Enable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List users (with their state).
     List {
         #[command(flatten)]
         db: DbArgs,
@@ -58,6 +71,22 @@ fn read_password(flag: bool) -> Result<String> {
         bail!("empty password on standard input");
     }
     Ok(line)
+}
+
+fn set_disabled(name: &str, db: DbArgs, disable: bool) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        store
+            .set_user_disabled(name, disable)
+            .await
+            .with_context(|| format!("cannot change user {name}"))?;
+        if disable {
+            println!("user {name} disabled; their sessions were ended and their tokens revoked");
+        } else {
+            println!("user {name} enabled");
+        }
+        Ok(())
+    })
 }
 
 pub fn run(cmd: UserCommand) -> Result<()> {
@@ -106,19 +135,24 @@ pub fn run(cmd: UserCommand) -> Result<()> {
                     .set_password(&name, &password)
                     .await
                     .with_context(|| format!("cannot set the password of {name}"))?;
-                println!("password changed for {name}; their sessions were ended");
+                println!(
+                    "password changed for {name}; their sessions were ended and their tokens revoked"
+                );
                 Ok(())
             })
         }
+        UserCommand::Disable { name, db } => set_disabled(&name, db, true),
+        UserCommand::Enable { name, db } => set_disabled(&name, db, false),
         UserCommand::List { db } => runtime()?.block_on(async {
             let store = db.open().await?;
-            for u in store.list_users().await? {
+            for (u, disabled) in store.list_accounts().await? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     u.id,
                     u.name,
                     u.role.as_str(),
-                    u.unit_code.unwrap_or_else(|| "-".into())
+                    u.unit_code.unwrap_or_else(|| "-".into()),
+                    disabled.map_or_else(|| "active".to_string(), |at| format!("disabled {at}"))
                 );
             }
             Ok(())

@@ -238,7 +238,7 @@ impl Store {
         subject: &str,
         payload: &Value,
     ) -> Result<AuditEntry> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let e = append(&mut tx, actor, action, subject, payload).await?;
         tx.commit().await?;
         Ok(e)
@@ -348,7 +348,7 @@ mod tests {
             let store = store.clone();
             handles.push(tokio::spawn(async move {
                 for j in 0..5 {
-                    let mut tx = store.pool().begin().await.unwrap();
+                    let mut tx = store.begin_write().await.unwrap();
                     append(
                         &mut tx,
                         "t",
@@ -368,7 +368,7 @@ mod tests {
         let ok = store.verify_audit().await.unwrap().unwrap();
         assert_eq!(ok.entries, 40);
         // A rolled-back change leaves no entry and no gap.
-        let mut tx = store.pool().begin().await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
         append(&mut tx, "t", "test.rollback", "x", &json!({}))
             .await
             .unwrap();

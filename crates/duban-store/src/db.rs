@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0300_evaluation.sql"),
         include_str!("../migrations/postgres/0300_evaluation.sql"),
     ),
+    (
+        "0450_hardening.sql",
+        include_str!("../migrations/sqlite/0450_hardening.sql"),
+        include_str!("../migrations/postgres/0450_hardening.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.
@@ -112,6 +117,21 @@ impl Store {
         Ok(store)
     }
 
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+    /// at the start, so concurrent writers queue on `busy_timeout` instead of failing with
+    /// "database is locked" when a deferred transaction that has read tries to write. Every
+    /// transaction of the store that writes begins here; caps and checks read inside it see
+    /// a state no other writer can change before the commit (PostgreSQL: see the row locks
+    /// taken by the writers, e.g. `evidence::add_evidence`).
+    pub async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -125,12 +145,72 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
+    /// Readiness, as `/readyz` reports it: a real write (the heartbeat row, in a write
+    /// transaction) and a read (that row back, and the applied migrations); on SQLite the
+    /// database file must also still be on disk (a deleted file keeps accepting writes into
+    /// the unlinked inode). The error is a one-line reason.
+    pub async fn readiness(&self) -> std::result::Result<(), String> {
+        let stamp = format!("{}#{}", now(), crate::secret::random_token());
+        let reason = |e: StoreError| {
+            e.unavailable_reason()
+                .map_or_else(|| e.to_string(), str::to_string)
+        };
+        let write = async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO heartbeat (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            )
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        };
+        write
+            .await
+            .map_err(|e| format!("write failed: {}", reason(e)))?;
+        let read = async {
+            let (at,): (String,) = sqlx::query_as("SELECT at FROM heartbeat WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migration")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok::<_, StoreError>((at, n))
+        };
+        let (at, n) = read
+            .await
+            .map_err(|e| format!("read failed: {}", reason(e)))?;
+        if at != stamp {
+            return Err("read failed: the heartbeat just written is not there".into());
+        }
+        if n < MIGRATIONS.len() as i64 {
+            return Err(format!(
+                "database incomplete: {n} of {} migrations applied",
+                MIGRATIONS.len()
+            ));
+        }
+        if self.backend == Backend::Sqlite {
+            let files: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| format!("read failed: {e}"))?;
+            if let Some((_, _, file)) = files.iter().find(|f| f.1 == "main")
+                && !file.is_empty()
+                && !Path::new(file).exists()
+            {
+                return Err(format!("database file {file} no longer exists"));
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
         )
@@ -138,7 +218,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         for (name, sqlite, postgres) in MIGRATIONS {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done: Option<(String,)> =
                 sqlx::query_as("SELECT name FROM schema_migration WHERE name = $1")
                     .bind(*name)

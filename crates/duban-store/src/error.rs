@@ -40,3 +40,42 @@ impl From<sqlx::Error> for StoreError {
         }
     }
 }
+
+impl StoreError {
+    /// When the error means the storage itself cannot serve (disk full, read-only, the
+    /// database gone), a short Chinese reason for a 503; `None` for every other error.
+    pub fn unavailable_reason(&self) -> Option<&'static str> {
+        let e = match self {
+            StoreError::Db(e) => e,
+            _ => return None,
+        };
+        if matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+        ) {
+            return Some("数据库暂不可用（连接失败或超时）");
+        }
+        let text = e.to_string().to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+        if has(&[
+            "disk is full",
+            "no space left",
+            "could not extend file",
+            "disk full",
+        ]) {
+            Some("存储空间已满，数据未保存；请管理员清理磁盘后重试")
+        } else if has(&["readonly database", "read-only", "read only"]) {
+            Some("数据库为只读，数据未保存；请管理员检查数据目录的权限")
+        } else if has(&[
+            "unable to open database",
+            "no such table",
+            "does not exist",
+            "disk i/o error",
+            "database disk image is malformed",
+        ]) {
+            Some("数据库不可用（文件缺失、损坏或结构不完整）；请管理员检查")
+        } else {
+            None
+        }
+    }
+}

@@ -146,7 +146,7 @@ impl Store {
 
     pub async fn set_escalation_rules(&self, rules: &EscalationRules) -> Result<()> {
         let json = serde_json::to_string(rules).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO escalation_rules (id, rules_json, updated_at) VALUES (1, $1, $2)
              ON CONFLICT (id) DO UPDATE SET rules_json = excluded.rules_json, updated_at = excluded.updated_at",
@@ -177,7 +177,7 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let mut created = Vec::new();
         for e in required {
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             let trigger = serde_json::to_string(&e.trigger).unwrap_or_else(|_| "{}".into());
             let reason = e.reason_zh();
             let id: Option<(i64,)> = sqlx::query_as(
@@ -286,7 +286,7 @@ impl Store {
         let next = escalation_transition(current.state, action, role)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (sql, text, name, audience) = match action {
             EscalationAction::Respond { measures } => (
                 "UPDATE escalation SET state = $1, response = $2, responded_by = $3, responded_at = $4

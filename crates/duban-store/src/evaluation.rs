@@ -431,7 +431,7 @@ impl Store {
         by: Option<i64>,
     ) -> Result<EvalSnapshot> {
         let title = check_name(title)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT snapshot, engine, data_hash, method_hash, demo FROM eval_run WHERE id = $1",
         )

@@ -14,6 +14,7 @@ pub mod deliver;
 mod error;
 pub mod escalation;
 pub mod evaluation;
+pub mod job;
 pub mod meta;
 pub mod notification;
 pub mod plan;

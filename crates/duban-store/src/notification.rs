@@ -304,7 +304,7 @@ impl Store {
     pub async fn set_notify_settings(&self, s: &NotifySettings) -> Result<()> {
         let json =
             serde_json::to_string(s).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO notify_settings (id, config_json, updated_at) VALUES (1, $1, $2)
              ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, updated_at = excluded.updated_at",
@@ -334,7 +334,7 @@ impl Store {
 
     /// Sets (or with an empty address removes) a unit's e-mail contact.
     pub async fn set_unit_contact(&self, unit_id: i64, email: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if email.trim().is_empty() {
             sqlx::query("DELETE FROM unit_contact WHERE unit_id = $1")
                 .bind(unit_id)
@@ -385,7 +385,7 @@ impl Store {
     /// Creates the deliveries of a notification (one per (channel, target); idempotent) and
     /// marks it dispatched, in one transaction.
     pub async fn dispatch_notification(&self, id: i64, targets: &[(String, String)]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = now();
         for (channel, target) in targets {
             sqlx::query(
@@ -444,7 +444,7 @@ impl Store {
         status: Option<i64>,
         error: Option<&str>,
     ) -> Result<Delivery> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (attempts,): (i64,) =
             sqlx::query_as("SELECT attempts FROM notification_delivery WHERE id = $1")
                 .bind(id)
@@ -519,7 +519,7 @@ mod tests {
         })
         .await
         .unwrap();
-        let mut tx = s.pool().begin().await.unwrap();
+        let mut tx = s.begin_write().await.unwrap();
         let n = NewNotification {
             event: "escalation.raised".into(),
             subject: "提醒".into(),
@@ -530,7 +530,7 @@ mod tests {
         notify(&mut tx, &Audience::Unit(unit.id), &n).await.unwrap();
         tx.rollback().await.unwrap();
         assert!(s.undispatched_notifications(10).await.unwrap().is_empty());
-        let mut tx = s.pool().begin().await.unwrap();
+        let mut tx = s.begin_write().await.unwrap();
         notify(&mut tx, &Audience::Unit(unit.id), &n).await.unwrap();
         tx.commit().await.unwrap();
         let out = s.undispatched_notifications(10).await.unwrap();

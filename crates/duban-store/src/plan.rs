@@ -153,7 +153,7 @@ impl Store {
             preset_ids.push((p.task_number, unit.id, p.role, p.demo));
         }
 
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (plan_id,): (i64,) = sqlx::query_as(
             "INSERT INTO plan (title, year, issuer, region, state, source_name, source_text, created_at)
              VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7) RETURNING id",
@@ -330,7 +330,7 @@ impl Store {
 
     /// Freezes a draft plan. Adopting twice is an error (nothing changes).
     pub async fn adopt_plan(&self, id: i64, user_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE plan SET state = 'adopted', adopted_at = $1, adopted_by = $2, version = version + 1
              WHERE id = $3 AND state = 'draft'",
@@ -354,7 +354,7 @@ impl Store {
 
     /// Confirms the plan's demonstration assignment (示例分工) as the real one.
     pub async fn confirm_assignment(&self, plan_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE task_unit SET demo = 0 WHERE task_id IN (SELECT id FROM task WHERE plan_id = $1)")
             .bind(plan_id)
             .execute(&mut *tx)
@@ -381,7 +381,7 @@ impl Store {
     /// Edits the plan's own fields and pillar headings, guarded by the plan version. On an
     /// adopted plan a reason is required and an adjustment is recorded.
     pub async fn update_plan_meta(&self, edit: &PlanMetaEdit, user_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = plan_meta_json(&mut tx, edit.plan_id).await?;
         let adopted = before["state"] == "adopted";
         if adopted && edit.reason.trim().is_empty() {

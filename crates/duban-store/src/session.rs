@@ -49,7 +49,8 @@ impl Store {
     /// The session for a cookie value, if it exists and has not expired.
     pub async fn session(&self, cookie_value: &str) -> Result<Option<Session>> {
         let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT user_id, csrf_token FROM session WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT s.user_id, s.csrf_token FROM session s JOIN app_user u ON u.id = s.user_id
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(hash_token(cookie_value))
         .bind(now())
@@ -65,7 +66,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, cookie_value: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let user: Option<(i64,)> =
             sqlx::query_as("DELETE FROM session WHERE id_hash = $1 RETURNING user_id")
                 .bind(hash_token(cookie_value))

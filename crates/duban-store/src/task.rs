@@ -201,7 +201,7 @@ impl Store {
             }
         }
 
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = task_json(&mut tx, edit.task_id).await?;
         let plan_id = before["plan_id"].as_i64().ok_or(StoreError::NotFound)?;
         let (state,): (String,) = sqlx::query_as("SELECT state FROM plan WHERE id = $1")

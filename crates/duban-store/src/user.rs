@@ -92,11 +92,34 @@ pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
 /// Minimum password length accepted anywhere (CLI, admin page, API).
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-pub fn check_password_policy(password: &str) -> Result<()> {
+/// Common passwords (lower case, ≥ 8 characters) that are refused whatever their length;
+/// origin in `data/security/README.md`.
+const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords.txt");
+
+/// The password rule: at least [`MIN_PASSWORD_CHARS`] characters, not the user name (nor
+/// the name with only digits or symbols around it, `admin123`), not a common password
+/// (compared case-insensitively).
+pub fn check_password_policy(name: &str, password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(StoreError::Invalid(format!(
             "密码至少需要 {MIN_PASSWORD_CHARS} 个字符"
         )));
+    }
+    let lower = password.to_lowercase();
+    let name = name.trim().to_lowercase();
+    let reversed: String = name.chars().rev().collect();
+    let only_name = |form: &str| {
+        lower.contains(form) && !lower.replace(form, "").chars().any(char::is_alphabetic)
+    };
+    if !name.is_empty() && (only_name(&name) || only_name(&reversed)) {
+        return Err(StoreError::Invalid(
+            "密码不能是用户名（或用户名加数字）".into(),
+        ));
+    }
+    if COMMON_PASSWORDS.lines().any(|w| w == lower) {
+        return Err(StoreError::Invalid(
+            "密码过于常见（在常用密码列表中），请换一个".into(),
+        ));
     }
     Ok(())
 }
@@ -113,7 +136,7 @@ impl Store {
                 "用户名须为 1–64 个字符，且不含空白".into(),
             ));
         }
-        check_password_policy(&u.password)?;
+        check_password_policy(&u.name, &u.password)?;
         let unit_id = match (&u.unit_code, u.role) {
             (Some(code), _) if !code.is_empty() => Some(
                 self.unit_by_code(code)
@@ -127,7 +150,7 @@ impl Store {
             _ => None,
         };
         let hash = hash_password(&u.password)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: (i64,) = sqlx::query_as(
             "INSERT INTO app_user (name, password_hash, role, unit_id, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -196,11 +219,13 @@ impl Store {
 
     /// Checks a name and password. Unknown names cost the same time as wrong passwords.
     pub async fn authenticate(&self, name: &str, password: &str) -> Result<Option<User>> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM app_user WHERE name = $1")
-                .bind(name)
-                .fetch_optional(self.pool())
-                .await?;
+        // A disabled account answers like a wrong password (same time, same message).
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, password_hash FROM app_user WHERE name = $1 AND disabled_at IS NULL",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
         let (id, hash) = match row {
             Some(r) => r,
             None => {
@@ -217,11 +242,11 @@ impl Store {
         }
     }
 
-    /// Sets a new password and ends the user's sessions.
+    /// Sets a new password, ends the user's sessions and revokes its API tokens.
     pub async fn set_password(&self, name: &str, password: &str) -> Result<()> {
-        check_password_policy(password)?;
+        check_password_policy(name, password)?;
         let hash = hash_password(password)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE app_user SET password_hash = $1 WHERE name = $2")
             .bind(hash)
             .bind(name)
@@ -236,10 +261,105 @@ impl Store {
         .bind(name)
         .execute(&mut *tx)
         .await?;
-        let payload = serde_json::json!({"name": name});
+        let revoked = revoke_user_tokens(&mut tx, name).await?;
+        let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
         crate::audit::append_current(&mut tx, "user.password", &format!("user:{name}"), &payload)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Disables (or enables again) an account. Disabling ends its sessions and revokes its
+    /// API tokens; a disabled user cannot log in. Enabling gives no token back.
+    pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let at = disabled.then(now);
+        let r = sqlx::query("UPDATE app_user SET disabled_at = $1 WHERE name = $2")
+            .bind(at)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let mut revoked = 0;
+        if disabled {
+            sqlx::query(
+                "DELETE FROM session WHERE user_id = (SELECT id FROM app_user WHERE name = $1)",
+            )
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+            revoked = revoke_user_tokens(&mut tx, name).await?;
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
+        crate::audit::append_current(&mut tx, action, &format!("user:{name}"), &payload).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every account with the time it was disabled (`None` = active).
+    pub async fn list_accounts(&self) -> Result<Vec<(User, Option<String>)>> {
+        let users = self.list_users().await?;
+        let rows: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, disabled_at FROM app_user ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let d = rows.iter().find(|r| r.0 == u.id).and_then(|r| r.1.clone());
+                (u, d)
+            })
+            .collect())
+    }
+}
+
+/// Revokes every live token of `name`; returns how many.
+async fn revoke_user_tokens(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    name: &str,
+) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE api_token SET revoked_at = $1
+         WHERE revoked_at IS NULL AND user_id = (SELECT id FROM app_user WHERE name = $2)",
+    )
+    .bind(now())
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::check_password_policy;
+
+    #[test]
+    fn password_rule() {
+        for (name, bad) in [
+            ("u", "1234567"),
+            ("u", "12345678"),
+            ("u", "password"),
+            ("u", "PassWord1"),
+            ("u", "woaini1314"),
+            ("zhangsan", "zhangsan"),
+            ("zhangsan", "ZhangSan2024"),
+            ("zhangsan", "nasgnahz"),
+        ] {
+            assert!(check_password_policy(name, bad).is_err(), "{bad}");
+        }
+        for (name, ok) in [
+            ("zhangsan", "zhangsan-password"),
+            ("u", "correct horse battery"),
+            ("u", "督办平台2026年口令"),
+        ] {
+            assert!(check_password_policy(name, ok).is_ok(), "{ok}");
+        }
     }
 }

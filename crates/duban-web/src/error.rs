@@ -34,6 +34,9 @@ pub enum AppError {
     Csrf,
     #[error("登录失败次数过多，请 15 分钟后再试")]
     Throttled,
+    /// The storage cannot serve (disk full, read-only, database gone): 503 with the reason.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("服务器内部错误")]
     Internal(String),
 }
@@ -59,6 +62,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +78,7 @@ impl AppError {
             AppError::TooLarge => "payload_too_large",
             AppError::Csrf => "csrf",
             AppError::Throttled => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -97,7 +102,10 @@ impl From<StoreError> for AppError {
                 "该记录已被他人修改，您的修改未保存。请重新打开页面，在最新版本上修改。".into(),
             ),
             StoreError::Invalid(m) => AppError::Invalid(m),
-            other => AppError::Internal(other.to_string()),
+            other => match other.unavailable_reason() {
+                Some(reason) => AppError::Unavailable(reason.into()),
+                None => AppError::Internal(other.to_string()),
+            },
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`render`] — `Page` + `render()`; every page extends `templates/base.html`.
 //! - [`testing::spawn_app`] — the real app on `127.0.0.1:0` with its own database.
 
+pub mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             oversight::audit_actor,
         ))
+        .layer(axum::middleware::from_fn(security::form_utf8_guard))
         // Inside the error layer, so a 413 is rendered like every other error.
         .layer(axum::middleware::from_fn(security::size_guard))
         .layer(axum::middleware::from_fn_with_state(
@@ -64,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(lang::convert_layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(security::headers())
+        .layer(axum::middleware::from_fn(security::no_store))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         // Outermost: the request log sees the final status (after errors, panics, limits).
         .layer(axum::middleware::from_fn(request_log::log_request))

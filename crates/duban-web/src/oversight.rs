@@ -106,8 +106,13 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
     vec![escalations, outbox]
 }
 
+/// The job name of the escalation tick's failures (`Store::job_failures`).
+pub const ESCALATION_JOB: &str = "escalation";
+
 /// One run of the rules over every adopted plan of the current year (or later), as of
 /// today (China time). Past plans are replayed on demand with an explicit date instead.
+/// Each plan runs on its own: one that fails is recorded (shown on `/admin/escalations`)
+/// and the others still run.
 #[tracing::instrument(skip_all)]
 pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreError> {
     let today = duban_store::deliver::report::today();
@@ -115,10 +120,19 @@ pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreE
     for plan in store.list_plans().await? {
         let current = plan.year.is_none_or(|y| y >= i64::from(today.year()));
         if plan.state == PlanState::Adopted && current {
-            runs.push(
+            let run =
                 duban_store::audit::with_actor("system", store.run_escalations(plan.id, today))
-                    .await?,
-            );
+                    .await;
+            match run {
+                Ok(run) => runs.push(run),
+                Err(e) => {
+                    tracing::warn!(plan = plan.id, error = %e, "escalation rules failed for a plan");
+                    let message = format!("{}：{e}", plan.title);
+                    store
+                        .record_job_failure(ESCALATION_JOB, &format!("plan:{}", plan.id), &message)
+                        .await?;
+                }
+            }
         }
     }
     Ok(runs)

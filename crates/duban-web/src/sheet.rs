@@ -82,9 +82,11 @@ pub async fn resolve(
 
 /// Builds the sheet of `unit` for `period`: one row per task the unit leads whose cadence
 /// has this period, pre-filled with the unit's report for the period (if any) and the
-/// task's light as of the period's due date (or today, if earlier).
+/// task's light as of the period's due date (or today, if earlier). Report content is
+/// pre-filled only where `reader` may read it (`access::can_read_report`).
 pub async fn build(
     state: &AppState,
+    reader: &duban_store::user::User,
     plan_id: i64,
     period: PeriodRow,
     unit: Unit,
@@ -132,6 +134,7 @@ pub async fn build(
             .reports
             .iter()
             .find(|r| r.task_id == task.id && r.period_id == period.id && r.unit_id == unit.id)
+            .filter(|r| crate::access::can_read_report(reader, r.unit_id, r.state))
         {
             row.progress = r.progress.clone();
             row.problems = r.problems.clone();

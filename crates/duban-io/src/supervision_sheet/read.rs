@@ -174,7 +174,7 @@ impl Grid {
 fn cell_text(v: &Data) -> Result<String, String> {
     Ok(match v {
         Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
+        Data::String(s) => crate::formula::strip_neutralised(s).to_string(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => format!("{f}"),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),

@@ -158,7 +158,9 @@ fn write_main(ws: &mut Worksheet, spec: &SheetSpec, layout: Layout) -> Result<()
     let last_visible = col(layout.as_of_col());
 
     // Title and info rows (merged: LibreOffice and WPS keep merges on save).
-    let title = format!("{} 督办表", spec.plan_title.trim());
+    // Every text a user or a document wrote goes through `formula::neutralise`.
+    let title =
+        crate::formula::neutralise(&format!("{} 督办表", spec.plan_title.trim())).into_owned();
     ws.merge_range(0, 0, 0, last_visible, &title, &f.title)?;
     ws.set_row_height(0, 30)?;
     let info = format!(
@@ -229,14 +231,17 @@ fn write_main(ws: &mut Worksheet, spec: &SheetSpec, layout: Layout) -> Result<()
             (Layout::STATUS, row.status_label.clone()),
         ];
         for (c, text) in readonly {
-            ws.write_string_with_format(r, col(c), truncate(&text, MAX_LABEL_CHARS), &f.readonly)?;
+            let text = truncate(&text, MAX_LABEL_CHARS);
+            let text = crate::formula::neutralise(&text);
+            ws.write_string_with_format(r, col(c), text.as_ref(), &f.readonly)?;
         }
         for (c, text) in [
             (Layout::PROGRESS, &row.progress),
             (Layout::PROBLEMS, &row.problems),
             (Layout::NEXT_STEPS, &row.next_steps),
         ] {
-            ws.write_string_with_format(r, col(c), text, &f.text_input)?;
+            let text = crate::formula::neutralise(text);
+            ws.write_string_with_format(r, col(c), text.as_ref(), &f.text_input)?;
         }
         for i in 0..layout.values {
             let c = col(layout.value_col(i));

@@ -58,7 +58,7 @@ impl Store {
         if !body.trim().is_empty() {
             WorkCalendar::parse(body).map_err(|e| StoreError::Invalid(e.to_string()))?;
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO work_calendar (body, user_id, at) VALUES ($1, $2, $3)")
             .bind(body)
             .bind(user_id)

@@ -112,7 +112,19 @@ impl Store {
         let content_type = sniff_content_type(bytes, &name);
         let hash = sha256_hex(bytes);
         let at = format_time(Utc::now());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
+        // Lock the report row (a no-op UPDATE) before counting: concurrent uploads to one
+        // report queue here on both engines, so the cap holds; a report that left the state
+        // checked above meanwhile is a conflict.
+        let locked =
+            sqlx::query("UPDATE report SET version = version WHERE id = $1 AND state = $2")
+                .bind(report_id)
+                .bind(r.state.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::Conflict.into());
+        }
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evidence WHERE report_id = $1")
             .bind(report_id)
             .fetch_one(&mut *tx)
@@ -166,7 +178,7 @@ impl Store {
         let r = self.report(e.report_id).await?;
         transition(r.state, &ReportAction::Edit, &by.actor, &r.unit_code)?;
         let at = format_time(Utc::now());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM evidence WHERE id = $1")
             .bind(evidence_id)
             .execute(&mut *tx)

@@ -93,7 +93,7 @@ impl Store {
         if wanted.iter().all(|(_, p)| current(p)) {
             return Ok(existing);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (c, p) in wanted.iter().filter(|(_, p)| !current(p)) {
             sqlx::query(
                 "INSERT INTO period (plan_id, key, cadence, label, start_date, end_date, due_date)

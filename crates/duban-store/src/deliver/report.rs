@@ -325,8 +325,23 @@ fn check_text(name: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks content against the task: known targets of this task, finite numbers, shares.
-fn check_content(c: &ReportContent, task_targets: &[i64]) -> Result<()> {
+/// The largest magnitude a reported value may have (the 督办表's number range: beyond it
+/// a workbook cell cannot hold the value exactly and the export would fail).
+pub const MAX_ABS_VALUE: f64 = 1e15;
+
+/// Whether a reported value is a finite number within ±[`MAX_ABS_VALUE`].
+pub fn value_in_range(x: f64) -> bool {
+    x.is_finite() && x.abs() <= MAX_ABS_VALUE
+}
+
+/// Checks content against the task: known targets of this task, numbers within
+/// [`MAX_ABS_VALUE`], value dates within `dates` (the plan's periods, first start to last
+/// due date), shares.
+fn check_content(
+    c: &ReportContent,
+    task_targets: &[i64],
+    dates: Option<(NaiveDate, NaiveDate)>,
+) -> Result<()> {
     check_text("进展情况", &c.progress)?;
     check_text("存在问题", &c.problems)?;
     check_text("下步打算", &c.next_steps)?;
@@ -345,9 +360,17 @@ fn check_content(c: &ReportContent, task_targets: &[i64]) -> Result<()> {
             )));
         }
         seen.push(v.target_id);
-        if v.value.is_some_and(|x| !x.is_finite()) {
+        if v.value.is_some_and(|x| !value_in_range(x)) {
             return Err(StoreError::Invalid(format!(
-                "目标 {} 的数值无效",
+                "目标 {} 的数值无效或超出范围（绝对值不超过 1e15）",
+                v.target_id
+            )));
+        }
+        if let (Some(d), Some((first, last))) = (v.as_of, dates)
+            && !(first..=last).contains(&d)
+        {
+            return Err(StoreError::Invalid(format!(
+                "目标 {} 的数据截至日期 {d} 不在计划的报送期间（{first} 至 {last}）内",
                 v.target_id
             )));
         }
@@ -586,7 +609,7 @@ impl Store {
         demo: bool,
     ) -> DeliverResult<(i64, bool)> {
         let w = self.prepare_draft(key, content, by, demo).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = apply_draft(&mut tx, &w, content, by, &format_time(at)).await?;
         tx.commit().await?;
         Ok((id, matches!(w, DraftWrite::Insert { .. })))
@@ -605,7 +628,7 @@ impl Store {
             writes.push(self.prepare_draft(*key, content, by, false).await?);
         }
         let at = format_time(Utc::now());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(items.len());
         for (w, (_, content)) in writes.iter().zip(items) {
             let id = apply_draft(&mut tx, w, content, by, &at).await?;
@@ -651,7 +674,8 @@ impl Store {
             &by.actor,
             unit_code,
         )?;
-        check_content(content, &self.task_target_ids(task.id).await?)?;
+        let dates = self.value_date_range(task.plan_id).await?;
+        check_content(content, &self.task_target_ids(task.id).await?, dates)?;
         Ok(DraftWrite::Insert {
             plan_id: task.plan_id,
             key,
@@ -668,13 +692,27 @@ impl Store {
         by: &ReportActor,
     ) -> DeliverResult<DraftWrite> {
         transition(r.state, &ReportAction::Edit, &by.actor, &r.unit_code)?;
-        check_content(content, &self.task_target_ids(r.task_id).await?)?;
+        let dates = self.value_date_range(r.plan_id).await?;
+        check_content(content, &self.task_target_ids(r.task_id).await?, dates)?;
         Ok(DraftWrite::Update {
             id: r.id,
             state: r.state,
             version: expected_version.unwrap_or(r.version),
             period_end: r.period_end,
         })
+    }
+
+    /// The dates a reported value may be "as of": the first period's start to the last
+    /// period's due date of the plan (`None` while the plan has no periods).
+    async fn value_date_range(&self, plan_id: i64) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let row: (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT MIN(start_date), MAX(due_date) FROM period WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(self.pool())
+                .await?;
+        let parse =
+            |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        Ok(parse(row.0).zip(parse(row.1)))
     }
 
     /// Saves new content into an editable report (Draft or Returned). With
@@ -688,7 +726,7 @@ impl Store {
     ) -> DeliverResult<()> {
         let r = self.report(id).await?;
         let w = self.prepare_save(&r, expected_version, content, by).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         apply_draft(&mut tx, &w, content, by, &format_time(Utc::now())).await?;
         tx.commit().await?;
         Ok(())
@@ -723,7 +761,7 @@ impl Store {
             return Err(StoreError::Invalid("请先填写进展情况再报送".into()).into());
         }
         let at = format_time(at);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (to, from) = (t.to.as_str(), t.from.as_str());
         let q = match action {
             ReportAction::Submit => sqlx::query(

@@ -90,29 +90,66 @@ fn text(v: &Value, k: &str) -> Result<String, AppError> {
     }
 }
 
+/// A field that must be a JSON string when present (`null` = absent).
+fn opt_str<'a>(v: &'a Value, path: &str) -> Result<Option<&'a str>, AppError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err(AppError::Invalid(format!("{path} 须为字符串"))),
+    }
+}
+
+/// A field that must be a JSON number when present (`null` = absent).
+fn opt_f64(v: &Value, path: &str) -> Result<Option<f64>, AppError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| AppError::Invalid(format!("{path} 须为数字"))),
+        _ => Err(AppError::Invalid(format!("{path} 须为数字"))),
+    }
+}
+
+/// The report content of an API body. Every field has one JSON type; any other type is a
+/// 422 naming the field (nothing is silently dropped), and numbers are bounded like the
+/// 督办表's (|x| ≤ 1e15).
 fn content_of(v: &Value) -> Result<ReportContent, AppError> {
+    let items = match v.get("values").unwrap_or(&Value::Null) {
+        Value::Null => &[][..],
+        Value::Array(a) => &a[..],
+        _ => return Err(AppError::Invalid("values 须为数组".into())),
+    };
     let mut values = Vec::new();
-    for (i, x) in v
-        .get("values")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, x) in items.iter().enumerate() {
+        if !x.is_object() {
+            return Err(AppError::Invalid(format!("values[{i}] 须为对象")));
+        }
         let target_id = x
             .get("target_id")
             .and_then(Value::as_i64)
             .ok_or_else(|| AppError::Invalid(format!("values[{i}].target_id 须为整数")))?;
-        let value = match x.get("value") {
-            None | Some(Value::Null) => None,
+        let field = |k: &str| x.get(k).unwrap_or(&Value::Null);
+        let value = match field("value") {
+            Value::Null => None,
             // A JSON number, or a string in the syntax of the report form.
-            Some(Value::String(s)) => value_of(s, None)
+            Value::String(s) => value_of(s, None)
                 .map_err(|e| AppError::Invalid(format!("values[{i}].value：{e}")))?,
-            Some(n) => Some(n.as_f64().ok_or_else(|| {
+            Value::Number(n) => Some(n.as_f64().ok_or_else(|| {
                 AppError::Invalid(format!("values[{i}].value 须为数字或数字文本"))
             })?),
+            _ => {
+                return Err(AppError::Invalid(format!(
+                    "values[{i}].value 须为数字或数字文本"
+                )));
+            }
         };
-        let as_of = match x.get("as_of").and_then(Value::as_str) {
+        if value.is_some_and(|x| !duban_store::deliver::report::value_in_range(x)) {
+            return Err(AppError::Invalid(format!(
+                "values[{i}].value 超出范围（绝对值不超过 1e15）"
+            )));
+        }
+        let as_of = match opt_str(field("as_of"), &format!("values[{i}].as_of"))? {
             None => None,
             Some(s) => Some(
                 NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -125,7 +162,8 @@ fn content_of(v: &Value) -> Result<ReportContent, AppError> {
             as_of,
         });
     }
-    let milestone = match v.get("milestone").and_then(Value::as_str) {
+    let get = |k: &str| v.get(k).unwrap_or(&Value::Null);
+    let milestone = match opt_str(get("milestone"), "milestone")? {
         None => None,
         Some(m) => Some(MilestoneInput::parse(m).ok_or_else(|| {
             AppError::Invalid("milestone 须为 not_started、in_progress 或 done".into())
@@ -136,7 +174,7 @@ fn content_of(v: &Value) -> Result<ReportContent, AppError> {
         problems: text(v, "problems")?,
         next_steps: text(v, "next_steps")?,
         milestone,
-        milestone_share: v.get("milestone_share").and_then(Value::as_f64),
+        milestone_share: opt_f64(get("milestone_share"), "milestone_share")?,
         values,
     })
 }
@@ -176,7 +214,7 @@ async fn create(
         }
     }
     .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
-    let unit_id = match v.get("unit").and_then(Value::as_str) {
+    let unit_id = match opt_str(v.get("unit").unwrap_or(&Value::Null), "unit")? {
         Some(code) => {
             state
                 .store
@@ -194,18 +232,34 @@ async fn create(
         return Err(AppError::Forbidden);
     }
     let content = content_of(&v)?;
-    let (id, created) = state
-        .store
-        .create_report(
-            ReportKey {
-                task_id: task.id,
-                period_id: period.id,
-                unit_id,
-            },
-            &content,
-            &by,
-        )
-        .await?;
+    let key = ReportKey {
+        task_id: task.id,
+        period_id: period.id,
+        unit_id,
+    };
+    // `version` (optional, as read from GET): a save into an existing report made against
+    // an older version is refused with 409, like the form.
+    let version = match v.get("version").unwrap_or(&Value::Null) {
+        Value::Null => None,
+        x => Some(
+            x.as_i64()
+                .ok_or_else(|| AppError::Invalid("version 须为整数".into()))?,
+        ),
+    };
+    let existing = match version {
+        Some(_) => state.store.report_by_key(key).await?,
+        None => None,
+    };
+    let (id, created) = match existing {
+        Some(r) => {
+            state
+                .store
+                .save_report(r.id, version, &content, &by)
+                .await?;
+            (r.id, false)
+        }
+        None => state.store.create_report(key, &content, &by).await?,
+    };
     let r = state.store.report(id).await?;
     let code = if created {
         StatusCode::CREATED
@@ -217,10 +271,12 @@ async fn create(
 
 async fn read(
     State(state): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    Ok(Json(report_json(&state.store.report(id).await?)))
+    let r = state.store.report(id).await?;
+    crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
+    Ok(Json(report_json(&r)))
 }
 
 async fn act(

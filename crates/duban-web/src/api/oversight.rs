@@ -67,7 +67,7 @@ async fn export(
         q.get("unit").map(String::as_str),
     )
     .await?;
-    let sheet = crate::sheet::build(&state, id, period, unit).await?;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
     let bytes = duban_io::supervision_sheet::write_supervision_sheet(&sheet.spec)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     xlsx_response(bytes, &crate::sheet::file_name(&sheet))
@@ -89,7 +89,7 @@ async fn import(
     let pick = |k: &str| q.get(k).or_else(|| fields.get(k)).map(String::as_str);
     let (period, unit) =
         crate::sheet::resolve(&state, &auth, id, pick("period"), pick("unit")).await?;
-    let sheet = crate::sheet::build(&state, id, period, unit).await?;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
     match crate::sheet::import(&state, &auth, &sheet, &bytes).await? {
         Ok(saved) => Ok((
             StatusCode::OK,

@@ -66,12 +66,13 @@ async fn audit_page(
 
 async fn task_history(
     State(state): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let task = state.store.task(id).await?;
-    let entries = state.store.task_history(id, 500).await?;
+    let mut entries = state.store.task_history(id, 500).await?;
+    entries.retain(|e| crate::access::can_read_audit_entry(&auth.user, e));
     Ok(render(
         &state,
         &page,

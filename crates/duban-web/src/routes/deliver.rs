@@ -270,7 +270,10 @@ async fn task_page(
 ) -> Result<Response, AppError> {
     let as_of = parse_as_of(q.get("as_of"))?;
     let task = state.store.task(id).await?;
-    let pd = state.store.plan_deliver(task.plan_id, as_of).await?;
+    let mut pd = state.store.plan_deliver(task.plan_id, as_of).await?;
+    // Status is computed above from accepted values; the reports shown are those readable.
+    pd.reports
+        .retain(|r| crate::access::can_read_report(&auth.user, r.unit_id, r.state));
     let d = &pd.detail;
     let number = task.number as u32;
     let targets: Vec<Value> = d
@@ -434,6 +437,7 @@ async fn report_page(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let r = state.store.report(id).await?;
+    crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
     let d = state.store.plan_detail(r.plan_id).await?;
     let versions = state.store.report_versions(id).await?;
     let events = state.store.report_events(id).await?;
@@ -598,10 +602,12 @@ async fn delete_evidence(
 /// Serves a stored file as an attachment with its sniffed type (never inline).
 pub async fn download_evidence(
     State(state): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let e = state.store.evidence(id).await?;
+    let r = state.store.report(e.report_id).await?;
+    crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
     let bytes = state.store.evidence_bytes(&e).await?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();

@@ -149,6 +149,10 @@ async fn rules_page(
     auth.require_admin()?;
     let rules = state.store.escalation_rules().await?;
     let plans = state.store.list_plans().await?;
+    let failures = state
+        .store
+        .job_failures(crate::oversight::ESCALATION_JOB, 20)
+        .await?;
     let response_days: Vec<minijinja::Value> = EscalationLevel::ALL
         .iter()
         .map(|l| context! { code => l.as_str(), label => l.label_zh(), days => rules.response_days(*l) })
@@ -160,6 +164,7 @@ async fn rules_page(
         context! {
             rules => rules, levels => levels(), response_days => response_days, plans => plans,
             message => q.get("message"), defaults => EscalationRules::default(),
+            failures => failures,
         },
     )?
     .into_response())
@@ -286,8 +291,7 @@ async fn mark_read(
         .await?;
     let next = form
         .get("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .cloned()
-        .unwrap_or_else(|| "/messages".into());
+        .and_then(|n| crate::security::same_site_path(n))
+        .unwrap_or("/messages");
     Ok(Redirect::to(&next).into_response())
 }

@@ -392,7 +392,13 @@ async fn dataset_file(
 ) -> Result<Response, AppError> {
     require_reader(&auth)?;
     let d = state.store.eval_dataset(id).await?;
-    let bytes = state.store.eval_dataset_bytes(&d).await?;
+    let mut bytes = state.store.eval_dataset_bytes(&d).await?;
+    if d.kind != "xlsx" {
+        // Formula-like cells leave as text (OWASP CSV injection); the stored bytes and
+        // their hash are unchanged.
+        bytes = duban_io::formula::neutralise_csv(&bytes)
+            .map_err(|e| AppError::Internal(format!("数据集 CSV 无法读取：{e}")))?;
+    }
     let ct = if d.kind == "xlsx" {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     } else {

@@ -17,10 +17,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.store.ping().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+/// 200 `ready` after a real write and read of the database; otherwise 503 with the reason
+/// (disk full, read-only, file deleted, database recreated empty …).
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    match state.store.readiness().await {
+        Ok(()) => (StatusCode::OK, "ready".into()),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {reason}"),
+        ),
     }
 }

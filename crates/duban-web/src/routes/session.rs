@@ -24,10 +24,9 @@ pub fn router() -> Router<AppState> {
 
 /// Only same-site relative paths are followed after login (no open redirect).
 fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/plans".to_string(),
-    }
+    next.and_then(|n| crate::security::same_site_path(n))
+        .unwrap_or("/plans")
+        .to_string()
 }
 
 fn login_form(

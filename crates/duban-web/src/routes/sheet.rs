@@ -114,7 +114,7 @@ async fn upload(
         ("unit".to_string(), unit.code.clone()),
     ]
     .into();
-    let sheet = crate::sheet::build(&state, id, period, unit).await?;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
     let outcome = crate::sheet::import(&state, &auth, &sheet, &bytes).await?;
     let ctx = choices(&state, &auth, id, &q).await?;
     let (status, ctx) = match outcome {

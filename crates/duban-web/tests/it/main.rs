@@ -12,6 +12,7 @@ mod oversight;
 mod pages;
 mod reads;
 mod roles;
+mod security;
 mod workspace;
 
 use client::Client;

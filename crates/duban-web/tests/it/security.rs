@@ -1,0 +1,256 @@
+//! Hardening (issue 9): each finding of the attack on the running platform, reproduced.
+//! Runs on SQLite, and on PostgreSQL when DUBAN_TEST_DATABASE_URL is set.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::deliver::countable_task;
+use crate::{app_with_users, bearer, login, seed_plan_id};
+
+/// Findings 2 and 3: reads are scoped like writes (`access::can_read_report`): another
+/// unit's draft, its evidence, its history and its escalation responses stay hidden;
+/// viewers never see drafts; an accepted report is readable by every reporter.
+#[tokio::test]
+async fn reads_are_scoped_like_writes() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (task_id, number, _) = countable_task(&app, plan, "fgw", true).await;
+    let secret = "草稿机密进展-7f3a";
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let r = rep
+        .post_json(
+            "/api/v1/reports",
+            &json!({"plan_id": plan, "task": number, "period": "2020-Q1", "progress": secret}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+
+    // Evidence on the draft, uploaded by its unit.
+    let mut rep_web = login(&app, "rep_fgw").await;
+    let csrf = rep_web.csrf.clone();
+    let r = rep_web
+        .post_multipart(
+            &format!("/reports/{id}/evidence"),
+            &[("csrf", &csrf)],
+            Some(("佐证.pdf", b"%PDF-1.4 secret evidence")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ev = app.state.store.report_evidence(id).await.unwrap()[0].id;
+
+    let mut other_api = bearer(&app, "rep_swt").await;
+    let mut viewer_api = bearer(&app, "viewer").await;
+    let mut other = login(&app, "rep_swt").await;
+    let mut viewer = login(&app, "viewer").await;
+    let mut office = login(&app, "admin").await;
+    let api = format!("/api/v1/reports/{id}");
+    let page = format!("/reports/{id}");
+    let evidence = format!("/evidence/{ev}");
+    for c in [&mut other_api, &mut viewer_api] {
+        assert_eq!(c.get(&api).await.status, StatusCode::FORBIDDEN);
+    }
+    for c in [&mut other, &mut viewer] {
+        assert_eq!(c.get(&page).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.get(&evidence).await.status, StatusCode::FORBIDDEN);
+        let task_page = c.get(&format!("/tasks/{task_id}/deliver")).await;
+        assert_eq!(task_page.status, StatusCode::OK);
+        assert!(
+            !task_page.body.contains(secret),
+            "task page leaks the draft"
+        );
+        let history = c.get(&format!("/tasks/{task_id}/history")).await;
+        assert_eq!(history.status, StatusCode::OK);
+        assert!(!history.body.contains(secret), "history leaks the draft");
+    }
+    assert_eq!(rep.get(&api).await.status, StatusCode::OK);
+    assert_eq!(rep_web.get(&evidence).await.status, StatusCode::OK);
+    assert!(office.get(&page).await.body.contains(secret));
+    assert!(
+        rep_web
+            .get(&format!("/tasks/{task_id}/history"))
+            .await
+            .body
+            .contains(secret)
+    );
+
+    // Submitted: the viewer reads it, the other unit still does not.
+    let r = rep
+        .post_json(&format!("{api}/submit"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(viewer_api.get(&api).await.status, StatusCode::OK);
+    assert_eq!(viewer.get(&evidence).await.status, StatusCode::OK);
+    assert_eq!(other_api.get(&api).await.status, StatusCode::FORBIDDEN);
+    // Accepted: every reporter reads it.
+    let mut office_api = bearer(&app, "admin").await;
+    let r = office_api
+        .post_json(&format!("{api}/accept"), &json!({}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(other_api.get(&api).await.status, StatusCode::OK);
+    assert!(other.get(&page).await.body.contains(secret));
+
+    // Escalation responses: only the unit (and the office, viewers) see them.
+    let run = format!("/api/v1/plans/{plan}/escalations/run");
+    let r = office_api
+        .post_json(&run, &json!({"as_of": "2020-05-15"}), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mine = rep.get("/api/v1/escalations").await.json();
+    let e = &mine.as_array().unwrap()[0];
+    let (eid, etask) = (e["id"].as_i64().unwrap(), e["task_id"].as_i64().unwrap());
+    let response = "整改措施机密-91c2";
+    let r = rep_web
+        .post_csrf(
+            &format!("/escalations/{eid}/respond"),
+            &[("text", response)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let history = format!("/tasks/{etask}/history");
+    assert!(!other.get(&history).await.body.contains(response));
+    assert!(rep_web.get(&history).await.body.contains(response));
+    assert!(office.get(&history).await.body.contains(response));
+}
+
+/// Finding 5: `next` is followed only as a same-site path, after decoding (login and the
+/// inbox's mark-read form).
+#[tokio::test]
+async fn next_is_a_same_site_path_only() {
+    let app = app_with_users().await;
+    for (next, to) in [
+        ("/\t/127.0.0.1:1/x", "/plans"),
+        ("/%09/127.0.0.1:1/x", "/plans"),
+        ("//evil.example/x", "/plans"),
+        ("/\\evil.example", "/plans"),
+        ("https://evil.example/", "/plans"),
+        ("/%2F/evil.example", "/plans"),
+        ("/units?x=1", "/units?x=1"),
+    ] {
+        let mut c = crate::client::Client::new(&app);
+        let page = c.get("/login").await;
+        let token = crate::client::input_value(&page.body, "login_csrf").unwrap();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("login_csrf", &token),
+                    ("name", "viewer"),
+                    ("password", "viewer-password"),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
+        assert_eq!(r.location(), to, "{next:?}");
+        let c_page = c.get(&format!("/units")).await;
+        c.csrf = crate::client::csrf_of(&c_page.body).unwrap();
+        let r = c.post_csrf("/messages/read", &[("next", next)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
+        let expect = if to == "/plans" { "/messages" } else { to };
+        assert_eq!(r.location(), expect, "{next:?}");
+    }
+}
+
+/// Finding 6: tokens die with a password change, expire, and die (with sessions) when the
+/// user is disabled; a disabled user cannot log in until enabled again.
+#[tokio::test]
+async fn tokens_and_accounts_can_be_ended() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut api = bearer(&app, "rep_fgw").await;
+    assert_eq!(api.get("/api/v1/units").await.status, StatusCode::OK);
+    store
+        .set_password("rep_fgw", "another-long-passphrase")
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/api/v1/units").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Expiry: a token past its term is refused; the default term is finite.
+    let (t, secret) = store.create_token("viewer", "t").await.unwrap();
+    assert!(t.expires_at.is_some(), "default term is finite");
+    let mut c = crate::client::Client::new(&app);
+    c.bearer = Some(secret);
+    assert_eq!(c.get("/api/v1/units").await.status, StatusCode::OK);
+    sqlx::query("UPDATE api_token SET expires_at = '2000-01-01T00:00:00Z' WHERE id = $1")
+        .bind(t.id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get("/api/v1/units").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(store.create_token_for_days("viewer", "t", 0).await.is_err());
+
+    // Disable: session and token stop at once, log-in refused; enable: log-in works again.
+    let mut web = login(&app, "rep_swt").await;
+    let mut api = bearer(&app, "rep_swt").await;
+    store.set_user_disabled("rep_swt", true).await.unwrap();
+    assert_eq!(web.get("/units").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        api.get("/api/v1/units").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut again = crate::client::Client::new(&app);
+    let r = again.try_login("rep_swt", "rep_swt-password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let accounts = store.list_accounts().await.unwrap();
+    assert!(
+        accounts
+            .iter()
+            .any(|(u, d)| u.name == "rep_swt" && d.is_some())
+    );
+    store.set_user_disabled("rep_swt", false).await.unwrap();
+    assert_eq!(
+        api.get("/api/v1/units").await.status,
+        StatusCode::UNAUTHORIZED,
+        "tokens stay revoked"
+    );
+    login(&app, "rep_swt").await;
+}
+
+/// Finding 7: one address trying many names is throttled (429), and failures for names
+/// that are no account leave no audit entry and a bounded `login_attempt` table.
+#[tokio::test]
+async fn throttling_across_names_and_bounded_records() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let audit_before = store.audit_entries(None, 100_000).await.unwrap().len();
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let mut c = crate::client::Client::new(&app);
+        statuses.push(
+            c.try_login(&format!("nobody{i}"), "wrong-password")
+                .await
+                .status,
+        );
+    }
+    assert!(
+        statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[29], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Even the right password of a real account waits out the window from that address.
+    let mut c = crate::client::Client::new(&app);
+    let r = c.try_login("viewer", "viewer-password").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let audit_after = store.audit_entries(None, 100_000).await.unwrap().len();
+    assert_eq!(
+        audit_before, audit_after,
+        "anonymous failures are not audited"
+    );
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_attempt")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        rows <= duban_store::throttle::MAX_FAILURES_PER_ADDRESS,
+        "{rows} rows"
+    );
+}
