@@ -2,4 +2,6 @@
 
 pub mod eval_data;
 pub mod eval_format;
+pub mod firm_format;
+pub mod firm_table;
 pub mod supervision_sheet;
