@@ -56,6 +56,10 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
         } => {
             let spec_text =
                 std::fs::read_to_string(&spec).with_context(|| format!("{}", spec.display()))?;
+            if duban_io::firm_format::is_firm_spec(&spec_text) {
+                anyhow::ensure!(previous.is_none(), "--previous: not used by 亩均效益 specs");
+                return run_firms(&spec_text, &spec, &data, format, snapshot.as_deref());
+            }
             let spec_v = parse_spec(&spec_text).with_context(|| format!("{}", spec.display()))?;
             let ds =
                 read_dataset_path(&data, &spec_v).with_context(|| format!("{}", data.display()))?;
@@ -205,4 +209,66 @@ fn to_table(e: &Evaluation, ds: &Dataset, result: &Value) -> String {
         result["data_hash"].as_str().unwrap_or("")
     );
     out
+}
+
+/// 亩均效益 (`normalise = "benchmark"`): firms read into a table, evaluated, written per firm
+/// in input order.
+fn run_firms(
+    spec_text: &str,
+    spec_path: &Path,
+    data: &Path,
+    format: Format,
+    snapshot: Option<&Path>,
+) -> anyhow::Result<()> {
+    use duban_io::firm_format;
+    use std::io::Write as _;
+    let spec = firm_format::parse_firm_spec(spec_text)
+        .with_context(|| format!("{}", spec_path.display()))?;
+    let bytes = std::fs::read(data).with_context(|| format!("{}", data.display()))?;
+    let table = duban_io::firm_table::read_csv_table(&bytes, &spec.columns()?)
+        .with_context(|| format!("{}", data.display()))?;
+    drop(bytes);
+    let e = firm_format::run(&table, &spec).with_context(|| format!("{}", data.display()))?;
+    if let Some(path) = snapshot {
+        let snap = firm_format::snapshot_json(&e, &table, &spec)?;
+        std::fs::write(path, snapshot_text(&snap))
+            .with_context(|| format!("{}", path.display()))?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    match format {
+        Format::Csv => firm_format::write_csv(&e, &table, &spec, &mut out)?,
+        Format::Json => firm_format::write_json(&e, &table, &spec, &mut out)?,
+        Format::Table => {
+            writeln!(
+                out,
+                "{:<16} {:>9}  {:>7} {:>7} {:>7} {:>7}",
+                "class", "evaluated", "A", "B", "C", "D"
+            )?;
+            let mut counts = vec![[0usize; 4]; e.classes.len()];
+            for (i, &g) in e.grade.iter().enumerate() {
+                if g != 0 {
+                    counts[e.class_of[i] as usize][(g - b'A') as usize] += 1;
+                }
+            }
+            for (c, name) in e.classes.iter().enumerate() {
+                let [a, b, cc, d] = counts[c];
+                writeln!(
+                    out,
+                    "{name:<16} {:>9}  {a:>7} {b:>7} {cc:>7} {d:>7}",
+                    e.class_sizes[c]
+                )?;
+            }
+            let excluded = e.excluded.iter().filter(|&&x| x != 0).count();
+            writeln!(out, "\n{} firms, {excluded} excluded", e.len())?;
+            writeln!(
+                out,
+                "method {}\ndata   {}",
+                firm_format::method_hash(&spec),
+                firm_format::data_hash(&table, &spec)
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -7,6 +7,8 @@
 
 pub mod aggregate;
 pub mod evaluate;
+pub mod firm;
+pub mod formula;
 pub mod matrix;
 pub mod normalise;
 pub mod outlier;
@@ -20,6 +22,7 @@ pub mod weights;
 pub use evaluate::{
     Dataset, Diagnostic, EvalOptions, Evaluation, Excluded, UnitResult, evaluate, evaluate_with,
 };
+pub use firm::{FirmEvaluation, FirmSpec, evaluate_firms};
 pub use matrix::Matrix;
 pub use robust::{Sensitivity, UncertaintyResult, UnitUncertainty};
 pub use spec::Spec;

@@ -364,7 +364,7 @@ fn dataset_from_snapshot(d: &Value) -> Result<Dataset> {
 }
 
 /// The first place two JSON values differ, as a path.
-fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
+pub(crate) fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in x {
@@ -421,6 +421,9 @@ pub fn verify_snapshot(text: &str) -> Result<String> {
         return Err(bad(format!(
             "made by {engine}; this is {ENGINE_VERSION}: recompute with that version"
         )));
+    }
+    if snap["spec"]["method"]["normalise"] == "benchmark" {
+        return crate::firm_format::verify_firm_snapshot(&snap); // 亩均效益 (issue 12)
     }
     let spec: Spec = serde_json::from_value(snap["spec"].clone())
         .map_err(|e| bad(format!("snapshot spec: {e}")))?;

@@ -1,0 +1,545 @@
+//! Formats of the 亩均效益 method (a `duban.eval/1` spec with `normalise = "benchmark"`):
+//! the spec ([`parse_firm_spec`], told apart by [`is_firm_spec`]), the per-firm result as CSV
+//! ([`write_csv`]) and JSON (`duban.eval.firms/1`, [`write_json`]), written in parallel chunks
+//! straight from the engine's arrays with `ryu`, and the snapshot that `duban eval verify`
+//! recomputes bit for bit ([`snapshot_json`], [`verify_firm_snapshot`]).
+
+use std::io::Write;
+
+use duban_engine::ENGINE_VERSION;
+use duban_engine::firm::{FirmEvaluation, FirmSpec, evaluate_firms};
+use duban_engine::table::{Column, Table, TextColumn};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::eval_format::{EvalFormatError, SNAPSHOT_SCHEMA};
+
+pub const FIRM_RESULT_SCHEMA: &str = "duban.eval.firms/1";
+
+type Result<T, E = EvalFormatError> = std::result::Result<T, E>;
+
+/// Whether a `duban.eval/1` text is a firm-level (亩均效益) spec: `[method] normalise =
+/// "benchmark"`.
+pub fn is_firm_spec(text: &str) -> bool {
+    let Ok(v) = toml::from_str::<toml::Table>(text) else {
+        return false;
+    };
+    v.get("method")
+        .and_then(|m| m.get("normalise"))
+        .and_then(|n| n.as_str())
+        == Some("benchmark")
+}
+
+/// Parses and checks a firm-level spec; the error is one line.
+pub fn parse_firm_spec(text: &str) -> Result<FirmSpec> {
+    let spec: FirmSpec = toml::from_str(text)
+        .map_err(|e| EvalFormatError::Spec(e.to_string().replace('\n', " ").trim().to_string()))?;
+    spec.validate()
+        .map_err(|e| EvalFormatError::Spec(e.to_string()))?;
+    Ok(spec)
+}
+
+/// Evaluates, mapping engine errors to the format error.
+pub fn run(table: &Table, spec: &FirmSpec) -> Result<FirmEvaluation> {
+    evaluate_firms(table, spec).map_err(|e| EvalFormatError::Engine(e.to_string()))
+}
+
+/// Rows formatted per parallel work item, and work items per batch (bounds the memory of
+/// formatted text to about batch × chunk rows).
+const CHUNK: usize = 1 << 15;
+const BATCH: usize = 64;
+
+/// Formats rows in parallel chunks and writes them in order.
+fn write_rows(
+    n: usize,
+    out: &mut impl Write,
+    row: impl Fn(usize, &mut Vec<u8>) + Sync,
+) -> std::io::Result<()> {
+    let chunks = n.div_ceil(CHUNK);
+    for batch in (0..chunks).step_by(BATCH) {
+        let bufs: Vec<Vec<u8>> = (batch..(batch + BATCH).min(chunks))
+            .into_par_iter()
+            .map(|c| {
+                let mut buf = Vec::with_capacity(CHUNK * 48);
+                for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    row(i, &mut buf);
+                }
+                buf
+            })
+            .collect();
+        for b in bufs {
+            out.write_all(&b)?;
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(buf: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        buf.push(b'"');
+        buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// A number as the shortest text that reads back to the same f64 (integers without ".0").
+fn number(buf: &mut Vec<u8>, x: f64) {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        let _ = write!(buf, "{}", x as i64);
+    } else {
+        let mut r = ryu::Buffer::new();
+        buf.extend_from_slice(r.format_finite(x).as_bytes());
+    }
+}
+
+/// The id of row i as text (a numeric id column is written as numbers are).
+fn id_text(col: &Column, i: usize, buf: &mut Vec<u8>) {
+    match col {
+        Column::Text(t) => csv_field(buf, t.get(i)),
+        Column::Number(v) => number(buf, v[i]),
+    }
+}
+
+fn id_column<'a>(table: &'a Table, spec: &FirmSpec) -> &'a Column {
+    table
+        .column(&spec.id)
+        .expect("the engine checked the id column")
+}
+
+/// The result as CSV: `id,class,score,rank,grade,excluded` (+ `adjust` when the spec has
+/// `[[adjust]]`, `leader` when it has `[leaders]`), one row per firm in input order. Excluded
+/// firms have empty score, rank and grade and the reason in `excluded`.
+pub fn write_csv(
+    e: &FirmEvaluation,
+    table: &Table,
+    spec: &FirmSpec,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let ids = id_column(table, spec);
+    let mut head = String::from("id,class,score,rank,grade,excluded");
+    if !spec.adjustments.is_empty() {
+        head += ",adjust";
+    }
+    if spec.leaders.is_some() {
+        head += ",leader";
+    }
+    writeln!(out, "{head}")?;
+    write_rows(e.len(), out, |i, buf| {
+        id_text(ids, i, buf);
+        buf.push(b',');
+        csv_field(buf, &e.classes[e.class_of[i] as usize]);
+        buf.push(b',');
+        match e.reason(i) {
+            Some(reason) => {
+                buf.extend_from_slice(b",,,");
+                csv_field(buf, reason);
+            }
+            None => {
+                number(buf, e.score[i]);
+                buf.push(b',');
+                let _ = write!(buf, "{}", e.rank[i]);
+                buf.push(b',');
+                buf.push(e.grade[i]);
+                buf.push(b',');
+            }
+        }
+        if !spec.adjustments.is_empty() {
+            buf.push(b',');
+            csv_field(buf, &adjust_text(e, spec, i));
+        }
+        if spec.leaders.is_some() {
+            buf.push(b',');
+            if e.leader[i] > 0 {
+                let _ = write!(buf, "{}", e.leader[i]);
+            }
+        }
+        buf.push(b'\n');
+    })
+}
+
+/// The adjustments of firm i, e.g. `安全生产事故 -5; 高新技术企业 +3`.
+fn adjust_text(e: &FirmEvaluation, spec: &FirmSpec, i: usize) -> String {
+    let mut s = String::new();
+    for (k, a) in spec.adjustments.iter().enumerate() {
+        if e.adjust_hits[i] & (1 << k) != 0 {
+            if !s.is_empty() {
+                s += "; ";
+            }
+            s += &format!("{} {:+}", a.reason, a.points);
+        }
+    }
+    s
+}
+
+fn json_str(buf: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *buf, s).expect("a string serialises");
+}
+
+fn json_num(buf: &mut Vec<u8>, x: f64) {
+    if x.is_nan() {
+        buf.extend_from_slice(b"null");
+    } else {
+        let mut r = ryu::Buffer::new();
+        buf.extend_from_slice(r.format_finite(x).as_bytes());
+    }
+}
+
+/// The result as JSON (`duban.eval.firms/1`): method and data hashes, per-class sizes and
+/// benchmarks, then every firm in input order with its indicator values.
+pub fn write_json(
+    e: &FirmEvaluation,
+    table: &Table,
+    spec: &FirmSpec,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let classes: Vec<Value> = e
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let b: serde_json::Map<String, Value> = e
+                .indicators
+                .iter()
+                .zip(&e.benchmarks)
+                .map(|(n, b)| {
+                    let v = serde_json::Number::from_f64(b[c]).map_or(Value::Null, Value::Number);
+                    (n.clone(), v)
+                })
+                .collect();
+            json!({"class": name, "evaluated": e.class_sizes[c], "benchmarks": b})
+        })
+        .collect();
+    let head = json!({
+        "schema": FIRM_RESULT_SCHEMA,
+        "engine": ENGINE_VERSION,
+        "method_hash": method_hash(spec),
+        "data_hash": data_hash(table, spec),
+        "indicators": e.indicators,
+        "classes": classes,
+    });
+    let head = serde_json::to_string(&head).expect("serialises");
+    // Everything but the closing brace, then the firms array.
+    out.write_all(head[..head.len() - 1].as_bytes())?;
+    out.write_all(b",\"firms\":[\n")?;
+    let ids = id_column(table, spec);
+    let n = e.len();
+    write_rows(n, out, |i, buf| {
+        buf.extend_from_slice(b"{\"id\":");
+        match ids {
+            Column::Text(t) => json_str(buf, t.get(i)),
+            Column::Number(v) => json_num(buf, v[i]),
+        }
+        buf.extend_from_slice(b",\"class\":");
+        json_str(buf, &e.classes[e.class_of[i] as usize]);
+        buf.extend_from_slice(b",\"score\":");
+        json_num(buf, e.score[i]);
+        buf.extend_from_slice(b",\"rank\":");
+        match e.rank[i] {
+            0 => buf.extend_from_slice(b"null"),
+            r => {
+                let _ = write!(buf, "{r}");
+            }
+        }
+        buf.extend_from_slice(b",\"grade\":");
+        match e.grade[i] {
+            0 => buf.extend_from_slice(b"null"),
+            g => buf.extend_from_slice(&[b'"', g, b'"']),
+        }
+        buf.extend_from_slice(b",\"excluded\":");
+        match e.reason(i) {
+            Some(r) => json_str(buf, r),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.extend_from_slice(b",\"values\":{");
+        for (j, name) in e.indicators.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            json_str(buf, name);
+            buf.push(b':');
+            json_num(buf, e.values[j][i]);
+        }
+        buf.push(b'}');
+        if !spec.adjustments.is_empty() {
+            buf.extend_from_slice(b",\"adjust\":");
+            json_num(buf, e.adjust[i]);
+            buf.extend_from_slice(b",\"adjust_reasons\":");
+            json_str(buf, &adjust_text(e, spec, i));
+        }
+        if spec.leaders.is_some() {
+            buf.extend_from_slice(b",\"leader\":");
+            match e.leader[i] {
+                0 => buf.extend_from_slice(b"null"),
+                r => {
+                    let _ = write!(buf, "{r}");
+                }
+            }
+        }
+        buf.push(b'}');
+        if i + 1 < n {
+            buf.push(b',');
+        }
+        buf.push(b'\n');
+    })?;
+    out.write_all(b"]}\n")
+}
+
+pub fn method_hash(spec: &FirmSpec) -> String {
+    let bytes = serde_json::to_vec(spec).expect("spec serialises");
+    format!("sha256:{:x}", Sha256::digest(&bytes))
+}
+
+/// Canonical bytes of the columns the spec reads: independent of file format, column order
+/// in the file, extra columns and number formatting.
+pub fn data_hash(table: &Table, spec: &FirmSpec) -> String {
+    let mut h = Sha256::new();
+    h.update(b"duban.eval.firms.data/1\0");
+    h.update(spec.id.as_bytes());
+    h.update([0]);
+    h.update((table.rows() as u64).to_le_bytes());
+    let mut cols: Vec<(&String, &Column)> = table.names().iter().zip(table.columns()).collect();
+    cols.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, col) in cols {
+        h.update(name.as_bytes());
+        h.update([0]);
+        match col {
+            Column::Number(v) => {
+                h.update(b"n");
+                for x in v {
+                    let bits = if x.is_nan() {
+                        f64::NAN.to_bits()
+                    } else {
+                        x.to_bits()
+                    };
+                    h.update(bits.to_le_bytes());
+                }
+            }
+            Column::Text(t) => {
+                h.update(b"t");
+                for s in t.iter() {
+                    h.update((s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+            }
+        }
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+fn result_value(e: &FirmEvaluation, table: &Table, spec: &FirmSpec) -> Result<Value> {
+    let mut buf = Vec::new();
+    write_json(e, table, spec, &mut buf).expect("writing to memory");
+    serde_json::from_slice(&buf).map_err(|e| EvalFormatError::Snapshot(e.to_string()))
+}
+
+/// The snapshot (`duban.eval.snapshot/1`) of a firm-level evaluation: spec, the columns read
+/// (numbers with null for missing), engine version and the JSON result.
+pub fn snapshot_json(e: &FirmEvaluation, table: &Table, spec: &FirmSpec) -> Result<Value> {
+    let columns: Vec<Value> = table
+        .names()
+        .iter()
+        .zip(table.columns())
+        .map(|(name, col)| match col {
+            Column::Number(v) => json!({"name": name, "type": "number", "values": v
+                .iter()
+                .map(|&x| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
+                .collect::<Vec<_>>()}),
+            Column::Text(t) => {
+                json!({"name": name, "type": "text", "values": t.iter().collect::<Vec<_>>()})
+            }
+        })
+        .collect();
+    Ok(json!({
+        "schema": SNAPSHOT_SCHEMA,
+        "engine": ENGINE_VERSION,
+        "spec": serde_json::to_value(spec).expect("spec serialises"),
+        "data": {"columns": columns},
+        "result": result_value(e, table, spec)?,
+    }))
+}
+
+fn bad(msg: impl Into<String>) -> EvalFormatError {
+    EvalFormatError::Snapshot(msg.into())
+}
+
+fn table_from_snapshot(d: &Value) -> Result<Table> {
+    let cols = d["columns"]
+        .as_array()
+        .ok_or_else(|| bad("snapshot data: no `columns` array"))?;
+    let mut names = Vec::new();
+    let mut columns = Vec::new();
+    for c in cols {
+        let name = c["name"]
+            .as_str()
+            .ok_or_else(|| bad("snapshot data: a column without a name"))?;
+        let values = c["values"]
+            .as_array()
+            .ok_or_else(|| bad(format!("snapshot data: column '{name}' has no values")))?;
+        let col = match c["type"].as_str() {
+            Some("number") => Column::Number(
+                values
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => Ok(f64::NAN),
+                        v => v
+                            .as_f64()
+                            .ok_or_else(|| bad(format!("snapshot data: '{name}' holds {v}"))),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            Some("text") => {
+                let mut t = TextColumn::new();
+                for v in values {
+                    t.push(
+                        v.as_str()
+                            .ok_or_else(|| bad(format!("snapshot data: '{name}' holds {v}")))?,
+                    );
+                }
+                Column::Text(t)
+            }
+            other => {
+                return Err(bad(format!(
+                    "snapshot data: column '{name}' type {other:?}"
+                )));
+            }
+        };
+        names.push(name.to_string());
+        columns.push(col);
+    }
+    Table::new(names, columns).map_err(|e| bad(format!("snapshot data: {e}")))
+}
+
+/// Recomputes a firm-level snapshot and checks the result bit for bit.
+pub fn verify_firm_snapshot(snap: &Value) -> Result<String> {
+    let spec: FirmSpec = serde_json::from_value(snap["spec"].clone())
+        .map_err(|e| bad(format!("snapshot spec: {e}")))?;
+    let table = table_from_snapshot(&snap["data"])?;
+    let stored = &snap["result"];
+    let dh = data_hash(&table, &spec);
+    if stored["data_hash"] != dh.as_str() {
+        return Err(bad(format!(
+            "data_hash: snapshot {}, recomputed {dh} (the data were altered)",
+            stored["data_hash"]
+        )));
+    }
+    let mh = method_hash(&spec);
+    if stored["method_hash"] != mh.as_str() {
+        return Err(bad(format!(
+            "method_hash: snapshot {}, recomputed {mh} (the method was altered)",
+            stored["method_hash"]
+        )));
+    }
+    let e = run(&table, &spec)?;
+    let fresh = result_value(&e, &table, &spec)?;
+    if let Some(d) = crate::eval_format::first_difference("result", stored, &fresh) {
+        return Err(bad(format!("differs at {d}")));
+    }
+    Ok(format!(
+        "ok: {} firms, {} indicators, {ENGINE_VERSION}, {dh}: results identical bit for bit",
+        table.rows(),
+        spec.indicators.len()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firm_table::read_csv_table;
+
+    const SPEC: &str = r#"
+schema = "duban.eval/1"
+id = "firm_id"
+class = "county"
+[[exclude]]
+column = "land_mu"
+below = 3
+reason = "用地面积不足3亩"
+[[indicator]]
+name = "亩均税收"
+formula = "税收 / land_mu"
+weight = 60
+[[indicator]]
+name = "亩均能耗"
+formula = "energy / land_mu"
+direction = "cost"
+weight = 40
+[method]
+normalise = "benchmark"
+[method.benchmark]
+basis = "mean"
+cap = 3.0
+[grades]
+A = 25
+B = 45
+C = 25
+D = 5
+"#;
+    const DATA: &str = "firm_id,county,land_mu,税收,energy\n\
+        f1,甲,10,150,5\nf2,甲,2,50,1\n\"f,3\",甲,5,25,NA\nf4,乙,4,8,2\n";
+
+    fn run_csv(spec: &str, data: &str) -> (FirmSpec, Table, FirmEvaluation) {
+        assert!(is_firm_spec(spec));
+        let spec = parse_firm_spec(spec).unwrap();
+        let table = read_csv_table(data.as_bytes(), &spec.columns().unwrap()).unwrap();
+        let e = run(&table, &spec).unwrap();
+        (spec, table, e)
+    }
+
+    #[test]
+    fn csv_output_rows_in_input_order() {
+        let (spec, table, e) = run_csv(SPEC, DATA);
+        let mut out = Vec::new();
+        write_csv(&e, &table, &spec, &mut out).unwrap();
+        // 甲: 亩均税收 f1 15, f3 5 → mean 10; 亩均能耗 f1 0.5 (f3 missing) → 0.5.
+        // f1: 60·1.5 + 40·1 = 130; f3: 60·0.5 + 0 = 30. 乙: f4 at its benchmarks: 100.
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,class,score,rank,grade,excluded\n\
+             f1,甲,130,1,A,\n\
+             f2,甲,,,,用地面积不足3亩\n\
+             \"f,3\",甲,30,2,B,\n\
+             f4,乙,100,1,A,\n"
+        );
+        let mut json = Vec::new();
+        write_json(&e, &table, &spec, &mut json).unwrap();
+        let v: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["firms"][2]["id"], "f,3");
+        assert_eq!(v["firms"][1]["rank"], Value::Null);
+        assert_eq!(v["firms"][1]["excluded"], "用地面积不足3亩");
+        assert_eq!(v["classes"][0]["benchmarks"]["亩均税收"], 10.0);
+        assert_eq!(v["firms"][0]["values"]["亩均能耗"], 0.5);
+    }
+
+    #[test]
+    fn snapshot_verifies_and_tampering_is_named() {
+        let (spec, table, e) = run_csv(SPEC, DATA);
+        let snap = snapshot_json(&e, &table, &spec).unwrap();
+        assert!(
+            verify_firm_snapshot(&snap)
+                .unwrap()
+                .starts_with("ok: 4 firms")
+        );
+        let mut altered = snap.clone();
+        altered["data"]["columns"][2]["values"][0] = json!(11.0);
+        let err = verify_firm_snapshot(&altered).unwrap_err().to_string();
+        assert!(err.contains("data were altered"), "{err}");
+        let mut result = snap.clone();
+        result["result"]["firms"][0]["score"] = json!(131.0);
+        let err = verify_firm_snapshot(&result).unwrap_err().to_string();
+        assert!(err.contains("result.firms[0].score"), "{err}");
+    }
+
+    #[test]
+    fn composite_specs_are_not_firm_specs() {
+        assert!(!is_firm_spec("id = \"x\"\n[[indicator]]\nname = \"a\"\n"));
+        assert!(!is_firm_spec("not toml ["));
+        let e = parse_firm_spec(&SPEC.replace("weight = 40", "weight = 40\nextra = 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("extra") && !e.contains('\n'), "{e}");
+    }
+}
