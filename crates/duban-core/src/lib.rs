@@ -9,6 +9,7 @@ pub mod audit;
 pub mod calendar;
 pub mod curve;
 pub mod escalation;
+pub mod monitor;
 pub mod number;
 pub mod period;
 pub mod plan;

@@ -1,0 +1,22 @@
+//! Monitor (监测预警): indicator series per region with vintages, derivations, warning rules
+//! and alerts. Pure: files are read in `duban-io::monitor`, the command is `duban monitor check`.
+//! How the rules read the contract: `docs/monitor-method.md`.
+
+pub mod alert;
+pub mod catalogue;
+pub mod derive;
+pub mod period;
+pub mod rules;
+pub mod series;
+
+pub use alert::{AlertAction, AlertError, AlertState, alert_transition};
+pub use catalogue::{Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions};
+pub use derive::{Derived, Measure};
+pub use period::{Frequency, Period, PeriodError};
+pub use rules::{Alert, Level, Rule, RuleError, TargetGap, Threshold, check, validate};
+pub use series::{Known, Observation, Series, SeriesError, View};
+
+/// Schema of the rules file.
+pub const RULES_SCHEMA: &str = "duban.monitor/1";
+/// Schema of the alerts output.
+pub const ALERTS_SCHEMA: &str = "duban.alerts/1";
