@@ -64,6 +64,15 @@ pub struct ServeArgs {
     /// light, a returned report and escalations can be seen when replaying 2020. Idempotent.
     #[arg(long)]
     pub demo: bool,
+    /// Which Traditional Chinese the 繁體 toggle writes: tw (Taiwan standard characters),
+    /// twp (Taiwan characters and phrases), hk (Hong Kong) or t (OpenCC generic).
+    #[arg(long, env = "DUBAN_HANT", default_value = "tw", value_parser = parse_hant)]
+    pub hant: duban_web::lang::HantVariant,
+}
+
+fn parse_hant(setting: &str) -> Result<duban_web::lang::HantVariant, String> {
+    duban_web::lang::HantVariant::parse(setting)
+        .ok_or_else(|| format!("“{setting}” is not one of tw, twp, hk, t"))
 }
 
 /// A multi-threaded runtime for the async commands.
@@ -75,6 +84,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
+    duban_web::lang::set_hant_variant(args.hant);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
