@@ -68,6 +68,15 @@ pub struct ServeArgs {
     /// stderr is a terminal. Level filter: RUST_LOG (default `info,sqlx=warn`).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Which Traditional Chinese the 繁體 toggle writes: tw (Taiwan standard characters),
+    /// twp (Taiwan characters and phrases), hk (Hong Kong) or t (OpenCC generic).
+    #[arg(long, env = "DUBAN_HANT", default_value = "tw", value_parser = parse_hant)]
+    pub hant: duban_web::lang::HantVariant,
+}
+
+fn parse_hant(setting: &str) -> Result<duban_web::lang::HantVariant, String> {
+    duban_web::lang::HantVariant::parse(setting)
+        .ok_or_else(|| format!("“{setting}” is not one of tw, twp, hk, t"))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +110,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
+    duban_web::lang::set_hant_variant(args.hant);
     init_logging(args.log_format);
     runtime()?.block_on(async move {
         let store = args.db.open().await?;

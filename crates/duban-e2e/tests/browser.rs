@@ -23,6 +23,9 @@ mod oversight;
 #[path = "browser/deliver.rs"]
 mod deliver;
 
+#[path = "browser/walk.rs"]
+mod walk;
+
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
 async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {

@@ -1,14 +1,14 @@
 //! The 简/繁 toggle. Pages are written in Simplified Chinese; when the reader chose
 //! Traditional (`?lang=zh-Hant`, remembered in the `lang` cookie) the finished HTML is
-//! converted at render time with OpenCC's `s2t` dictionaries (characters converted,
-//! mainland vocabulary kept). Converted: text between tags, the attributes a reader sees
+//! converted at render time with OpenCC (Taiwan standard characters `s2tw` by default,
+//! see [`HantVariant`]; characters converted, mainland vocabulary kept). Converted: text between tags, the attributes a reader sees
 //! (placeholder, title, alt, aria-label, label, the `value` of submit/button/reset inputs,
 //! the `data-chart` ECharts options) and `<script type="application/json">` data blocks.
 //! Everything else stays byte-identical (URLs, names, ids, classes, typed and hidden form
 //! values, `<script>` code, `<style>`, `<textarea>`), so links keep working and a form
 //! submitted from a 繁體 page saves the stored text.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -26,14 +26,61 @@ pub struct Lang {
     pub hant: bool,
 }
 
-static S2T: LazyLock<Option<OpenCC>> =
-    LazyLock::new(|| match OpenCC::from_config(BuiltinConfig::S2t) {
+/// Which Traditional Chinese the 繁體 toggle writes: readers in Taiwan and Hong Kong expect
+/// their own standard characters (為, 核, 才), not OpenCC's generic 爲 / 覈 / 纔.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HantVariant {
+    /// Taiwan standard characters (OpenCC `s2tw`): the default.
+    #[default]
+    Taiwan,
+    /// Taiwan characters and phrases (OpenCC `s2twp`: 软件 → 軟體).
+    TaiwanPhrases,
+    /// Hong Kong standard characters (OpenCC `s2hk`).
+    HongKong,
+    /// OpenCC's generic Traditional characters (`s2t`).
+    Generic,
+}
+
+impl HantVariant {
+    /// From a setting: `tw` | `twp` | `hk` | `t`.
+    pub fn parse(setting: &str) -> Option<Self> {
+        match setting.trim().to_ascii_lowercase().as_str() {
+            "tw" | "zh-tw" => Some(Self::Taiwan),
+            "twp" => Some(Self::TaiwanPhrases),
+            "hk" | "zh-hk" => Some(Self::HongKong),
+            "t" | "generic" => Some(Self::Generic),
+            _ => None,
+        }
+    }
+
+    fn config(self) -> BuiltinConfig {
+        match self {
+            Self::Taiwan => BuiltinConfig::S2tw,
+            Self::TaiwanPhrases => BuiltinConfig::S2twp,
+            Self::HongKong => BuiltinConfig::S2hk,
+            Self::Generic => BuiltinConfig::S2t,
+        }
+    }
+}
+
+static VARIANT: OnceLock<HantVariant> = OnceLock::new();
+
+/// Chooses the Traditional variant for this process; call once at start-up, before the first
+/// page is converted (later calls are ignored). Without a call the variant is Taiwan.
+pub fn set_hant_variant(variant: HantVariant) {
+    let _ = VARIANT.set(variant);
+}
+
+static S2T: LazyLock<Option<OpenCC>> = LazyLock::new(|| {
+    let variant = *VARIANT.get_or_init(HantVariant::default);
+    match OpenCC::from_config(variant.config()) {
         Ok(cc) => Some(cc),
         Err(e) => {
-            tracing::error!("OpenCC s2t unavailable: {e}");
+            tracing::error!("OpenCC {variant:?} unavailable: {e}");
             None
         }
-    });
+    }
+});
 
 /// Converts plain text from Simplified to Traditional (s2t).
 pub fn to_hant(text: &str) -> String {
@@ -269,8 +316,18 @@ mod tests {
     #[test]
     fn converts_text_keeps_vocabulary() {
         assert_eq!(to_hant("服务业发展工作要点"), "服務業發展工作要點");
-        // s2t keeps mainland vocabulary (s2twp would give 軟體).
+        // s2tw keeps mainland vocabulary (s2twp would give 軟體).
         assert_eq!(to_hant("软件"), "軟件");
+    }
+
+    #[test]
+    fn default_variant_writes_taiwan_standard_characters() {
+        // Not OpenCC's generic 爲 / 審覈 / 纔.
+        assert_eq!(to_hant("为了审核"), "為了審核");
+        assert_eq!(to_hant("才"), "才");
+        assert_eq!(HantVariant::parse("hk"), Some(HantVariant::HongKong));
+        assert_eq!(HantVariant::parse("TW"), Some(HantVariant::Taiwan));
+        assert_eq!(HantVariant::parse("x"), None);
     }
 
     #[test]

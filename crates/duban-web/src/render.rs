@@ -74,6 +74,7 @@ pub fn environment() -> Environment<'static> {
             tracing::error!("template {name}: {e:#}");
         }
     }
+    env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
     env.add_filter("num", |v: Value| -> String {
         match f64::try_from(v.clone()) {
             Ok(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
@@ -82,6 +83,23 @@ pub fn environment() -> Environment<'static> {
         }
     });
     env
+}
+
+/// Beijing time (UTC+8, no daylight saving) for a stored UTC timestamp, as a `<time>` element:
+/// `2020-07-03T02:00:00Z` → `2020-07-03 10:00` with `datetime="2020-07-03T10:00:00+08:00"`.
+/// Times are stored in UTC; every page shows them in Beijing time. Anything that is not an
+/// RFC 3339 timestamp (a bare date, an empty value) is shown as it is.
+pub fn beijing_time(stored: &str) -> Value {
+    let Ok(at) = chrono::DateTime::parse_from_rfc3339(stored.trim()) else {
+        return Value::from(stored);
+    };
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let local = at.with_timezone(&beijing);
+    Value::from_safe_string(format!(
+        "<time datetime=\"{}\">{}</time>",
+        local.format("%Y-%m-%dT%H:%M:%S+08:00"),
+        local.format("%Y-%m-%d %H:%M")
+    ))
 }
 
 /// Percent-encodes a string for a query parameter.
@@ -227,5 +245,20 @@ mod tests {
     #[test]
     fn url_encoding() {
         assert_eq!(url_encode("/plans/1?x=a b"), "/plans/1%3Fx%3Da%20b");
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::beijing_time;
+
+    #[test]
+    fn utc_timestamps_are_shown_in_beijing_time() {
+        assert_eq!(
+            beijing_time("2020-07-03T18:30:05Z").to_string(),
+            "<time datetime=\"2020-07-04T02:30:05+08:00\">2020-07-04 02:30</time>"
+        );
+        assert_eq!(beijing_time("2020-07-03").to_string(), "2020-07-03");
+        assert_eq!(beijing_time("").to_string(), "");
     }
 }

@@ -1,0 +1,142 @@
+//! Each role's day at a desk (1366 × 768) and on a phone (390 × 844), issue 10: every page
+//! fits the screen (no sideways page scroll), shows no "UTC", and is kept as a screenshot
+//! under `artifacts/screenshots/` (README: "Screenshots") for a person to look at.
+
+use std::path::PathBuf;
+
+use duban_store::user::Role;
+use duban_web::testing::spawn_app;
+use fantoccini::{Client, Locator};
+
+use super::helpers::{body_text, browser, log_in, wait_for};
+
+const SIZES: [(&str, u32, u32); 2] = [("desk", 1366, 768), ("phone", 390, 844)];
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+/// Sets the viewport (not the window) to `w × h`, as a phone's screen would be.
+async fn set_viewport(c: &Client, w: u32, h: u32) {
+    c.set_window_size(w, h).await.unwrap();
+    // The window includes browser chrome in some builds: grow it until the viewport fits.
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .unwrap();
+    let (iw, ih) = (
+        inner[0].as_u64().unwrap_or(w as u64) as u32,
+        inner[1].as_u64().unwrap_or(h as u64) as u32,
+    );
+    if iw != w || ih != h {
+        c.set_window_size(w + (w - iw.min(w)), h + (h - ih.min(h)))
+            .await
+            .unwrap();
+    }
+}
+
+/// Opens `path`, then checks and photographs it. Returns the problems found.
+async fn check_page(c: &Client, base: &str, role: &str, size: &str, path: &str) -> Vec<String> {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    wait_for(c, Locator::Css("body")).await;
+    let mut problems = Vec::new();
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    if scroll > inner {
+        problems.push(format!(
+            "{role} {size} {path}: page scrolls sideways ({scroll} px wide in {inner})"
+        ));
+    }
+    let text = body_text(c).await;
+    if text.contains("UTC") {
+        problems.push(format!("{role} {size} {path}: shows UTC"));
+    }
+    let name = format!(
+        "{role}-{size}{}.png",
+        path.replace(['/', '?', '=', '&'], "_")
+    );
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(name), png).unwrap();
+    problems
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run"]
+async fn browser_every_role_every_page_fits_desk_and_phone() {
+    let app = spawn_app().await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    app.add_user("admin", Role::Admin, None).await;
+    app.add_user("rep", Role::Reporter, Some("fgw")).await;
+    app.add_user("boss", Role::Viewer, None).await;
+    let plan = app.state.store.list_plans().await.unwrap()[0].id;
+    let plan_pages = [
+        "/plans".to_string(),
+        format!("/plans/{plan}"),
+        format!("/plans/{plan}/tasks"),
+        format!("/plans/{plan}/status?as_of=2020-07-15"),
+        "/tasks/1".to_string(),
+        "/tasks/1/deliver".to_string(),
+        "/deliver".to_string(),
+        "/escalations".to_string(),
+        "/evaluations".to_string(),
+        "/units".to_string(),
+        "/messages".to_string(),
+        "/methods/status".to_string(),
+    ];
+    let admin_pages = [
+        format!("/plans/{plan}/review"),
+        format!("/plans/{plan}/sheet"),
+        "/plans/new".to_string(),
+        "/admin/users".to_string(),
+        "/admin/units".to_string(),
+        "/admin/audit".to_string(),
+        "/admin/escalations".to_string(),
+        "/admin/notifications".to_string(),
+        "/admin/calendar".to_string(),
+        "/tasks/1/history".to_string(),
+    ];
+    let mut problems = Vec::new();
+    for (role, pages) in [
+        (
+            "admin",
+            plan_pages
+                .iter()
+                .chain(admin_pages.iter())
+                .collect::<Vec<_>>(),
+        ),
+        ("rep", plan_pages.iter().collect()),
+        ("boss", plan_pages.iter().collect()),
+    ] {
+        let b = browser().await;
+        let c = &b.client;
+        log_in(c, &app, role).await;
+        for (size, w, h) in SIZES {
+            set_viewport(c, w, h).await;
+            for path in &pages {
+                problems.extend(check_page(c, &app.base, role, size, path).await);
+            }
+        }
+        // On a phone the menu folds away and opens on a tap.
+        set_viewport(c, 390, 844).await;
+        c.goto(&format!("{}/plans", app.base)).await.unwrap();
+        let nav = wait_for(c, Locator::Css("nav.main-nav")).await;
+        assert!(!nav.is_displayed().await.unwrap(), "menu folded on a phone");
+        c.find(Locator::Css("#menu-toggle > summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert!(nav.is_displayed().await.unwrap(), "menu opens on a tap");
+        b.client.clone().close().await.unwrap();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
