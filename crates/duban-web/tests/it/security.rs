@@ -254,3 +254,159 @@ async fn throttling_across_names_and_bounded_records() {
         "{rows} rows"
     );
 }
+
+/// Findings 4, 8, 10, 13, 15: concurrent saves of one report queue (one 303, the rest 409,
+/// never 500); the evidence cap holds under 20 concurrent uploads; API saves carry
+/// `version`; values, dates and JSON types are bounded; form bodies must be UTF-8;
+/// signed-in answers are `no-store`.
+#[tokio::test]
+async fn concurrent_writes_versions_and_input_bounds() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (_, number, values) = countable_task(&app, plan, "fgw", true).await;
+    let mut rep = bearer(&app, "rep_fgw").await;
+    let body = json!({"plan_id": plan, "task": number, "period": "2020-Q3", "progress": "v1"});
+    let r = rep.post_json("/api/v1/reports", &body, &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let id = r.json()["id"].as_i64().unwrap();
+    let version = r.json()["version"].as_i64().unwrap();
+
+    // 10 concurrent form saves against the same version.
+    let mut handles = Vec::new();
+    for i in 0..10 {
+        let mut c = login(&app, "rep_fgw").await;
+        let v = version.to_string();
+        handles.push(tokio::spawn(async move {
+            let text = format!("并发保存 {i}");
+            c.post_csrf(
+                &format!("/reports/{id}"),
+                &[("version", v.as_str()), ("progress", text.as_str())],
+            )
+            .await
+            .status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        9,
+        "{statuses:?}"
+    );
+
+    // 20 concurrent evidence uploads: exactly 10 stored, no 5xx.
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let mut c = login(&app, "rep_fgw").await;
+        handles.push(tokio::spawn(async move {
+            let csrf = c.csrf.clone();
+            let bytes = format!("%PDF-1.4 evidence {i}");
+            c.post_multipart(
+                &format!("/reports/{id}/evidence"),
+                &[("csrf", &csrf)],
+                Some(("e.pdf", bytes.as_bytes())),
+            )
+            .await
+            .status
+        }));
+    }
+    for h in handles {
+        let s = h.await.unwrap();
+        assert!(!s.is_server_error(), "{s}");
+    }
+    assert_eq!(app.state.store.report_evidence(id).await.unwrap().len(), 10);
+
+    // API version: stale → 409; current → 200.
+    let current = app.state.store.report(id).await.unwrap().version;
+    let mut stale = body.clone();
+    stale["version"] = json!(current - 1);
+    stale["progress"] = json!("stale");
+    let r = rep.post_json("/api/v1/reports", &stale, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    stale["version"] = json!(current);
+    let r = rep.post_json("/api/v1/reports", &stale, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Bounds and types: 422 naming the field.
+    let target = values[0].0;
+    for (bad, field) in [
+        (json!({"values": "x"}), "values"),
+        (
+            json!({"values": [{"target_id": target, "value": 1e16}]}),
+            "values[0].value",
+        ),
+        (
+            json!({"values": [{"target_id": target, "value": 5, "as_of": 20200101}]}),
+            "values[0].as_of",
+        ),
+        (
+            json!({"values": [{"target_id": target, "value": "5"}]}),
+            "values[0].value",
+        ),
+        (json!({"milestone_share": "half"}), "milestone_share"),
+        (json!({"version": "1"}), "version"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in bad.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let r = rep.post_json("/api/v1/reports", &b, &[]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert!(r.body.contains(field), "{field}: {}", r.body);
+    }
+    for date in ["9999-12-31", "1900-01-01"] {
+        let mut b = body.clone();
+        b["values"] = json!([{"target_id": target, "value": 5, "as_of": date}]);
+        let r = rep.post_json("/api/v1/reports", &b, &[]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{date}: {}",
+            r.body
+        );
+    }
+
+    // Invalid UTF-8 in a form body: 400, nothing stored.
+    let mut web = login(&app, "rep_fgw").await;
+    let page = web.get(&format!("/reports/{id}")).await;
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let raw = format!("csrf={}&progress=%FF%FE", web.csrf);
+    let r = web
+        .send(
+            axum::http::Method::POST,
+            &format!("/reports/{id}"),
+            Some("application/x-www-form-urlencoded"),
+            &[],
+            raw.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        !app.state
+            .store
+            .report(id)
+            .await
+            .unwrap()
+            .progress
+            .contains('\u{fffd}')
+    );
+}
