@@ -6,6 +6,13 @@
 //! (`structure`, or `table` for task tables) → per task: title, lead units (`units`) and
 //! typed targets (`targets`).
 //!
+//! Alongside, `outline` reads every numbered line (一、 （一） 1. （1） ① 一要/一是, labels
+//! glued to a number like `11.121人才`) into a tree of any depth, with a `sequence_break`
+//! diagnostic where numbering jumps (never a silent loss), and detects the document kind;
+//! `report` applies the 政府工作报告 rules (tasks and targets only from the year's sections,
+//! headline targets only from the 主要预期目标 paragraph). A kind can be forced
+//! ([`ParseOptions`]). All of it lands in `Plan::outline` with meta evidence spans.
+//!
 //! Invariants: no function panics on any input (proptest and a fuzz target check it);
 //! every `Target::span` indexes `Plan::text` in chars and slices to exactly `phrase`.
 
