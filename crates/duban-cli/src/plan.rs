@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use duban_core::{Plan, Target};
+use duban_core::{DocKind, Plan, Target};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -15,6 +15,9 @@ pub enum PlanCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Read the document as this kind instead of the detected one.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
     },
 }
 
@@ -26,13 +29,40 @@ pub enum Format {
     Table,
 }
 
-pub fn run(cmd: PlanCommand) -> anyhow::Result<()> {
-    match cmd {
-        PlanCommand::Parse { file, format } => parse(&file, format),
+/// The document kinds `--kind` accepts (see `duban_core::DocKind`).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// 工作要点
+    WorkPoints,
+    /// 任务分解 / 责任分工
+    TaskDivision,
+    /// 实施意见 / 行动计划 / 方案
+    Implementation,
+    /// 政府工作报告
+    GovernmentReport,
+    /// 新闻摘要
+    NewsSummary,
+}
+
+impl From<Kind> for DocKind {
+    fn from(k: Kind) -> DocKind {
+        match k {
+            Kind::WorkPoints => DocKind::WorkPoints,
+            Kind::TaskDivision => DocKind::TaskDivision,
+            Kind::Implementation => DocKind::Implementation,
+            Kind::GovernmentReport => DocKind::GovernmentReport,
+            Kind::NewsSummary => DocKind::NewsSummary,
+        }
     }
 }
 
-fn parse(file: &std::path::Path, format: Format) -> anyhow::Result<()> {
+pub fn run(cmd: PlanCommand) -> anyhow::Result<()> {
+    match cmd {
+        PlanCommand::Parse { file, format, kind } => parse(&file, format, kind),
+    }
+}
+
+fn parse(file: &std::path::Path, format: Format, kind: Option<Kind>) -> anyhow::Result<()> {
     let meta =
         std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
     if meta.len() > duban_doc::MAX_BYTES as u64 {
@@ -49,7 +79,10 @@ fn parse(file: &std::path::Path, format: Format) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let plan = duban_doc::parse_document(&bytes, &name)
+    let options = duban_doc::ParseOptions {
+        kind: kind.map(DocKind::from),
+    };
+    let plan = duban_doc::parse_document_with(&bytes, &name, &options)
         .with_context(|| format!("cannot parse {}", file.display()))?;
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
@@ -77,6 +110,15 @@ fn outline(plan: &Plan) -> String {
         plan.pillars.len(),
         plan.tasks.len(),
         plan.targets().count()
+    ));
+    line(format!(
+        "类型  {}{}",
+        plan.outline.kind.map_or("未识别", DocKind::label_zh),
+        if plan.outline.kind_forced {
+            "（指定）"
+        } else {
+            ""
+        }
     ));
     for t in &plan.headline_targets {
         line(format!("  总目标  {}", target_cell(t)));
@@ -108,6 +150,16 @@ fn outline(plan: &Plan) -> String {
         line(format!("{:>4}  {}{units}", task.label, task.title));
         for t in &task.targets {
             line(format!("        · {}", target_cell(t)));
+        }
+    }
+    if !plan.outline.diagnostics.is_empty() {
+        line(String::new());
+        line(format!("待核对 {} 处", plan.outline.diagnostics.len()));
+        for d in &plan.outline.diagnostics {
+            let at = d
+                .span
+                .map_or(String::new(), |s| format!("[{}–{}] ", s.start, s.end));
+            line(format!("  ! {at}{}", d.message));
         }
     }
     out

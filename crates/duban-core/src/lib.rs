@@ -18,7 +18,10 @@ pub mod report;
 pub mod status;
 pub mod unit;
 
-pub use plan::{Commitment, Comparator, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task};
+pub use plan::{
+    Commitment, Comparator, Diagnostic, DocKind, Item, MetaEvidence, Outline, PLAN_SCHEMA, Pillar,
+    Plan, Span, Target, Task,
+};
 pub use unit::{OrgUnit, UnitKind};
 
 pub use calendar::WorkCalendar;

@@ -26,6 +26,126 @@ pub struct Plan {
     /// hand-written exchange files; then spans are meaningless and must be ignored.
     #[serde(default)]
     pub text: String,
+    /// How the document was read: its kind, every numbered item as a tree, where each meta
+    /// field came from, and the low-confidence decisions to check. Absent in older exchange
+    /// files (then empty).
+    #[serde(default, skip_serializing_if = "Outline::is_empty")]
+    pub outline: Outline,
+}
+
+/// The kind of plan document; each has its own reading rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// 工作要点.
+    WorkPoints,
+    /// 任务分解 / 责任分工 (tables and lists).
+    TaskDivision,
+    /// 实施意见 / 行动计划 / 方案.
+    Implementation,
+    /// 政府工作报告: only the 主要预期目标 and the year's tasks carry targets.
+    GovernmentReport,
+    /// A news summary of a plan (一要…二要…).
+    NewsSummary,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 5] = [
+        DocKind::WorkPoints,
+        DocKind::TaskDivision,
+        DocKind::Implementation,
+        DocKind::GovernmentReport,
+        DocKind::NewsSummary,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::WorkPoints => "work_points",
+            DocKind::TaskDivision => "task_division",
+            DocKind::Implementation => "implementation",
+            DocKind::GovernmentReport => "government_report",
+            DocKind::NewsSummary => "news_summary",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocKind> {
+        DocKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Chinese label for the UI.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DocKind::WorkPoints => "工作要点",
+            DocKind::TaskDivision => "任务分解/责任分工",
+            DocKind::Implementation => "实施意见/行动计划/方案",
+            DocKind::GovernmentReport => "政府工作报告",
+            DocKind::NewsSummary => "新闻摘要",
+        }
+    }
+}
+
+/// The parser's account of a document (see [`Plan::outline`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outline {
+    /// The kind the rules were applied for.
+    #[serde(default)]
+    pub kind: Option<DocKind>,
+    /// True when the kind was given by a person, not detected.
+    #[serde(default)]
+    pub kind_forced: bool,
+    /// Every numbered item (一、 （一） 1. （1） ① 一要 …) in document order.
+    #[serde(default)]
+    pub items: Vec<Item>,
+    /// Where each meta field (title, issuer, year, document number) was read from.
+    #[serde(default)]
+    pub meta: Vec<MetaEvidence>,
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outline {
+    pub fn is_empty(&self) -> bool {
+        self == &Outline::default()
+    }
+}
+
+/// One numbered item of the document tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// The label as written: `一、`, `（一）`, `1.`, `一要`.
+    pub label: String,
+    /// The printed number.
+    pub number: u32,
+    /// 0 for the outermost level.
+    pub depth: u32,
+    /// Index into `Outline::items` of the enclosing item.
+    pub parent: Option<usize>,
+    /// The item's heading: its text up to the first sentence break.
+    pub title: String,
+    /// The item's own text (label to the next item at any level).
+    pub span: Span,
+    /// The number of the `Task` this item became, if any.
+    #[serde(default)]
+    pub task: Option<u32>,
+}
+
+/// A meta field and the span it was read from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaEvidence {
+    /// `title`, `issuer`, `year`, `doc_number`.
+    pub field: String,
+    pub value: String,
+    pub span: Option<Span>,
+}
+
+/// A low-confidence decision for a person to check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// A stable code: `sequence_break`, `unknown_kind`, `meta_missing`, …
+    pub code: String,
+    /// What was decided, in Chinese.
+    pub message: String,
+    pub span: Option<Span>,
 }
 
 /// A grouping of tasks under a heading (一、… or a banner heading such as 着力谋规划促改革).

@@ -192,6 +192,7 @@ mod tests {
     fn rolls_targets_up_to_tasks_pillars_and_plan() {
         let plan = Plan {
             schema: PLAN_SCHEMA.into(),
+            outline: Default::default(),
             title: "示例数据：工作要点".into(),
             issuer: None,
             year: Some(2020),

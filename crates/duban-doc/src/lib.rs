@@ -6,6 +6,13 @@
 //! (`structure`, or `table` for task tables) → per task: title, lead units (`units`) and
 //! typed targets (`targets`).
 //!
+//! Alongside, `outline` reads every numbered line (一、 （一） 1. （1） ① 一要/一是, labels
+//! glued to a number like `11.121人才`) into a tree of any depth, with a `sequence_break`
+//! diagnostic where numbering jumps (never a silent loss), and detects the document kind;
+//! `report` applies the 政府工作报告 rules (tasks and targets only from the year's sections,
+//! headline targets only from the 主要预期目标 paragraph). A kind can be forced
+//! ([`ParseOptions`]). All of it lands in `Plan::outline` with meta evidence spans.
+//!
 //! Invariants: no function panics on any input (proptest and a fuzz target check it);
 //! every `Target::span` indexes `Plan::text` in chars and slices to exactly `phrase`.
 
@@ -16,6 +23,8 @@ mod error;
 mod html;
 mod lexicon;
 mod meta;
+mod outline;
+mod report;
 mod structure;
 mod table;
 mod targets;
@@ -25,14 +34,32 @@ mod units;
 pub use decode::decode;
 pub use error::{DocError, MAX_BYTES};
 
-use duban_core::{PLAN_SCHEMA, Pillar, Plan, Target, Task};
+use duban_core::{
+    Diagnostic, DocKind, MetaEvidence, Outline, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task,
+};
 use text::View;
 
 /// Reads a document: detects DOCX, HTML or plain text from the name and the bytes,
 /// decodes it, strips page chrome and parses the plan.
 pub fn parse_document(bytes: &[u8], file_name: &str) -> Result<Plan, DocError> {
+    parse_document_with(bytes, file_name, &ParseOptions::default())
+}
+
+/// How to read a document: a person can force the document kind (then its rules apply
+/// whatever the detector would say) and re-run the parse.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    pub kind: Option<DocKind>,
+}
+
+/// `parse_document` with options.
+pub fn parse_document_with(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ParseOptions,
+) -> Result<Plan, DocError> {
     let text = document_text(bytes, file_name)?;
-    parse_named(&text, &file_stem(file_name))
+    parse_named(&text, &file_stem(file_name), options)
 }
 
 /// The document's text before chrome removal: DOCX paragraphs, HTML blocks or the decoded
@@ -76,11 +103,16 @@ fn document_text(bytes: &[u8], file_name: &str) -> Result<String, DocError> {
 /// Parses already-decoded text. Page chrome lines are removed first; the rest becomes
 /// `Plan::text` verbatim. A plan with no recognisable title is called 未命名计划.
 pub fn parse_text(text: &str) -> Result<Plan, DocError> {
-    parse_named(text, "未命名计划")
+    parse_named(text, "未命名计划", &ParseOptions::default())
+}
+
+/// `parse_text` with options.
+pub fn parse_text_with(text: &str, options: &ParseOptions) -> Result<Plan, DocError> {
+    parse_named(text, "未命名计划", options)
 }
 
 /// `parse_text` with the title to use when the document shows none.
-fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
+fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Result<Plan, DocError> {
     if text.len() > MAX_BYTES {
         return Err(DocError::TooLarge { size: text.len() });
     }
@@ -96,19 +128,40 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
     let lines = view.lines();
     let quoted = quoted_mask(&view);
 
-    let layout = match table::recognise(&view, &lines) {
+    let tree = outline::tree(&view, &lines);
+    let table_layout = table::recognise(&view, &lines);
+    let guess_title = meta::title_line(&view, &lines)
+        .map(|i| view.norm_str(lines[i].start, lines[i].end))
+        .unwrap_or_default();
+    let detected = outline::detect_kind(&view, &lines, &guess_title, table_layout.is_some());
+    let kind = options.kind.or(detected);
+    let mut headline_ranges: Option<Vec<(usize, usize)>> = None;
+    let mut layout = match table_layout {
         Some(layout) => layout,
         None => {
-            let title_line = meta::title_line(&view, &lines);
-            let sk = structure::recognise(&view, &lines, title_line);
-            let numbered = table::Layout::from_skeleton(&view, &lines, sk);
+            let numbered = if kind == Some(DocKind::GovernmentReport) {
+                let r = report::layout(&view, &lines, &tree);
+                headline_ranges = Some(r.headline);
+                table::Layout::from_skeleton(&view, &lines, r.skeleton)
+            } else {
+                let title_line = meta::title_line(&view, &lines);
+                let sk = structure::recognise(&view, &lines, title_line);
+                table::Layout::from_skeleton(&view, &lines, sk)
+            };
             // A table pasted one cell per line wins when it holds more tasks.
             match table::recognise_vertical(&view, &lines) {
-                Some(t) if t.tasks.len() > numbered.tasks.len() => t,
+                Some(t) if t.tasks.len() > numbered.tasks.len() => {
+                    headline_ranges = None;
+                    t
+                }
                 _ => numbered,
             }
         }
     };
+    if layout.tasks.is_empty() {
+        // A summary written as 一要…二要… (or 一是…) in running text.
+        layout = table::Layout::from_inline(&view, outline::inline_sequence(&view, 0, view.len()));
+    }
     if layout.tasks.is_empty() {
         return Err(DocError::NoTasks);
     }
@@ -149,7 +202,14 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
     let mut headline_targets: Vec<Target> = Vec::new();
     // Plan-level goals: everything between the title and the first task (an introduction,
     // a banner of goals, a 一、主要目标 section).
-    if head_start < first_task {
+    if let Some(ranges) = &headline_ranges {
+        for &(s, e) in ranges {
+            headline_targets.extend(targets::extract(&view, s, e, &quoted));
+            headline_targets.extend(meta::headline_directions(&view, &lines, s, e));
+        }
+        headline_targets.sort_by_key(|t| t.span.start);
+        headline_targets.dedup_by_key(|t| t.span);
+    } else if head_start < first_task {
         headline_targets = targets::extract(&view, head_start, first_task, &quoted);
         headline_targets.extend(meta::headline_directions(
             &view, &lines, head_start, first_task,
@@ -174,12 +234,52 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
                 .collect(),
         })
         .collect();
-    let tasks = layout
+    let tasks: Vec<Task> = layout
         .tasks
         .iter()
         .enumerate()
         .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
         .collect();
+    let mut items = tree.items;
+    for (t, span) in layout.tasks.iter().enumerate() {
+        if let Some(item) = items.iter_mut().find(|i| i.span.start == span.label_start) {
+            item.task = Some(tasks[t].number);
+        }
+    }
+    let mut diagnostics = tree.diagnostics;
+    if kind.is_none() {
+        diagnostics.push(Diagnostic {
+            code: "unknown_kind".into(),
+            message: "未能判断文档类型（工作要点、任务分解、实施意见/行动计划、政府工作报告、新闻摘要），请选择后重新解析".into(),
+            span: None,
+        });
+    }
+    let meta = meta_evidence(
+        &view,
+        &lines,
+        &title,
+        title_line,
+        issuer.as_deref(),
+        year,
+        first_struct,
+    );
+    for field in ["title", "issuer", "year", "doc_number"] {
+        if !meta.iter().any(|m| m.field == field) {
+            diagnostics.push(Diagnostic {
+                code: "meta_missing".into(),
+                message: format!("未在文中找到{}，请补填", meta_label(field)),
+                span: None,
+            });
+        }
+    }
+    diagnostics.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.start));
+    let outline = Outline {
+        kind,
+        kind_forced: options.kind.is_some(),
+        items,
+        meta,
+        diagnostics,
+    };
     Ok(Plan {
         schema: PLAN_SCHEMA.to_string(),
         title,
@@ -188,8 +288,83 @@ fn parse_named(text: &str, fallback_title: &str) -> Result<Plan, DocError> {
         headline_targets,
         pillars,
         tasks,
+        outline,
         text,
     })
+}
+
+fn meta_label(field: &str) -> &'static str {
+    match field {
+        "title" => "标题",
+        "issuer" => "发文机关",
+        "year" => "年度",
+        _ => "文号",
+    }
+}
+
+/// Each meta field with the span it was read from: the title line(s), the first
+/// occurrence of the issuer and of the year before the tasks (or in the title), the
+/// document number (〔2021〕12号) in the head.
+fn meta_evidence(
+    view: &View,
+    lines: &[text::Line],
+    title: &str,
+    title_line: Option<usize>,
+    issuer: Option<&str>,
+    year: Option<i32>,
+    first_struct: usize,
+) -> Vec<MetaEvidence> {
+    let mut out = Vec::new();
+    if let Some(i) = title_line {
+        out.push(MetaEvidence {
+            field: "title".into(),
+            value: title.to_string(),
+            span: Some(Span {
+                start: lines[i].start,
+                end: lines[i].end,
+            }),
+        });
+    }
+    let norm_find = |pat: &str| {
+        let pat: String = pat.chars().map(text::norm_char).collect();
+        view.find(0, view.len(), &pat)
+    };
+    if let Some(name) = issuer
+        && let Some(at) = norm_find(name)
+    {
+        out.push(MetaEvidence {
+            field: "issuer".into(),
+            value: name.to_string(),
+            span: Some(Span {
+                start: at,
+                end: at + name.chars().count(),
+            }),
+        });
+    }
+    if let Some(y) = year {
+        let pat = y.to_string();
+        let at = title_line
+            .and_then(|i| view.find(lines[i].start, lines[i].end, &pat))
+            .or_else(|| view.find(0, first_struct.max(1), &pat));
+        if let Some(at) = at {
+            out.push(MetaEvidence {
+                field: "year".into(),
+                value: pat.clone(),
+                span: Some(Span {
+                    start: at,
+                    end: at + pat.len(),
+                }),
+            });
+        }
+    }
+    if let Some((s, e)) = meta::doc_number(view, first_struct.max(view.len().min(600))) {
+        out.push(MetaEvidence {
+            field: "doc_number".into(),
+            value: view.orig(s, e),
+            span: Some(Span { start: s, end: e }),
+        });
+    }
+    out
 }
 
 fn task_number(layout: &table::Layout, index: usize, printed: u32) -> u32 {
@@ -236,12 +411,26 @@ pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
     let mut mask = vec![false; view.len()];
     let mut book = 0i32;
     let mut quote = 0i32;
+    let mut quote_start = 0;
     for (i, &c) in view.norm().iter().enumerate() {
         match c {
             '《' | '「' => book += 1,
             '》' | '」' => book = (book - 1).max(0),
-            '“' => quote += 1,
-            '”' => quote = (quote - 1).max(0),
+            '“' => {
+                if quote == 0 {
+                    quote_start = i;
+                }
+                quote += 1;
+            }
+            '”' => {
+                quote = (quote - 1).max(0);
+                // A quoted statement of goals (实现“…达到2000名左右，…达到40%”的目标)
+                // is not a name: its numbers stay readable.
+                if quote == 0 && book == 0 && quoted_statement(&view.norm()[quote_start..i]) {
+                    mask[quote_start..i].fill(false);
+                    continue;
+                }
+            }
             '\n' => {
                 book = 0;
                 quote = 0;
@@ -251,6 +440,12 @@ pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
         mask[i] = book > 0 || quote > 0;
     }
     mask
+}
+
+/// A quotation long enough and with clause breaks, holding a goal verb: a statement.
+fn quoted_statement(inner: &[char]) -> bool {
+    let s: String = inner.iter().collect();
+    inner.len() > 16 && s.contains([',', '，']) && s.contains("达到")
 }
 
 fn file_stem(name: &str) -> String {

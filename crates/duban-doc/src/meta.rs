@@ -503,6 +503,33 @@ pub fn task_title(view: &View, start: usize, end: usize) -> (String, usize) {
     (title, text_start.min(end))
 }
 
+/// The document number in `[0, limit)`: `粤府〔2021〕22号` (brackets normalised to `[`/`]`),
+/// as a char range from the issuer abbreviation to 号.
+pub fn doc_number(view: &View, limit: usize) -> Option<(usize, usize)> {
+    let limit = limit.min(view.len());
+    let mut i = 0;
+    while i < limit {
+        if view.at(i) == '['
+            && (1..=4).all(|k| view.at(i + k).is_ascii_digit())
+            && view.at(i + 5) == ']'
+        {
+            let mut e = i + 6;
+            while e < limit && e - i < 12 && view.at(e).is_ascii_digit() {
+                e += 1;
+            }
+            if e > i + 6 && view.at(e) == '号' {
+                let mut s = i;
+                while s > 0 && s + 8 > i && crate::text::is_han(view.at(s - 1)) {
+                    s -= 1;
+                }
+                return Some((s, e + 1));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

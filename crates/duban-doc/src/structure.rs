@@ -118,6 +118,36 @@ pub fn classify(view: &View, line: &Line) -> Option<Numbered> {
     None
 }
 
+/// `11.121人才梯队项目`: an Arabic `N.` label glued to a number that begins a name. Only a
+/// label when `N` is the number expected next (the caller checks); `1.5万个` stays text.
+pub fn classify_glued(view: &View, line: &Line) -> Option<Numbered> {
+    let s = line.start;
+    let e = line.end;
+    let mut k = s;
+    while k < e && k - s < 3 && view.at(k).is_ascii_digit() {
+        k += 1;
+    }
+    if k == s || view.at(k) != '.' || !view.at(k + 1).is_ascii_digit() {
+        return None;
+    }
+    // A decimal is followed by a measure (1.5万个, 2.3%); a glued label by a name whose
+    // own number ends in a Han char or a quote (121人才, 135工程).
+    let mut j = k + 1;
+    while j < e && view.at(j).is_ascii_digit() {
+        j += 1;
+    }
+    let after = view.at(j);
+    if !crate::text::is_han(after) || crate::targets::quantity_word_at(view, j) {
+        return None;
+    }
+    let number: u32 = view.norm_str(s, k).parse().ok()?;
+    ((1..=999).contains(&number)).then_some(Numbered {
+        style: Style::ArDot,
+        number,
+        label_end: k + 1,
+    })
+}
+
 /// Headings whose numbered items state principles, not tasks (一、总体要求 → （二）基本原则 →
 /// 1.服务国家战略…).
 const PRINCIPLE_HEADINGS: &[&str] = &[
@@ -186,7 +216,13 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
     let mut last_task = 0u32;
     let mut heading_since_task = false;
     for (i, n) in numbered.iter().enumerate() {
-        let Some(n) = n else { continue };
+        // A label glued to a number inside a name, read only when it is the next task.
+        let glued = match n {
+            None if task_style == Style::ArDot => classify_glued(view, &lines[i])
+                .filter(|g| g.number == last_task + 1 && !sk.tasks.is_empty()),
+            _ => None,
+        };
+        let Some(n) = n.or(glued) else { continue };
         if let Some(level) = outer.iter().position(|&s| s == n.style) {
             // In sequence, or restarting at 1 under a new outer heading.
             if n.number == last_outer[level] + 1 || n.number == 1 {
@@ -203,7 +239,10 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
             continue;
         }
         let first = sk.tasks.is_empty();
-        let next = n.number == last_task + 1;
+        // A small gap (a number skipped in the printed document) continues the
+        // sequence; the tree reports it as a diagnostic.
+        let next = n.number > last_task && n.number <= last_task + 3 && !first
+            || n.number == last_task + 1;
         let restart = n.number == 1 && heading_since_task && !first;
         if first || next || restart {
             if restart && !next {

@@ -60,6 +60,41 @@ impl Layout {
         p.chain(t).min().unwrap_or(0)
     }
 
+    /// Tasks from labels inside running text (`一要…二要…`): each runs to the next label,
+    /// the last to the end of its paragraph.
+    pub fn from_inline(view: &View, labels: Vec<(u32, usize, usize)>) -> Layout {
+        let tasks = labels
+            .iter()
+            .enumerate()
+            .map(|(k, &(number, start, label_end))| {
+                let end = match labels.get(k + 1) {
+                    Some(next) => next.1,
+                    None => {
+                        let mut e = label_end;
+                        while e < view.len() && view.at(e) != '\n' {
+                            e += 1;
+                        }
+                        e
+                    }
+                };
+                TaskSpan {
+                    number,
+                    label_start: start,
+                    label_end,
+                    body_start: label_end,
+                    end,
+                    pillar: None,
+                    unit_cells: None,
+                }
+            })
+            .collect();
+        Layout {
+            pillars: Vec::new(),
+            tasks,
+            restarts: false,
+        }
+    }
+
     pub fn from_skeleton(view: &View, lines: &[Line], sk: Skeleton) -> Layout {
         // Every line where a new block starts, to end the task before it.
         let mut bounds: Vec<usize> = sk.tasks.iter().map(|t| t.line).collect();

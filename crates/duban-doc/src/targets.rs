@@ -11,6 +11,15 @@ use crate::text::{View, is_cn_numeral, is_han, parse_cn_number};
 use duban_core::number::MULTIPLIERS;
 use duban_core::{Commitment, Comparator, Span, Target};
 
+/// Whether a multiplier or a unit (万, 亿元, 个, 家 but not 家庭) starts at `i`: what
+/// follows a number that is a quantity, not part of a name.
+pub(crate) fn quantity_word_at(view: &View, i: usize) -> bool {
+    MULTIPLIERS.iter().any(|(m, _)| view.starts_with(i, m))
+        || UNITS.iter().any(|(u, not_after)| {
+            view.starts_with(i, u) && !not_after.contains(view.at(i + u.chars().count()))
+        })
+}
+
 /// Units as written (normalised to Simplified), with the chars after them that turn them
 /// into another word (家 in 家庭, 名 in 名单): then it is not a unit.
 const UNITS: &[(&str, &str)] = &[

@@ -549,6 +549,7 @@ impl PlanDetail {
             |pid: Option<i64>| pid.and_then(|p| self.pillars.iter().position(|x| x.id == p));
         Plan {
             schema: PLAN_SCHEMA.to_string(),
+            outline: Default::default(),
             title: self.plan.title.clone(),
             issuer: self.plan.issuer.clone(),
             year: self.plan.year.and_then(|y| i32::try_from(y).ok()),

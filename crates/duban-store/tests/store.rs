@@ -8,6 +8,7 @@ fn plan() -> Plan {
     let text = "一、板块\n1.任务一\n新建350个中心，增长10%以上。".to_string();
     Plan {
         schema: PLAN_SCHEMA.into(),
+        outline: Default::default(),
         title: "测试计划".into(),
         issuer: Some("办公室".into()),
         year: Some(2020),

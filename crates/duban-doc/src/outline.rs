@@ -1,0 +1,450 @@
+//! The numbering model: every numbered line of the document as a tree of any depth, with
+//! a diagnostic wherever a sequence breaks, and the document kind.
+//!
+//! Levels are found by a stack of numbering styles: a style already open continues (or
+//! restarts) its level; a new style opens a level below every open style of a finer
+//! conventional rank (一、 > （一） > 1./1、/一要 > （1） > 1） > ①). A number that does
+//! not follow its predecessor is still read as an item, with a `sequence_break`
+//! diagnostic, so nothing after it is lost. A label glued to a number that starts a name
+//! (`11.121人才梯队项目`, `7.135工程`) is read as a label only when its number is the one
+//! expected next.
+
+use crate::structure::{self, Style};
+use crate::text::{Line, View, is_cn_numeral, parse_cn_number};
+use duban_core::{Diagnostic, DocKind, Item, Span};
+
+/// A numbering style of the tree: the recogniser's styles plus 一要/二要.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Style(Style),
+    /// 一要 / 二要, 一是 / 二是 at the start of a paragraph (news summaries, reports).
+    Yao,
+}
+
+impl Mark {
+    /// Conventional rank: smaller is outer.
+    fn rank(self) -> u8 {
+        match self {
+            Mark::Style(Style::CnComma) => 0,
+            Mark::Style(Style::CnParen) => 1,
+            Mark::Yao | Mark::Style(Style::ArDot) | Mark::Style(Style::ArComma) => 2,
+            Mark::Style(Style::ArParen) => 3,
+            Mark::Style(Style::ArHalfParen) => 4,
+            Mark::Style(Style::Circled) => 5,
+        }
+    }
+}
+
+/// A numbered line read for the tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Label {
+    pub mark: Mark,
+    pub number: u32,
+    pub label_end: usize,
+    /// `11.121…`: only a label when `number` is the expected one.
+    pub glued: bool,
+}
+
+/// Reads the label at the start of a line, including glued and 一要 labels.
+pub fn label(view: &View, line: &Line) -> Option<Label> {
+    if let Some(n) = structure::classify(view, line) {
+        return Some(Label {
+            mark: Mark::Style(n.style),
+            number: n.number,
+            label_end: n.label_end,
+            glued: false,
+        });
+    }
+    if let Some(n) = structure::classify_glued(view, line) {
+        return Some(Label {
+            mark: Mark::Style(n.style),
+            number: n.number,
+            label_end: n.label_end,
+            glued: true,
+        });
+    }
+    yao(view, line.start, line.end).map(|(number, label_end)| Label {
+        mark: Mark::Yao,
+        number,
+        label_end,
+        glued: false,
+    })
+}
+
+/// `一要` / `二要` (or `一是` / `二是`) at `at`: the number and where the label ends; not
+/// the words 要求, 要素, 要点, 是否 ….
+pub fn yao(view: &View, at: usize, end: usize) -> Option<(u32, usize)> {
+    let mut k = at;
+    while k < end && k - at < 3 && is_cn_numeral(view.at(k)) {
+        k += 1;
+    }
+    let mark = view.at(k);
+    if k == at || !matches!(mark, '要' | '是') || k + 1 >= end {
+        return None;
+    }
+    // 要求, 要素, 要点 …; 是否, 是指 …: words, not labels.
+    let next = view.at(k + 1);
+    if mark == '要' && matches!(next, '求' | '素' | '点' | '件' | '闻' | '务')
+        || mark == '是' && matches!(next, '否' | '指' | '非' | '的')
+    {
+        return None;
+    }
+    let n = parse_cn_number(&view.norm_str(at, k))?;
+    let n = u32::try_from(n).ok().filter(|n| (1..=30).contains(n))?;
+    Some((n, k + 1))
+}
+
+/// One open level of the stack.
+struct Open {
+    mark: Mark,
+    last: u32,
+    item: usize,
+}
+
+/// The tree of numbered items and the diagnostics of its sequences. `line_of[i]` is the
+/// line index of item `i`.
+pub struct Tree {
+    pub items: Vec<Item>,
+    pub line_of: Vec<usize>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Builds the item tree over `lines`.
+pub fn tree(view: &View, lines: &[Line]) -> Tree {
+    let mut items: Vec<Item> = Vec::new();
+    let mut line_of = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    // The last number of each mark anywhere (numbering that runs on across sections).
+    let mut global: Vec<(Mark, u32)> = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        let Some(l) = label(view, line) else { continue };
+        let open_at = stack.iter().rposition(|o| o.mark == l.mark);
+        let global_last = global.iter().find(|(m, _)| *m == l.mark).map_or(0, |g| g.1);
+        let expected_here = match open_at {
+            Some(k) => stack[k].last + 1,
+            None => 1,
+        };
+        let in_sequence =
+            l.number == expected_here || (open_at.is_none() && l.number == global_last + 1);
+        if l.glued && !in_sequence {
+            continue;
+        }
+        let span_here = Span {
+            start: line.start,
+            end: l.label_end,
+        };
+        if !in_sequence {
+            let message = if open_at.is_some() && l.number == 1 {
+                format!(
+                    "编号“{}”在同级内重新从1开始（上一项为{}），请核对层级",
+                    label_text(view, line, &l),
+                    expected_here - 1
+                )
+            } else {
+                format!(
+                    "编号“{}”不连续（此处应为{}），已按编号项读入，请核对",
+                    label_text(view, line, &l),
+                    if open_at.is_some() {
+                        expected_here
+                    } else {
+                        global_last + 1
+                    }
+                )
+            };
+            diagnostics.push(Diagnostic {
+                code: "sequence_break".into(),
+                message,
+                span: Some(span_here),
+            });
+        }
+        match open_at {
+            Some(k) => stack.truncate(k + 1),
+            None => {
+                while stack.last().is_some_and(|o| o.mark.rank() >= l.mark.rank()) {
+                    stack.pop();
+                }
+            }
+        }
+        let parent = match open_at {
+            Some(k) if k > 0 => Some(stack[k - 1].item),
+            Some(_) => None,
+            None => stack.last().map(|o| o.item),
+        };
+        let depth = match open_at {
+            Some(k) => k,
+            None => stack.len(),
+        };
+        let index = items.len();
+        items.push(Item {
+            label: label_text(view, line, &l),
+            number: l.number,
+            depth: u32::try_from(depth).unwrap_or(u32::MAX),
+            parent,
+            title: item_title(view, l.label_end, line.end),
+            span: Span {
+                start: line.start,
+                end: line.end,
+            },
+            task: None,
+        });
+        line_of.push(li);
+        match open_at {
+            Some(k) => {
+                stack[k].last = l.number;
+                stack[k].item = index;
+            }
+            None => stack.push(Open {
+                mark: l.mark,
+                last: l.number,
+                item: index,
+            }),
+        }
+        match global.iter_mut().find(|(m, _)| *m == l.mark) {
+            Some(g) => g.1 = l.number,
+            None => global.push((l.mark, l.number)),
+        }
+    }
+    // An item's own text runs to the next item at any level.
+    for (i, item) in items.iter_mut().enumerate() {
+        let end = match line_of.get(i + 1) {
+            Some(&next) => lines[next].raw_start,
+            None => lines.last().map_or(0, |l| l.end),
+        };
+        let (_, e) = view.trim(item.span.start, end);
+        item.span.end = e.max(item.span.start);
+    }
+    Tree {
+        items,
+        line_of,
+        diagnostics,
+    }
+}
+
+fn label_text(view: &View, line: &Line, l: &Label) -> String {
+    view.orig(line.start, l.label_end).trim().to_string()
+}
+
+/// The item's heading: up to the first sentence break or colon, at most 40 chars.
+fn item_title(view: &View, start: usize, end: usize) -> String {
+    let mut e = start;
+    while e < end && e - start < 40 && !matches!(view.at(e), '。' | ':' | ';' | '!' | '?') {
+        e += 1;
+    }
+    let (s, e) = view.trim(start, e);
+    view.orig(s, e)
+}
+
+/// Title words that name each kind, strongest first.
+const KIND_WORDS: &[(&str, DocKind)] = &[
+    ("任务分解", DocKind::TaskDivision),
+    ("责任分解", DocKind::TaskDivision),
+    ("任务分工", DocKind::TaskDivision),
+    ("责任分工", DocKind::TaskDivision),
+    ("分工方案", DocKind::TaskDivision),
+    ("责任清单", DocKind::TaskDivision),
+    ("任务清单", DocKind::TaskDivision),
+    ("政府工作报告", DocKind::GovernmentReport),
+    ("工作要点", DocKind::WorkPoints),
+    ("要点", DocKind::WorkPoints),
+    ("实施意见", DocKind::Implementation),
+    ("行动计划", DocKind::Implementation),
+    ("行动方案", DocKind::Implementation),
+    ("实施方案", DocKind::Implementation),
+    ("工作方案", DocKind::Implementation),
+    ("工作计划", DocKind::Implementation),
+    ("意见", DocKind::Implementation),
+    ("方案", DocKind::Implementation),
+    ("计划", DocKind::Implementation),
+];
+
+/// Words of a news report about a plan.
+const NEWS_WORDS: &[&str] = &[
+    "记者",
+    "日前",
+    "近日",
+    "会议强调",
+    "会议指出",
+    "会议要求",
+    "新华社",
+];
+
+/// Detects the document kind from its title (or opening lines) and its shape.
+pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> Option<DocKind> {
+    let opening: String = lines
+        .iter()
+        .filter(|l| !l.is_blank())
+        .take(8)
+        .map(|l| view.norm_str(l.start, l.end.min(l.start + 80)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // A plan that divides a report's tasks (政府工作报告重点工作责任分工方案) is a division,
+    // so the division words are looked for first.
+    let word_kind = |source: &str| {
+        KIND_WORDS
+            .iter()
+            .filter(|(_, k)| *k == DocKind::TaskDivision)
+            .chain(KIND_WORDS.iter())
+            .find(|(w, _)| source.contains(w))
+            .map(|(_, k)| *k)
+    };
+    // 关于印发2022年区政府工作报告目标任务的通知: the report's tasks, divided.
+    let divides_report = |t: &str| {
+        t.contains("政府工作报告")
+            && ["印发", "目标任务", "重点工作", "责任", "落实"]
+                .iter()
+                .any(|w| t.contains(w))
+    };
+    if divides_report(title) {
+        return Some(DocKind::TaskDivision);
+    }
+    if let Some(k) = word_kind(title) {
+        return Some(if is_table { DocKind::TaskDivision } else { k });
+    }
+    let head = view.len().min(3000);
+    if view.find(0, head, "各位代表").is_some() && view.find(0, head, "报告").is_some() {
+        return Some(DocKind::GovernmentReport);
+    }
+    if is_table {
+        return Some(DocKind::TaskDivision);
+    }
+    let news = NEWS_WORDS.iter().any(|w| opening.contains(w));
+    let yao_lines = lines
+        .iter()
+        .filter(|l| yao(view, l.start, l.end).is_some())
+        .count();
+    if news || yao_lines >= 2 && structure_free(view, lines) {
+        return Some(DocKind::NewsSummary);
+    }
+    if let Some(k) = word_kind(&opening) {
+        return Some(k);
+    }
+    if yao_lines >= 2 {
+        return Some(DocKind::NewsSummary);
+    }
+    None
+}
+
+/// No 一、 or 1. numbering at all (a 一要… summary).
+fn structure_free(view: &View, lines: &[Line]) -> bool {
+    !lines.iter().any(|l| structure::classify(view, l).is_some())
+}
+
+/// Inline 一要…二要… (or 一是…二是…) in running text, as `(number, label start, label
+/// end)`, when they run 1, 2, 3… from the first; needs at least two.
+pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize, usize)> {
+    let mut found: Vec<(u32, usize, usize)> = Vec::new();
+    let mut i = start;
+    while i < end {
+        let boundary = i == start
+            || matches!(
+                view.at(i.saturating_sub(1)),
+                '。' | ';' | '\n' | ':' | '!' | ',' | ' ' | '　'
+            );
+        if boundary
+            && is_cn_numeral(view.at(i))
+            && let Some((n, label_end)) = yao(view, i, end)
+            && n == found.len() as u32 + 1
+        {
+            found.push((n, i, label_end));
+            i = label_end;
+            continue;
+        }
+        i += 1;
+    }
+    if found.len() >= 2 { found } else { Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(text: &str) -> (Vec<(String, u32, Option<usize>)>, usize) {
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = tree(&view, &lines);
+        (
+            t.items
+                .iter()
+                .map(|i| (i.label.clone(), i.depth, i.parent))
+                .collect(),
+            t.diagnostics.len(),
+        )
+    }
+
+    #[test]
+    fn tree_of_any_depth_with_running_numbers() {
+        let text = "意见\n一、总体目标\n1.目标。增长。\n二、计划\n（一）产业\n2.项目。\n（1）子项\n（2）子项\n①细项\n3.项目。\n11.121工程不是标签\n4.项目\n（二）科技\n5.项目\n三、保障\n6.加强";
+        let (items, diags) = shape(text);
+        let want: Vec<(&str, u32, Option<usize>)> = vec![
+            ("一、", 0, None),
+            ("1.", 1, Some(0)),
+            ("二、", 0, None),
+            ("（一）", 1, Some(2)),
+            ("2.", 2, Some(3)),
+            ("（1）", 3, Some(4)),
+            ("（2）", 3, Some(4)),
+            ("①", 4, Some(6)),
+            ("3.", 2, Some(3)),
+            ("4.", 2, Some(3)),
+            ("（二）", 1, Some(2)),
+            ("5.", 2, Some(10)),
+            ("三、", 0, None),
+            ("6.", 1, Some(12)),
+        ];
+        let got: Vec<(&str, u32, Option<usize>)> =
+            items.iter().map(|(l, d, p)| (l.as_str(), *d, *p)).collect();
+        assert_eq!(got, want);
+        assert_eq!(diags, 0);
+    }
+
+    #[test]
+    fn glued_label_in_sequence_is_read_and_breaks_are_diagnosed() {
+        let (items, diags) = shape("方案\n1.项目\n2.121人才梯队项目\n3.项目\n6.项目\n7.项目");
+        let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+        assert_eq!(labels, ["1.", "2.", "3.", "6.", "7."]);
+        assert_eq!(diags, 1);
+    }
+
+    #[test]
+    fn yao_items() {
+        let (items, _) = shape("会议要求\n一要抓好落实。\n二要强化保障。\n要求如下");
+        let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+        assert_eq!(labels, ["一要", "二要"]);
+        let text = "会议强调，一要抓项目。二要优环境。三要惠民生。";
+        let view = View::new(text);
+        let seq = inline_sequence(&view, 0, view.len());
+        assert_eq!(seq.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn kinds_from_titles() {
+        let kind = |t: &str| {
+            let view = View::new(t);
+            let lines = view.lines();
+            detect_kind(&view, &lines, t.lines().next().unwrap_or(""), false)
+        };
+        assert_eq!(
+            kind("2025年浙江省政府工作报告\n各位代表："),
+            Some(DocKind::GovernmentReport)
+        );
+        assert_eq!(
+            kind("2023年全市重点工作任务分解方案"),
+            Some(DocKind::TaskDivision)
+        );
+        assert_eq!(
+            kind("2023年政府工作报告重点工作责任分工方案"),
+            Some(DocKind::TaskDivision)
+        );
+        assert_eq!(kind("2021年数字经济工作要点"), Some(DocKind::WorkPoints));
+        assert_eq!(
+            kind("关于印发2022年区政府工作报告目标任务的通知"),
+            Some(DocKind::TaskDivision)
+        );
+        assert_eq!(
+            kind("关于推进人才集聚工程的实施意见"),
+            Some(DocKind::Implementation)
+        );
+        assert_eq!(kind("杂项\n一些文字"), None);
+    }
+}
