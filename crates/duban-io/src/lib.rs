@@ -1,5 +1,7 @@
-//! File formats: XLSX and CSV.
+//! File formats: XLSX, CSV (and Parquet / Arrow IPC for evaluation data).
 
 pub mod eval_data;
 pub mod eval_format;
+pub mod eval_write;
 pub mod supervision_sheet;
+pub mod table_read;
