@@ -3,16 +3,18 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use duban_engine::{Dataset, Evaluation};
+use duban_engine::{Dataset, Evaluation, Spec};
 // Spec parsing, hashes, result and snapshot formats are shared with the web platform.
 use duban_io::eval_format::{
     self, parse_spec, previous_ranks, read_dataset_path, snapshot_json, snapshot_text,
     verify_snapshot,
 };
+use duban_io::eval_write::{rank_order, write_csv, write_result_json};
 use serde_json::Value;
 
 #[derive(Subcommand)]
@@ -25,8 +27,13 @@ pub enum EvalCommand {
         /// The method, a `duban.eval/1` TOML file.
         #[arg(long)]
         spec: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format. Without it: by the --output file's extension (.json, .csv), else a
+        /// table on the terminal.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Write the result to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
         /// Also write a snapshot (data, method, engine version, results) for `duban eval verify`.
         #[arg(long)]
         snapshot: Option<PathBuf>,
@@ -38,11 +45,25 @@ pub enum EvalCommand {
     Verify { snapshot: PathBuf },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Format {
+    /// `duban.eval.result/1` (pretty JSON), streamed.
     Json,
+    /// One line per unit in rank order, with the normalised values, streamed.
     Csv,
+    /// A text table for the terminal.
     Table,
+}
+
+impl Format {
+    fn of_path(p: &Path) -> Option<Format> {
+        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
 }
 
 pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
@@ -51,9 +72,20 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
             data,
             spec,
             format,
+            output,
             snapshot,
             previous,
         } => {
+            let format = match (format, &output) {
+                (Some(f), _) => f,
+                (None, Some(p)) => Format::of_path(p).with_context(|| {
+                    format!(
+                        "{}: say --format (json, csv, table) or use a .json / .csv / .txt file",
+                        p.display()
+                    )
+                })?,
+                (None, None) => Format::Table,
+            };
             let spec_text =
                 std::fs::read_to_string(&spec).with_context(|| format!("{}", spec.display()))?;
             if duban_io::firm_format::is_firm_spec(&spec_text) {
@@ -64,19 +96,40 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
             let ds =
                 read_dataset_path(&data, &spec_v).with_context(|| format!("{}", data.display()))?;
             let prev = previous.as_deref().map(load_previous).transpose()?;
-            let (eval, result) = eval_format::run(&ds, &spec_v, prev.as_ref())
+            let eval = eval_format::evaluate_dataset(&ds, &spec_v, prev.as_ref())
                 .with_context(|| format!("{}", data.display()))?;
             if let Some(path) = snapshot {
+                let result = eval_format::result_json(&eval, &spec_v, &ds);
                 let snap = snapshot_json(&spec_v, &ds, prev.as_ref(), &result);
                 std::fs::write(&path, snapshot_text(&snap))
                     .with_context(|| format!("{}", path.display()))?;
             }
-            let out = match format {
-                Format::Json => serde_json::to_string_pretty(&result)? + "\n",
-                Format::Csv => to_csv(&eval, &ds),
-                Format::Table => to_table(&eval, &ds, &result),
+            let write = |w: &mut dyn Write| -> std::io::Result<()> {
+                match format {
+                    Format::Json => {
+                        write_result_json(w, &eval, &spec_v, &ds)?;
+                        w.write_all(b"\n")
+                    }
+                    Format::Csv => write_csv(w, &eval, &ds.ids),
+                    Format::Table => w.write_all(to_table(&eval, &ds, &spec_v).as_bytes()),
+                }
             };
-            print!("{out}");
+            match &output {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("{}", path.display()))?;
+                    let mut w = BufWriter::with_capacity(1 << 20, file);
+                    write(&mut w)
+                        .and_then(|()| w.flush())
+                        .with_context(|| format!("{}", path.display()))?;
+                }
+                None => {
+                    let mut w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                    write(&mut w)
+                        .and_then(|()| w.flush())
+                        .context("standard output")?;
+                }
+            }
             Ok(())
         }
         EvalCommand::Verify { snapshot } => {
@@ -97,49 +150,7 @@ fn load_previous(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
     previous_ranks(&v).with_context(|| format!("{}", path.display()))
 }
 
-fn to_csv(e: &Evaluation, ds: &Dataset) -> String {
-    let q = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = String::from("id,rank,score,class,class_rank,mark,rank_change");
-    for i in &e.indicators {
-        out.push(',');
-        out.push_str(&q(i));
-    }
-    out.push('\n');
-    let mut order: Vec<usize> = (0..e.len()).collect();
-    order.sort_by(|&a, &b| e.unit(a).rank.total_cmp(&e.unit(b).rank));
-    let f = |v: Option<f64>| {
-        v.filter(|x| !x.is_nan())
-            .map_or(String::new(), |x| x.to_string())
-    };
-    for k in order {
-        let u = &e.unit(k);
-        let _ = write!(
-            out,
-            "{},{},{},{},{},{},{}",
-            q(&ds.ids[u.row]),
-            u.rank,
-            u.score,
-            q(u.class.as_deref().unwrap_or("")),
-            f(u.class_rank),
-            u.mark.unwrap_or(""),
-            f(u.rank_change)
-        );
-        for j in 0..e.indicators.len() {
-            out.push(',');
-            out.push_str(&f(Some(e.normalised.get(k, j))));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn to_table(e: &Evaluation, ds: &Dataset, result: &Value) -> String {
+fn to_table(e: &Evaluation, ds: &Dataset, spec: &Spec) -> String {
     let mut out = String::new();
     let intervals: HashMap<&str, (f64, f64, f64)> = e
         .uncertainty
@@ -161,9 +172,7 @@ fn to_table(e: &Evaluation, ds: &Dataset, result: &Value) -> String {
             "rank 5–95%   first"
         }
     );
-    let mut order: Vec<usize> = (0..e.len()).collect();
-    order.sort_by(|&a, &b| e.unit(a).rank.total_cmp(&e.unit(b).rank));
-    for k in order {
+    for k in rank_order(e) {
         let u = &e.unit(k);
         let class = match (&u.class, u.class_rank) {
             (Some(c), Some(r)) => format!("{c}#{r}"),
@@ -205,8 +214,8 @@ fn to_table(e: &Evaluation, ds: &Dataset, result: &Value) -> String {
     let _ = writeln!(
         out,
         "method {}\ndata   {}",
-        result["method_hash"].as_str().unwrap_or(""),
-        result["data_hash"].as_str().unwrap_or("")
+        eval_format::method_hash(spec),
+        eval_format::data_hash(ds, spec)
     );
     out
 }

@@ -5,8 +5,14 @@
 //! are missing; anything else must be a finite number. Every error names the row (1-based, the
 //! header is row 1) and the column (letter and name), as a spreadsheet user would look for it.
 
-use std::collections::HashMap;
 use std::path::Path;
+
+use duban_engine::{Dataset, Matrix, TextColumn};
+use rayon::prelude::*;
+
+use crate::table_read::{
+    ColumnSpec, ReadSpec, SourceTable, read_csv_table, read_table_path, read_xlsx_table,
+};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EvalDataError {
@@ -43,8 +49,12 @@ pub enum EvalDataError {
     },
     #[error("the file has no header row")]
     Empty,
-    #[error("unsupported file type '{0}': use .csv or .xlsx")]
+    #[error("unsupported file type '{0}': use .csv, .xlsx, .parquet or .arrow")]
     Format(String),
+    #[error("Parquet: {0}")]
+    Parquet(String),
+    #[error("Arrow IPC: {0}")]
+    Arrow(String),
     #[error("CSV: {0}")]
     Csv(String),
     #[error("XLSX: {0}")]
@@ -53,21 +63,89 @@ pub enum EvalDataError {
     Io(String),
 }
 
-/// The table, ready for the engine: values column-major (`values[j * ids.len() + i]`), NaN =
-/// missing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalTable {
-    pub ids: Vec<String>,
-    pub columns: Vec<String>,
-    pub values: Vec<f64>,
-    pub classes: Option<Vec<String>>,
-}
-
-/// Which columns to read.
+/// Which columns an evaluation reads.
 pub struct Columns<'a> {
     pub id: &'a str,
     pub indicators: &'a [String],
     pub class: Option<&'a str>,
+}
+
+impl Columns<'_> {
+    /// The table to read: the id (the key: non-empty, unique), the class, the indicators
+    /// (a name listed twice is read once).
+    pub fn read_spec(&self) -> Result<ReadSpec, EvalDataError> {
+        let mut columns: Vec<ColumnSpec> = Vec::with_capacity(self.indicators.len() + 2);
+        let mut add = |c: ColumnSpec| -> Result<(), EvalDataError> {
+            match columns.iter().find(|d| d.name == c.name) {
+                Some(d) if d.kind == c.kind => Ok(()),
+                Some(_) => Err(EvalDataError::Io(format!(
+                    "column '{}' cannot be both the id/class and an indicator",
+                    c.name
+                ))),
+                None => {
+                    columns.push(c);
+                    Ok(())
+                }
+            }
+        };
+        add(ColumnSpec::text(self.id))?;
+        if let Some(c) = self.class {
+            add(ColumnSpec::text(c))?;
+        }
+        for i in self.indicators {
+            add(ColumnSpec::number(i.as_str()))?;
+        }
+        Ok(ReadSpec {
+            columns,
+            key: Some(0),
+        })
+    }
+
+    /// The engine's data set from a table read with [`Columns::read_spec`]: the indicator
+    /// columns are copied once into the column-major matrix.
+    pub fn dataset(&self, src: SourceTable) -> Result<Dataset, EvalDataError> {
+        let t = &src.table;
+        let n = t.rows();
+        let text = |name: &str| {
+            t.text(name)
+                .ok_or_else(|| EvalDataError::UnknownColumn(name.to_string()))
+        };
+        let ids: Vec<String> = text(self.id)?.par_iter_strings();
+        let classes = match self.class {
+            Some(c) => Some(text(c)?.par_iter_strings()),
+            None => None,
+        };
+        let mut values = Vec::with_capacity(n * self.indicators.len());
+        for name in self.indicators {
+            values.extend_from_slice(
+                t.number(name)
+                    .ok_or_else(|| EvalDataError::UnknownColumn(name.clone()))?,
+            );
+        }
+        drop(src);
+        Ok(Dataset {
+            values: Matrix::from_columns(n, self.indicators.len(), values)
+                .map_err(|e| EvalDataError::Io(e.to_string()))?,
+            ids,
+            columns: self.indicators.to_vec(),
+            classes,
+        })
+    }
+}
+
+/// Owned strings of a text column, made in parallel (1e6 small allocations).
+trait ParStrings {
+    fn par_iter_strings(&self) -> Vec<String>;
+}
+
+impl ParStrings for TextColumn {
+    fn par_iter_strings(&self) -> Vec<String> {
+        (0..self.len())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|i| self.get(i).to_string())
+            .collect()
+    }
 }
 
 /// Spreadsheet column letters: 0 → A, 26 → AA.
@@ -107,230 +185,19 @@ pub fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// Cells as text or numbers, from either format.
-enum Cell {
-    Text(String),
-    Number(f64),
-    Empty,
+/// Reads an evaluation's columns from CSV bytes.
+pub fn read_csv(bytes: &[u8], want: &Columns) -> Result<Dataset, EvalDataError> {
+    want.dataset(read_csv_table(bytes, &want.read_spec()?)?)
 }
 
-fn build(rows: Vec<Vec<Cell>>, want: &Columns) -> Result<EvalTable, EvalDataError> {
-    let mut it = rows.into_iter();
-    let header: Vec<String> = it
-        .next()
-        .ok_or(EvalDataError::Empty)?
-        .into_iter()
-        .map(|c| match c {
-            Cell::Text(s) => s.trim().to_string(),
-            Cell::Number(v) => v.to_string(),
-            Cell::Empty => String::new(),
-        })
-        .collect();
-    let mut seen = HashMap::new();
-    for (j, h) in header.iter().enumerate() {
-        if !h.is_empty() && seen.insert(h.as_str(), j).is_some() {
-            return Err(EvalDataError::DuplicateColumn {
-                col: column_letter(j),
-                name: h.clone(),
-            });
-        }
-    }
-    let find = |name: &str| {
-        seen.get(name)
-            .copied()
-            .ok_or_else(|| EvalDataError::UnknownColumn(name.to_string()))
-    };
-    let id_col = find(want.id)?;
-    let class_col = want.class.map(find).transpose()?;
-    let ind_cols: Vec<usize> = want
-        .indicators
-        .iter()
-        .map(|n| find(n))
-        .collect::<Result<_, _>>()?;
-
-    let mut ids = Vec::new();
-    let mut classes = Vec::new();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); ind_cols.len()];
-    let mut first: HashMap<String, usize> = HashMap::new();
-    for (k, row) in it.enumerate() {
-        let r = k + 2;
-        if row
-            .iter()
-            .all(|c| matches!(c, Cell::Empty) || matches!(c, Cell::Text(s) if s.trim().is_empty()))
-        {
-            continue; // blank line
-        }
-        let text = |j: usize| -> String {
-            match row.get(j) {
-                Some(Cell::Text(s)) => s.trim().to_string(),
-                Some(Cell::Number(v)) => v.to_string(),
-                _ => String::new(),
-            }
-        };
-        let id = text(id_col);
-        if id.is_empty() {
-            return Err(EvalDataError::EmptyId {
-                row: r,
-                col: column_letter(id_col),
-                name: want.id.to_string(),
-            });
-        }
-        if let Some(&f) = first.get(&id) {
-            return Err(EvalDataError::DuplicateId {
-                row: r,
-                col: column_letter(id_col),
-                name: want.id.to_string(),
-                id,
-                first: f,
-            });
-        }
-        first.insert(id.clone(), r);
-        for (c, &j) in cols.iter_mut().zip(&ind_cols) {
-            let v = match row.get(j) {
-                Some(Cell::Number(v)) if v.is_finite() => *v,
-                Some(Cell::Number(v)) => {
-                    return Err(EvalDataError::NotANumber {
-                        row: r,
-                        col: column_letter(j),
-                        name: header[j].clone(),
-                        text: v.to_string(),
-                    });
-                }
-                Some(Cell::Text(s)) => {
-                    parse_number(s).ok_or_else(|| EvalDataError::NotANumber {
-                        row: r,
-                        col: column_letter(j),
-                        name: header[j].clone(),
-                        text: s.clone(),
-                    })?
-                }
-                Some(Cell::Empty) | None => f64::NAN,
-            };
-            c.push(v);
-        }
-        ids.push(id);
-        if let Some(cc) = class_col {
-            classes.push(text(cc));
-        }
-    }
-    Ok(EvalTable {
-        ids,
-        columns: want.indicators.to_vec(),
-        values: cols.concat(),
-        classes: class_col.map(|_| classes),
-    })
+/// Reads an evaluation's columns from the first worksheet of XLSX bytes (streamed, bounded).
+pub fn read_xlsx(bytes: &[u8], want: &Columns) -> Result<Dataset, EvalDataError> {
+    want.dataset(read_xlsx_table(bytes, &want.read_spec()?)?)
 }
 
-/// Read CSV bytes (UTF-8 with or without BOM, else GB18030 as exported by Chinese Excel).
-pub fn read_csv(bytes: &[u8], want: &Columns) -> Result<EvalTable, EvalDataError> {
-    let text: String = match std::str::from_utf8(bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut width = None;
-    for (k, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| EvalDataError::Csv(format!("row {}: {e}", k + 1)))?;
-        let w = *width.get_or_insert(rec.len());
-        if rec.len() != w && !(rec.len() == 1 && rec[0].trim().is_empty()) {
-            return Err(EvalDataError::RaggedRow {
-                row: k + 1,
-                found: rec.len(),
-                expected: w,
-            });
-        }
-        rows.push(rec.iter().map(|s| Cell::Text(s.to_string())).collect());
-    }
-    build(rows, want)
-}
-
-/// Read the first worksheet of XLSX bytes.
-pub fn read_xlsx(bytes: &[u8], want: &Columns) -> Result<EvalTable, EvalDataError> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut wb: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| EvalDataError::Xlsx(e.to_string()))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| EvalDataError::Xlsx("no worksheet".into()))?
-        .map_err(|e| EvalDataError::Xlsx(e.to_string()))?;
-    // Rows are placed by their sheet position so row numbers match what the user sees.
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<Cell>> = (0..r0).map(|_| Vec::new()).collect();
-    for row in range.rows() {
-        let mut cells: Vec<Cell> = (0..c0).map(|_| Cell::Empty).collect();
-        cells.extend(row.iter().map(|d| match d {
-            Data::Empty => Cell::Empty,
-            Data::Float(v) => Cell::Number(*v),
-            Data::Int(v) => Cell::Number(*v as f64),
-            Data::String(s) => Cell::Text(s.clone()),
-            Data::Bool(b) => Cell::Text(b.to_string()),
-            Data::Error(e) => Cell::Text(format!("#{e:?}")),
-            other => Cell::Text(other.to_string()),
-        }));
-        rows.push(cells);
-    }
-    // Leading empty rows before the header are skipped.
-    let skip = rows
-        .iter()
-        .take_while(|r| r.iter().all(|c| matches!(c, Cell::Empty)))
-        .count();
-    let offset_rows: Vec<Vec<Cell>> = rows.into_iter().skip(skip).collect();
-    build(offset_rows, want).map_err(|e| shift_rows(e, skip))
-}
-
-fn shift_rows(e: EvalDataError, by: usize) -> EvalDataError {
-    match e {
-        EvalDataError::NotANumber {
-            row,
-            col,
-            name,
-            text,
-        } => EvalDataError::NotANumber {
-            row: row + by,
-            col,
-            name,
-            text,
-        },
-        EvalDataError::DuplicateId {
-            row,
-            col,
-            name,
-            id,
-            first,
-        } => EvalDataError::DuplicateId {
-            row: row + by,
-            col,
-            name,
-            id,
-            first: first + by,
-        },
-        EvalDataError::EmptyId { row, col, name } => EvalDataError::EmptyId {
-            row: row + by,
-            col,
-            name,
-        },
-        other => other,
-    }
-}
-
-/// Read a file by its extension (.csv or .xlsx).
-pub fn read_path(path: &Path, want: &Columns) -> Result<EvalTable, EvalDataError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let bytes =
-        std::fs::read(path).map_err(|e| EvalDataError::Io(format!("{}: {e}", path.display())))?;
-    match ext.as_str() {
-        "csv" | "txt" => read_csv(&bytes, want),
-        "xlsx" | "xlsm" => read_xlsx(&bytes, want),
-        other => Err(EvalDataError::Format(other.to_string())),
-    }
+/// Reads a file by its extension.
+pub fn read_path(path: &Path, want: &Columns) -> Result<Dataset, EvalDataError> {
+    want.dataset(read_table_path(path, &want.read_spec()?)?)
 }
 
 #[cfg(test)]
@@ -355,8 +222,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.ids, vec!["杭州", "宁波"]);
-        assert_eq!(t.values[0..2], [1.5, 2.0]);
-        assert!(t.values[2].is_nan());
+        assert_eq!(t.values.as_slice()[0..2], [1.5, 2.0]);
+        assert!(t.values.as_slice()[2].is_nan());
         assert_eq!(t.classes.unwrap(), vec!["Ⅰ", "Ⅱ"]);
     }
 

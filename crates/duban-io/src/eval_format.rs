@@ -1,8 +1,9 @@
 //! The exchange formats of composite evaluation, shared by `duban eval` (CLI) and the web
 //! platform so both read and write the very same bytes:
 //! - the method `duban.eval/1` (TOML) → [`parse_spec`];
-//! - a data file (CSV/XLSX) read for a spec → [`read_dataset`];
-//! - the result `duban.eval.result/1` (JSON) → [`result_json`], with the canonical
+//! - a data file (CSV/XLSX, read by [`crate::table_read`]) for a spec → [`read_dataset`];
+//! - the result `duban.eval.result/1` (JSON) → [`result_json`] (a value, for small results)
+//!   or streamed by [`crate::eval_write::write_result_json`] (same bytes), with the canonical
 //!   [`data_hash`] and [`method_hash`];
 //! - the snapshot `duban.eval.snapshot/1` (data, method, engine version, previous ranks,
 //!   result) → [`snapshot_json`], recomputed bit for bit by [`verify_snapshot`].
@@ -19,7 +20,9 @@ use duban_engine::{
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::eval_data::{Columns, EvalDataError, EvalTable, read_csv, read_path, read_xlsx};
+use crate::eval_data::{Columns, EvalDataError, read_path};
+pub use crate::table_read::DataKind;
+use crate::table_read::read_table;
 
 pub const RESULT_SCHEMA: &str = "duban.eval.result/1";
 pub const SNAPSHOT_SCHEMA: &str = "duban.eval.snapshot/1";
@@ -67,65 +70,16 @@ fn with_columns<T>(
     })
 }
 
-fn dataset(t: EvalTable) -> Result<Dataset, EvalDataError> {
-    let n = t.ids.len();
-    Ok(Dataset {
-        values: Matrix::from_columns(n, t.columns.len(), t.values)
-            .map_err(|e| EvalDataError::Io(e.to_string()))?,
-        ids: t.ids,
-        columns: t.columns,
-        classes: t.classes,
+/// Reads the spec's columns from file bytes.
+pub fn read_dataset(bytes: &[u8], kind: DataKind, spec: &Spec) -> Result<Dataset, EvalDataError> {
+    with_columns(spec, |c| {
+        c.dataset(read_table(bytes, kind, &c.read_spec()?)?)
     })
 }
 
-/// File kinds a data set may come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataKind {
-    Csv,
-    Xlsx,
-}
-
-impl DataKind {
-    /// By file name extension (.csv/.txt, .xlsx/.xlsm).
-    pub fn of_name(name: &str) -> Option<DataKind> {
-        let ext = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        match ext.as_str() {
-            "csv" | "txt" => Some(DataKind::Csv),
-            "xlsx" | "xlsm" => Some(DataKind::Xlsx),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataKind::Csv => "csv",
-            DataKind::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DataKind> {
-        match s {
-            "csv" => Some(DataKind::Csv),
-            "xlsx" => Some(DataKind::Xlsx),
-            _ => None,
-        }
-    }
-}
-
-/// Reads the spec's columns from file bytes.
-pub fn read_dataset(bytes: &[u8], kind: DataKind, spec: &Spec) -> Result<Dataset, EvalDataError> {
-    dataset(with_columns(spec, |c| match kind {
-        DataKind::Csv => read_csv(bytes, c),
-        DataKind::Xlsx => read_xlsx(bytes, c),
-    })?)
-}
-
-/// Reads the spec's columns from a file (.csv or .xlsx by extension).
+/// Reads the spec's columns from a file (by extension).
 pub fn read_dataset_path(path: &Path, spec: &Spec) -> Result<Dataset, EvalDataError> {
-    dataset(with_columns(spec, |c| read_path(path, c))?)
+    with_columns(spec, |c| read_path(path, c))
 }
 
 /// The engine's error, with the data row (1-based, header = row 1) and column when it has them.
@@ -160,9 +114,18 @@ pub fn run(
     spec: &Spec,
     previous: Option<&HashMap<String, f64>>,
 ) -> Result<(Evaluation, Value)> {
-    let eval = evaluate(ds, spec, previous).map_err(|e| engine_error(e, ds))?;
+    let eval = evaluate_dataset(ds, spec, previous)?;
     let result = result_json(&eval, spec, ds);
     Ok((eval, result))
+}
+
+/// Evaluates (errors with row and column); write the result with [`crate::eval_write`].
+pub fn evaluate_dataset(
+    ds: &Dataset,
+    spec: &Spec,
+    previous: Option<&HashMap<String, f64>>,
+) -> Result<Evaluation> {
+    evaluate(ds, spec, previous).map_err(|e| engine_error(e, ds))
 }
 
 /// Unit id → rank, from a result (`duban.eval.result/1`) JSON: the "previous evaluation" for
@@ -189,13 +152,15 @@ pub fn data_hash(ds: &Dataset, spec: &Spec) -> String {
         h.update([0]);
     }
     h.update((ds.ids.len() as u64).to_le_bytes());
+    // The same bytes, fed in 64 KB blocks (one `update` per field costs more than the hash).
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
     for (i, id) in ds.ids.iter().enumerate() {
-        h.update(id.as_bytes());
-        h.update([0]);
+        buf.extend_from_slice(id.as_bytes());
+        buf.push(0);
         if let Some(c) = &ds.classes {
-            h.update(c[i].as_bytes());
+            buf.extend_from_slice(c[i].as_bytes());
         }
-        h.update([0]);
+        buf.push(0);
         for j in 0..ds.columns.len() {
             let v = ds.values.get(i, j);
             let bits = if v.is_nan() {
@@ -203,9 +168,14 @@ pub fn data_hash(ds: &Dataset, spec: &Spec) -> String {
             } else {
                 v.to_bits()
             };
-            h.update(bits.to_le_bytes());
+            buf.extend_from_slice(&bits.to_le_bytes());
+        }
+        if buf.len() >= (1 << 16) - 4096 {
+            h.update(&buf);
+            buf.clear();
         }
     }
+    h.update(&buf);
     format!("sha256:{:x}", h.finalize())
 }
 
@@ -214,23 +184,55 @@ pub fn method_hash(spec: &Spec) -> String {
     format!("sha256:{:x}", Sha256::digest(&bytes))
 }
 
-fn num(v: f64) -> Value {
+pub(crate) fn num(v: f64) -> Value {
     // NaN (a missing normalised value) becomes null.
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-/// The result as `duban.eval.result/1` JSON (units in rank order).
-pub fn result_json(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Value {
-    let named = |names: &[String], vals: &[f64]| -> Value {
-        let mut m = Map::new();
-        for (n, v) in names.iter().zip(vals) {
-            m.insert(n.clone(), num(*v));
-        }
-        Value::Object(m)
+/// Named numbers as a JSON object (NaN → null).
+fn named(names: &[String], vals: &[f64]) -> Value {
+    let mut m = Map::new();
+    for (n, v) in names.iter().zip(vals) {
+        m.insert(n.clone(), num(*v));
+    }
+    Value::Object(m)
+}
+
+/// Everything of the result but `units` (left as a `null` placeholder so the key order, which
+/// is the map's, stays the same): small, whatever the number of units.
+pub(crate) fn result_head(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Map<String, Value> {
+    let (uncertainty, sensitivity, factors) = match &e.uncertainty {
+        Some(u) => (
+            serde_json::to_value(&u.units).expect("serialises"),
+            serde_json::to_value(&u.sensitivity).expect("serialises"),
+            json!({"draws": u.draws, "seed": u.seed, "factors": u.factors}),
+        ),
+        None => (Value::Null, Value::Null, Value::Null),
     };
-    let mut order: Vec<usize> = (0..e.len()).collect();
-    order.sort_by(|&a, &b| e.ranks[a].total_cmp(&e.ranks[b]));
-    let units: Vec<Value> = order
+    let Value::Object(head) = json!({
+        "schema": RESULT_SCHEMA,
+        "engine": ENGINE_VERSION,
+        "weights": named(&e.indicators, &e.weights),
+        "group_weights": named(&e.groups, &e.group_weights),
+        "excluded": e.excluded,
+        "units": Value::Null,
+        "uncertainty": uncertainty,
+        "uncertainty_setup": factors,
+        "sensitivity": sensitivity,
+        "diagnostics": e.diagnostics,
+        "ahp": e.ahp,
+        "method_hash": method_hash(spec),
+        "data_hash": data_hash(ds, spec),
+    }) else {
+        unreachable!("an object literal")
+    };
+    head
+}
+
+/// The result as `duban.eval.result/1` JSON (units in rank order). For large data sets write it
+/// with [`crate::eval_write::write_result_json`] instead (same bytes, no per-unit value).
+pub fn result_json(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Value {
+    let units: Vec<Value> = crate::eval_write::rank_order(e)
         .iter()
         .map(|&k| {
             let u = e.unit(k);
@@ -259,29 +261,9 @@ pub fn result_json(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Value {
             Value::Object(o)
         })
         .collect();
-    let (uncertainty, sensitivity, factors) = match &e.uncertainty {
-        Some(u) => (
-            serde_json::to_value(&u.units).expect("serialises"),
-            serde_json::to_value(&u.sensitivity).expect("serialises"),
-            json!({"draws": u.draws, "seed": u.seed, "factors": u.factors}),
-        ),
-        None => (Value::Null, Value::Null, Value::Null),
-    };
-    json!({
-        "schema": RESULT_SCHEMA,
-        "engine": ENGINE_VERSION,
-        "weights": named(&e.indicators, &e.weights),
-        "group_weights": named(&e.groups, &e.group_weights),
-        "excluded": e.excluded,
-        "units": units,
-        "uncertainty": uncertainty,
-        "uncertainty_setup": factors,
-        "sensitivity": sensitivity,
-        "diagnostics": e.diagnostics,
-        "ahp": e.ahp,
-        "method_hash": method_hash(spec),
-        "data_hash": data_hash(ds, spec),
-    })
+    let mut head = result_head(e, spec, ds);
+    head.insert("units".into(), Value::Array(units));
+    Value::Object(head)
 }
 
 fn data_json(ds: &Dataset) -> Value {

@@ -1,8 +1,10 @@
-//! File formats: XLSX and CSV.
+//! File formats: XLSX, CSV (and Parquet / Arrow IPC for evaluation data).
 
 pub mod eval_data;
 pub mod eval_format;
+pub mod eval_write;
 pub mod firm_format;
 pub mod firm_table;
 pub mod formula;
 pub mod supervision_sheet;
+pub mod table_read;

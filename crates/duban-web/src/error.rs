@@ -30,6 +30,9 @@ pub enum AppError {
     Conflict(String),
     #[error("上传内容超过 20 MB 上限")]
     TooLarge,
+    /// Over a smaller, route-specific limit (in MB): the message names that limit.
+    #[error("上传内容超过 {0} MB 上限")]
+    TooLargeFor(usize),
     #[error("表单已过期或来源无效（CSRF 校验失败），请刷新页面后重试")]
     Csrf,
     #[error("登录失败次数过多，请 15 分钟后再试")]
@@ -60,7 +63,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::TooLargeFor(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,7 +78,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
-            AppError::TooLarge => "payload_too_large",
+            AppError::TooLarge | AppError::TooLargeFor(_) => "payload_too_large",
             AppError::Csrf => "csrf",
             AppError::Throttled => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",

@@ -9,6 +9,23 @@ use super::{
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// Byte caps of a workbook container, checked before calamine reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub upload: usize,
+    pub entry: u64,
+    pub total: u64,
+    pub entries: usize,
+}
+
+/// The 督办表's caps.
+pub(crate) const SHEET_LIMITS: Limits = Limits {
+    upload: MAX_UPLOAD_BYTES,
+    entry: MAX_ENTRY_BYTES,
+    total: MAX_TOTAL_BYTES,
+    entries: MAX_ZIP_ENTRIES,
+};
+
 /// Refuses oversize or unknown input and legacy `.xls`; for zips (xlsx, ods), decompresses
 /// every entry with a cap so that neither a high ratio nor a lying size header gets past
 /// (calamine trusts the headers).
@@ -17,13 +34,18 @@ const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// compound-file reader panics or grows without bound (over 2 GB from a 13 KB file), and
 /// there is no cheap way to bound it from outside.
 pub(crate) fn check(bytes: &[u8]) -> Result<(), SheetError> {
-    if bytes.len() > MAX_UPLOAD_BYTES {
+    check_with(bytes, &SHEET_LIMITS)
+}
+
+/// [`check`] with other caps (evaluation data sets).
+pub(crate) fn check_with(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
+    if bytes.len() > limits.upload {
         return Err(SheetError::new(
             SheetErrorKind::TooLarge,
             format!(
                 "文件过大（{:.1} MB），上限为 {} MB",
                 bytes.len() as f64 / 1_048_576.0,
-                MAX_UPLOAD_BYTES / 1_048_576
+                limits.upload / 1_048_576
             ),
         ));
     }
@@ -36,7 +58,17 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), SheetError> {
     if !bytes.starts_with(ZIP_MAGIC) {
         return Err(unreadable());
     }
-    check_zip(bytes)
+    check_zip(bytes, limits)
+}
+
+/// Runs a calamine call, turning a panic into the caller's "damaged file" error. calamine has
+/// panicked on damaged files (found by fuzzing); an upload must give an error, never take the
+/// caller down. Only parser calls are wrapped, so a bug in our own checks still surfaces.
+pub(crate) fn contained<T, E>(
+    f: impl FnOnce() -> Result<T, E>,
+    damaged: impl FnOnce() -> E,
+) -> Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(damaged()))
 }
 
 fn unreadable() -> SheetError {
@@ -46,20 +78,20 @@ fn unreadable() -> SheetError {
     )
 }
 
-fn too_large_inside() -> SheetError {
+fn too_large_inside(limits: &Limits) -> SheetError {
     SheetError::new(
         SheetErrorKind::TooLarge,
         format!(
             "压缩包解压后过大（单个部件上限 {} MB，合计上限 {} MB），已拒绝",
-            MAX_ENTRY_BYTES / 1_048_576,
-            MAX_TOTAL_BYTES / 1_048_576
+            limits.entry / 1_048_576,
+            limits.total / 1_048_576
         ),
     )
 }
 
-fn check_zip(bytes: &[u8]) -> Result<(), SheetError> {
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
-    if archive.len() > MAX_ZIP_ENTRIES {
+    if archive.len() > limits.entries {
         return Err(SheetError::new(
             SheetErrorKind::TooLarge,
             format!("压缩包内部件过多（{}个）", archive.len()),
@@ -69,13 +101,13 @@ fn check_zip(bytes: &[u8]) -> Result<(), SheetError> {
     let mut declared: u64 = 0;
     for i in 0..archive.len() {
         let size = archive.by_index_raw(i).map_err(|_| unreadable())?.size();
-        if size > MAX_ENTRY_BYTES {
-            return Err(too_large_inside());
+        if size > limits.entry {
+            return Err(too_large_inside(limits));
         }
         declared = declared.saturating_add(size);
     }
-    if declared > MAX_TOTAL_BYTES {
-        return Err(too_large_inside());
+    if declared > limits.total {
+        return Err(too_large_inside(limits));
     }
     // Then the real sizes, with a cap: headers can lie.
     let mut total: u64 = 0;
@@ -93,8 +125,8 @@ fn check_zip(bytes: &[u8]) -> Result<(), SheetError> {
             }
             entry_total += n as u64;
             total += n as u64;
-            if entry_total > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES {
-                return Err(too_large_inside());
+            if entry_total > limits.entry || total > limits.total {
+                return Err(too_large_inside(limits));
             }
             if keep {
                 kept.extend_from_slice(&buf[..n]);

@@ -61,13 +61,10 @@ pub fn read_supervision_sheet(
     read_main(&grid, expected)
 }
 
-/// Runs a calamine call, turning a panic into an error. calamine has panicked on damaged
-/// files (found by fuzzing: a truncated .xls panics in its CFB reader); an upload must give
-/// an error, never take the caller down. Only parser calls are wrapped, so a bug in our own
-/// checks still surfaces.
 fn contained<T>(f: impl FnOnce() -> Result<T, SheetError>) -> Result<T, SheetError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(unreadable("文件已损坏，解析器无法处理；请重新保存后上传")))
+    guard::contained(f, || {
+        unreadable("文件已损坏，解析器无法处理；请重新保存后上传")
+    })
 }
 
 /// The workbook, opened by container type.

@@ -97,7 +97,8 @@ async fn run(
     ) {
         (Some(csv), _) => {
             if csv.len() > MAX_DATASET_BYTES {
-                return Err(AppError::TooLarge);
+                // The data set's own limit, named as such (not the 20 MB body limit).
+                return Err(AppError::TooLargeFor(MAX_DATASET_BYTES / 1024 / 1024));
             }
             (csv.as_bytes().to_vec(), DataKind::Csv)
         }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Evaluation *product path* benchmark (issue 12): the release `duban eval run` end to end
+# (read → evaluate → written results) against numpy + pyarrow's CSV reader, DuckDB and polars,
+# in ONE run on the SAME files, from CSV and from Parquet, with peak memory (/usr/bin/time -v).
+# Task: entropy weights (raw basis) + TOPSIS (vector) + rank, 8 indicators, ids as text.
+#   bench/eval/product.sh [ROWS ...]      (default: 1000000 10000000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=bench/eval/.venv-product
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet numpy pyarrow duckdb polars
+fi
+PY="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $VENV/bin/python -W ignore"
+TARGET="${CARGO_TARGET_DIR:-target}"
+cargo build --release --quiet -p duban-cli
+DUBAN="$TARGET/release/duban"
+DIR=bench/data/eval-product
+mkdir -p "$DIR"
+cat > "$DIR/spec.toml" <<'TOML'
+schema = "duban.eval/1"
+id = "id"
+[[indicator]]
+name = "x0"
+[[indicator]]
+name = "x1"
+[[indicator]]
+name = "x2"
+[[indicator]]
+name = "x3"
+direction = "cost"
+[[indicator]]
+name = "x4"
+[[indicator]]
+name = "x5"
+[[indicator]]
+name = "x6"
+[[indicator]]
+name = "x7"
+direction = "cost"
+[method]
+weights = "entropy"
+aggregate = "topsis"
+[method.entropy]
+basis = "raw"
+TOML
+measure() { # name, command...: prints "name seconds peak_MB"
+  local name=$1; shift
+  local log; log=$(mktemp)
+  local t0; t0=$(date +%s.%N)
+  /usr/bin/time -v "$@" > /dev/null 2> "$log"
+  local t1; t1=$(date +%s.%N)
+  local kb; kb=$(awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}' "$log")
+  printf '%-28s %8.3f s %8.0f MB\n' "$name" "$(echo "$t1 - $t0" | bc)" "$(echo "$kb / 1024" | bc)"
+  rm -f "$log"
+}
+for N in "${@:-1000000 10000000}"; do
+  for n in $N; do
+    CSV="$DIR/m$n.csv"; PQ="$DIR/m$n.parquet"
+    if [ ! -f "$PQ" ]; then
+      $PY bench/eval/product.py make "$n" "$CSV" "$PQ"
+    fi
+    echo "== $n rows × 8 (load $(cut -d' ' -f1-3 /proc/loadavg)); CSV $(du -m "$CSV" | cut -f1) MB, Parquet $(du -m "$PQ" | cut -f1) MB"
+    measure "duban csv→csv" "$DUBAN" eval run --data "$CSV" --spec "$DIR/spec.toml" --format csv -o "$DIR/out.csv"
+    measure "duban parquet→csv" "$DUBAN" eval run --data "$PQ" --spec "$DIR/spec.toml" -o "$DIR/out2.csv"
+    for tool in numpy duckdb polars; do
+      measure "$tool csv" $PY bench/eval/product.py "$tool" "$CSV" "$DIR/out-$tool.csv"
+      measure "$tool parquet" $PY bench/eval/product.py "$tool" "$PQ" "$DIR/out2-$tool.csv"
+    done
+  done
+done

@@ -1,0 +1,325 @@
+//! Streaming writers of an evaluation result, straight from the engine's struct of arrays
+//! ([`Evaluation`]): no per-unit JSON value, no per-unit allocation. Units are formatted in
+//! parallel blocks (in rank order) into byte buffers that are written in order, so memory is a
+//! few blocks whatever the number of units.
+//!
+//! * [`write_result_json`]: `duban.eval.result/1`, byte for byte what
+//!   `serde_json::to_string_pretty(&result_json(..))` gives (the same float formatter, zmij,
+//!   the same key order and indentation; tested).
+//! * [`write_csv`]: `id,rank,score,class,class_rank,mark,rank_change,<indicator>…` with the
+//!   normalised values; floats in shortest round-trip form (integers without `.0`; very large
+//!   or small magnitudes in exponent form, e.g. `1e-7`); missing values empty.
+
+use std::io::{self, Write};
+
+use duban_engine::{Dataset, Evaluation, Spec};
+use rayon::prelude::*;
+
+use crate::eval_format::result_head;
+
+/// Units per formatting block.
+const BLOCK: usize = 4096;
+
+/// Scored units (positions in the evaluation) in rank order; ties keep data order.
+pub fn rank_order(e: &Evaluation) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..e.len()).collect();
+    // Stable, like the sequential sort it replaces.
+    order.par_sort_by(|&a, &b| e.ranks[a].total_cmp(&e.ranks[b]));
+    order
+}
+
+/// Formats `order` in parallel blocks with `f(buf, position, unit)` and writes them in order.
+fn write_blocks<W: Write + ?Sized>(
+    w: &mut W,
+    order: &[usize],
+    f: impl Fn(&mut Vec<u8>, usize, usize) + Sync,
+) -> io::Result<()> {
+    let group = BLOCK * rayon::current_num_threads().max(1) * 2;
+    for (g, units) in order.chunks(group).enumerate() {
+        let bufs: Vec<Vec<u8>> = units
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, chunk)| {
+                let mut buf = Vec::with_capacity(chunk.len() * 160);
+                let base = g * group + b * BLOCK;
+                for (i, &k) in chunk.iter().enumerate() {
+                    f(&mut buf, base + i, k);
+                }
+                buf
+            })
+            .collect();
+        for b in bufs {
+            w.write_all(&b)?;
+        }
+    }
+    Ok(())
+}
+
+/// A finite float in shortest round-trip form (the formatter serde_json uses).
+fn put_float(buf: &mut Vec<u8>, v: f64) {
+    let mut b = zmij::Buffer::new();
+    buf.extend_from_slice(b.format_finite(v).as_bytes());
+}
+
+/// A JSON number, `null` for NaN (as `serde_json::Number::from_f64` does).
+fn put_json_num(buf: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        put_float(buf, v);
+    } else {
+        buf.extend_from_slice(b"null");
+    }
+}
+
+/// A JSON string, escaped by serde_json.
+fn put_json_str(buf: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *buf, s).expect("writing to memory");
+}
+
+/// A CSV number: shortest round-trip, integers without `.0` (as Rust prints them).
+fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
+    if v.is_nan() {
+        return;
+    }
+    let mut b = zmij::Buffer::new();
+    let s = b.format_finite(v);
+    buf.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+}
+
+fn put_csv_text(buf: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        buf.push(b'"');
+        buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// The result as CSV, one line per unit in rank order.
+pub fn write_csv<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ids: &[String]) -> io::Result<()> {
+    let mut head = b"id,rank,score,class,class_rank,mark,rank_change".to_vec();
+    for i in &e.indicators {
+        head.push(b',');
+        put_csv_text(&mut head, i);
+    }
+    head.push(b'\n');
+    w.write_all(&head)?;
+    let m = e.indicators.len();
+    let with_normalised = e.normalised.rows() == e.len();
+    write_blocks(w, &rank_order(e), |buf, _, k| {
+        put_csv_text(buf, &ids[e.rows[k]]);
+        for v in [e.ranks[k], e.scores[k]] {
+            buf.push(b',');
+            if v.is_nan() {
+                buf.extend_from_slice(b"NaN");
+            } else {
+                put_csv_num(buf, v);
+            }
+        }
+        buf.push(b',');
+        if let Some(c) = &e.classes {
+            put_csv_text(buf, &c[k]);
+        }
+        buf.push(b',');
+        if let Some(c) = &e.class_ranks {
+            put_csv_num(buf, c[k]);
+        }
+        buf.push(b',');
+        if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
+            buf.extend_from_slice(mark.as_bytes());
+        }
+        buf.push(b',');
+        if let Some(c) = &e.rank_changes {
+            put_csv_num(buf, c[k]);
+        }
+        for j in 0..m {
+            buf.push(b',');
+            if with_normalised {
+                put_csv_num(buf, e.normalised.get(k, j));
+            }
+        }
+        buf.push(b'\n');
+    })
+}
+
+/// Keys of a name → value map as serde_json orders them (sorted; a repeated name keeps the
+/// last value), each as its escaped JSON string, with the position of its value.
+fn map_keys(names: &[String]) -> Vec<(Vec<u8>, usize)> {
+    let mut idx: Vec<usize> = (0..names.len()).collect();
+    idx.sort_by(|&a, &b| names[a].cmp(&names[b]).then(b.cmp(&a)));
+    idx.dedup_by(|a, b| names[*a] == names[*b]);
+    idx.into_iter()
+        .map(|j| {
+            let mut k = Vec::new();
+            put_json_str(&mut k, &names[j]);
+            (k, j)
+        })
+        .collect()
+}
+
+const IND_KEY: &[u8] = b"\n      ";
+const IND_MAP: &[u8] = b"\n        ";
+
+/// A name → number object inside a unit (pretty, at the unit's key depth).
+fn put_json_map(buf: &mut Vec<u8>, keys: &[(Vec<u8>, usize)], v: impl Fn(usize) -> f64) {
+    if keys.is_empty() {
+        buf.extend_from_slice(b"{}");
+        return;
+    }
+    buf.push(b'{');
+    for (i, (k, j)) in keys.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(IND_MAP);
+        buf.extend_from_slice(k);
+        buf.extend_from_slice(b": ");
+        put_json_num(buf, v(*j));
+    }
+    buf.extend_from_slice(b"\n      }");
+}
+
+/// The result (`duban.eval.result/1`) as pretty JSON without the final newline: the same bytes
+/// as `serde_json::to_string_pretty(&result_json(e, spec, ds))`.
+pub fn write_result_json<W: Write + ?Sized>(
+    w: &mut W,
+    e: &Evaluation,
+    spec: &Spec,
+    ds: &Dataset,
+) -> io::Result<()> {
+    let head = result_head(e, spec, ds);
+    w.write_all(b"{")?;
+    for (i, (key, value)) in head.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+        let mut k = Vec::new();
+        put_json_str(&mut k, key);
+        w.write_all(&k)?;
+        w.write_all(b": ")?;
+        if key == "units" {
+            write_units(w, e, ds)?;
+        } else {
+            let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+            // Nested one level: strings hold no raw line breaks, so every '\n' is layout.
+            w.write_all(text.replace('\n', "\n  ").as_bytes())?;
+        }
+    }
+    w.write_all(if head.is_empty() { b"}" } else { b"\n}" })
+}
+
+fn write_units<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ds: &Dataset) -> io::Result<()> {
+    if e.is_empty() {
+        return w.write_all(b"[]");
+    }
+    let ind_keys = map_keys(&e.indicators);
+    let group_keys = map_keys(&e.groups);
+    w.write_all(b"[")?;
+    write_blocks(w, &rank_order(e), |buf, pos, k| {
+        buf.extend_from_slice(if pos == 0 { b"\n    {" } else { b",\n    {" });
+        let mut first = true;
+        let mut key = |buf: &mut Vec<u8>, name: &str| {
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.extend_from_slice(IND_KEY);
+            buf.push(b'"');
+            buf.extend_from_slice(name.as_bytes());
+            buf.extend_from_slice(b"\": ");
+        };
+        // Keys in serde_json's (sorted) order.
+        if let Some(c) = &e.classes {
+            key(buf, "class");
+            put_json_str(buf, &c[k]);
+            key(buf, "class_rank");
+            put_json_num(buf, e.class_ranks.as_ref().map_or(f64::NAN, |r| r[k]));
+        }
+        if !e.groups.is_empty() {
+            key(buf, "groups");
+            put_json_map(buf, &group_keys, |g| e.group_scores[g][k]);
+        }
+        key(buf, "id");
+        put_json_str(buf, &ds.ids[e.rows[k]]);
+        if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
+            key(buf, "mark");
+            put_json_str(buf, mark);
+        }
+        key(buf, "normalised");
+        put_json_map(buf, &ind_keys, |j| e.normalised.get(k, j));
+        key(buf, "rank");
+        put_json_num(buf, e.ranks[k]);
+        if let Some(rc) = e
+            .rank_changes
+            .as_ref()
+            .map(|r| r[k])
+            .filter(|v| !v.is_nan())
+        {
+            key(buf, "rank_change");
+            put_json_num(buf, rc);
+        }
+        key(buf, "score");
+        put_json_num(buf, e.scores[k]);
+        buf.extend_from_slice(b"\n    }");
+    })?;
+    w.write_all(b"\n  ]")
+}
+
+/// The result as a JSON value is still what small callers (web pages) use; this checks both
+/// agree byte for byte.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval_format::{DataKind, parse_spec, read_dataset, result_json};
+    use duban_engine::evaluate;
+    use std::collections::HashMap;
+
+    fn same_bytes(spec: &str, data: &str, prev: Option<&HashMap<String, f64>>) {
+        let spec = parse_spec(spec).unwrap();
+        let ds = read_dataset(data.as_bytes(), DataKind::Csv, &spec).unwrap();
+        let e = evaluate(&ds, &spec, prev).unwrap();
+        let want = serde_json::to_string_pretty(&result_json(&e, &spec, &ds)).unwrap();
+        let mut got = Vec::new();
+        write_result_json(&mut got, &e, &spec, &ds).unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+    }
+
+    #[test]
+    fn streamed_json_is_byte_identical() {
+        let data = "城市,类别,a,b,\"c,\"\"x\"\"\"\n甲,Ⅰ,1,5,0.1\n乙,Ⅰ,2,4,1e-9\n丙,Ⅱ,3,NA,3\n丁,Ⅱ,2.5,1,1e300\n戊,Ⅲ,2.5,1,7\n";
+        let flat = "id = \"城市\"\nclass = \"类别\"\n[[indicator]]\nname = \"b\"\ndirection = \"cost\"\n[[indicator]]\nname = \"a\"\n[[indicator]]\nname = \"c,\\\"x\\\"\"\n[uncertainty]\ndraws = 20\nseed = 3\n";
+        let prev: HashMap<String, f64> = [("甲".to_string(), 2.0), ("丁".to_string(), 1.0)].into();
+        same_bytes(flat, data, None);
+        same_bytes(flat, data, Some(&prev));
+        let grouped = "id = \"城市\"\n[[group]]\nname = \"乙组\"\n[[group]]\nname = \"甲组\"\n[[indicator]]\nname = \"a\"\ngroup = \"乙组\"\n[[indicator]]\nname = \"b\"\ngroup = \"甲组\"\n[method]\nimpute = \"mean\"\n";
+        same_bytes(grouped, data, None);
+    }
+
+    #[test]
+    fn csv_rows_in_rank_order_with_quoting() {
+        let spec = parse_spec(
+            "id = \"城市\"\nclass = \"类别\"\n[[indicator]]\nname = \"a\"\n[[indicator]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        let ds = read_dataset(
+            "城市,类别,a,b\n\"x,y\",Ⅰ,1,5\n乙,Ⅰ,2,4\n丙,Ⅱ,3,NA\n".as_bytes(),
+            DataKind::Csv,
+            &spec,
+        )
+        .unwrap();
+        let e = evaluate(&ds, &spec, None).unwrap();
+        let mut out = Vec::new();
+        write_csv(&mut out, &e, &ds.ids).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,rank,score,class,class_rank,mark,rank_change,a,b"
+        );
+        assert_eq!(lines.len(), 4);
+        for (i, k) in rank_order(&e).into_iter().enumerate() {
+            let cells: Vec<&str> = lines[i + 1].rsplitn(9, ',').collect();
+            assert_eq!(cells[6].parse::<f64>().unwrap(), e.scores[k]);
+            assert_eq!(cells[7].parse::<f64>().unwrap(), e.ranks[k]);
+        }
+        assert!(text.contains("\"x,y\","));
+    }
+}

@@ -1,0 +1,335 @@
+use proptest::prelude::*;
+
+use super::csv_fast::{CsvPath, decode};
+use super::*;
+use duban_engine::Column;
+
+fn spec() -> ReadSpec {
+    ReadSpec {
+        columns: vec![
+            ColumnSpec::text("id"),
+            ColumnSpec::text("区县"),
+            ColumnSpec::number("a"),
+            ColumnSpec::number("b"),
+        ],
+        key: Some(0),
+    }
+}
+
+/// A comparable form of a read (NaN == NaN: number cells as bits; row numbers per row).
+fn canon(r: &Result<SourceTable, EvalDataError>) -> Result<Vec<String>, String> {
+    let t = r.as_ref().map_err(|e| e.to_string())?;
+    let mut out: Vec<String> = t
+        .table
+        .columns()
+        .iter()
+        .map(|c| match c {
+            Column::Number(v) => format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()),
+            Column::Text(t) => format!("{:?}", t.iter().collect::<Vec<_>>()),
+        })
+        .collect();
+    out.push(format!(
+        "{:?} {:?}",
+        (0..t.table.rows())
+            .map(|i| t.row_number(i))
+            .collect::<Vec<_>>(),
+        t.source_cols
+    ));
+    Ok(out)
+}
+
+fn both(text: &str, spec: &ReadSpec) -> Result<SourceTable, EvalDataError> {
+    let par = read_csv_table_with(text, spec, CsvPath::Auto { min_part: 7 });
+    let seq = read_csv_table_with(text, spec, CsvPath::Sequential);
+    assert_eq!(
+        canon(&par),
+        canon(&seq),
+        "parallel and sequential differ on {text:?}"
+    );
+    par
+}
+
+fn numbers(t: &SourceTable, name: &str) -> Vec<f64> {
+    t.table.number(name).unwrap().to_vec()
+}
+
+#[test]
+fn reads_columns_blank_rows_and_missing_marks() {
+    let text = "x,id,区县,b,a\r\n1,u1,甲, NA ,1.5\r\n\r\n2,u2,乙,-,2\n,,,,\n3,u3, 甲 ,1e3,nan\n";
+    let t = both(text, &spec()).unwrap();
+    assert_eq!(t.table.rows(), 3);
+    assert_eq!(
+        t.table.text("id").unwrap().iter().collect::<Vec<_>>(),
+        ["u1", "u2", "u3"]
+    );
+    assert_eq!(
+        t.table.text("区县").unwrap().iter().collect::<Vec<_>>(),
+        ["甲", "乙", "甲"]
+    );
+    let a = numbers(&t, "a");
+    assert_eq!(a[..2], [1.5, 2.0]);
+    assert!(a[2].is_nan());
+    let b = numbers(&t, "b");
+    assert!(b[0].is_nan() && b[1].is_nan());
+    assert_eq!(b[2], 1000.0);
+    // Empty lines are not records; the all-blank record ",,,," keeps its row number.
+    assert_eq!(
+        (0..3).map(|i| t.row_number(i)).collect::<Vec<_>>(),
+        [2, 3, 5]
+    );
+    assert_eq!(t.column_letter(0), "B");
+}
+
+#[test]
+fn errors_name_row_and_column_on_both_paths() {
+    let s = spec();
+    let e = |text: &str| both(text, &s).unwrap_err().to_string();
+    assert_eq!(
+        e("id,区县,a,b\nu1,甲,1,2\n\nu2,乙,1.2.3,2\n"),
+        "row 3, column C ('a'): '1.2.3' is not a number"
+    );
+    assert_eq!(
+        e("id,区县,a,b\nu1,甲,1,2\nu2,乙,inf,2\n"),
+        "row 3, column C ('a'): 'inf' is not a number"
+    );
+    assert_eq!(
+        e("id,区县,a,b\nu1,甲,1,2\nu1,乙,1,2\n"),
+        "row 3, column A ('id'): duplicate id 'u1' (first at row 2)"
+    );
+    // A duplicate before a bad number is reported first, as a sequential reader would.
+    assert_eq!(
+        e("id,区县,a,b\nu1,甲,1,2\nu1,乙,1,2\nu3,乙,x,2\n"),
+        "row 3, column A ('id'): duplicate id 'u1' (first at row 2)"
+    );
+    assert_eq!(
+        e("id,区县,a,b\n ,甲,1,2\n"),
+        "row 2, column A ('id'): empty id"
+    );
+    assert_eq!(
+        e("id,区县,a,b\nu1,甲,1\n"),
+        "row 2: 3 cells, the header has 4"
+    );
+    assert_eq!(
+        e("id,区县,a\nu1,甲,1\n"),
+        "row 1: no column named 'b' in the header (unknown indicator or id/class column)"
+    );
+    assert_eq!(
+        e("id,a,区县,a,b\n"),
+        "row 1, column D: column name 'a' appears twice"
+    );
+    assert_eq!(e(""), "the file has no header row");
+    assert_eq!(e("\n\r\n"), "the file has no header row");
+}
+
+#[test]
+fn header_only_and_no_trailing_newline() {
+    let t = both("id,区县,a,b", &spec()).unwrap();
+    assert_eq!(t.table.rows(), 0);
+    let t = both("id,区县,a,b\nu1,甲,1,2", &spec()).unwrap();
+    assert_eq!(numbers(&t, "b"), [2.0]);
+}
+
+#[test]
+fn quoted_fields_go_through_the_csv_crate() {
+    let text = "id,区县,a,b\n\"u,1\",\"甲\n乙\",\"1\",2\n\"u\"\"2\",丙,3,4\n";
+    let t = read_csv_table(text.as_bytes(), &spec()).unwrap();
+    assert_eq!(
+        t.table.text("id").unwrap().iter().collect::<Vec<_>>(),
+        ["u,1", "u\"2"]
+    );
+    assert_eq!(t.table.text("区县").unwrap().get(0), "甲\n乙");
+    assert_eq!(numbers(&t, "a"), [1.0, 3.0]);
+    // A lone \r ends a record in the csv crate: the fast path must not be taken.
+    let t = read_csv_table(b"id,\xe5\x8c\xba\xe5\x8e\xbf,a,b\ru1,x,1,2\r", &spec()).unwrap();
+    assert_eq!(t.table.rows(), 1);
+}
+
+#[test]
+fn gb18030_and_bom() {
+    let (bytes, _, _) = encoding_rs::GB18030.encode("id,区县,a,b\nu1,杭州,1,2\n");
+    let t = read_csv_table(&bytes, &spec()).unwrap();
+    assert_eq!(t.table.text("区县").unwrap().get(0), "杭州");
+    let t = read_csv_table("\u{feff}id,区县,a,b\nu1,杭州,1,2\n".as_bytes(), &spec()).unwrap();
+    assert_eq!(t.table.rows(), 1);
+    assert_eq!(decode(b"ab"), "ab");
+}
+
+fn xlsx(cells: &[(u32, u16, &str)], numbers: &[(u32, u16, f64)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for &(r, c, s) in cells {
+        ws.write_string(r, c, s).unwrap();
+    }
+    for &(r, c, v) in numbers {
+        ws.write_number(r, c, v).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn xlsx_rows_are_sheet_rows() {
+    let bytes = xlsx(
+        &[
+            (2, 0, "id"),
+            (2, 1, "区县"),
+            (2, 2, "a"),
+            (2, 3, "b"),
+            (3, 0, "u1"),
+            (3, 1, "甲"),
+            (6, 0, "u2"),
+            (6, 3, "NA"),
+            (7, 0, "u3"),
+            (7, 2, "abc"),
+        ],
+        &[(3, 2, 1.5), (3, 3, 2.0), (6, 2, 3.0), (6, 1, 7.0)],
+    );
+    let e = read_xlsx_table(&bytes, &spec()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "row 8, column C ('a'): 'abc' is not a number"
+    );
+    let ok = xlsx(
+        &[
+            (2, 0, "id"),
+            (2, 1, "区县"),
+            (2, 2, "a"),
+            (2, 3, "b"),
+            (3, 0, "u1"),
+            (6, 0, "u2"),
+            (6, 3, "NA"),
+        ],
+        &[(3, 2, 1.5), (6, 2, 3.0), (6, 1, 7.0)],
+    );
+    let t = read_xlsx_table(&ok, &spec()).unwrap();
+    assert_eq!(t.table.rows(), 2);
+    assert_eq!(t.row_number(0), 4);
+    assert_eq!(t.row_number(1), 7);
+    assert_eq!(t.table.text("区县").unwrap().get(1), "7");
+    assert!(numbers(&t, "b").iter().all(|v| v.is_nan()));
+    let dup = xlsx(
+        &[
+            (0, 0, "id"),
+            (0, 1, "区县"),
+            (0, 2, "a"),
+            (0, 3, "b"),
+            (1, 0, "u"),
+            (5, 0, "u"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        read_xlsx_table(&dup, &spec()).unwrap_err().to_string(),
+        "row 6, column A ('id'): duplicate id 'u' (first at row 2)"
+    );
+}
+
+/// Issue 9 item 1: one far-away cell must not make the reader build a dense range.
+#[test]
+fn xlsx_stray_far_cells_are_refused_quickly() {
+    let header = [
+        (0, 0, "id"),
+        (0, 1, "区县"),
+        (0, 2, "a"),
+        (0, 3, "b"),
+        (1, 0, "u1"),
+    ];
+    let mut cells = header.to_vec();
+    cells.push((1_048_575, 16_383, "x"));
+    let bytes = xlsx(&cells, &[]);
+    assert!(bytes.len() < 10_000, "{}", bytes.len());
+    let started = std::time::Instant::now();
+    let e = read_xlsx_table(&bytes, &spec()).unwrap_err().to_string();
+    assert!(started.elapsed().as_secs_f64() < 2.0);
+    assert_eq!(
+        e,
+        "XLSX: cell XFD1048576: beyond the limit of 1000 columns and 1048576 rows \
+         (delete the stray cells or the columns after the data)"
+    );
+    let mut cells = header.to_vec();
+    cells.push((199_999, 199, "x"));
+    let bytes = xlsx(&cells, &[]);
+    let started = std::time::Instant::now();
+    let e = read_xlsx_table(&bytes, &spec()).unwrap_err().to_string();
+    assert!(started.elapsed().as_secs_f64() < 2.0);
+    assert_eq!(e, "row 200000, column A ('id'): empty id");
+}
+
+#[test]
+fn xlsx_refuses_other_containers() {
+    let e = read_xlsx_table(b"not a zip", &spec()).unwrap_err();
+    assert!(matches!(e, EvalDataError::Xlsx(_)), "{e}");
+}
+
+#[test]
+fn row_numbers_append() {
+    let mut a = RowNumbers {
+        first: 2,
+        jumps: vec![],
+    };
+    a.skip(1, 1);
+    let mut b = RowNumbers::default();
+    b.skip(0, 2);
+    b.skip(3, 1);
+    a.append(&b, 4);
+    // kept 0 → 2, kept 1..4 → one skipped, kept 4.. → three, kept 7.. → four.
+    assert_eq!([0, 1, 3, 4, 6, 7].map(|i| a.get(i)), [2, 4, 6, 9, 11, 13]);
+}
+
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (-1e6f64..1e6).prop_map(|v| v.to_string()),
+        1 => Just(String::new()),
+        1 => Just(" ".to_string()),
+        1 => Just("NA".to_string()),
+        1 => Just("-".to_string()),
+        1 => Just("1e400".to_string()),
+        1 => Just("x1".to_string()),
+        1 => "[a-c甲]{1,3}",
+    ]
+}
+
+fn csv_text() -> impl Strategy<Value = String> {
+    let row = prop_oneof![
+        8 => prop::collection::vec(cell(), 4),
+        1 => prop::collection::vec(cell(), 1..6),
+        1 => Just(vec![]),
+    ];
+    (
+        prop::collection::vec(row, 0..40),
+        prop::bool::ANY,
+        prop::bool::ANY,
+    )
+        .prop_map(|(rows, crlf, trailing)| {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut s = format!("id,区县,a,b{nl}");
+            for (i, r) in rows.iter().enumerate() {
+                s.push_str(&r.join(","));
+                if i + 1 < rows.len() || trailing {
+                    s.push_str(nl);
+                }
+            }
+            s
+        })
+}
+
+proptest! {
+    #[test]
+    fn parallel_and_sequential_parsing_agree(text in csv_text(), key in prop::bool::ANY) {
+        let mut s = spec();
+        if !key {
+            s.key = None;
+        }
+        for min_part in [1, 5, 64] {
+            let par = read_csv_table_with(&text, &s, CsvPath::Auto { min_part });
+            let seq = read_csv_table_with(&text, &s, CsvPath::Sequential);
+            prop_assert_eq!(canon(&par), canon(&seq));
+            if let Ok(t) = par {
+                for c in t.table.columns() {
+                    if let Column::Number(v) = c {
+                        prop_assert!(v.iter().all(|x| !x.is_infinite()));
+                    }
+                }
+            }
+        }
+    }
+}
