@@ -2,4 +2,5 @@
 
 pub mod eval_data;
 pub mod eval_format;
+pub mod monitor;
 pub mod supervision_sheet;

@@ -87,7 +87,7 @@
 //! calamine's compound-file reader panics or grows past 2 GB, with no way to bound it from
 //! outside.
 
-mod guard;
+pub(crate) mod guard;
 mod number;
 mod read;
 mod write;
