@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod monitor;
 mod oversight;
 mod plan;
 mod serve;
@@ -40,6 +41,9 @@ enum Command {
     /// The audit log: `duban audit verify` recomputes the hash chain.
     #[command(subcommand)]
     Audit(oversight::AuditCommand),
+    /// Monitor indicator series and warning rules (监测预警).
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +55,7 @@ fn main() -> std::process::ExitCode {
         Command::User(cmd) => user::run(cmd),
         Command::Token(cmd) => token::run(cmd),
         Command::Audit(cmd) => oversight::run(cmd),
+        Command::Monitor(cmd) => monitor::run(cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -6,5 +6,6 @@ pub mod eval_write;
 pub mod firm_format;
 pub mod firm_table;
 pub mod formula;
+pub mod monitor;
 pub mod supervision_sheet;
 pub mod table_read;
