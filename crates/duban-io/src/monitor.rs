@@ -357,7 +357,7 @@ pub fn parse_rules(text: &str) -> Result<RulesFile> {
         let count = |field: &str, v: Option<i64>| -> Result<Option<u32>> {
             match v {
                 None => Ok(None),
-                Some(n) if n >= 1 && n <= 1000 => Ok(Some(n as u32)),
+                Some(n) if (1..=1000).contains(&n) => Ok(Some(n as u32)),
                 Some(n) => Err(bad(format!("{field} = {n}：应为 1 到 1000 的整数"))),
             }
         };

@@ -228,7 +228,8 @@ pub fn parse_period_label(text: &str, frequency: Frequency) -> Option<Period> {
     };
     match frequency {
         Frequency::Monthly => Period::month(year, end_month),
-        Frequency::Quarterly => (end_month % 3 == 0)
+        Frequency::Quarterly => end_month
+            .is_multiple_of(3)
             .then(|| Period::quarter(year, end_month / 3))
             .flatten(),
         Frequency::Yearly => (end_month == 12).then(|| Period::year(year)).flatten(),
