@@ -178,6 +178,7 @@ pub fn read_csv_table(
         // Pieces of about equal size, cut after a line end; line numbers are added after.
         let body = body.trim_end_matches(['\n', '\r']);
         let pieces = split_lines(body, rayon::current_num_threads() * 8);
+        #[allow(clippy::type_complexity)]
         let parsed: Vec<(usize, Result<Sink, (usize, EvalDataError)>)> = pieces
             .par_iter()
             .map(|piece| {

@@ -96,6 +96,7 @@ impl Store {
         }
     }
 
+    #[allow(clippy::type_complexity)]
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
         let rows: Vec<(
             i64,

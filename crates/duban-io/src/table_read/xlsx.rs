@@ -89,6 +89,7 @@ fn read_checked(bytes: &[u8], spec: &ReadSpec) -> Result<SourceTable, EvalDataEr
         .ok_or_else(|| xlsx_err("no worksheet"))?;
     let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_err)?;
     let mut count: u64 = 0;
+    #[allow(clippy::type_complexity)]
     let mut next = || -> Result<Option<((u32, u32), Owned)>, EvalDataError> {
         let Some(cell) = cells.next_cell().map_err(xlsx_err)? else {
             return Ok(None);
@@ -171,8 +172,7 @@ fn read_checked(bytes: &[u8], spec: &ReadSpec) -> Result<SourceTable, EvalDataEr
         Ok(())
     };
     let mut item = pending;
-    loop {
-        let Some(((r, c), v)) = item else { break };
+    while let Some(((r, c), v)) = item {
         if r < expected.max(current.unwrap_or(0)) {
             return Err(xlsx_err(format!(
                 "cell {}{}: cells are out of row order (the file was not written by a spreadsheet program)",

@@ -293,5 +293,5 @@ async fn mark_read(
         .get("next")
         .and_then(|n| crate::security::same_site_path(n))
         .unwrap_or("/messages");
-    Ok(Redirect::to(&next).into_response())
+    Ok(Redirect::to(next).into_response())
 }

@@ -145,7 +145,7 @@ async fn next_is_a_same_site_path_only() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
         assert_eq!(r.location(), to, "{next:?}");
-        let c_page = c.get(&format!("/units")).await;
+        let c_page = c.get("/units").await;
         c.csrf = crate::client::csrf_of(&c_page.body).unwrap();
         let r = c.post_csrf("/messages/read", &[("next", next)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
