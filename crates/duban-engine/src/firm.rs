@@ -332,7 +332,7 @@ impl FirmSpec {
             }
         }
         let fixed = self.method.benchmark.basis == Basis::Fixed;
-        if fixed != !self.fixed.is_empty() {
+        if fixed == self.fixed.is_empty() {
             return bad(if fixed {
                 "basis = \"fixed\" needs [[benchmark]] entries (class, values)".into()
             } else {

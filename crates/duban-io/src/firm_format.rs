@@ -223,7 +223,7 @@ pub fn write_json(
     });
     let head = serde_json::to_string(&head).expect("serialises");
     // Everything but the closing brace, then the firms array.
-    out.write_all(head[..head.len() - 1].as_bytes())?;
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"firms\":[\n")?;
     let ids = id_column(table, spec);
     let n = e.len();

@@ -178,7 +178,7 @@ pub fn read_csv_table(
         // Pieces of about equal size, cut after a line end; line numbers are added after.
         let body = body.trim_end_matches(['\n', '\r']);
         let pieces = split_lines(body, rayon::current_num_threads() * 8);
-        let parsed: Vec<(usize, Result<Sink, (usize, EvalDataError)>)> = pieces
+        let parsed: Vec<(usize, PieceResult)> = pieces
             .par_iter()
             .map(|piece| {
                 let mut s = Sink::new(&slots, &header, &uses);
@@ -214,6 +214,9 @@ pub fn read_csv_table(
     )
     .map_err(|e| EvalDataError::Io(e.to_string()))
 }
+
+/// A parsed piece, or the piece-local line of its first error.
+type PieceResult<'a> = Result<Sink<'a>, (usize, EvalDataError)>;
 
 /// Sets the line number of an error made with a piece-local line.
 fn shift(e: EvalDataError, line: usize) -> EvalDataError {
