@@ -178,8 +178,7 @@ pub fn read_csv_table(
         // Pieces of about equal size, cut after a line end; line numbers are added after.
         let body = body.trim_end_matches(['\n', '\r']);
         let pieces = split_lines(body, rayon::current_num_threads() * 8);
-        #[allow(clippy::type_complexity)]
-        let parsed: Vec<(usize, Result<Sink, (usize, EvalDataError)>)> = pieces
+        let parsed: Vec<(usize, PieceResult)> = pieces
             .par_iter()
             .map(|piece| {
                 let mut s = Sink::new(&slots, &header, &uses);
@@ -216,6 +215,9 @@ pub fn read_csv_table(
     .map_err(|e| EvalDataError::Io(e.to_string()))
 }
 
+/// A parsed piece, or the piece-local line of its first error.
+type PieceResult<'a> = Result<Sink<'a>, (usize, EvalDataError)>;
+
 /// Sets the line number of an error made with a piece-local line.
 fn shift(e: EvalDataError, line: usize) -> EvalDataError {
     match e {
@@ -247,7 +249,8 @@ fn split_lines(text: &str, n: usize) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while rest.len() > target {
-        match rest[target..].find('\n') {
+        // Bytes, not chars: `target` may fall inside a multi-byte character; '\n' never does.
+        match rest.as_bytes()[target..].iter().position(|&b| b == b'\n') {
             Some(k) => {
                 out.push(&rest[..target + k]);
                 rest = &rest[target + k + 1..];
@@ -306,7 +309,7 @@ mod tests {
     fn many_pieces_keep_order_and_line_numbers() {
         let mut text = String::from("id,tax\n");
         for i in 0..100_000 {
-            text += &format!("f{i},{i}\n");
+            text += &format!("企{i},{i}\n");
         }
         text += "x,oops\n";
         let e = read_csv_table(text.as_bytes(), &wanted()).unwrap_err();
@@ -315,6 +318,6 @@ mod tests {
         let t = read_csv_table(ok.as_bytes(), &wanted()).unwrap();
         assert_eq!(t.rows(), 100_000);
         assert_eq!(t.number("tax").unwrap()[99_999], 99_999.0);
-        assert_eq!(t.text("id").unwrap().get(54_321), "f54321");
+        assert_eq!(t.text("id").unwrap().get(54_321), "企54321");
     }
 }
