@@ -295,7 +295,7 @@ pub fn snapshot_text(snapshot: &Value) -> String {
     serde_json::to_string_pretty(snapshot).expect("JSON serialises") + "\n"
 }
 
-fn bad(msg: impl Into<String>) -> EvalFormatError {
+pub(crate) fn bad(msg: impl Into<String>) -> EvalFormatError {
     EvalFormatError::Snapshot(msg.into())
 }
 
@@ -389,6 +389,24 @@ pub(crate) fn first_difference(path: &str, a: &Value, b: &Value) -> Option<Strin
     }
 }
 
+/// The snapshot's stored `data_hash` and `method_hash` against recomputed ones: a mismatch
+/// says which input was altered. Shared by every evaluation method's verifier.
+pub(crate) fn check_hashes(stored: &Value, data_hash: &str, method_hash: &str) -> Result<()> {
+    if stored["data_hash"] != data_hash {
+        return Err(bad(format!(
+            "data_hash: snapshot {}, recomputed {data_hash} (the data were altered)",
+            stored["data_hash"]
+        )));
+    }
+    if stored["method_hash"] != method_hash {
+        return Err(bad(format!(
+            "method_hash: snapshot {}, recomputed {method_hash} (the method was altered)",
+            stored["method_hash"]
+        )));
+    }
+    Ok(())
+}
+
 /// Recomputes a snapshot (its text) and checks it bit for bit; `Ok` holds a one-line summary.
 pub fn verify_snapshot(text: &str) -> Result<String> {
     let snap: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
@@ -420,19 +438,7 @@ pub fn verify_snapshot(text: &str) -> Result<String> {
     };
     let stored = &snap["result"];
     let dh = data_hash(&ds, &spec);
-    if stored["data_hash"] != dh.as_str() {
-        return Err(bad(format!(
-            "data_hash: snapshot {}, recomputed {dh} (the data were altered)",
-            stored["data_hash"]
-        )));
-    }
-    let mh = method_hash(&spec);
-    if stored["method_hash"] != mh.as_str() {
-        return Err(bad(format!(
-            "method_hash: snapshot {}, recomputed {mh} (the method was altered)",
-            stored["method_hash"]
-        )));
-    }
+    check_hashes(stored, &dh, &method_hash(&spec))?;
     let (_, fresh) = run(&ds, &spec, prev.as_ref())?;
     if let Some(d) = first_difference("result", stored, &fresh) {
         return Err(bad(format!("differs at {d}")));

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::eval_format::{EvalFormatError, SNAPSHOT_SCHEMA};
+use crate::eval_format::{EvalFormatError, SNAPSHOT_SCHEMA, bad, check_hashes};
 
 pub const FIRM_RESULT_SCHEMA: &str = "duban.eval.firms/1";
 
@@ -362,10 +362,6 @@ pub fn snapshot_json(e: &FirmEvaluation, table: &Table, spec: &FirmSpec) -> Resu
     }))
 }
 
-fn bad(msg: impl Into<String>) -> EvalFormatError {
-    EvalFormatError::Snapshot(msg.into())
-}
-
 fn table_from_snapshot(d: &Value) -> Result<Table> {
     let cols = d["columns"]
         .as_array()
@@ -420,19 +416,7 @@ pub fn verify_firm_snapshot(snap: &Value) -> Result<String> {
     let table = table_from_snapshot(&snap["data"])?;
     let stored = &snap["result"];
     let dh = data_hash(&table, &spec);
-    if stored["data_hash"] != dh.as_str() {
-        return Err(bad(format!(
-            "data_hash: snapshot {}, recomputed {dh} (the data were altered)",
-            stored["data_hash"]
-        )));
-    }
-    let mh = method_hash(&spec);
-    if stored["method_hash"] != mh.as_str() {
-        return Err(bad(format!(
-            "method_hash: snapshot {}, recomputed {mh} (the method was altered)",
-            stored["method_hash"]
-        )));
-    }
+    check_hashes(stored, &dh, &method_hash(&spec))?;
     let e = run(&table, &spec)?;
     let fresh = result_value(&e, &table, &spec)?;
     if let Some(d) = crate::eval_format::first_difference("result", stored, &fresh) {

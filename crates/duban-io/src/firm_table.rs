@@ -1,265 +1,35 @@
-//! A CSV file → [`Table`] of the columns a firm-level spec reads (亩均效益).
-//!
-//! Interim reader, kept apart so the product reader (parallel CSV, Parquet, Arrow IPC) can
-//! replace it: [`read_csv_table`] is the only entry point. Rules as [`crate::eval_data`]: UTF-8
-//! (BOM allowed) or GB18030, first row the header, cells trimmed, empty cells and the usual
-//! marks (NA, -, —, …) missing, number columns must hold finite numbers. Files without
-//! quotes are split at line ends and parsed in parallel; quoted files go through the `csv`
-//! crate. Errors name the line (header = 1), the column letter and name.
-
-use std::borrow::Cow;
+//! The columns a firm-level spec reads (亩均效益), as a [`Table`], through the one evaluation
+//! table reader ([`crate::table_read`]: parallel CSV, streamed bounded XLSX, Parquet, Arrow
+//! IPC). Rules as [`crate::eval_data`]: UTF-8 (BOM allowed) or GB18030, first row the header,
+//! cells trimmed, empty cells and the usual marks (NA, -, —, …) missing, number columns must
+//! hold finite numbers; errors name the row (header = 1), the column letter and name. Firm
+//! ids are checked by the engine (duplicates name both rows), so no key column is asked for.
 
 use duban_engine::firm::ColumnUse;
-use duban_engine::table::{Column, Table, TextColumn};
-use rayon::prelude::*;
+use duban_engine::table::Table;
 
-use crate::eval_data::{EvalDataError, column_letter, parse_number};
+use crate::eval_data::EvalDataError;
+use crate::table_read::{ColumnSpec, DataKind, ReadSpec, read_table};
 
-enum Builder {
-    Number(Vec<f64>),
-    Text(TextColumn),
-}
-
-/// Column builders for one stretch of rows.
-struct Sink<'a> {
-    /// For each header column: the builder slot it fills, if wanted.
-    slots: &'a [Option<usize>],
-    header: &'a [String],
-    cols: Vec<Builder>,
-    rows: usize,
-}
-
-impl<'a> Sink<'a> {
-    fn new(slots: &'a [Option<usize>], header: &'a [String], uses: &[ColumnUse]) -> Self {
-        let cols = uses
+fn read_spec(wanted: &[(String, ColumnUse)]) -> ReadSpec {
+    ReadSpec {
+        columns: wanted
             .iter()
-            .map(|u| match u {
-                ColumnUse::Number => Builder::Number(Vec::new()),
-                ColumnUse::Text => Builder::Text(TextColumn::new()),
+            .map(|(name, how)| match how {
+                ColumnUse::Number => ColumnSpec::number(name.as_str()),
+                ColumnUse::Text => ColumnSpec::text(name.as_str()),
             })
-            .collect();
-        Sink {
-            slots,
-            header,
-            cols,
-            rows: 0,
-        }
-    }
-
-    /// One data row; `line` is its 1-based line number for errors.
-    fn push<'s>(
-        &mut self,
-        fields: impl Iterator<Item = &'s str>,
-        line: usize,
-    ) -> Result<(), EvalDataError> {
-        let mut found = 0;
-        for (j, cell) in fields.enumerate() {
-            found += 1;
-            let Some(Some(slot)) = self.slots.get(j) else {
-                continue;
-            };
-            match &mut self.cols[*slot] {
-                Builder::Text(t) => t.push(cell.trim()),
-                Builder::Number(v) => {
-                    let x = cell
-                        .trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|x| x.is_finite())
-                        .or_else(|| parse_number(cell))
-                        .ok_or_else(|| EvalDataError::NotANumber {
-                            row: line,
-                            col: column_letter(j),
-                            name: self.header[j].clone(),
-                            text: cell.trim().to_string(),
-                        })?;
-                    v.push(x);
-                }
-            }
-        }
-        if found != self.slots.len() {
-            return Err(EvalDataError::RaggedRow {
-                row: line,
-                found,
-                expected: self.slots.len(),
-            });
-        }
-        self.rows += 1;
-        Ok(())
-    }
-
-    fn append(&mut self, other: Sink) {
-        for (a, b) in self.cols.iter_mut().zip(other.cols) {
-            match (a, b) {
-                (Builder::Number(a), Builder::Number(b)) => a.extend(b),
-                (Builder::Text(a), Builder::Text(b)) => a.extend(&b),
-                _ => unreachable!("same column uses"),
-            }
-        }
-        self.rows += other.rows;
+            .collect(),
+        key: None,
     }
 }
 
-/// Reads the wanted columns (name, how) of CSV bytes into a table, in the order asked.
+/// Reads the wanted columns of a CSV file's bytes.
 pub fn read_csv_table(
     bytes: &[u8],
     wanted: &[(String, ColumnUse)],
 ) -> Result<Table, EvalDataError> {
-    let text: Cow<str> = match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s)),
-        Err(_) => Cow::Owned(encoding_rs::GB18030.decode(bytes).0.into_owned()),
-    };
-    let text: &str = &text;
-    let quoted = text.contains('"');
-    let (header, body, body_line) = if quoted {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        if !rdr
-            .read_record(&mut rec)
-            .map_err(|e| EvalDataError::Csv(e.to_string()))?
-        {
-            return Err(EvalDataError::Empty);
-        }
-        let h: Vec<String> = rec.iter().map(|s| s.trim().to_string()).collect();
-        (h, "", 2)
-    } else {
-        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-        let first = first.strip_suffix('\r').unwrap_or(first);
-        if first.trim().is_empty() {
-            return Err(EvalDataError::Empty);
-        }
-        (
-            first.split(',').map(|s| s.trim().to_string()).collect(),
-            rest,
-            2,
-        )
-    };
-    for (j, h) in header.iter().enumerate() {
-        if !h.is_empty() && header[..j].contains(h) {
-            return Err(EvalDataError::DuplicateColumn {
-                col: column_letter(j),
-                name: h.clone(),
-            });
-        }
-    }
-    let mut slots = vec![None; header.len()];
-    for (k, (name, _)) in wanted.iter().enumerate() {
-        let j = header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| EvalDataError::UnknownColumn(name.clone()))?;
-        slots[j] = Some(k);
-    }
-    let uses: Vec<ColumnUse> = wanted.iter().map(|(_, u)| *u).collect();
-    let mut sink = Sink::new(&slots, &header, &uses);
-
-    if quoted {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        loop {
-            match rdr.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = rec.position().map_or(0, |p| p.line() as usize);
-                    if rec.len() == 1 && rec[0].trim().is_empty() {
-                        continue; // a blank line
-                    }
-                    sink.push(rec.iter(), line)?;
-                }
-                Err(e) => return Err(EvalDataError::Csv(e.to_string())),
-            }
-        }
-    } else {
-        // Pieces of about equal size, cut after a line end; line numbers are added after.
-        let body = body.trim_end_matches(['\n', '\r']);
-        let pieces = split_lines(body, rayon::current_num_threads() * 8);
-        let parsed: Vec<(usize, PieceResult)> = pieces
-            .par_iter()
-            .map(|piece| {
-                let mut s = Sink::new(&slots, &header, &uses);
-                let mut lines = 0;
-                for (k, line) in piece.split('\n').enumerate() {
-                    lines = k + 1;
-                    let line = line.strip_suffix('\r').unwrap_or(line);
-                    if let Err(e) = s.push(line.split(','), k) {
-                        return (lines, Err((k, e)));
-                    }
-                }
-                (lines, Ok(s))
-            })
-            .collect();
-        let mut before = body_line;
-        for (lines, part) in parsed {
-            match part {
-                Ok(s) => sink.append(s),
-                Err((k, e)) => return Err(shift(e, before + k)),
-            }
-            before += lines;
-        }
-    }
-    let Sink { cols, .. } = sink;
-    Table::new(
-        wanted.iter().map(|(n, _)| n.clone()).collect(),
-        cols.into_iter()
-            .map(|b| match b {
-                Builder::Number(v) => Column::Number(v),
-                Builder::Text(t) => Column::Text(t),
-            })
-            .collect(),
-    )
-    .map_err(|e| EvalDataError::Io(e.to_string()))
-}
-
-/// A parsed piece, or the piece-local line of its first error.
-type PieceResult<'a> = Result<Sink<'a>, (usize, EvalDataError)>;
-
-/// Sets the line number of an error made with a piece-local line.
-fn shift(e: EvalDataError, line: usize) -> EvalDataError {
-    match e {
-        EvalDataError::NotANumber {
-            col, name, text, ..
-        } => EvalDataError::NotANumber {
-            row: line,
-            col,
-            name,
-            text,
-        },
-        EvalDataError::RaggedRow {
-            found, expected, ..
-        } => EvalDataError::RaggedRow {
-            row: line,
-            found,
-            expected,
-        },
-        other => other,
-    }
-}
-
-/// About `n` pieces of `text`, each a run of whole lines (without the final '\n').
-fn split_lines(text: &str, n: usize) -> Vec<&str> {
-    if text.is_empty() {
-        return Vec::new();
-    }
-    let target = text.len().div_ceil(n.max(1)).max(1 << 16);
-    let mut out = Vec::new();
-    let mut rest = text;
-    while rest.len() > target {
-        // Bytes, not chars: `target` may fall inside a multi-byte character; '\n' never does.
-        match rest.as_bytes()[target..].iter().position(|&b| b == b'\n') {
-            Some(k) => {
-                out.push(&rest[..target + k]);
-                rest = &rest[target + k + 1..];
-            }
-            None => break,
-        }
-    }
-    out.push(rest);
-    out
+    read_table(bytes, DataKind::Csv, &read_spec(wanted)).map(|t| t.table)
 }
 
 #[cfg(test)]
