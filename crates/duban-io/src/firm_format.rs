@@ -1,7 +1,7 @@
 //! Formats of the 亩均效益 method (a `duban.eval/1` spec with `normalise = "benchmark"`):
 //! the spec ([`parse_firm_spec`], told apart by [`is_firm_spec`]), the per-firm result as CSV
 //! ([`write_csv`]) and JSON (`duban.eval.firms/1`, [`write_json`]), written in parallel chunks
-//! straight from the engine's arrays with `ryu`, and the snapshot that `duban eval verify`
+//! straight from the engine's arrays with `zmij` (as `eval_write`), and the snapshot that `duban eval verify`
 //! recomputes bit for bit ([`snapshot_json`], [`verify_firm_snapshot`]).
 
 use std::io::Write;
@@ -91,7 +91,7 @@ fn number(buf: &mut Vec<u8>, x: f64) {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         let _ = write!(buf, "{}", x as i64);
     } else {
-        let mut r = ryu::Buffer::new();
+        let mut r = zmij::Buffer::new();
         buf.extend_from_slice(r.format_finite(x).as_bytes());
     }
 }
@@ -183,7 +183,7 @@ fn json_num(buf: &mut Vec<u8>, x: f64) {
     if x.is_nan() {
         buf.extend_from_slice(b"null");
     } else {
-        let mut r = ryu::Buffer::new();
+        let mut r = zmij::Buffer::new();
         buf.extend_from_slice(r.format_finite(x).as_bytes());
     }
 }
