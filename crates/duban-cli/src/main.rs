@@ -31,7 +31,7 @@ enum Command {
     #[command(subcommand)]
     Eval(eval::EvalCommand),
     /// Run the web platform (pages, JSON API) on SQLite or PostgreSQL.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -51,7 +51,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Plan(cmd) => plan::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::User(cmd) => user::run(cmd),
         Command::Token(cmd) => token::run(cmd),
         Command::Audit(cmd) => oversight::run(cmd),

@@ -51,6 +51,13 @@ pub struct WorkerArgs {
     /// Minutes between runs of the escalation rules (adopted plans of the current year).
     #[arg(long, default_value_t = 5, env = "DUBAN_ESCALATION_MINUTES")]
     pub escalation_minutes: u64,
+    /// How often the notification outbox is polled, in seconds.
+    #[arg(long, default_value_t = 10, env = "DUBAN_OUTBOX_SECONDS")]
+    pub outbox_seconds: u64,
+    /// How long a server keeps the deliveries it claimed before another server sharing the
+    /// database may take them over (a server killed mid-delivery), in seconds.
+    #[arg(long, default_value_t = 120, env = "DUBAN_OUTBOX_LEASE_SECONDS")]
+    pub outbox_lease_seconds: u64,
     /// Notifier settings as JSON (duban-notify `NotifierConfig`: {"smtp":{…},"webhooks":[…]});
     /// replaces the office's settings page.
     #[arg(long, env = "DUBAN_NOTIFY_CONFIG")]
@@ -123,7 +130,8 @@ impl WorkerArgs {
         Ok(WorkerConfig {
             notifier,
             escalation_every: Duration::from_secs(self.escalation_minutes.max(1) * 60),
-            ..WorkerConfig::default()
+            outbox_every: Duration::from_secs(self.outbox_seconds.max(1)),
+            outbox_lease: Duration::from_secs(self.outbox_lease_seconds.max(5)),
         })
     }
 }

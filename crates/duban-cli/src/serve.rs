@@ -57,6 +57,19 @@ pub struct ServeArgs {
     /// Mark cookies Secure (use when served over https, e.g. behind a TLS proxy).
     #[arg(long, env = "DUBAN_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto /
+    /// X-Forwarded-Prefix headers are believed: addresses or networks, comma-separated
+    /// (e.g. `127.0.0.1,10.0.0.0/8`). From anyone else these headers are ignored.
+    #[arg(long, env = "DUBAN_TRUSTED_PROXIES", value_parser = parse_trusted, default_value = "")]
+    pub trusted_proxies: TrustedProxies,
+    /// The path prefix the site is served under behind a proxy (e.g. `/duban` for
+    /// `https://gov.example/duban/`); links, redirects and cookie paths carry it.
+    #[arg(long, env = "DUBAN_BASE_PATH", value_parser = parse_base_path, default_value = "")]
+    pub base_path: String,
+    /// Bearer token a Prometheus scraper presents at `/metrics` (administrators can always
+    /// read it with their session or API token).
+    #[arg(long, env = "DUBAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Escalation rules and notification delivery in the background.
     #[command(flatten)]
     pub oversight: crate::oversight::WorkerArgs,
@@ -72,6 +85,18 @@ pub struct ServeArgs {
     /// twp (Taiwan characters and phrases), hk (Hong Kong) or t (OpenCC generic).
     #[arg(long, env = "DUBAN_HANT", default_value = "tw", value_parser = parse_hant)]
     pub hant: duban_web::lang::HantVariant,
+}
+
+/// The parsed `--trusted-proxies` list.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+fn parse_trusted(list: &str) -> Result<TrustedProxies, String> {
+    duban_web::proxy::ProxySettings::parse_trusted(list).map(TrustedProxies)
+}
+
+fn parse_base_path(path: &str) -> Result<String, String> {
+    duban_web::proxy::ProxySettings::parse_base_path(path)
 }
 
 fn parse_hant(setting: &str) -> Result<duban_web::lang::HantVariant, String> {
@@ -114,6 +139,11 @@ pub fn run(args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
     runtime()?.block_on(async move {
         let store = args.db.open().await?;
+        // Servers starting together on one database load the seed once: one at a time.
+        let startup = store
+            .startup_lock()
+            .await
+            .context("cannot take the start-up lock")?;
         match ensure_seed(&store)
             .await
             .context("cannot load the seed plan")?
@@ -140,6 +170,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 duban_web::demo::DemoOutcome::AlreadyLoaded => {}
             }
         }
+        startup
+            .release()
+            .await
+            .context("cannot release the start-up lock")?;
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -159,6 +193,11 @@ pub fn run(args: ServeArgs) -> Result<()> {
             store,
             Config {
                 secure_cookies: args.secure_cookies,
+                proxy: duban_web::proxy::ProxySettings {
+                    trusted: args.trusted_proxies.0,
+                    base_path: args.base_path,
+                },
+                metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
             },
         );
         let _workers =

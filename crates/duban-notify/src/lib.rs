@@ -39,6 +39,7 @@
 //! |---|---|
 //! | `X-Duban-Event` | the event, e.g. `escalation.raised` |
 //! | `X-Duban-Delivery` | the notification id, the same on every retry (de-duplicate on it) |
+//! | `Idempotency-Key` | the same id again, under the header name HTTP APIs use |
 //! | `X-Duban-Timestamp` | unix seconds when this attempt was signed |
 //! | `X-Duban-Signature` | `sha256=` + hex HMAC-SHA256(secret, `"{timestamp}.{body}"`) |
 //!

@@ -147,6 +147,8 @@ impl WebhookSender {
             )
             .header(HEADER_EVENT, n.event.as_str())
             .header(HEADER_DELIVERY, n.id.as_str())
+            // The same key under the name HTTP APIs use for de-duplication.
+            .header("Idempotency-Key", n.id.as_str())
             .header(HEADER_TIMESTAMP, timestamp.to_string())
             .header(HEADER_SIGNATURE, signature)
             .body(Full::new(body))

@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0450_hardening.sql"),
         include_str!("../migrations/postgres/0450_hardening.sql"),
     ),
+    (
+        "0500_multi_server.sql",
+        include_str!("../migrations/sqlite/0500_multi_server.sql"),
+        include_str!("../migrations/postgres/0500_multi_server.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.
@@ -51,6 +56,61 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: the file locked while a server starts (`duban.db.lock`).
+    lock_file: Option<std::path::PathBuf>,
+}
+
+/// The PostgreSQL advisory-lock key of start-up work ("duban" + 1); any constant works as
+/// long as every server uses the same one.
+const STARTUP_LOCK_KEY: i64 = 0x6475_6261_6e00_0001;
+
+/// Held while one server does start-up work (migrations, the seed plan) so that any number
+/// of servers can start at once on one database: on PostgreSQL a session advisory lock on a
+/// connection of its own, on SQLite an exclusive lock on `duban.db.lock` beside the file.
+/// Release it with [`StartupLock::release`]; dropped without it, the PostgreSQL connection is
+/// closed (which ends the lock) and the file lock ends with the file handle.
+pub struct StartupLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    file: Option<std::fs::File>,
+}
+
+impl StartupLock {
+    pub async fn release(mut self) -> Result<()> {
+        if let Some(mut conn) = self.conn.take() {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_unlock($1)) AS released")
+                .bind(STARTUP_LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+        }
+        if let Some(file) = self.file.take() {
+            file.unlock().map_err(|e| {
+                StoreError::Invalid(format!("cannot unlock the start-up lock: {e}"))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartupLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Not back into the pool with the lock still held: closing the session frees it.
+            drop(conn.detach());
+        }
+    }
+}
+
+/// The lock file of a SQLite URL (`sqlite://path?…` → `path.lock`); `None` for in-memory
+/// databases.
+fn sqlite_lock_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(format!("{path}.lock")))
 }
 
 /// Now, as stored: ISO-8601 UTC with seconds, e.g. `2026-11-27T17:40:00Z` (sorts as text).
@@ -112,8 +172,19 @@ impl Store {
             });
         }
         let pool = pool.connect_with(options).await?;
-        let store = Store { pool, backend };
-        store.migrate().await?;
+        let lock_file = match backend {
+            Backend::Sqlite => sqlite_lock_file(url),
+            Backend::Postgres => None,
+        };
+        let store = Store {
+            pool,
+            backend,
+            lock_file,
+        };
+        let lock = store.startup_lock().await?;
+        let migrated = store.migrate().await;
+        lock.release().await?;
+        migrated?;
         Ok(store)
     }
 
@@ -205,10 +276,55 @@ impl Store {
         Ok(())
     }
 
+    /// Waits for, then takes, the database's start-up lock (see [`StartupLock`]). `connect`
+    /// takes it around the migrations; `serve` takes it again around loading the seed plan.
+    pub async fn startup_lock(&self) -> Result<StartupLock> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_lock($1)) AS locked")
+                    .bind(STARTUP_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(StartupLock {
+                    conn: Some(conn),
+                    file: None,
+                })
+            }
+            Backend::Sqlite => {
+                let Some(path) = self.lock_file.clone() else {
+                    return Ok(StartupLock {
+                        conn: None,
+                        file: None,
+                    });
+                };
+                let file = tokio::task::spawn_blocking(move || {
+                    let file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)
+                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                    file.lock()
+                        .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+                    Ok::<_, String>(file)
+                })
+                .await
+                .map_err(|e| StoreError::Invalid(format!("start-up lock: {e}")))?
+                .map_err(StoreError::Invalid)?;
+                Ok(StartupLock {
+                    conn: None,
+                    file: Some(file),
+                })
+            }
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
+    /// Applies pending migrations; the caller holds the start-up lock.
     async fn migrate(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -277,6 +393,17 @@ mod tests {
         let listed: Vec<String> = MIGRATIONS.iter().map(|m| m.0.to_string()).collect();
         assert_eq!(names("sqlite"), listed);
         assert_eq!(names("postgres"), listed);
+    }
+
+    #[test]
+    fn sqlite_lock_files() {
+        assert_eq!(
+            sqlite_lock_file("sqlite:///tmp/d/duban.db?mode=rwc"),
+            Some("/tmp/d/duban.db.lock".into())
+        );
+        assert_eq!(sqlite_lock_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_lock_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_lock_file("postgres://h/db"), None);
     }
 
     #[test]

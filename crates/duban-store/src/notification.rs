@@ -423,6 +423,56 @@ impl Store {
         rows.iter().map(delivery_from_row).collect()
     }
 
+    /// Claims up to `limit` due deliveries for `worker` for `lease`: each is given to one
+    /// server only (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write lock), and a
+    /// claim whose lease ran out (its server died mid-delivery) can be claimed again.
+    /// [`Store::record_delivery`] ends the claim.
+    pub async fn claim_deliveries(
+        &self,
+        worker: &str,
+        limit: i64,
+        lease: std::time::Duration,
+    ) -> Result<Vec<Delivery>> {
+        let at = now();
+        let lease = chrono::Duration::from_std(lease)
+            .map_err(|e| crate::StoreError::Invalid(format!("lease: {e}")))?;
+        let until = format_time(chrono::Utc::now() + lease);
+        let lock = match self.backend() {
+            crate::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE notification_delivery SET claimed_by = $1, lease_until = $2
+             WHERE id IN (SELECT id FROM notification_delivery
+                 WHERE state = 'pending' AND next_attempt_at <= $3
+                   AND (lease_until IS NULL OR lease_until <= $3)
+                 ORDER BY next_attempt_at, id LIMIT $4 {lock})
+             RETURNING {DELIVERY_COLS}"
+        )))
+        .bind(worker)
+        .bind(&until)
+        .bind(&at)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut claimed: Vec<Delivery> =
+            rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
+        claimed.sort_by(|a, b| (&a.next_attempt_at, a.id).cmp(&(&b.next_attempt_at, b.id)));
+        Ok(claimed)
+    }
+
+    /// Pending deliveries: how many, and the oldest one's due time (metrics).
+    pub async fn delivery_queue(&self) -> Result<(i64, Option<String>)> {
+        let row: (i64, Option<String>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(next_attempt_at) FROM notification_delivery WHERE state = 'pending'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row)
+    }
+
     /// All deliveries, newest first (admin page, tests).
     pub async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -461,7 +511,8 @@ impl Store {
         let next = format_time(chrono::Utc::now() + outbox_backoff(attempts - 1));
         sqlx::query(
             "UPDATE notification_delivery SET state = $1, attempts = $2, next_attempt_at = $3,
-                 last_status = $4, last_error = $5, updated_at = $6 WHERE id = $7",
+                 last_status = $4, last_error = $5, updated_at = $6, claimed_by = NULL,
+                 lease_until = NULL WHERE id = $7",
         )
         .bind(state)
         .bind(attempts)

@@ -180,12 +180,12 @@ impl OptionalFromRequestParts<AppState> for Auth {
     }
 }
 
-/// The client's address for login throttling (the socket peer; a reverse proxy would need
-/// its own configuration).
+/// The client's address (the socket peer, or the client a trusted reverse proxy names;
+/// see [`crate::proxy`]).
 pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
     parts_ext
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+        .get::<crate::proxy::ClientAddr>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.to_string())
 }
 
 #[cfg(test)]

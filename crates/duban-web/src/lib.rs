@@ -23,7 +23,9 @@ pub mod error;
 pub mod evaluation;
 pub mod highlight;
 pub mod lang;
+pub mod metrics;
 pub mod oversight;
+pub mod proxy;
 pub mod render;
 pub mod request_log;
 pub mod routes;
@@ -47,7 +49,8 @@ pub const MAX_BODY_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let proxy = std::sync::Arc::new(state.config.proxy.clone());
+    let inner = Router::new()
         .merge(routes::router())
         .merge(api::router())
         .fallback(routes::not_found)
@@ -70,7 +73,14 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         // Outermost: the request log sees the final status (after errors, panics, limits).
         .layer(axum::middleware::from_fn(request_log::log_request))
-        .with_state(state)
+        .with_state(state);
+    // Outside the router, so the path prefix is gone before routing.
+    Router::new()
+        .fallback_service(inner)
+        .layer(axum::middleware::from_fn_with_state(
+            proxy,
+            proxy::proxy_layer,
+        ))
 }
 
 /// Serves the app on an already-bound listener until the future is dropped or fails.

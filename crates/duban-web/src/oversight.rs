@@ -52,6 +52,9 @@ pub struct WorkerConfig {
     pub escalation_every: Duration,
     /// How often the outbox is polled (default 10 seconds).
     pub outbox_every: Duration,
+    /// How long a server keeps the deliveries it claimed before another server may take
+    /// them over (default 2 minutes; longer than one attempt with its retries).
+    pub outbox_lease: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -60,8 +63,27 @@ impl Default for WorkerConfig {
             notifier: None,
             escalation_every: Duration::from_secs(300),
             outbox_every: Duration::from_secs(10),
+            outbox_lease: DEFAULT_OUTBOX_LEASE,
         }
     }
+}
+
+/// The default lease of claimed deliveries ([`WorkerConfig::outbox_lease`]).
+pub const DEFAULT_OUTBOX_LEASE: Duration = Duration::from_secs(120);
+
+/// This server's name among the servers sharing the database: host, process id and a
+/// random part (a restarted process never inherits a dead one's claims).
+pub fn worker_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "host".to_string());
+        let nonce = duban_store::secret::random_token();
+        format!("{host}:{}:{}", std::process::id(), &nonce[..8])
+    })
 }
 
 /// Starts both background jobs; they stop when the returned handles are aborted or the
@@ -73,7 +95,9 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match escalation_tick(&s).await {
+            let result = escalation_tick(&s).await;
+            crate::metrics::worker_ran(ESCALATION_JOB, result.is_ok());
+            match result {
                 Ok(runs) => {
                     let n: usize = runs.iter().map(|r| r.created.len()).sum();
                     if n > 0 {
@@ -85,6 +109,7 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
         }
     });
     let every = cfg.outbox_every;
+    let lease = cfg.outbox_lease;
     let fixed = cfg.notifier.clone();
     let outbox = tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -92,13 +117,20 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
             tick.tick().await;
             let notifier = match notifier_for(&store, fixed.as_ref()).await {
                 Ok(Some(n)) => n,
-                Ok(None) => continue, // nothing configured: the outbox waits
+                Ok(None) => {
+                    // Nothing configured: the outbox waits, and the worker is healthy.
+                    crate::metrics::worker_ran(OUTBOX_JOB, true);
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "notifier configuration invalid");
+                    crate::metrics::worker_ran(OUTBOX_JOB, false);
                     continue;
                 }
             };
-            if let Err(e) = deliver_outbox(&store, &notifier).await {
+            let result = deliver_outbox(&store, &notifier, lease).await;
+            crate::metrics::worker_ran(OUTBOX_JOB, result.is_ok());
+            if let Err(e) = result {
                 tracing::warn!(error = %e, "outbox delivery failed");
             }
         }
@@ -108,6 +140,8 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
 
 /// The job name of the escalation tick's failures (`Store::job_failures`).
 pub const ESCALATION_JOB: &str = "escalation";
+/// The job name of the notification outbox worker (metrics).
+pub const OUTBOX_JOB: &str = "outbox";
 
 /// One run of the rules over every adopted plan of the current year (or later), as of
 /// today (China time). Past plans are replayed on demand with an explicit date instead.
@@ -195,9 +229,16 @@ pub struct OutboxPass {
 }
 
 /// Expands new outbox rows into deliveries, then attempts every due delivery once (each
-/// attempt with duban-notify's own short retries) and records the outcome.
+/// attempt with duban-notify's own short retries) and records the outcome. Deliveries are
+/// claimed in small batches for `lease` ([`Store::claim_deliveries`]), so servers sharing
+/// the database never attempt the same one at once, and a server that dies strands at most
+/// one batch until its lease runs out.
 #[tracing::instrument(skip_all)]
-pub async fn deliver_outbox(store: &Store, notifier: &Notifier) -> Result<OutboxPass, StoreError> {
+pub async fn deliver_outbox(
+    store: &Store,
+    notifier: &Notifier,
+    lease: Duration,
+) -> Result<OutboxPass, StoreError> {
     let mut pass = OutboxPass::default();
     // In batches until nothing is left (bounded: a pass never runs forever).
     for _ in 0..100 {
@@ -207,8 +248,8 @@ pub async fn deliver_outbox(store: &Store, notifier: &Notifier) -> Result<Outbox
         }
         dispatch(store, notifier, &batch, &mut pass).await?;
     }
-    for _ in 0..100 {
-        let due = store.due_deliveries(100).await?;
+    for _ in 0..1000 {
+        let due = store.claim_deliveries(worker_id(), 10, lease).await?;
         if due.is_empty() {
             break;
         }

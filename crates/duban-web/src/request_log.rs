@@ -36,19 +36,22 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
+    let client = crate::auth::client_ip(req.extensions());
     let user = RequestUser::default();
     req.extensions_mut().insert(user.clone());
     let span = tracing::info_span!("request", method = %method, route = %route);
     let response = next.run(req).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let seconds = start.elapsed().as_secs_f64();
+    crate::metrics::observe_request(method.as_str(), &route, status, seconds);
+    let latency_ms = seconds * 1000.0;
     let latency_ms = (latency_ms * 10.0).round() / 10.0;
     let user_id = user.get();
     let _enter = span.enter();
     if status >= 500 {
-        tracing::error!(target: "duban::request", method = %method, route = %route, status, latency_ms, user_id, "request");
+        tracing::error!(target: "duban::request", method = %method, route = %route, status, latency_ms, user_id, client = %client, "request");
     } else {
-        tracing::info!(target: "duban::request", method = %method, route = %route, status, latency_ms, user_id, "request");
+        tracing::info!(target: "duban::request", method = %method, route = %route, status, latency_ms, user_id, client = %client, "request");
     }
     response
 }

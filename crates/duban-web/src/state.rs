@@ -7,6 +7,11 @@ use duban_store::Store;
 pub struct Config {
     /// Mark cookies `Secure` (set when served over https or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Trusted reverse proxies and the path prefix.
+    pub proxy: crate::proxy::ProxySettings,
+    /// The bearer token a Prometheus scraper presents at `/metrics` (admins may always read
+    /// it); `None`: admins only.
+    pub metrics_token: Option<String>,
 }
 
 /// Shared by every handler; cheap to clone.

@@ -160,7 +160,12 @@ async fn deliver_now(
     let Some(notifier) = notifier else {
         return Ok(back("尚未配置邮件或 Webhook，通知保留在发件箱中"));
     };
-    let pass = crate::oversight::deliver_outbox(&state.store, &notifier).await?;
+    let pass = crate::oversight::deliver_outbox(
+        &state.store,
+        &notifier,
+        crate::oversight::DEFAULT_OUTBOX_LEASE,
+    )
+    .await?;
     Ok(back(&format!(
         "已处理：新通知 {} 条，投递尝试 {} 次，成功 {}，失败 {}",
         pass.dispatched, pass.attempted, pass.sent, pass.failed

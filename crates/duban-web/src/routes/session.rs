@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -75,7 +75,7 @@ async fn login_page(
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    client: axum::Extension<crate::proxy::ClientAddr>,
     headers: HeaderMap,
     page: Page,
     Form(form): Form<HashMap<String, String>>,
@@ -87,7 +87,8 @@ async fn login(
     }
     let name = field("name").trim().to_string();
     let next = safe_next(form.get("next"));
-    let ip = peer.ip().to_string();
+    // The socket peer, or the client a trusted reverse proxy names (crate::proxy).
+    let ip = client.0.0.to_string();
     if state.store.login_throttled(&name, &ip).await? {
         return Err(AppError::Throttled);
     }

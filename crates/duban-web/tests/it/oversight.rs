@@ -395,15 +395,23 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         .await
         .unwrap()
         .unwrap();
-    let pass = duban_web::oversight::deliver_outbox(s, &notifier)
-        .await
-        .unwrap();
+    let pass = duban_web::oversight::deliver_outbox(
+        s,
+        &notifier,
+        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
+    )
+    .await
+    .unwrap();
     assert_eq!(pass.dispatched, created);
     assert_eq!(pass.failed, 0, "{pass:?}");
     assert_eq!(pass.sent, pass.attempted);
-    let again = duban_web::oversight::deliver_outbox(s, &notifier)
-        .await
-        .unwrap();
+    let again = duban_web::oversight::deliver_outbox(
+        s,
+        &notifier,
+        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
+    )
+    .await
+    .unwrap();
     assert_eq!((again.dispatched, again.attempted), (0, 0), "nothing twice");
     let mails = mails.lock().unwrap().clone();
     let to_fgw: Vec<_> = mails
