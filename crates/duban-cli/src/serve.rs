@@ -15,7 +15,7 @@ use duban_web::{AppState, Config};
 #[derive(Args, Debug, Clone)]
 pub struct DbArgs {
     /// Directory of the embedded SQLite database (ignored when DATABASE_URL is set).
-    #[arg(long, default_value = "./duban-data")]
+    #[arg(long, env = "DUBAN_DATA_DIR", default_value = "./duban-data")]
     pub data_dir: PathBuf,
     /// Database URL; `postgres://…` runs on PostgreSQL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -50,7 +50,7 @@ impl DbArgs {
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "DUBAN_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,

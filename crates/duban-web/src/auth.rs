@@ -18,6 +18,12 @@ pub const LOGIN_CSRF_COOKIE: &str = "duban_login_csrf";
 /// Header carrying the CSRF token on cookie-authenticated API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Paths read by programs rather than people: bearer tokens are accepted there and an
+/// anonymous request gets 401, not a redirect to the login page.
+pub fn is_machine_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/metrics"
+}
+
 /// The signed-in user of this request.
 #[derive(Debug, Clone)]
 pub struct Auth {
@@ -127,7 +133,7 @@ async fn lookup(parts: &mut Parts, state: &AppState) -> Result<Option<Auth>, App
     if let Some(found) = parts.extensions.get::<Auth>() {
         return Ok(Some(found.clone()));
     }
-    let is_api = parts.uri.path().starts_with("/api/");
+    let is_api = is_machine_path(parts.uri.path());
     let found = if let Some(bearer) = parts
         .headers
         .get(header::AUTHORIZATION)

@@ -173,7 +173,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .uri()
         .path_and_query()
         .map_or_else(|| path.clone(), |p| p.to_string());
-    let is_api = path.starts_with("/api/");
+    let is_api = crate::auth::is_machine_path(&path);
     let hant = req
         .extensions()
         .get::<crate::lang::Lang>()

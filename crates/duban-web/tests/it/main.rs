@@ -7,6 +7,7 @@ mod client;
 mod deliver;
 mod evaluation;
 mod golden;
+mod metrics;
 mod numbers;
 mod oversight;
 mod pages;
