@@ -108,6 +108,31 @@ fn sql(url: &str, statement: &str) {
     });
 }
 
+fn ids(url: &str, query: &'static str) -> Vec<i64> {
+    sqlx::any::install_default_drivers();
+    rt().block_on(async {
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        let rows: Vec<(i64,)> = sqlx::query_as(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows.into_iter().map(|r| r.0).collect()
+    })
+}
+
+/// (report id, unit code) of every report.
+fn report_units(url: &str) -> Vec<(i64, String)> {
+    sqlx::any::install_default_drivers();
+    rt().block_on(async {
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        let rows =
+            sqlx::query_as("SELECT r.id, u.code FROM report r JOIN unit u ON u.id = r.unit_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        rows
+    })
+}
+
 fn notification_uids(url: &str) -> BTreeSet<String> {
     sqlx::any::install_default_drivers();
     rt().block_on(async {
@@ -198,6 +223,7 @@ fn start(db: &Db, hook: &str) -> (Child, String) {
             "1",
             "--outbox-lease-seconds",
             "5",
+            "--demo",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -327,6 +353,91 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
     });
     assert!(created > 10, "the rules raised records ({created})");
 
+    // A burst of report returns, spread over the three servers at once: the demo's reports
+    // are reopened (accepted → returned), submitted again by their unit's reporter and
+    // returned.
+    let accepted = ids(&url, "SELECT id FROM report WHERE state = 'accepted'");
+    let submitted = ids(
+        &url,
+        "SELECT id FROM report WHERE state IN ('accepted', 'returned')",
+    );
+    assert!(submitted.len() >= 3, "the demo has reviewed reports");
+    let mut reporter_token = BTreeMap::new();
+    for (report, unit) in report_units(&url) {
+        let name = format!("rep_{unit}").replace('-', "_");
+        if !reporter_token
+            .values()
+            .any(|(n, _): &(String, String)| *n == name)
+        {
+            run_ok(
+                &db,
+                &[
+                    "user",
+                    "add",
+                    &name,
+                    "--role",
+                    "reporter",
+                    "--unit",
+                    &unit,
+                    "--password-stdin",
+                ],
+                Some("cluster-reporter-password-9\n"),
+            );
+        }
+        let token = run_ok(&db, &["token", "create", &name], None)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_string();
+        reporter_token.insert(report, (name, token));
+    }
+    let returned: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = servers
+            .iter()
+            .enumerate()
+            .map(|(i, (_, addr))| {
+                let token = &token;
+                let mine: Vec<i64> = submitted.iter().copied().skip(i).step_by(3).collect();
+                let accepted = &accepted;
+                let reporter_token = &reporter_token;
+                s.spawn(move || {
+                    for id in &mine {
+                        if accepted.contains(id) {
+                            let (st, body) = api(
+                                addr,
+                                "POST",
+                                &format!("/api/v1/reports/{id}/reopen"),
+                                token,
+                                "{\"reason\":\"数据口径需核对\"}",
+                            );
+                            assert_eq!(st, 200, "{body}");
+                        }
+                        let (st, body) = api(
+                            addr,
+                            "POST",
+                            &format!("/api/v1/reports/{id}/submit"),
+                            &reporter_token[id].1,
+                            "",
+                        );
+                        assert_eq!(st, 200, "{body}");
+                        let (st, body) = api(
+                            addr,
+                            "POST",
+                            &format!("/api/v1/reports/{id}/return"),
+                            token,
+                            "{\"comment\":\"请补充佐证材料\"}",
+                        );
+                        assert_eq!(st, 200, "{body}");
+                    }
+                    mine.len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(returned, submitted.len());
+
     // One server dies while the outbox is being delivered.
     let mut servers = servers;
     std::thread::sleep(Duration::from_millis(1500));
@@ -355,6 +466,11 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
     let unknown: Vec<&String> = seen.keys().filter(|k| !expected.contains(*k)).collect();
     assert!(unknown.is_empty(), "unknown ids {unknown:?}");
     let repeated: usize = seen.values().map(|n| n - 1).sum();
+    eprintln!(
+        "cluster: {} notifications ({created} escalation records, {returned} returns), {} posts received, {repeated} repeated",
+        expected.len(),
+        seen.values().sum::<usize>()
+    );
     // Only the killed server's last claimed batch (10 at most) can have been sent before
     // its outcome was recorded; everything else arrives exactly once.
     assert!(

@@ -623,4 +623,85 @@ mod tests {
         assert_eq!(outbox_backoff(0).num_seconds(), 30);
         assert_eq!(outbox_backoff(20).num_seconds(), 3600);
     }
+
+    #[tokio::test]
+    async fn claims_are_exclusive_and_expire() {
+        let db = TestDb::fresh().await.unwrap();
+        let s = &db.store;
+        let unit = s
+            .create_unit(&crate::unit::NewUnit {
+                code: "u1".into(),
+                name: "一号单位".into(),
+                kind: duban_core::UnitKind::Department,
+                demo: false,
+            })
+            .await
+            .unwrap();
+        let mut tx = s.begin_write().await.unwrap();
+        for i in 0..6 {
+            let n = NewNotification {
+                event: "escalation.raised".into(),
+                subject: format!("提醒{i}"),
+                body_text: "请报送".into(),
+                link: None,
+                payload: json!({"id": i}),
+            };
+            notify(&mut tx, &Audience::Unit(unit.id), &n).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        for n in s.undispatched_notifications(10).await.unwrap() {
+            let targets = vec![("webhook".to_string(), "http://127.0.0.1:9/".to_string())];
+            s.dispatch_notification(n.id, &targets).await.unwrap();
+        }
+        let long = std::time::Duration::from_secs(600);
+        // Two servers claiming at once get disjoint batches.
+        let (a, b) = tokio::join!(
+            s.claim_deliveries("server-a", 4, long),
+            s.claim_deliveries("server-b", 4, long)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.len() + b.len(), 6, "every due delivery claimed once");
+        assert!(a.iter().all(|d| b.iter().all(|e| e.id != d.id)), "disjoint");
+        assert!(
+            s.claim_deliveries("server-c", 10, long)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A recorded outcome ends the claim; a retry comes back only after its back-off.
+        s.record_delivery(a[0].id, true, false, Some(200), None)
+            .await
+            .unwrap();
+        assert!(
+            s.claim_deliveries("server-c", 10, long)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A server that dies: its short lease runs out and another server takes the work.
+        let mut tx = s.begin_write().await.unwrap();
+        let n = NewNotification {
+            event: "escalation.raised".into(),
+            subject: "提醒".into(),
+            body_text: "请报送".into(),
+            link: None,
+            payload: json!({"id": 99}),
+        };
+        notify(&mut tx, &Audience::Unit(unit.id), &n).await.unwrap();
+        tx.commit().await.unwrap();
+        let late = s.undispatched_notifications(10).await.unwrap();
+        let targets = vec![("webhook".to_string(), "http://127.0.0.1:9/".to_string())];
+        s.dispatch_notification(late[0].id, &targets).await.unwrap();
+        let dying = s
+            .claim_deliveries("server-dead", 10, std::time::Duration::from_millis(1))
+            .await
+            .unwrap();
+        assert_eq!(dying.len(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let taken = s.claim_deliveries("server-b", 10, long).await.unwrap();
+        assert_eq!(
+            taken.iter().map(|d| d.id).collect::<Vec<_>>(),
+            [dying[0].id]
+        );
+    }
 }
