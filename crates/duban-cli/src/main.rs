@@ -9,6 +9,7 @@ mod oversight;
 mod plan;
 mod serve;
 mod token;
+mod unit;
 mod user;
 
 #[derive(Parser)]
@@ -35,6 +36,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The units (单位) and their codes.
+    #[command(subcommand)]
+    Unit(unit::UnitCommand),
     /// Manage API bearer tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -54,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(*args),
         Command::User(cmd) => user::run(cmd),
         Command::Token(cmd) => token::run(cmd),
+        Command::Unit(cmd) => unit::run(cmd),
         Command::Audit(cmd) => oversight::run(cmd),
         Command::Monitor(cmd) => monitor::run(cmd),
     };

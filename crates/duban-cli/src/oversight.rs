@@ -25,7 +25,7 @@ pub enum AuditCommand {
 pub fn run(cmd: AuditCommand) -> Result<()> {
     match cmd {
         AuditCommand::Verify { db } => runtime()?.block_on(async move {
-            let store = db.open().await?;
+            let store = db.open_existing().await?;
             let outcome = store
                 .verify_audit()
                 .await

@@ -38,6 +38,46 @@ impl DbArgs {
         }
     }
 
+    /// Opens the database a server already made: one-off commands (`user`, `token`, `unit`,
+    /// `audit`) must not create a second, empty database when run from another folder.
+    pub async fn open_existing(&self) -> Result<Store> {
+        if self
+            .database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+        {
+            let file = self.data_dir.join("duban.db");
+            if !file.exists() {
+                let dir = std::path::absolute(&self.data_dir).unwrap_or(self.data_dir.clone());
+                anyhow::bail!(
+                    "no duban database in {} — start the server first (`duban serve --data-dir {}`), or pass the --data-dir that `duban serve` printed",
+                    dir.display(),
+                    shell_quote(&dir.display().to_string())
+                );
+            }
+        }
+        self.open().await
+    }
+
+    /// The flags that name this database in a command shown to the operator: the absolute
+    /// data directory, or `DATABASE_URL` (never its value: it may hold a password).
+    pub fn command_hint(&self) -> (String, String) {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(_) => ("DATABASE_URL=<与服务器相同> ".to_string(), String::new()),
+            None => {
+                let dir = std::path::absolute(&self.data_dir).unwrap_or(self.data_dir.clone());
+                (
+                    String::new(),
+                    format!(" --data-dir {}", shell_quote(&dir.display().to_string())),
+                )
+            }
+        }
+    }
+
     pub fn describe(&self) -> String {
         match &self.database_url {
             Some(u) if u.starts_with("postgres") => "PostgreSQL (DATABASE_URL)".to_string(),
@@ -179,14 +219,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
         println!("duban is serving on http://{addr}/  (database: {})", args.db.describe());
+        let admin_hint = first_admin_command(&args.db);
         if store.count_admins().await? == 0 {
-            let dir = if args.db.database_url.is_some() {
-                String::new()
-            } else {
-                format!(" --data-dir {}", args.db.data_dir.display())
-            };
             println!(
-                "No admin account yet. Create the first admin (in another terminal, while this runs):\n  echo 'a-long-password' | duban user add admin --role admin --password-stdin{dir}\n  (cargo run -p duban-cli -- user add admin --role admin --password-stdin{dir})"
+                "No admin account yet. Create the first admin (in another terminal, while this runs):\n  {admin_hint}"
             );
         }
         let state = AppState::new(
@@ -198,6 +234,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
                     base_path: args.base_path,
                 },
                 metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
+                first_admin_command: Some(admin_hint),
             },
         );
         let _workers =
@@ -206,4 +243,30 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .await
             .context("the server stopped with an error")
     })
+}
+
+/// The one command that creates the first administrator of this server's database, from any
+/// folder (printed by `serve` and shown on the login page while no admin exists).
+pub fn first_admin_command(db: &DbArgs) -> String {
+    let (env, flags) = db.command_hint();
+    // The running binary's absolute path works whatever the folder and PATH.
+    let exe = std::env::current_exe().map_or_else(
+        |_| "duban".to_string(),
+        |p| shell_quote(&p.display().to_string()),
+    );
+    format!(
+        "echo '一个足够长的密码' | {env}{exe} user add admin --role admin --password-stdin{flags}"
+    )
+}
+
+/// Quotes a path for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:=,@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

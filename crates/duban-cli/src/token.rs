@@ -42,7 +42,7 @@ pub fn run(cmd: TokenCommand) -> Result<()> {
                 days,
                 db,
             } => {
-                let store = db.open().await?;
+                let store = db.open_existing().await?;
                 let (token, secret) = store
                     .create_token_for_days(&name, &label, days)
                     .await
@@ -56,7 +56,7 @@ pub fn run(cmd: TokenCommand) -> Result<()> {
                 println!("{secret}");
             }
             TokenCommand::Revoke { id, db } => {
-                let store = db.open().await?;
+                let store = db.open_existing().await?;
                 store
                     .revoke_token(id)
                     .await
@@ -64,7 +64,7 @@ pub fn run(cmd: TokenCommand) -> Result<()> {
                 println!("token {id} revoked");
             }
             TokenCommand::List { db } => {
-                let store = db.open().await?;
+                let store = db.open_existing().await?;
                 let now = duban_store::now();
                 println!("id\tuser\tlabel\tcreated\texpires\tstate");
                 for t in store.list_tokens().await? {

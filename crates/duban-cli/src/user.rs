@@ -16,7 +16,7 @@ pub enum UserCommand {
         /// admin | reporter | viewer
         #[arg(long)]
         role: String,
-        /// The unit code (required for reporters), see `duban serve` → 单位.
+        /// The unit code (required for reporters); `duban unit list` lists them.
         #[arg(long)]
         unit: Option<String>,
         /// Read the password from standard input (required: never on the command line).
@@ -75,7 +75,7 @@ fn read_password(flag: bool) -> Result<String> {
 
 fn set_disabled(name: &str, db: DbArgs, disable: bool) -> Result<()> {
     runtime()?.block_on(async {
-        let store = db.open().await?;
+        let store = db.open_existing().await?;
         store
             .set_user_disabled(name, disable)
             .await
@@ -102,7 +102,10 @@ pub fn run(cmd: UserCommand) -> Result<()> {
                 .with_context(|| format!("unknown role {role:?} (admin, reporter or viewer)"))?;
             let password = read_password(password_stdin)?;
             runtime()?.block_on(async {
-                let store = db.open().await?;
+                let store = db.open_existing().await?;
+                if let Some(code) = &unit {
+                    crate::unit::check_unit_code(&store, code).await?;
+                }
                 let user = store
                     .create_user(&NewUser {
                         name: name.clone(),
@@ -130,7 +133,7 @@ pub fn run(cmd: UserCommand) -> Result<()> {
         } => {
             let password = read_password(password_stdin)?;
             runtime()?.block_on(async {
-                let store = db.open().await?;
+                let store = db.open_existing().await?;
                 store
                     .set_password(&name, &password)
                     .await
@@ -144,7 +147,7 @@ pub fn run(cmd: UserCommand) -> Result<()> {
         UserCommand::Disable { name, db } => set_disabled(&name, db, true),
         UserCommand::Enable { name, db } => set_disabled(&name, db, false),
         UserCommand::List { db } => runtime()?.block_on(async {
-            let store = db.open().await?;
+            let store = db.open_existing().await?;
             for (u, disabled) in store.list_accounts().await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",

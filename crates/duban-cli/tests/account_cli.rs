@@ -196,3 +196,109 @@ fn serve_demo_still_hints_at_the_first_admin() {
     assert!(!admin_hint(&rx), "no hint once an admin exists");
     kill9(server);
 }
+
+/// First run: the command `serve` prints (and the login page shows) creates the first admin
+/// from any folder; one-off commands never create a second database; unit codes are listed.
+#[test]
+fn first_run_command_works_from_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let e = duban_fails(
+        elsewhere.path(),
+        &[
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("admin-password-1\n"),
+    );
+    assert!(
+        e.contains("no duban database") && e.contains("duban serve"),
+        "{e}"
+    );
+    assert!(
+        !elsewhere.path().join("duban.db").exists(),
+        "no second database created"
+    );
+
+    let (server, addr, rx) = serve_with(d, &[]);
+    let mut hint = None;
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        if line.contains(" user add admin ") {
+            hint = Some(line.trim().to_string());
+            break;
+        }
+    }
+    let hint = hint.expect("serve printed the command");
+    let abs = std::fs::canonicalize(d).unwrap();
+    assert!(
+        hint.contains(&format!("--data-dir {}", abs.display()))
+            || hint.contains(&format!("--data-dir {}", d.display())),
+        "the data directory spelled out: {hint}"
+    );
+    let (_, _, page) = http(&addr, "GET", "/login", "", "");
+    assert!(
+        page.contains("id=\"first-admin\""),
+        "the login page shows it"
+    );
+    assert!(page.contains(" user add admin "), "{page}");
+
+    // The printed command, as printed, run from another folder.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&hint)
+        .current_dir(elsewhere.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(duban(d, &["user", "list"], None).contains("admin"));
+    let (_, _, page) = http(&addr, "GET", "/login", "", "");
+    assert!(
+        !page.contains("first-admin"),
+        "no paths once an admin exists"
+    );
+
+    // Unit codes: listed, and a wrong one names the closest.
+    let units = duban(d, &["unit", "list"], None);
+    assert!(units.lines().any(|l| l.starts_with("fgw\t")), "{units}");
+    let e = duban_fails(
+        d,
+        &[
+            "user",
+            "add",
+            "rep",
+            "--role",
+            "reporter",
+            "--unit",
+            "fgw1",
+            "--password-stdin",
+        ],
+        Some("reporter-password-1\n"),
+    );
+    assert!(e.contains("fgw（") && e.contains("duban unit list"), "{e}");
+    let e = duban_fails(
+        d,
+        &[
+            "user",
+            "add",
+            "rep",
+            "--role",
+            "reporter",
+            "--unit",
+            "省发展改革委",
+            "--password-stdin",
+        ],
+        Some("reporter-password-1\n"),
+    );
+    assert!(e.contains("fgw（"), "a unit's name leads to its code: {e}");
+    kill9(server);
+}

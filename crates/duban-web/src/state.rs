@@ -12,6 +12,9 @@ pub struct Config {
     /// The bearer token a Prometheus scraper presents at `/metrics` (admins may always read
     /// it); `None`: admins only.
     pub metrics_token: Option<String>,
+    /// The command that creates the first administrator (with this server's data directory
+    /// spelled out), shown on the login page while no administrator exists.
+    pub first_admin_command: Option<String>,
 }
 
 /// Shared by every handler; cheap to clone.

@@ -29,7 +29,7 @@ fn safe_next(next: Option<&String>) -> String {
         .to_string()
 }
 
-fn login_form(
+async fn login_form(
     state: &AppState,
     page: &Page,
     status: StatusCode,
@@ -38,11 +38,16 @@ fn login_form(
     next: &str,
 ) -> Result<Response, AppError> {
     let token = random_token();
+    // Only on a fresh installation: once an administrator exists the page names no paths.
+    let admin_hint = match &state.config.first_admin_command {
+        Some(cmd) if state.store.count_admins().await? == 0 => Some(cmd.as_str()),
+        _ => None,
+    };
     let html = render(
         state,
         page,
         "login.html",
-        context! { login_csrf => token, message => message, name => name, next => next },
+        context! { login_csrf => token, message => message, name => name, next => next, admin_hint => admin_hint },
     )?;
     let mut r = (status, html).into_response();
     let c = set_cookie(
@@ -71,6 +76,7 @@ async fn login_page(
         "",
         &safe_next(q.get("next")),
     )
+    .await
 }
 
 async fn login(
@@ -128,6 +134,7 @@ async fn login(
                 &name,
                 &next,
             )
+            .await
         }
     }
 }

@@ -18,13 +18,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn kind_label(kind: duban_core::UnitKind) -> &'static str {
-    match kind {
-        duban_core::UnitKind::Office => "办公室",
-        duban_core::UnitKind::Department => "省级部门",
-        duban_core::UnitKind::City => "设区市",
-        duban_core::UnitKind::County => "县（市、区）",
-        duban_core::UnitKind::Other => "其他",
-    }
+    kind.label()
 }
 
 async fn list(
