@@ -53,6 +53,13 @@ echo "duban $version for $target needs glibc >= ${needs:-?}"
 mkdir -p "$out"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# Ship without debug info (the release profile keeps line tables for local profiling).
+cp "$binary" "$stage/duban"
+for s in strip "${target%%-*}-linux-gnu-strip" llvm-strip; do
+  if command -v "$s" >/dev/null && "$s" --strip-debug "$stage/duban" 2>/dev/null; then break; fi
+done
+binary="$stage/duban"
+echo "binary size: $(du -h "$binary" | cut -f1)"
 
 # Files shared by the .deb and the tarball.
 root="$stage/deb"
