@@ -37,6 +37,26 @@ async fn set_viewport(c: &Client, w: u32, h: u32) {
     }
 }
 
+/// Identifier-like words (`[a-z_]{4,}`) in visible Chinese prose: text nodes that hold Chinese
+/// and a code that leaked into it ("2020-Q2 报告逾期" is fine, "auth.login 登录" is not). Codes
+/// shown as codes (`<code>`, `<kbd>`, `<samp>`, `<pre>`, `<textarea>`, `[translate=no]`) are allowed.
+const CODE_WORDS_JS: &str = r#"
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const n = walker.currentNode;
+  const el = n.parentElement;
+  if (!el || el.closest('code,kbd,samp,pre,textarea,script,style,[translate=no]')) continue;
+  if (!el.offsetParent && el.tagName !== 'BODY') continue;
+  const t = n.textContent;
+  if (!/[一-鿿]/.test(t)) continue;
+  for (const m of t.matchAll(/(?<![A-Za-z0-9_.\/:-])[a-z_]{4,}(?![A-Za-z0-9_])/g)) {
+    if (!['duban', 'xlsx', 'json', 'docx', 'https', 'html', 'toml'].includes(m[0])) out.push(m[0] + ' ← ' + t.trim().slice(0, 60));
+  }
+}
+return [...new Set(out)];
+"#;
+
 /// Opens `path`, then checks and photographs it. Returns the problems found.
 async fn check_page(c: &Client, base: &str, role: &str, size: &str, path: &str) -> Vec<String> {
     c.goto(&format!("{base}{path}")).await.unwrap();
@@ -58,6 +78,13 @@ async fn check_page(c: &Client, base: &str, role: &str, size: &str, path: &str) 
     let text = body_text(c).await;
     if text.contains("UTC") {
         problems.push(format!("{role} {size} {path}: shows UTC"));
+    }
+    let words = c.execute(CODE_WORDS_JS, vec![]).await.unwrap();
+    for word in words.as_array().into_iter().flatten() {
+        problems.push(format!(
+            "{role} {size} {path}: code in Chinese prose: {}",
+            word.as_str().unwrap_or("")
+        ));
     }
     let name = format!(
         "{role}-{size}{}.png",
