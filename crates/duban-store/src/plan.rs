@@ -466,6 +466,15 @@ impl Store {
         if adopted && edit.reason.trim().is_empty() {
             return Err(StoreError::Invalid("计划已通过，修改须填写调整理由".into()));
         }
+        if adopted
+            && !edit
+                .year
+                .is_some_and(|y| duban_core::adoption::YEARS.contains(&y))
+        {
+            return Err(StoreError::Invalid(
+                "计划已通过，年份不能清空或设为无效年份（报送周期依年份生成）".into(),
+            ));
+        }
         if edit.title.trim().is_empty() {
             return Err(StoreError::Invalid("标题不能为空".into()));
         }

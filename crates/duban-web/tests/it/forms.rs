@@ -261,6 +261,22 @@ async fn a_plan_without_a_year_cannot_be_adopted() {
         app.state.store.plan(plan).await.unwrap().state,
         PlanState::Adopted
     );
+    // Once adopted, the year cannot be cleared; the edit form comes back filled in.
+    let mut f = form_fields(
+        &c.get(&format!("/plans/{plan}/edit")).await.body,
+        "plan-form",
+    );
+    set(&mut f, "year", "");
+    set(&mut f, "issuer", "改过的印发单位");
+    set(&mut f, "reason", "误填");
+    let r = c
+        .post_form(&format!("/plans/{plan}/edit"), &as_refs(&f))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"plan-form\""));
+    assert!(r.body.contains("改过的印发单位"));
+    assert!(r.body.contains("误填"));
+    assert_eq!(app.state.store.plan(plan).await.unwrap().year, Some(2020));
 }
 
 #[tokio::test]
