@@ -131,10 +131,89 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    /// The unit for a name found in a plan document; created (kind department, code
-    /// `u<id>`-style) when the name is new.
-    pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
+    /// The unit a name from a plan document means: its name or one of its aliases, compared
+    /// without spaces and with full- and half-width brackets alike (`省发展改革委` =
+    /// `省发展改革委 `; `乡镇(街道)` = `乡镇（街道）`).
+    pub async fn match_unit(&self, name: &str) -> Result<Option<Unit>> {
         if let Some(u) = self.unit_by_name(name).await? {
+            return Ok(Some(u));
+        }
+        let key = name_key(name);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let units = self.list_units().await?;
+        if let Some(u) = units.iter().find(|u| name_key(&u.name) == key) {
+            return Ok(Some(u.clone()));
+        }
+        let aliases: Vec<(String, i64)> = sqlx::query_as("SELECT alias, unit_id FROM unit_alias")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(aliases
+            .iter()
+            .find(|(a, _)| name_key(a) == key)
+            .and_then(|(_, id)| units.iter().find(|u| u.id == *id).cloned()))
+    }
+
+    /// Every alias of unit `unit_id`, in order.
+    pub async fn unit_aliases(&self, unit_id: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT alias FROM unit_alias WHERE unit_id = $1 ORDER BY alias")
+                .bind(unit_id)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
+    }
+
+    /// Adds another name of a unit. Refused when it already means a unit (a name or an
+    /// alias). Audited as `unit.alias`.
+    pub async fn add_unit_alias(&self, unit_id: i64, alias: &str) -> Result<()> {
+        let alias = alias.trim();
+        if alias.is_empty() {
+            return Err(StoreError::Invalid("别名不能为空".into()));
+        }
+        self.unit(unit_id).await?;
+        if let Some(u) = self.match_unit(alias).await? {
+            return Err(StoreError::Duplicate(format!(
+                "“{alias}”已是单位“{}”的名称或别名",
+                u.name
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO unit_alias (alias, unit_id, created_at) VALUES ($1, $2, $3)")
+            .bind(alias)
+            .bind(unit_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"alias": alias});
+        crate::audit::append_current(&mut tx, "unit.alias", &format!("unit:{unit_id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes a unit's kind (e.g. a city's 发展改革委 filed as a province department).
+    /// Audited as `unit.kind`.
+    pub async fn set_unit_kind(&self, unit_id: i64, kind: UnitKind) -> Result<()> {
+        let before = self.unit(unit_id).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE unit SET kind = $1 WHERE id = $2")
+            .bind(kind.as_str())
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"from": before.kind.as_str(), "to": kind.as_str()});
+        crate::audit::append_current(&mut tx, "unit.kind", &format!("unit:{unit_id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unit for a name found in a plan document ([`Store::match_unit`]); created (kind
+    /// department, code `u<id>`-style) when the name is new.
+    pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
+        if let Some(u) = self.match_unit(name).await? {
             return Ok(u);
         }
         let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM unit")
@@ -166,5 +245,29 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// A unit name for comparison: no whitespace, full-width brackets as half-width.
+fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn names_compare_without_spaces_and_bracket_width() {
+        assert_eq!(
+            super::name_key(" 乡镇（街道） 办"),
+            super::name_key("乡镇(街道)办")
+        );
+        assert_ne!(super::name_key("省商务厅"), super::name_key("省发展改革委"));
     }
 }

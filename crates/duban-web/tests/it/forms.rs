@@ -338,3 +338,58 @@ async fn unadopt_while_no_report_exists() {
         PlanState::Adopted
     );
 }
+
+#[tokio::test]
+async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
+    let app = app_with_users().await;
+    let fgw = app.state.store.unit_by_code("fgw").await.unwrap().unwrap();
+    let count = app.state.store.list_units().await.unwrap().len();
+    let mut c = login(&app, "admin").await;
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/alias", fgw.id),
+            &[("alias", "省发改委")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.get("/admin/units").await;
+    assert!(page.body.contains("省发改委"));
+    // A plan naming the unit by its alias (or with stray spaces) links the existing unit.
+    for name in ["省发改委", " 省发展改革委 "] {
+        let u = app.state.store.unit_for_name(name).await.unwrap();
+        assert_eq!(u.id, fgw.id, "{name}");
+    }
+    assert_eq!(app.state.store.list_units().await.unwrap().len(), count);
+    // An alias that already names a unit is refused.
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/alias", fgw.id),
+            &[("alias", "省发改委")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Kinds are editable (office only).
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/kind", fgw.id),
+            &[("kind", "city")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.state.store.unit(fgw.id).await.unwrap().kind,
+        duban_core::UnitKind::City
+    );
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep
+        .post_csrf(
+            &format!("/admin/units/{}/kind", fgw.id),
+            &[("kind", "department")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.state.store.unit(fgw.id).await.unwrap().kind,
+        duban_core::UnitKind::City
+    );
+}
