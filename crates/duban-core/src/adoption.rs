@@ -17,6 +17,8 @@ pub struct TaskFacts {
     pub leads: usize,
     /// The task deadline as stored (ISO date), if any.
     pub deadline: Option<String>,
+    /// Its units created from the uploaded document and not yet reviewed by the office.
+    pub unreviewed_units: Vec<String>,
 }
 
 /// One target as the check needs it.
@@ -70,6 +72,11 @@ pub fn problems(year: Option<i64>, tasks: &[TaskFacts], targets: &[TargetFacts])
         if let Some(p) = t.deadline.as_deref().and_then(|d| outside(&what, d)) {
             out.push(p);
         }
+        for u in &t.unreviewed_units {
+            out.push(format!(
+                "{what}的单位“{u}”是上传时新建的单位，尚未核对（在“单位管理”中确认或合并）"
+            ));
+        }
     }
     for (i, t) in targets.iter().enumerate() {
         let what = match t.task_number {
@@ -99,6 +106,7 @@ mod tests {
             title: "甲".into(),
             leads,
             deadline: deadline.map(str::to_string),
+            unreviewed_units: vec![],
         }
     }
 
@@ -121,6 +129,15 @@ mod tests {
         assert!(p[1].contains("不在计划年度 2020 年内"));
         assert!(p[2].contains("类型与数值不符"));
         assert!(p[3].contains("2021-03-01"));
+    }
+
+    #[test]
+    fn unreviewed_units_are_listed() {
+        let mut t = task(1, None);
+        t.unreviewed_units = vec!["市发改委".into()];
+        let p = problems(Some(2020), &[t], &[]);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].contains("市发改委"));
     }
 
     #[test]

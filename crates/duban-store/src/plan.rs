@@ -331,6 +331,7 @@ impl Store {
     /// What blocks the plan's adoption (`duban_core::adoption`): empty when it may be adopted.
     pub async fn adoption_problems(&self, id: i64) -> Result<Vec<String>> {
         let d = self.plan_detail(id).await?;
+        let review: Vec<i64> = self.units_to_review().await?.iter().map(|u| u.id).collect();
         let tasks: Vec<duban_core::adoption::TaskFacts> = d
             .tasks
             .iter()
@@ -343,6 +344,11 @@ impl Store {
                     .filter(|a| a.task_id == t.id && a.role == crate::assignment::AssignRole::Lead)
                     .count(),
                 deadline: t.deadline.clone(),
+                unreviewed_units: d
+                    .task_assignments(t.id)
+                    .filter(|a| review.contains(&a.unit_id))
+                    .map(|a| a.unit_name.clone())
+                    .collect(),
             })
             .collect();
         let number = |task_id: i64| d.tasks.iter().find(|t| t.id == task_id).map(|t| t.number);

@@ -210,6 +210,108 @@ impl Store {
         Ok(())
     }
 
+    /// Units created from an uploaded plan's names that the office has not reviewed yet.
+    pub async fn units_to_review(&self) -> Result<Vec<Unit>> {
+        let rows =
+            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Keeps a reviewed unit, with its kind. Audited as `unit.confirm`.
+    pub async fn confirm_unit(&self, unit_id: i64, kind: UnitKind) -> Result<()> {
+        self.unit(unit_id).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE unit SET review = 0, kind = $1 WHERE id = $2")
+            .bind(kind.as_str())
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"kind": kind.as_str()});
+        crate::audit::append_current(
+            &mut tx,
+            "unit.confirm",
+            &format!("unit:{unit_id}"),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Merges a unit awaiting review into an existing unit: its task assignments move there
+    /// (a task already assigned to both keeps the existing one), its name becomes an alias of
+    /// the target, and it is deleted. Refused once anything else refers to it (a user, a
+    /// report, an escalation). Audited as `unit.merge`.
+    pub async fn merge_unit(&self, unit_id: i64, into: i64) -> Result<()> {
+        let from = self.unit(unit_id).await?;
+        let target = self.unit(into).await?;
+        if unit_id == into {
+            return Err(StoreError::Invalid("不能合并到自身".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let (review,): (i64,) = sqlx::query_as("SELECT review FROM unit WHERE id = $1")
+            .bind(unit_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if review == 0 {
+            return Err(StoreError::Invalid(format!(
+                "单位“{}”已确认，不能合并",
+                from.name
+            )));
+        }
+        let (used,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM app_user WHERE unit_id = $1)
+                  + (SELECT COUNT(*) FROM report WHERE unit_id = $2)
+                  + (SELECT COUNT(*) FROM escalation WHERE unit_id = $3)",
+        )
+        .bind(unit_id)
+        .bind(unit_id)
+        .bind(unit_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if used > 0 {
+            return Err(StoreError::Invalid(format!(
+                "单位“{}”已有用户、报告或督办记录，不能合并",
+                from.name
+            )));
+        }
+        sqlx::query(
+            "DELETE FROM task_unit WHERE unit_id = $1
+             AND task_id IN (SELECT task_id FROM task_unit WHERE unit_id = $2)",
+        )
+        .bind(unit_id)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE task_unit SET unit_id = $1 WHERE unit_id = $2")
+            .bind(into)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE unit_alias SET unit_id = $1 WHERE unit_id = $2")
+            .bind(into)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM unit WHERE id = $1")
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO unit_alias (alias, unit_id, created_at) VALUES ($1, $2, $3)")
+            .bind(&from.name)
+            .bind(into)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"name": from.name, "into": target.code});
+        crate::audit::append_current(&mut tx, "unit.merge", &format!("unit:{into}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The unit for a name found in a plan document ([`Store::match_unit`]); created (kind
     /// department, code `u<id>`-style) when the name is new.
     pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
@@ -235,7 +337,14 @@ impl Store {
                 })
                 .await
             {
-                Ok(u) => return Ok(u),
+                Ok(u) => {
+                    // Not silently part of the unit list: the office reviews it.
+                    sqlx::query("UPDATE unit SET review = 1 WHERE id = $1")
+                        .bind(u.id)
+                        .execute(self.pool())
+                        .await?;
+                    return Ok(u);
+                }
                 Err(StoreError::Duplicate(_)) => {
                     if let Some(u) = self.unit_by_name(name).await? {
                         return Ok(u);

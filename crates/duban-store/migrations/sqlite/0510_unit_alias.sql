@@ -5,3 +5,7 @@ CREATE TABLE unit_alias (
     created_at TEXT NOT NULL
 );
 CREATE INDEX unit_alias_unit ON unit_alias(unit_id);
+
+-- A unit created from a name in an uploaded plan that matched no unit: the office reviews it
+-- (keeps it, with its kind, or merges it into an existing unit) before the plan is adopted.
+ALTER TABLE unit ADD COLUMN review INTEGER NOT NULL DEFAULT 0;

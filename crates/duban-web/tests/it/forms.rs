@@ -393,3 +393,109 @@ async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
         duban_core::UnitKind::City
     );
 }
+
+#[tokio::test]
+async fn unmatched_units_of_an_upload_are_offered_for_review() {
+    let app = app_with_users().await;
+    let fgw = app.state.store.unit_by_code("fgw").await.unwrap().unwrap();
+    let swt = app.state.store.unit_by_code("swt").await.unwrap().unwrap();
+    let mut c = login(&app, "admin").await;
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/alias", fgw.id),
+            &[("alias", "省发改委")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = app.state.store.list_units().await.unwrap().len();
+    let doc = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制。（牵头单位：省发改委、各区、县级市政府）\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。（牵头单位：市新设服务局）\n";
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", &csrf)],
+            Some(("p.txt", doc.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan = app
+        .state
+        .store
+        .list_plans()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .max()
+        .unwrap();
+    let d = app.state.store.plan_detail(plan).await.unwrap();
+    let leads = |n: i64| -> Vec<String> {
+        let t = d.tasks.iter().find(|t| t.number == n).unwrap();
+        d.task_assignments(t.id)
+            .map(|a| a.unit_name.clone())
+            .collect()
+    };
+    // The alias matched; "各区、县级市政府" is one unit.
+    assert_eq!(leads(1), ["省发展改革委", "各区、县级市政府"]);
+    assert_eq!(leads(2), ["市新设服务局"]);
+    let review: Vec<String> = app
+        .state
+        .store
+        .units_to_review()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(review, ["各区、县级市政府", "市新设服务局"]);
+    assert_eq!(
+        app.state.store.list_units().await.unwrap().len(),
+        before + 2
+    );
+    // Listed for review, and adoption waits for it.
+    let page = c.get("/admin/units").await;
+    assert!(page.body.contains("id=\"units-review\""));
+    let r = c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("市新设服务局"), "{}", r.body);
+    // Merge one into an existing unit, keep the other as a county-level unit.
+    let units = app.state.store.units_to_review().await.unwrap();
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/merge", units[1].id),
+            &[("into", &swt.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/admin/units/{}/confirm", units[0].id),
+            &[("kind", "county")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app.state.store.units_to_review().await.unwrap().is_empty());
+    assert_eq!(
+        app.state.store.unit(units[0].id).await.unwrap().kind,
+        duban_core::UnitKind::County
+    );
+    let d = app.state.store.plan_detail(plan).await.unwrap();
+    let t2 = d.tasks.iter().find(|t| t.number == 2).unwrap();
+    let l2: Vec<i64> = d.task_assignments(t2.id).map(|a| a.unit_id).collect();
+    assert_eq!(l2, [swt.id]);
+    // The merged name now means that unit.
+    assert_eq!(
+        app.state
+            .store
+            .unit_for_name("市新设服务局")
+            .await
+            .unwrap()
+            .id,
+        swt.id
+    );
+    let problems = app.state.store.adoption_problems(plan).await.unwrap();
+    assert!(
+        problems.iter().all(|p| !p.contains("尚未核对")),
+        "{problems:?}"
+    );
+}
