@@ -1,7 +1,7 @@
 //! Forms never lose work. When an HTML form post (urlencoded) fails validation (422) and the
 //! handler named the page to go back to (`AppError::with_back`), this layer does not answer
 //! with a dead-end error page: it renders that page again (an internal GET of `back` with
-//! the same cookies) with a [`FormPrefill`] in the request, and answers it with status 422.
+//! the same cookies, through the plain routes) with a [`FormPrefill`] in the request, and answers it with status 422.
 //! Templates read the prefill through `typed(name, stored)` (what was typed, else the stored
 //! value) and `field_error(name)` (the message next to the field); `base.html` shows the
 //! message on top. One mechanism for every form: a handler only sets `back` (and, when it
@@ -81,21 +81,63 @@ fn local_path(back: &str) -> bool {
     back.starts_with('/') && !back.starts_with("//") && !back.contains('\\')
 }
 
-/// The service wrapping the whole router (it must route the internal GET).
+/// What the page GET keeps of the post's request extensions: what the outer layers put
+/// there (script, client address, the request log's user) and the signed-in user. Not the
+/// routing state of the post (its path parameters, its matched path).
+fn carried(from: &axum::http::Extensions) -> axum::http::Extensions {
+    let mut to = axum::http::Extensions::new();
+    if let Some(v) = from.get::<crate::lang::Lang>() {
+        to.insert(*v);
+    }
+    if let Some(v) = from.get::<crate::proxy::ClientAddr>() {
+        to.insert(*v);
+    }
+    if let Some(v) = from.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+        to.insert(v.clone());
+    }
+    if let Some(v) = from.get::<crate::request_log::RequestUser>() {
+        to.insert(v.clone());
+    }
+    if let Some(v) = from.get::<crate::auth::Auth>() {
+        to.insert(v.clone());
+    }
+    to
+}
+
+/// The layer around every route; `pages` (the plain routes) renders the page again.
+#[derive(Clone)]
+pub struct FormReplayLayer {
+    pages: axum::Router,
+}
+
+impl FormReplayLayer {
+    pub fn new(pages: axum::Router) -> Self {
+        FormReplayLayer { pages }
+    }
+}
+
+impl<S> tower::Layer<S> for FormReplayLayer {
+    type Service = FormReplay<S>;
+
+    fn layer(&self, inner: S) -> FormReplay<S> {
+        FormReplay {
+            inner,
+            pages: self.pages.clone(),
+        }
+    }
+}
+
+/// One route's service, with the replay of a failed form post.
 #[derive(Clone)]
 pub struct FormReplay<S> {
     inner: S,
-}
-
-impl<S> FormReplay<S> {
-    pub fn new(inner: S) -> Self {
-        FormReplay { inner }
-    }
+    pages: axum::Router,
 }
 
 impl<S> tower::Service<Request> for FormReplay<S>
 where
-    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: tower::Service<Request, Error = Infallible> + Clone + Send + 'static,
+    S::Response: IntoResponse,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -109,13 +151,13 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let mut again = self.inner.clone();
+        let mut again = self.pages.clone();
         Box::pin(async move {
             if req.method() != Method::POST
                 || req.uri().path().starts_with("/api/")
                 || !is_urlencoded(&req)
             {
-                return inner.call(req).await;
+                return Ok(inner.call(req).await?.into_response());
             }
             let (parts, body) = req.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
@@ -123,10 +165,11 @@ where
             };
             let mut replay_parts = Request::new(Body::empty()).into_parts().0;
             replay_parts.headers = parts.headers.clone();
-            replay_parts.extensions = parts.extensions.clone();
+            replay_parts.extensions = carried(&parts.extensions);
             let response = inner
                 .call(Request::from_parts(parts, Body::from(bytes.clone())))
-                .await?;
+                .await?
+                .into_response();
             if response.status() != StatusCode::UNPROCESSABLE_ENTITY {
                 return Ok(response);
             }
@@ -146,9 +189,9 @@ where
             replay_parts
                 .extensions
                 .insert(FormPrefill::new(decode_form(&bytes), &info));
-            let page = again
-                .call(Request::from_parts(replay_parts, Body::empty()))
-                .await?;
+            let page =
+                tower::Service::call(&mut again, Request::from_parts(replay_parts, Body::empty()))
+                    .await?;
             if page.status() != StatusCode::OK {
                 return Ok(response);
             }

@@ -54,12 +54,13 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(routes::router())
         .merge(api::router())
-        .fallback(routes::not_found)
-        .with_state(state.clone());
-    let inner = Router::new()
-        // Around the whole router: a form post failing validation is answered with its
-        // form page again, filled with what was typed.
-        .fallback_service(form_replay::FormReplay::new(routes))
+        .fallback(routes::not_found);
+    // The plain routes, to render a form page again for a failed post.
+    let pages = routes.clone().with_state(state.clone());
+    let inner = routes
+        // A form post failing validation is answered with its form page again, filled
+        // with what was typed.
+        .layer(form_replay::FormReplayLayer::new(pages))
         // Innermost: the signed-in user is the actor of the audit entries a request causes.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
