@@ -93,7 +93,7 @@ fn carried(from: &axum::http::Extensions) -> axum::http::Extensions {
         to.insert(*v);
     }
     if let Some(v) = from.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
-        to.insert(v.clone());
+        to.insert(*v);
     }
     if let Some(v) = from.get::<crate::request_log::RequestUser>() {
         to.insert(v.clone());
