@@ -1,5 +1,6 @@
 //! Forms never lose work. When an HTML form post (urlencoded) fails validation (422) and the
-//! handler named the page to go back to (`AppError::with_back`), this layer does not answer
+//! handler named the page to go back to (`AppError::with_back`; else the same-site page the
+//! form was posted from, by its `Referer`), this layer does not answer
 //! with a dead-end error page: it renders that page again (an internal GET of `back` with
 //! the same cookies, through the plain routes) with a [`FormPrefill`] in the request, and answers it with status 422.
 //! Templates read the prefill through `typed(name, stored)` (what was typed, else the stored
@@ -74,6 +75,17 @@ fn is_urlencoded(req: &Request) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("application/x-www-form-urlencoded")
         })
+}
+
+/// The path (and query) of the `Referer` when it is this site (same host as the request).
+fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    (authority == host).then(|| path.split('#').next().unwrap_or(path).to_string())
 }
 
 /// A local page path (never another origin).
@@ -176,7 +188,13 @@ where
             let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
                 return Ok(response);
             };
-            let Some(back) = info.back.clone().filter(|b| local_path(b)) else {
+            // The page named by the handler, else the page the form was posted from.
+            let Some(back) = info
+                .back
+                .clone()
+                .or_else(|| referer_path(&replay_parts.headers))
+                .filter(|b| local_path(b))
+            else {
                 return Ok(response);
             };
             let Ok(uri) = back.parse() else {
@@ -220,5 +238,23 @@ mod tests {
         assert!(local_path("/reports/1"));
         assert!(!local_path("//evil.example/"));
         assert!(!local_path("https://evil.example/"));
+    }
+
+    #[test]
+    fn referer_of_this_site_only() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::HOST, "duban.local:8080".parse().unwrap());
+        h.insert(
+            header::REFERER,
+            "http://duban.local:8080/admin/units?x=1#top"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(referer_path(&h).as_deref(), Some("/admin/units?x=1"));
+        h.insert(
+            header::REFERER,
+            "http://evil.example/admin".parse().unwrap(),
+        );
+        assert_eq!(referer_path(&h), None);
     }
 }
