@@ -24,7 +24,8 @@ use crate::error::{AppError, ErrorInfo};
 /// What was typed into the failed form, and why it failed.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FormPrefill {
-    /// Field name → value as posted (the CSRF token and the version are left out).
+    /// Field name → value as posted (the CSRF token, the version, passwords and secrets are
+    /// left out: they are never shown again).
     pub values: HashMap<String, String>,
     /// The field the message is about, when known.
     pub field: Option<String>,
@@ -36,7 +37,9 @@ impl FormPrefill {
     pub fn new(values: HashMap<String, String>, info: &ErrorInfo) -> FormPrefill {
         let values = values
             .into_iter()
-            .filter(|(k, _)| k != "csrf" && k != "version")
+            .filter(|(k, _)| {
+                k != "csrf" && k != "version" && !k.contains("password") && !k.contains("secret")
+            })
             .collect();
         FormPrefill {
             values,

@@ -499,3 +499,37 @@ async fn unmatched_units_of_an_upload_are_offered_for_review() {
         "{problems:?}"
     );
 }
+
+#[tokio::test]
+async fn without_a_named_page_the_form_it_came_from_is_shown_again() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let body = crate::client::encode_form(&[
+        ("csrf", &csrf),
+        ("name", "新来的科员"),
+        ("role", "bogus"),
+        ("password", "secret-password-1"),
+    ]);
+    let referer = format!("{}/admin/users", app.base);
+    let r = c
+        .send(
+            axum::http::Method::POST,
+            "/admin/users",
+            Some("application/x-www-form-urlencoded"),
+            &[("Referer", &referer)],
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"form-error\""), "{}", r.body);
+    assert!(r.body.contains("角色无效"));
+    assert!(r.body.contains("value=\"新来的科员\""));
+    assert!(!r.body.contains("secret-password-1"));
+    // Without the Referer it stays the error page (nothing to go back to).
+    let r = c
+        .post_csrf("/admin/users", &[("name", "新来的科员"), ("role", "bogus")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"error\""));
+}
