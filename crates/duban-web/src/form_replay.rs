@@ -30,11 +30,14 @@ pub struct FormPrefill {
     /// The field the message is about, when known.
     pub field: Option<String>,
     pub message: String,
+    /// The path the form was posted to: tells apart forms of one page that share a field
+    /// name (`{% if form.action == … %}`).
+    pub action: String,
 }
 
 impl FormPrefill {
     /// The prefill of a failed post: its fields and the error's message (and field).
-    pub fn new(values: HashMap<String, String>, info: &ErrorInfo) -> FormPrefill {
+    pub fn new(values: HashMap<String, String>, info: &ErrorInfo, action: &str) -> FormPrefill {
         let values = values
             .into_iter()
             .filter(|(k, _)| {
@@ -45,6 +48,7 @@ impl FormPrefill {
             values,
             field: info.field.clone(),
             message: info.message.clone(),
+            action: action.to_string(),
         }
     }
 }
@@ -175,6 +179,7 @@ where
                 return Ok(inner.call(req).await?.into_response());
             }
             let (parts, body) = req.into_parts();
+            let action = parts.uri.path().to_string();
             let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
                 return Ok(AppError::TooLarge.into_response());
             };
@@ -209,7 +214,7 @@ where
             replay_parts.headers.remove(header::CONTENT_LENGTH);
             replay_parts
                 .extensions
-                .insert(FormPrefill::new(decode_form(&bytes), &info));
+                .insert(FormPrefill::new(decode_form(&bytes), &info, &action));
             let page =
                 tower::Service::call(&mut again, Request::from_parts(replay_parts, Body::empty()))
                     .await?;

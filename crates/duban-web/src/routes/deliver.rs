@@ -643,6 +643,7 @@ async fn upload_evidence(
                     .collect(),
                 field,
                 message: e.to_string(),
+                action: format!("/reports/{id}/evidence"),
             });
             return report_render(&state, &auth, &page, id, StatusCode::UNPROCESSABLE_ENTITY).await;
         }

@@ -533,3 +533,29 @@ async fn without_a_named_page_the_form_it_came_from_is_shown_again() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"error\""));
 }
+
+#[tokio::test]
+async fn an_empty_escalation_response_shows_its_form_again() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut admin = crate::bearer(&app, "admin").await;
+    let r = admin
+        .post_json(
+            &format!("/api/v1/plans/{plan}/escalations/run"),
+            &serde_json::json!({"as_of": "2020-05-15"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut api = crate::bearer(&app, "rep_fgw").await;
+    let id = api.get("/api/v1/escalations").await.json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut web = login(&app, "rep_fgw").await;
+    let r = web
+        .post_csrf(&format!("/escalations/{id}/respond"), &[("text", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"respond-form\""), "{}", r.body);
+    assert!(r.body.contains("id=\"form-error\""));
+}
