@@ -5,6 +5,7 @@
 //! values back. Everything the product computes (plan structure, status lights,
 //! roll-ups) is decided here, in one deterministic place.
 
+pub mod adoption;
 pub mod audit;
 pub mod calendar;
 pub mod curve;

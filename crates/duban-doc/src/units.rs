@@ -258,13 +258,56 @@ fn list_end(chars: &[char], start: usize) -> usize {
 /// Splits `省发展改革委、省商务厅等` into names (not at 和: 省文化和旅游厅 is one unit);
 /// `norm` decides separators and suffixes,
 /// names are returned as written in `orig`.
+/// Levels of local government that complete a `各…` list: 各区、县级市 is one unit (the
+/// district and county-level city governments), not 各区 and 县级市.
+const LEVELS: &[&str] = &[
+    "区",
+    "县",
+    "市",
+    "县级市",
+    "县(市)",
+    "县(市、区)",
+    "乡",
+    "镇",
+    "乡镇",
+    "街道",
+    "开发区",
+    "功能区",
+];
+
+/// Whether the `、` at `i` continues a `各…` list of government levels (各区、县级市).
+fn joins_levels(norm: &[char], start: usize, i: usize) -> bool {
+    if norm.get(start).copied() != Some('各') || norm[i] != '、' {
+        return false;
+    }
+    let mut depth = 0i32;
+    let end = (i + 1..norm.len())
+        .find(|&k| {
+            match norm[k] {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && matches!(norm[k], '、' | ',' | '，' | ' ' | '/' | '及')
+        })
+        .unwrap_or(norm.len());
+    let next: String = norm[i + 1..end].iter().collect();
+    let next = ["人民政府", "政府"]
+        .iter()
+        .find_map(|s| next.strip_suffix(s))
+        .unwrap_or(&next);
+    LEVELS.contains(&next)
+}
+
 fn split_names(orig: &[char], norm: &[char]) -> Vec<String> {
     let mut names = Vec::new();
     let mut start = 0;
     let mut depth = 0i32;
     for (i, &c) in norm.iter().enumerate() {
         // 及 joins two units (市级各有关部门及各县市区政府); 和 does not split (省文化和旅游厅).
-        let sep = depth == 0 && matches!(c, '、' | ',' | '，' | ' ' | '/' | '及');
+        let sep = depth == 0
+            && matches!(c, '、' | ',' | '，' | ' ' | '/' | '及')
+            && !joins_levels(norm, start, i);
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
@@ -456,6 +499,19 @@ mod tests {
         assert_eq!(u.lead, ["省发展改革委"]);
         assert!(u.co.is_empty());
         assert!(units("由此带动消费，由政府引导").lead.is_empty());
+    }
+
+    #[test]
+    fn a_list_of_government_levels_is_one_unit() {
+        let u = units("推进全域旅游。（牵头单位：各区、县级市政府；配合单位：市文广旅游局）");
+        assert_eq!(u.lead, ["各区、县级市政府"]);
+        assert_eq!(u.co, ["市文广旅游局"]);
+        let u = units("（责任单位：市发展改革委、各区、县级市）");
+        assert_eq!(u.lead, ["市发展改革委"]);
+        assert_eq!(u.co, ["各区、县级市"]);
+        // Two departments stay two.
+        let u = units("（牵头单位：省商务厅、省财政厅）");
+        assert_eq!(u.lead, ["省商务厅", "省财政厅"]);
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0500_multi_server.sql"),
         include_str!("../migrations/postgres/0500_multi_server.sql"),
     ),
+    (
+        "0510_unit_alias.sql",
+        include_str!("../migrations/sqlite/0510_unit_alias.sql"),
+        include_str!("../migrations/postgres/0510_unit_alias.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.

@@ -328,8 +328,59 @@ impl Store {
         Ok(())
     }
 
-    /// Freezes a draft plan. Adopting twice is an error (nothing changes).
+    /// What blocks the plan's adoption (`duban_core::adoption`): empty when it may be adopted.
+    pub async fn adoption_problems(&self, id: i64) -> Result<Vec<String>> {
+        let d = self.plan_detail(id).await?;
+        let review: Vec<i64> = self.units_to_review().await?.iter().map(|u| u.id).collect();
+        let tasks: Vec<duban_core::adoption::TaskFacts> = d
+            .tasks
+            .iter()
+            .map(|t| duban_core::adoption::TaskFacts {
+                number: t.number,
+                title: t.title.clone(),
+                leads: d
+                    .assignments
+                    .iter()
+                    .filter(|a| a.task_id == t.id && a.role == crate::assignment::AssignRole::Lead)
+                    .count(),
+                deadline: t.deadline.clone(),
+                unreviewed_units: d
+                    .task_assignments(t.id)
+                    .filter(|a| review.contains(&a.unit_id))
+                    .map(|a| a.unit_name.clone())
+                    .collect(),
+            })
+            .collect();
+        let number = |task_id: i64| d.tasks.iter().find(|t| t.id == task_id).map(|t| t.number);
+        let targets: Vec<duban_core::adoption::TargetFacts> = d
+            .targets
+            .iter()
+            .map(|t| duban_core::adoption::TargetFacts {
+                task_number: t.task_id.and_then(number),
+                metric: t.target.metric.clone(),
+                type_error: t.target.validate().err(),
+                deadline: t.deadline.clone(),
+            })
+            .collect();
+        Ok(duban_core::adoption::problems(
+            d.plan.year,
+            &tasks,
+            &targets,
+        ))
+    }
+
+    /// Freezes a draft plan. Adopting twice is an error (nothing changes); so is adopting a
+    /// plan with a problem on its check-list ([`Store::adoption_problems`]), e.g. no year.
     pub async fn adopt_plan(&self, id: i64, user_id: i64) -> Result<()> {
+        if self.plan(id).await?.state == PlanState::Draft {
+            let problems = self.adoption_problems(id).await?;
+            if !problems.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "计划尚不能通过：{}",
+                    problems.join("；")
+                )));
+            }
+        }
         let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE plan SET state = 'adopted', adopted_at = $1, adopted_by = $2, version = version + 1
@@ -350,6 +401,40 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.refresh_periods(id).await
+    }
+
+    /// Returns an adopted plan to draft (撤销通过), allowed only while no report of it exists.
+    /// Audited as `plan.unadopt`.
+    pub async fn unadopt_plan(&self, id: i64, user_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let (reports,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report WHERE plan_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if reports > 0 {
+            drop(tx);
+            self.plan(id).await?;
+            return Err(StoreError::Invalid(format!(
+                "该计划已有 {reports} 份报告，不能撤销通过"
+            )));
+        }
+        let r = sqlx::query(
+            "UPDATE plan SET state = 'draft', adopted_at = NULL, adopted_by = NULL, version = version + 1
+             WHERE id = $1 AND state = 'adopted'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            drop(tx);
+            self.plan(id).await?; // NotFound if missing
+            return Err(StoreError::Invalid("该计划尚未通过".into()));
+        }
+        let payload = serde_json::json!({"user_id": user_id});
+        crate::audit::append_current(&mut tx, "plan.unadopt", &format!("plan:{id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Confirms the plan's demonstration assignment (示例分工) as the real one.
@@ -386,6 +471,15 @@ impl Store {
         let adopted = before["state"] == "adopted";
         if adopted && edit.reason.trim().is_empty() {
             return Err(StoreError::Invalid("计划已通过，修改须填写调整理由".into()));
+        }
+        if adopted
+            && !edit
+                .year
+                .is_some_and(|y| duban_core::adoption::YEARS.contains(&y))
+        {
+            return Err(StoreError::Invalid(
+                "计划已通过，年份不能清空或设为无效年份（报送周期依年份生成）".into(),
+            ));
         }
         if edit.title.trim().is_empty() {
             return Err(StoreError::Invalid("标题不能为空".into()));

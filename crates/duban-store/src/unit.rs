@@ -131,10 +131,191 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    /// The unit for a name found in a plan document; created (kind department, code
-    /// `u<id>`-style) when the name is new.
-    pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
+    /// The unit a name from a plan document means: its name or one of its aliases, compared
+    /// without spaces and with full- and half-width brackets alike (`省发展改革委` =
+    /// `省发展改革委 `; `乡镇(街道)` = `乡镇（街道）`).
+    pub async fn match_unit(&self, name: &str) -> Result<Option<Unit>> {
         if let Some(u) = self.unit_by_name(name).await? {
+            return Ok(Some(u));
+        }
+        let key = name_key(name);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let units = self.list_units().await?;
+        if let Some(u) = units.iter().find(|u| name_key(&u.name) == key) {
+            return Ok(Some(u.clone()));
+        }
+        let aliases: Vec<(String, i64)> = sqlx::query_as("SELECT alias, unit_id FROM unit_alias")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(aliases
+            .iter()
+            .find(|(a, _)| name_key(a) == key)
+            .and_then(|(_, id)| units.iter().find(|u| u.id == *id).cloned()))
+    }
+
+    /// Every alias of unit `unit_id`, in order.
+    pub async fn unit_aliases(&self, unit_id: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT alias FROM unit_alias WHERE unit_id = $1 ORDER BY alias")
+                .bind(unit_id)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
+    }
+
+    /// Adds another name of a unit. Refused when it already means a unit (a name or an
+    /// alias). Audited as `unit.alias`.
+    pub async fn add_unit_alias(&self, unit_id: i64, alias: &str) -> Result<()> {
+        let alias = alias.trim();
+        if alias.is_empty() {
+            return Err(StoreError::Invalid("别名不能为空".into()));
+        }
+        self.unit(unit_id).await?;
+        if let Some(u) = self.match_unit(alias).await? {
+            return Err(StoreError::Duplicate(format!(
+                "“{alias}”已是单位“{}”的名称或别名",
+                u.name
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO unit_alias (alias, unit_id, created_at) VALUES ($1, $2, $3)")
+            .bind(alias)
+            .bind(unit_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"alias": alias});
+        crate::audit::append_current(&mut tx, "unit.alias", &format!("unit:{unit_id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes a unit's kind (e.g. a city's 发展改革委 filed as a province department).
+    /// Audited as `unit.kind`.
+    pub async fn set_unit_kind(&self, unit_id: i64, kind: UnitKind) -> Result<()> {
+        let before = self.unit(unit_id).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE unit SET kind = $1 WHERE id = $2")
+            .bind(kind.as_str())
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"from": before.kind.as_str(), "to": kind.as_str()});
+        crate::audit::append_current(&mut tx, "unit.kind", &format!("unit:{unit_id}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Units created from an uploaded plan's names that the office has not reviewed yet.
+    pub async fn units_to_review(&self) -> Result<Vec<Unit>> {
+        let rows =
+            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Keeps a reviewed unit, with its kind. Audited as `unit.confirm`.
+    pub async fn confirm_unit(&self, unit_id: i64, kind: UnitKind) -> Result<()> {
+        self.unit(unit_id).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE unit SET review = 0, kind = $1 WHERE id = $2")
+            .bind(kind.as_str())
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"kind": kind.as_str()});
+        crate::audit::append_current(
+            &mut tx,
+            "unit.confirm",
+            &format!("unit:{unit_id}"),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Merges a unit awaiting review into an existing unit: its task assignments move there
+    /// (a task already assigned to both keeps the existing one), its name becomes an alias of
+    /// the target, and it is deleted. Refused once anything else refers to it (a user, a
+    /// report, an escalation). Audited as `unit.merge`.
+    pub async fn merge_unit(&self, unit_id: i64, into: i64) -> Result<()> {
+        let from = self.unit(unit_id).await?;
+        let target = self.unit(into).await?;
+        if unit_id == into {
+            return Err(StoreError::Invalid("不能合并到自身".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let (review,): (i64,) = sqlx::query_as("SELECT review FROM unit WHERE id = $1")
+            .bind(unit_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if review == 0 {
+            return Err(StoreError::Invalid(format!(
+                "单位“{}”已确认，不能合并",
+                from.name
+            )));
+        }
+        let (used,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM app_user WHERE unit_id = $1)
+                  + (SELECT COUNT(*) FROM report WHERE unit_id = $2)
+                  + (SELECT COUNT(*) FROM escalation WHERE unit_id = $3)",
+        )
+        .bind(unit_id)
+        .bind(unit_id)
+        .bind(unit_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if used > 0 {
+            return Err(StoreError::Invalid(format!(
+                "单位“{}”已有用户、报告或督办记录，不能合并",
+                from.name
+            )));
+        }
+        sqlx::query(
+            "DELETE FROM task_unit WHERE unit_id = $1
+             AND task_id IN (SELECT task_id FROM task_unit WHERE unit_id = $2)",
+        )
+        .bind(unit_id)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE task_unit SET unit_id = $1 WHERE unit_id = $2")
+            .bind(into)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE unit_alias SET unit_id = $1 WHERE unit_id = $2")
+            .bind(into)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM unit WHERE id = $1")
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO unit_alias (alias, unit_id, created_at) VALUES ($1, $2, $3)")
+            .bind(&from.name)
+            .bind(into)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let payload = serde_json::json!({"name": from.name, "into": target.code});
+        crate::audit::append_current(&mut tx, "unit.merge", &format!("unit:{into}"), &payload)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unit for a name found in a plan document ([`Store::match_unit`]); created (kind
+    /// department, code `u<id>`-style) when the name is new.
+    pub async fn unit_for_name(&self, name: &str) -> Result<Unit> {
+        if let Some(u) = self.match_unit(name).await? {
             return Ok(u);
         }
         let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM unit")
@@ -156,7 +337,14 @@ impl Store {
                 })
                 .await
             {
-                Ok(u) => return Ok(u),
+                Ok(u) => {
+                    // Not silently part of the unit list: the office reviews it.
+                    sqlx::query("UPDATE unit SET review = 1 WHERE id = $1")
+                        .bind(u.id)
+                        .execute(self.pool())
+                        .await?;
+                    return Ok(u);
+                }
                 Err(StoreError::Duplicate(_)) => {
                     if let Some(u) = self.unit_by_name(name).await? {
                         return Ok(u);
@@ -166,5 +354,29 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// A unit name for comparison: no whitespace, full-width brackets as half-width.
+fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn names_compare_without_spaces_and_bracket_width() {
+        assert_eq!(
+            super::name_key(" 乡镇（街道） 办"),
+            super::name_key("乡镇(街道)办")
+        );
+        assert_ne!(super::name_key("省商务厅"), super::name_key("省发展改革委"));
     }
 }

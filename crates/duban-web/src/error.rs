@@ -25,6 +25,10 @@ pub enum AppError {
     /// A well-formed request with invalid content (a bad value, a malformed document).
     #[error("{0}")]
     Invalid(String),
+    /// Invalid content of one form field: the form is shown again with the message next to
+    /// that field (see `form_replay`).
+    #[error("{message}")]
+    InvalidField { field: String, message: String },
     /// Someone else saved first (optimistic locking) or the record already exists.
     #[error("{0}")]
     Conflict(String),
@@ -52,6 +56,8 @@ pub struct ErrorInfo {
     pub message: String,
     /// A link back to where the user can retry (e.g. the task after a conflict).
     pub back: Option<String>,
+    /// The form field the message is about, when known.
+    pub field: Option<String>,
 }
 
 impl AppError {
@@ -61,7 +67,9 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::InvalidField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge | AppError::TooLargeFor(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -76,13 +84,24 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
-            AppError::Invalid(_) => "invalid",
+            AppError::Invalid(_) | AppError::InvalidField { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge | AppError::TooLargeFor(_) => "payload_too_large",
             AppError::Csrf => "csrf",
             AppError::Throttled => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The same error about form field `field` (an `Invalid` becomes an `InvalidField`).
+    pub fn on_field(self, field: &str) -> AppError {
+        match self {
+            AppError::Invalid(message) => AppError::InvalidField {
+                field: field.to_string(),
+                message,
+            },
+            other => other,
         }
     }
 
@@ -129,6 +148,10 @@ impl IntoResponse for AppError {
             code: self.code(),
             message: self.to_string(),
             back: None,
+            field: match &self {
+                AppError::InvalidField { field, .. } => Some(field.clone()),
+                _ => None,
+            },
         };
         let mut r = (info.status, info.message.clone()).into_response();
         r.extensions_mut().insert(info);
@@ -209,6 +232,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                     format!("{base}：{detail}")
                 },
                 back: None,
+                field: None,
             }
         }
     };

@@ -21,6 +21,7 @@ pub mod deliver;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod form_replay;
 pub mod highlight;
 pub mod lang;
 pub mod metrics;
@@ -50,10 +51,16 @@ pub const MAX_BODY_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let proxy = std::sync::Arc::new(state.config.proxy.clone());
-    let inner = Router::new()
+    let routes = Router::new()
         .merge(routes::router())
         .merge(api::router())
-        .fallback(routes::not_found)
+        .fallback(routes::not_found);
+    // The plain routes, to render a form page again for a failed post.
+    let pages = routes.clone().with_state(state.clone());
+    let inner = routes
+        // A form post failing validation is answered with its form page again, filled
+        // with what was typed.
+        .layer(form_replay::FormReplayLayer::new(pages))
         // Innermost: the signed-in user is the actor of the audit entries a request causes.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -33,6 +33,7 @@ templates!(
     "plans/review.html",
     "plans/new.html",
     "plans/edit.html",
+    "plans/adopt.html",
     "tasks/detail.html",
     "tasks/edit.html",
     "units/list.html",
@@ -75,6 +76,46 @@ pub fn environment() -> Environment<'static> {
         }
     }
     env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
+    // A failed form shown again: what was typed in field `name`, else the stored value.
+    env.add_function(
+        "typed",
+        |st: &minijinja::State,
+         name: String,
+         stored: Option<Value>,
+         form: Option<Value>|
+         -> Value {
+            // Macros do not see the page's variables: they pass `form` explicitly.
+            let typed = form
+                .filter(|f| !f.is_none() && !f.is_undefined())
+                .or_else(|| st.lookup("form"))
+                .and_then(|f| f.get_attr("values").ok())
+                .and_then(|v| v.get_item(&Value::from(name)).ok())
+                .filter(|v| !v.is_undefined() && !v.is_none());
+            typed.unwrap_or_else(|| stored.unwrap_or_default())
+        },
+    );
+    // The message next to field `name` when the failed form's error is about it.
+    env.add_function(
+        "field_error",
+        |st: &minijinja::State, name: String| -> Value {
+            let Some(form) = st.lookup("form").filter(|f| !f.is_none()) else {
+                return Value::from("");
+            };
+            let field = form.get_attr("field").ok().map(|f| f.to_string());
+            if field.as_deref() != Some(name.as_str()) {
+                return Value::from("");
+            }
+            let message = form
+                .get_attr("message")
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            Value::from_safe_string(format!(
+                "<span class=\"error field-error\" role=\"alert\" data-field=\"{}\">{}</span>",
+                crate::highlight::escape(&name),
+                crate::highlight::escape(&message)
+            ))
+        },
+    );
     env.add_filter("num", |v: Value| -> String {
         match f64::try_from(v.clone()) {
             Ok(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
@@ -124,6 +165,8 @@ pub struct Page {
     pub path: String,
     /// The current URL with `lang` switched to the other script.
     pub toggle_href: String,
+    /// A failed form post being shown again (what was typed, the message).
+    pub form: Option<crate::form_replay::FormPrefill>,
 }
 
 impl Page {
@@ -144,6 +187,10 @@ impl Page {
             hant,
             toggle_href: format!("{path}?{}", query.join("&")),
             path,
+            form: parts
+                .extensions
+                .get::<crate::form_replay::FormPrefill>()
+                .cloned(),
         }
     }
 
@@ -164,6 +211,7 @@ impl Page {
             hant => self.hant,
             toggle_href => self.toggle_href,
             path => self.path,
+            form => self.form.as_ref().map(Value::from_serialize),
         }
     }
 }
@@ -212,6 +260,7 @@ pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
             "?lang=zh-Hant"
         }
         .into(),
+        form: None,
     };
     let ctx = context! {
         status => info.status.as_u16(),

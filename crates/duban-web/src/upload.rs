@@ -28,6 +28,16 @@ impl UploadForm {
         self.fields.get(name).map_or("", String::as_str)
     }
 
+    /// Whether the form has a text field `name` (even empty).
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+
+    /// Every text field.
+    pub fn fields(&self) -> &HashMap<String, String> {
+        &self.fields
+    }
+
     /// The file, named `default_name` when the browser sent no name.
     pub fn take_file(&mut self, default_name: &str) -> Option<(String, Vec<u8>)> {
         self.file

@@ -20,6 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/units", get(units).post(create_unit))
+        .route("/admin/units/{id}/kind", post(set_unit_kind))
+        .route("/admin/units/{id}/confirm", post(confirm_unit))
+        .route("/admin/units/{id}/merge", post(merge_unit))
+        .route("/admin/units/{id}/alias", post(add_unit_alias))
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/adjustments", get(adjustments))
@@ -104,19 +108,37 @@ async fn units_page(
     status: StatusCode,
     message: Option<String>,
 ) -> Result<Response, AppError> {
-    let units: Vec<Value> = state
+    let kinds: Vec<(&str, &str)> = [
+        UnitKind::Department,
+        UnitKind::City,
+        UnitKind::County,
+        UnitKind::Office,
+        UnitKind::Other,
+    ]
+    .into_iter()
+    .map(|k| (k.as_str(), kind_label(k)))
+    .collect();
+    let review: Vec<Value> = state
         .store
-        .list_units()
+        .units_to_review()
         .await?
         .into_iter()
-        .map(|u| context! { code => u.code, name => u.name, kind_label => kind_label(u.kind), demo => u.demo })
+        .map(|u| context! { id => u.id, code => u.code, name => u.name, kind => u.kind.as_str() })
         .collect();
+    let mut units: Vec<Value> = Vec::new();
+    for u in state.store.list_units().await? {
+        let aliases = state.store.unit_aliases(u.id).await?;
+        units.push(context! {
+            id => u.id, code => u.code, name => u.name, kind => u.kind.as_str(),
+            kind_label => kind_label(u.kind), demo => u.demo, aliases => aliases,
+        });
+    }
     render_with_status(
         state,
         page,
         status,
         "admin/units.html",
-        context! { units => units, message => message },
+        context! { units => units, message => message, kinds => kinds, review => review },
     )
 }
 
@@ -146,6 +168,81 @@ async fn create_unit(
     };
     match state.store.create_unit(&new).await {
         Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
+        Err(e) => {
+            let m = form_message(e)?;
+            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
+        }
+    }
+}
+
+/// Changes a unit's kind (单位类型).
+async fn set_unit_kind(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(get_field(&f, "csrf"))?;
+    let Some(kind) = UnitKind::parse(get_field(&f, "kind")) else {
+        let m = "单位类型无效".to_string();
+        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+    };
+    state.store.set_unit_kind(id, kind).await?;
+    Ok(Redirect::to("/admin/units").into_response())
+}
+
+/// Keeps a unit created from an uploaded plan, with the kind chosen.
+async fn confirm_unit(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(get_field(&f, "csrf"))?;
+    let Some(kind) = UnitKind::parse(get_field(&f, "kind")) else {
+        let m = "单位类型无效".to_string();
+        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+    };
+    state.store.confirm_unit(id, kind).await?;
+    Ok(Redirect::to("/admin/units").into_response())
+}
+
+/// Merges a unit created from an uploaded plan into an existing one (its name becomes an
+/// alias there).
+async fn merge_unit(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(get_field(&f, "csrf"))?;
+    let Ok(into) = get_field(&f, "into").parse::<i64>() else {
+        let m = "请选择要合并到的单位".to_string();
+        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+    };
+    match state.store.merge_unit(id, into).await {
+        Ok(()) => Ok(Redirect::to("/admin/units").into_response()),
+        Err(e) => {
+            let m = form_message(e)?;
+            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
+        }
+    }
+}
+
+/// Adds another name of a unit, used to match unit names in uploaded plans.
+async fn add_unit_alias(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): F,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(get_field(&f, "csrf"))?;
+    match state.store.add_unit_alias(id, get_field(&f, "alias")).await {
+        Ok(()) => Ok(Redirect::to("/admin/units").into_response()),
         Err(e) => {
             let m = form_message(e)?;
             units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await

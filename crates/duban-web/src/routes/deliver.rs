@@ -436,6 +436,17 @@ async fn report_page(
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    report_render(&state, &auth, &page, id, StatusCode::OK).await
+}
+
+/// The report page (the form when the user may edit it), answered with `status`.
+async fn report_render(
+    state: &AppState,
+    auth: &Auth,
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let r = state.store.report(id).await?;
     crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
     let d = state.store.plan_detail(r.plan_id).await?;
@@ -447,9 +458,10 @@ async fn report_page(
         && auth.user.unit_id == Some(r.unit_id);
     let own =
         auth.user.role == duban_store::user::Role::Reporter && auth.user.unit_id == Some(r.unit_id);
-    Ok(render(
-        &state,
-        &page,
+    render_with_status(
+        state,
+        page,
+        status,
         "deliver/report.html",
         context! {
             plan => plan_view(&d),
@@ -467,8 +479,7 @@ async fn report_page(
             max_evidence => MAX_EVIDENCE_PER_REPORT,
             max_mb => MAX_EVIDENCE_BYTES / 1024 / 1024,
         },
-    )?
-    .into_response())
+    )
 }
 
 fn content_from_form(
@@ -482,11 +493,17 @@ fn content_from_form(
             field(f, &format!("value_{}", t.id)),
             t.target.unit.as_deref(),
         )
-        .map_err(|e| AppError::Invalid(format!("目标“{}”的数值：{e}", t.target.metric)))?;
+        .map_err(|e| AppError::InvalidField {
+            field: format!("value_{}", t.id),
+            message: format!("目标“{}”的数值：{e}", t.target.metric),
+        })?;
         let as_of = match field(f, &format!("asof_{}", t.id)).trim() {
             "" => None,
             s => Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                AppError::Invalid(format!("目标“{}”的数据截至日期“{s}”无效", t.target.metric))
+                AppError::InvalidField {
+                    field: format!("asof_{}", t.id),
+                    message: format!("目标“{}”的数据截至日期“{s}”无效", t.target.metric),
+                }
             })?),
         };
         if value.is_some() {
@@ -499,12 +516,18 @@ fn content_from_form(
     }
     let milestone = match field(f, "milestone") {
         "" => None,
-        m => {
-            Some(MilestoneInput::parse(m).ok_or_else(|| AppError::Invalid("节点状态无效".into()))?)
-        }
+        m => Some(
+            MilestoneInput::parse(m).ok_or_else(|| AppError::InvalidField {
+                field: "milestone".into(),
+                message: "节点状态无效".into(),
+            })?,
+        ),
     };
     let share = value_of(field(f, "milestone_pct"), Some("%"))
-        .map_err(|e| AppError::Invalid(format!("节点完成比例：{e}")))?
+        .map_err(|e| AppError::InvalidField {
+            field: "milestone_pct".into(),
+            message: format!("节点完成比例：{e}"),
+        })?
         .map(|p| p / 100.0);
     Ok(ReportContent {
         progress: field(f, "progress").to_string(),
@@ -564,13 +587,24 @@ async fn report_action(
         _ => return Err(AppError::NotFound),
     };
     let back = format!("/reports/{id}");
-    let done = state.store.report_action(id, &action, &by).await;
-    Ok(super::redirect_back(done, back))
+    let with_comment = matches!(
+        action,
+        ReportAction::Return { .. } | ReportAction::Reopen { .. }
+    );
+    match state.store.report_action(id, &action, &by).await {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(e) if with_comment => Ok(AppError::from(e).on_field("comment").with_back(back)),
+        Err(e) => Ok(AppError::from(e).with_back(back)),
+    }
 }
 
+/// Stores an evidence file. Sent from inside the report form, the upload carries the
+/// report's fields: they are saved as a draft first, so nothing typed is lost (an invalid
+/// field shows the form again, filled in, and no file is stored).
 async fn upload_evidence(
     State(state): State<AppState>,
     auth: Auth,
+    mut page: Page,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -579,6 +613,41 @@ async fn upload_evidence(
     auth.check_csrf(form.text("csrf"))?;
     let file = form.take_file("file");
     let back = format!("/reports/{id}");
+    if form.has("version") {
+        let fields = form.fields().clone();
+        let r = state.store.report(id).await?;
+        let d = state.store.plan_detail(r.plan_id).await?;
+        let saved = match content_from_form(&fields, &d, r.task_id) {
+            Ok(content) => {
+                let version = field(&fields, "version").parse::<i64>().ok();
+                state
+                    .store
+                    .save_report(id, version, &content, &by)
+                    .await
+                    .map_err(AppError::from)
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = saved {
+            if e.status() != StatusCode::UNPROCESSABLE_ENTITY {
+                return Ok(e.with_back(back));
+            }
+            let field = match &e {
+                AppError::InvalidField { field, .. } => Some(field.clone()),
+                _ => None,
+            };
+            page.form = Some(crate::form_replay::FormPrefill {
+                values: fields
+                    .into_iter()
+                    .filter(|(k, _)| k != "csrf" && k != "version")
+                    .collect(),
+                field,
+                message: e.to_string(),
+                action: format!("/reports/{id}/evidence"),
+            });
+            return report_render(&state, &auth, &page, id, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    }
     let Some((name, bytes)) = file else {
         return Ok(AppError::Invalid("请选择文件".into()).with_back(back));
     };

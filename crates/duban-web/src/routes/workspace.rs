@@ -28,7 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/plans/new", get(new_form))
         .route("/plans", post(upload))
         .route("/plans/{id}/edit", get(edit_plan_form).post(edit_plan))
-        .route("/plans/{id}/adopt", post(adopt))
+        .route("/plans/{id}/adopt", get(adopt_page).post(adopt))
+        .route("/plans/{id}/unadopt", post(unadopt))
         .route("/plans/{id}/confirm-assignment", post(confirm_assignment))
         .route("/tasks/{id}/edit", get(edit_task_form).post(edit_task))
 }
@@ -231,14 +232,75 @@ async fn edit_plan(
     }
 }
 
+/// The adoption check-list (every problem that blocks adoption), answered with `status`.
+async fn adopt_render(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let d = state.store.plan_detail(id).await?;
+    let problems = state.store.adoption_problems(id).await?;
+    render_with_status(
+        state,
+        page,
+        status,
+        "plans/adopt.html",
+        context! {
+            plan => plan_view(&d),
+            problems => problems,
+            tasks => d.tasks.len(),
+            targets => d.targets.len(),
+        },
+    )
+}
+
+async fn adopt_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require_admin()?;
+    if state.store.plan(id).await?.state == duban_store::plan::PlanState::Adopted {
+        return Ok(Redirect::to(&format!("/plans/{id}")).into_response());
+    }
+    adopt_render(&state, &page, id, StatusCode::OK).await
+}
+
+/// Adopts the plan when its check-list is empty; otherwise 422 with the list shown again.
 async fn adopt(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(super::field(&form, "csrf"))?;
+    let plan = state.store.plan(id).await?;
+    if plan.state == duban_store::plan::PlanState::Draft
+        && !state.store.adoption_problems(id).await?.is_empty()
+    {
+        return adopt_render(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match state.store.adopt_plan(id, auth.user.id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
+        Err(StoreError::Invalid(m)) if plan.state != duban_store::plan::PlanState::Draft => {
+            Err(AppError::Conflict(m))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Returns an adopted plan to draft while no report of it exists (office only, audited).
+async fn unadopt(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(super::field(&form, "csrf"))?;
-    match state.store.adopt_plan(id, auth.user.id).await {
+    match state.store.unadopt_plan(id, auth.user.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
         Err(StoreError::Invalid(m)) => Err(AppError::Conflict(m)),
         Err(e) => Err(e.into()),

@@ -6,6 +6,7 @@ mod auth;
 mod client;
 mod deliver;
 mod evaluation;
+mod forms;
 mod golden;
 mod metrics;
 mod numbers;
