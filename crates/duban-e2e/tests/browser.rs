@@ -12,7 +12,9 @@ use fantoccini::Locator;
 mod helpers;
 use helpers::{body_text, browser, click, log_in, type_in, wait_for};
 
-const SMALL_PLAN: &str = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制，新建50个社区服务中心。\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。\n\n二、优化营商环境\n\n3.深化放管服改革\n培育10家以上服务业领军企业。\n";
+/// A small plan whose tasks name their lead units (units already in the list), so the
+/// adoption check-list passes once it is reviewed.
+const SMALL_PLAN: &str = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制，新建50个社区服务中心。（牵头单位：省发展改革委）\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。（牵头单位：省商务厅）\n\n二、优化营商环境\n\n3.深化放管服改革\n培育10家以上服务业领军企业。（牵头单位：省发展改革委）\n";
 
 #[path = "browser/evaluation.rs"]
 mod evaluation;
@@ -95,7 +97,15 @@ async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {
             .unwrap()
             .is_empty()
     );
+    // Adoption goes through its check-list page: nothing to fix in this plan, then confirm.
     click(c, Locator::Id("adopt")).await;
+    let ok = wait_for(c, Locator::Id("adopt-check")).await;
+    assert!(
+        c.find(Locator::Id("adopt-ok")).await.is_ok(),
+        "no problems listed: {}",
+        ok.text().await.unwrap()
+    );
+    click(c, Locator::Id("adopt-confirm")).await;
     let state = c
         .wait()
         .for_element(Locator::Id("plan-state"))

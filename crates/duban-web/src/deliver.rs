@@ -259,7 +259,15 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
 /// is escaped all the same).
 pub fn methods_html() -> String {
     use pulldown_cmark::{Event, Options, Parser, html};
-    let parser = Parser::new_ext(STATUS_METHOD_MD, Options::ENABLE_TABLES).map(|e| match e {
+    // The page is for offices: the Chinese method only; the English summary at the end of
+    // the file is for developers and peers.
+    let chinese = STATUS_METHOD_MD
+        .split("\n## English summary")
+        .next()
+        .unwrap_or(STATUS_METHOD_MD)
+        .trim_end()
+        .trim_end_matches("---");
+    let parser = Parser::new_ext(chinese, Options::ENABLE_TABLES).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
         other => other,
     });
@@ -318,6 +326,10 @@ mod tests {
         let h = methods_html();
         assert!(h.contains("<table>") && h.contains("duban.status/1"));
         assert!(h.contains("<h2>"));
+        assert!(
+            !h.contains("English summary"),
+            "the page shows the Chinese method only"
+        );
     }
 
     #[test]
