@@ -19,6 +19,82 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// How an office reads an audit action (`report.submit` → 报送报告). `None` for an action
+/// this table does not know; callers then show the code itself, so nothing is hidden.
+pub fn action_label(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "auth.login" => "登录",
+        "auth.login_failed" => "登录失败",
+        "auth.logout" => "退出登录",
+        "report.create" => "新建报告",
+        "report.edit" => "修改报告",
+        "report.submit" => "报送报告",
+        "report.withdraw" => "撤回报告",
+        "report.accept" => "审核通过报告",
+        "report.return" => "退回报告",
+        "report.reopen" => "重新打开报告",
+        "report.evidence" => "上传佐证材料",
+        "plan.import" => "导入计划",
+        "plan.edit" => "修改计划",
+        "plan.adopt" => "通过计划",
+        "plan.unadopt" => "撤销通过计划",
+        "plan.adjust" => "调整计划",
+        "plan.confirm_assignment" => "确认任务分工",
+        "task.edit" => "修改任务",
+        "unit.create" => "新增单位",
+        "unit.contact" => "设置单位联系方式",
+        "unit.alias" => "设置单位别名",
+        "unit.kind" => "修改单位类型",
+        "unit.merge" => "合并单位",
+        "unit.confirm" => "确认新单位",
+        "user.create" => "新建用户",
+        "user.password" => "修改密码",
+        "user.disable" => "停用用户",
+        "user.enable" => "启用用户",
+        "token.create" => "创建接口令牌",
+        "token.revoke" => "吊销接口令牌",
+        "escalation.raise" | "escalation.raised" => "下发督办",
+        "escalation.respond" | "escalation.responded" => "反馈整改情况",
+        "escalation.close" | "escalation.closed" => "督办销号",
+        "escalation.reject" | "escalation.rejected" => "退回整改反馈",
+        "escalation.rules" => "修改督办规则",
+        "calendar.edit" => "修改工作日历",
+        "notify.settings" => "修改通知设置",
+        _ => return None,
+    })
+}
+
+/// How an office reads an audit subject (`task:29/escalation:158` → 任务 #29 / 督办记录
+/// #158). Parts it does not know are kept as they are.
+pub fn subject_label(subject: &str) -> String {
+    subject
+        .split('/')
+        .map(|part| {
+            let (kind, id) = part.split_once(':').unwrap_or((part, ""));
+            let noun = match kind {
+                "task" => "任务 #",
+                "report" => "报告 #",
+                "escalation" => "督办记录 #",
+                "plan" => "计划 #",
+                "unit" => "单位 #",
+                "user" => "用户 ",
+                "token" => "令牌 #",
+                "settings" => {
+                    return match id {
+                        "notify" => "通知设置".to_string(),
+                        "calendar" => "工作日历".to_string(),
+                        "escalation" => "督办规则".to_string(),
+                        _ => format!("设置：{id}"),
+                    };
+                }
+                _ => return part.to_string(),
+            };
+            format!("{noun}{id}")
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// Domain tag of the encoding; a new encoding gets a new tag.
 pub const AUDIT_CHAIN_VERSION: &str = "duban.audit/1";
 
@@ -274,5 +350,24 @@ mod tests {
             let err = verify_chain(&c).unwrap_err();
             prop_assert_eq!(err.seq, c[i].seq);
         }
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::{action_label, subject_label};
+
+    #[test]
+    fn actions_and_subjects_read_in_chinese() {
+        assert_eq!(action_label("auth.login"), Some("登录"));
+        assert_eq!(action_label("report.return"), Some("退回报告"));
+        assert_eq!(action_label("something.new"), None);
+        assert_eq!(
+            subject_label("task:29/escalation:158"),
+            "任务 #29 / 督办记录 #158"
+        );
+        assert_eq!(subject_label("user:admin"), "用户 admin");
+        assert_eq!(subject_label("settings:notify"), "通知设置");
+        assert_eq!(subject_label("odd"), "odd");
     }
 }

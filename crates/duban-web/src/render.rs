@@ -76,6 +76,13 @@ pub fn environment() -> Environment<'static> {
         }
     }
     env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
+    // Audit codes as offices read them (the code stays in the cell's title).
+    env.add_filter("audit_action", |v: String| -> String {
+        duban_core::audit::action_label(&v).map_or(v.clone(), str::to_string)
+    });
+    env.add_filter("audit_subject", |v: String| -> String {
+        duban_core::audit::subject_label(&v)
+    });
     // A failed form shown again: what was typed in field `name`, else the stored value.
     env.add_function(
         "typed",

@@ -232,7 +232,11 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert!(s.verify_audit().await.unwrap().is_ok());
     let page = web.get(&format!("/tasks/{task_id}/history")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("report.create"));
+    assert!(
+        page.body.contains("report.create"),
+        "the code stays in the title"
+    );
+    assert!(page.body.contains(">新建报告<"), "the action in Chinese");
 }
 
 /// POSTs a workbook to an import path of the API.
