@@ -198,12 +198,18 @@ impl<K> Escalation<K> {
             Trigger::Overdue {
                 period,
                 working_days,
-            } => format!("{period} 报告逾期 {working_days} 个工作日未报送"),
+            } => format!("{} 报告逾期 {working_days} 个工作日未报送", label(period)),
             Trigger::RedStreak { periods } => {
-                format!("连续 {} 期红灯（{}）", periods.len(), periods.join("、"))
+                let labels: Vec<String> = periods.iter().map(|p| label(p)).collect();
+                format!("连续 {} 期红灯（{}）", periods.len(), labels.join("、"))
             }
         }
     }
+}
+
+/// A period key as people read it (`2020-Q2` → 2020年第二季度).
+fn label(key: &str) -> String {
+    crate::period::period_label(key).unwrap_or_else(|| key.to_string())
 }
 
 /// The escalations that should exist on `as_of`, for every duty, in input order (per duty:

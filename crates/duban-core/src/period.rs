@@ -122,23 +122,13 @@ pub fn periods(year: i32, cadence: Cadence, rule: DueRule, cal: &WorkCalendar) -
             let last_month = first_month + step - 1;
             let start = NaiveDate::from_ymd_opt(year, first_month, 1).expect("valid month");
             let end = last_day(year, last_month);
-            let (key, label) = match cadence {
-                Cadence::Monthly => (
-                    format!("{year}-M{first_month:02}"),
-                    format!("{year}年{first_month}月"),
-                ),
-                Cadence::Quarterly => {
-                    let q = i + 1;
-                    let zh = ["一", "二", "三", "四"][i as usize];
-                    (format!("{year}-Q{q}"), format!("{year}年第{zh}季度"))
-                }
-                Cadence::HalfYearly => {
-                    let h = i + 1;
-                    let zh = ["上", "下"][i as usize];
-                    (format!("{year}-H{h}"), format!("{year}年{zh}半年"))
-                }
-                Cadence::Yearly => (format!("{year}-Y"), format!("{year}年度")),
+            let key = match cadence {
+                Cadence::Monthly => format!("{year}-M{first_month:02}"),
+                Cadence::Quarterly => format!("{year}-Q{}", i + 1),
+                Cadence::HalfYearly => format!("{year}-H{}", i + 1),
+                Cadence::Yearly => format!("{year}-Y"),
             };
+            let label = label_of(year, cadence, i);
             Period {
                 key,
                 label,
@@ -148,6 +138,21 @@ pub fn periods(year: i32, cadence: Cadence, rule: DueRule, cal: &WorkCalendar) -
             }
         })
         .collect()
+}
+
+/// The label people read for period `index` (0-based) of `cadence` in `year`.
+fn label_of(year: i32, cadence: Cadence, index: u32) -> String {
+    match cadence {
+        Cadence::Monthly => format!("{year}年{}月", index + 1),
+        Cadence::Quarterly => format!("{year}年第{}季度", ["一", "二", "三", "四"][index as usize]),
+        Cadence::HalfYearly => format!("{year}年{}半年", ["上", "下"][index as usize]),
+        Cadence::Yearly => format!("{year}年度"),
+    }
+}
+
+/// The label of a period key (`2020-Q2` → 2020年第二季度); `None` for a malformed key.
+pub fn period_label(key: &str) -> Option<String> {
+    parse_period_key(key).map(|(year, cadence, index)| label_of(year, cadence, index))
 }
 
 /// Parses a period key (`2020-M03`, `2020-Q1`, `2020-H2`, `2020-Y`) back into its year and
@@ -209,6 +214,11 @@ mod tests {
         // Q4 ends 12-31 (Thu) → 2021-01-01..03 元旦 → 01-04..08.
         assert_eq!(ps[3].due, d("2021-01-08"));
         assert_eq!(ps[3].label, "2020年第四季度");
+        assert_eq!(period_label("2020-Q2").as_deref(), Some("2020年第二季度"));
+        assert_eq!(period_label("2020-M03").as_deref(), Some("2020年3月"));
+        assert_eq!(period_label("2020-H2").as_deref(), Some("2020年下半年"));
+        assert_eq!(period_label("2020-Y").as_deref(), Some("2020年度"));
+        assert_eq!(period_label("2020-Q5"), None);
     }
 
     #[test]
