@@ -64,9 +64,11 @@ pub fn action_label(action: &str) -> Option<&'static str> {
     })
 }
 
-/// How an office reads an audit subject (`task:29/escalation:158` → 任务 #29 / 督办记录
-/// #158). Parts it does not know are kept as they are.
-pub fn subject_label(subject: &str) -> String {
+/// How an office reads an audit subject, part by part: (noun, identifier) —
+/// `task:29/escalation:158` → [("任务 #", "29"), ("督办记录 #", "158")]. The identifier is
+/// data (an id, a user name) and is kept apart so a page can mark it as such. Unknown parts
+/// come back whole as the identifier with no noun.
+pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
     subject
         .split('/')
         .map(|part| {
@@ -80,17 +82,26 @@ pub fn subject_label(subject: &str) -> String {
                 "user" => "用户 ",
                 "token" => "令牌 #",
                 "settings" => {
-                    return match id {
-                        "notify" => "通知设置".to_string(),
-                        "calendar" => "工作日历".to_string(),
-                        "escalation" => "督办规则".to_string(),
-                        _ => format!("设置：{id}"),
+                    let name = match id {
+                        "notify" => "通知设置",
+                        "calendar" => "工作日历",
+                        "escalation" => "督办规则",
+                        _ => return ("设置：", id.to_string()),
                     };
+                    return (name, String::new());
                 }
-                _ => return part.to_string(),
+                _ => return ("", part.to_string()),
             };
-            format!("{noun}{id}")
+            (noun, id.to_string())
         })
+        .collect()
+}
+
+/// [`subject_parts`] as one line of text.
+pub fn subject_label(subject: &str) -> String {
+    subject_parts(subject)
+        .iter()
+        .map(|(noun, id)| format!("{noun}{id}"))
         .collect::<Vec<_>>()
         .join(" / ")
 }

@@ -80,8 +80,22 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("audit_action", |v: String| -> String {
         duban_core::audit::action_label(&v).map_or(v.clone(), str::to_string)
     });
-    env.add_filter("audit_subject", |v: String| -> String {
-        duban_core::audit::subject_label(&v)
+    // Identifiers (ids, user names) are data, marked so: not prose to translate.
+    env.add_filter("audit_subject", |v: String| -> Value {
+        let html: Vec<String> = duban_core::audit::subject_parts(&v)
+            .into_iter()
+            .map(|(noun, id)| {
+                if id.is_empty() {
+                    noun.to_string()
+                } else {
+                    format!(
+                        "{noun}<span translate=\"no\">{}</span>",
+                        minijinja::HtmlEscape(&id)
+                    )
+                }
+            })
+            .collect();
+        Value::from_safe_string(html.join(" / "))
     });
     // A failed form shown again: what was typed in field `name`, else the stored value.
     env.add_function(
@@ -288,6 +302,21 @@ pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_subjects_escape_their_identifiers() {
+        let env = environment();
+        let out = env
+            .render_str(
+                "{{ s|audit_subject }}",
+                context! { s => "user:<b>x&y/task:3" },
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "用户 <span translate=\"no\">&lt;b&gt;x&amp;y</span> / 任务 #<span translate=\"no\">3</span>"
+        );
+    }
 
     #[test]
     fn every_template_parses() {
