@@ -4,6 +4,7 @@
 # in ONE run on the SAME files, from CSV and from Parquet, with peak memory (/usr/bin/time -v).
 # Task: entropy weights (raw basis) + TOPSIS (vector) + rank, 8 indicators, ids as text.
 #   bench/eval/product.sh [ROWS ...]      (default: 1000000 10000000)
+# DUBAN_BIN=/path/to/duban uses that binary and does not build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=bench/eval/.venv-product
@@ -13,8 +14,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $VENV/bin/python -W ignore"
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release --quiet -p duban-cli
-DUBAN="$TARGET/release/duban"
+if [ -z "${DUBAN_BIN:-}" ]; then
+  cargo build --release --quiet -p duban-cli
+  DUBAN="$TARGET/release/duban"
+else
+  DUBAN="$DUBAN_BIN"
+fi
 DIR=bench/data/eval-product
 mkdir -p "$DIR"
 cat > "$DIR/spec.toml" <<'TOML'
