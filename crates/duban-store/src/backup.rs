@@ -380,15 +380,19 @@ async fn clear(dst: &mut AnyConnection, tables: &[Table], backend: Backend) -> R
     Ok(())
 }
 
+const HOLDS_DATA: &str = "SELECT (SELECT COUNT(*) FROM plan) + (SELECT COUNT(*) FROM app_user) + (SELECT COUNT(*) FROM report)";
+
+fn refused() -> StoreError {
+    StoreError::Invalid(
+        "the target database already holds data (plans, users or reports); pass --force to replace all of it".into(),
+    )
+}
+
 impl Store {
     /// True when the database holds any plan, user or report (restore refuses to replace
     /// such a database without `force`).
     pub async fn holds_data(&self) -> Result<bool> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM plan) + (SELECT COUNT(*) FROM app_user) + (SELECT COUNT(*) FROM report)",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        let (n,): (i64,) = sqlx::query_as(HOLDS_DATA).fetch_one(self.pool()).await?;
         Ok(n > 0)
     }
 
@@ -412,6 +416,15 @@ impl Store {
                 return Err(e);
             }
         };
+        // Everything must be in the main file (the WAL was checkpointed and removed on close).
+        let wal = with_suffix(&partial, "-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            remove_sqlite_files(&partial);
+            return Err(StoreError::Invalid(format!(
+                "the backup was not checkpointed ({} remains); nothing was written",
+                wal.display()
+            )));
+        }
         let io = |e: std::io::Error| {
             StoreError::Invalid(format!("cannot write {}: {e}", file.display()))
         };
@@ -439,7 +452,11 @@ impl Store {
                 // Count what the snapshot holds (the live database may have moved on).
                 let out = Store::connect(&sqlite_url(partial)).await?;
                 let summary = count_rows(&out).await;
+                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(out.pool())
+                    .await;
                 out.close().await;
+                checkpoint?;
                 let _ = std::fs::remove_file(with_suffix(partial, ".lock"));
                 summary
             }
@@ -485,9 +502,7 @@ impl Store {
             )));
         }
         if !force && self.holds_data().await? {
-            return Err(StoreError::Invalid(
-                "the target database already holds data (plans, users or reports); pass --force to replace all of it".into(),
-            ));
+            return Err(refused());
         }
         // Work on a private copy: the backup file itself is never written, and an older
         // backup is migrated to this binary's schema first.
@@ -497,7 +512,7 @@ impl Store {
         ));
         std::fs::copy(file, &work)
             .map_err(|e| StoreError::Invalid(format!("cannot copy {}: {e}", file.display())))?;
-        let loaded = self.load_backup(file, &work).await;
+        let loaded = self.load_backup(file, &work, force).await;
         remove_sqlite_files(&work);
         let copied = loaded?;
         match self.verify_audit().await? {
@@ -508,7 +523,7 @@ impl Store {
         }
     }
 
-    async fn load_backup(&self, file: &Path, work: &Path) -> Result<CopySummary> {
+    async fn load_backup(&self, file: &Path, work: &Path, force: bool) -> Result<CopySummary> {
         let src = Store::connect(&sqlite_url(work)).await.map_err(|e| {
             StoreError::Invalid(format!("{} is not a duban backup: {e}", file.display()))
         })?;
@@ -533,6 +548,11 @@ impl Store {
             let mut s = src.pool().begin().await?;
             let tables = sqlite_tables(&mut s).await?;
             let mut d = self.begin_write().await?;
+            // Checked again under the write lock: nothing may have arrived since.
+            let (held,): (i64,) = sqlx::query_as(HOLDS_DATA).fetch_one(&mut *d).await?;
+            if held > 0 && !force {
+                return Err(refused());
+            }
             let identities = match self.backend() {
                 Backend::Postgres => {
                     check_postgres_schema(&mut d, &tables).await?;
