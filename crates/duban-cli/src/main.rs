@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod backup;
 mod eval;
 mod monitor;
 mod oversight;
@@ -48,6 +49,12 @@ enum Command {
     /// Monitor indicator series and warning rules (监测预警).
     #[command(subcommand)]
     Monitor(monitor::MonitorCommand),
+    /// Write the whole database to one file (SQLite `VACUUM INTO`, or a copy of every
+    /// PostgreSQL table); safe while servers run.
+    Backup(backup::BackupArgs),
+    /// Load a backup file into an empty database (or, with --force, replace what it holds),
+    /// then verify the audit chain. Stop the servers first.
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +68,8 @@ fn main() -> std::process::ExitCode {
         Command::Unit(cmd) => unit::run(cmd),
         Command::Audit(cmd) => oversight::run(cmd),
         Command::Monitor(cmd) => monitor::run(cmd),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

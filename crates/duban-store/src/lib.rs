@@ -9,6 +9,7 @@
 pub mod adjustment;
 pub mod assignment;
 pub mod audit;
+pub mod backup;
 mod db;
 pub mod deliver;
 mod error;
