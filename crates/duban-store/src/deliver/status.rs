@@ -1,5 +1,5 @@
 //! The status method's inputs, assembled from stored rows, and the computation itself
-//! (`duban_core::plan_status::plan_status`, method `duban.status/1`) at an as-of date.
+//! (`duban_core::plan_status::plan_status`, method `duban.status/2`) at an as-of date.
 //! Nothing is computed when data is saved: every status is computed here, on request,
 //! from the stored targets, baselines, curves, deadlines, reports and the calendar, so a
 //! past date can be replayed.
@@ -261,7 +261,7 @@ impl Store {
         })
     }
 
-    /// The plan's status at `as_of` (method `duban.status/1`).
+    /// The plan's status at `as_of` (method `duban.status/2`).
     pub async fn plan_status(&self, plan_id: i64, as_of: NaiveDate) -> Result<PlanStatus> {
         Ok(self.plan_deliver(plan_id, as_of).await?.status)
     }
