@@ -83,6 +83,7 @@ impl PlanAsOf {
                 demo_label => zh_date(d),
                 as_of_label => zh_date(self.date),
                 at_demo_date => self.date == d,
+                today => today().to_string(),
             },
         }
     }
