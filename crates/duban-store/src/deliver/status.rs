@@ -8,7 +8,8 @@
 //! * a reported value counts once its report is **accepted**, from the acceptance date
 //!   on (`reported_on`); drafts, submitted and returned reports do not move a light;
 //! * timeliness counts each lead unit's **first** submission against the period's due
-//!   date; a missing report of any lead unit turns the task's lights yellow;
+//!   date; a missing report of any lead unit turns the task's not-yet-achieved green
+//!   lights yellow, and red when nothing was ever reported (`duban.status/2`);
 //! * with several lead units, each files its part; for a target the first lead's value
 //!   for a date is used (the first lead consolidates), another lead's value only when the
 //!   first lead reported none for that date;
