@@ -205,7 +205,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 .context("cannot load the demo reports")?
             {
                 duban_web::demo::DemoOutcome::Loaded { reports, escalations } => println!(
-                    "Loaded {reports} demo reports (示例数据) and {escalations} demo escalations; replay them at /plans/…/status?as_of=2020-07-15."
+                    "Loaded {reports} demo reports (示例数据) and {escalations} demo escalations; the demo plan's pages open as of the demo date (2020-07-15), other dates with ?as_of=YYYY-MM-DD."
                 ),
                 duban_web::demo::DemoOutcome::AlreadyLoaded => {}
             }

@@ -1,4 +1,4 @@
-//! The status method `duban.status/1`: progress, expected progress (序时进度), light and
+//! The status method `duban.status/2`: progress, expected progress (序时进度), light and
 //! forecast per target, and roll-ups to task, pillar and plan.
 //!
 //! Everything here is a pure function of its inputs (target definition, reported values,
@@ -7,8 +7,9 @@
 //! `docs/status-method.md`; every result carries [`STATUS_METHOD_VERSION`]. Change the
 //! rules only with a new version.
 //!
-//! Lights: 蓝 achieved, 绿 on track, 黄 behind within the band or report late/missing,
-//! 红 behind beyond the band or deadline passed unmet, 灰 no data; "not applicable"
+//! Lights: 蓝 achieved, 绿 on track, 黄 behind within the band or report late/missing
+//! (never for an achieved target), 红 behind beyond the band, deadline passed unmet, or a
+//! report overdue with nothing reported at all, 灰 no data (nothing due yet); "not applicable"
 //! targets are excluded. Roll-ups take the worst light of the children that have one and
 //! the weighted mean of their progress (weights normalised, each child capped at 100%).
 
@@ -20,7 +21,7 @@ use crate::curve::Curve;
 use crate::plan::{Comparator, Target};
 
 /// The version of the status method implemented here; stored with every computed status.
-pub const STATUS_METHOD_VERSION: &str = "duban.status/1";
+pub const STATUS_METHOD_VERSION: &str = "duban.status/2";
 
 /// The status light.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -399,6 +400,8 @@ pub fn evaluate_target(
         explanation: Vec::new(),
     };
 
+    // True when the target has no reported value (or milestone state) at all.
+    let mut nothing_reported = false;
     let assessment = match &spec.measure {
         Measure::NotApplicable => {
             status.light = Light::NotApplicable;
@@ -415,6 +418,7 @@ pub fn evaluate_target(
                 status.latest_value = last.value;
                 status.latest_date = Some(last.date);
             }
+            nothing_reported = with_value.is_empty();
             match assess_quantity(q, &with_value, rules) {
                 Ok(a) => Some((a, with_value)),
                 Err(why) => {
@@ -430,6 +434,7 @@ pub fn evaluate_target(
                 .find_map(|o| o.milestone.map(|m| (o.date, m)));
             match last {
                 None => {
+                    nothing_reported = true;
                     status.explanation.push("尚未报送节点完成情况".into());
                     None
                 }
@@ -536,10 +541,32 @@ pub fn evaluate_target(
         ));
     }
 
+    // Overdue with nothing reported: red, however long ago (a report missing for
+    // years must not stay yellow). Only when there is no value at all: a target
+    // that is grey because its definition is incomplete stays grey.
+    if status.light == Light::Grey && nothing_reported {
+        if let Some(Timeliness::Missing { working_days }) = timeliness {
+            status.light = Light::Red;
+            status.explanation.push(format!(
+                "报告已逾期 {working_days} 个工作日未报送，且尚无任何填报，按红灯计"
+            ));
+        } else if as_of > spec.deadline && !reports.is_empty() {
+            status.light = Light::Red;
+            status.explanation.push(format!(
+                "已过时间节点（{}）仍无任何填报，按红灯计",
+                spec.deadline
+            ));
+        }
+    }
+
+    // A late or missing report turns an on-track light yellow — never an achieved one
+    // (nor one at 100%): what is done stays blue or green.
     if rules.late_report_yellow
         && let Some(t) = timeliness
         && t.is_late_or_missing()
-        && matches!(status.light, Light::Green | Light::Grey)
+        && status.light == Light::Green
+        && !status.achieved
+        && status.progress.is_none_or(|p| p < 1.0)
     {
         status.light = Light::Yellow;
         status.explanation.push(match t {
@@ -1290,14 +1317,18 @@ mod tests {
         let s = eval_with(&spec, &[ob("2020-03-31", 30.0)], &late, "2020-04-20");
         assert_eq!(s.light, Light::Yellow, "{:?}", s.explanation);
         assert_eq!(s.timeliness, Some(Timeliness::Late { working_days: 2 }));
-        // Missing with no data at all: yellow, not grey.
+        // Missing with no data at all: red (duban.status/2), neither grey nor yellow.
         let missing = [ReportDue {
             period: "2020-Q1".into(),
             due,
             submitted: None,
         }];
+        let s = eval_with(&spec, &[], &missing, "2020-04-20");
+        assert_eq!(s.light, Light::Red, "{:?}", s.explanation);
+        assert!(s.explanation.last().unwrap().contains("按红灯计"));
+        // Missing with an earlier value on track: yellow.
         assert_eq!(
-            eval_with(&spec, &[], &missing, "2020-04-20").light,
+            eval_with(&spec, &[ob("2020-03-31", 30.0)], &missing, "2020-04-20").light,
             Light::Yellow
         );
         // Red stays red; an on-time report leaves green alone.
@@ -1314,6 +1345,81 @@ mod tests {
             eval_with(&spec, &[ob("2020-03-31", 30.0)], &on_time, "2020-04-20").light,
             Light::Green
         );
+    }
+
+    #[test]
+    fn overdue_for_years_with_nothing_reported_is_red() {
+        let spec = qty(Comparator::AtLeast, Some(100.0), None);
+        let missing = [ReportDue {
+            period: "2020-Q1".into(),
+            due: d("2020-04-08"),
+            submitted: None,
+        }];
+        // Six years later: red, not "按黄灯计".
+        let s = eval_with(&spec, &[], &missing, "2026-12-05");
+        assert_eq!(s.light, Light::Red, "{:?}", s.explanation);
+        assert!(!s.explanation.iter().any(|e| e.contains("按黄灯计")));
+        // A milestone never reported, overdue: red as well.
+        let ms = TargetSpec {
+            measure: Measure::Milestone,
+            ..spec.clone()
+        };
+        assert_eq!(
+            eval_with(&ms, &[], &missing, "2020-04-20").light,
+            Light::Red
+        );
+        // Not yet due, nothing reported: grey.
+        assert_eq!(
+            eval_with(&spec, &[], &missing, "2020-04-01").light,
+            Light::Grey
+        );
+        // Grey because the definition is incomplete (a value was reported): not red.
+        let incomplete = qty(Comparator::AtLeast, None, None);
+        let late = [ReportDue {
+            submitted: Some(d("2020-04-10")),
+            ..missing[0].clone()
+        }];
+        assert_eq!(
+            eval_with(&incomplete, &[ob("2020-03-31", 3.0)], &late, "2020-04-20").light,
+            Light::Grey
+        );
+    }
+
+    #[test]
+    fn achieved_or_full_progress_is_never_yellow_for_a_late_report() {
+        let late = [ReportDue {
+            period: "2020-Q2".into(),
+            due: d("2020-07-08"),
+            submitted: Some(d("2020-07-14")),
+        }];
+        // Cumulative target reached: blue despite the late report.
+        let spec = qty(Comparator::AtLeast, Some(100.0), None);
+        let s = eval_with(&spec, &[ob("2020-06-30", 100.0)], &late, "2020-07-15");
+        assert_eq!(s.light, Light::Blue, "{:?}", s.explanation);
+        // A rate met mid-year (standing target, not yet final): green, not yellow.
+        let growth = qty(Comparator::GrowthAtLeast, Some(6.0), None);
+        let s = eval_with(&growth, &[ob("2020-06-30", 6.5)], &late, "2020-07-15");
+        assert!(s.achieved);
+        assert_eq!(s.light, Light::Green, "{:?}", s.explanation);
+        // A milestone reported in progress at 100%: not yellow either.
+        let ms = TargetSpec {
+            measure: Measure::Milestone,
+            ..spec.clone()
+        };
+        let o = Observation {
+            date: d("2020-06-30"),
+            value: None,
+            reference: None,
+            milestone: Some(MilestoneState::InProgress { share: Some(1.0) }),
+            reported_on: None,
+        };
+        assert_eq!(
+            eval_with(&ms, &[o], &late, "2020-07-15").light,
+            Light::Green
+        );
+        // Behind and late: still yellow.
+        let s = eval_with(&spec, &[ob("2020-06-30", 45.0)], &late, "2020-07-15");
+        assert_eq!(s.light, Light::Yellow, "{:?}", s.explanation);
     }
 
     #[test]

@@ -51,6 +51,68 @@ pub fn parse_as_of(v: Option<&String>) -> Result<NaiveDate, AppError> {
     }
 }
 
+/// The as-of date a plan's pages and API show: `as_of=` when given, else the plan's own
+/// default — today, or for a plan carrying the demonstration reports (示例数据) the demo
+/// date in the plan's year, so a 2020 demo does not greet users with years of overdue
+/// reports. Every view of a plan (task list, status page and API, 督办表, dashboards)
+/// takes its date from here, so they agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanAsOf {
+    pub date: NaiveDate,
+    /// The demo date, when the plan carries the demo reports.
+    pub demo: Option<NaiveDate>,
+}
+
+impl PlanAsOf {
+    pub async fn of(store: &Store, plan_id: i64, q: Option<&String>) -> Result<PlanAsOf, AppError> {
+        let demo = demo_as_of(store, plan_id).await?;
+        let given = q.map(|s| s.trim()).filter(|s| !s.is_empty());
+        let date = match (given, demo) {
+            (None, Some(d)) => d,
+            _ => parse_as_of(q)?,
+        };
+        Ok(PlanAsOf { date, demo })
+    }
+
+    /// The page context of the demo banner (`demo_banner` in templates), or none.
+    pub fn banner(&self) -> Value {
+        match self.demo {
+            None => Value::from(()),
+            Some(d) => context! {
+                demo_date => d.to_string(),
+                demo_label => zh_date(d),
+                as_of_label => zh_date(self.date),
+                at_demo_date => self.date == d,
+                today => today().to_string(),
+            },
+        }
+    }
+}
+
+/// `2020年7月15日`.
+pub fn zh_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// The demo date of a plan: set when the demo was loaded (its marker in `meta`) and the
+/// plan carries reports flagged as demonstration data; the date is the demo's month and
+/// day ([`crate::demo::DEMO_AS_OF`]) in the plan's own year.
+pub async fn demo_as_of(store: &Store, plan_id: i64) -> Result<Option<NaiveDate>, AppError> {
+    if store.meta_get(crate::demo::MARKER).await?.is_none() {
+        return Ok(None);
+    }
+    let plan = store.plan(plan_id).await?;
+    let Some(year) = plan.year.and_then(|y| i32::try_from(y).ok()) else {
+        return Ok(None);
+    };
+    if !store.plan_reports(plan_id).await?.iter().any(|r| r.demo) {
+        return Ok(None);
+    }
+    let (_, m, d) = crate::demo::DEMO_AS_OF;
+    Ok(NaiveDate::from_ymd_opt(year, m, d))
+}
+
 pub fn light_label(l: Light) -> &'static str {
     match l {
         Light::Blue => "蓝灯",
@@ -324,7 +386,7 @@ mod tests {
     #[test]
     fn methods_page_renders_tables_and_escapes_html() {
         let h = methods_html();
-        assert!(h.contains("<table>") && h.contains("duban.status/1"));
+        assert!(h.contains("<table>") && h.contains("duban.status/2"));
         assert!(h.contains("<h2>"));
         assert!(
             !h.contains("English summary"),

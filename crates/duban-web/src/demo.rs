@@ -13,9 +13,12 @@ use duban_store::deliver::report::{ReportActor, ReportContent, ReportKey, ValueI
 use duban_store::user::{NewUser, Role};
 use duban_store::{Store, StoreError};
 
-const MARKER: &str = "demo.deliver.zhejiang-2020";
+/// The `meta` key recording that the demo was loaded (pages of a plan carrying demo
+/// reports then open as of the demo date: `deliver::demo_as_of`).
+pub const MARKER: &str = "demo.deliver.zhejiang-2020";
 const DEMO_USER: &str = "示例数据";
-/// The date at which the demo shows every colour.
+/// The date at which the demo shows every colour (its month and day, in the demo plan's
+/// year, is the default as-of date of the demo plan's pages).
 pub const DEMO_AS_OF: (i32, u32, u32) = (2020, 7, 15);
 
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use duban_io::supervision_sheet::{
     FilledSheet, SheetErrorKind, SheetErrors, SheetSpec, column_letters, row_for_task,
 };
 use duban_store::deliver::period::PeriodRow;
-use duban_store::deliver::report::{ReportActor, ReportContent, ReportKey, ValueInput, today};
+use duban_store::deliver::report::{ReportActor, ReportContent, ReportKey, ValueInput};
 use duban_store::unit::Unit;
 use serde_json::{Value, json};
 
@@ -82,16 +82,17 @@ pub async fn resolve(
 
 /// Builds the sheet of `unit` for `period`: one row per task the unit leads whose cadence
 /// has this period, pre-filled with the unit's report for the period (if any) and the
-/// task's light as of the period's due date (or today, if earlier). Report content is
-/// pre-filled only where `reader` may read it (`access::can_read_report`).
+/// task's light at `as_of` — the plan's as-of date (`deliver::PlanAsOf`), the same date
+/// and the same computation as the task list, the status page and the dashboards. Report
+/// content is pre-filled only where `reader` may read it (`access::can_read_report`).
 pub async fn build(
     state: &AppState,
     reader: &duban_store::user::User,
     plan_id: i64,
     period: PeriodRow,
     unit: Unit,
+    as_of: NaiveDate,
 ) -> Result<PlanSheet, AppError> {
-    let as_of: NaiveDate = today().min(period.due);
     let pd = state.store.plan_deliver(plan_id, as_of).await?;
     let model = pd.detail.to_model();
     let lights: HashMap<i64, duban_core::Light> = pd

@@ -9,7 +9,8 @@ use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
 
 /// The deliver journey (issue 4): a reporter fills and submits the 督办 template; the office
 /// returns it with a comment; the reporter fixes and resubmits; the office accepts; the
-/// task's light changes from yellow (report missing) to blue (every target achieved).
+/// task's light changes from red (reports overdue, nothing accepted: duban.status/2) to
+/// blue (every target achieved).
 /// Waits for the report page to show `state`: waiting for the new state (not just the
 /// element) avoids reading the page being left.
 async fn report_state(c: &Client, state: &str) {
@@ -96,7 +97,7 @@ async fn browser_deliver_journey() {
     let report_url = c.current_url().await.unwrap().to_string();
     assert_eq!(
         light(c, &app.base, task.id).await,
-        "yellow",
+        "red",
         "nothing accepted yet"
     );
     click(c, Locator::Id("logout")).await;
@@ -138,7 +139,7 @@ async fn browser_deliver_journey() {
 
     // The office accepts; the light turns blue; the history shows both versions.
     log_in(c, &app, "admin").await;
-    assert_eq!(light(c, &app.base, task.id).await, "yellow");
+    assert_eq!(light(c, &app.base, task.id).await, "red");
     c.goto(&report_url).await.unwrap();
     wait_for(c, Locator::Id("accept-report"))
         .await

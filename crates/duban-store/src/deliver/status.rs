@@ -1,5 +1,5 @@
 //! The status method's inputs, assembled from stored rows, and the computation itself
-//! (`duban_core::plan_status::plan_status`, method `duban.status/1`) at an as-of date.
+//! (`duban_core::plan_status::plan_status`, method `duban.status/2`) at an as-of date.
 //! Nothing is computed when data is saved: every status is computed here, on request,
 //! from the stored targets, baselines, curves, deadlines, reports and the calendar, so a
 //! past date can be replayed.
@@ -8,7 +8,8 @@
 //! * a reported value counts once its report is **accepted**, from the acceptance date
 //!   on (`reported_on`); drafts, submitted and returned reports do not move a light;
 //! * timeliness counts each lead unit's **first** submission against the period's due
-//!   date; a missing report of any lead unit turns the task's lights yellow;
+//!   date; a missing report of any lead unit turns the task's not-yet-achieved green
+//!   lights yellow, and red when nothing was ever reported (`duban.status/2`);
 //! * with several lead units, each files its part; for a target the first lead's value
 //!   for a date is used (the first lead consolidates), another lead's value only when the
 //!   first lead reported none for that date;
@@ -261,7 +262,7 @@ impl Store {
         })
     }
 
-    /// The plan's status at `as_of` (method `duban.status/1`).
+    /// The plan's status at `as_of` (method `duban.status/2`).
     pub async fn plan_status(&self, plan_id: i64, as_of: NaiveDate) -> Result<PlanStatus> {
         Ok(self.plan_deliver(plan_id, as_of).await?.status)
     }

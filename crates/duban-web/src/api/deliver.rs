@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{parse_body, parse_optional_body};
 use crate::auth::Auth;
-use crate::deliver::{parse_as_of, value_of};
+use crate::deliver::value_of;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -360,7 +360,9 @@ async fn status(
     Path(id): Path<i64>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let as_of = parse_as_of(q.get("as_of"))?;
+    let as_of = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of"))
+        .await?
+        .date;
     let pd = state.store.plan_deliver(id, as_of).await?;
     let d = &pd.detail;
     let tasks: Vec<Value> = d

@@ -59,6 +59,9 @@ async fn export(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     state.store.plan(id).await?;
+    let as_of = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of"))
+        .await?
+        .date;
     let (period, unit) = crate::sheet::resolve(
         &state,
         &auth,
@@ -67,7 +70,7 @@ async fn export(
         q.get("unit").map(String::as_str),
     )
     .await?;
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
     let bytes = duban_io::supervision_sheet::write_supervision_sheet(&sheet.spec)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     xlsx_response(bytes, &crate::sheet::file_name(&sheet))
@@ -89,7 +92,10 @@ async fn import(
     let pick = |k: &str| q.get(k).or_else(|| fields.get(k)).map(String::as_str);
     let (period, unit) =
         crate::sheet::resolve(&state, &auth, id, pick("period"), pick("unit")).await?;
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
+    let as_of = crate::deliver::PlanAsOf::of(&state.store, id, None)
+        .await?
+        .date;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
     match crate::sheet::import(&state, &auth, &sheet, &bytes).await? {
         Ok(saved) => Ok((
             StatusCode::OK,

@@ -27,8 +27,8 @@ use minijinja::{Value, context};
 use super::plan::{plan_view, target_view};
 use crate::auth::Auth;
 use crate::deliver::{
-    diff_lines, due_lists, duty_view, methods_html, parse_as_of, roll_up_view, target_status_view,
-    unit_ranking, value_of,
+    PlanAsOf, diff_lines, due_lists, duty_view, methods_html, parse_as_of, roll_up_view,
+    target_status_view, unit_ranking, value_of,
 };
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
@@ -161,7 +161,8 @@ async fn dashboard(
     Path(id): Path<i64>,
     Query(q): Q,
 ) -> Result<Response, AppError> {
-    let as_of = parse_as_of(q.get("as_of"))?;
+    let at = PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
+    let as_of = at.date;
     let pd = state.store.plan_deliver(id, as_of).await?;
     let d = &pd.detail;
     let task_row = |t: &duban_store::task::TaskRow| {
@@ -216,6 +217,7 @@ async fn dashboard(
             ranking => ranking,
             shortcuts => shortcuts(&pd),
             has_demo => pd.reports.iter().any(|r| r.demo),
+            demo_banner => at.banner(),
             chart => chart.to_string(),
         },
     )?
@@ -268,8 +270,9 @@ async fn task_page(
     Path(id): Path<i64>,
     Query(q): Q,
 ) -> Result<Response, AppError> {
-    let as_of = parse_as_of(q.get("as_of"))?;
     let task = state.store.task(id).await?;
+    let at = PlanAsOf::of(&state.store, task.plan_id, q.get("as_of")).await?;
+    let as_of = at.date;
     let mut pd = state.store.plan_deliver(task.plan_id, as_of).await?;
     // Status is computed above from accepted values; the reports shown are those readable.
     pd.reports
@@ -335,6 +338,7 @@ async fn task_page(
             plan => plan_view(d),
             task => context! { id => task.id, number => task.number, title => task.title, leads_separately => task.leads_separately, cadence_label => task.cadence.label_zh() },
             as_of => as_of.to_string(),
+            demo_banner => at.banner(),
             status => pd.status.task(number).map(roll_up_view),
             method => pd.status.method,
             targets => targets,

@@ -118,8 +118,10 @@ async fn overview(
     _auth: Auth,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let d = state.store.plan_detail(id).await?;
+    let at = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
     let pillars: Vec<Value> = d
         .pillars
         .iter()
@@ -172,7 +174,8 @@ async fn overview(
             loose => loose,
             headline => headline,
             chart => chart.to_string(),
-            status => crate::deliver::overview_status(&state.store, id, duban_store::deliver::report::today()).await,
+            status => crate::deliver::overview_status(&state.store, id, at.date).await,
+            demo_banner => at.banner(),
         },
     )?
     .into_response())
@@ -186,6 +189,8 @@ async fn tasks(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let d = state.store.plan_detail(id).await?;
+    let at = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
+    let status = crate::deliver::overview_status(&state.store, id, at.date).await;
     let pillar: Option<i64> = q.get("pillar").and_then(|v| v.parse().ok());
     let unit = super::opt(q.get("unit"));
     let text = super::opt(q.get("q"));
@@ -231,6 +236,9 @@ async fn tasks(
             f_unit => unit,
             f_q => text,
             pillar_names => d.pillars.iter().map(|p| (p.id.to_string(), p.heading.clone())).collect::<HashMap<_, _>>(),
+            status => status,
+            as_of => at.date.to_string(),
+            demo_banner => at.banner(),
         },
     )?
     .into_response())

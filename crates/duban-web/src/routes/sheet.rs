@@ -32,7 +32,10 @@ async fn choices(
 ) -> Result<minijinja::Value, AppError> {
     let plan = state.store.plan(plan_id).await?;
     let periods = state.store.plan_periods(plan_id).await?;
-    let today = duban_store::deliver::report::today();
+    // The plan's as-of date (the demo date for the demo plan): the default period is the
+    // one being reported at that date, and the download's lights are computed at it.
+    let at = crate::deliver::PlanAsOf::of(&state.store, plan_id, q.get("as_of")).await?;
+    let today = at.date;
     let period = q
         .get("period")
         .cloned()
@@ -72,11 +75,13 @@ async fn choices(
         .or_else(|| units.first().map(|u| u.0.clone()))
         .unwrap_or_default();
     let download = format!(
-        "/api/v1/plans/{plan_id}/export.xlsx?period={}&unit={}",
+        "/api/v1/plans/{plan_id}/export.xlsx?period={}&unit={}&as_of={}",
         url_encode(&period),
-        url_encode(&unit)
+        url_encode(&unit),
+        at.date
     );
     Ok(context! {
+        as_of => at.date.to_string(), demo_banner => at.banner(),
         plan => plan, periods => periods, period => period, download => download,
         units => units.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
         unit => unit, can_import => auth.role() != Role::Viewer,
@@ -114,7 +119,10 @@ async fn upload(
         ("unit".to_string(), unit.code.clone()),
     ]
     .into();
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit).await?;
+    let as_of = crate::deliver::PlanAsOf::of(&state.store, id, None)
+        .await?
+        .date;
+    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
     let outcome = crate::sheet::import(&state, &auth, &sheet, &bytes).await?;
     let ctx = choices(&state, &auth, id, &q).await?;
     let (status, ctx) = match outcome {

@@ -55,7 +55,7 @@ async fn task_light(c: &mut Client, plan_id: i64, number: i64, as_of: &str) -> (
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let s = r.json();
-    assert_eq!(s["method"], "duban.status/1");
+    assert_eq!(s["method"], "duban.status/2");
     let t = s["tasks"]
         .as_array()
         .unwrap()
@@ -105,11 +105,13 @@ async fn report_workflow_over_the_api_changes_the_light() {
     let mut office = bearer(&app, "admin").await;
     let today = duban_store::deliver::report::today().to_string();
 
-    // Nothing reported: at 2020-07-15 the Q1 and Q2 reports are missing → yellow.
+    // Nothing reported: at 2020-07-15 the Q1 and Q2 reports are missing and nothing was
+    // ever reported → red (duban.status/2; it was yellow under duban.status/1), and it
+    // stays red years later (no "按黄灯计" after years of silence).
     let (before, _) = task_light(&mut office, plan, number, "2020-07-15").await;
-    assert_eq!(before, "yellow");
+    assert_eq!(before, "red");
     let (before_today, _) = task_light(&mut office, plan, number, &today).await;
-    assert_eq!(before_today, "yellow");
+    assert_eq!(before_today, "red");
 
     let vals = |factor: f64| -> Value {
         Value::Array(
@@ -162,11 +164,8 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = rep.post_json("/api/v1/reports", &draft, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    // Submitted values do not move the light.
-    assert_eq!(
-        task_light(&mut office, plan, number, &today).await.0,
-        "yellow"
-    );
+    // Submitted values do not move the light (still nothing accepted: red).
+    assert_eq!(task_light(&mut office, plan, number, &today).await.0, "red");
 
     // Return needs a comment.
     let r = office
@@ -217,12 +216,13 @@ async fn report_workflow_over_the_api_changes_the_light() {
     for target in t["targets"].as_array().unwrap() {
         assert_eq!(target["light"], "blue");
         assert_eq!(target["progress"], 1.0);
-        assert_eq!(target["method"], "duban.status/1");
+        assert_eq!(target["method"], "duban.status/2");
     }
-    // … but replaying 2020-07-15 ignores a value accepted years later.
+    // … but replaying 2020-07-15 ignores a value accepted years later (nothing known
+    // then: red, as before the report).
     assert_eq!(
         task_light(&mut office, plan, number, "2020-07-15").await.0,
-        "yellow"
+        "red"
     );
     let _ = task_id;
 
@@ -242,11 +242,8 @@ async fn report_workflow_over_the_api_changes_the_light() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["state"], "returned");
-    // Reopened: the value no longer counts.
-    assert_eq!(
-        task_light(&mut office, plan, number, &today).await.0,
-        "yellow"
-    );
+    // Reopened: the value no longer counts (nothing accepted, reports overdue: red).
+    assert_eq!(task_light(&mut office, plan, number, &today).await.0, "red");
 
     // History: two submitted versions and every transition stamped.
     let versions = app.state.store.report_versions(id).await.unwrap();

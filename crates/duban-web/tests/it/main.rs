@@ -8,6 +8,7 @@ mod deliver;
 mod evaluation;
 mod forms;
 mod golden;
+mod lights;
 mod metrics;
 mod numbers;
 mod oversight;

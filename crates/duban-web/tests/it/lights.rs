@@ -1,0 +1,243 @@
+//! One light everywhere (issue 10): with the demo loaded, for every task of the seed plan
+//! and several as-of dates, the light shown by the task list, the plan overview, the
+//! status API, the status page (状态看板) and the 督办表 export are the same. Also: the
+//! demo plan opens as of its own date (not today) with a 示例数据 banner, the task list
+//! shows progress (not 暂无数据), and no task at 100% is yellow.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use duban_store::assignment::AssignRole;
+
+use crate::oversight::{get_bytes, io_common};
+use crate::{app_with_users, bearer, login, seed_plan_id};
+
+const DATES: [&str; 3] = ["2020-03-31", "2020-07-15", "2020-12-31"];
+
+/// task number → light (`data-light`) of the rows of `html` opened by `row_marker`
+/// followed by the task number (e.g. `class="task-row" data-number="`).
+fn html_lights(html: &str, row_marker: &str) -> BTreeMap<i64, String> {
+    let mut out = BTreeMap::new();
+    for chunk in html.split(row_marker).skip(1) {
+        let number: i64 = chunk
+            .split('"')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no task number after {row_marker}"));
+        // The row's light: the first data-light before the next row.
+        let light = chunk
+            .split("data-light=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("task {number}: no light in its row"));
+        assert!(
+            out.insert(number, light.to_string()).is_none(),
+            "task {number} listed twice"
+        );
+    }
+    out
+}
+
+/// The 督办表's 状态 text back to the light.
+fn sheet_light(label: &str) -> &'static str {
+    match label {
+        "蓝灯" => "blue",
+        "绿灯" => "green",
+        "黄灯" => "yellow",
+        "红灯" => "red",
+        "无数据" => "grey",
+        "不适用" => "not_applicable",
+        other => panic!("unknown 状态 in the 督办表: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_view_shows_the_same_light_for_every_task() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let detail = app.state.store.plan_detail(plan).await.unwrap();
+    let numbers: BTreeSet<i64> = detail.tasks.iter().map(|t| t.number).collect();
+    assert!(numbers.len() >= 20, "the seed has its tasks");
+
+    let mut api = bearer(&app, "admin").await;
+    let mut office = login(&app, "admin").await;
+    let periods = api
+        .get(&format!("/api/v1/plans/{plan}/periods"))
+        .await
+        .json();
+    // One 督办表 per (lead unit, cadence): the first period of that cadence.
+    let mut sheets: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+    for t in &detail.tasks {
+        for a in detail
+            .task_assignments(t.id)
+            .filter(|a| a.role == AssignRole::Lead)
+        {
+            sheets
+                .entry((a.unit_code.clone(), t.cadence.as_str().to_string()))
+                .or_default()
+                .push(t.number);
+        }
+    }
+    let in_sheets: BTreeSet<i64> = sheets.values().flatten().copied().collect();
+    // Every task of the seed has a lead unit, so every task is in some 督办表.
+    assert_eq!(in_sheets, numbers, "tasks without a 督办表 row");
+
+    let mut seen_lights = BTreeSet::new();
+    for date in DATES {
+        // Status API.
+        let r = api
+            .get(&format!("/api/v1/plans/{plan}/status?as_of={date}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let s = r.json();
+        assert_eq!(s["as_of"], date);
+        let mut from_api = BTreeMap::new();
+        for t in s["tasks"].as_array().unwrap() {
+            let n = t["number"].as_i64().unwrap();
+            let light = t["light"].as_str().unwrap().to_string();
+            // A task at 100% is never yellow (duban.status/2).
+            if t["progress"].as_f64() == Some(100.0) {
+                assert!(
+                    matches!(light.as_str(), "blue" | "green"),
+                    "{date}: task {n} at 100% is {light}"
+                );
+            }
+            from_api.insert(n, light);
+        }
+        assert_eq!(
+            from_api.keys().copied().collect::<BTreeSet<_>>(),
+            numbers,
+            "{date}: API tasks"
+        );
+        seen_lights.extend(from_api.values().cloned());
+
+        // Task list, plan overview, status page: HTML rows carrying data-light.
+        for (path, marker) in [
+            (
+                format!("/plans/{plan}/tasks?as_of={date}"),
+                "class=\"task-row\" data-number=\"",
+            ),
+            (
+                format!("/plans/{plan}?as_of={date}"),
+                "class=\"task-row\" data-number=\"",
+            ),
+            (
+                format!("/plans/{plan}/status?as_of={date}"),
+                "class=\"task-light\" data-number=\"",
+            ),
+        ] {
+            let page = office.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+            let lights = html_lights(&page.body, marker);
+            assert_eq!(lights, from_api, "{path} disagrees with the status API");
+        }
+
+        // 督办表 export: every task's row in its lead units' sheets.
+        let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        for ((unit, cadence), tasks) in &sheets {
+            let period = periods
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["cadence"] == cadence.as_str())
+                .and_then(|p| p["key"].as_str())
+                .unwrap_or_else(|| panic!("no {cadence} period"));
+            let path = format!(
+                "/api/v1/plans/{plan}/export.xlsx?period={period}&unit={unit}&as_of={date}"
+            );
+            let (status, _, bytes) = get_bytes(&api, &app.base, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let book = io_common::load(&bytes);
+            let code_col = book.col("任务编码");
+            let status_col = book.col("状态");
+            for n in tasks {
+                let code = duban_io::supervision_sheet::task_code(*n as u32);
+                let row = book.row(&code);
+                let label = match book.main.get(&(row, status_col)) {
+                    Some(io_common::C::S(s)) => s.clone(),
+                    other => panic!("{path}: task {n}: 状态 {other:?}"),
+                };
+                assert!(book.main.contains_key(&(row, code_col)));
+                from_sheet
+                    .entry(*n)
+                    .or_default()
+                    .insert(sheet_light(&label).to_string());
+            }
+        }
+        for (n, lights) in &from_sheet {
+            assert_eq!(
+                lights,
+                &BTreeSet::from([from_api[n].clone()]),
+                "{date}: task {n}: 督办表 vs status API"
+            );
+        }
+        assert_eq!(
+            from_sheet.keys().copied().collect::<BTreeSet<_>>(),
+            numbers,
+            "{date}: tasks in the 督办表"
+        );
+    }
+    // The comparison is not vacuous: the demo shows several colours.
+    for l in ["blue", "green", "yellow", "red"] {
+        assert!(seen_lights.contains(l), "{l} never shown: {seen_lights:?}");
+    }
+}
+
+#[tokio::test]
+async fn demo_plan_opens_as_of_its_own_date_with_a_banner() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut office = login(&app, "admin").await;
+    // Before the demo is loaded: no banner.
+    let before = office.get(&format!("/plans/{plan}/tasks")).await;
+    assert!(!before.body.contains("id=\"demo-banner\""));
+
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (y, m, d) = duban_web::demo::DEMO_AS_OF;
+    let demo_date = format!("{y:04}-{m:02}-{d:02}");
+    let mut api = bearer(&app, "viewer").await;
+    let s = api
+        .get(&format!("/api/v1/plans/{plan}/status"))
+        .await
+        .json();
+    assert_eq!(s["as_of"], demo_date.as_str(), "API default as-of");
+    let explicit = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of={demo_date}"))
+        .await
+        .json();
+    assert_eq!(s["tasks"], explicit["tasks"]);
+
+    for path in [
+        format!("/plans/{plan}"),
+        format!("/plans/{plan}/tasks"),
+        format!("/plans/{plan}/status"),
+        format!("/plans/{plan}/sheet"),
+    ] {
+        let page = office.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("id=\"demo-banner\"")
+                && page.body.contains("示例数据")
+                && page.body.contains(&format!("{y}年{m}月{d}日")),
+            "{path}: no demo banner with the date"
+        );
+    }
+    // The status page counts overdue reports as of the demo date, not today.
+    let dash = office.get(&format!("/plans/{plan}/status")).await;
+    assert!(
+        dash.body
+            .contains(&format!("<b id=\"as-of-shown\">{demo_date}</b>"))
+    );
+    // The task list shows progress from the same status, not 暂无数据 everywhere.
+    let tasks = office.get(&format!("/plans/{plan}/tasks")).await;
+    assert!(
+        tasks.body.contains("<meter class=\"progress\""),
+        "no progress shown"
+    );
+    // Another as-of still works and is named in the banner.
+    let other = office
+        .get(&format!("/plans/{plan}/tasks?as_of=2020-12-31"))
+        .await;
+    assert!(other.body.contains("当前截至日期为 2020年12月31日"));
+}
