@@ -420,7 +420,9 @@ pub fn write_wide_xlsx(series: &Series, indicator: &str, as_of: NaiveDate) -> Re
             }
             match cell.parse::<f64>() {
                 Ok(v) if i > 0 && j > 0 => sheet.write_number(r, c, v).map_err(err)?,
-                _ => sheet.write_string(r, c, cell).map_err(err)?,
+                _ => sheet
+                    .write_string(r, c, crate::formula::neutralise(cell))
+                    .map_err(err)?,
             };
         }
     }

@@ -232,7 +232,9 @@ async fn upload_dataset(
     }
 }
 
+/// One CSV field: formula-like text neutralised (`duban_io::formula`), then quoted if needed.
 fn csv_cell(s: &str) -> String {
+    let s = duban_io::formula::neutralise(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -783,4 +785,20 @@ async fn verify_snapshot(
         Err(msg) => (false, msg),
     };
     snapshot_view(&state, &page, id, Some(outcome)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_neutralised_and_quoted() {
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\",\"a,b\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"a,b\"\")\""
+        );
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-3.5"), "-3.5");
+        assert_eq!(csv_cell("杭州"), "杭州");
+    }
 }
