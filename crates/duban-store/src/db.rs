@@ -384,6 +384,47 @@ fn redact(url: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `/readyz` fails with a reason on a read-only connection and on a database whose
+    /// tables are gone (e.g. PostgreSQL recreated empty), and passes on a healthy one.
+    #[tokio::test]
+    async fn readiness_needs_a_real_write_and_read() {
+        let db = crate::testing::TestDb::fresh().await.unwrap();
+        assert_eq!(db.store.readiness().await, Ok(()));
+
+        // A read-only connection to the same database (not migrated: built directly).
+        let ro_url = if db.is_postgres() {
+            format!(
+                "{}?options=-c%20default_transaction_read_only%3Don",
+                db.url.split('?').next().unwrap()
+            )
+        } else {
+            format!("{}?mode=ro", db.url.split('?').next().unwrap())
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_with(AnyConnectOptions::from_str(&ro_url).unwrap())
+            .await
+            .unwrap();
+        let ro = Store {
+            pool,
+            backend: db.store.backend(),
+            lock_file: None,
+        };
+        let err = ro.readiness().await.unwrap_err();
+        assert!(err.starts_with("write failed"), "{err}");
+        ro.close().await;
+
+        sqlx::query("DROP TABLE heartbeat")
+            .execute(db.store.pool())
+            .await
+            .unwrap();
+        let err = db.store.readiness().await.unwrap_err();
+        assert!(
+            err.starts_with("write failed") && err.contains("结构不完整"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn migration_folders_match_the_list() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
