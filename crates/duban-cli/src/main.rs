@@ -59,6 +59,9 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        restore_default_sigpipe();
+    }
     let result = match cli.command {
         Command::Plan(cmd) => plan::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
@@ -78,5 +81,16 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// One-off commands end quietly when their output is closed (`duban unit list | head`), as
+/// Unix tools do, instead of panicking on a broken pipe. Not for `serve`, whose sockets rely
+/// on Rust's default of ignoring SIGPIPE.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
