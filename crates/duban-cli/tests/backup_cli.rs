@@ -13,103 +13,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 
+use common::db::{Db, pg_server, rt, sql};
 use sqlx::{Column, Row};
 
-enum Db {
-    Sqlite(tempfile::TempDir),
-    Postgres { server: String, name: String },
-}
-
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
-}
-
-fn pg_server() -> Option<String> {
-    std::env::var("DUBAN_TEST_DATABASE_URL")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
 impl Db {
-    fn fresh() -> Db {
-        match pg_server() {
-            Some(server) => Db::fresh_postgres(&server),
-            None => Db::Sqlite(tempfile::tempdir().unwrap()),
-        }
-    }
-
-    fn fresh_postgres(server: &str) -> Db {
-        let name = unique("duban_backup");
-        sql(server, &format!("CREATE DATABASE {name}"));
-        Db::Postgres {
-            server: server.to_string(),
-            name,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
-        c.args(args);
-        match self {
-            Db::Sqlite(dir) => {
-                c.args(["--data-dir", dir.path().to_str().unwrap()]);
-                c.env_remove("DATABASE_URL");
-            }
-            Db::Postgres { server, name } => {
-                c.env("DATABASE_URL", with_database(server, name));
-            }
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        use std::io::Write;
-        let mut child = self
-            .command(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-        drop(input);
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "duban {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Db::Sqlite(dir) => format!("sqlite://{}", dir.path().join("duban.db").display()),
-            Db::Postgres { server, name } => with_database(server, name),
-        }
-    }
-
     /// `duban serve --demo` on port 0, returned once it listens (the demo is loaded first).
     fn serve_demo(&self) -> Child {
         let mut child = self
@@ -129,47 +38,6 @@ impl Db {
         std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
         child
     }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Db::Postgres { server, name } = self {
-            sql(
-                server,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
-        }
-    }
-}
-
-fn with_database(server: &str, name: &str) -> String {
-    let (base, query) = server.split_once('?').unwrap_or((server, ""));
-    let base = &base[..base.rfind('/').unwrap()];
-    if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Runs one statement (the test's own, generated names only).
-fn sql(url: &str, statement: &str) {
-    sqlx::any::install_default_drivers();
-    rt().block_on(async {
-        let pool = sqlx::AnyPool::connect(url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    });
 }
 
 /// The compared tables, ordered by their key.

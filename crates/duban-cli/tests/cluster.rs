@@ -11,102 +11,12 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::db::{Db, rt};
 use serde_json::Value;
-
-/// Where the cluster's data lives.
-enum Db {
-    Sqlite(tempfile::TempDir),
-    Postgres { server: String, name: String },
-}
-
-impl Db {
-    fn fresh() -> Db {
-        match std::env::var("DUBAN_TEST_DATABASE_URL") {
-            Ok(server) if !server.trim().is_empty() => {
-                let server = server.trim().to_string();
-                let name = format!(
-                    "duban_cluster_{}_{}",
-                    std::process::id(),
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .subsec_nanos()
-                );
-                sql(&server, &format!("CREATE DATABASE {name}"));
-                Db::Postgres { server, name }
-            }
-            _ => Db::Sqlite(tempfile::tempdir().unwrap()),
-        }
-    }
-
-    /// The environment and flags a `duban` command needs to reach this database.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
-        c.args(args);
-        match self {
-            Db::Sqlite(dir) => {
-                c.args(["--data-dir", dir.path().to_str().unwrap()]);
-                c.env_remove("DATABASE_URL");
-            }
-            Db::Postgres { server, name } => {
-                c.env("DATABASE_URL", with_database(server, name));
-            }
-        }
-        c
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Db::Sqlite(dir) => format!("sqlite://{}", dir.path().join("duban.db").display()),
-            Db::Postgres { server, name } => with_database(server, name),
-        }
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Db::Postgres { server, name } = self {
-            sql(
-                server,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
-        }
-    }
-}
-
-fn with_database(server: &str, name: &str) -> String {
-    let (base, query) = server.split_once('?').unwrap_or((server, ""));
-    let base = &base[..base.rfind('/').unwrap()];
-    if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Runs one statement (the test's own, generated names only).
-fn sql(url: &str, statement: &str) {
-    sqlx::any::install_default_drivers();
-    rt().block_on(async {
-        let pool = sqlx::AnyPool::connect(url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    });
-}
 
 fn ids(url: &str, query: &'static str) -> Vec<i64> {
     sqlx::any::install_default_drivers();
@@ -255,28 +165,6 @@ fn api(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, V
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-fn run_ok(db: &Db, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = db
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "duban {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn three_servers_start_together_and_deliver_each_notification_once() {
     let db = Arc::new(Db::fresh());
@@ -298,31 +186,20 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
         assert_eq!(status, 200, "{addr}: {body}");
     }
     let url = db.url();
-    let plans: Vec<(i64,)> = {
-        sqlx::any::install_default_drivers();
-        rt().block_on(async {
-            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-            let rows = sqlx::query_as("SELECT id FROM plan")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            rows
-        })
-    };
+    let plans = ids(&url, "SELECT id FROM plan");
     assert_eq!(
         plans.len(),
         1,
         "the seed plan is loaded once, not three times"
     );
-    let plan = plans[0].0;
+    let plan = plans[0];
 
-    run_ok(
-        &db,
+    db.ok(
         &["user", "add", "boss", "--role", "admin", "--password-stdin"],
         Some("cluster-admin-password-9\n"),
     );
-    let token = run_ok(&db, &["token", "create", "boss"], None)
+    let token = db
+        .ok(&["token", "create", "boss"], None)
         .lines()
         .last()
         .unwrap()
@@ -369,8 +246,7 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
             .values()
             .any(|(n, _): &(String, String)| *n == name)
         {
-            run_ok(
-                &db,
+            db.ok(
                 &[
                     "user",
                     "add",
@@ -384,7 +260,8 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
                 Some("cluster-reporter-password-9\n"),
             );
         }
-        let token = run_ok(&db, &["token", "create", &name], None)
+        let token = db
+            .ok(&["token", "create", &name], None)
             .lines()
             .last()
             .unwrap()

@@ -8,7 +8,6 @@
 #[allow(dead_code)]
 mod common;
 
-use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,20 +27,7 @@ fn request_from(
         .bind(&SocketAddr::V4(SocketAddrV4::new(from, 0)).into())
         .unwrap();
     socket.connect(&target.into()).expect("connect");
-    let mut s: TcpStream = socket.into();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: gov.example\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (status, head.to_string(), body.to_string())
+    common::exchange(socket.into(), "gov.example", method, path, headers, body)
 }
 
 /// The `Set-Cookie` line for `name` in a response head.

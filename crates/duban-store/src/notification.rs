@@ -540,19 +540,22 @@ mod tests {
     use crate::testing::TestDb;
     use serde_json::json;
 
+    async fn unit_u1(s: &Store) -> crate::unit::Unit {
+        s.create_unit(&crate::unit::NewUnit {
+            code: "u1".into(),
+            name: "一号单位".into(),
+            kind: duban_core::UnitKind::Department,
+            demo: false,
+        })
+        .await
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn outbox_inbox_and_backoff() {
         let db = TestDb::fresh().await.unwrap();
         let s = &db.store;
-        let unit = s
-            .create_unit(&crate::unit::NewUnit {
-                code: "u1".into(),
-                name: "一号单位".into(),
-                kind: duban_core::UnitKind::Department,
-                demo: false,
-            })
-            .await
-            .unwrap();
+        let unit = unit_u1(s).await;
         s.set_unit_contact(unit.id, "u1@example.org").await.unwrap();
         let uid = s
             .create_user(&crate::user::NewUser {
@@ -628,15 +631,7 @@ mod tests {
     async fn claims_are_exclusive_and_expire() {
         let db = TestDb::fresh().await.unwrap();
         let s = &db.store;
-        let unit = s
-            .create_unit(&crate::unit::NewUnit {
-                code: "u1".into(),
-                name: "一号单位".into(),
-                kind: duban_core::UnitKind::Department,
-                demo: false,
-            })
-            .await
-            .unwrap();
+        let unit = unit_u1(s).await;
         let mut tx = s.begin_write().await.unwrap();
         for i in 0..6 {
             let n = NewNotification {

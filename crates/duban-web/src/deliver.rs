@@ -106,7 +106,7 @@ pub async fn demo_as_of(store: &Store, plan_id: i64) -> Result<Option<NaiveDate>
     let Some(year) = plan.year.and_then(|y| i32::try_from(y).ok()) else {
         return Ok(None);
     };
-    if !store.plan_reports(plan_id).await?.iter().any(|r| r.demo) {
+    if !store.plan_has_demo_reports(plan_id).await? {
         return Ok(None);
     }
     let (_, m, d) = crate::demo::DEMO_AS_OF;

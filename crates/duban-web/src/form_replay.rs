@@ -53,24 +53,10 @@ impl FormPrefill {
     }
 }
 
-/// Decodes an `application/x-www-form-urlencoded` body (the last of a repeated name wins).
+/// Decodes an `application/x-www-form-urlencoded` body (the last of a repeated name wins;
+/// invalid UTF-8 is replaced, as the form guard refuses such bodies before any handler).
 pub fn decode_form(body: &[u8]) -> HashMap<String, String> {
-    let decode = |s: &[u8]| {
-        let plus: Vec<u8> = s
-            .iter()
-            .map(|b| if *b == b'+' { b' ' } else { *b })
-            .collect();
-        percent_encoding::percent_decode(&plus)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    body.split(|b| *b == b'&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match pair.iter().position(|b| *b == b'=') {
-            Some(i) => (decode(&pair[..i]), decode(&pair[i + 1..])),
-            None => (decode(pair), String::new()),
-        })
-        .collect()
+    form_urlencoded::parse(body).into_owned().collect()
 }
 
 fn is_urlencoded(req: &Request) -> bool {

@@ -8,11 +8,20 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod db;
+
 pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+    command
         .args(args)
         .args(["--data-dir", dir.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL");
+    run_command(command, stdin)
+}
+
+/// Runs `command` with `stdin` as its input; returns what it printed.
+pub fn run_command(mut command: Command, stdin: Option<&str>) -> Output {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -117,11 +126,24 @@ pub fn http(
     headers: &str,
     body: &str,
 ) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
+    let s = TcpStream::connect(addr).expect("connect");
+    exchange(s, addr, method, path, headers, body)
+}
+
+/// Sends one HTTP/1.1 request on an open connection and reads the whole answer:
+/// (status, head, body).
+pub fn exchange(
+    mut s: TcpStream,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

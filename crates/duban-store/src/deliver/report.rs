@@ -533,6 +533,16 @@ impl Store {
     }
 
     /// Every report of a plan with its values, ordered by task, period, unit.
+    /// Whether any report of the plan is demonstration data (示例数据).
+    pub async fn plan_has_demo_reports(&self, plan_id: i64) -> Result<bool> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM report WHERE plan_id = $1 AND demo = 1 LIMIT 1")
+                .bind(plan_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn plan_reports(&self, plan_id: i64) -> Result<Vec<ReportRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{REPORT_SELECT} WHERE r.plan_id = $1 ORDER BY t.number, p.start_date, p.key, r.unit_id"

@@ -175,6 +175,11 @@ async fn create_unit(
     }
 }
 
+/// The unit kind a form posted, or the message for a wrong one.
+fn posted_kind(f: &std::collections::HashMap<String, String>) -> Result<UnitKind, String> {
+    UnitKind::parse(get_field(f, "kind")).ok_or_else(|| "单位类型无效".to_string())
+}
+
 /// Changes a unit's kind (单位类型).
 async fn set_unit_kind(
     State(state): State<AppState>,
@@ -184,9 +189,11 @@ async fn set_unit_kind(
     Form(f): F,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(get_field(&f, "csrf"))?;
-    let Some(kind) = UnitKind::parse(get_field(&f, "kind")) else {
-        let m = "单位类型无效".to_string();
-        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+    let kind = match posted_kind(&f) {
+        Ok(kind) => kind,
+        Err(m) => {
+            return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+        }
     };
     state.store.set_unit_kind(id, kind).await?;
     Ok(Redirect::to("/admin/units").into_response())
@@ -201,9 +208,11 @@ async fn confirm_unit(
     Form(f): F,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(get_field(&f, "csrf"))?;
-    let Some(kind) = UnitKind::parse(get_field(&f, "kind")) else {
-        let m = "单位类型无效".to_string();
-        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+    let kind = match posted_kind(&f) {
+        Ok(kind) => kind,
+        Err(m) => {
+            return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+        }
     };
     state.store.confirm_unit(id, kind).await?;
     Ok(Redirect::to("/admin/units").into_response())
