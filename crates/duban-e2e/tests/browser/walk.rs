@@ -120,6 +120,7 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
     ];
     let admin_pages = [
         format!("/plans/{plan}/review"),
+        format!("/plans/{plan}/adopt"),
         format!("/plans/{plan}/sheet"),
         "/plans/new".to_string(),
         "/admin/users".to_string(),
