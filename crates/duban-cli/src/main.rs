@@ -8,6 +8,7 @@ mod eval;
 mod monitor;
 mod oversight;
 mod plan;
+mod publish;
 mod serve;
 mod token;
 mod unit;
@@ -49,6 +50,9 @@ enum Command {
     /// Monitor indicator series and warning rules (监测预警).
     #[command(subcommand)]
     Monitor(monitor::MonitorCommand),
+    /// Publications (发布): export the public portal as files, verify a publication.
+    #[command(subcommand)]
+    Publish(publish::PublishCommand),
     /// Write the whole database to one file (SQLite `VACUUM INTO`, or a copy of every
     /// PostgreSQL table); safe while servers run.
     Backup(backup::BackupArgs),
@@ -71,6 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Unit(cmd) => unit::run(cmd),
         Command::Audit(cmd) => oversight::run(cmd),
         Command::Monitor(cmd) => monitor::run(cmd),
+        Command::Publish(cmd) => publish::run(cmd),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
     };

@@ -11,34 +11,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 
 use common::db::{Db, pg_server, rt, sql};
 use sqlx::{Column, Row};
-
-impl Db {
-    /// `duban serve --demo` on port 0, returned once it listens (the demo is loaded first).
-    fn serve_demo(&self) -> Child {
-        let mut child = self
-            .command(&["serve", "--demo", "--addr", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
-            if line.contains("http://") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        child
-    }
-}
 
 /// The compared tables, ordered by their key.
 const TABLES: &[(&str, &str)] = &[

@@ -60,6 +60,11 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "escalation.rules" => "修改督办规则",
         "calendar.edit" => "修改工作日历",
         "notify.settings" => "修改通知设置",
+        "publication.create" => "发布",
+        "publication.withdraw" => "撤回发布",
+        "bulletin.draft" => "起草通报",
+        "bulletin.review" => "审核通报",
+        "bulletin.issue" => "签发通报",
         _ => return None,
     })
 }
@@ -81,6 +86,8 @@ pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
                 "unit" => "单位 #",
                 "user" => "用户 ",
                 "token" => "令牌 #",
+                "publication" => "发布件 #",
+                "bulletin" => "通报 #",
                 "settings" => {
                     let name = match id {
                         "notify" => "通知设置",

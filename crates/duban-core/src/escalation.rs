@@ -527,3 +527,83 @@ mod tests {
         assert!(!response_overdue(d("2020-10-22"), None, d("2020-10-22")));
     }
 }
+
+/// The text of a 督办/催办 notice to a unit about one escalation (laid out as an official
+/// document by `duban-io::official_doc`): title, addressee and paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeText {
+    pub title: String,
+    pub addressee: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// What a notice says: the plan, the task, why it is raised and by when the unit answers.
+pub struct NoticeFacts<'a> {
+    pub level: EscalationLevel,
+    pub unit: &'a str,
+    pub plan_title: &'a str,
+    pub task_number: i64,
+    pub task_title: &'a str,
+    pub reason: &'a str,
+    pub raised_on: chrono::NaiveDate,
+    pub respond_by: chrono::NaiveDate,
+}
+
+/// The notice of an escalation: 催办通知书 for a reminder or an urge, else the level's name
+/// (督办通知, 约谈通知, 通报).
+pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
+    use chrono::Datelike;
+    let date = |d: chrono::NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+    let kind = match f.level {
+        EscalationLevel::Reminder | EscalationLevel::Urge => "催办通知书",
+        EscalationLevel::Interview => "约谈通知",
+        other => other.label_zh(),
+    };
+    let task = f.task_title.trim_end_matches(['。', '；', ';']);
+    NoticeText {
+        title: format!("关于第{}项任务“{}”的{}", f.task_number, task, kind),
+        addressee: format!("{}：", f.unit),
+        paragraphs: vec![
+            format!(
+                "根据《{}》分工，你单位牵头负责第{}项任务“{}”。{}，现予{}。",
+                f.plan_title,
+                f.task_number,
+                task,
+                f.reason.trim_end_matches(['。', '；']),
+                f.level.label_zh()
+            ),
+            format!(
+                "请于{}前通过督办系统报送整改措施和进展情况，逾期未报的将按规定升级督办。",
+                date(f.respond_by)
+            ),
+            format!("特此通知。（督办日期：{}）", date(f.raised_on)),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn an_urge_is_a_催办通知书_naming_task_reason_and_deadline() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2020, m, day).unwrap();
+        let n = notice_text(&NoticeFacts {
+            level: EscalationLevel::Urge,
+            unit: "省商务厅",
+            plan_title: "2020年浙江省服务业发展工作要点",
+            task_number: 8,
+            task_title: "推动生活性服务业提质扩容。",
+            reason: "2020年第二季度进展逾期未报10个工作日",
+            raised_on: d(7, 15),
+            respond_by: d(7, 22),
+        });
+        assert_eq!(
+            n.title,
+            "关于第8项任务“推动生活性服务业提质扩容”的催办通知书"
+        );
+        assert_eq!(n.addressee, "省商务厅：");
+        assert!(n.paragraphs[0].ends_with("2020年第二季度进展逾期未报10个工作日，现予催办。"));
+        assert!(n.paragraphs[1].starts_with("请于2020年7月22日前"));
+    }
+}

@@ -15,6 +15,7 @@ pub mod number;
 pub mod period;
 pub mod plan;
 pub mod plan_status;
+pub mod publication;
 pub mod report;
 pub mod status;
 pub mod unit;

@@ -6,6 +6,8 @@ pub mod eval_write;
 pub mod firm_format;
 pub mod firm_table;
 pub mod formula;
+pub mod grid;
 pub mod monitor;
+pub mod official_doc;
 pub mod supervision_sheet;
 pub mod table_read;

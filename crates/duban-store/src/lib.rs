@@ -19,6 +19,7 @@ pub mod job;
 pub mod meta;
 pub mod notification;
 pub mod plan;
+pub mod publication;
 pub mod secret;
 pub mod session;
 pub mod target;

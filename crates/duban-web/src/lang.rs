@@ -272,6 +272,10 @@ fn query_lang(query: Option<&str>) -> Option<bool> {
 
 /// Decides the script, remembers a choice made by `?lang=`, converts HTML responses.
 pub async fn convert_layer(mut req: Request, next: Next) -> Response {
+    // The public portal carries its own 繁體 copy under /public/hant/ and sets no cookie.
+    if req.uri().path().starts_with("/public") {
+        return next.run(req).await;
+    }
     let from_query = query_lang(req.uri().query());
     let hant = from_query.unwrap_or_else(|| {
         crate::auth::cookie(req.headers(), LANG_COOKIE).as_deref() == Some("zh-Hant")

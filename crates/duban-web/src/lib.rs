@@ -27,6 +27,7 @@ pub mod lang;
 pub mod metrics;
 pub mod oversight;
 pub mod proxy;
+pub mod publish;
 pub mod render;
 pub mod request_log;
 pub mod routes;

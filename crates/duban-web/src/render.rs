@@ -64,6 +64,13 @@ templates!(
     "oversight/task_history.html",
     "oversight/notifications.html",
     "oversight/sheet.html",
+    "publish/index.html",
+    "publish/detail.html",
+    "publish/bulletin.html",
+    "publish/compare.html",
+    "public/base.html",
+    "public/index.html",
+    "public/publication.html",
 );
 
 pub fn environment() -> Environment<'static> {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub templates: Arc<minijinja::Environment<'static>>,
+    /// The public portal's files, rebuilt when publications change.
+    pub portal: Arc<crate::publish::PortalCache>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             templates: Arc::new(crate::render::environment()),
+            portal: Arc::default(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! server named by `DUBAN_TEST_DATABASE_URL` (dropped when the test ends); and the `duban`
 //! commands, URL and one-off SQL that reach it.
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
 
 pub enum Db {
     Sqlite(tempfile::TempDir),
@@ -81,6 +82,26 @@ impl Db {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `duban serve --demo` on port 0, returned once it listens (the demo is loaded first).
+    pub fn serve_demo(&self) -> Child {
+        let mut child = self
+            .command(&["serve", "--demo", "--addr", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if line.contains("http://") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        child
     }
 
     pub fn url(&self) -> String {

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/escalations", get(list))
         .route("/escalations/{id}", get(detail))
         .route("/escalations/{id}/{action}", post(act))
+        .route("/escalations/{id}/notice/{format}", get(notice))
         .route("/admin/escalations", get(rules_page).post(save_rules))
         .route("/admin/escalations/run", post(run_now))
         .route("/messages", get(messages))
@@ -101,6 +102,37 @@ async fn detail(
         context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => can_respond, can_review => can_review, overdue => overdue },
     )?
     .into_response())
+}
+
+/// The escalation as an official notice to the unit (催办通知书 …) in .docx or PDF, laid out
+/// to GB/T 9704; who may read the escalation may download it.
+async fn notice(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let e = state.store.escalation(id).await?;
+    if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let plan = state.store.plan_detail(e.plan_id).await?.plan;
+    let text = duban_core::escalation::notice_text(&duban_core::escalation::NoticeFacts {
+        level: e.level,
+        unit: &e.unit_name,
+        plan_title: &plan.title,
+        task_number: e.task_number,
+        task_title: &e.task_title,
+        reason: &e.reason,
+        raised_on: e.raised_on,
+        respond_by: e.respond_by,
+    });
+    let issuer = plan
+        .issuer
+        .clone()
+        .unwrap_or_else(|| "督办办公室".to_string());
+    let number = format!("督办〔{}〕{}号", chrono::Datelike::year(&e.raised_on), e.id);
+    let doc = duban_io::official_doc::OfficialDoc::notice(&issuer, &number, &text, e.raised_on);
+    crate::routes::publish::official_download(&doc, &format, &format!("notice-{id}"))
 }
 
 async fn act(

@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod health;
 pub mod notify;
 pub mod plan;
+pub mod publish;
 pub mod session;
 pub mod sheet;
 pub mod task;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(notify::router())
         .merge(sheet::router())
         .merge(evaluation::router())
+        .merge(publish::router())
 }
 
 async fn home(_auth: Auth) -> Response {

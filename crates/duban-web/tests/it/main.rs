@@ -13,6 +13,7 @@ mod metrics;
 mod numbers;
 mod oversight;
 mod pages;
+mod publish;
 mod reads;
 mod roles;
 mod security;

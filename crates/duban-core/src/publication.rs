@@ -1,0 +1,642 @@
+//! Publish (发布): what a publication freezes and how a bulletin (通报) is composed.
+//!
+//! A publication is immutable: it carries its content as it was shown on the day it was
+//! published ([`PlanSnapshot`], a bulletin, or an evaluation snapshot's table), the method
+//! version and a hash of that content, so a copy carried to a public site can be checked and
+//! `duban publish verify` can recompute it. Pure: the caller passes the computed status,
+//! duties and rankings; nothing here reads a clock or a database.
+//!
+//! Public content never names a person: only organisations, tasks, figures and dates.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::status::Light;
+
+/// Schema tag of a publication's content.
+pub const PUBLICATION_SCHEMA: &str = "duban.publication/1";
+
+/// What is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationKind {
+    /// A plan with its lights as of a date.
+    Plan,
+    /// A numbered bulletin (通报 第N期).
+    Bulletin,
+    /// A published evaluation snapshot (综合评价 ranking).
+    Evaluation,
+}
+
+impl PublicationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plan => "plan",
+            Self::Bulletin => "bulletin",
+            Self::Evaluation => "evaluation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Plan, Self::Bulletin, Self::Evaluation]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Plan => "工作进展",
+            Self::Bulletin => "通报",
+            Self::Evaluation => "评价结果",
+        }
+    }
+}
+
+/// One task as published: its number, title, lead units and status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskLine {
+    pub number: u32,
+    pub title: String,
+    pub leads: Vec<String>,
+    pub light: Light,
+    /// Progress in percent (one decimal), when known.
+    pub progress: Option<f64>,
+}
+
+/// A pillar (板块) and its tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PillarLine {
+    pub heading: String,
+    pub light: Light,
+    pub progress: Option<f64>,
+    pub tasks: Vec<TaskLine>,
+}
+
+/// A report past due and not submitted at the as-of date (逾期未报).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverdueLine {
+    pub task_number: u32,
+    pub task_title: String,
+    pub unit: String,
+    pub period: String,
+    pub due: NaiveDate,
+    pub days: i64,
+}
+
+/// One unit's punctuality (部门排名).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankLine {
+    pub unit: String,
+    pub due: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub on_time_pct: Option<f64>,
+    pub returned_pct: Option<f64>,
+}
+
+/// A plan's progress frozen as of a date: what the public portal and a bulletin show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSnapshot {
+    pub plan_id: i64,
+    pub title: String,
+    pub year: Option<i32>,
+    pub issuer: Option<String>,
+    pub as_of: NaiveDate,
+    /// The status method version (`duban.status/2`).
+    pub method: String,
+    pub light: Light,
+    pub progress: Option<f64>,
+    pub pillars: Vec<PillarLine>,
+    /// Tasks outside any pillar.
+    pub loose: Vec<TaskLine>,
+    pub overdue: Vec<OverdueLine>,
+    pub ranking: Vec<RankLine>,
+    /// The plan carries demonstration reports (示例数据): shown on every page.
+    pub demo: bool,
+}
+
+impl PlanSnapshot {
+    /// Every task, pillar by pillar, then the loose ones.
+    pub fn tasks(&self) -> impl Iterator<Item = &TaskLine> {
+        self.pillars
+            .iter()
+            .flat_map(|p| p.tasks.iter())
+            .chain(self.loose.iter())
+    }
+
+    /// Tasks per light.
+    pub fn count(&self, light: Light) -> usize {
+        self.tasks().filter(|t| t.light == light).count()
+    }
+}
+
+/// One ranked unit of a published evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationLine {
+    pub unit: String,
+    pub score: Option<f64>,
+    pub rank: Option<f64>,
+}
+
+/// A published evaluation snapshot: its ranking table and the hashes `duban eval verify`
+/// checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationTable {
+    pub snapshot_id: i64,
+    pub title: String,
+    pub engine: String,
+    pub data_hash: String,
+    pub method_hash: String,
+    pub lines: Vec<EvaluationLine>,
+    pub demo: bool,
+}
+
+/// The heading block of a bulletin as GB/T 9704 lays it out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulletinHead {
+    /// 发文机关标志 (the red heading), e.g. 浙江省发展和改革委员会.
+    pub issuer: String,
+    /// Series name, e.g. 服务业发展工作通报.
+    pub series: String,
+    pub year: i32,
+    /// 第N期 within the year and series.
+    pub number: u32,
+    pub title: String,
+    /// 成文日期.
+    pub date: NaiveDate,
+}
+
+impl BulletinHead {
+    /// `2020年第3期`.
+    pub fn issue_label(&self) -> String {
+        format!("{}年第{}期", self.year, self.number)
+    }
+}
+
+/// A section of a bulletin: a heading (一、总体进展) and paragraphs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// A bulletin: its head, sections and the plan snapshot it was composed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bulletin {
+    pub head: BulletinHead,
+    pub sections: Vec<Section>,
+    pub plan: PlanSnapshot,
+}
+
+impl Bulletin {
+    /// The sections with their numbered headings (一、总体进展, 二、红黄灯任务, …).
+    pub fn numbered_sections(&self) -> Vec<(String, &[String])> {
+        self.sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    format!("{}、{}", cn_number(i as u32 + 1), s.heading),
+                    s.paragraphs.as_slice(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The content of a publication, as stored and hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Content {
+    Plan(PlanSnapshot),
+    Bulletin(Bulletin),
+    Evaluation(EvaluationTable),
+}
+
+impl Content {
+    pub fn kind(&self) -> PublicationKind {
+        match self {
+            Content::Plan(_) => PublicationKind::Plan,
+            Content::Bulletin(_) => PublicationKind::Bulletin,
+            Content::Evaluation(_) => PublicationKind::Evaluation,
+        }
+    }
+
+    /// The plan snapshot a plan publication or a bulletin carries.
+    pub fn plan(&self) -> Option<&PlanSnapshot> {
+        match self {
+            Content::Plan(p) => Some(p),
+            Content::Bulletin(b) => Some(&b.plan),
+            Content::Evaluation(_) => None,
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        match self {
+            Content::Plan(p) => p.demo,
+            Content::Bulletin(b) => b.plan.demo,
+            Content::Evaluation(e) => e.demo,
+        }
+    }
+}
+
+/// SHA-256 (hex) of a publication's stored content text: the data hash it carries.
+pub fn content_hash(content_json: &str) -> String {
+    let digest = Sha256::digest(content_json.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `2020年7月15日`.
+pub fn zh_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// 一, 二, … 九十九 (section numbers of an official document).
+pub fn cn_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n as usize].to_string(),
+        10..=19 => format!(
+            "十{}",
+            if n == 10 {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
+        20..=99 => format!(
+            "{}十{}",
+            DIGITS[(n / 10) as usize],
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
+        _ => n.to_string(),
+    }
+}
+
+fn light_word(l: Light) -> &'static str {
+    match l {
+        Light::Blue => "蓝灯（已完成）",
+        Light::Green => "绿灯",
+        Light::Yellow => "黄灯",
+        Light::Red => "红灯",
+        Light::Grey => "暂无数据",
+        Light::NotApplicable => "不适用",
+    }
+}
+
+fn pct_text(p: Option<f64>) -> String {
+    p.map_or_else(|| "暂无数据".to_string(), |p| format!("{p}%"))
+}
+
+/// The default 下步要求 of a bulletin (the office edits it before 签发).
+pub const DEFAULT_REQUIREMENTS: &str = "请各牵头单位对照红灯、黄灯任务逐项分析原因，明确整改措施和完成时限；逾期未报的单位请于5个工作日内补报进展。";
+
+/// Composes a bulletin's five sections (总体进展, 红黄灯任务, 逾期未报, 部门排名, 下步要求)
+/// from a plan snapshot. `requirements` is the office's 下步要求 text (paragraphs split on
+/// blank lines); empty uses [`DEFAULT_REQUIREMENTS`].
+pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section> {
+    let total = plan.tasks().count();
+    let mut overall = format!(
+        "截至{}，《{}》确定的{}项任务中，",
+        zh_date(plan.as_of),
+        plan.title,
+        total
+    );
+    let counts: Vec<String> = [
+        Light::Blue,
+        Light::Green,
+        Light::Yellow,
+        Light::Red,
+        Light::Grey,
+    ]
+    .into_iter()
+    .filter_map(|l| {
+        let n = plan.count(l);
+        (n > 0).then(|| format!("{}{}项", light_word(l), n))
+    })
+    .collect();
+    overall.push_str(&counts.join("，"));
+    overall.push_str(&format!("；总体进度{}。", pct_text(plan.progress)));
+    let mut paragraphs = vec![overall];
+    for p in &plan.pillars {
+        paragraphs.push(format!(
+            "{}：进度{}，{}。",
+            p.heading,
+            pct_text(p.progress),
+            light_word(p.light)
+        ));
+    }
+    let mut sections = vec![Section {
+        heading: "总体进展".into(),
+        paragraphs,
+    }];
+
+    let flagged: Vec<&TaskLine> = plan
+        .tasks()
+        .filter(|t| matches!(t.light, Light::Red | Light::Yellow))
+        .collect();
+    let flagged_text = if flagged.is_empty() {
+        vec!["本期无红灯、黄灯任务。".to_string()]
+    } else {
+        let mut v: Vec<&TaskLine> = flagged;
+        // Red first, then by number.
+        v.sort_by_key(|t| (t.light != Light::Red, t.number));
+        v.iter()
+            .map(|t| {
+                format!(
+                    "{}（第{}项，牵头单位：{}）：{}，进度{}。",
+                    t.title.trim_end_matches(['。', '；']),
+                    t.number,
+                    if t.leads.is_empty() {
+                        "未明确".to_string()
+                    } else {
+                        t.leads.join("、")
+                    },
+                    light_word(t.light),
+                    pct_text(t.progress)
+                )
+            })
+            .collect()
+    };
+    sections.push(Section {
+        heading: "红黄灯任务".into(),
+        paragraphs: flagged_text,
+    });
+
+    let overdue = if plan.overdue.is_empty() {
+        vec!["本期无逾期未报情况。".to_string()]
+    } else {
+        plan.overdue
+            .iter()
+            .map(|o| {
+                format!(
+                    "{}：第{}项任务{}进展逾期未报（应于{}前报送，逾期{}天）。",
+                    o.unit,
+                    o.task_number,
+                    o.period,
+                    zh_date(o.due),
+                    o.days
+                )
+            })
+            .collect()
+    };
+    sections.push(Section {
+        heading: "逾期未报".into(),
+        paragraphs: overdue,
+    });
+
+    let ranking = if plan.ranking.is_empty() {
+        vec!["本期尚无到期的报送任务。".to_string()]
+    } else {
+        plan.ranking
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                format!(
+                    "{}. {}：应报{}份，按时{}份，迟报{}份，未报{}份，按时报送率{}。",
+                    i + 1,
+                    r.unit,
+                    r.due,
+                    r.on_time,
+                    r.late,
+                    r.missing,
+                    pct_text(r.on_time_pct)
+                )
+            })
+            .collect()
+    };
+    sections.push(Section {
+        heading: "部门排名".into(),
+        paragraphs: ranking,
+    });
+
+    let text = if requirements.trim().is_empty() {
+        DEFAULT_REQUIREMENTS
+    } else {
+        requirements
+    };
+    sections.push(Section {
+        heading: "下步要求".into(),
+        paragraphs: text
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(""))
+            .filter(|p| !p.is_empty())
+            .collect(),
+    });
+    sections
+}
+
+/// What changed for one task between two publications of the same plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskChange {
+    pub number: u32,
+    pub title: String,
+    pub before: Option<(Light, Option<f64>)>,
+    pub after: Option<(Light, Option<f64>)>,
+}
+
+/// Tasks whose light or progress differ between two snapshots (by task number), in number
+/// order; a task in only one of them appears with the other side `None`.
+pub fn compare(before: &PlanSnapshot, after: &PlanSnapshot) -> Vec<TaskChange> {
+    use std::collections::BTreeMap;
+    let mut by_number: BTreeMap<u32, TaskChange> = BTreeMap::new();
+    for t in before.tasks() {
+        by_number.insert(
+            t.number,
+            TaskChange {
+                number: t.number,
+                title: t.title.clone(),
+                before: Some((t.light, t.progress)),
+                after: None,
+            },
+        );
+    }
+    for t in after.tasks() {
+        let e = by_number.entry(t.number).or_insert_with(|| TaskChange {
+            number: t.number,
+            title: t.title.clone(),
+            before: None,
+            after: None,
+        });
+        e.after = Some((t.light, t.progress));
+        e.title = t.title.clone();
+    }
+    by_number
+        .into_values()
+        .filter(|c| c.before != c.after)
+        .collect()
+}
+
+/// Sign-off of a bulletin: 起草 → 审核 → 签发. Only an issued bulletin is public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOff {
+    Drafted,
+    Reviewed,
+    Issued,
+}
+
+impl SignOff {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drafted => "drafted",
+            Self::Reviewed => "reviewed",
+            Self::Issued => "issued",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Drafted, Self::Reviewed, Self::Issued]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Drafted => "起草",
+            Self::Reviewed => "已审核",
+            Self::Issued => "已签发",
+        }
+    }
+
+    /// The next step. Who did each step is recorded (audit chain, and on the bulletin);
+    /// offices decide who may sign, so one person may carry all three in a small office.
+    pub fn advance(self) -> Result<SignOff, SignOffError> {
+        match self {
+            Self::Drafted => Ok(Self::Reviewed),
+            Self::Reviewed => Ok(Self::Issued),
+            Self::Issued => Err(SignOffError::AlreadyIssued),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignOffError {
+    #[error("该期通报已签发，不能再修改")]
+    AlreadyIssued,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(number: u32, light: Light, progress: Option<f64>) -> TaskLine {
+        TaskLine {
+            number,
+            title: format!("任务{number}。"),
+            leads: vec!["省发展改革委".into()],
+            light,
+            progress,
+        }
+    }
+
+    fn snapshot() -> PlanSnapshot {
+        PlanSnapshot {
+            plan_id: 1,
+            title: "2020年服务业发展工作要点".into(),
+            year: Some(2020),
+            issuer: None,
+            as_of: NaiveDate::from_ymd_opt(2020, 7, 15).unwrap(),
+            method: "duban.status/2".into(),
+            light: Light::Red,
+            progress: Some(59.5),
+            pillars: vec![PillarLine {
+                heading: "一、做强".into(),
+                light: Light::Red,
+                progress: Some(50.0),
+                tasks: vec![
+                    task(1, Light::Green, Some(60.0)),
+                    task(2, Light::Yellow, Some(40.0)),
+                    task(3, Light::Red, None),
+                ],
+            }],
+            loose: vec![],
+            overdue: vec![OverdueLine {
+                task_number: 3,
+                task_title: "任务3".into(),
+                unit: "省商务厅".into(),
+                period: "2020年第二季度".into(),
+                due: NaiveDate::from_ymd_opt(2020, 7, 7).unwrap(),
+                days: 8,
+            }],
+            ranking: vec![],
+            demo: false,
+        }
+    }
+
+    #[test]
+    fn bulletin_sections_follow_the_template() {
+        let s = compose_bulletin(&snapshot(), "");
+        let headings: Vec<&str> = s.iter().map(|x| x.heading.as_str()).collect();
+        assert_eq!(
+            headings,
+            ["总体进展", "红黄灯任务", "逾期未报", "部门排名", "下步要求"]
+        );
+        assert_eq!(
+            s[0].paragraphs[0],
+            "截至2020年7月15日，《2020年服务业发展工作要点》确定的3项任务中，绿灯1项，黄灯1项，红灯1项；总体进度59.5%。"
+        );
+        // red before yellow
+        assert!(s[1].paragraphs[0].starts_with("任务3（第3项"));
+        assert!(s[1].paragraphs[1].starts_with("任务2（第2项"));
+        assert_eq!(
+            s[2].paragraphs[0],
+            "省商务厅：第3项任务2020年第二季度进展逾期未报（应于2020年7月7日前报送，逾期8天）。"
+        );
+        assert_eq!(s[3].paragraphs, ["本期尚无到期的报送任务。"]);
+        assert_eq!(s[4].paragraphs, [DEFAULT_REQUIREMENTS]);
+        let own = compose_bulletin(&snapshot(), "第一段\n要求。\n\n第二段。");
+        assert_eq!(own[4].paragraphs, ["第一段要求。", "第二段。"]);
+    }
+
+    #[test]
+    fn compare_names_changed_tasks_only() {
+        let a = snapshot();
+        let mut b = snapshot();
+        b.pillars[0].tasks[1].light = Light::Green;
+        b.pillars[0].tasks[1].progress = Some(70.0);
+        b.loose.push(task(4, Light::Grey, None));
+        let c = compare(&a, &b);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].number, 2);
+        assert_eq!(c[0].before, Some((Light::Yellow, Some(40.0))));
+        assert_eq!(c[0].after, Some((Light::Green, Some(70.0))));
+        assert_eq!(c[1].number, 4);
+        assert_eq!(c[1].before, None);
+    }
+
+    #[test]
+    fn sign_off_runs_in_order_once() {
+        let s = SignOff::Drafted.advance().unwrap();
+        assert_eq!(s, SignOff::Reviewed);
+        let s = s.advance().unwrap();
+        assert_eq!(s, SignOff::Issued);
+        assert_eq!(s.advance(), Err(SignOffError::AlreadyIssued));
+    }
+
+    #[test]
+    fn chinese_section_numbers() {
+        assert_eq!(cn_number(1), "一");
+        assert_eq!(cn_number(10), "十");
+        assert_eq!(cn_number(12), "十二");
+        assert_eq!(cn_number(20), "二十");
+        assert_eq!(cn_number(35), "三十五");
+    }
+
+    #[test]
+    fn content_round_trips_with_its_kind_tag() {
+        let c = Content::Plan(snapshot());
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.starts_with("{\"kind\":\"plan\""));
+        let back: Content = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(content_hash("abc").len(), 64);
+    }
+}

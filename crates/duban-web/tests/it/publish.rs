@@ -1,0 +1,448 @@
+//! Publish (issue 14): the office publishes the seed plan as of the demo date, drafts,
+//! reviews and issues bulletins (numbered 第1期, 第2期), withdraws one; the public portal
+//! (no login, no cookies) shows exactly the live publications in 简 and 繁, every table
+//! downloads as .xlsx and .csv, the feed lists the live ones, no public page shows a
+//! person's name or a report's text, and every step is in the audit chain.
+
+use axum::http::{StatusCode, header};
+use duban_core::report::ReportState;
+
+use crate::client::Client;
+use crate::oversight::get_bytes;
+use crate::{app_with_users, login, seed_plan_id};
+
+const AS_OF: &str = "2020-07-15";
+
+/// The id at the end of a redirect to `/publications/{id}` or `/bulletins/{id}`.
+fn id_of(location: &str) -> i64 {
+    location
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location:?}"))
+}
+
+async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
+    let r = admin
+        .post_csrf(
+            "/bulletins",
+            &[
+                ("plan_id", &plan.to_string()),
+                ("as_of", AS_OF),
+                ("series", "服务业发展工作通报"),
+                ("issuer", "省发展改革委"),
+                ("title", title),
+                ("requirements", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let draft = id_of(r.location());
+    for (version, state) in [(1, "已审核"), (2, "已签发")] {
+        let r = admin
+            .post_csrf(
+                &format!("/bulletins/{draft}/advance"),
+                &[("version", &version.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = admin.get(&format!("/bulletins/{draft}")).await;
+        assert!(page.body.contains(state), "{state}");
+    }
+    draft
+}
+
+#[tokio::test]
+async fn office_publishes_and_the_portal_shows_only_what_is_public() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let mut admin = login(&app, "admin").await;
+
+    // Nothing public yet.
+    let mut anon = Client::new(&app);
+    let r = anon.get("/public/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"no-publications\""));
+
+    // Only the office publishes.
+    let mut viewer = login(&app, "viewer").await;
+    assert_eq!(
+        viewer.get("/publications").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut reporter = login(&app, "rep_fgw").await;
+    let r = reporter
+        .post_csrf(
+            "/publications/plan",
+            &[("plan_id", &plan.to_string()), ("as_of", AS_OF)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // CSRF is checked.
+    let r = admin
+        .post_form(
+            "/publications/plan",
+            &[
+                ("csrf", "wrong"),
+                ("plan_id", &plan.to_string()),
+                ("as_of", AS_OF),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    // A plan as of the demo date.
+    let r = admin
+        .post_csrf(
+            "/publications/plan",
+            &[("plan_id", &plan.to_string()), ("as_of", AS_OF)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan_pub = id_of(r.location());
+    let p = app.state.store.publication(plan_pub).await.unwrap();
+    assert_eq!(p.as_of.as_deref(), Some(AS_OF));
+    assert_eq!(p.method, duban_core::STATUS_METHOD_VERSION);
+    assert!(p.demo, "the demo plan's publication is marked 示例数据");
+    assert_eq!(p.data_hash.len(), 64);
+
+    // A bad date is refused and nothing is published.
+    let r = admin
+        .post_csrf(
+            "/publications/plan",
+            &[("plan_id", &plan.to_string()), ("as_of", "2020-13-01")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.state.store.publications().await.unwrap().len(), 1);
+
+    // A draft bulletin is not public; issued ones are numbered per series and year.
+    let first = issue_bulletin(&mut admin, plan, "关于上半年服务业发展工作进展情况的通报").await;
+    let second = issue_bulletin(&mut admin, plan, "关于服务业发展工作进展情况的第二次通报").await;
+    let r = admin
+        .post_csrf(
+            "/bulletins",
+            &[
+                ("plan_id", &plan.to_string()),
+                ("as_of", AS_OF),
+                ("series", "服务业发展工作通报"),
+                ("issuer", "省发展改革委"),
+                ("title", "尚未签发的草稿通报"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let pubs = app.state.store.publications().await.unwrap();
+    let numbers: Vec<(Option<i64>, Option<i64>)> = pubs
+        .iter()
+        .filter(|p| p.kind == duban_core::publication::PublicationKind::Bulletin)
+        .map(|p| (p.year, p.number))
+        .collect();
+    assert_eq!(numbers, [(Some(2020), Some(2)), (Some(2020), Some(1))]);
+    let first_pub = app
+        .state
+        .store
+        .bulletin_draft(first)
+        .await
+        .unwrap()
+        .publication_id
+        .unwrap();
+    assert!(
+        app.state
+            .store
+            .bulletin_draft(second)
+            .await
+            .unwrap()
+            .publication_id
+            .is_some()
+    );
+
+    // An issued bulletin cannot be signed again.
+    let r = admin
+        .post_csrf(&format!("/bulletins/{first}/advance"), &[("version", "3")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    // The bulletin downloads as .docx from the office page.
+    let (status, ctype, docx) = get_bytes(
+        &admin,
+        &app.base,
+        &format!("/bulletins/{first}/download/docx"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.contains("wordprocessingml"));
+    assert!(docx.starts_with(b"PK"));
+
+    // The portal: no login, no cookie, cacheable.
+    let r = anon.get("/public/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.set_cookies().is_empty(), "no cookies on public pages");
+    assert_eq!(
+        r.headers.get(header::CACHE_CONTROL).unwrap(),
+        "public, max-age=60"
+    );
+    assert!(r.body.contains(&format!("p/{plan_pub}.html")));
+    assert!(r.body.contains(&format!("p/{first_pub}.html")));
+    assert!(
+        !r.body.contains("尚未签发的草稿通报"),
+        "a draft is not public"
+    );
+    let page = anon.get(&format!("/public/p/{plan_pub}.html")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("示例数据"));
+    assert!(page.body.contains(&p.data_hash));
+    assert!(page.body.contains("class=\"light light-red\""));
+    let bulletin = anon.get(&format!("/public/p/{first_pub}.html")).await;
+    assert!(bulletin.body.contains("2020年第1期"));
+    for heading in [
+        "一、总体进展",
+        "二、红黄灯任务",
+        "三、逾期未报",
+        "四、部门排名",
+        "五、下步要求",
+    ] {
+        assert!(bulletin.body.contains(heading), "{heading}");
+    }
+
+    // Every table has its .xlsx and .csv.
+    for page in [&page.body, &bulletin.body] {
+        let stems: Vec<&str> = page
+            .split("id=\"table-")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+            .collect();
+        assert!(stems.len() >= 3);
+        for stem in stems {
+            let (status, ctype, bytes) =
+                get_bytes(&anon, &app.base, &format!("/public/p/{stem}.xlsx")).await;
+            assert_eq!(status, StatusCode::OK, "{stem}.xlsx");
+            assert!(ctype.contains("spreadsheetml"));
+            assert!(bytes.starts_with(b"PK"));
+            let (status, ctype, bytes) =
+                get_bytes(&anon, &app.base, &format!("/public/p/{stem}.csv")).await;
+            assert_eq!(status, StatusCode::OK, "{stem}.csv");
+            assert!(ctype.starts_with("text/csv"));
+            assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "CSV with a BOM");
+        }
+    }
+    let (_, _, csv) = get_bytes(&anon, &app.base, &format!("/public/p/{plan_pub}-tasks.csv")).await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("\u{feff}序号,任务,牵头单位,状态,进度（%）\n"));
+    assert_eq!(csv.lines().count(), 31, "a header and the 30 seed tasks");
+
+    // 繁體 copy, its own toggle back; no cookie either.
+    let hant = anon.get("/public/hant/index.html").await;
+    assert_eq!(hant.status, StatusCode::OK);
+    assert!(hant.body.contains("公開發布"), "converted to Traditional");
+    assert!(
+        hant.body
+            .contains("id=\"lang-toggle\" href=\"../index.html\""),
+        "toggle back to 简体: {}",
+        hant.body
+    );
+    assert!(hant.set_cookies().is_empty());
+
+    // Nothing personal or unpublished on any public page: no user name, no report text.
+    let reports = app
+        .state
+        .store
+        .plan_deliver(plan, chrono::NaiveDate::from_ymd_opt(2020, 12, 31).unwrap())
+        .await
+        .unwrap()
+        .reports;
+    let mut texts: Vec<String> = reports
+        .iter()
+        .flat_map(|r| [r.progress.clone(), r.problems.clone(), r.next_steps.clone()])
+        .filter(|t| t.chars().count() >= 8)
+        .collect();
+    texts.sort();
+    texts.dedup();
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.state == ReportState::Draft || r.state == ReportState::Returned)
+    );
+    let portal = app
+        .state
+        .portal
+        .get(&app.state.store, &app.state.templates)
+        .await
+        .unwrap();
+    for (path, f) in &portal.files {
+        if !path.ends_with(".html") && !path.ends_with(".xml") {
+            continue;
+        }
+        let body = String::from_utf8_lossy(&f.bytes);
+        for name in ["admin", "viewer", "rep_fgw", "rep_swt"] {
+            assert!(!body.contains(name), "{path} names user {name}");
+        }
+        for t in &texts {
+            assert!(!body.contains(t.as_str()), "{path} shows report text {t:?}");
+        }
+    }
+
+    // Verify recomputes the publication; compare shows what changed.
+    let r = admin
+        .post_csrf(&format!("/publications/{plan_pub}/verify"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("复算一致"), "{}", r.body);
+    let r = admin
+        .post_csrf(
+            "/publications/plan",
+            &[("plan_id", &plan.to_string()), ("as_of", "2020-12-31")],
+        )
+        .await;
+    let later = id_of(r.location());
+    let r = admin
+        .get(&format!("/publications/compare?a={plan_pub}&b={later}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("灯色或进度有变化的任务"));
+
+    // Withdrawal: a reason is required; then recorded, the page keeps only the notice.
+    let r = admin
+        .post_csrf(
+            &format!("/publications/{later}/withdraw"),
+            &[("reason", " ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post_csrf(
+            &format!("/publications/{later}/withdraw"),
+            &[("reason", "数据口径调整")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let gone = anon.get(&format!("/public/p/{later}.html")).await;
+    assert!(gone.body.contains("id=\"withdrawn\""));
+    assert!(gone.body.contains("数据口径调整"));
+    assert!(
+        !gone.body.contains("id=\"table-"),
+        "no tables of a withdrawn publication"
+    );
+    assert_eq!(
+        anon.get(&format!("/public/p/{later}-tasks.csv"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let feed = anon.get("/public/feed.xml").await;
+    assert!(
+        feed.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    assert_eq!(
+        feed.body.matches("<entry>").count(),
+        3,
+        "plan + 2 bulletins"
+    );
+    assert!(!feed.body.contains(&format!("p/{later}.html")));
+    // The publication itself is never deleted.
+    assert!(
+        app.state
+            .store
+            .publication(later)
+            .await
+            .unwrap()
+            .withdrawn
+            .is_some()
+    );
+
+    // Every step is in the audit chain.
+    let actions: Vec<String> = app
+        .state
+        .store
+        .audit_entries(None, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "publication.create",
+        "bulletin.draft",
+        "bulletin.review",
+        "bulletin.issue",
+        "publication.withdraw",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "audit has {a}");
+    }
+    assert!(app.state.store.verify_audit().await.unwrap().is_ok());
+}
+
+/// An escalation downloads as an official notice (催办通知书 …, GB/T 9704 .docx) for the
+/// office and the unit it is addressed to, not for another unit's reporter.
+#[tokio::test]
+async fn an_escalation_downloads_as_an_official_notice() {
+    let app = app_with_users().await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let all = app
+        .state
+        .store
+        .list_escalations(&Default::default(), 1000)
+        .await
+        .unwrap();
+    let fgw = app
+        .state
+        .store
+        .unit_by_code("fgw")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let own = all
+        .iter()
+        .find(|e| e.unit_id == fgw)
+        .expect("an escalation of 省发展改革委");
+    let other = all
+        .iter()
+        .find(|e| e.unit_id != fgw)
+        .expect("another unit's escalation");
+    let admin = login(&app, "admin").await;
+    let (status, ctype, bytes) = get_bytes(
+        &admin,
+        &app.base,
+        &format!("/escalations/{}/notice/docx", own.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.contains("wordprocessingml"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(
+        xml.contains(&format!("{}：", own.unit_name)),
+        "addressed to the unit"
+    );
+    assert!(xml.contains(&format!("第{}项任务", own.task_number)));
+    assert!(xml.contains(&format!("督办〔2020〕{}号", own.id)));
+    let rep = login(&app, "rep_fgw").await;
+    let (status, _, _) = get_bytes(
+        &rep,
+        &app.base,
+        &format!("/escalations/{}/notice/docx", own.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = get_bytes(
+        &rep,
+        &app.base,
+        &format!("/escalations/{}/notice/docx", other.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = get_bytes(
+        &admin,
+        &app.base,
+        &format!("/escalations/{}/notice/odt", own.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
