@@ -36,6 +36,8 @@ impl Cell {
     fn text(&self) -> String {
         match self {
             Cell::Text(s) => crate::formula::neutralise(s).into_owned(),
+            // Whole numbers as integers (序号 1, not 1.0); others shortest round-trip.
+            Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
             Cell::Number(v) => {
                 let mut b = zmij::Buffer::new();
                 b.format(*v).to_string()
@@ -91,9 +93,13 @@ mod tests {
             vec![Cell::from("单位"), Cell::from("进度")],
             vec![Cell::from("=cmd()"), Cell::Number(59.5)],
             vec![Cell::from("省商务厅"), Cell::Empty],
+            vec![Cell::from("a,b"), Cell::Number(3.0)],
         ];
         let text = String::from_utf8(grid_csv(&rows)).unwrap();
-        assert_eq!(text, "\u{feff}单位,进度\n'=cmd(),59.5\n省商务厅,\n");
+        assert_eq!(
+            text,
+            "\u{feff}单位,进度\n'=cmd(),59.5\n省商务厅,\n\"a,b\",3\n"
+        );
     }
 
     #[test]

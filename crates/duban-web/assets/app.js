@@ -13,4 +13,9 @@
       }
     });
   }
+  // Print buttons (hidden without JavaScript; the browser's own print works anyway).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
 })();

@@ -215,11 +215,11 @@ pub struct Portal {
 const PORTAL_CSS: &str = include_str!("../assets/portal.css");
 const PORTAL_JS: &str = include_str!("../assets/portal.js");
 
-/// A published table: its file stem, caption, header and rows.
-struct Table {
-    stem: String,
-    caption: &'static str,
-    rows: Vec<Vec<Cell>>,
+/// A table of a plan's status (published or downloaded): file stem, caption, rows.
+pub struct Table {
+    pub stem: String,
+    pub caption: &'static str,
+    pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
@@ -266,7 +266,9 @@ fn task_rows(tasks: &[&TaskLine]) -> Vec<Vec<Cell>> {
     rows
 }
 
-fn plan_tables(id: i64, p: &PlanSnapshot) -> Vec<Table> {
+/// The tables of a plan snapshot (任务进展, 逾期未报, 部门排名), their stems `{prefix}-tasks`,
+/// `{prefix}-overdue`, `{prefix}-ranking`: the portal's 表格下载 and the status page's.
+pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
     let tasks: Vec<&TaskLine> = p.tasks().collect();
     let mut overdue = vec![vec![
         Cell::from("单位"),
@@ -308,17 +310,17 @@ fn plan_tables(id: i64, p: &PlanSnapshot) -> Vec<Table> {
     }));
     vec![
         Table {
-            stem: format!("{id}-tasks"),
+            stem: format!("{prefix}-tasks"),
             caption: "任务进展",
             rows: task_rows(&tasks),
         },
         Table {
-            stem: format!("{id}-overdue"),
+            stem: format!("{prefix}-overdue"),
             caption: "逾期未报",
             rows: overdue,
         },
         Table {
-            stem: format!("{id}-ranking"),
+            stem: format!("{prefix}-ranking"),
             caption: "部门排名",
             rows: ranking,
         },
@@ -516,11 +518,11 @@ impl Portal {
             if p.withdrawn.is_none() {
                 match content {
                     Content::Plan(s) => {
-                        tables = plan_tables(p.id, s);
+                        tables = plan_tables(&p.id.to_string(), s);
                         ctx = context! { ..ctx, ..context! { plan => plan_view(s) } };
                     }
                     Content::Bulletin(b) => {
-                        tables = plan_tables(p.id, &b.plan);
+                        tables = plan_tables(&p.id.to_string(), &b.plan);
                         let docx = duban_io::official_doc::bulletin_docx(b)
                             .map_err(|e| AppError::Internal(format!("bulletin docx: {e}")))?;
                         portal.add(

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/deliver", get(inbox))
         .route("/plans/{id}/status", get(dashboard))
+        .route("/plans/{id}/status/download/{file}", get(status_download))
         .route("/tasks/{id}/deliver", get(task_page))
         .route("/reports/new", post(new_report))
         .route("/reports/{id}", get(report_page).post(save_report))
@@ -222,6 +223,50 @@ async fn dashboard(
         },
     )?
     .into_response())
+}
+
+/// A table of the status page as of its date (任务状态, 逾期未报, 部门排名) as .xlsx or .csv:
+/// `tasks.xlsx`, `overdue.csv`, `ranking.xlsx` … — the same tables the public portal offers.
+async fn status_download(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path((id, file)): Path<(i64, String)>,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let at = PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
+    let (name, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    if !matches!(ext, "xlsx" | "csv") || !matches!(name, "tasks" | "overdue" | "ranking") {
+        return Err(AppError::NotFound);
+    }
+    let snapshot = crate::publish::plan_snapshot(&state.store, id, at.date).await?;
+    let prefix = format!("plan{id}-{}", at.date);
+    let table = crate::publish::plan_tables(&prefix, &snapshot)
+        .into_iter()
+        .find(|t| t.stem.ends_with(&format!("-{name}")))
+        .ok_or(AppError::NotFound)?;
+    let (bytes, mime) = if ext == "csv" {
+        (
+            duban_io::grid::grid_csv(&table.rows),
+            "text/csv; charset=utf-8",
+        )
+    } else {
+        (
+            duban_io::grid::grid_xlsx(table.caption, &table.rows)
+                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.{ext}\"", table.stem),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Trend data of one target: accepted values by date (the chart) and every reported value

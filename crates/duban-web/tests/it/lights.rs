@@ -133,6 +133,30 @@ async fn every_view_shows_the_same_light_for_every_task() {
             assert_eq!(lights, from_api, "{path} disagrees with the status API");
         }
 
+        // The status page's 任务状态 download (CSV; the .xlsx has the same rows) and the
+        // same table published to the public portal.
+        let path = format!("/plans/{plan}/status/download/tasks.csv?as_of={date}");
+        let (status, _, csv) = get_bytes(&office, &app.base, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let csv = String::from_utf8(csv).unwrap();
+        let csv = csv.trim_start_matches('\u{feff}');
+        let from_csv: BTreeMap<i64, String> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].parse().unwrap(), sheet_light(&r[3]).to_string())
+            })
+            .collect();
+        assert_eq!(from_csv, from_api, "{path} disagrees with the status API");
+        let (status, ctype, xlsx) = get_bytes(
+            &office,
+            &app.base,
+            &format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(ctype.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
+
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
         for ((unit, cadence), tasks) in &sheets {
