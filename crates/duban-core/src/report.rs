@@ -102,6 +102,35 @@ pub enum ReportAction {
     Reopen { reason: String },
 }
 
+/// Who hears of a report change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The reporting unit's users.
+    Unit,
+    /// The office (administrators).
+    Office,
+}
+
+/// The notification a report change sends: recipient, event name and what happened (in
+/// the subject "第N项任务 2020年第二季度 报告{what}"); none for edits and withdrawals.
+pub fn report_notice(action_name: &str) -> Option<(Recipient, &'static str, &'static str)> {
+    match action_name {
+        "submit" => Some((Recipient::Office, "report.submitted", "已报送，请审核")),
+        "return" => Some((
+            Recipient::Unit,
+            "report.returned",
+            "被退回，请修改后重新报送",
+        )),
+        "accept" => Some((Recipient::Unit, "report.accepted", "已审核通过")),
+        "reopen" => Some((
+            Recipient::Unit,
+            "report.reopened",
+            "已被重新打开，请修改后重新报送",
+        )),
+        _ => None,
+    }
+}
+
 impl ReportAction {
     pub fn name(&self) -> &'static str {
         match self {

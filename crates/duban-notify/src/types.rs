@@ -18,6 +18,12 @@ pub mod events {
     pub const ESCALATION_CLOSED: &str = "escalation.closed";
     /// A report was returned to its unit with a comment.
     pub const REPORT_RETURNED: &str = "report.returned";
+    /// A unit submitted a report (to the office, for review).
+    pub const REPORT_SUBMITTED: &str = "report.submitted";
+    /// The office accepted a report.
+    pub const REPORT_ACCEPTED: &str = "report.accepted";
+    /// The office reopened an accepted report.
+    pub const REPORT_REOPENED: &str = "report.reopened";
     /// A report is due soon or overdue.
     pub const REPORT_DUE: &str = "report.due";
 }

@@ -155,17 +155,21 @@ pub(crate) async fn report_changed(
         &payload,
     )
     .await?;
-    let what = match action {
-        "return" => "被退回，请修改后重新报送",
-        "accept" => "已审核通过",
-        _ => return Ok(()),
+    let Some((recipient, event, what)) = duban_core::report::report_notice(action) else {
+        return Ok(());
+    };
+    let audience = match recipient {
+        duban_core::report::Recipient::Unit => crate::notification::Audience::Unit(unit_id),
+        duban_core::report::Recipient::Office => {
+            crate::notification::Audience::Role(crate::user::Role::Admin.as_str().to_string())
+        }
     };
     let comment = comment.unwrap_or("").trim();
     crate::notification::notify(
         conn,
-        &crate::notification::Audience::Unit(unit_id),
+        &audience,
         &crate::notification::NewNotification {
-            event: format!("report.{}", if action == "return" { "returned" } else { "accepted" }),
+            event: event.to_string(),
             subject: format!("第{number}项任务 {period} 报告{what}"),
             body_text: if comment.is_empty() {
                 format!("第{number}项任务 {period} 报告{what}。")

@@ -535,6 +535,14 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         .await
         .unwrap();
     let office_user = s.user_by_name("admin").await.unwrap().unwrap();
+    // The office hears of the submission (issue 10).
+    let office_items = s.inbox(office_user.id, None, "admin", 100).await.unwrap();
+    assert!(
+        office_items
+            .iter()
+            .any(|i| i.event == "report.submitted" && i.title.contains("已报送，请审核")),
+        "the office is told of a submission"
+    );
     let ob = duban_store::deliver::report::ReportActor::of(&office_user).unwrap();
     s.report_action(
         rid,
