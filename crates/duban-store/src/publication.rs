@@ -423,7 +423,13 @@ async fn insert_publication(
     .bind(p.by)
     .bind(now())
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Duplicate(_) => {
+            StoreError::Duplicate("该期号刚被同时签发的另一期通报占用，请再次签发以取得下一期号".into())
+        }
+        other => other,
+    })?;
     crate::audit::append_current(
         tx,
         "publication.create",

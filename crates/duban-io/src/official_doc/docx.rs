@@ -42,16 +42,37 @@ fn run(text: &str, font: &str, pt: f64, color: Option<&str>, bold: bool) -> Stri
     )
 }
 
-/// A paragraph: `jc` alignment, first-line indent in characters (hundredths), extra props.
-fn para(runs: &str, jc: &str, indent_chars: u32, extra: &str) -> String {
-    format!(
-        "<w:p><w:pPr>{extra}<w:jc w:val=\"{jc}\"/>{}</w:pPr>{runs}</w:p>",
-        if indent_chars > 0 {
-            format!("<w:ind w:firstLineChars=\"{}\"/>", indent_chars * 100)
-        } else {
-            String::new()
-        }
-    )
+/// A paragraph: `jc` alignment, first-line indent and right indent in characters, and
+/// `before` — properties that the schema orders before the indent (`w:pBdr`, then
+/// `w:tabs`). OOXML requires the children of `w:pPr` in schema order; Word refuses others.
+fn para_with(runs: &str, jc: &str, first_chars: u32, right_chars: u32, before: &str) -> String {
+    let mut ind = String::new();
+    if first_chars > 0 {
+        // firstLineChars for Word and WPS, firstLine (twips of 3号) for LibreOffice.
+        ind.push_str(&format!(
+            " w:firstLineChars=\"{}\" w:firstLine=\"{}\"",
+            first_chars * 100,
+            (f64::from(first_chars) * BODY_PT * 20.0).round() as i64
+        ));
+    }
+    if right_chars > 0 {
+        ind.push_str(&format!(
+            " w:rightChars=\"{}\" w:right=\"{}\"",
+            right_chars * 100,
+            (f64::from(right_chars) * BODY_PT * 20.0).round() as i64
+        ));
+    }
+    let ind = if ind.is_empty() {
+        String::new()
+    } else {
+        format!("<w:ind{ind}/>")
+    };
+    format!("<w:p><w:pPr>{before}{ind}<w:jc w:val=\"{jc}\"/></w:pPr>{runs}</w:p>")
+}
+
+/// [`para_with`] without right indent.
+fn para(runs: &str, jc: &str, first_chars: u32, before: &str) -> String {
+    para_with(runs, jc, first_chars, 0, before)
 }
 
 /// A paragraph with a red rule under it (the 版头 separator).
@@ -82,9 +103,9 @@ fn document_xml(doc: &OfficialDoc) -> String {
             ));
             // editor left, date right: one paragraph with a right tab at the 版心 edge.
             let tab = format!(
-                "<w:tabs><w:tab w:val=\"right\" w:pos=\"{}\"/></w:tabs>{}",
-                twips(BODY_W_MM),
-                red_rule()
+                "{}<w:tabs><w:tab w:val=\"right\" w:pos=\"{}\"/></w:tabs>",
+                red_rule(),
+                twips(BODY_W_MM)
             );
             body.push_str(&para(
                 &format!(
@@ -136,6 +157,7 @@ fn document_xml(doc: &OfficialDoc) -> String {
                 2,
                 "",
             )),
+            Block::Chart { caption, bars } => body.push_str(&chart_xml(caption, bars)),
             Block::Para(p) => body.push_str(&para(
                 &run(p, BODY_FONT, BODY_PT, None, false),
                 "both",
@@ -147,11 +169,12 @@ fn document_xml(doc: &OfficialDoc) -> String {
     body.push_str(&para("", "left", 0, ""));
     for s in &doc.signature {
         // 右空四字 (GB/T 9704 §7.3.5.1)
-        body.push_str(&para(
+        body.push_str(&para_with(
             &run(s, BODY_FONT, BODY_PT, None, false),
             "right",
             0,
-            "<w:ind w:rightChars=\"400\"/>",
+            4,
+            "",
         ));
     }
     let line_pitch = (pt(BODY_H_MM) / LINES as f64 * 20.0).round() as i64;
@@ -177,6 +200,45 @@ fn document_xml(doc: &OfficialDoc) -> String {
         footer = twips(PAGE_H_MM - TOP_MM - BODY_H_MM - FOLIO_GAP_MM - 5.0),
         pitch = line_pitch,
     )
+}
+
+/// A bar chart drawn with a table (Word, WPS and LibreOffice show it without an image
+/// part): each row is a label and 20 cells of 5 %, the first `value / 5` shaded.
+fn chart_xml(caption: &str, bars: &[(String, Option<f64>)]) -> String {
+    const CELLS: usize = 20;
+    let small = |t: &str| run(t, BODY_FONT, 12.0, None, false);
+    let mut out = para(&small(caption), "center", 0, "");
+    let label_w = twips(40.0);
+    let cell_w = (twips(BODY_W_MM) - label_w - twips(22.0)) / CELLS as i64;
+    out.push_str("<w:tbl><w:tblPr><w:jc w:val=\"center\"/><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:left w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"0\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>");
+    out.push_str(&format!("<w:gridCol w:w=\"{label_w}\"/>"));
+    for _ in 0..CELLS {
+        out.push_str(&format!("<w:gridCol w:w=\"{cell_w}\"/>"));
+    }
+    out.push_str(&format!("<w:gridCol w:w=\"{}\"/></w:tblGrid>", twips(22.0)));
+    for (label, value) in bars {
+        let filled = value.map_or(0, |v| ((v.clamp(0.0, 100.0) / 5.0).round()) as usize);
+        out.push_str("<w:tr><w:trPr><w:trHeight w:val=\"300\"/></w:trPr>");
+        out.push_str(&format!(
+            "<w:tc><w:tcPr><w:tcW w:w=\"{label_w}\" w:type=\"dxa\"/></w:tcPr>{}</w:tc>",
+            para(&small(label), "right", 0, "")
+        ));
+        for i in 0..CELLS {
+            let fill = if i < filled { "0B4EA2" } else { "E6E6E6" };
+            out.push_str(&format!(
+                "<w:tc><w:tcPr><w:tcW w:w=\"{cell_w}\" w:type=\"dxa\"/><w:tcBorders><w:top w:val=\"single\" w:sz=\"18\" w:color=\"FFFFFF\"/><w:bottom w:val=\"single\" w:sz=\"18\" w:color=\"FFFFFF\"/></w:tcBorders><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{fill}\"/></w:tcPr><w:p/></w:tc>"
+            ));
+        }
+        let text = value.map_or_else(|| "暂无数据".to_string(), |v| format!("{v}%"));
+        out.push_str(&format!(
+            "<w:tc><w:tcPr><w:tcW w:w=\"{}\" w:type=\"dxa\"/></w:tcPr>{}</w:tc></w:tr>",
+            twips(22.0),
+            para(&small(&text), "left", 0, "")
+        ));
+    }
+    out.push_str("</w:tbl>");
+    out.push_str(&para("", "left", 0, ""));
+    out
 }
 
 /// A footer with "— N —", right (odd pages) or left (even pages), one character in.

@@ -61,6 +61,12 @@ pub enum Block {
     Heading(String),
     /// A paragraph, first line indented two characters.
     Para(String),
+    /// A horizontal bar chart of percentages (e.g. progress per pillar): a caption and
+    /// (label, value in percent) bars; a missing value is drawn as "暂无数据".
+    Chart {
+        caption: String,
+        bars: Vec<(String, Option<f64>)>,
+    },
 }
 
 /// A document in the form GB/T 9704 lays out.
@@ -79,9 +85,21 @@ impl OfficialDoc {
     /// A bulletin as an official document.
     pub fn of_bulletin(b: &Bulletin) -> OfficialDoc {
         let mut body = Vec::new();
-        for (heading, paragraphs) in b.numbered_sections() {
+        for (i, (heading, paragraphs)) in b.numbered_sections().into_iter().enumerate() {
             body.push(Block::Heading(heading));
             body.extend(paragraphs.iter().map(|p| Block::Para(p.clone())));
+            // The overall progress is followed by its chart: progress per pillar.
+            if i == 0 && !b.plan.pillars.is_empty() {
+                body.push(Block::Chart {
+                    caption: format!("图1 各板块工作进度（截至{}）", zh_date(b.plan.as_of)),
+                    bars: b
+                        .plan
+                        .pillars
+                        .iter()
+                        .map(|p| (short_heading(&p.heading), p.progress))
+                        .collect(),
+                });
+            }
         }
         let date = zh_date(b.head.date);
         OfficialDoc {
@@ -100,6 +118,15 @@ impl OfficialDoc {
             body,
             signature: vec![b.head.issuer.clone(), date],
         }
+    }
+}
+
+/// A pillar heading without its number ("一、着力谋规划促改革" → "着力谋规划促改革").
+fn short_heading(h: &str) -> String {
+    let h = h.trim();
+    match h.split_once('、') {
+        Some((n, rest)) if n.chars().count() <= 3 => rest.to_string(),
+        _ => h.to_string(),
     }
 }
 

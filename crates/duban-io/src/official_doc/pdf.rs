@@ -175,6 +175,8 @@ struct Page {
     lines: Vec<Line>,
     /// Red rules: (y, from x, to x).
     rules: Vec<(f64, f64, f64)>,
+    /// Filled rectangles (chart bars): x, y, width, height, grey (true) or blue.
+    rects: Vec<(f64, f64, f64, f64, bool)>,
 }
 
 /// A loaded face: bytes, metrics, used glyphs.
@@ -235,12 +237,14 @@ impl Fonts {
     }
 }
 
-/// Characters that must not begin a line (避头): they hang at the end of the previous one.
+/// Characters that must not begin a line (避头).
 fn no_line_start(c: char) -> bool {
     "，。、；：？！）》」』”’…—·%,.;:?!)".contains(c)
 }
 
 /// Breaks `text` into lines of at most `width` points (CJK: any character is a break).
+/// A character that must not begin a line is never pushed past the 版心 either: it moves
+/// down with the character before it (so the right edge stays inside the 版心).
 fn wrap(
     fonts: &Fonts,
     role: Role,
@@ -251,17 +255,34 @@ fn wrap(
     width: f64,
 ) -> Vec<String> {
     let f = fonts.get(role);
+    let w = |c: char| f.advance(c) * size + spacing;
     let mut lines = Vec::new();
     let mut cur = String::new();
     let mut used = first_indent;
     for c in text.chars() {
-        let w = f.advance(c) * size + spacing;
-        if used + w > width + 0.01 && !cur.is_empty() && !no_line_start(c) {
-            lines.push(std::mem::take(&mut cur));
-            used = 0.0;
+        if used + w(c) > width + 0.01 && !cur.is_empty() {
+            let mut carry = String::new();
+            if no_line_start(c) {
+                // Take back the closing marks before c and one character more.
+                while let Some(last) = cur.pop() {
+                    carry.insert(0, last);
+                    if !no_line_start(last) {
+                        break;
+                    }
+                }
+                if cur.is_empty() {
+                    // Nothing to break before: keep the run whole on this line.
+                    cur = std::mem::take(&mut carry);
+                }
+            }
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+                cur = carry;
+                used = cur.chars().map(w).sum();
+            }
         }
         cur.push(c);
-        used += w;
+        used += w(c);
     }
     if !cur.is_empty() || lines.is_empty() {
         lines.push(cur);
@@ -325,6 +346,69 @@ impl Layout<'_> {
             let indent = if i == 0 { st.indent } else { 0.0 };
             self.line(l, &Style { indent, ..*st });
         }
+    }
+
+    /// A horizontal bar chart: the caption centred, then one row per bar (label in a column
+    /// of eight characters, the bar scaled to 100 %, the value after it).
+    fn chart(&mut self, caption: &str, bars: &[(String, Option<f64>)], body: &Style, cell: f64) {
+        let small = Style {
+            size: 12.0,
+            spacing: 0.0,
+            ..*body
+        };
+        // Keep the caption with at least its first bar.
+        self.ensure(body.height * 2.0);
+        self.line(
+            caption.to_string(),
+            &Style {
+                align: Align::Center,
+                ..small
+            },
+        );
+        let label_w = 8.0 * cell;
+        let bar_x = self.left + label_w + cell * 0.5;
+        let bar_w = self.width - label_w - 4.0 * cell;
+        for (label, value) in bars {
+            self.ensure(body.height);
+            let mut label = label.clone();
+            while self.fonts.width(Role::Body, small.size, 0.0, &label) > label_w
+                && label.chars().count() > 2
+            {
+                label.pop();
+                label.pop();
+                label.push('…');
+            }
+            let top = self.y;
+            self.line(
+                label,
+                &Style {
+                    align: Align::Left,
+                    indent: 0.0,
+                    ..small
+                },
+            );
+            let h = body.height * 0.45;
+            let y = top - (body.height + h) / 2.0;
+            let share = value.map(|v| v.clamp(0.0, 100.0) / 100.0);
+            let page = self.page();
+            page.rects.push((bar_x, y, bar_w, h, true));
+            if let Some(s) = share {
+                page.rects.push((bar_x, y, bar_w * s, h, false));
+            }
+            let text = value.map_or_else(|| "暂无数据".to_string(), |v| format!("{v}%"));
+            let saved = self.y;
+            self.y = top;
+            self.line(
+                text,
+                &Style {
+                    align: Align::Left,
+                    indent: label_w + cell * 0.5 + bar_w + cell * 0.3,
+                    ..small
+                },
+            );
+            self.y = saved;
+        }
+        self.y -= body.height * 0.5;
     }
 
     fn rule(&mut self, gap: f64) {
@@ -443,6 +527,10 @@ fn lay_out(doc: &OfficialDoc, fonts: &Fonts) -> Vec<Page> {
         let (text, role) = match b {
             Block::Heading(h) => (h, Role::Heading),
             Block::Para(p) => (p, Role::Body),
+            Block::Chart { caption, bars } => {
+                l.chart(caption, bars, &body, cell);
+                continue;
+            }
         };
         l.paragraph(
             text,
@@ -644,6 +732,15 @@ fn write_pdf(pages: &[Page], fonts: &Fonts, title: &str) -> Result<Vec<u8>, PdfE
         let (page_ref, content_ref) = (alloc(), alloc());
         page_refs.push(page_ref);
         let mut c = Content::new();
+        for (x, y, w, h, grey) in &p.rects {
+            if *grey {
+                c.set_fill_gray(0.9);
+            } else {
+                c.set_fill_rgb(0.043, 0.306, 0.635);
+            }
+            c.rect(*x as f32, *y as f32, *w as f32, *h as f32);
+            c.fill_nonzero();
+        }
         for (y, x0, x1) in &p.rules {
             c.set_stroke_rgb(0.902, 0.0, 0.071);
             c.set_line_width(1.0);
@@ -711,7 +808,7 @@ mod tests {
     }
 
     pub(crate) fn sample() -> OfficialDoc {
-        let long = "请各牵头单位对照红灯、黄灯任务逐项分析原因，明确整改措施和完成时限；逾期未报的单位请于5个工作日内补报进展。".repeat(3);
+        let long = "请各牵头单位对照红灯、黄灯任务逐项分析原因（第5项，牵头单位：省地方金融监管局）：明确整改措施和完成时限；逾期未报的单位请于5个工作日内补报进展。".repeat(3);
         let mut body = vec![Block::Heading("一、总体进展".into())];
         for _ in 0..30 {
             body.push(Block::Para(long.clone()));
@@ -774,12 +871,30 @@ mod tests {
             lines.iter().map(|l| l.chars().count()).collect::<Vec<_>>(),
             [28, 28, 4]
         );
-        // A closing mark never starts a line: it hangs.
-        let text = format!("{}。二", "一".repeat(28));
+        // A closing mark never starts a line, nor passes the 版心: it goes down with the
+        // character before it.
+        let text = format!("{}）。二", "一".repeat(28));
         let lines = wrap(&fonts, Role::Body, BODY_PT, spacing, &text, 0.0, width);
-        assert_eq!(lines[0].chars().count(), 29);
-        // 22 lines per page.
+        assert_eq!(lines[0].chars().count(), 27);
+        assert_eq!(lines[1], "一）。二");
+        // Every line stays inside the 版心 (28 mm from the left, 156 mm wide, 37 mm from the
+        // top, 225 mm high).
         let pages = lay_out(&sample(), &fonts);
+        let (left, right) = (pt(LEFT_MM), pt(LEFT_MM + BODY_W_MM));
+        let (top, bottom) = (pt(PAGE_H_MM - TOP_MM), pt(PAGE_H_MM - TOP_MM - BODY_H_MM));
+        for p in &pages {
+            for l in &p.lines {
+                let w = fonts.width(l.role, l.size, l.spacing, &l.text);
+                assert!(l.x >= left - 0.01, "{:?} starts left of the 版心", l.text);
+                assert!(
+                    l.x + w - l.spacing <= right + 0.5,
+                    "{:?} passes the 版心",
+                    l.text
+                );
+                assert!(l.baseline < top && l.baseline > bottom, "{:?}", l.text);
+            }
+        }
+        // 22 lines per page.
         let second: Vec<f64> = pages[1].lines.iter().map(|l| l.baseline).collect();
         assert_eq!(second.len(), LINES);
     }
