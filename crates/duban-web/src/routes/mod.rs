@@ -44,8 +44,28 @@ pub fn router() -> Router<AppState> {
         .merge(publish::router())
 }
 
-async fn home(_auth: Auth) -> Response {
-    Redirect::to("/plans").into_response()
+/// Each role's home: the office and the units start at their 督办 inbox (what is due, what
+/// waits for review); a leader (viewer) at the status page of the newest adopted plan.
+async fn home(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    auth: Auth,
+) -> Result<Response, AppError> {
+    use duban_store::user::Role;
+    let to = match auth.role() {
+        Role::Admin | Role::Reporter => "/deliver".to_string(),
+        Role::Viewer => {
+            let plans = state.store.list_plans().await?;
+            let adopted = plans
+                .iter()
+                .filter(|p| p.state == duban_store::plan::PlanState::Adopted)
+                .max_by_key(|p| (p.year, p.id));
+            match adopted {
+                Some(p) => format!("/plans/{}/status", p.id),
+                None => "/plans".to_string(),
+            }
+        }
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn not_found() -> AppError {

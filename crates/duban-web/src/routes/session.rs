@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 /// Only same-site relative paths are followed after login (no open redirect).
 fn safe_next(next: Option<&String>) -> String {
     next.and_then(|n| crate::security::same_site_path(n))
-        .unwrap_or("/plans")
+        .unwrap_or("/")
         .to_string()
 }
 

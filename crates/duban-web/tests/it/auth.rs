@@ -148,3 +148,33 @@ async fn password_change_ends_sessions() {
     assert_eq!(c.get("/plans").await.status, StatusCode::SEE_OTHER);
     c.login("viewer", "a-new-password").await;
 }
+
+/// Each role's home (issue 10): the office and the units land on their 督办 inbox, a leader
+/// (viewer) on the status page of the newest adopted plan (the plan list when none is).
+#[tokio::test]
+async fn each_role_has_its_home() {
+    let app = app_with_users().await;
+    for (user, to) in [
+        ("admin", "/deliver"),
+        ("rep_fgw", "/deliver"),
+        ("viewer", "/plans"),
+    ] {
+        let mut c = crate::login(&app, user).await;
+        let r = c.get("/").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), to, "{user}");
+    }
+    let plan = crate::seed_plan_id(&app).await;
+    let mut admin = crate::login(&app, "admin").await;
+    // Adopt the seed plan (its unit assignment confirmed first, as the office does).
+    admin
+        .post_csrf(&format!("/plans/{plan}/confirm-assignment"), &[])
+        .await;
+    let r = admin.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut viewer = crate::login(&app, "viewer").await;
+    assert_eq!(
+        viewer.get("/").await.location(),
+        format!("/plans/{plan}/status")
+    );
+}
