@@ -16,6 +16,8 @@ use axum::{Form, Router};
 use chrono::NaiveDate;
 use duban_core::WorkCalendar;
 use duban_core::report::{ReportAction, ReportState};
+use duban_store::StoreError;
+use duban_store::deliver::DeliverError;
 use duban_store::deliver::evidence::{MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_REPORT};
 use duban_store::deliver::report::{
     MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput, version_text,
@@ -41,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/status/download/{file}", get(status_download))
         .route("/tasks/{id}/deliver", get(task_page))
         .route("/reports/new", post(new_report))
+        .route("/reports/batch-accept", post(batch_accept))
         .route("/reports/{id}", get(report_page).post(save_report))
         .route("/reports/{id}/evidence", post(upload_evidence))
         .route("/reports/{id}/{action}", post(report_action))
@@ -150,6 +153,8 @@ async fn inbox(
             plans => plans.iter().map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>(),
             can_report => auth.user.unit_id.is_some() && !auth.is_admin() && ReportActor::of(&auth.user).is_some(),
             as_of => as_of.to_string(),
+            accepted => q.get("accepted").and_then(|v| v.parse::<u32>().ok()),
+            skipped => q.get("skipped").and_then(|v| v.parse::<u32>().ok()),
         },
     )?
     .into_response())
@@ -645,6 +650,52 @@ async fn report_action(
         Err(e) if with_comment => Ok(AppError::from(e).on_field("comment").with_back(back)),
         Err(e) => Ok(AppError::from(e).with_back(back)),
     }
+}
+
+/// 批量审核通过: the office accepts the reports ticked in its review queue. Each acceptance is
+/// its own workflow step (audited, the unit notified); a report that is no longer waiting
+/// (withdrawn, or reviewed by someone else meanwhile) is skipped and counted, not an error
+/// for the others. Back to the inbox with the counts.
+async fn batch_accept(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let csrf = f
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    auth.require_admin_form(csrf)?;
+    let by = actor(&auth)?;
+    let ids: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "report")
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("报告编号“{v}”无效")))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err(AppError::Invalid("请先勾选要审核通过的报告".into()));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::Invalid("一次最多审核 500 份报告".into()));
+    }
+    let (mut accepted, mut skipped) = (0, 0);
+    for id in ids {
+        match state
+            .store
+            .report_action(id, &ReportAction::Accept, &by)
+            .await
+        {
+            Ok(_) => accepted += 1,
+            Err(DeliverError::Workflow(_)) | Err(DeliverError::Store(StoreError::NotFound)) => {
+                skipped += 1
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Redirect::to(&format!("/deliver?accepted={accepted}&skipped={skipped}")).into_response())
 }
 
 /// Stores an evidence file. Sent from inside the report form, the upload carries the

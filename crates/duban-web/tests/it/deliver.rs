@@ -704,3 +704,84 @@ fn openapi_lists_the_deliver_routes() {
         );
     }
 }
+
+/// 批量审核通过 (issue 10): the office ticks several submitted reports and accepts them at
+/// once; a report no longer waiting is skipped and counted; units hear of each acceptance;
+/// reporters cannot use it; nothing ticked is a clear 422.
+#[tokio::test]
+async fn the_office_accepts_several_reports_at_once() {
+    use duban_core::report::ReportState;
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    // Two fresh reports of 省发展改革委, submitted.
+    let s = &app.state.store;
+    let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let duties = s.report_duties(plan).await.unwrap();
+    let mut fresh = Vec::new();
+    for d in duties
+        .iter()
+        .filter(|d| d.unit_id == fgw.id && d.report_id.is_none())
+        .take(2)
+    {
+        let key = duban_store::deliver::report::ReportKey {
+            task_id: d.task_id,
+            period_id: d.period_id,
+            unit_id: fgw.id,
+        };
+        let content = duban_store::deliver::report::ReportContent {
+            progress: "按计划推进".into(),
+            ..Default::default()
+        };
+        let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
+        s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+            .await
+            .unwrap();
+        fresh.push(rid);
+    }
+    assert_eq!(fresh.len(), 2);
+    let reports = s.plan_reports(plan).await.unwrap();
+    let waiting: Vec<&duban_store::deliver::report::ReportRow> =
+        reports.iter().filter(|r| fresh.contains(&r.id)).collect();
+    let done = reports
+        .iter()
+        .find(|r| r.state == ReportState::Accepted)
+        .expect("an accepted demo report");
+    let mut office = login(&app, "admin").await;
+    let page = office.get("/deliver").await;
+    assert!(page.body.contains("id=\"batch-accept-form\""));
+    let (a, b) = (waiting[0].id.to_string(), waiting[1].id.to_string());
+    let done_id = done.id.to_string();
+
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep
+        .post_csrf("/reports/batch-accept", &[("report", &a)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = office.post_csrf("/reports/batch-accept", &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = office
+        .post_csrf(
+            "/reports/batch-accept",
+            &[("report", &a), ("report", &b), ("report", &done_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/deliver?accepted=2&skipped=1");
+    for id in [waiting[0].id, waiting[1].id] {
+        let r = app.state.store.report(id).await.unwrap();
+        assert_eq!(r.state, ReportState::Accepted);
+    }
+    let page = office.get(r.location()).await;
+    assert!(page.body.contains("已审核通过 2 份；1 份已不在待审核状态"));
+    let unit_inbox = app
+        .state
+        .store
+        .inbox(0, Some(waiting[0].unit_id), "reporter", 200)
+        .await
+        .unwrap();
+    assert!(unit_inbox.iter().any(|i| i.event == "report.accepted"));
+}
