@@ -41,6 +41,11 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "plan.adjust" => "调整计划",
         "plan.confirm_assignment" => "确认任务分工",
         "task.edit" => "修改任务",
+        "task.create" => "新增任务",
+        "task.delete" => "删除任务",
+        "task.merge" => "合并任务",
+        "pillar.create" => "新增板块",
+        "pillar.delete" => "删除板块",
         "unit.create" => "新增单位",
         "unit.contact" => "设置单位联系方式",
         "unit.alias" => "设置单位别名",
@@ -87,6 +92,7 @@ pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
                 "user" => "用户 ",
                 "token" => "令牌 #",
                 "publication" => "发布件 #",
+                "pillar" => "板块 #",
                 "bulletin" => "通报 #",
                 "settings" => {
                     let name = match id {

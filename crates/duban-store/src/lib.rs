@@ -22,6 +22,7 @@ pub mod plan;
 pub mod publication;
 pub mod secret;
 pub mod session;
+pub mod structure;
 pub mod target;
 pub mod task;
 pub mod testing;

@@ -33,6 +33,11 @@ impl PlanState {
             PlanState::Adopted => "已通过",
         }
     }
+    pub fn parse(s: &str) -> Option<PlanState> {
+        [PlanState::Draft, PlanState::Adopted]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -96,11 +101,8 @@ fn plan_from_row(r: &AnyRow) -> Result<PlanRow> {
         year: r.try_get("year")?,
         issuer: r.try_get("issuer")?,
         region: r.try_get("region")?,
-        state: match state.as_str() {
-            "draft" => PlanState::Draft,
-            "adopted" => PlanState::Adopted,
-            _ => return Err(StoreError::Corrupt(format!("plan state {state:?}"))),
-        },
+        state: PlanState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("plan state {state:?}")))?,
         source_name: r.try_get("source_name")?,
         version: r.try_get("version")?,
         assignment_confirmed: r.try_get::<i64, _>("assignment_confirmed")? != 0,

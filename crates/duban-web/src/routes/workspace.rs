@@ -32,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/unadopt", post(unadopt))
         .route("/plans/{id}/confirm-assignment", post(confirm_assignment))
         .route("/tasks/{id}/edit", get(edit_task_form).post(edit_task))
+        .route("/plans/{id}/tasks/new", post(add_task))
+        .route("/tasks/{id}/delete", post(delete_task))
+        .route("/tasks/{id}/merge", post(merge_task))
+        .route("/plans/{id}/pillars/new", post(add_pillar))
+        .route("/plans/{id}/pillars/{pillar}/delete", post(delete_pillar))
 }
 
 /// Reads an uploaded plan: a `duban.plan/1` JSON (by extension or content) or a document
@@ -374,6 +379,7 @@ async fn edit_task_form(
             pillars => d.pillars.iter().map(|p| context! { id => p.id, heading => p.heading }).collect::<Vec<_>>(),
             units => units,
             others => others,
+            siblings => d.tasks.iter().filter(|t| t.id != id).map(|t| context! { id => t.id, label => format!("{}. {}", t.number, t.title) }).collect::<Vec<_>>(),
             comparators => comparators,
             curves => curves,
         },
@@ -493,4 +499,114 @@ async fn task_edit_from_form(
         targets,
         reason: field(form, "reason").unwrap_or("").to_string(),
     })
+}
+
+// ---- the shape of a draft plan: tasks and pillars added, deleted, merged ----
+
+#[derive(Debug, serde::Deserialize)]
+struct NewTaskForm {
+    csrf: String,
+    #[serde(default)]
+    pillar_id: String,
+    title: String,
+}
+
+async fn add_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(plan_id): Path<i64>,
+    Form(f): Form<NewTaskForm>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(&f.csrf)?;
+    let pillar = match f.pillar_id.trim() {
+        "" => None,
+        p => Some(
+            p.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("板块“{p}”无效")))?,
+        ),
+    };
+    let id = state
+        .store
+        .add_task(plan_id, pillar, &f.title)
+        .await
+        .map_err(|e| AppError::from(e).on_field("title"))?;
+    Ok(Redirect::to(&format!("/tasks/{id}/edit")).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ConfirmForm {
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn delete_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(&f.csrf)?;
+    if f.confirm != "yes" {
+        return Err(AppError::InvalidField {
+            field: "confirm".into(),
+            message: "请勾选“确认删除”".into(),
+        });
+    }
+    let plan_id = state.store.delete_task(id).await?;
+    Ok(Redirect::to(&format!("/plans/{plan_id}/tasks")).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct MergeForm {
+    csrf: String,
+    into: i64,
+}
+
+/// Merges this task INTO the chosen one (this one disappears).
+async fn merge_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(&f.csrf)?;
+    state
+        .store
+        .merge_tasks(f.into, id)
+        .await
+        .map_err(|e| AppError::from(e).on_field("into"))?;
+    Ok(Redirect::to(&format!("/tasks/{}/edit", f.into)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct NewPillarForm {
+    csrf: String,
+    heading: String,
+}
+
+async fn add_pillar(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(plan_id): Path<i64>,
+    Form(f): Form<NewPillarForm>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(&f.csrf)?;
+    state
+        .store
+        .add_pillar(plan_id, &f.heading)
+        .await
+        .map_err(|e| AppError::from(e).on_field("heading"))?;
+    Ok(Redirect::to(&format!("/plans/{plan_id}/edit")).into_response())
+}
+
+async fn delete_pillar(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((plan_id, pillar)): Path<(i64, i64)>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(&f.csrf)?;
+    state.store.delete_pillar(plan_id, pillar).await?;
+    Ok(Redirect::to(&format!("/plans/{plan_id}/edit")).into_response())
 }

@@ -481,3 +481,148 @@ async fn the_demo_assignment_is_marked_until_confirmed_and_tasks_link_to_last_ye
             .contains("id=\"demo-notice\"")
     );
 }
+
+/// The shape of a draft plan (issue 10): the office adds a pillar and a task (numbered next),
+/// merges one task into another (text, targets and units follow), deletes a task and a
+/// pillar (its tasks stay); each step is audited; an adopted plan refuses all of it, and a
+/// reporter cannot do any of it.
+#[tokio::test]
+async fn the_office_adds_merges_and_deletes_tasks_and_pillars_of_a_draft() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let before = s.plan_detail(plan).await.unwrap();
+    let n = before.tasks.len() as i64;
+
+    // A reporter cannot change the shape.
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep
+        .post_csrf(&format!("/plans/{plan}/tasks/new"), &[("title", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A new pillar and a task in it.
+    let r = c
+        .post_csrf(
+            &format!("/plans/{plan}/pillars/new"),
+            &[("heading", "五、强化保障")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    let pillar = d
+        .pillars
+        .iter()
+        .find(|p| p.heading == "五、强化保障")
+        .unwrap()
+        .id;
+    let r = c
+        .post_csrf(
+            &format!("/plans/{plan}/tasks/new"),
+            &[
+                ("pillar_id", &pillar.to_string()),
+                ("title", "建立服务业统计监测制度"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    let added = d
+        .tasks
+        .iter()
+        .find(|t| t.title == "建立服务业统计监测制度")
+        .unwrap();
+    assert_eq!(added.number, n + 1, "numbered after the last task");
+    assert_eq!(added.pillar_id, Some(pillar));
+    let r = c
+        .post_csrf(&format!("/plans/{plan}/tasks/new"), &[("title", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Merge task 2 into task 1: its targets and units follow, task 2 is gone.
+    let t1 = d.tasks.iter().find(|t| t.number == 1).unwrap().id;
+    let t2 = d.tasks.iter().find(|t| t.number == 2).unwrap().id;
+    let targets = d.task_targets(t1).count() + d.task_targets(t2).count();
+    let units: std::collections::BTreeSet<i64> = d
+        .task_assignments(t1)
+        .chain(d.task_assignments(t2))
+        .map(|a| a.unit_id)
+        .collect();
+    let r = c
+        .post_csrf(&format!("/tasks/{t2}/merge"), &[("into", &t1.to_string())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    assert!(d.tasks.iter().all(|t| t.id != t2));
+    assert_eq!(d.task_targets(t1).count(), targets);
+    let merged_units: std::collections::BTreeSet<i64> =
+        d.task_assignments(t1).map(|a| a.unit_id).collect();
+    assert_eq!(merged_units, units);
+
+    // Delete needs the confirmation box; then the task goes.
+    let r = c
+        .post_csrf(&format!("/tasks/{}/delete", added.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(
+            &format!("/tasks/{}/delete", added.id),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Deleting a pillar keeps its tasks.
+    let first_pillar = d.pillars[0].id;
+    let in_first = d
+        .tasks
+        .iter()
+        .filter(|t| t.pillar_id == Some(first_pillar))
+        .count();
+    let r = c
+        .post_csrf(&format!("/plans/{plan}/pillars/{first_pillar}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let d = s.plan_detail(plan).await.unwrap();
+    assert_eq!(
+        d.tasks.len() as i64,
+        n - 1,
+        "one merged away, one added and deleted"
+    );
+    assert_eq!(
+        d.tasks.iter().filter(|t| t.pillar_id.is_none()).count(),
+        in_first
+    );
+
+    let actions: Vec<String> = s
+        .audit_entries(None, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "pillar.create",
+        "task.create",
+        "task.merge",
+        "task.delete",
+        "pillar.delete",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited");
+    }
+
+    // An adopted plan is frozen.
+    c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
+    assert_eq!(
+        s.plan(plan).await.unwrap().state,
+        duban_store::plan::PlanState::Adopted
+    );
+    let r = c
+        .post_csrf(
+            &format!("/plans/{plan}/tasks/new"),
+            &[("title", "晚到的任务")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("计划已通过"), "{}", r.body);
+}

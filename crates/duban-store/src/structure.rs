@@ -1,0 +1,285 @@
+//! The shape of a plan in review (issue 10): pillars (板块) and tasks added, deleted and
+//! merged by the office while the plan is a draft. An adopted plan is frozen — its shape
+//! changes only after 撤销通过 (possible until the first report), so reports, periods and
+//! status never refer to a task that moved under them. Every change is one transaction with
+//! its audit entry.
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::audit::append_current;
+use crate::plan::PlanState;
+use crate::{Result, Store, StoreError};
+
+/// Refuses a change of shape unless plan `plan_id` is a draft.
+async fn require_draft(conn: &mut sqlx::AnyConnection, plan_id: i64) -> Result<()> {
+    let (state,): (String,) = sqlx::query_as("SELECT state FROM plan WHERE id = $1")
+        .bind(plan_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if PlanState::parse(&state) == Some(PlanState::Adopted) {
+        return Err(StoreError::Invalid(
+            "计划已通过（冻结），不能增删或合并任务、板块；如需调整，请先撤销通过（尚无报告时可撤销）".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(text: &str, what: &str, max: usize) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(StoreError::Invalid(format!("{what}须为 1–{max} 个字")));
+    }
+    Ok(t.to_string())
+}
+
+impl Store {
+    /// Adds a pillar at the end of the plan; returns its id.
+    pub async fn add_pillar(&self, plan_id: i64, heading: &str) -> Result<i64> {
+        let heading = check_text(heading, "板块标题", 200)?;
+        let mut tx = self.begin_write().await?;
+        require_draft(&mut tx, plan_id).await?;
+        let (position,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(position), -1) + 1 FROM pillar WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO pillar (plan_id, position, heading) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(plan_id)
+        .bind(position)
+        .bind(&heading)
+        .fetch_one(&mut *tx)
+        .await?;
+        append_current(
+            &mut tx,
+            "pillar.create",
+            &format!("plan:{plan_id}/pillar:{id}"),
+            &json!({ "heading": heading }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Deletes a pillar; its tasks stay in the plan, outside any pillar.
+    pub async fn delete_pillar(&self, plan_id: i64, pillar_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        require_draft(&mut tx, plan_id).await?;
+        let row = sqlx::query("SELECT heading FROM pillar WHERE id = $1 AND plan_id = $2")
+            .bind(pillar_id)
+            .bind(plan_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let heading: String = row.try_get("heading")?;
+        sqlx::query("UPDATE task SET pillar_id = NULL WHERE pillar_id = $1")
+            .bind(pillar_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM pillar WHERE id = $1")
+            .bind(pillar_id)
+            .execute(&mut *tx)
+            .await?;
+        append_current(
+            &mut tx,
+            "pillar.delete",
+            &format!("plan:{plan_id}/pillar:{pillar_id}"),
+            &json!({ "heading": heading }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a task (the next number of the plan) under `pillar_id`; returns its id.
+    pub async fn add_task(&self, plan_id: i64, pillar_id: Option<i64>, title: &str) -> Result<i64> {
+        let title = check_text(title, "任务标题", 500)?;
+        let mut tx = self.begin_write().await?;
+        require_draft(&mut tx, plan_id).await?;
+        if let Some(p) = pillar_id {
+            sqlx::query("SELECT id FROM pillar WHERE id = $1 AND plan_id = $2")
+                .bind(p)
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|_| StoreError::Invalid(format!("板块 {p} 不属于该计划")))?;
+        }
+        let (number,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(number), 0) + 1 FROM task WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO task (plan_id, pillar_id, number, label, title, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(plan_id)
+        .bind(pillar_id)
+        .bind(number)
+        .bind(format!("{number}."))
+        .bind(&title)
+        .bind(&title)
+        .fetch_one(&mut *tx)
+        .await?;
+        append_current(
+            &mut tx,
+            "task.create",
+            &format!("task:{id}"),
+            &json!({ "plan_id": plan_id, "number": number, "title": title }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Deletes a task of a draft plan with its targets and unit assignment. Refused when
+    /// reports were filed for it.
+    pub async fn delete_task(&self, task_id: i64) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT plan_id, number, title FROM task WHERE id = $1")
+            .bind(task_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let plan_id: i64 = row.try_get("plan_id")?;
+        require_draft(&mut tx, plan_id).await?;
+        let (reports,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report WHERE task_id = $1")
+            .bind(task_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if reports > 0 {
+            return Err(StoreError::Invalid(format!(
+                "该任务已有 {reports} 份报告，不能删除"
+            )));
+        }
+        sqlx::query("DELETE FROM task WHERE id = $1")
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await?;
+        append_current(
+            &mut tx,
+            "task.delete",
+            &format!("task:{task_id}"),
+            &json!({
+                "plan_id": plan_id,
+                "number": row.try_get::<i64, _>("number")?,
+                "title": row.try_get::<String, _>("title")?,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plan_id)
+    }
+
+    /// Merges task `from_id` into `into_id` (same draft plan): the text is appended, the
+    /// targets move after the kept task's, lead and co-units are united (a unit keeps the
+    /// stronger role), and `from_id` is deleted.
+    pub async fn merge_tasks(&self, into_id: i64, from_id: i64) -> Result<()> {
+        if into_id == from_id {
+            return Err(StoreError::Invalid("不能把任务合并到它自己".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let load = |id: i64| {
+            sqlx::query("SELECT plan_id, number, title, body FROM task WHERE id = $1").bind(id)
+        };
+        let into = load(into_id).fetch_one(&mut *tx).await?;
+        let from = load(from_id).fetch_one(&mut *tx).await?;
+        let plan_id: i64 = into.try_get("plan_id")?;
+        if from.try_get::<i64, _>("plan_id")? != plan_id {
+            return Err(StoreError::Invalid("只能合并同一计划的任务".into()));
+        }
+        require_draft(&mut tx, plan_id).await?;
+        let (reports,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report WHERE task_id = $1")
+            .bind(from_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if reports > 0 {
+            return Err(StoreError::Invalid(format!(
+                "被合并的任务已有 {reports} 份报告，不能合并"
+            )));
+        }
+        let body = format!(
+            "{}\n{}",
+            into.try_get::<String, _>("body")?,
+            from.try_get::<String, _>("body")?
+        );
+        sqlx::query("UPDATE task SET body = $1, version = version + 1 WHERE id = $2")
+            .bind(&body)
+            .bind(into_id)
+            .execute(&mut *tx)
+            .await?;
+        let (offset,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(position), -1) + 1 FROM target WHERE task_id = $1")
+                .bind(into_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE target SET task_id = $1, position = position + $2 WHERE task_id = $3")
+            .bind(into_id)
+            .bind(offset)
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
+        // Units: a unit on both tasks keeps the kept task's row unless the merged one leads.
+        let moved = sqlx::query("SELECT unit_id, role, demo FROM task_unit WHERE task_id = $1")
+            .bind(from_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let (mut next,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM task_unit WHERE task_id = $1",
+        )
+        .bind(into_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for r in moved {
+            let unit: i64 = r.try_get("unit_id")?;
+            let role: String = r.try_get("role")?;
+            let existing: Option<(String,)> =
+                sqlx::query_as("SELECT role FROM task_unit WHERE task_id = $1 AND unit_id = $2")
+                    .bind(into_id)
+                    .bind(unit)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match existing {
+                Some(_) if role == "lead" => {
+                    sqlx::query(
+                        "UPDATE task_unit SET role = 'lead' WHERE task_id = $1 AND unit_id = $2",
+                    )
+                    .bind(into_id)
+                    .bind(unit)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Some(_) => {}
+                None => {
+                    sqlx::query(
+                        "INSERT INTO task_unit (task_id, unit_id, role, position, demo) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(into_id)
+                    .bind(unit)
+                    .bind(&role)
+                    .bind(next)
+                    .bind(r.try_get::<i64, _>("demo")?)
+                    .execute(&mut *tx)
+                    .await?;
+                    next += 1;
+                }
+            }
+        }
+        sqlx::query("DELETE FROM task WHERE id = $1")
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
+        append_current(
+            &mut tx,
+            "task.merge",
+            &format!("task:{into_id}"),
+            &json!({
+                "merged": from_id,
+                "merged_number": from.try_get::<i64, _>("number")?,
+                "merged_title": from.try_get::<String, _>("title")?,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
