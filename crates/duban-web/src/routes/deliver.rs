@@ -477,11 +477,37 @@ async fn new_report(
     if !auth.can_act_for(key.unit_id) {
         return Err(AppError::Forbidden);
     }
-    let (id, _) = state
-        .store
-        .create_report(key, &ReportContent::default(), &by)
-        .await?;
+    let start = previous_content(&state.store, key).await?;
+    let (id, _) = state.store.create_report(key, &start, &by).await?;
     Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// A new report starts from the unit's report on the same task for the latest earlier
+/// period (its texts and milestone state; never its figures, which must be reported anew),
+/// so a unit updates last period's account instead of retyping it.
+async fn previous_content(
+    store: &duban_store::Store,
+    key: ReportKey,
+) -> Result<ReportContent, AppError> {
+    let period = store.period(key.period_id).await?;
+    let previous = store
+        .plan_reports(period.plan_id)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.task_id == key.task_id && r.unit_id == key.unit_id && r.period_end < period.start
+        })
+        .max_by_key(|r| r.period_end);
+    Ok(
+        previous.map_or_else(ReportContent::default, |r| ReportContent {
+            progress: r.progress,
+            problems: r.problems,
+            next_steps: r.next_steps,
+            milestone: r.milestone,
+            milestone_share: r.milestone_share,
+            values: Vec::new(),
+        }),
+    )
 }
 
 async fn report_page(

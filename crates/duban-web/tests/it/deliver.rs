@@ -785,3 +785,63 @@ async fn the_office_accepts_several_reports_at_once() {
         .unwrap();
     assert!(unit_inbox.iter().any(|i| i.event == "report.accepted"));
 }
+
+/// A new report starts from the unit's report of the previous period on the same task
+/// (issue 10): texts carried over, figures not.
+#[tokio::test]
+async fn a_new_report_starts_from_the_previous_period() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let (task_id, _, _) = countable_task(&app, plan, "fgw", true).await;
+    let s = &app.state.store;
+    let periods = s.ensure_periods(plan).await.unwrap();
+    let period = |key: &str| {
+        periods
+            .iter()
+            .find(|p| p.key == key)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let unit = s.unit_by_code("fgw").await.unwrap().unwrap().id.to_string();
+    let tid = task_id.to_string();
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep
+        .post_csrf(
+            "/reports/new",
+            &[
+                ("task_id", &tid),
+                ("period_id", &period("2020-Q1")),
+                ("unit_id", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let q1: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let content = duban_store::deliver::report::ReportContent {
+        progress: "一季度完成规划初稿".into(),
+        problems: "部分数据尚未汇总".into(),
+        next_steps: "二季度征求意见".into(),
+        ..Default::default()
+    };
+    s.save_report(q1, None, &content, &by).await.unwrap();
+    let r = rep
+        .post_csrf(
+            "/reports/new",
+            &[
+                ("task_id", &tid),
+                ("period_id", &period("2020-Q2")),
+                ("unit_id", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let q2: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let r = s.report(q2).await.unwrap();
+    assert_eq!(r.progress, "一季度完成规划初稿");
+    assert_eq!(r.problems, "部分数据尚未汇总");
+    assert_eq!(r.next_steps, "二季度征求意见");
+    assert!(r.values.is_empty(), "figures are not carried");
+}
