@@ -273,11 +273,29 @@ async fn review(
             context! { ..task_summary(&d, t), ..context! { target_list => targets } }
         })
         .collect();
+    // The document's item tree and what the reader noticed (sequence breaks, a kind it
+    // could not tell): read again from the stored text, the same text the spans index.
+    let outline = duban_doc::parse_text(&d.source_text)
+        .map(|p| p.outline)
+        .unwrap_or_default();
+    let items: Vec<Value> = outline
+        .items
+        .iter()
+        .map(|i| context! { label => i.label, title => i.title, depth => i.depth, task => i.task })
+        .collect();
+    let diagnostics: Vec<Value> = outline
+        .diagnostics
+        .iter()
+        .map(|x| context! { code => x.code, message => x.message })
+        .collect();
     Ok(render(
         &state,
         &page,
         "plans/review.html",
         context! {
+            outline_items => items,
+            diagnostics => diagnostics,
+            doc_kind => outline.kind.map(|k| k.label_zh()),
             plan => plan_view(&d),
             source_html => source_html,
             marked => marks.len(),

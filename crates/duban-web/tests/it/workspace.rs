@@ -626,3 +626,19 @@ async fn the_office_adds_merges_and_deletes_tasks_and_pillars_of_a_draft() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("计划已通过"), "{}", r.body);
 }
+
+/// The review page shows the document's item tree (issue 11): every numbered item with its
+/// level, the items that became tasks marked, and the reader's structure notes.
+#[tokio::test]
+async fn the_review_page_shows_the_item_tree() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/plans/{plan}/review")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"outline\""));
+    let items = page.body.matches("<li class=\"depth-").count();
+    let tasks = page.body.matches("<span class=\"tag\">任务 ").count();
+    assert_eq!(tasks, 30, "the seed's 30 tasks are marked in the tree");
+    assert!(items >= 30, "{items} items");
+}
