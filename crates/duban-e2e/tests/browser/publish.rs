@@ -48,11 +48,28 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
     click(c, Locator::Css("#bulletin-submit")).await;
     wait_for(c, Locator::Css("#bulletin-text")).await;
     assert!(body_text(c).await.contains("五、下步要求"));
-    click(c, Locator::Css("#advance")).await;
-    wait_for(c, Locator::Css("#bulletin-state")).await;
-    click(c, Locator::Css("#advance")).await;
-    let state = wait_for(c, Locator::Css("#bulletin-state")).await;
-    assert_eq!(state.text().await.unwrap(), "已签发");
+    for expected in ["已审核", "已签发"] {
+        click(c, Locator::Css("#advance")).await;
+        // The page reloads after each step: wait for the new state, not the old element.
+        let mut shown = String::new();
+        for _ in 0..100 {
+            shown = c
+                .execute(
+                    "const e = document.getElementById('bulletin-state'); return e ? e.textContent : '';",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if shown == expected {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, expected);
+    }
 
     // The public portal, signed out, at both widths and in both scripts.
     c.goto(&format!("{}/public/", app.base)).await.unwrap();
