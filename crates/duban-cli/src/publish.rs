@@ -37,6 +37,20 @@ pub enum PublishCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Publish the 亩均 领跑者 list of a firm-level evaluation snapshot (written by
+    /// `duban eval run --snapshot FILE` with a spec that has `[leaders]`); the snapshot is
+    /// recomputed first and published with the list.
+    Leaders {
+        #[arg(long)]
+        snapshot: PathBuf,
+        #[arg(long)]
+        title: String,
+        /// The data are demonstration data (示例数据): the portal says so.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Recompute publication ID from the data now in the database; exit status 1 when it no
     /// longer matches what was published.
     Verify {
@@ -92,6 +106,32 @@ pub fn run(cmd: PublishCommand) -> Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("计划 {plan}：{e}"))?;
+            println!("{}", p.id);
+            store.close().await;
+            Ok(())
+        }),
+        PublishCommand::Leaders {
+            snapshot,
+            title,
+            demo,
+            db,
+        } => runtime()?.block_on(async move {
+            let text = std::fs::read_to_string(&snapshot)
+                .with_context(|| format!("cannot read {}", snapshot.display()))?;
+            let list = duban_io::firm_format::leader_list(&text, &title, demo)
+                .with_context(|| format!("{}", snapshot.display()))?;
+            let store = db.open_existing().await?;
+            let method = list.engine.clone();
+            let p = store
+                .publish(&duban_store::publication::NewPublication {
+                    title: &title,
+                    content: &duban_core::publication::Content::Leaders(list),
+                    snapshot_id: None,
+                    method: &method,
+                    by: None,
+                })
+                .await
+                .context("cannot publish")?;
             println!("{}", p.id);
             store.close().await;
             Ok(())

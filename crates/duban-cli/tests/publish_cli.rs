@@ -172,3 +172,91 @@ fn exported_portal_is_self_contained() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("999"));
 }
+
+/// A 亩均 领跑者 list (issue 14 item 1): the demo county's firm evaluation written as a
+/// snapshot by `duban eval run --snapshot`, published with `duban publish leaders`, shown in
+/// the exported portal with its table downloads and the snapshot itself; `publish verify`
+/// recomputes it; a tampered snapshot is refused before anything is published.
+#[test]
+fn a_leader_list_is_published_from_a_firm_snapshot() {
+    let db = Db::fresh();
+    let mut server = db.serve_demo();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let snap = work.path().join("firms-snapshot.json");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = common::run_command(
+        {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_duban"));
+            c.args(["eval", "run", "--format", "csv", "--data"])
+                .arg(root.join("data/demo/muni/firms.csv"))
+                .arg("--spec")
+                .arg(root.join("data/demo/muni/spec.toml"))
+                .arg("--snapshot")
+                .arg(&snap);
+            c
+        },
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Tampered: refused, nothing published.
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let bad = work.path().join("bad.json");
+    let mut tampered: serde_json::Value = serde_json::from_str(&text).unwrap();
+    tampered["result"]["firms"][0]["score"] = serde_json::json!(999.0);
+    std::fs::write(&bad, tampered.to_string()).unwrap();
+    let out = db.run(
+        &[
+            "publish",
+            "leaders",
+            "--snapshot",
+            bad.to_str().unwrap(),
+            "--title",
+            "x",
+        ],
+        None,
+    );
+    assert!(!out.status.success(), "a tampered snapshot is refused");
+
+    let id = db.ok(
+        &[
+            "publish",
+            "leaders",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--title",
+            "2020年度亩均效益领跑者名单（示例数据）",
+            "--demo",
+        ],
+        None,
+    );
+    let id = id.trim();
+    let dir = work.path().join("site");
+    db.ok(&["publish", "export", "--to", dir.to_str().unwrap()], None);
+    let page = std::fs::read_to_string(dir.join(format!("p/{id}.html"))).unwrap();
+    assert!(page.contains("领跑者名单"));
+    assert!(page.contains("示例数据"));
+    let csv = std::fs::read_to_string(dir.join(format!("p/{id}-leaders.csv"))).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}分组,名次,企业,评价单元,得分,等级\n"),
+        "{csv}"
+    );
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "the demo has leaders");
+    assert!(
+        rows.iter().all(|r| r.ends_with(",A")),
+        "leaders are grade A: {rows:?}"
+    );
+    assert!(dir.join(format!("p/{id}-leaders.xlsx")).is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.join(format!("p/{id}-snapshot.json"))).unwrap(),
+        text
+    );
+    let verified = db.ok(&["publish", "verify", id], None);
+    assert!(verified.contains("复算一致"), "{verified}");
+}

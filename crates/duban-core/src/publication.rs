@@ -27,6 +27,8 @@ pub enum PublicationKind {
     Bulletin,
     /// A published evaluation snapshot (综合评价 ranking).
     Evaluation,
+    /// A 亩均 领跑者 list from a firm-level evaluation snapshot.
+    Leaders,
 }
 
 impl PublicationKind {
@@ -35,11 +37,12 @@ impl PublicationKind {
             Self::Plan => "plan",
             Self::Bulletin => "bulletin",
             Self::Evaluation => "evaluation",
+            Self::Leaders => "leaders",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Plan, Self::Bulletin, Self::Evaluation]
+        [Self::Plan, Self::Bulletin, Self::Evaluation, Self::Leaders]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -49,6 +52,7 @@ impl PublicationKind {
             Self::Plan => "工作进展",
             Self::Bulletin => "通报",
             Self::Evaluation => "评价结果",
+            Self::Leaders => "领跑者名单",
         }
     }
 }
@@ -153,6 +157,34 @@ pub struct EvaluationTable {
     pub demo: bool,
 }
 
+/// One firm of a 领跑者 list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderLine {
+    pub firm: String,
+    /// The benchmark class (e.g. the county).
+    pub class: String,
+    /// The group the list ranks within (e.g. the industry).
+    pub group: String,
+    /// 1 = first in its group.
+    pub position: u32,
+    pub score: Option<f64>,
+    pub grade: String,
+}
+
+/// A published 亩均 领跑者 list: its lines and the firm-level evaluation snapshot it comes
+/// from (kept whole, so anyone can recompute it with `duban eval verify`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderList {
+    pub title: String,
+    pub engine: String,
+    pub data_hash: String,
+    pub method_hash: String,
+    pub lines: Vec<LeaderLine>,
+    /// The snapshot text (`duban.eval.snapshot/1` of a firm-level evaluation).
+    pub snapshot: String,
+    pub demo: bool,
+}
+
 /// The heading block of a bulletin as GB/T 9704 lays it out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulletinHead {
@@ -213,6 +245,7 @@ pub enum Content {
     Plan(PlanSnapshot),
     Bulletin(Bulletin),
     Evaluation(EvaluationTable),
+    Leaders(LeaderList),
 }
 
 impl Content {
@@ -221,6 +254,7 @@ impl Content {
             Content::Plan(_) => PublicationKind::Plan,
             Content::Bulletin(_) => PublicationKind::Bulletin,
             Content::Evaluation(_) => PublicationKind::Evaluation,
+            Content::Leaders(_) => PublicationKind::Leaders,
         }
     }
 
@@ -229,7 +263,7 @@ impl Content {
         match self {
             Content::Plan(p) => Some(p),
             Content::Bulletin(b) => Some(&b.plan),
-            Content::Evaluation(_) => None,
+            Content::Evaluation(_) | Content::Leaders(_) => None,
         }
     }
 
@@ -238,6 +272,7 @@ impl Content {
             Content::Plan(p) => p.demo,
             Content::Bulletin(b) => b.plan.demo,
             Content::Evaluation(e) => e.demo,
+            Content::Leaders(l) => l.demo,
         }
     }
 }

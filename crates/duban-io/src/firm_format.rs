@@ -429,6 +429,79 @@ pub fn verify_firm_snapshot(snap: &Value) -> Result<String> {
     ))
 }
 
+/// The 领跑者 list of a firm-level snapshot, for publication: the snapshot is recomputed
+/// first (refused unless identical bit for bit), then every firm with a leader position is
+/// listed with its class, its group (the `[leaders] by` columns' values) and grade, in group
+/// and position order. A snapshot whose spec has no `[leaders]` is refused.
+pub fn leader_list(
+    snapshot_text: &str,
+    title: &str,
+    demo: bool,
+) -> Result<duban_core::publication::LeaderList> {
+    let snap: Value =
+        serde_json::from_str(snapshot_text).map_err(|e| bad(format!("snapshot: {e}")))?;
+    verify_firm_snapshot(&snap)?;
+    let spec: FirmSpec = serde_json::from_value(snap["spec"].clone())
+        .map_err(|e| bad(format!("snapshot spec: {e}")))?;
+    let leaders = spec
+        .leaders
+        .as_ref()
+        .ok_or_else(|| bad("该评价方法没有 [leaders]（领跑者）设置"))?;
+    let table = table_from_snapshot(&snap["data"])?;
+    let by: Vec<&Column> = leaders
+        .by
+        .names()
+        .iter()
+        .filter_map(|n| table.names().iter().position(|x| x == n))
+        .map(|j| &table.columns()[j])
+        .collect();
+    let text = |c: &Column, i: usize| match c {
+        Column::Text(t) => t.get(i).to_string(),
+        Column::Number(v) => format!("{}", v[i]),
+    };
+    let firms = snap["result"]["firms"]
+        .as_array()
+        .ok_or_else(|| bad("snapshot result: no firms"))?;
+    let mut lines: Vec<duban_core::publication::LeaderLine> = firms
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let position = f["leader"].as_u64().filter(|p| *p > 0)?;
+            Some(duban_core::publication::LeaderLine {
+                firm: match &f["id"] {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                },
+                class: f["class"].as_str().unwrap_or_default().to_string(),
+                group: by
+                    .iter()
+                    .map(|c| text(c, i))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                position: position as u32,
+                score: f["score"].as_f64(),
+                grade: f["grade"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    lines.sort_by(|a, b| a.group.cmp(&b.group).then(a.position.cmp(&b.position)));
+    Ok(duban_core::publication::LeaderList {
+        title: title.to_string(),
+        engine: snap["engine"].as_str().unwrap_or_default().to_string(),
+        data_hash: snap["result"]["data_hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        method_hash: snap["result"]["method_hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        lines,
+        snapshot: snapshot_text.to_string(),
+        demo,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

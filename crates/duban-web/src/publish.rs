@@ -552,6 +552,39 @@ impl Portal {
                             has_pdf => has_pdf,
                         } };
                     }
+                    Content::Leaders(l) => {
+                        let mut rows = vec![vec![
+                            Cell::from("分组"),
+                            Cell::from("名次"),
+                            Cell::from("企业"),
+                            Cell::from("评价单元"),
+                            Cell::from("得分"),
+                            Cell::from("等级"),
+                        ]];
+                        rows.extend(l.lines.iter().map(|x| {
+                            vec![
+                                Cell::from(x.group.clone()),
+                                Cell::Number(f64::from(x.position)),
+                                Cell::from(x.firm.clone()),
+                                Cell::from(x.class.clone()),
+                                Cell::from(x.score.map(|s| (s * 100.0).round() / 100.0)),
+                                Cell::from(x.grade.clone()),
+                            ]
+                        }));
+                        tables.push(Table {
+                            stem: format!("{}-leaders", p.id),
+                            caption: "领跑者名单",
+                            rows,
+                        });
+                        portal.add(
+                            format!("p/{}-snapshot.json", p.id),
+                            "application/json",
+                            l.snapshot.as_bytes().to_vec(),
+                        );
+                        ctx = context! { ..ctx, ..context! { leaders => context! {
+                            engine => l.engine, data_hash => l.data_hash, method_hash => l.method_hash,
+                        } } };
+                    }
                     Content::Evaluation(e) => {
                         tables.push(Table {
                             stem: format!("{}-ranking", p.id),

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/publications", get(index))
         .route("/publications/plan", post(publish_plan))
         .route("/publications/evaluation", post(publish_evaluation))
+        .route("/publications/leaders", post(publish_leaders))
         .route("/publications/compare", get(compare_page))
         .route("/publications/{id}", get(detail))
         .route("/publications/{id}/withdraw", post(withdraw))
@@ -147,6 +148,42 @@ async fn publish_evaluation(
     Ok(Redirect::to(&format!("/publications/{}", p.id)).into_response())
 }
 
+/// 公开领跑者名单: an uploaded firm-level evaluation snapshot (`duban eval run --snapshot`),
+/// recomputed before anything is stored; its 领跑者 list is published with it.
+async fn publish_leaders(
+    State(state): State<AppState>,
+    auth: Auth,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let mut form = crate::upload::read_form(multipart, None).await?;
+    auth.require_admin_form(form.text("csrf"))?;
+    let title = form.text("title").trim().to_string();
+    let demo = form.text("demo") == "yes";
+    let Some((name, bytes)) = form.take_file("snapshot.json") else {
+        return Err(AppError::InvalidField {
+            field: "file".into(),
+            message: "请选择评价快照文件（duban eval run --snapshot 生成的 .json）".into(),
+        });
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::Invalid(format!("{name}：不是 UTF-8 文本的评价快照")))?;
+    let list = duban_io::firm_format::leader_list(&text, &title, demo)
+        .map_err(|e| AppError::Invalid(format!("{name}：{e}")))?;
+    let method = list.engine.clone();
+    let p = state
+        .store
+        .publish(&duban_store::publication::NewPublication {
+            title: &title,
+            content: &Content::Leaders(list),
+            snapshot_id: None,
+            method: &method,
+            by: Some(auth.user.id),
+        })
+        .await
+        .map_err(|e| AppError::from(e).on_field("title"))?;
+    Ok(Redirect::to(&format!("/publications/{}", p.id)).into_response())
+}
+
 async fn detail(
     State(state): State<AppState>,
     auth: Auth,
@@ -249,6 +286,12 @@ pub async fn recompute(state: &AppState, id: i64) -> Result<(bool, String), AppE
                     .unwrap_or_default(),
             );
             Content::Bulletin(again)
+        }
+        Content::Leaders(l) => {
+            match duban_io::firm_format::leader_list(&l.snapshot, &l.title, l.demo) {
+                Ok(again) => Content::Leaders(again),
+                Err(err) => return Ok((false, format!("领跑者名单的评价快照复算不一致：{err}"))),
+            }
         }
         Content::Evaluation(e) => {
             let snap = state.store.eval_snapshot(e.snapshot_id).await?;

@@ -446,3 +446,62 @@ async fn an_escalation_downloads_as_an_official_notice() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// 公开领跑者名单 from the office page: a firm-level snapshot is recomputed before it is
+/// published; a file that is not one is refused and nothing is published.
+#[tokio::test]
+async fn the_office_publishes_a_leader_list_from_a_snapshot() {
+    use duban_io::firm_format;
+    let app = app_with_users().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let spec_text = std::fs::read_to_string(root.join("data/demo/muni/spec.toml")).unwrap();
+    let spec = firm_format::parse_firm_spec(&spec_text).unwrap();
+    let data = std::fs::read(root.join("data/demo/muni/firms.csv")).unwrap();
+    let table = duban_io::firm_table::read_csv_table(&data, &spec.columns().unwrap()).unwrap();
+    let e = firm_format::run(&table, &spec).unwrap();
+    let snap = duban_io::eval_format::snapshot_text(
+        &firm_format::snapshot_json(&e, &table, &spec).unwrap(),
+    );
+    let mut admin = login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    let r = admin
+        .post_multipart(
+            "/publications/leaders",
+            &[("csrf", &csrf), ("title", "领跑者名单")],
+            Some(("x.json", b"{not json")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(app.state.store.publications().await.unwrap().is_empty());
+    let mut rep = login(&app, "rep_fgw").await;
+    let rcsrf = rep.csrf.clone();
+    let r = rep
+        .post_multipart(
+            "/publications/leaders",
+            &[("csrf", &rcsrf), ("title", "领跑者名单")],
+            Some(("s.json", snap.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin
+        .post_multipart(
+            "/publications/leaders",
+            &[
+                ("csrf", &csrf),
+                ("title", "2020年度亩均效益领跑者名单"),
+                ("demo", "yes"),
+            ],
+            Some(("s.json", snap.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = id_of(r.location());
+    let mut anon = Client::new(&app);
+    let page = anon.get(&format!("/public/p/{id}.html")).await;
+    assert!(page.body.contains("id=\"table-"));
+    assert!(page.body.contains("示例数据"));
+    let r = admin
+        .post_csrf(&format!("/publications/{id}/verify"), &[])
+        .await;
+    assert!(r.body.contains("复算一致"), "{}", r.body);
+}
