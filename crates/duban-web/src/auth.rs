@@ -175,6 +175,32 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// A signed-in administrator (the office). As an extractor it answers 403 to anyone else
+/// *before* the request body is read, so a viewer or a reporter posting an incomplete form
+/// to an office route is told "forbidden", never what the form lacks.
+#[derive(Debug, Clone)]
+pub struct Office(pub Auth);
+
+impl FromRequestParts<AppState> for Office {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let auth = lookup(parts, state)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        auth.require_admin()?;
+        Ok(Office(auth))
+    }
+}
+
+impl std::ops::Deref for Office {
+    type Target = Auth;
+
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
+
 impl OptionalFromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 

@@ -166,7 +166,7 @@ async fn new_dataset_form(
 
 async fn upload_dataset(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {

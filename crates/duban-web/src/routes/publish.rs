@@ -20,7 +20,7 @@ use duban_io::official_doc::{OfficialDoc, pdf as official_pdf};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::auth::Auth;
+use crate::auth::Office;
 use crate::deliver::{PlanAsOf, light_label, parse_as_of};
 use crate::error::AppError;
 use crate::publish::{compose, evaluation_table, plan_snapshot};
@@ -58,7 +58,7 @@ pub fn pdf_fonts() -> Result<&'static official_pdf::FontSet, String> {
 
 async fn index(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
 ) -> Result<Response, AppError> {
     auth.require_admin()?;
@@ -102,7 +102,7 @@ struct PlanForm {
 
 async fn publish_plan(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     axum::Form(f): axum::Form<PlanForm>,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(&f.csrf)?;
@@ -128,7 +128,7 @@ struct EvaluationForm {
 
 async fn publish_evaluation(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     axum::Form(f): axum::Form<EvaluationForm>,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(&f.csrf)?;
@@ -152,7 +152,7 @@ async fn publish_evaluation(
 /// recomputed before anything is stored; its 领跑者 list is published with it.
 async fn publish_leaders(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let mut form = crate::upload::read_form(multipart, None).await?;
@@ -186,7 +186,7 @@ async fn publish_leaders(
 
 async fn detail(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
@@ -235,7 +235,7 @@ struct WithdrawForm {
 
 async fn withdraw(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
@@ -330,7 +330,7 @@ pub async fn recompute(state: &AppState, id: i64) -> Result<(bool, String), AppE
 
 async fn verify(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<CsrfForm>,
@@ -348,7 +348,7 @@ struct CompareQuery {
 
 async fn compare_page(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
@@ -403,7 +403,7 @@ struct BulletinForm {
 
 async fn new_bulletin(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     axum::Form(f): axum::Form<BulletinForm>,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(&f.csrf)?;
@@ -444,7 +444,7 @@ async fn new_bulletin(
 
 async fn bulletin_page(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
@@ -472,7 +472,7 @@ async fn bulletin_page(
 
 async fn advance(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<CsrfForm>,
 ) -> Result<Response, AppError> {
@@ -500,7 +500,7 @@ async fn advance(
 /// The bulletin as .docx or PDF: the issued text when issued, else the draft (审核稿).
 async fn bulletin_download(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path((id, format)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     auth.require_admin()?;

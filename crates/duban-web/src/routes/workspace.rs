@@ -86,7 +86,7 @@ async fn new_form(
 
 async fn upload(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -513,7 +513,7 @@ struct NewTaskForm {
 
 async fn add_task(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Path(plan_id): Path<i64>,
     Form(f): Form<NewTaskForm>,
 ) -> Result<Response, AppError> {
@@ -542,7 +542,7 @@ struct ConfirmForm {
 
 async fn delete_task(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Path(id): Path<i64>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
@@ -566,7 +566,7 @@ struct MergeForm {
 /// Merges this task INTO the chosen one (this one disappears).
 async fn merge_task(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> Result<Response, AppError> {
@@ -587,7 +587,7 @@ struct NewPillarForm {
 
 async fn add_pillar(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Path(plan_id): Path<i64>,
     Form(f): Form<NewPillarForm>,
 ) -> Result<Response, AppError> {
@@ -602,7 +602,7 @@ async fn add_pillar(
 
 async fn delete_pillar(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Path((plan_id, pillar)): Path<(i64, i64)>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {

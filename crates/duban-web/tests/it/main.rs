@@ -16,6 +16,7 @@ mod pages;
 mod publish;
 mod reads;
 mod roles;
+mod route_access;
 mod security;
 mod workspace;
 
