@@ -50,6 +50,7 @@ for _ in $(seq 1 150); do
 done
 id=$(env -u DATABASE_URL "$BIN" publish plan --as-of 2020-07-15 --data-dir "$WORK/data")
 env -u DATABASE_URL "$BIN" publish export --to "$WORK/site" --data-dir "$WORK/data" >/dev/null
+chmod 755 "$WORK"; chmod -R a+rX "$WORK/site" # nginx workers run as another user
 sleep 1.5 # the server's portal notices the new publication within a second
 
 nport=$(free_port)
@@ -78,11 +79,14 @@ import re, sys
 label, path = sys.argv[1], sys.argv[2]
 t = open(path).read()
 def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[u]
+    m = re.match(r"([\d.]+)(us|ms|m|s)", v)
+    if m is None:
+        sys.exit(f"{label}: cannot read the latency {v!r} in:\n{t}")
+    n, u = m.groups()
+    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(f"{label:<8} {rps:10.0f} req/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   non-2xx {errors.group(1) if errors else 0}")
 open(path + ".rps", "w").write(str(rps))
