@@ -39,6 +39,9 @@ async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {
     let b = browser().await;
     let c = &b.client;
     log_in(c, &app, "admin").await;
+    // The office's home is its 督办 inbox; the plans are one click away.
+    assert!(c.current_url().await.unwrap().path().ends_with("/deliver"));
+    click(c, Locator::Css("a[href='/plans']")).await;
 
     // The seed plan: 4 pillars, 30 tasks, no invented progress.
     click(c, Locator::LinkText("2020年浙江省服务业发展工作要点")).await;
