@@ -327,7 +327,8 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
     ]
 }
 
-fn evaluation_rows(e: &EvaluationTable) -> Vec<Vec<Cell>> {
+/// A published evaluation's ranking as table rows (名次, 对象, 得分).
+pub fn evaluation_rows(e: &EvaluationTable) -> Vec<Vec<Cell>> {
     let mut rows = vec![vec![
         Cell::from("名次"),
         Cell::from("对象"),

@@ -54,6 +54,10 @@ pub fn router() -> Router<AppState> {
             get(download_snapshot),
         )
         .route("/evaluations/snapshots/{id}/verify", post(verify_snapshot))
+        .route(
+            "/evaluations/snapshots/{id}/table/{format}",
+            get(snapshot_table),
+        )
 }
 
 type Fields = Form<Vec<(String, String)>>;
@@ -768,6 +772,31 @@ async fn download_snapshot(
         "application/json",
         &format!("duban-eval-snapshot-{id}.json"),
     ))
+}
+
+/// The snapshot's ranking (名次, 对象, 得分) as .xlsx or .csv, the table the public portal
+/// offers for a published evaluation.
+async fn snapshot_table(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let table = crate::publish::evaluation_table(&state.store, id).await?;
+    let rows = crate::publish::evaluation_rows(&table);
+    match format.as_str() {
+        "xlsx" => Ok(attachment(
+            duban_io::grid::grid_xlsx("评价结果", &rows)
+                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("duban-eval-snapshot-{id}.xlsx"),
+        )),
+        "csv" => Ok(attachment(
+            duban_io::grid::grid_csv(&rows),
+            "text/csv; charset=utf-8",
+            &format!("duban-eval-snapshot-{id}.csv"),
+        )),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 async fn verify_snapshot(

@@ -139,6 +139,21 @@ async fn upload_run_compare_publish_download_verify() {
         dl.body,
         app.state.store.eval_run_snapshot(second).await.unwrap()
     );
+    // The ranking also as a table (issue 10): CSV with one row per unit, xlsx.
+    let table = c
+        .get(&format!("/evaluations/snapshots/{sid}/table/csv"))
+        .await;
+    assert_eq!(table.status, StatusCode::OK);
+    assert!(table.body.starts_with("\u{feff}名次,对象,得分\n"));
+    assert_eq!(table.body.lines().count(), 12, "a header and 11 units");
+    let (status, ctype, xlsx) = crate::oversight::get_bytes(
+        &c,
+        &app.base,
+        &format!("/evaluations/snapshots/{sid}/table/xlsx"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
     let verdict = duban_io::eval_format::verify_snapshot(&dl.body)
         .expect("the library `duban eval verify` runs accepts it");
     assert!(

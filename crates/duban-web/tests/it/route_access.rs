@@ -118,6 +118,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/evaluations/snapshots/{id}", Signed),
     ("GET", "/evaluations/snapshots/{id}/download", Signed),
     ("POST", "/evaluations/snapshots/{id}/verify", Signed),
+    ("GET", "/evaluations/snapshots/{id}/table/{format}", Signed),
     ("GET", "/publications", Admin),
     ("POST", "/publications/plan", Admin),
     ("POST", "/publications/evaluation", Admin),
