@@ -307,22 +307,34 @@ impl Store {
         subject: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
+        self.audit_entries_page(subject, limit, 0).await
+    }
+
+    /// [`Store::audit_entries`] after skipping the `offset` newest (paging).
+    pub async fn audit_entries_page(
+        &self,
+        subject: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditEntry>> {
         let rows = match subject {
             Some(s) => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE subject = $1 OR subject LIKE $2 ORDER BY seq DESC LIMIT $3"
+                    "{SELECT} WHERE subject = $1 OR subject LIKE $2 ORDER BY seq DESC LIMIT $3 OFFSET $4"
                 )))
                 .bind(s)
                 .bind(format!("{}/%", s.replace(['%', '_'], "")))
                 .bind(limit)
+                .bind(offset)
                 .fetch_all(self.pool())
                 .await?
             }
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} ORDER BY seq DESC LIMIT $1"
+                    "{SELECT} ORDER BY seq DESC LIMIT $1 OFFSET $2"
                 )))
                 .bind(limit)
+                .bind(offset)
                 .fetch_all(self.pool())
                 .await?
             }

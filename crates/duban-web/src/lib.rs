@@ -26,6 +26,7 @@ pub mod highlight;
 pub mod lang;
 pub mod metrics;
 pub mod oversight;
+pub mod paging;
 pub mod proxy;
 pub mod publish;
 pub mod render;

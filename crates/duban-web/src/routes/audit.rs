@@ -41,7 +41,13 @@ async fn audit_page(
 ) -> Result<Response, AppError> {
     auth.require_admin()?;
     let subject = q.get("subject").map(|s| s.trim()).filter(|s| !s.is_empty());
-    let entries = state.store.audit_entries(subject, 300).await?;
+    let pager = crate::paging::Pager::from_query(&q);
+    let mut entries = state
+        .store
+        .audit_entries_page(subject, pager.per as i64 + 1, pager.offset() as i64)
+        .await?;
+    let has_next = entries.len() > pager.per;
+    entries.truncate(pager.per);
     let verify = if q.contains_key("verify") {
         Some(match state.store.verify_audit().await? {
             Ok(s) => context! { ok => true, entries => s.entries, head => s.head_hash },
@@ -59,6 +65,7 @@ async fn audit_page(
         context! {
             entries => entries.iter().map(entry_view).collect::<Vec<_>>(),
             verify => verify, subject => subject,
+            pager => pager.view("/admin/audit", &q, has_next, None),
         },
     )?
     .into_response())

@@ -48,7 +48,10 @@ async fn list(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let f = escalation_filter(&state, &auth, &q).await?;
-    let rows = state.store.list_escalations(&f, 500).await?;
+    let all = state.store.list_escalations(&f, 10_000).await?;
+    let pager = crate::paging::Pager::from_query(&q);
+    let rows = pager.slice(&all);
+    let has_next = pager.offset() + rows.len() < all.len();
     let units = if auth.role() == Role::Reporter {
         Vec::new()
     } else {
@@ -64,6 +67,7 @@ async fn list(
             rows => rows, levels => levels(), units => units, plans => plans,
             f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"),
             is_admin => auth.is_admin(),
+            pager => pager.view("/escalations", &q, has_next, Some(all.len())),
         },
     )?
     .into_response())

@@ -577,3 +577,41 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         assert!(log.iter().any(|e| e.action == a), "{a} missing");
     }
 }
+
+/// Long lists page (issue 10): the demo's escalations 50 to a page with the filters kept in
+/// the page links; the audit log pages too.
+#[tokio::test]
+async fn long_lists_are_paged() {
+    let app = crate::app_with_users().await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let total = app
+        .state
+        .store
+        .list_escalations(&Default::default(), 10_000)
+        .await
+        .unwrap()
+        .len();
+    assert!(total > 50, "the demo has more than a page: {total}");
+    let mut office = login(&app, "admin").await;
+    let first = office.get("/escalations").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let rows = |body: &str| body.matches("<tr class=\"escalation level-").count();
+    assert_eq!(rows(&first.body), 50);
+    assert!(first.body.contains("rel=\"next\""));
+    let pages = total.div_ceil(50);
+    let last = office.get(&format!("/escalations?page={pages}")).await;
+    assert_eq!(rows(&last.body), total - (pages - 1) * 50);
+    assert!(!last.body.contains("rel=\"next\""));
+    let filtered = office.get("/escalations?state=raised&page=1").await;
+    if filtered.body.contains("rel=\"next\"") {
+        assert!(filtered.body.contains("state=raised&amp;page=2"));
+    }
+    let audit = office.get("/admin/audit").await;
+    assert!(
+        audit.body.contains("rel=\"next\""),
+        "the demo's audit log spans pages"
+    );
+    let audit2 = office.get("/admin/audit?page=2").await;
+    assert_eq!(audit2.status, StatusCode::OK);
+    assert!(audit2.body.contains("rel=\"prev\""));
+}
