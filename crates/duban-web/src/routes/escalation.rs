@@ -25,6 +25,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/escalations", get(list))
+        .route("/escalations/batch-close", post(batch_close))
         .route("/escalations/{id}", get(detail))
         .route("/escalations/{id}/{action}", post(act))
         .route("/escalations/{id}/notice/{format}", get(notice))
@@ -68,6 +69,8 @@ async fn list(
             f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"),
             is_admin => auth.is_admin(),
             pager => pager.view("/escalations", &q, has_next, Some(all.len())),
+            closed => q.get("closed").and_then(|v| v.parse::<u32>().ok()),
+            skipped => q.get("skipped").and_then(|v| v.parse::<u32>().ok()),
         },
     )?
     .into_response())
@@ -174,6 +177,67 @@ async fn act(
         .act_on_escalation(id, &action, role, auth.user.id)
         .await;
     Ok(super::redirect_back(done, format!("/escalations/{id}")))
+}
+
+/// 批量销号: the office closes the ticked escalations (those the units answered) with one
+/// note; each closing is its own audited step; one no longer waiting is skipped and counted.
+async fn batch_close(
+    State(state): State<AppState>,
+    auth: crate::auth::Office,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    auth.check_csrf(get("csrf"))?;
+    let note = get("note").trim().to_string();
+    if note.is_empty() {
+        return Err(AppError::InvalidField {
+            field: "note".into(),
+            message: "销号须填写说明".into(),
+        });
+    }
+    let ids: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "escalation")
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("督办事项编号“{v}”无效")))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err(AppError::Invalid("请先勾选要销号的督办事项".into()));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::Invalid("一次最多销号 500 项".into()));
+    }
+    let (mut closed, mut skipped) = (0, 0);
+    for id in ids {
+        // In bulk only what the units answered; a waiting one is closed from its own page.
+        match state.store.escalation(id).await {
+            Ok(e) if state_str(e.state) == "responded" => {}
+            Ok(_) | Err(duban_store::StoreError::NotFound) => {
+                skipped += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let action = EscalationAction::Close { note: note.clone() };
+        match state
+            .store
+            .act_on_escalation(id, &action, CoreRole::Office, auth.user.id)
+            .await
+        {
+            Ok(_) => closed += 1,
+            Err(duban_store::StoreError::Invalid(_))
+            | Err(duban_store::StoreError::NotFound)
+            | Err(duban_store::StoreError::Conflict) => skipped += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Redirect::to(&format!("/escalations?closed={closed}&skipped={skipped}")).into_response())
 }
 
 async fn rules_page(

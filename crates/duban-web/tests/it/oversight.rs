@@ -615,3 +615,85 @@ async fn long_lists_are_paged() {
     assert_eq!(audit2.status, StatusCode::OK);
     assert!(audit2.body.contains("rel=\"prev\""));
 }
+
+/// 批量销号 (issue 10): the office closes several answered escalations with one note; one
+/// still waiting for its unit's answer is skipped; a note is required; reporters cannot.
+#[tokio::test]
+async fn the_office_closes_several_escalations_at_once() {
+    use duban_core::escalation::EscalationAction;
+    let app = crate::app_with_users().await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let s = &app.state.store;
+    let all = s
+        .list_escalations(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    let state =
+        |e: &duban_store::escalation::EscalationRow| duban_store::escalation::state_str(e.state);
+    let raised: Vec<i64> = all
+        .iter()
+        .filter(|e| state(e) == "raised")
+        .map(|e| e.id)
+        .collect();
+    assert!(raised.len() >= 3);
+    // Two answered by their units.
+    let rep = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let mut answered = Vec::new();
+    for e in all.iter().filter(|e| state(e) == "raised") {
+        let measures = EscalationAction::Respond {
+            measures: "已补报并落实整改".into(),
+        };
+        if s.act_on_escalation(e.id, &measures, duban_core::report::Role::Reporter, rep.id)
+            .await
+            .is_ok()
+        {
+            answered.push(e.id);
+        }
+        if answered.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(answered.len(), 2);
+    let waiting = *raised.iter().find(|id| !answered.contains(id)).unwrap();
+    let mut office = login(&app, "admin").await;
+    let page = office.get("/escalations?state=responded").await;
+    assert!(page.body.contains("id=\"batch-close-form\""));
+    let (a, b, w) = (
+        answered[0].to_string(),
+        answered[1].to_string(),
+        waiting.to_string(),
+    );
+    let r = office
+        .post_csrf(
+            "/escalations/batch-close",
+            &[("escalation", &a), ("note", " ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut reporter = login(&app, "rep_fgw").await;
+    let r = reporter
+        .post_csrf(
+            "/escalations/batch-close",
+            &[("escalation", &a), ("note", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = office
+        .post_csrf(
+            "/escalations/batch-close",
+            &[
+                ("escalation", &a),
+                ("escalation", &b),
+                ("escalation", &w),
+                ("note", "整改到位，同意销号"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let closed = s.escalation(answered[0]).await.unwrap();
+    assert_eq!(duban_store::escalation::state_str(closed.state), "closed");
+    assert_eq!(closed.office_note.as_deref(), Some("整改到位，同意销号"));
+    let still = s.escalation(waiting).await.unwrap();
+    assert_ne!(duban_store::escalation::state_str(still.state), "closed");
+    assert_eq!(r.location(), "/escalations?closed=2&skipped=1");
+}

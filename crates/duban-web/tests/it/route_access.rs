@@ -96,6 +96,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/evidence/{id}/delete", Signed),
     ("GET", "/methods/status", Public),
     ("GET", "/escalations", Signed),
+    ("POST", "/escalations/batch-close", Admin),
     ("GET", "/escalations/{id}", Signed),
     ("POST", "/escalations/{id}/{action}", Signed),
     ("GET", "/escalations/{id}/notice/{format}", Signed),
