@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0510_unit_alias.sql"),
         include_str!("../migrations/postgres/0510_unit_alias.sql"),
     ),
+    (
+        "0600_monitor.sql",
+        include_str!("../migrations/sqlite/0600_monitor.sql"),
+        include_str!("../migrations/postgres/0600_monitor.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.

@@ -10,7 +10,9 @@ pub mod rules;
 pub mod series;
 
 pub use alert::{AlertAction, AlertError, AlertState, alert_transition};
-pub use catalogue::{Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions};
+pub use catalogue::{
+    Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions, ZHEJIANG, builtin_indicators,
+};
 pub use derive::{Derived, Measure};
 pub use period::{Frequency, Period, PeriodError};
 pub use rules::{Alert, Level, Rule, RuleError, TargetGap, Threshold, check, validate};
