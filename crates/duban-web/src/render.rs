@@ -64,6 +64,12 @@ templates!(
     "oversight/task_history.html",
     "oversight/notifications.html",
     "oversight/sheet.html",
+    "monitor/index.html",
+    "monitor/indicator.html",
+    "monitor/region.html",
+    "monitor/import.html",
+    "monitor/alerts.html",
+    "monitor/alert.html",
 );
 
 pub fn environment() -> Environment<'static> {

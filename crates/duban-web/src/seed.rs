@@ -42,6 +42,8 @@ pub enum SeedError {
     Assignment(String),
     #[error("the seed document did not parse: {0}")]
     Parse(String),
+    #[error("monitor seed: {0}")]
+    Monitor(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -60,6 +62,9 @@ pub fn parse_document(bytes: &[u8], file_name: &str) -> Result<duban_core::Plan,
 
 /// Loads the seed units, plan and demo assignment unless already loaded.
 pub async fn ensure_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
+    crate::monitor::ensure_monitor_seed(store)
+        .await
+        .map_err(SeedError::Monitor)?;
     if store.meta_get(MARKER).await?.is_some() {
         return Ok(SeedOutcome::AlreadyLoaded);
     }

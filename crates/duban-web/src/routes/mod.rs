@@ -15,6 +15,7 @@ pub mod deliver;
 pub mod escalation;
 pub mod evaluation;
 pub mod health;
+pub mod monitor;
 pub mod notify;
 pub mod plan;
 pub mod session;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(notify::router())
         .merge(sheet::router())
         .merge(evaluation::router())
+        .merge(monitor::router())
 }
 
 async fn home(_auth: Auth) -> Response {
