@@ -28,6 +28,9 @@ mod deliver;
 #[path = "browser/walk.rs"]
 mod walk;
 
+#[path = "browser/monitor.rs"]
+mod monitor;
+
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
 async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {

@@ -6,13 +6,12 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use duban_core::monitor::derive::{measure, share};
 use duban_core::monitor::{
-    Formula, Frequency, Indicator, Kind, Measure, Observation, Period, Regions, Rule, Series, check,
+    Frequency, Indicator, Kind, Measure, Observation, Regions, Rule, Series, check, known_points,
 };
 use duban_io::monitor::wide::{GROWTH_SUFFIX, read_wide};
 use duban_io::monitor::{MonitorIoError, Place, RulesFile, parse_rules, read_series_csv};
-use duban_store::monitor::{MonitorImport, NewMonitorImport};
+use duban_store::monitor::{MonitorBinding, MonitorImport, NewMonitorImport};
 use duban_store::{Store, StoreError};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -21,6 +20,9 @@ use crate::error::AppError;
 
 const DEMO_FILE: &str = "services-2019-2020-示例数据.csv";
 const DEMO_SERIES: &[u8] = include_bytes!("../../../data/monitor/services-2019-2020-示例数据.csv");
+const PROVINCE_DEMO_FILE: &str = "province-2018-2019-示例数据.csv";
+const PROVINCE_DEMO: &[u8] =
+    include_bytes!("../../../data/monitor/province-2018-2019-示例数据.csv");
 const REAL_FILE: &str = "real-zhejiang.csv";
 const REAL_SERIES: &[u8] = include_bytes!("../../../data/monitor/real-zhejiang.csv");
 const REAL_SOURCE: &str = "2023年浙江省国民经济和社会发展统计公报（浙江省统计局、国家统计局浙江调查总队） http://zjzd.stats.gov.cn/zwgk/xxgkml/tjxx/tjgb/202403/t20240304_110816.html";
@@ -30,9 +32,24 @@ const MARKER: &str = "seed.monitor";
 /// Largest upload read (the wide reader's cap; the series CSV cap is larger).
 pub const MAX_UPLOAD_BYTES: usize = duban_io::monitor::wide::MAX_WIDE_BYTES;
 
+/// The seed plan's headline goals and the series that track them (indicator, region).
+const HEADLINE_BINDINGS: [(&str, &str, &str); 2] = [
+    (
+        "服务业增加值占地区生产总值比重",
+        "服务业增加值占GDP比重",
+        "330000",
+    ),
+    (
+        "生产性服务业增加值占服务业增加值比重",
+        "生产性服务业增加值占服务业增加值比重",
+        "330000",
+    ),
+];
+
 /// The built-in regions and indicators, the 示例数据 series, the real 2023 provincial figures
-/// and the example rules, once (marker in `meta`).
-pub async fn ensure_monitor_seed(store: &Store) -> Result<(), String> {
+/// and the example rules, and the seed plan's headline goals bound to their series, once
+/// (marker in `meta`).
+pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Result<(), String> {
     store
         .ensure_monitor_catalogue()
         .await
@@ -50,6 +67,12 @@ pub async fn ensure_monitor_seed(store: &Store) -> Result<(), String> {
             DEMO_FILE,
             DEMO_SERIES,
             "示例数据（生成，并非统计数据）",
+            true,
+        ),
+        (
+            PROVINCE_DEMO_FILE,
+            PROVINCE_DEMO,
+            "示例数据（虚构的整数，并非统计数据）",
             true,
         ),
         (REAL_FILE, REAL_SERIES, REAL_SOURCE, false),
@@ -76,6 +99,31 @@ pub async fn ensure_monitor_seed(store: &Store) -> Result<(), String> {
         .set_monitor_rules(SEED_RULES, &rules.indicators, true, None)
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(plan_id) = seed_plan {
+        let detail = store
+            .plan_detail(plan_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (metric, indicator, region) in HEADLINE_BINDINGS {
+            let Some(t) = detail
+                .targets
+                .iter()
+                .find(|t| t.task_id.is_none() && t.target.metric == metric)
+            else {
+                continue;
+            };
+            store
+                .set_monitor_binding(&MonitorBinding {
+                    target_id: t.id,
+                    indicator: indicator.into(),
+                    region: region.into(),
+                    reference_indicator: None,
+                    reference_region: None,
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
     store.meta_set(MARKER, "1").await.map_err(|e| e.to_string())
 }
 
@@ -318,9 +366,6 @@ pub async fn run_rules(store: &Store, as_of: NaiveDate) -> Result<RunOutcome, Ap
     })
 }
 
-/// A measure read at a period.
-type MeasureAt<'a> = dyn Fn(Period) -> Option<f64> + 'a;
-
 /// One point of a drawn series.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
@@ -329,8 +374,8 @@ pub struct Point {
     pub value: Option<f64>,
 }
 
-/// The measure `m` of an indicator for one region, at every period known on `as_of`. A
-/// share indicator (占比) is computed from its numerator and denominator.
+/// The measure `m` of an indicator for one region at every period known on `as_of`
+/// (`duban_core::monitor::known_points`), rounded for display.
 pub fn points(
     series: &Series,
     catalogue: &[Indicator],
@@ -339,44 +384,12 @@ pub fn points(
     as_of: NaiveDate,
     m: Measure,
 ) -> Vec<Point> {
-    let kind_of = |name: &str| {
-        catalogue
-            .iter()
-            .find(|i| i.name == name)
-            .map_or(Kind::Period, |i| i.kind)
-    };
-    let (periods, value): (Vec<Period>, Box<MeasureAt>) = match &ind.formula {
-        Some(Formula::Share {
-            numerator,
-            denominator,
-        }) => {
-            let n = series.as_of(region, numerator, as_of);
-            let d = series.as_of(region, denominator, as_of);
-            let (kn, kd) = (kind_of(numerator), kind_of(denominator));
-            let level = match m {
-                Measure::PeriodValue | Measure::PeriodYoy => Measure::PeriodValue,
-                _ => Measure::Value,
-            };
-            (
-                n.known().map(|k| k.period).collect(),
-                Box::new(move |p| share((&n, kn), (&d, kd), level, p).map(|x| x.value)),
-            )
-        }
-        None => {
-            let view = series.as_of(region, &ind.name, as_of);
-            let kind = ind.kind;
-            (
-                view.known().map(|k| k.period).collect(),
-                Box::new(move |p| measure(&view, kind, m, p).map(|x| x.value)),
-            )
-        }
-    };
-    periods
+    known_points(series, catalogue, ind, region, as_of, m)
         .into_iter()
         .map(|p| Point {
-            period: p.to_string(),
-            label: p.label_zh(),
-            value: value(p).map(round4),
+            period: p.period.to_string(),
+            label: p.period.label_zh(),
+            value: p.value.map(round4),
         })
         .collect()
 }

@@ -19,7 +19,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Sets the viewport (not the window) to `w × h`, as a phone's screen would be.
-async fn set_viewport(c: &Client, w: u32, h: u32) {
+pub(super) async fn set_viewport(c: &Client, w: u32, h: u32) {
     c.set_window_size(w, h).await.unwrap();
     // The window includes browser chrome in some builds: grow it until the viewport fits.
     let inner = c
@@ -58,7 +58,13 @@ return [...new Set(out)];
 "#;
 
 /// Opens `path`, then checks and photographs it. Returns the problems found.
-async fn check_page(c: &Client, base: &str, role: &str, size: &str, path: &str) -> Vec<String> {
+pub(super) async fn check_page(
+    c: &Client,
+    base: &str,
+    role: &str,
+    size: &str,
+    path: &str,
+) -> Vec<String> {
     c.goto(&format!("{base}{path}")).await.unwrap();
     wait_for(c, Locator::Css("body")).await;
     let mut problems = Vec::new();

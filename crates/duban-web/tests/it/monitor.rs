@@ -427,3 +427,34 @@ async fn role_by_route() {
         "cookie API write without CSRF header"
     );
 }
+
+/// The seed's headline goal 服务业增加值占地区生产总值比重 "稳步上升" is bound to the share of
+/// 330000 and gets its light from the series (duban.status/3); before the 2019 figures were
+/// published it cannot be compared (grey); the unbound-data goal stays grey.
+#[tokio::test]
+async fn headline_goals_get_lights_from_series() {
+    let app = app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let mut api = bearer(&app, "viewer").await;
+    let s = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .json();
+    assert_eq!(s["method"], "duban.status/3");
+    assert_eq!(s["headline"]["light"], "green", "{}", s["headline"]);
+    assert_eq!(s["headline"]["counted"], 1);
+    let early = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-01-31"))
+        .await
+        .json();
+    assert_eq!(early["headline"]["light"], "grey", "2019 not yet published");
+    let mut web = login(&app, "viewer").await;
+    let page = web
+        .get(&format!("/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .body;
+    assert!(page.contains("headline-lights"));
+    assert!(page.contains("服务业增加值占GDP比重（330000）"));
+    // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier.
+    assert!(page.contains("data-light=\"green\""));
+}
