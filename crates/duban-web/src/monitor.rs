@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use duban_core::monitor::{
     Frequency, Indicator, Kind, Measure, Observation, Regions, Rule, Series, check, known_points,
+    track::round4,
 };
 use duban_io::monitor::wide::{GROWTH_SUFFIX, read_wide};
 use duban_io::monitor::{MonitorIoError, Place, RulesFile, parse_rules, read_series_csv};
@@ -394,43 +395,56 @@ pub fn points(
         .collect()
 }
 
-fn round4(v: f64) -> f64 {
-    (v * 10_000.0).round() / 10_000.0
+/// A reference line of a chart: which rule, a short label (预警下限, 目标) and the value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleLine {
+    pub rule: String,
+    pub label: String,
+    pub value: f64,
 }
 
 /// Reference lines of the rules on one indicator and measure for a region: thresholds
 /// (the region's own under 一城一策, else the rule's) and the target of a gap rule.
-pub fn rule_lines(rules: &[Rule], indicator: &str, m: Measure, region: &str) -> Vec<(String, f64)> {
+pub fn rule_lines(rules: &[Rule], indicator: &str, m: Measure, region: &str) -> Vec<RuleLine> {
     let mut out = Vec::new();
     for r in rules
         .iter()
         .filter(|r| r.indicator == indicator && r.measure == m)
     {
         let t = r.region_thresholds.get(region).unwrap_or(&r.threshold);
+        let level = r.level.label_zh();
+        let mut push = |label: String, value: f64| {
+            out.push(RuleLine {
+                rule: r.id.clone(),
+                label,
+                value,
+            })
+        };
         if let Some(b) = t.below {
-            out.push((format!("{}（{}）下限", r.id, r.level.label_zh()), b));
+            push(format!("{level}下限"), b);
         }
         if let Some(a) = t.above {
-            out.push((format!("{}（{}）上限", r.id, r.level.label_zh()), a));
+            push(format!("{level}上限"), a);
         }
         if let Some(g) = r.target_gap {
-            out.push(("目标".to_string(), g.target));
+            push("目标".to_string(), g.target);
         }
     }
     out
 }
 
-/// An ECharts line chart (`data-chart`): the points, and dashed reference lines.
+/// An ECharts line chart (`data-chart`): the points, and dashed reference lines. Drawn
+/// without animation, so what a screenshot or a print shows is the whole chart.
 pub fn line_chart(
     name: &str,
     unit: &str,
     points: &[Point],
-    lines: &[(String, f64)],
+    lines: &[RuleLine],
     small: bool,
 ) -> String {
     let mark: Vec<Value> = lines
         .iter()
-        .map(|(label, v)| json!({"yAxis": v, "name": label, "label": {"formatter": format!("{label} {v}"), "position": "insideEndTop"}}))
+        .map(|l| json!({"yAxis": l.value, "name": l.label, "label": {"formatter": format!("{} {}", l.label, l.value), "position": "insideEndTop", "fontSize": if small { 10 } else { 12 }}}))
         .collect();
     let mut s = json!({
         "name": name, "type": "line", "connectNulls": false,
@@ -440,16 +454,25 @@ pub fn line_chart(
         s["markLine"] = json!({"symbol": "none", "lineStyle": {"type": "dashed", "color": "#c0392b"}, "data": mark});
     }
     let mut chart = json!({
+        "animation": false,
         "tooltip": {"trigger": "axis"},
-        "grid": if small { json!({"left": 44, "right": 12, "top": 28, "bottom": 24}) } else { json!({"left": 56, "right": 24, "top": 40, "bottom": 40}) },
+        "grid": if small { json!({"left": 40, "right": 12, "top": 16, "bottom": 24}) } else { json!({"left": 56, "right": 24, "top": 40, "bottom": 40}) },
         "xAxis": {"type": "category", "data": points.iter().map(|p| p.period.clone()).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": unit, "scale": true},
+        "yAxis": {"type": "value", "name": if small { "" } else { unit }, "scale": true},
         "series": [s],
     });
-    if small {
-        chart["title"] = json!({"text": name, "textStyle": {"fontSize": 13}});
-    } else {
-        chart["legend"] = json!({});
+    // Keep every reference line in view (ECharts scales the axis to the data only).
+    let all = points
+        .iter()
+        .filter_map(|p| p.value)
+        .chain(lines.iter().map(|l| l.value));
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lines.is_empty() && lo.is_finite() && hi.is_finite() {
+        let pad = ((hi - lo) * 0.1).max(0.5);
+        chart["yAxis"]["min"] = json!((lo - pad).floor());
+        chart["yAxis"]["max"] = json!((hi + pad).ceil());
     }
     chart.to_string()
 }
@@ -457,6 +480,7 @@ pub fn line_chart(
 /// An ECharts ranking bar chart: (region name, value) sorted best first.
 pub fn ranking_chart(title: &str, rows: &[(String, f64)]) -> String {
     json!({
+        "animation": false,
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 64, "right": 24, "top": 32, "bottom": 24},
         "title": {"text": title, "textStyle": {"fontSize": 13}},

@@ -10,7 +10,8 @@
 //! * any other comparator: every known period's value.
 //!
 //! Each observation is dated at the end of its period (the date the figure refers to) and
-//! `reported_on` its publication date, so a replay sees only what was published by then.
+//! `reported_on` its publication date, so a replay sees only what was published by then;
+//! values are rounded to four decimals.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -78,10 +79,16 @@ pub fn known_points(
     }
 }
 
+/// Values are rounded to four decimals (a share 54.50000000000001 % is 54.5 %), as
+/// statistics are published; the status method then reads them as reported values.
+pub fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
 fn observation(p: &KnownPoint, v: f64) -> Observation {
     Observation {
         reported_on: p.published,
-        ..Observation::value(p.period.last_day(), v)
+        ..Observation::value(p.period.last_day(), round4(v))
     }
 }
 
@@ -115,7 +122,7 @@ pub fn bound_observations(
                     .find(|r| r.period == p.period)
                     .and_then(|r| r.value)?;
                 Some(Observation {
-                    reference: Some(r),
+                    reference: Some(round4(r)),
                     ..observation(p, v)
                 })
             })
@@ -212,7 +219,11 @@ mod tests {
         );
         let o = bound_observations(Comparator::Increase, false, &own, &[]);
         assert_eq!(o.len(), 2);
-        assert!(close(o[0].value, 50.0) && close(o[1].value, 55.0));
+        assert_eq!(
+            (o[0].value, o[1].value),
+            (Some(50.0), Some(55.0)),
+            "rounded"
+        );
         assert_eq!(o[1].date, d("2019-12-31"));
         assert_eq!(o[1].reported_on, Some(d("2020-02-28")));
         // Only one year known: one observation (the method then has nothing to compare).

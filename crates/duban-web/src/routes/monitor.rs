@@ -247,7 +247,7 @@ async fn region_page(
             Some(context! {
                 name => ind.name, unit => unit, href => indicator_href(&ind.name),
                 chart => line_chart(&ind.name, unit, &pts, &lines, false),
-                points => pts, lines => lines.iter().map(|(l, v)| context! { label => l, value => v }).collect::<Vec<_>>(),
+                points => pts, lines => lines,
                 demo => demo,
             })
         })

@@ -303,11 +303,14 @@ async fn pages_show_charts_thresholds_and_rankings() {
     assert_eq!(charts, 11, "one small chart per city");
     assert!(r.body.contains("ranking-chart"));
     // 杭州's own bar (一城一策, below 2.0) and the common one (below 0) show as lines.
-    assert!(
-        r.body.contains("growth-low（预警）下限 2"),
-        "{}",
-        &r.body[..2000]
-    );
+    for bar in [
+        "预警下限 2&quot;",
+        "预警下限 1.5&quot;",
+        "预警下限 0&quot;",
+        "严重下限 -3&quot;",
+    ] {
+        assert!(r.body.contains(bar), "{bar}");
+    }
     assert!(r.body.contains("示例数据"));
     let r = c.get("/monitor/regions/330000?as_of=2024-12-31").await;
     assert_eq!(r.status, StatusCode::OK);
