@@ -917,6 +917,13 @@ impl Store {
 
     /// Binds a plan target to an indicator series (replacing an earlier binding).
     pub async fn set_monitor_binding(&self, b: &MonitorBinding) -> Result<()> {
+        let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM target WHERE id = $1")
+            .bind(b.target_id)
+            .fetch_optional(self.pool())
+            .await?;
+        if target.is_none() {
+            return Err(StoreError::NotFound);
+        }
         let regions = self.monitor_regions().await?;
         let catalogue = self.monitor_indicators().await?;
         for (ind, reg) in [
@@ -956,6 +963,27 @@ impl Store {
             "monitor.bind",
             &format!("target:{}", b.target_id),
             &json!(b),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Unbinds a target (its light comes from reports again; a headline goal is untracked).
+    pub async fn remove_monitor_binding(&self, target_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query("DELETE FROM monitor_binding WHERE target_id = $1")
+            .bind(target_id)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_current(
+            &mut tx,
+            "monitor.bind",
+            &format!("target:{target_id}"),
+            &json!({"target_id": target_id, "removed": true}),
         )
         .await?;
         tx.commit().await?;

@@ -70,6 +70,7 @@ templates!(
     "monitor/import.html",
     "monitor/alerts.html",
     "monitor/alert.html",
+    "monitor/bindings.html",
 );
 
 pub fn environment() -> Environment<'static> {

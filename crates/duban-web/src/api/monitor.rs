@@ -32,6 +32,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/monitor/alerts/{id}/acknowledge"),
     ("post", "/api/v1/monitor/alerts/{id}/interview"),
     ("post", "/api/v1/monitor/alerts/{id}/close"),
+    ("get", "/api/v1/monitor/bindings"),
+    ("post", "/api/v1/monitor/bindings"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -43,6 +45,48 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/monitor/alerts/run", post(run))
         .route("/api/v1/monitor/alerts/{id}", get(alert))
         .route("/api/v1/monitor/alerts/{id}/{action}", post(act))
+        .route("/api/v1/monitor/bindings", get(bindings).post(bind))
+}
+
+async fn bindings(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let plan: i64 = q
+        .get("plan")
+        .and_then(|p| p.trim().parse().ok())
+        .ok_or_else(|| AppError::BadRequest("缺少参数 plan".into()))?;
+    state.store.plan(plan).await?;
+    Ok(Json(json!(state.store.monitor_bindings(plan).await?)))
+}
+
+/// `{"target_id", "indicator", "region", "reference_indicator"?, "reference_region"?}`;
+/// `{"target_id", "remove": true}` unbinds.
+async fn bind(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    super::require_admin_write(&auth, &headers)?;
+    let v = super::parse_body(&body)?;
+    let target_id =
+        v.get("target_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| AppError::InvalidField {
+                field: "target_id".into(),
+                message: "缺少 target_id".into(),
+            })?;
+    if v.get("remove").and_then(Value::as_bool) == Some(true) {
+        state.store.remove_monitor_binding(target_id).await?;
+        return Ok(Json(json!({"target_id": target_id, "removed": true})));
+    }
+    let b = crate::routes::monitor::binding_of(target_id, |k| {
+        v.get(k).and_then(Value::as_str).map(str::to_string)
+    })?;
+    state.store.set_monitor_binding(&b).await?;
+    Ok(Json(json!(b)))
 }
 
 async fn catalogue(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {

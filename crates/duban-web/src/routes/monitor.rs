@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitor/alerts/run", post(run_now))
         .route("/monitor/alerts/{id}", get(alert_page))
         .route("/monitor/alerts/{id}/{action}", post(act))
+        .route("/monitor/bindings", get(bindings_page).post(bind))
 }
 
 fn measures(selected: Measure) -> Vec<minijinja::Value> {
@@ -460,4 +461,97 @@ async fn run_now(
         run.created.len()
     );
     Ok(Redirect::to(&format!("/monitor/alerts?message={}", url_encode(&msg))).into_response())
+}
+
+async fn bindings_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let plans = state.store.list_plans().await?;
+    let plan_id = match q.get("plan").and_then(|p| p.parse::<i64>().ok()) {
+        Some(p) => p,
+        None => plans.first().map(|p| p.id).ok_or(AppError::NotFound)?,
+    };
+    let d = state.store.plan_detail(plan_id).await?;
+    let bindings = state.store.monitor_bindings(plan_id).await?;
+    let catalogue = state.store.monitor_indicators().await?;
+    let regions = state.store.monitor_regions().await?;
+    let task_number = |task_id: Option<i64>| {
+        task_id.and_then(|id| d.tasks.iter().find(|t| t.id == id).map(|t| t.number))
+    };
+    let mut targets: Vec<_> = d.targets.iter().collect();
+    targets.sort_by_key(|t| (t.task_id.is_some(), task_number(t.task_id), t.position));
+    let rows: Vec<minijinja::Value> = targets
+        .iter()
+        .map(|t| {
+            let b = bindings.iter().find(|b| b.target_id == t.id);
+            context! {
+                id => t.id, phrase => t.target.phrase, metric => t.target.metric,
+                comparator => t.target.comparator.label_zh(),
+                compares => matches!(t.target.comparator, duban_core::Comparator::HigherThan | duban_core::Comparator::InStepWith),
+                task => task_number(t.task_id), binding => b,
+            }
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &page,
+        "monitor/bindings.html",
+        context! {
+            plans => plans.iter().map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>(),
+            plan_id => plan_id, rows => rows, is_admin => auth.is_admin(),
+            indicators => catalogue.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
+            regions => regions.all(), status_href => format!("/plans/{plan_id}/status"),
+        },
+    )?
+    .into_response())
+}
+
+/// The binding a form or a JSON body describes (empty reference fields = none).
+pub fn binding_of(
+    target_id: i64,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<duban_store::monitor::MonitorBinding, AppError> {
+    let f = |k: &str| {
+        get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let need = |k: &str, label: &str| {
+        f(k).ok_or_else(|| AppError::InvalidField {
+            field: k.into(),
+            message: format!("请选择{label}"),
+        })
+    };
+    Ok(duban_store::monitor::MonitorBinding {
+        target_id,
+        indicator: need("indicator", "指标")?,
+        region: need("region", "地区")?,
+        reference_indicator: f("reference_indicator"),
+        reference_region: f("reference_region"),
+    })
+}
+
+async fn bind(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(super::field(&form, "csrf"))?;
+    let target_id: i64 = super::field(&form, "target_id")
+        .parse()
+        .map_err(|_| AppError::BadRequest("target_id 无效".into()))?;
+    let back = format!(
+        "/monitor/bindings?plan={}",
+        url_encode(super::field(&form, "plan"))
+    );
+    let done = if form.contains_key("remove") {
+        state.store.remove_monitor_binding(target_id).await
+    } else {
+        let b = binding_of(target_id, |k| form.get(k).cloned())?;
+        state.store.set_monitor_binding(&b).await
+    };
+    Ok(super::redirect_back(done, back))
 }

@@ -461,3 +461,92 @@ async fn headline_goals_get_lights_from_series() {
     // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier.
     assert!(page.contains("data-light=\"green\""));
 }
+
+/// The office binds a target to a series (API and page); others read only.
+#[tokio::test]
+async fn the_office_binds_targets_to_series() {
+    let app = app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let d = app.state.store.plan_detail(plan).await.unwrap();
+    let second = d
+        .targets
+        .iter()
+        .filter(|t| t.task_id.is_none())
+        .nth(1)
+        .unwrap()
+        .id;
+    let mut viewer = bearer(&app, "viewer").await;
+    let body =
+        json!({"target_id": second, "indicator": "服务业增加值占GDP比重", "region": "330000"});
+    let r = viewer
+        .post_json("/api/v1/monitor/bindings", &body, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut api = bearer(&app, "admin").await;
+    let r = api
+        .post_json(
+            "/api/v1/monitor/bindings",
+            &json!({"target_id": second, "indicator": "不存在的指标", "region": "330000"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = api
+        .post_json(
+            "/api/v1/monitor/bindings",
+            &json!({"target_id": 999999, "indicator": "地区生产总值", "region": "330000"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api.post_json("/api/v1/monitor/bindings", &body, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .json();
+    assert_eq!(s["headline"]["counted"], 2, "both goals now have a light");
+    let listed = viewer
+        .get(&format!("/api/v1/monitor/bindings?plan={plan}"))
+        .await
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    // Unbind by the page form.
+    let mut web = login(&app, "admin").await;
+    let page = web.get(&format!("/monitor/bindings?plan={plan}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("bind-form"));
+    let id = second.to_string();
+    let plan_s = plan.to_string();
+    let r = web
+        .post_csrf(
+            "/monitor/bindings",
+            &[
+                ("plan", plan_s.as_str()),
+                ("target_id", id.as_str()),
+                ("remove", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.state.store.monitor_bindings(plan).await.unwrap().len(),
+        1
+    );
+    let mut rep = login(&app, "rep_fgw").await;
+    let page = rep.get(&format!("/monitor/bindings?plan={plan}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("bind-form"));
+    let r = rep
+        .post_csrf(
+            "/monitor/bindings",
+            &[
+                ("plan", plan_s.as_str()),
+                ("target_id", id.as_str()),
+                ("indicator", "地区生产总值"),
+                ("region", "330000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

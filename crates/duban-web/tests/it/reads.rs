@@ -102,6 +102,7 @@ async fn reading_a_plan_writes_nothing() {
         "/monitor/regions/330100".to_string(),
         "/monitor/alerts".to_string(),
         "/monitor/import".to_string(),
+        format!("/monitor/bindings?plan={plan}"),
     ] {
         let r = web.get(&path).await;
         assert!(r.status.is_success(), "{path}: {}", r.status);
@@ -115,6 +116,7 @@ async fn reading_a_plan_writes_nothing() {
         "/api/v1/monitor/series?indicator=服务业增加值&region=330100&as_of=2020-10-31".to_string(),
         "/api/v1/monitor/alerts".to_string(),
         "/api/v1/monitor/imports".to_string(),
+        format!("/api/v1/monitor/bindings?plan={plan}"),
     ] {
         let r = api.get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
