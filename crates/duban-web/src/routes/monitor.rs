@@ -303,7 +303,12 @@ async fn import(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     auth.require_admin()?;
-    let mut form = crate::upload::read_form(multipart, Some(MAX_UPLOAD_BYTES)).await?;
+    let mut form = crate::upload::read_form(multipart, Some(MAX_UPLOAD_BYTES))
+        .await
+        .map_err(|e| match e {
+            AppError::TooLarge => AppError::TooLargeFor(MAX_UPLOAD_BYTES / 1024 / 1024),
+            e => e,
+        })?;
     auth.check_csrf(form.text("csrf"))?;
     let spec = UploadSpec::from_fields(|k| form.has(k).then(|| form.text(k).to_string()))?;
     let as_of = parse_as_of(Some(&form.text("as_of").to_string()))?;

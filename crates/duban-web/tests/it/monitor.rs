@@ -97,6 +97,18 @@ async fn a_wide_table_with_a_bad_cell_stores_nothing_and_names_the_cell() {
     assert!(r.body.contains("C4"), "{}", r.body);
     assert!(r.body.contains("未保存任何内容"), "{}", r.body);
     assert_eq!(value_count(&app).await, before);
+    // Over the 10 MB cap: 413 naming the cap, nothing stored.
+    let big = vec![b'x'; 11 * 1024 * 1024];
+    let r = c
+        .post_multipart("/monitor/import", &fields, Some(("big.csv", &big)))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.body.contains("10 MB"),
+        "{}",
+        &r.body[..r.body.len().min(400)]
+    );
+    assert_eq!(value_count(&app).await, before);
 
     // The API says the same, with the cell as a field.
     let mut api = bearer(&app, "admin").await;
