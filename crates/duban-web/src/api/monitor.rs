@@ -24,6 +24,7 @@ use crate::state::AppState;
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/monitor/catalogue"),
     ("get", "/api/v1/monitor/series"),
+    ("get", "/api/v1/monitor/export"),
     ("get", "/api/v1/monitor/imports"),
     ("post", "/api/v1/monitor/imports"),
     ("get", "/api/v1/monitor/alerts"),
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/monitor/catalogue", get(catalogue))
         .route("/api/v1/monitor/series", get(series))
+        .route("/api/v1/monitor/export", get(export))
         .route("/api/v1/monitor/imports", get(imports).post(import))
         .route("/api/v1/monitor/alerts", get(alerts))
         .route("/api/v1/monitor/alerts/run", post(run))
@@ -135,6 +137,47 @@ async fn series(
         "indicator": indicator, "region": get("region"), "as_of": get("as_of"),
         "values": values.iter().map(value_json).collect::<Vec<_>>(),
     })))
+}
+
+/// One indicator as the wide table bureaus publish (regions × periods, as known on `as_of`),
+/// xlsx (default) or csv; `duban monitor import` and the import page read it back.
+async fn export(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    use duban_io::monitor::wide::{write_wide_csv, write_wide_xlsx};
+    let indicator = q
+        .get("indicator")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::BadRequest("缺少参数 indicator".into()))?;
+    let ind = state.store.monitor_indicator(indicator).await?;
+    if ind.formula.is_some() {
+        return Err(AppError::Invalid(format!(
+            "指标“{indicator}”由公式计算，请导出其分子、分母"
+        )));
+    }
+    let as_of = parse_as_of(q.get("as_of"))?;
+    let series = state.store.monitor_series(Some(indicator)).await?;
+    match q.get("format").map(String::as_str) {
+        None | Some("xlsx") => {
+            let bytes = write_wide_xlsx(&series, indicator, as_of)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            super::oversight::xlsx_response(bytes, &format!("monitor-{as_of}.xlsx"))
+        }
+        Some("csv") => {
+            let mut r = write_wide_csv(&series, indicator, as_of).into_response();
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(r)
+        }
+        Some(f) => Err(AppError::BadRequest(format!(
+            "format“{f}”无效：应为 xlsx 或 csv"
+        ))),
+    }
 }
 
 async fn imports(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {

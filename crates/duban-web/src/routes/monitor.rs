@@ -206,6 +206,8 @@ async fn indicator_page(
             ranking_chart => (!ranked.is_empty()).then(|| ranking_chart(&ranking_title, &ranked)),
             ranking_title => ranking_title,
             periods => table_periods, table => table, href => indicator_href(&ind.name),
+            export_xlsx => format!("/api/v1/monitor/export?indicator={}&as_of={as_of}", url_encode(&ind.name)),
+            export_csv => format!("/api/v1/monitor/export?indicator={}&as_of={as_of}&format=csv", url_encode(&ind.name)),
         },
     )?
     .into_response())
