@@ -513,6 +513,18 @@ pub fn parse_measure(s: Option<&String>) -> Result<Measure, AppError> {
     }
 }
 
+/// The alert state named by `?state=` (empty = any).
+pub fn state_filter(
+    s: Option<&String>,
+) -> Result<Option<duban_core::monitor::AlertState>, AppError> {
+    match s.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => duban_store::monitor::parse_alert_state(s)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest(format!("state {s} 无效"))),
+    }
+}
+
 /// The as-of date of a monitor page or call (default today in China time).
 pub fn parse_as_of(s: Option<&String>) -> Result<NaiveDate, AppError> {
     crate::deliver::parse_as_of(s)

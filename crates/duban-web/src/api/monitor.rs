@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use duban_store::monitor::{MonitorAlertRow, StoredValue, alert_state_str, parse_alert_state};
+use duban_store::monitor::{MonitorAlertRow, StoredValue, alert_state_str};
 use serde_json::{Value, json};
 
 use crate::auth::Auth;
@@ -240,12 +240,7 @@ async fn alerts(
     _auth: Auth,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let filter = match q.get("state").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            parse_alert_state(s).ok_or_else(|| AppError::BadRequest(format!("state {s} 无效")))?,
-        ),
-    };
+    let filter = crate::monitor::state_filter(q.get("state"))?;
     let rows = state.store.monitor_alerts(filter).await?;
     Ok(Json(Value::Array(rows.iter().map(alert_json).collect())))
 }

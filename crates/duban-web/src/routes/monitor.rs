@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use duban_core::monitor::{AlertAction, Indicator, Measure};
-use duban_store::monitor::{alert_state_str, parse_alert_state};
+use duban_store::monitor::alert_state_str;
 use minijinja::context;
 
 use crate::auth::Auth;
@@ -374,12 +374,7 @@ async fn alerts(
     page: Page,
     Query(q): Q,
 ) -> Result<Response, AppError> {
-    let filter = match q.get("state").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            parse_alert_state(s).ok_or_else(|| AppError::BadRequest(format!("state {s} 无效")))?,
-        ),
-    };
+    let filter = crate::monitor::state_filter(q.get("state"))?;
     let rows = state.store.monitor_alerts(filter).await?;
     Ok(render(
         &state,

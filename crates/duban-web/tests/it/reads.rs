@@ -117,6 +117,7 @@ async fn reading_a_plan_writes_nothing() {
         "/api/v1/monitor/alerts".to_string(),
         "/api/v1/monitor/imports".to_string(),
         format!("/api/v1/monitor/bindings?plan={plan}"),
+        "/api/v1/monitor/export?indicator=服务业增加值&as_of=2020-10-31".to_string(),
     ] {
         let r = api.get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
