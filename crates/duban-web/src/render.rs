@@ -71,6 +71,7 @@ templates!(
     "monitor/alerts.html",
     "monitor/alert.html",
     "monitor/bindings.html",
+    "monitor/rules.html",
 );
 
 pub fn environment() -> Environment<'static> {

@@ -93,6 +93,7 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         "/monitor/alerts/1".to_string(),
         "/monitor/import".to_string(),
         format!("/monitor/bindings?plan={plan}"),
+        "/monitor/rules".to_string(),
         format!("/plans/{plan}/status?as_of=2020-07-15"),
     ];
     let mut problems = Vec::new();

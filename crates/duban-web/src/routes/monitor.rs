@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitor/alerts/{id}", get(alert_page))
         .route("/monitor/alerts/{id}/{action}", post(act))
         .route("/monitor/bindings", get(bindings_page).post(bind))
+        .route("/monitor/rules", get(rules_page).post(save_rules))
 }
 
 fn measures(selected: Measure) -> Vec<minijinja::Value> {
@@ -556,4 +557,51 @@ async fn bind(
         state.store.set_monitor_binding(&b).await
     };
     Ok(super::redirect_back(done, back))
+}
+
+async fn rules_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Query(q): Q,
+) -> Result<Response, AppError> {
+    let rules = state.store.monitor_rules().await?;
+    Ok(render(
+        &state,
+        &page,
+        "monitor/rules.html",
+        context! { rules => rules, is_admin => auth.is_admin(), message => q.get("message") },
+    )?
+    .into_response())
+}
+
+/// Saves the office's rules text after the CLI's parser and `validate` accept it; an error
+/// shows the form again with what was typed.
+async fn save_rules(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require_admin_form(super::field(&form, "csrf"))?;
+    let body = super::field(&form, "body").replace("\r\n", "\n");
+    let invalid = |message: String| {
+        AppError::InvalidField {
+            field: "body".into(),
+            message,
+        }
+        .with_back("/monitor/rules")
+    };
+    let parsed = match duban_io::monitor::parse_rules(&body) {
+        Ok(p) => p,
+        Err(e) => return Ok(invalid(e.to_string())),
+    };
+    if let Err(e) = duban_core::monitor::validate(&parsed.indicators, &parsed.rules) {
+        return Ok(invalid(e.to_string()));
+    }
+    state
+        .store
+        .set_monitor_rules(&body, &parsed.indicators, false, Some(auth.user.id))
+        .await?;
+    let msg = format!("已保存预警规则：{} 条", parsed.rules.len());
+    Ok(Redirect::to(&format!("/monitor/rules?message={}", url_encode(&msg))).into_response())
 }

@@ -623,3 +623,44 @@ async fn export_and_import_back_round_trip() {
         .count();
     assert_eq!(q3_new, 0);
 }
+
+/// The office edits the rules: the CLI's parser and checks refuse a bad file (the text comes
+/// back with the message), a good one is in force for the next run; others read only.
+#[tokio::test]
+async fn the_office_edits_the_rules() {
+    let app = app_with_users().await;
+    let mut web = login(&app, "admin").await;
+    let page = web.get("/monitor/rules").await;
+    assert!(page.body.contains("growth-low"));
+    let bad = "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"服务业增加值\"\nfrequency = \"quarterly\"\nkind = \"cumulative\"\n[[rule]]\nid = \"x\"\nindicator = \"服务业增加值\"\nmeasure = \"yoy\"\n";
+    let r = web.post_csrf("/monitor/rules", &[("body", bad)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("没有任何条件"), "{}", r.body);
+    assert!(r.body.contains("id = &quot;x&quot;") || r.body.contains("id = \"x\""));
+    let good = bad.replace(
+        "measure = \"yoy\"\n",
+        "measure = \"yoy\"\nbelow = -0.8\nlevel = \"严重\"\n",
+    );
+    let r = web
+        .post_csrf("/monitor/rules", &[("body", good.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut api = bearer(&app, "admin").await;
+    let run = api
+        .post_json(
+            "/api/v1/monitor/alerts/run",
+            &json!({"as_of": "2020-10-31"}),
+            &[],
+        )
+        .await
+        .json();
+    // Only 舟山 (−0.93) is below −0.8 on 2020-10-31.
+    assert_eq!(run["found"], 1, "{run}");
+    let mut viewer = login(&app, "viewer").await;
+    let page = viewer.get("/monitor/rules").await;
+    assert!(page.body.contains("rules-text") && !page.body.contains("rules-form"));
+    let r = viewer
+        .post_csrf("/monitor/rules", &[("body", good.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

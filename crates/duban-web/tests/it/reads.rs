@@ -103,6 +103,7 @@ async fn reading_a_plan_writes_nothing() {
         "/monitor/alerts".to_string(),
         "/monitor/import".to_string(),
         format!("/monitor/bindings?plan={plan}"),
+        "/monitor/rules".to_string(),
     ] {
         let r = web.get(&path).await;
         assert!(r.status.is_success(), "{path}: {}", r.status);
