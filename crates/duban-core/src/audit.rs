@@ -70,6 +70,14 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "bulletin.draft" => "起草通报",
         "bulletin.review" => "审核通报",
         "bulletin.issue" => "签发通报",
+        "monitor.catalogue" => "修改监测指标目录",
+        "monitor.import" => "导入监测数据",
+        "monitor.rules" => "修改预警规则",
+        "monitor.alert.raise" => "发出监测预警",
+        "monitor.alert.acknowledge" => "确认监测预警",
+        "monitor.alert.interview" => "记录预警约谈",
+        "monitor.alert.close" => "关闭监测预警",
+        "monitor.bind" => "目标绑定监测指标",
         _ => return None,
     })
 }
@@ -94,11 +102,16 @@ pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
                 "publication" => "发布件 #",
                 "pillar" => "板块 #",
                 "bulletin" => "通报 #",
+                "monitor-import" => "监测数据导入 #",
+                "monitor-alert" => "监测预警 #",
+                "target" => "目标 #",
                 "settings" => {
                     let name = match id {
                         "notify" => "通知设置",
                         "calendar" => "工作日历",
                         "escalation" => "督办规则",
+                        "monitor" => "预警规则",
+                        "monitor-catalogue" => "监测指标目录",
                         _ => return ("设置：", id.to_string()),
                     };
                     return (name, String::new());

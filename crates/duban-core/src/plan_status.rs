@@ -1,7 +1,7 @@
 //! Status of a whole plan at an as-of date: every target evaluated with the status
 //! method, rolled up to tasks, pillars and the plan, in one call.
 //!
-//! Roll-up structure (part of `duban.status/2`):
+//! Roll-up structure (part of `duban.status/3`):
 //! * task = its targets (weights as given, default 1) plus, when supplied, the task's own
 //!   qualitative milestone ([`TargetRef::TaskMilestone`]);
 //! * pillar = its tasks, one share each;

@@ -1,4 +1,4 @@
-//! The status method `duban.status/2`: progress, expected progress (序时进度), light and
+//! The status method `duban.status/3`: progress, expected progress (序时进度), light and
 //! forecast per target, and roll-ups to task, pillar and plan.
 //!
 //! Everything here is a pure function of its inputs (target definition, reported values,
@@ -21,7 +21,7 @@ use crate::curve::Curve;
 use crate::plan::{Comparator, Target};
 
 /// The version of the status method implemented here; stored with every computed status.
-pub const STATUS_METHOD_VERSION: &str = "duban.status/2";
+pub const STATUS_METHOD_VERSION: &str = "duban.status/3";
 
 /// The status light.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

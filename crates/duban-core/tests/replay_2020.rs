@@ -109,7 +109,7 @@ fn a_year_of_quarterly_reports() {
     let json = serde_json::to_string(&end).unwrap();
     let back: TargetStatus = serde_json::from_str(&json).unwrap();
     assert_eq!(back, end);
-    assert!(json.contains("\"method\":\"duban.status/2\""));
+    assert!(json.contains("\"method\":\"duban.status/3\""));
 
     // Escalations for the same unit: Q4 report missing since 2021-01-08.
     let duty = Duty {

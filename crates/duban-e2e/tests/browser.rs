@@ -28,6 +28,8 @@ mod deliver;
 #[path = "browser/walk.rs"]
 mod walk;
 
+#[path = "browser/monitor.rs"]
+mod monitor;
 #[path = "browser/publish.rs"]
 mod publish;
 

@@ -310,9 +310,9 @@ pub fn parse_rules(text: &str) -> Result<RulesFile> {
             Some(k) => Kind::parse(k).ok_or_else(|| bad("kind", k, "cumulative | period"))?,
         };
         let direction = match i.direction.as_deref() {
-            None | Some("higher_better") => duban_core::monitor::Direction::HigherBetter,
-            Some("lower_better") => duban_core::monitor::Direction::LowerBetter,
-            Some(d) => return Err(bad("direction", d, "higher_better | lower_better")),
+            None => duban_core::monitor::Direction::HigherBetter,
+            Some(d) => duban_core::monitor::Direction::parse(d)
+                .ok_or_else(|| bad("direction", d, "higher_better | lower_better"))?,
         };
         let formula = match (i.numerator.clone(), i.denominator.clone()) {
             (None, None) => None,

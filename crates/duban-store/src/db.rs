@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0510_unit_alias.sql"),
     ),
     (
+        "0600_monitor.sql",
+        include_str!("../migrations/sqlite/0600_monitor.sql"),
+        include_str!("../migrations/postgres/0600_monitor.sql"),
+    ),
+    (
         "0700_publication.sql",
         include_str!("../migrations/sqlite/0700_publication.sql"),
         include_str!("../migrations/postgres/0700_publication.sql"),

@@ -406,12 +406,14 @@ impl Store {
             .collect();
         let mut lights: HashMap<(NaiveDate, i64), duban_core::Light> = HashMap::new();
         for due in dues {
+            let bound = self.bound_observations(&pd.detail, due).await?;
             let st = crate::deliver::status::compute_status(
                 &pd.detail,
                 &pd.reports,
                 &pd.duties,
                 &cal,
                 due,
+                &bound,
             );
             for (number, roll) in &st.tasks {
                 lights.insert((due, i64::from(*number)), roll.light);

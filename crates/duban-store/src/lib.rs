@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod evaluation;
 pub mod job;
 pub mod meta;
+pub mod monitor;
 pub mod notification;
 pub mod plan;
 pub mod publication;

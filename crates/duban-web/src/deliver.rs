@@ -386,7 +386,7 @@ mod tests {
     #[test]
     fn methods_page_renders_tables_and_escapes_html() {
         let h = methods_html();
-        assert!(h.contains("<table>") && h.contains("duban.status/2"));
+        assert!(h.contains("<table>") && h.contains("duban.status/3"));
         assert!(h.contains("<h2>"));
         assert!(
             !h.contains("English summary"),

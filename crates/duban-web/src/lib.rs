@@ -25,6 +25,7 @@ pub mod form_replay;
 pub mod highlight;
 pub mod lang;
 pub mod metrics;
+pub mod monitor;
 pub mod oversight;
 pub mod paging;
 pub mod proxy;

@@ -71,6 +71,14 @@ templates!(
     "public/base.html",
     "public/index.html",
     "public/publication.html",
+    "monitor/index.html",
+    "monitor/indicator.html",
+    "monitor/region.html",
+    "monitor/import.html",
+    "monitor/alerts.html",
+    "monitor/alert.html",
+    "monitor/bindings.html",
+    "monitor/rules.html",
 );
 
 pub fn environment() -> Environment<'static> {

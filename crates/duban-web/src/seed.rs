@@ -42,6 +42,8 @@ pub enum SeedError {
     Assignment(String),
     #[error("the seed document did not parse: {0}")]
     Parse(String),
+    #[error("monitor seed: {0}")]
+    Monitor(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,8 +60,21 @@ pub fn parse_document(bytes: &[u8], file_name: &str) -> Result<duban_core::Plan,
     duban_doc::parse_document(bytes, file_name).map_err(|e| e.to_string())
 }
 
-/// Loads the seed units, plan and demo assignment unless already loaded.
+/// Loads the seed units, plan and demo assignment unless already loaded, then the monitor's
+/// seed (its catalogue, series and rules, and the plan's headline goals bound to series).
 pub async fn ensure_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
+    let outcome = ensure_plan_seed(store).await?;
+    let plan_id = match &outcome {
+        SeedOutcome::Loaded { plan_id } => Some(*plan_id),
+        SeedOutcome::AlreadyLoaded => store.meta_get(MARKER).await?.and_then(|v| v.parse().ok()),
+    };
+    crate::monitor::ensure_monitor_seed(store, plan_id)
+        .await
+        .map_err(SeedError::Monitor)?;
+    Ok(outcome)
+}
+
+async fn ensure_plan_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
     if store.meta_get(MARKER).await?.is_some() {
         return Ok(SeedOutcome::AlreadyLoaded);
     }

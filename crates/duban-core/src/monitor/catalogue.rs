@@ -77,6 +77,41 @@ pub struct Indicator {
     pub formula: Option<Formula>,
 }
 
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::HigherBetter => "higher_better",
+            Direction::LowerBetter => "lower_better",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::HigherBetter, Direction::LowerBetter]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+impl RegionLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionLevel::Province => "province",
+            RegionLevel::City => "city",
+            RegionLevel::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegionLevel> {
+        [
+            RegionLevel::Province,
+            RegionLevel::City,
+            RegionLevel::County,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+}
+
 impl Indicator {
     pub fn new(name: &str, frequency: Option<Frequency>, kind: Kind) -> Indicator {
         Indicator {
@@ -90,6 +125,44 @@ impl Indicator {
             formula: None,
         }
     }
+}
+
+/// The indicators built in for the seed plan (浙江省 2020 服务业): the quarterly figures
+/// behind item 28 (服务业运行监测预警) and the headline goals' shares. A catalogue entry
+/// without a frequency takes it from its data.
+pub fn builtin_indicators() -> Vec<Indicator> {
+    let stats = "统计局 地区生产总值核算";
+    let mut out = Vec::new();
+    for (name, frequency, kind) in [
+        ("服务业增加值", Some(Frequency::Quarterly), Kind::Cumulative),
+        ("地区生产总值", None, Kind::Cumulative),
+        ("第三产业增加值", None, Kind::Cumulative),
+        ("生产性服务业增加值", None, Kind::Cumulative),
+    ] {
+        let mut i = Indicator::new(name, frequency, kind);
+        i.unit = "亿元".into();
+        i.source = stats.into();
+        i.release_lag_days = Some(25);
+        out.push(i);
+    }
+    for (name, numerator, denominator) in [
+        ("服务业增加值占GDP比重", "第三产业增加值", "地区生产总值"),
+        (
+            "生产性服务业增加值占服务业增加值比重",
+            "生产性服务业增加值",
+            "第三产业增加值",
+        ),
+    ] {
+        let mut i = Indicator::new(name, None, Kind::Period);
+        i.unit = "%".into();
+        i.source = stats.into();
+        i.formula = Some(Formula::Share {
+            numerator: numerator.into(),
+            denominator: denominator.into(),
+        });
+        out.push(i);
+    }
+    out
 }
 
 /// Administrative level (GB/T 2260).
@@ -249,6 +322,29 @@ mod tests {
         assert_eq!(r.find("杭州").unwrap().code, "330100");
         assert_eq!(r.find("331100").unwrap().name, "丽水市");
         assert!(r.find("浙江").is_none() || r.find("浙江").unwrap().code == "330000");
+    }
+
+    #[test]
+    fn builtin_shares_name_builtin_inputs() {
+        let all = builtin_indicators();
+        for i in &all {
+            if let Some(Formula::Share {
+                numerator,
+                denominator,
+            }) = &i.formula
+            {
+                assert!(all.iter().any(|j| &j.name == numerator), "{numerator}");
+                assert!(all.iter().any(|j| &j.name == denominator), "{denominator}");
+            }
+        }
+        assert_eq!(
+            Direction::parse("lower_better"),
+            Some(Direction::LowerBetter)
+        );
+        assert_eq!(
+            RegionLevel::parse(RegionLevel::City.as_str()),
+            Some(RegionLevel::City)
+        );
     }
 
     #[test]

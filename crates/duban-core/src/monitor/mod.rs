@@ -8,13 +8,17 @@ pub mod derive;
 pub mod period;
 pub mod rules;
 pub mod series;
+pub mod track;
 
 pub use alert::{AlertAction, AlertError, AlertState, alert_transition};
-pub use catalogue::{Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions};
+pub use catalogue::{
+    Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions, ZHEJIANG, builtin_indicators,
+};
 pub use derive::{Derived, Measure};
 pub use period::{Frequency, Period, PeriodError};
 pub use rules::{Alert, Level, Rule, RuleError, TargetGap, Threshold, check, validate};
 pub use series::{Known, Observation, Series, SeriesError, View};
+pub use track::{KnownPoint, bound_observations, known_points};
 
 /// Schema of the rules file.
 pub const RULES_SCHEMA: &str = "duban.monitor/1";

@@ -1,5 +1,5 @@
 //! The status method's inputs, assembled from stored rows, and the computation itself
-//! (`duban_core::plan_status::plan_status`, method `duban.status/2`) at an as-of date.
+//! (`duban_core::plan_status::plan_status`, method `duban.status/3`) at an as-of date.
 //! Nothing is computed when data is saved: every status is computed here, on request,
 //! from the stored targets, baselines, curves, deadlines, reports and the calendar, so a
 //! past date can be replayed.
@@ -13,7 +13,11 @@
 //! * with several lead units, each files its part; for a target the first lead's value
 //!   for a date is used (the first lead consolidates), another lead's value only when the
 //!   first lead reported none for that date;
-//! * a task with no quantitative target is tracked by its qualitative milestone.
+//! * a task with no quantitative target is tracked by its qualitative milestone;
+//! * a target bound to an indicator series (`monitor_binding`, issue 13) takes its
+//!   observations from the series as known on the as-of date
+//!   (`duban_core::monitor::bound_observations`), not from reports; headline targets are
+//!   tracked only this way.
 
 use std::collections::HashMap;
 
@@ -103,13 +107,18 @@ pub fn core_curve(t: &TargetRow) -> CoreCurve {
     }
 }
 
-/// Computes the plan's status at `as_of` from loaded rows (pure).
+/// Observations of series-bound targets, by target id (see [`Store::bound_observations`]).
+pub type Bound = HashMap<i64, Vec<Observation>>;
+
+/// Computes the plan's status at `as_of` from loaded rows (pure). `bound` holds the
+/// observations of targets bound to indicator series, as known on `as_of`.
 pub fn compute_status(
     d: &PlanDetail,
     reports: &[ReportRow],
     duties: &[ReportDuty],
     cal: &WorkCalendar,
     as_of: NaiveDate,
+    bound: &Bound,
 ) -> PlanStatus {
     let rules = LightRules::default();
     let ctx = EvalContext {
@@ -134,7 +143,27 @@ pub fn compute_status(
     let input = |r: TargetRef| -> Option<TargetInput> {
         let (start, year_end) = bounds?;
         let number = match r {
-            TargetRef::Headline { .. } => return None, // no report path for headline targets yet
+            // Headline targets have no report path: only a bound series tracks them.
+            TargetRef::Headline { index } => {
+                let t = d
+                    .targets
+                    .iter()
+                    .filter(|x| x.task_id.is_none())
+                    .nth(index)?;
+                return Some(TargetInput {
+                    spec: TargetSpec {
+                        measure: Measure::Quantity(QuantityTarget::from_target(
+                            &t.target, t.baseline,
+                        )),
+                        start,
+                        deadline: date(t.deadline.as_ref()).unwrap_or(year_end),
+                        curve: core_curve(t),
+                    },
+                    observations: bound.get(&t.id)?.clone(),
+                    reports: vec![],
+                    weight: 1.0,
+                });
+            }
             TargetRef::Task { number, .. } | TargetRef::TaskMilestone { number } => number,
         };
         let task = *task_by_number.get(&number)?;
@@ -167,11 +196,21 @@ pub fn compute_status(
                         Some((v.as_of, lead_rank(x), v.value?, x.reviewed_on()))
                     })
                     .collect();
-                if task_duties.is_empty() && points.is_empty() {
+                if task_duties.is_empty() && points.is_empty() && !bound.contains_key(&t.id) {
                     return None;
                 }
                 points.sort_by_key(|p| (p.0, p.1));
                 points.dedup_by_key(|p| p.0);
+                let observations = match bound.get(&t.id) {
+                    Some(series) => series.clone(),
+                    None => points
+                        .into_iter()
+                        .map(|(date, _, value, on)| Observation {
+                            reported_on: on,
+                            ..Observation::value(date, value)
+                        })
+                        .collect(),
+                };
                 Some(TargetInput {
                     spec: TargetSpec {
                         measure: Measure::Quantity(QuantityTarget::from_target(
@@ -181,13 +220,7 @@ pub fn compute_status(
                         deadline: date(t.deadline.as_ref()).unwrap_or(task_deadline),
                         curve: core_curve(t),
                     },
-                    observations: points
-                        .into_iter()
-                        .map(|(date, _, value, on)| Observation {
-                            reported_on: on,
-                            ..Observation::value(date, value)
-                        })
-                        .collect(),
+                    observations,
                     reports: dues,
                     weight: 1.0,
                 })
@@ -252,7 +285,8 @@ impl Store {
         let returns = self.return_counts(plan_id).await?;
         let duties = duties_of(&detail, &periods, &reports, &returns);
         let cal = self.work_calendar().await?;
-        let status = compute_status(&detail, &reports, &duties, &cal, as_of);
+        let bound = self.bound_observations(&detail, as_of).await?;
+        let status = compute_status(&detail, &reports, &duties, &cal, as_of, &bound);
         Ok(PlanDeliver {
             detail,
             periods,
@@ -262,7 +296,47 @@ impl Store {
         })
     }
 
-    /// The plan's status at `as_of` (method `duban.status/2`).
+    /// The observations of the plan's targets bound to indicator series, as known on
+    /// `as_of` (own series and, for 高于/同步, the reference series; measure `value`).
+    pub async fn bound_observations(&self, d: &PlanDetail, as_of: NaiveDate) -> Result<Bound> {
+        use duban_core::monitor::{Measure as M, bound_observations, known_points};
+        let bindings = self.monitor_bindings(d.plan.id).await?;
+        let mut out = Bound::new();
+        if bindings.is_empty() {
+            return Ok(out);
+        }
+        let catalogue = self.monitor_indicators().await?;
+        let series = self.monitor_series(None).await?;
+        let points = |ind: &str, region: &str| {
+            catalogue
+                .iter()
+                .find(|i| i.name == ind)
+                .map(|i| known_points(&series, &catalogue, i, region, as_of, M::Value))
+                .unwrap_or_default()
+        };
+        for b in &bindings {
+            let Some(t) = d.targets.iter().find(|t| t.id == b.target_id) else {
+                continue;
+            };
+            let own = points(&b.indicator, &b.region);
+            let reference = match (&b.reference_indicator, &b.reference_region) {
+                (Some(i), r) => points(i, r.as_deref().unwrap_or(&b.region)),
+                (None, _) => vec![],
+            };
+            out.insert(
+                t.id,
+                bound_observations(
+                    t.target.comparator,
+                    t.target.value.is_some(),
+                    &own,
+                    &reference,
+                ),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The plan's status at `as_of` (method `duban.status/3`).
     pub async fn plan_status(&self, plan_id: i64, as_of: NaiveDate) -> Result<PlanStatus> {
         Ok(self.plan_deliver(plan_id, as_of).await?.status)
     }

@@ -24,6 +24,7 @@ use crate::state::AppState;
 
 pub mod deliver;
 pub mod evaluation;
+pub mod monitor;
 pub mod oversight;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
     r.merge(deliver::router())
         .merge(oversight::router())
         .merge(evaluation::router())
+        .merge(monitor::router())
         .route("/api/{*rest}", axum::routing::any(no_such_route))
 }
 

@@ -199,6 +199,28 @@ async fn dashboard(
         .filter(|t| t.pillar_id.is_none())
         .map(task_row)
         .collect();
+    // Headline goals: tracked only when bound to an indicator series (monitor, issue 13).
+    let bindings = state.store.monitor_bindings(id).await?;
+    let headline: Vec<Value> = d
+        .targets
+        .iter()
+        .filter(|t| t.task_id.is_none())
+        .enumerate()
+        .map(|(index, t)| {
+            let s = pd
+                .status
+                .target(duban_core::plan_status::TargetRef::Headline { index });
+            let b = bindings.iter().find(|b| b.target_id == t.id);
+            context! {
+                id => t.id, phrase => t.target.phrase, metric => t.target.metric,
+                status => s.map(crate::deliver::target_status_view),
+                series => b.map(|b| context! {
+                    indicator => b.indicator, region => b.region,
+                    href => format!("/monitor/regions/{}?as_of={as_of}", b.region),
+                }),
+            }
+        })
+        .collect();
     let (due, overdue) = due_lists(&pd.duties, as_of, 15);
     let ranking = unit_ranking(&pd.duties, as_of);
     let chart = serde_json::json!({
@@ -216,6 +238,8 @@ async fn dashboard(
             as_of => as_of.to_string(),
             method => pd.status.method,
             plan_status => roll_up_view(&pd.status.plan),
+            headline => headline,
+            headline_status => roll_up_view(&pd.status.headline),
             pillars => pillars,
             loose => loose,
             due => due.iter().map(|x| duty_view(x, as_of)).collect::<Vec<_>>(),

@@ -15,6 +15,7 @@ pub mod deliver;
 pub mod escalation;
 pub mod evaluation;
 pub mod health;
+pub mod monitor;
 pub mod notify;
 pub mod plan;
 pub mod publish;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(sheet::router())
         .merge(evaluation::router())
         .merge(publish::router())
+        .merge(monitor::router())
 }
 
 /// Each role's home: the office and the units start at their 督办 inbox (what is due, what

@@ -55,7 +55,7 @@ async fn task_light(c: &mut Client, plan_id: i64, number: i64, as_of: &str) -> (
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let s = r.json();
-    assert_eq!(s["method"], "duban.status/2");
+    assert_eq!(s["method"], "duban.status/3");
     let t = s["tasks"]
         .as_array()
         .unwrap()
@@ -216,7 +216,7 @@ async fn report_workflow_over_the_api_changes_the_light() {
     for target in t["targets"].as_array().unwrap() {
         assert_eq!(target["light"], "blue");
         assert_eq!(target["progress"], 1.0);
-        assert_eq!(target["method"], "duban.status/2");
+        assert_eq!(target["method"], "duban.status/3");
     }
     // … but replaying 2020-07-15 ignores a value accepted years later (nothing known
     // then: red, as before the report).

@@ -10,6 +10,7 @@ mod forms;
 mod golden;
 mod lights;
 mod metrics;
+mod monitor;
 mod numbers;
 mod oversight;
 mod pages;

@@ -36,6 +36,13 @@ const TABLES: &[&str] = &[
     "eval_dataset",
     "eval_run",
     "eval_snapshot",
+    "monitor_region",
+    "monitor_indicator",
+    "monitor_import",
+    "monitor_value",
+    "monitor_rules",
+    "monitor_alert",
+    "monitor_binding",
 ];
 
 /// Row count per table, and the audit chain's head.
@@ -89,6 +96,14 @@ async fn reading_a_plan_writes_nothing() {
         "/deliver".to_string(),
         "/escalations".to_string(),
         "/units".to_string(),
+        "/monitor".to_string(),
+        "/monitor/indicators/%E6%9C%8D%E5%8A%A1%E4%B8%9A%E5%A2%9E%E5%8A%A0%E5%80%BC?measure=yoy"
+            .to_string(),
+        "/monitor/regions/330100".to_string(),
+        "/monitor/alerts".to_string(),
+        "/monitor/import".to_string(),
+        format!("/monitor/bindings?plan={plan}"),
+        "/monitor/rules".to_string(),
     ] {
         let r = web.get(&path).await;
         assert!(r.status.is_success(), "{path}: {}", r.status);
@@ -98,6 +113,12 @@ async fn reading_a_plan_writes_nothing() {
         format!("/api/v1/plans/{plan}/periods"),
         format!("/api/v1/plans/{plan}/status"),
         format!("/api/v1/plans/{plan}/status?as_of=2020-07-15"),
+        "/api/v1/monitor/catalogue".to_string(),
+        "/api/v1/monitor/series?indicator=服务业增加值&region=330100&as_of=2020-10-31".to_string(),
+        "/api/v1/monitor/alerts".to_string(),
+        "/api/v1/monitor/imports".to_string(),
+        format!("/api/v1/monitor/bindings?plan={plan}"),
+        "/api/v1/monitor/export?indicator=服务业增加值&as_of=2020-10-31".to_string(),
     ] {
         let r = api.get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);

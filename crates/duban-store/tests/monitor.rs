@@ -1,0 +1,387 @@
+//! Monitor storage (issue 13) on the backend chosen by DUBAN_TEST_DATABASE_URL: vintages
+//! appended and read "as known on D", imports all or nothing, rules, alerts with their
+//! lifecycle, every change on the audit chain.
+
+use chrono::NaiveDate;
+use duban_core::monitor::{
+    Alert, AlertAction, AlertState, Indicator, Kind, Level, Observation, Period,
+};
+use duban_store::StoreError;
+use duban_store::monitor::NewMonitorImport;
+use duban_store::testing::TestDb;
+use duban_store::user::{NewUser, Role};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn obs(region: &str, period: &str, value: f64, published: Option<&str>) -> Observation {
+    Observation {
+        region: region.into(),
+        indicator: "服务业增加值".into(),
+        period: Period::parse(period).unwrap(),
+        value,
+        published: published.map(d),
+    }
+}
+
+fn import<'a>(file_name: &'a str, bytes: &'a [u8]) -> NewMonitorImport<'a> {
+    NewMonitorImport {
+        file_name,
+        format: "series_csv",
+        bytes,
+        source: "测试",
+        demo: false,
+        created_by: None,
+        new_indicators: &[],
+    }
+}
+
+async fn audit_actions(db: &TestDb) -> Vec<String> {
+    db.store
+        .audit_entries(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn catalogue_is_seeded_once() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    let regions = db.store.monitor_regions().await.unwrap();
+    assert_eq!(regions.all().len(), 12);
+    assert_eq!(regions.children("330000").count(), 11);
+    assert_eq!(regions.get("331100").unwrap().name, "丽水市");
+    let inds = db.store.monitor_indicators().await.unwrap();
+    let s = inds.iter().find(|i| i.name == "服务业增加值").unwrap();
+    assert_eq!(s.kind, Kind::Cumulative);
+    assert!(
+        inds.iter()
+            .any(|i| i.name == "服务业增加值占GDP比重" && i.formula.is_some())
+    );
+    let n = audit_actions(&db)
+        .await
+        .iter()
+        .filter(|a| *a == "monitor.catalogue")
+        .count();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn vintages_are_appended_and_read_as_of_a_date() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    let first = [
+        obs("330100", "2020-Q1", 835.8, Some("2020-04-25")),
+        obs("330100", "2020-Q2", 1831.1, Some("2020-07-25")),
+        obs("330100", "2020-Q3", 2854.2, Some("2020-10-25")),
+    ];
+    let i1 = db
+        .store
+        .import_monitor_values(&import("a.csv", b"a"), &first)
+        .await
+        .unwrap();
+    assert_eq!((i1.rows_read, i1.rows_added), (3, 3));
+    // A revision of Q3 published later, and one row already stored (skipped).
+    let second = [
+        obs("330100", "2020-Q3", 2870.0, Some("2020-11-20")),
+        obs("330100", "2020-Q2", 1831.1, Some("2020-07-25")),
+    ];
+    let i2 = db
+        .store
+        .import_monitor_values(&import("b.csv", b"b"), &second)
+        .await
+        .unwrap();
+    assert_eq!((i2.rows_read, i2.rows_added), (2, 1));
+
+    let at = |date: &str| {
+        let store = db.store.clone();
+        let date = d(date);
+        async move {
+            store
+                .monitor_known("服务业增加值", "330100", date)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| (v.period.to_string(), v.value))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        at("2020-10-31").await,
+        vec![
+            ("2020-Q1".to_string(), 835.8),
+            ("2020-Q2".to_string(), 1831.1),
+            ("2020-Q3".to_string(), 2854.2)
+        ]
+    );
+    assert_eq!(at("2020-11-20").await[2], ("2020-Q3".to_string(), 2870.0));
+    assert_eq!(at("2020-05-01").await, vec![("2020-Q1".to_string(), 835.8)]);
+    assert_eq!(
+        db.store
+            .monitor_values(Some("服务业增加值"))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    // The series of the core sees both vintages too.
+    let series = db.store.monitor_series(None).await.unwrap();
+    let view = series.as_of("330100", "服务业增加值", d("2020-10-31"));
+    assert_eq!(
+        view.get(Period::parse("2020-Q3").unwrap()).unwrap().value,
+        2854.2
+    );
+
+    // Values are never updated in place.
+    let updated = sqlx::query("UPDATE monitor_value SET value = 1 WHERE region = '330100'")
+        .execute(db.store.pool())
+        .await;
+    assert!(updated.is_err(), "monitor_value must refuse UPDATE");
+    let actions = audit_actions(&db).await;
+    assert_eq!(actions.iter().filter(|a| *a == "monitor.import").count(), 2);
+    db.store.verify_audit().await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_bad_row_stores_nothing() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    db.store
+        .import_monitor_values(
+            &import("a.csv", b"a"),
+            &[obs("330100", "2020-Q1", 835.8, Some("2020-04-25"))],
+        )
+        .await
+        .unwrap();
+    let before = audit_actions(&db).await.len();
+    // Third row: another value for a stored (region, period, published).
+    let bad = [
+        obs("330200", "2020-Q1", 623.0, None),
+        obs("330200", "2020-Q2", 1382.3, None),
+        obs("330100", "2020-Q1", 836.0, Some("2020-04-25")),
+    ];
+    let err = db
+        .store
+        .import_monitor_values(&import("b.csv", b"b"), &bad)
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(msg) = err else {
+        panic!("{err:?}")
+    };
+    assert!(msg.starts_with("第3条数据"), "{msg}");
+    // An unknown region and a wrong frequency are refused by row too.
+    let err = db
+        .store
+        .import_monitor_values(
+            &import("c.csv", b"c"),
+            &[
+                obs("330100", "2020-Q2", 1.0, None),
+                obs("339900", "2020-Q2", 1.0, None),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.starts_with("第2条数据") && m.contains("339900")),
+        "{err:?}"
+    );
+    let err = db
+        .store
+        .import_monitor_values(
+            &import("d.csv", b"d"),
+            &[obs("330100", "2020-05", 1.0, None)],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("季度")),
+        "{err:?}"
+    );
+    assert_eq!(db.store.monitor_values(None).await.unwrap().len(), 1);
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 1);
+    assert_eq!(audit_actions(&db).await.len(), before);
+}
+
+#[tokio::test]
+async fn growth_indicator_added_with_its_import() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    let mut growth = Indicator::new("服务业增加值累计增速", None, Kind::Period);
+    growth.unit = "%".into();
+    let mut o = obs("330100", "2020-Q1", -7.5, None);
+    o.indicator = growth.name.clone();
+    let new = [growth];
+    db.store
+        .import_monitor_values(
+            &NewMonitorImport {
+                new_indicators: &new,
+                ..import("g.csv", b"g")
+            },
+            &[o],
+        )
+        .await
+        .unwrap();
+    let stored = db
+        .store
+        .monitor_indicator("服务业增加值累计增速")
+        .await
+        .unwrap();
+    assert_eq!(stored.unit, "%");
+}
+
+#[tokio::test]
+async fn alerts_raised_once_and_follow_their_lifecycle() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    let office = db
+        .store
+        .create_user(&NewUser {
+            name: "office".into(),
+            password: "office-password-1".into(),
+            role: Role::Admin,
+            unit_code: None,
+        })
+        .await
+        .unwrap();
+    let alert = Alert {
+        rule: "growth-low".into(),
+        region: "330100".into(),
+        indicator: "服务业增加值".into(),
+        period: Period::parse("2020-Q3").unwrap(),
+        level: Level::Warning,
+        value: -1.25,
+    };
+    let created = db
+        .store
+        .raise_monitor_alerts(d("2020-10-31"), std::slice::from_ref(&alert), false)
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    let again = db
+        .store
+        .raise_monitor_alerts(d("2020-11-30"), &[alert], false)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "the same alert is not raised twice");
+    let id = created[0];
+    let a = db.store.monitor_alert(id).await.unwrap();
+    assert_eq!(
+        (a.state, a.region_name.as_str(), a.value),
+        (AlertState::Raised, "杭州市", -1.25)
+    );
+    // The office's inbox has it.
+    let outbox: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification WHERE event = 'monitor.alert.raised'",
+    )
+    .fetch_one(db.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(outbox, 1);
+
+    // Closing needs a note; 约谈 after acknowledging; nothing after closing.
+    let err = db
+        .store
+        .act_on_monitor_alert(id, &AlertAction::Close { note: " ".into() }, office.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    db.store
+        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id)
+        .await
+        .unwrap();
+    db.store
+        .act_on_monitor_alert(
+            id,
+            &AlertAction::Interview {
+                record: "约谈杭州市商务局".into(),
+            },
+            office.id,
+        )
+        .await
+        .unwrap();
+    let a = db
+        .store
+        .act_on_monitor_alert(
+            id,
+            &AlertAction::Close {
+                note: "已整改，四季度回升".into(),
+            },
+            office.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.state, AlertState::Closed);
+    assert_eq!(a.interview_record.as_deref(), Some("约谈杭州市商务局"));
+    assert_eq!(a.close_note.as_deref(), Some("已整改，四季度回升"));
+    assert_eq!(a.closed_by.as_deref(), Some("office"));
+    let err = db
+        .store
+        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    assert_eq!(
+        db.store
+            .monitor_alerts(Some(AlertState::Closed))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let entries = db
+        .store
+        .audit_entries(Some(&format!("monitor-alert:{id}")), 100)
+        .await
+        .unwrap();
+    let mut actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            "monitor.alert.acknowledge",
+            "monitor.alert.close",
+            "monitor.alert.interview",
+            "monitor.alert.raise"
+        ]
+    );
+    db.store.verify_audit().await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn rules_newest_in_force() {
+    let db = TestDb::fresh().await.unwrap();
+    db.store.ensure_monitor_catalogue().await.unwrap();
+    assert!(db.store.monitor_rules().await.unwrap().is_none());
+    let mut ind = Indicator::new("社会消费品零售总额", None, Kind::Cumulative);
+    ind.unit = "亿元".into();
+    db.store
+        .set_monitor_rules("schema = \"duban.monitor/1\"\n# a", &[], false, None)
+        .await
+        .unwrap();
+    db.store
+        .set_monitor_rules("schema = \"duban.monitor/1\"\n# b", &[ind], false, None)
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .monitor_rules()
+            .await
+            .unwrap()
+            .unwrap()
+            .body
+            .ends_with("# b")
+    );
+    assert_eq!(
+        db.store
+            .monitor_indicator("社会消费品零售总额")
+            .await
+            .unwrap()
+            .unit,
+        "亿元"
+    );
+}

@@ -1,0 +1,666 @@
+//! Monitor (监测预警, issue 13) through the real app: the seeded series and rules, imports
+//! all or nothing with the bad cell named, "as known on D", alerts raised by the stored rules
+//! (once, notified to the office) and their lifecycle, the pages, and role × route.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::client::Client;
+use crate::{app_with_users, bearer, login};
+
+async fn value_count(app: &duban_web::testing::TestApp) -> usize {
+    app.state.store.monitor_values(None).await.unwrap().len()
+}
+
+#[test]
+fn openapi_lists_the_monitor_routes() {
+    let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
+    for (method, path) in duban_web::api::monitor::ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from openapi.json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn seeded_series_are_known_as_of_a_date() {
+    let app = app_with_users().await;
+    let mut c = bearer(&app, "viewer").await;
+    let cat = c.get("/api/v1/monitor/catalogue").await.json();
+    assert_eq!(cat["regions"].as_array().unwrap().len(), 12);
+    // The revision of 杭州 2020-Q3 (published 2020-11-20) is not known on 2020-10-31.
+    let before = c
+        .get("/api/v1/monitor/series?indicator=服务业增加值&region=330100&as_of=2020-10-31")
+        .await
+        .json();
+    let after = c
+        .get("/api/v1/monitor/series?indicator=服务业增加值&region=330100&as_of=2020-11-30")
+        .await
+        .json();
+    let q3 = |v: &Value| {
+        v["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["period"] == "2020-Q3")
+            .map(|x| x["value"].as_f64().unwrap())
+    };
+    assert_eq!(q3(&before), Some(2854.2));
+    assert_eq!(q3(&after), Some(2865.6));
+    let all = c
+        .get("/api/v1/monitor/series?indicator=服务业增加值&region=330100")
+        .await
+        .json();
+    let vintages = all["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["period"] == "2020-Q3")
+        .count();
+    assert_eq!(vintages, 2, "both vintages are kept");
+    assert!(all["values"][0]["demo"].as_bool().unwrap());
+    // The real provincial figures carry their bulletin as source.
+    let imports = c.get("/api/v1/monitor/imports").await.json();
+    assert!(
+        imports
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["demo"] == false && i["source"].as_str().unwrap().contains("统计公报"))
+    );
+}
+
+const BAD_WIDE: &str = "2020年各市服务业增加值\n地区,2020年1-3月累计值(亿元),2020年1-6月累计值(亿元)\n杭州市,835.8,1831.1\n宁波市,623.0,一千三\n";
+const GOOD_WIDE: &str = "2020年各市服务业增加值\n地区,2020年1-3月累计值(亿元),2020年1-3月累计增速(%)\n湖州市,221.5,-6.1\n注：示例数据\n";
+
+#[tokio::test]
+async fn a_wide_table_with_a_bad_cell_stores_nothing_and_names_the_cell() {
+    let app = app_with_users().await;
+    let before = value_count(&app).await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("format", "wide"),
+        ("indicator", "服务业增加值"),
+        ("published", "2020-07-28"),
+    ];
+    let r = c
+        .post_multipart(
+            "/monitor/import",
+            &fields,
+            Some(("cities.csv", BAD_WIDE.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("C4"), "{}", r.body);
+    assert!(r.body.contains("未保存任何内容"), "{}", r.body);
+    assert_eq!(value_count(&app).await, before);
+    // Over the 10 MB cap: 413 naming the cap, nothing stored.
+    let big = vec![b'x'; 11 * 1024 * 1024];
+    let r = c
+        .post_multipart("/monitor/import", &fields, Some(("big.csv", &big)))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.body.contains("10 MB"),
+        "{}",
+        &r.body[..r.body.len().min(400)]
+    );
+    assert_eq!(value_count(&app).await, before);
+
+    // The API says the same, with the cell as a field.
+    let mut api = bearer(&app, "admin").await;
+    let r = api
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&file_name=cities.csv",
+            Some("text/csv"),
+            &[],
+            BAD_WIDE.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], "invalid_file");
+    assert_eq!(j["error"]["details"][0]["cell"], "C4");
+    assert_eq!(value_count(&app).await, before);
+
+    // A good table is stored, its growth column as 服务业增加值累计增速.
+    let r = c
+        .post_multipart(
+            "/monitor/import",
+            &[
+                ("csrf", csrf.as_str()),
+                ("format", "wide"),
+                ("indicator", "服务业增加值"),
+                ("published", "2020-04-28"),
+            ],
+            Some(("huzhou.csv", GOOD_WIDE.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(value_count(&app).await, before + 2);
+    let g = app
+        .state
+        .store
+        .monitor_indicator("服务业增加值累计增速")
+        .await
+        .unwrap();
+    assert_eq!(g.unit, "%");
+    // A revision with the same publication date and another value is refused.
+    let clash = GOOD_WIDE.replace("221.5", "230.0");
+    let r = api
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-04-28",
+            Some("text/csv"),
+            &[],
+            clash.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("第1条数据"), "{}", r.body);
+    // With a later publication date it is a new vintage.
+    let r = api
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-05-20",
+            Some("text/csv"),
+            &[],
+            GOOD_WIDE.replace("221.5", "230.0").into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The changed value and the growth figure republished on the new date: two vintages.
+    assert_eq!(r.json()["import"]["rows_added"], 2);
+}
+
+#[tokio::test]
+async fn rules_raise_alerts_once_and_the_office_works_them() {
+    let app = app_with_users().await;
+    let mut api = bearer(&app, "admin").await;
+    let r = api
+        .post_json(
+            "/api/v1/monitor/alerts/run",
+            &json!({"as_of": "2020-10-31"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let run = r.json();
+    // Hand-checked with `duban monitor check` on the same files (docs/monitor-method.md).
+    assert_eq!(run["found"], 6);
+    assert_eq!(run["created"].as_array().unwrap().len(), 6);
+    let again = api
+        .post_json(
+            "/api/v1/monitor/alerts/run",
+            &json!({"as_of": "2020-10-31"}),
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(again["created"].as_array().unwrap().len(), 0);
+    let alerts = api.get("/api/v1/monitor/alerts").await.json();
+    let alerts = alerts.as_array().unwrap();
+    assert_eq!(alerts.len(), 6);
+    let hz = alerts
+        .iter()
+        .find(|a| a["rule"] == "growth-low" && a["region"] == "330100")
+        .unwrap();
+    assert_eq!(hz["region_name"], "杭州市");
+    assert_eq!(hz["level"], "预警");
+    assert!(hz["demo"].as_bool().unwrap(), "raised on 示例数据");
+    assert!((hz["value"].as_f64().unwrap() - -0.7062097756131536).abs() < 1e-12);
+    let id = hz["id"].as_i64().unwrap();
+    // The office was notified (inbox + outbox).
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification WHERE event = 'monitor.alert.raised'",
+    )
+    .fetch_one(app.state.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 6);
+
+    // A viewer reads but cannot act.
+    let mut viewer = bearer(&app, "viewer").await;
+    assert_eq!(
+        viewer
+            .get(&format!("/api/v1/monitor/alerts/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = viewer
+        .post_json(
+            &format!("/api/v1/monitor/alerts/{id}/acknowledge"),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The office by the pages: acknowledge, 约谈, close (a note is required).
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/monitor/alerts/{id}")).await;
+    assert!(page.body.contains("ack-form"));
+    let r = c
+        .post_csrf(&format!("/monitor/alerts/{id}/acknowledge"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c
+        .post_csrf(
+            &format!("/monitor/alerts/{id}/interview"),
+            &[("text", "约谈杭州市发展改革委，分析三季度服务业增速回落原因")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c
+        .post_csrf(&format!("/monitor/alerts/{id}/close"), &[("text", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(
+            &format!("/monitor/alerts/{id}/close"),
+            &[("text", "四季度已回升，关闭")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let a = api
+        .get(&format!("/api/v1/monitor/alerts/{id}"))
+        .await
+        .json();
+    assert_eq!(a["state"], "closed");
+    assert_eq!(
+        a["interview_record"],
+        "约谈杭州市发展改革委，分析三季度服务业增速回落原因"
+    );
+    let page = c.get(&format!("/monitor/alerts/{id}")).await.body;
+    for label in [
+        "发出监测预警",
+        "确认监测预警",
+        "记录预警约谈",
+        "关闭监测预警",
+    ] {
+        assert!(page.contains(label), "{label}");
+    }
+    assert!(!page.contains("close-form"), "no action on a closed alert");
+    // Nothing more on a closed alert.
+    let r = api
+        .post_json(
+            &format!("/api/v1/monitor/alerts/{id}/acknowledge"),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.state.store.verify_audit().await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn pages_show_charts_thresholds_and_rankings() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "viewer").await;
+    let r = c.get("/monitor").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("服务业增加值"));
+    assert!(r.body.contains("示例数据"));
+    assert!(!r.body.contains("run-form"), "a viewer gets no run button");
+    let r = c
+        .get("/monitor/indicators/%E6%9C%8D%E5%8A%A1%E4%B8%9A%E5%A2%9E%E5%8A%A0%E5%80%BC?as_of=2020-10-31&measure=yoy")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let charts = r.body.matches("class=\"chart small\"").count();
+    assert_eq!(charts, 11, "one small chart per city");
+    assert!(r.body.contains("ranking-chart"));
+    // 杭州's own bar (一城一策, below 2.0) and the common one (below 0) show as lines.
+    for bar in [
+        "预警下限 2&quot;",
+        "预警下限 1.5&quot;",
+        "预警下限 0&quot;",
+        "严重下限 -3&quot;",
+    ] {
+        assert!(r.body.contains(bar), "{bar}");
+    }
+    assert!(r.body.contains("示例数据"));
+    let r = c.get("/monitor/regions/330000?as_of=2024-12-31").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("地区生产总值"));
+    assert!(r.body.contains("82553"));
+    // The share is computed from the real 2023 figures: 46268 / 82553 = 56.0464 %.
+    assert!(r.body.contains("56.0464"), "share of the tertiary sector");
+    assert_eq!(
+        c.get("/monitor/regions/339999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get("/monitor/indicators/x").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get("/monitor/regions/330100?measure=bad").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+/// One route as each principal: anonymous, admin, viewer, reporter.
+#[tokio::test]
+async fn role_by_route() {
+    let app = app_with_users().await;
+    let principals = ["", "admin", "viewer", "rep_fgw"];
+    let mut clients: Vec<Option<Client>> = Vec::new();
+    for p in principals {
+        clients.push(if p.is_empty() {
+            None
+        } else {
+            Some(login(&app, p).await)
+        });
+    }
+    let reads = [
+        "/monitor",
+        "/monitor/indicators/%E6%9C%8D%E5%8A%A1%E4%B8%9A%E5%A2%9E%E5%8A%A0%E5%80%BC",
+        "/monitor/regions/330100",
+        "/monitor/alerts",
+    ];
+    for path in reads {
+        for (i, c) in clients.iter_mut().enumerate() {
+            let status = match c {
+                None => Client::new(&app).get(path).await.status,
+                Some(c) => c.get(path).await.status,
+            };
+            let want = if i == 0 {
+                StatusCode::SEE_OTHER
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(status, want, "{path} as {}", principals[i]);
+        }
+    }
+    let r = Client::new(&app).get("/api/v1/monitor/alerts").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    for (i, want) in [(1, 200), (2, 403), (3, 403)] {
+        let c = clients[i].as_mut().unwrap();
+        assert_eq!(
+            c.get("/monitor/import").await.status.as_u16(),
+            want,
+            "import page as {}",
+            principals[i]
+        );
+        let r = c
+            .post_csrf("/monitor/alerts/run", &[("as_of", "2020-10-31")])
+            .await;
+        let want_run = if i == 1 { 303 } else { 403 };
+        assert_eq!(r.status.as_u16(), want_run, "run as {}", principals[i]);
+        let csrf = c.csrf.clone();
+        let r = c
+            .post_multipart(
+                "/monitor/import",
+                &[("csrf", csrf.as_str()), ("format", "series")],
+                Some(("s.csv", b"region,indicator,period,value\n330100,\xe6\x9c\x8d\xe5\x8a\xa1\xe4\xb8\x9a\xe5\xa2\x9e\xe5\x8a\xa0\xe5\x80\xbc,2021-Q1,1\n")),
+            )
+            .await;
+        let want_import = if i == 1 { 303 } else { 403 };
+        assert_eq!(
+            r.status.as_u16(),
+            want_import,
+            "import as {}",
+            principals[i]
+        );
+    }
+    let id = app.state.store.monitor_alerts(None).await.unwrap()[0].id;
+    for (i, want) in [(2, 403), (3, 403), (1, 303)] {
+        let c = clients[i].as_mut().unwrap();
+        let r = c
+            .post_csrf(&format!("/monitor/alerts/{id}/acknowledge"), &[])
+            .await;
+        assert_eq!(r.status.as_u16(), want, "acknowledge as {}", principals[i]);
+    }
+    // API writes: admin yes, others 403; without a CSRF header a cookie session is refused.
+    for (user, want) in [("admin", 200), ("viewer", 403), ("rep_fgw", 403)] {
+        let mut b = bearer(&app, user).await;
+        let r = b
+            .post_json(
+                "/api/v1/monitor/alerts/run",
+                &json!({"as_of": "2020-10-31"}),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), want, "api run as {user}");
+        assert_eq!(
+            b.get("/api/v1/monitor/catalogue").await.status,
+            StatusCode::OK
+        );
+    }
+    let c = clients[1].as_mut().unwrap();
+    let r = c
+        .post_json("/api/v1/monitor/alerts/run", &json!({}), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "cookie API write without CSRF header"
+    );
+}
+
+/// The seed's headline goal 服务业增加值占地区生产总值比重 "稳步上升" is bound to the share of
+/// 330000 and gets its light from the series (duban.status/3); before the 2019 figures were
+/// published it cannot be compared (grey); the unbound-data goal stays grey.
+#[tokio::test]
+async fn headline_goals_get_lights_from_series() {
+    let app = app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let mut api = bearer(&app, "viewer").await;
+    let s = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .json();
+    assert_eq!(s["method"], "duban.status/3");
+    assert_eq!(s["headline"]["light"], "green", "{}", s["headline"]);
+    assert_eq!(s["headline"]["counted"], 1);
+    let early = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-01-31"))
+        .await
+        .json();
+    assert_eq!(early["headline"]["light"], "grey", "2019 not yet published");
+    let mut web = login(&app, "viewer").await;
+    let page = web
+        .get(&format!("/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .body;
+    assert!(page.contains("headline-lights"));
+    assert!(page.contains("服务业增加值占GDP比重（330000）"));
+    // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier.
+    assert!(page.contains("data-light=\"green\""));
+}
+
+/// The office binds a target to a series (API and page); others read only.
+#[tokio::test]
+async fn the_office_binds_targets_to_series() {
+    let app = app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let d = app.state.store.plan_detail(plan).await.unwrap();
+    let second = d
+        .targets
+        .iter()
+        .filter(|t| t.task_id.is_none())
+        .nth(1)
+        .unwrap()
+        .id;
+    let mut viewer = bearer(&app, "viewer").await;
+    let body =
+        json!({"target_id": second, "indicator": "服务业增加值占GDP比重", "region": "330000"});
+    let r = viewer
+        .post_json("/api/v1/monitor/bindings", &body, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut api = bearer(&app, "admin").await;
+    let r = api
+        .post_json(
+            "/api/v1/monitor/bindings",
+            &json!({"target_id": second, "indicator": "不存在的指标", "region": "330000"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = api
+        .post_json(
+            "/api/v1/monitor/bindings",
+            &json!({"target_id": 999999, "indicator": "地区生产总值", "region": "330000"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api.post_json("/api/v1/monitor/bindings", &body, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = api
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-07-15"))
+        .await
+        .json();
+    assert_eq!(s["headline"]["counted"], 2, "both goals now have a light");
+    let listed = viewer
+        .get(&format!("/api/v1/monitor/bindings?plan={plan}"))
+        .await
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    // Unbind by the page form.
+    let mut web = login(&app, "admin").await;
+    let page = web.get(&format!("/monitor/bindings?plan={plan}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("bind-form"));
+    let id = second.to_string();
+    let plan_s = plan.to_string();
+    let r = web
+        .post_csrf(
+            "/monitor/bindings",
+            &[
+                ("plan", plan_s.as_str()),
+                ("target_id", id.as_str()),
+                ("remove", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.state.store.monitor_bindings(plan).await.unwrap().len(),
+        1
+    );
+    let mut rep = login(&app, "rep_fgw").await;
+    let page = rep.get(&format!("/monitor/bindings?plan={plan}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("bind-form"));
+    let r = rep
+        .post_csrf(
+            "/monitor/bindings",
+            &[
+                ("plan", plan_s.as_str()),
+                ("target_id", id.as_str()),
+                ("indicator", "地区生产总值"),
+                ("region", "330000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// Export the stored series as the wide table and import it back: nothing new (same vintages).
+#[tokio::test]
+async fn export_and_import_back_round_trip() {
+    let app = app_with_users().await;
+    let mut api = bearer(&app, "viewer").await;
+    let r = api
+        .get("/api/v1/monitor/export?indicator=服务业增加值&as_of=2020-10-31&format=csv")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("330100"), "{}", r.body);
+    let csv = r.body.clone();
+    let r = api
+        .get("/api/v1/monitor/export?indicator=服务业增加值&as_of=2020-10-31")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert_eq!(
+        api.get("/api/v1/monitor/export?indicator=服务业增加值占GDP比重")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Imported back without publication dates, the values are new vintages dated the day after
+    // each period: only those whose stored vintage had another date are added.
+    let before = value_count(&app).await;
+    let mut admin = bearer(&app, "admin").await;
+    let r = admin
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-10-25&file_name=back.csv",
+            Some("text/csv"),
+            &[],
+            csv.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Every 2020-Q3 value was published on 2020-10-25: the same vintage, nothing added there.
+    let added = r.json()["import"]["rows_added"].as_i64().unwrap();
+    assert_eq!(value_count(&app).await, before + added as usize);
+    let q3_new = app
+        .state
+        .store
+        .monitor_values(Some("服务业增加值"))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|v| {
+            v.period.to_string() == "2020-Q3"
+                && v.import_id == r.json()["import"]["id"].as_i64().unwrap()
+        })
+        .count();
+    assert_eq!(q3_new, 0);
+}
+
+/// The office edits the rules: the CLI's parser and checks refuse a bad file (the text comes
+/// back with the message), a good one is in force for the next run; others read only.
+#[tokio::test]
+async fn the_office_edits_the_rules() {
+    let app = app_with_users().await;
+    let mut web = login(&app, "admin").await;
+    let page = web.get("/monitor/rules").await;
+    assert!(page.body.contains("growth-low"));
+    let bad = "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"服务业增加值\"\nfrequency = \"quarterly\"\nkind = \"cumulative\"\n[[rule]]\nid = \"x\"\nindicator = \"服务业增加值\"\nmeasure = \"yoy\"\n";
+    let r = web.post_csrf("/monitor/rules", &[("body", bad)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("没有任何条件"), "{}", r.body);
+    assert!(r.body.contains("id = &quot;x&quot;") || r.body.contains("id = \"x\""));
+    let good = bad.replace(
+        "measure = \"yoy\"\n",
+        "measure = \"yoy\"\nbelow = -0.8\nlevel = \"严重\"\n",
+    );
+    let r = web
+        .post_csrf("/monitor/rules", &[("body", good.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut api = bearer(&app, "admin").await;
+    let run = api
+        .post_json(
+            "/api/v1/monitor/alerts/run",
+            &json!({"as_of": "2020-10-31"}),
+            &[],
+        )
+        .await
+        .json();
+    // Only 舟山 (−0.93) is below −0.8 on 2020-10-31.
+    assert_eq!(run["found"], 1, "{run}");
+    let mut viewer = login(&app, "viewer").await;
+    let page = viewer.get("/monitor/rules").await;
+    assert!(page.body.contains("rules-text") && !page.body.contains("rules-form"));
+    let r = viewer
+        .post_csrf("/monitor/rules", &[("body", good.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
