@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+#[cfg(target_os = "linux")]
+mod alloc;
 mod backup;
 mod eval;
 mod monitor;
@@ -12,6 +14,10 @@ mod serve;
 mod token;
 mod unit;
 mod user;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: alloc::LargePages = alloc::LargePages;
 
 #[derive(Parser)]
 #[command(
