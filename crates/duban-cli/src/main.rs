@@ -3,8 +3,6 @@
 
 use clap::{Parser, Subcommand};
 
-#[cfg(target_os = "linux")]
-mod alloc;
 mod backup;
 mod eval;
 mod monitor;
@@ -14,10 +12,6 @@ mod serve;
 mod token;
 mod unit;
 mod user;
-
-#[cfg(target_os = "linux")]
-#[global_allocator]
-static ALLOC: alloc::LargePages = alloc::LargePages;
 
 #[derive(Parser)]
 #[command(
