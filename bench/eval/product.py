@@ -1,6 +1,6 @@
 """Peers of `duban eval run` for bench/eval/product.sh: read → entropy (raw) + TOPSIS (vector) +
 rank → written results, from CSV or Parquet. `make N CSV PARQUET` writes the test data
-(lognormal, numpy seed = N, ids u0…)."""
+(lognormal, numpy seed = N, ids u0…); `check REF OUT…` compares the tools' results."""
 import sys
 
 import numpy as np
@@ -85,9 +85,45 @@ def polars_run(src, out):
     (r.write_parquet if out.endswith(".parquet") else r.write_csv)(out)
 
 
+def check(ref, *others):
+    """Do the tools agree? Every output against `ref` (duban's): the same ten first ids with
+    scores within 1e-9, and over all units (matched by id) the largest score difference and the
+    number of different ranks. Exits 1 when a score differs by more than 1e-9."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    def load(path):
+        opts = pacsv.ConvertOptions(include_columns=["id", "rank", "score"],
+                                    column_types={"id": pa.string(), "rank": pa.float64(),
+                                                  "score": pa.float64()})
+        t = pacsv.read_csv(path, convert_options=opts)
+        ids = t["id"].combine_chunks()
+        order = pc.sort_indices(ids).to_numpy()
+        return ids, order, t["rank"].to_numpy(), t["score"].to_numpy()
+
+    rid, rorder, rrank, rscore = load(ref)
+    bad = False
+    for path in others:
+        ids, order, rank, score = load(path)
+        top = (ids[:10].to_pylist() == rid[:10].to_pylist()
+               and bool(np.all(np.abs(score[:10] - rscore[:10]) <= 1e-9)))
+        same_ids = len(ids) == len(rid) and ids.take(order).equals(rid.take(rorder))
+        diff = np.max(np.abs(score[order] - rscore[rorder])) if same_ids else float("inf")
+        ranks = int(np.sum(rank[order] != rrank[rorder])) if same_ids else -1
+        ok = top and same_ids and diff <= 1e-9
+        bad |= not ok
+        print(f"  agree {path}: top-10 {'same' if top else 'DIFFERENT'}, "
+              f"ids {'same' if same_ids else 'DIFFERENT'}, max |score diff| {diff:.2e}, "
+              f"ranks differing {ranks}{'' if ok else '  <-- DISAGREES'}")
+    sys.exit(1 if bad else 0)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "make":
         make(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif mode == "check":
+        check(sys.argv[2], *sys.argv[3:])
     else:
         {"numpy": numpy_run, "duckdb": duckdb_run, "polars": polars_run}[mode](sys.argv[2], sys.argv[3])

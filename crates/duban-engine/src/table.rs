@@ -49,6 +49,11 @@ impl TextColumn {
         self.offsets.len() - 1
     }
 
+    /// Bytes of text held (all rows).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

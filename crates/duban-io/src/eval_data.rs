@@ -115,12 +115,20 @@ impl Columns<'_> {
             Some(c) => Some(text(c)?.par_iter_strings()),
             None => None,
         };
-        let mut values = Vec::with_capacity(n * self.indicators.len());
-        for name in self.indicators {
-            values.extend_from_slice(
+        let cols = self
+            .indicators
+            .iter()
+            .map(|name| {
                 t.number(name)
-                    .ok_or_else(|| EvalDataError::UnknownColumn(name.clone()))?,
-            );
+                    .ok_or_else(|| EvalDataError::UnknownColumn(name.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut values = vec![0.0; n * cols.len()];
+        if n > 0 {
+            values
+                .par_chunks_mut(n)
+                .zip(cols)
+                .for_each(|(dst, src)| dst.copy_from_slice(src));
         }
         drop(src);
         Ok(Dataset {
@@ -179,6 +187,13 @@ const MISSING: &[&str] = &[
 /// A cell's text as a value: `Some(NaN)` for missing, `None` when not a finite number.
 pub fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
+    // Numbers first (the common cell): no mark is a finite number, so the order of the two
+    // checks does not change any result.
+    if let Ok(v) = t.parse::<f64>()
+        && v.is_finite()
+    {
+        return Some(v);
+    }
     if MISSING.iter().any(|m| t.eq_ignore_ascii_case(m)) {
         return Some(f64::NAN);
     }

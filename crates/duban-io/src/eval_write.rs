@@ -17,42 +17,150 @@ use rayon::prelude::*;
 
 use crate::eval_format::result_head;
 
-/// Units per formatting block.
-const BLOCK: usize = 4096;
+/// Units per formatting block (a CSV block of 8 indicators, ~1.6 MB, is written past a 1 MB
+/// `BufWriter` without a copy into it).
+const BLOCK: usize = 8192;
 
 /// Scored units (positions in the evaluation) in rank order; ties keep data order.
 pub fn rank_order(e: &Evaluation) -> Vec<usize> {
+    if let Some(order) = counting_order(&e.ranks) {
+        return order;
+    }
     let mut order: Vec<usize> = (0..e.len()).collect();
     // Stable, like the sequential sort it replaces.
     order.par_sort_by(|&a, &b| e.ranks[a].total_cmp(&e.ranks[b]));
     order
 }
 
-/// Formats `order` in parallel blocks with `f(buf, position, unit)` and writes them in order.
+/// The order of [`rank_order`] by a counting sort when every rank is a whole number in
+/// 1..=n or NaN (missing score, last), as competition, dense and ordinal ranks are: linear,
+/// and stable like the sort. `None` for other ranks (averaged ties: x.5).
+fn counting_order(ranks: &[f64]) -> Option<Vec<usize>> {
+    let n = ranks.len();
+    // Bucket of a rank: r − 1, NaN (positive, as the engine makes it) after every rank.
+    let bucket = |r: f64| -> Option<usize> {
+        if r.is_nan() {
+            r.is_sign_positive().then_some(n)
+        } else if r >= 1.0 && r <= n as f64 && r.fract() == 0.0 {
+            Some(r as usize - 1)
+        } else {
+            None
+        }
+    };
+    let mut start = vec![0usize; n + 2];
+    for &r in ranks {
+        start[bucket(r)? + 1] += 1;
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let mut order = vec![0usize; n];
+    for (k, &r) in ranks.iter().enumerate() {
+        let b = bucket(r).expect("checked above");
+        order[start[b]] = k;
+        start[b] += 1;
+    }
+    Some(order)
+}
+
+/// One block of units in rank order, with what every line needs gathered from the struct of
+/// arrays first: a unit's values are scattered (units are in data order, the block in rank
+/// order), and independent loads in a tight loop overlap their cache misses where the
+/// formatting loop would wait for each.
+struct Block<'a> {
+    /// Rank position of the block's first unit.
+    base: usize,
+    units: &'a [usize],
+    ids: Vec<&'a str>,
+    ranks: Vec<f64>,
+    scores: Vec<f64>,
+    /// Normalised values, row-major (`m` per unit); empty without the normalised matrix.
+    normalised: Vec<f64>,
+    m: usize,
+}
+
+impl<'a> Block<'a> {
+    fn gather(e: &Evaluation, ids: &'a [String], base: usize, units: &'a [usize]) -> Self {
+        let m = e.indicators.len();
+        let mut normalised = Vec::new();
+        if e.normalised.rows() == e.len() && m > 0 {
+            normalised = vec![0.0; units.len() * m];
+            for j in 0..m {
+                let col = e.normalised.col(j);
+                for (row, &k) in normalised.chunks_exact_mut(m).zip(units) {
+                    row[j] = col[k];
+                }
+            }
+        }
+        Block {
+            base,
+            units,
+            ids: units.iter().map(|&k| ids[e.rows[k]].as_str()).collect(),
+            ranks: units.iter().map(|&k| e.ranks[k]).collect(),
+            scores: units.iter().map(|&k| e.scores[k]).collect(),
+            normalised,
+            m,
+        }
+    }
+
+    /// The normalised values of the block's i-th unit (empty without them).
+    fn normalised(&self, i: usize) -> &[f64] {
+        self.normalised
+            .get(i * self.m..(i + 1) * self.m)
+            .unwrap_or(&[])
+    }
+}
+
+/// Formats `order` in parallel blocks with `f(buf, block)` and writes the blocks in order.
+/// The formatting runs on a thread of its own, a group of blocks ahead of the writing.
 fn write_blocks<W: Write + ?Sized>(
     w: &mut W,
+    e: &Evaluation,
+    ids: &[String],
     order: &[usize],
-    f: impl Fn(&mut Vec<u8>, usize, usize) + Sync,
+    f: impl Fn(&mut Vec<u8>, &Block) + Sync,
 ) -> io::Result<()> {
     let group = BLOCK * rayon::current_num_threads().max(1) * 2;
-    for (g, units) in order.chunks(group).enumerate() {
-        let bufs: Vec<Vec<u8>> = units
+    // Written buffers come back for the next groups: no fresh pages to fault in per block.
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
+    let format = |g: usize, units: &[usize]| -> Vec<Vec<u8>> {
+        units
             .par_chunks(BLOCK)
             .enumerate()
             .map(|(b, chunk)| {
-                let mut buf = Vec::with_capacity(chunk.len() * 160);
-                let base = g * group + b * BLOCK;
-                for (i, &k) in chunk.iter().enumerate() {
-                    f(&mut buf, base + i, k);
-                }
+                let block = Block::gather(e, ids, g * group + b * BLOCK, chunk);
+                let mut buf = spare
+                    .lock()
+                    .ok()
+                    .and_then(|mut v| v.pop())
+                    .unwrap_or_else(|| Vec::with_capacity(chunk.len() * (32 + 24 * block.m)));
+                f(&mut buf, &block);
                 buf
             })
-            .collect();
-        for b in bufs {
-            w.write_all(&b)?;
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+        let format = &format;
+        s.spawn(move || {
+            for (g, units) in order.chunks(group).enumerate() {
+                if tx.send(format(g, units)).is_err() {
+                    // The writer stopped (an I/O error): nothing more to format.
+                    return;
+                }
+            }
+        });
+        for bufs in rx {
+            for mut b in bufs {
+                w.write_all(&b)?;
+                b.clear();
+                if let Ok(mut v) = spare.lock() {
+                    v.push(b);
+                }
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A finite float in shortest round-trip form (the formatter serde_json uses).
@@ -72,12 +180,35 @@ fn put_json_num(buf: &mut Vec<u8>, v: f64) {
 
 /// A JSON string, escaped by serde_json.
 fn put_json_str(buf: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(&mut *buf, s).expect("writing to memory");
+    // serde_json escapes only '"', '\\' and control characters: other text goes as it is.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *buf, s).expect("writing to memory");
+    }
 }
 
 /// A CSV number: shortest round-trip, integers without `.0` (as Rust prints them).
 fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
     if v.is_nan() {
+        return;
+    }
+    // Whole numbers below 1e9 (ranks) as the float formatter prints them, without it.
+    if v.fract() == 0.0 && v.abs() < 1e9 && v != 0.0 {
+        let mut n = v.abs() as u64;
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        while n > 0 {
+            i -= 1;
+            d[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        if v < 0.0 {
+            buf.push(b'-');
+        }
+        buf.extend_from_slice(&d[i..]);
         return;
     }
     let mut b = zmij::Buffer::new();
@@ -86,7 +217,7 @@ fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
 }
 
 fn put_csv_text(buf: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         buf.push(b'"');
         buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
         buf.push(b'"');
@@ -105,40 +236,42 @@ pub fn write_csv<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ids: &[String]) -
     head.push(b'\n');
     w.write_all(&head)?;
     let m = e.indicators.len();
-    let with_normalised = e.normalised.rows() == e.len();
-    write_blocks(w, &rank_order(e), |buf, _, k| {
-        put_csv_text(buf, &ids[e.rows[k]]);
-        for v in [e.ranks[k], e.scores[k]] {
-            buf.push(b',');
-            if v.is_nan() {
-                buf.extend_from_slice(b"NaN");
-            } else {
-                put_csv_num(buf, v);
+    write_blocks(w, e, ids, &rank_order(e), |buf, block| {
+        for (i, &k) in block.units.iter().enumerate() {
+            put_csv_text(buf, block.ids[i]);
+            for v in [block.ranks[i], block.scores[i]] {
+                buf.push(b',');
+                if v.is_nan() {
+                    buf.extend_from_slice(b"NaN");
+                } else {
+                    put_csv_num(buf, v);
+                }
             }
-        }
-        buf.push(b',');
-        if let Some(c) = &e.classes {
-            put_csv_text(buf, &c[k]);
-        }
-        buf.push(b',');
-        if let Some(c) = &e.class_ranks {
-            put_csv_num(buf, c[k]);
-        }
-        buf.push(b',');
-        if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
-            buf.extend_from_slice(mark.as_bytes());
-        }
-        buf.push(b',');
-        if let Some(c) = &e.rank_changes {
-            put_csv_num(buf, c[k]);
-        }
-        for j in 0..m {
             buf.push(b',');
-            if with_normalised {
-                put_csv_num(buf, e.normalised.get(k, j));
+            if let Some(c) = &e.classes {
+                put_csv_text(buf, &c[k]);
             }
+            buf.push(b',');
+            if let Some(c) = &e.class_ranks {
+                put_csv_num(buf, c[k]);
+            }
+            buf.push(b',');
+            if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
+                buf.extend_from_slice(mark.as_bytes());
+            }
+            buf.push(b',');
+            if let Some(c) = &e.rank_changes {
+                put_csv_num(buf, c[k]);
+            }
+            let nv = block.normalised(i);
+            for j in 0..m {
+                buf.push(b',');
+                if let Some(&v) = nv.get(j) {
+                    put_csv_num(buf, v);
+                }
+            }
+            buf.push(b'\n');
         }
-        buf.push(b'\n');
     })
 }
 
@@ -213,52 +346,59 @@ fn write_units<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ds: &Dataset) -> io
     let ind_keys = map_keys(&e.indicators);
     let group_keys = map_keys(&e.groups);
     w.write_all(b"[")?;
-    write_blocks(w, &rank_order(e), |buf, pos, k| {
-        buf.extend_from_slice(if pos == 0 { b"\n    {" } else { b",\n    {" });
-        let mut first = true;
-        let mut key = |buf: &mut Vec<u8>, name: &str| {
-            if !first {
-                buf.push(b',');
+    write_blocks(w, e, &ds.ids, &rank_order(e), |buf, block| {
+        for (i, &k) in block.units.iter().enumerate() {
+            buf.extend_from_slice(if block.base + i == 0 {
+                b"\n    {"
+            } else {
+                b",\n    {"
+            });
+            let mut first = true;
+            let mut key = |buf: &mut Vec<u8>, name: &str| {
+                if !first {
+                    buf.push(b',');
+                }
+                first = false;
+                buf.extend_from_slice(IND_KEY);
+                buf.push(b'"');
+                buf.extend_from_slice(name.as_bytes());
+                buf.extend_from_slice(b"\": ");
+            };
+            // Keys in serde_json's (sorted) order.
+            if let Some(c) = &e.classes {
+                key(buf, "class");
+                put_json_str(buf, &c[k]);
+                key(buf, "class_rank");
+                put_json_num(buf, e.class_ranks.as_ref().map_or(f64::NAN, |r| r[k]));
             }
-            first = false;
-            buf.extend_from_slice(IND_KEY);
-            buf.push(b'"');
-            buf.extend_from_slice(name.as_bytes());
-            buf.extend_from_slice(b"\": ");
-        };
-        // Keys in serde_json's (sorted) order.
-        if let Some(c) = &e.classes {
-            key(buf, "class");
-            put_json_str(buf, &c[k]);
-            key(buf, "class_rank");
-            put_json_num(buf, e.class_ranks.as_ref().map_or(f64::NAN, |r| r[k]));
+            if !e.groups.is_empty() {
+                key(buf, "groups");
+                put_json_map(buf, &group_keys, |g| e.group_scores[g][k]);
+            }
+            key(buf, "id");
+            put_json_str(buf, block.ids[i]);
+            if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
+                key(buf, "mark");
+                put_json_str(buf, mark);
+            }
+            key(buf, "normalised");
+            let nv = block.normalised(i);
+            put_json_map(buf, &ind_keys, |j| nv.get(j).copied().unwrap_or(f64::NAN));
+            key(buf, "rank");
+            put_json_num(buf, block.ranks[i]);
+            if let Some(rc) = e
+                .rank_changes
+                .as_ref()
+                .map(|r| r[k])
+                .filter(|v| !v.is_nan())
+            {
+                key(buf, "rank_change");
+                put_json_num(buf, rc);
+            }
+            key(buf, "score");
+            put_json_num(buf, block.scores[i]);
+            buf.extend_from_slice(b"\n    }");
         }
-        if !e.groups.is_empty() {
-            key(buf, "groups");
-            put_json_map(buf, &group_keys, |g| e.group_scores[g][k]);
-        }
-        key(buf, "id");
-        put_json_str(buf, &ds.ids[e.rows[k]]);
-        if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
-            key(buf, "mark");
-            put_json_str(buf, mark);
-        }
-        key(buf, "normalised");
-        put_json_map(buf, &ind_keys, |j| e.normalised.get(k, j));
-        key(buf, "rank");
-        put_json_num(buf, e.ranks[k]);
-        if let Some(rc) = e
-            .rank_changes
-            .as_ref()
-            .map(|r| r[k])
-            .filter(|v| !v.is_nan())
-        {
-            key(buf, "rank_change");
-            put_json_num(buf, rc);
-        }
-        key(buf, "score");
-        put_json_num(buf, e.scores[k]);
-        buf.extend_from_slice(b"\n    }");
     })?;
     w.write_all(b"\n  ]")
 }
@@ -291,6 +431,41 @@ mod tests {
         same_bytes(flat, data, Some(&prev));
         let grouped = "id = \"城市\"\n[[group]]\nname = \"乙组\"\n[[group]]\nname = \"甲组\"\n[[indicator]]\nname = \"a\"\ngroup = \"乙组\"\n[[indicator]]\nname = \"b\"\ngroup = \"甲组\"\n[method]\nimpute = \"mean\"\n";
         same_bytes(grouped, data, None);
+    }
+
+    #[test]
+    fn csv_integers_as_the_float_formatter_prints_them() {
+        for v in [
+            1.0,
+            2.0,
+            9.0,
+            10.0,
+            99.0,
+            100.0,
+            123_456.0,
+            999_999_999.0,
+            -1.0,
+            -42.0,
+            0.0,
+            -0.0,
+            0.5,
+            1e9,
+            1e15,
+            1e16,
+            1e300,
+            1e-7,
+            -2.5,
+        ] {
+            let mut fast = Vec::new();
+            put_csv_num(&mut fast, v);
+            let mut b = zmij::Buffer::new();
+            let s = b.format_finite(v);
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                s.strip_suffix(".0").unwrap_or(s),
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -1,9 +1,18 @@
-//! CSV → table: parallel parts split at line ends when the text has no quotes, the `csv` crate
-//! (sequential) otherwise. Both give the same table and the same errors (property-tested).
+//! CSV → table: parallel parts split at record ends, or the `csv` crate (sequential) for the
+//! few texts the parallel parser does not read exactly as the `csv` crate does. Both give the
+//! same table and the same errors (property-tested).
+//!
+//! The parallel parser reads RFC 4180 quoting (a field that starts with `"` ends at a `"` not
+//! followed by another; `""` inside it is one `"`; it may hold `,` and line breaks). Parts are
+//! split at line ends outside quotes, found from the parity of the quotes before them (counted
+//! in parallel). A quote the `csv` crate reads leniently (inside an unquoted field, text after
+//! a closing quote, a quote never closed) or a lone `\r` (a record end for the `csv` crate)
+//! sends the whole text to the `csv` crate: when no part meets one, every part began at a real
+//! record start (by induction from the first), so the parts read exactly as the whole would.
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memchr2, memchr3};
 use rayon::prelude::*;
 
 use super::sink::{CellRef, Resolved, Sink, resolve, shift_rows};
@@ -48,35 +57,122 @@ pub(crate) fn read_csv_table_with(
     path: CsvPath,
 ) -> Result<SourceTable, EvalDataError> {
     match path {
-        CsvPath::Auto { min_part } if splittable(text.as_bytes()) => {
+        CsvPath::Auto { min_part } if no_lone_cr(text.as_bytes()) => {
             read_parallel(text, spec, min_part)
+                .unwrap_or_else(|Irregular| read_sequential(text, spec))
         }
         _ => read_sequential(text, spec),
     }
 }
 
-/// Lines are records exactly when there is no quote (a quoted field may hold a line break)
-/// and every `\r` ends a line with `\n` (the `csv` crate also ends records at a lone `\r`).
-fn splittable(b: &[u8]) -> bool {
-    memchr(b'"', b).is_none()
-        && memchr_iter(b'\r', b).all(|i| matches!(b.get(i + 1), None | Some(b'\n')))
+/// Every `\r` ends a line with `\n` (or the text): the `csv` crate also ends records at a lone
+/// `\r`, which the parallel parser does not.
+fn no_lone_cr(b: &[u8]) -> bool {
+    memchr_iter(b'\r', b).all(|i| matches!(b.get(i + 1), None | Some(b'\n')))
+}
+
+/// Quoting the `csv` crate reads leniently (see the module doc): read sequentially instead.
+#[derive(Debug)]
+struct Irregular;
+
+/// The next record of `s` from `*pos` (a record start) into `cells`, unquoted; `Ok(false)` at
+/// the end. Empty lines are not records (as in the `csv` crate).
+fn next_record<'t>(
+    s: &'t str,
+    pos: &mut usize,
+    cells: &mut Vec<Cow<'t, str>>,
+) -> Result<bool, Irregular> {
+    let b = s.as_bytes();
+    let mut i = *pos;
+    loop {
+        match b.get(i) {
+            None => {
+                *pos = i;
+                return Ok(false);
+            }
+            Some(b'\n') => i += 1,
+            Some(b'\r') if matches!(b.get(i + 1), None | Some(b'\n')) => i += 1,
+            Some(_) => break,
+        }
+    }
+    cells.clear();
+    loop {
+        // `i` is a field start; `end` will be the byte after the field.
+        let end;
+        if b.get(i) == Some(&b'"') {
+            let mut j = i + 1;
+            let mut owned: Option<String> = None;
+            loop {
+                let q = j + memchr(b'"', &b[j..]).ok_or(Irregular)?;
+                if b.get(q + 1) == Some(&b'"') {
+                    owned.get_or_insert_with(String::new).push_str(&s[j..=q]);
+                    j = q + 2;
+                } else {
+                    cells.push(match owned {
+                        Some(mut o) => {
+                            o.push_str(&s[j..q]);
+                            Cow::Owned(o)
+                        }
+                        None => Cow::Borrowed(&s[i + 1..q]),
+                    });
+                    end = q + 1;
+                    break;
+                }
+            }
+        } else {
+            end = match memchr3(b',', b'\n', b'"', &b[i..]) {
+                Some(k) if b[i + k] == b'"' => return Err(Irregular),
+                Some(k) => i + k,
+                None => b.len(),
+            };
+            let field = &s[i..end];
+            cells.push(Cow::Borrowed(match b.get(end) {
+                Some(b',') => field,
+                _ => field.strip_suffix('\r').unwrap_or(field),
+            }));
+        }
+        match b.get(end) {
+            Some(b',') => i = end + 1,
+            Some(b'\n') => {
+                *pos = end + 1;
+                return Ok(true);
+            }
+            None => {
+                *pos = end;
+                return Ok(true);
+            }
+            // After a closing quote: "\r\n", or "\r" at the end.
+            Some(b'\r') => match b.get(end + 1) {
+                Some(b'\n') => {
+                    *pos = end + 2;
+                    return Ok(true);
+                }
+                None => {
+                    *pos = end + 1;
+                    return Ok(true);
+                }
+                Some(_) => return Err(Irregular),
+            },
+            Some(_) => return Err(Irregular),
+        }
+    }
 }
 
 /// One record: the ragged check, blank records, then the wanted cells.
-fn record(sink: &mut Sink, cells: &[&str], row: usize) -> Result<(), EvalDataError> {
+fn record<S: AsRef<str>>(sink: &mut Sink, cells: &[S], row: usize) -> Result<(), EvalDataError> {
     let res: &Resolved = sink.res;
-    if cells.len() != res.width && !(cells.len() == 1 && cells[0].trim().is_empty()) {
+    if cells.len() != res.width && !(cells.len() == 1 && cells[0].as_ref().trim().is_empty()) {
         return Err(EvalDataError::RaggedRow {
             row,
             found: cells.len(),
             expected: res.width,
         });
     }
-    if cells.iter().all(|c| c.trim().is_empty()) {
+    if cells.iter().all(|c| c.as_ref().trim().is_empty()) {
         sink.skip();
         return Ok(());
     }
-    sink.push(row, |k| CellRef::Text(cells[res.src[k]]))
+    sink.push(row, |k| CellRef::Text(cells[res.src[k]].as_ref()))
 }
 
 fn read_sequential(text: &str, spec: &ReadSpec) -> Result<SourceTable, EvalDataError> {
@@ -108,115 +204,128 @@ fn read_sequential(text: &str, spec: &ReadSpec) -> Result<SourceTable, EvalDataE
     sink.finish()
 }
 
-/// Lines without their `\n` / `\r\n`; empty lines are not records (as in the `csv` crate).
-fn for_each_line<'t>(text: &'t str, mut f: impl FnMut(&'t str) -> bool) {
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut emit = |a: usize, b: usize| -> bool {
-        let line = &text[a..b];
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        line.is_empty() || f(line)
-    };
-    for nl in memchr_iter(b'\n', bytes) {
-        if !emit(start, nl) {
-            return;
-        }
-        start = nl + 1;
-    }
-    if start < bytes.len() {
-        emit(start, bytes.len());
-    }
-}
-
-fn split_cells<'t>(line: &'t str, cells: &mut Vec<&'t str>) {
-    cells.clear();
-    let mut a = 0;
-    for i in memchr_iter(b',', line.as_bytes()) {
-        cells.push(&line[a..i]);
-        a = i + 1;
-    }
-    cells.push(&line[a..]);
-}
-
 /// A part's table, its number of records, and the first error (row relative to the part).
 type Part<'r> = (Sink<'r>, usize, Option<EvalDataError>);
 
-fn parse_part<'r>(part: &str, res: &'r Resolved) -> Part<'r> {
+fn parse_part<'r>(part: &str, res: &'r Resolved) -> Result<Part<'r>, Irregular> {
     let lines = memchr_iter(b'\n', part.as_bytes()).count() + 1;
     let mut sink = Sink::new(res, lines);
     let mut cells = Vec::with_capacity(res.width);
     let mut records = 0;
-    let mut error = None;
-    for_each_line(part, |line| {
+    let mut pos = 0;
+    while next_record(part, &mut pos, &mut cells)? {
         records += 1;
-        split_cells(line, &mut cells);
-        match record(&mut sink, &cells, records) {
-            Ok(()) => true,
-            Err(e) => {
-                error = Some(e);
-                false
-            }
+        if let Err(e) = record(&mut sink, &cells, records) {
+            return Ok((sink, records, Some(e)));
         }
-    });
-    (sink, records, error)
+    }
+    Ok((sink, records, None))
 }
 
 fn read_parallel(
     text: &str,
     spec: &ReadSpec,
     min_part: usize,
-) -> Result<SourceTable, EvalDataError> {
-    // The header is the first non-empty line.
-    let mut first_line = None;
-    for_each_line(text, |line| {
-        first_line = Some(line);
-        false
-    });
-    let line = first_line.ok_or(EvalDataError::Empty)?;
-    let header_end = line.as_ptr() as usize - text.as_ptr() as usize + line.len();
+) -> Result<Result<SourceTable, EvalDataError>, Irregular> {
+    let mut pos = 0;
     let mut header = Vec::new();
-    split_cells(line, &mut header);
-    let res = resolve(&header, spec)?;
-
-    let body = &text[header_end..];
+    if !next_record(text, &mut pos, &mut header)? {
+        return Ok(Err(EvalDataError::Empty));
+    }
+    let res = match resolve(&header, spec) {
+        Ok(res) => res,
+        Err(e) => return Ok(Err(e)),
+    };
+    let body = &text[pos..];
     let parts = split_parts(body, min_part);
-    let parsed: Vec<Part> = parts.par_iter().map(|p| parse_part(p, &res)).collect();
+    let parsed: Vec<Result<Part, Irregular>> =
+        parts.par_iter().map(|p| parse_part(p, &res)).collect();
 
-    let total: usize = parsed.iter().map(|(s, _, _)| s.kept).sum();
-    let mut all = Sink::new(&res, total);
-    all.rows.first = 2;
     let mut records_before = 0;
-    for (sink, records, error) in parsed {
-        all.append(sink);
+    let mut sinks = Vec::with_capacity(parsed.len());
+    for part in parsed {
+        let (sink, records, error) = part?;
+        sinks.push(sink);
         if let Some(e) = error {
-            return Err(all
+            let all = Sink::concat(&res, sinks);
+            return Ok(Err(all
                 .duplicate_key()
-                .unwrap_or_else(|| shift_rows(e, 1 + records_before)));
+                .unwrap_or_else(|| shift_rows(e, 1 + records_before))));
         }
         records_before += records;
     }
-    all.finish()
+    Ok(Sink::concat(&res, sinks).finish())
 }
 
-/// Splits at line ends into about equal parts of at least `min_part` bytes.
+/// Splits at line ends outside quotes into about equal parts of at least `min_part` bytes.
+/// (With irregular quoting the parity may be wrong; the parts' parser then finds the quote.)
 fn split_parts(body: &str, min_part: usize) -> Vec<&str> {
-    let len = body.len();
+    let b = body.as_bytes();
+    let len = b.len();
     let n = (len / min_part.max(1))
         .min(rayon::current_num_threads() * 4)
         .max(1);
+    let bounds: Vec<usize> = (0..=n).map(|p| len * p / n).collect();
+    // Quotes in each stretch, counted in parallel: the parity before each target.
+    let odd: Vec<bool> = (0..n - 1)
+        .into_par_iter()
+        .map(|p| memchr_iter(b'"', &b[bounds[p]..bounds[p + 1]]).count() % 2 == 1)
+        .collect();
     let mut parts = Vec::with_capacity(n);
     let mut start = 0;
-    for p in 1..n {
-        let target = (len * p / n).max(start);
-        match memchr(b'\n', &body.as_bytes()[target..]) {
-            Some(off) => {
-                let end = target + off + 1;
+    let mut quoted = false;
+    for (p, &target) in bounds[1..n].iter().enumerate() {
+        quoted ^= odd[p];
+        let mut inside = quoted;
+        let mut k = target;
+        let end = loop {
+            match memchr2(b'"', b'\n', &b[k..]) {
+                None => break None,
+                Some(off) if b[k + off] == b'"' => {
+                    inside = !inside;
+                    k += off + 1;
+                }
+                Some(off) if inside => k += off + 1,
+                Some(off) => break Some(k + off + 1),
+            }
+        };
+        match end {
+            Some(end) if end > start => {
                 parts.push(&body[start..end]);
                 start = end;
             }
+            Some(_) => {}
             None => break,
         }
     }
     parts.push(&body[start..]);
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table_read::ColumnSpec;
+
+    /// Quoted files (as pyarrow and Excel write them) are read in parallel parts, not handed
+    /// to the `csv` crate; lenient quoting is.
+    #[test]
+    fn quoted_text_takes_the_parallel_path() {
+        let spec = ReadSpec {
+            columns: vec![ColumnSpec::text("id"), ColumnSpec::number("x")],
+            key: Some(0),
+        };
+        let mut text = String::from("\"id\",\"x\"\r\n");
+        for i in 0..200 {
+            text.push_str(&format!("\"u{i}\",{i}.5\r\n\"a,\n\"\"{i}\"\"\",1\r\n"));
+        }
+        let t = read_parallel(&text, &spec, 64).unwrap().unwrap();
+        assert!(split_parts(&text, 64).len() > 1);
+        assert_eq!(t.table.rows(), 400);
+        assert_eq!(t.table.text("id").unwrap().get(1), "a,\n\"0\"");
+        assert_eq!(t.table.number("x").unwrap()[2], 1.5);
+        for lenient in ["id,x\nu\"1,1\n", "id,x\n\"u\" 1,1\n", "id,x\n\"u1,1\n"] {
+            assert!(read_parallel(lenient, &spec, 1).is_err(), "{lenient:?}");
+        }
+    }
 }

@@ -1,0 +1,38 @@
+//! The steps of `duban eval run` (read → evaluate → write), timed one by one, for profiling
+//! the product path without building the whole CLI (`bench/eval/product.sh` times the CLI):
+//! `cargo run --release -p duban-io --example eval_product -- DATA SPEC OUT [csv|json]`.
+
+use std::io::{BufWriter, Write};
+use std::time::Instant;
+
+use duban_io::eval_format::{evaluate_dataset, parse_spec, read_dataset_path};
+use duban_io::eval_write::{write_csv, write_result_json};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [data, spec, out] = [&args[0], &args[1], &args[2]];
+    let json = args.get(3).is_some_and(|f| f == "json");
+    let t = Instant::now();
+    let lap = |what: &str, t: &mut Instant| {
+        eprintln!("{what:<10} {:>8.3} s", t.elapsed().as_secs_f64());
+        *t = Instant::now();
+    };
+    let mut t0 = t;
+    let spec = parse_spec(&std::fs::read_to_string(spec).unwrap()).unwrap();
+    let ds = read_dataset_path(data.as_ref(), &spec).unwrap();
+    lap("read", &mut t0);
+    let e = evaluate_dataset(&ds, &spec, None).unwrap();
+    lap("evaluate", &mut t0);
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(out).unwrap());
+    if json {
+        write_result_json(&mut w, &e, &spec, &ds).unwrap();
+        w.write_all(b"\n").unwrap();
+    } else {
+        write_csv(&mut w, &e, &ds.ids).unwrap();
+    }
+    w.flush().unwrap();
+    lap("write", &mut t0);
+    drop((e, ds));
+    lap("drop", &mut t0);
+    eprintln!("total      {:>8.3} s", t.elapsed().as_secs_f64());
+}
