@@ -68,6 +68,7 @@ templates!(
     "publish/detail.html",
     "publish/bulletin.html",
     "publish/compare.html",
+    "search.html",
     "public/base.html",
     "public/index.html",
     "public/publication.html",

@@ -123,6 +123,7 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
         "/units".to_string(),
         "/messages".to_string(),
         "/methods/status".to_string(),
+        "/search?q=%E6%9C%8D%E5%8A%A1%E4%B8%9A".to_string(),
     ];
     let admin_pages = [
         format!("/plans/{plan}/review"),

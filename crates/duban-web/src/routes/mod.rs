@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod notify;
 pub mod plan;
 pub mod publish;
+pub mod search;
 pub mod session;
 pub mod sheet;
 pub mod task;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(sheet::router())
         .merge(evaluation::router())
         .merge(publish::router())
+        .merge(search::router())
         .merge(monitor::router())
 }
 

@@ -697,3 +697,70 @@ async fn the_office_closes_several_escalations_at_once() {
     assert_ne!(duban_store::escalation::state_str(still.state), "closed");
     assert_eq!(r.location(), "/escalations?closed=2&skipped=1");
 }
+
+/// 全局搜索 (issue 10): one word finds tasks, units, reports and 督办事项 across plans; a
+/// reporter does not find another unit's unsubmitted report; a word of no length is no
+/// search and one of more than 100 characters is refused.
+#[tokio::test]
+async fn one_search_box_finds_tasks_units_reports_and_escalations() {
+    let app = crate::app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    // A draft of 省发展改革委 with a distinctive word.
+    let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
+    let duty = s
+        .report_duties(plan)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.unit_id == fgw.id)
+        .unwrap();
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let content = duban_store::deliver::report::ReportContent {
+        progress: "完成梧桐计划首批项目遴选".into(),
+        ..Default::default()
+    };
+    s.create_report(
+        ReportKey {
+            task_id: duty.task_id,
+            period_id: duty.period_id,
+            unit_id: fgw.id,
+        },
+        &content,
+        &by,
+    )
+    .await
+    .unwrap();
+
+    let mut office = login(&app, "admin").await;
+    let r = office.get("/search?q=十四五").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"search-tasks\""), "tasks found");
+    let r = office.get("/search?q=商务").await;
+    assert!(r.body.contains("id=\"search-units\"") && r.body.contains("/units/swt"));
+    let r = office.get(&format!("/search?q={}", "梧桐计划")).await;
+    assert!(r.body.contains("id=\"search-reports\""), "{}", r.body);
+    let mut own = login(&app, "rep_fgw").await;
+    assert!(
+        own.get("/search?q=梧桐计划")
+            .await
+            .body
+            .contains("id=\"search-reports\"")
+    );
+    let mut other = login(&app, "rep_swt").await;
+    let r = other.get("/search?q=梧桐计划").await;
+    assert!(
+        !r.body.contains("梧桐计划首批"),
+        "another unit's draft stays hidden"
+    );
+    assert!(r.body.contains("id=\"search-none\""));
+    let r = office.get("/search").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("id=\"search-count\""));
+    let long = "字".repeat(101);
+    assert_eq!(
+        office.get(&format!("/search?q={long}")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

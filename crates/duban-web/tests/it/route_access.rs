@@ -101,6 +101,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/escalations/{id}/{action}", Signed),
     ("GET", "/escalations/{id}/notice/{format}", Signed),
     ("GET", "/messages", Signed),
+    ("GET", "/search", Signed),
     ("POST", "/messages/read", Signed),
     ("GET", "/evaluations", Signed),
     ("GET", "/evaluations/datasets/new", Admin),
