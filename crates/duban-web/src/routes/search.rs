@@ -65,14 +65,11 @@ async fn search(
             let d = state.store.plan_detail(p.id).await?;
             for t in &d.tasks {
                 if tasks.len() < LIMIT && (hit(&t.title, &needle) || hit(&t.body, &needle)) {
-                    let text = if hit(&t.title, &needle) {
-                        &t.title
-                    } else {
-                        &t.body
-                    };
+                    // The body's excerpt only when the word is not in the title already.
+                    let body = (!hit(&t.title, &needle)).then(|| excerpt(&t.body, &needle));
                     tasks.push(context! {
                         id => t.id, number => t.number, title => t.title, plan => p.title,
-                        excerpt => excerpt(text, &needle),
+                        excerpt => body,
                     });
                 }
             }
