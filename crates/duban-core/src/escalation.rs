@@ -552,8 +552,7 @@ pub struct NoticeFacts<'a> {
 /// The notice of an escalation: 催办通知书 for a reminder or an urge, else the level's name
 /// (督办通知, 约谈通知, 通报).
 pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
-    use chrono::Datelike;
-    let date = |d: chrono::NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+    let date = crate::period::zh_date;
     let kind = match f.level {
         EscalationLevel::Reminder | EscalationLevel::Urge => "催办通知书",
         EscalationLevel::Interview => "约谈通知",

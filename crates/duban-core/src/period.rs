@@ -190,6 +190,12 @@ fn clamped_date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day.clamp(1, last.day())).unwrap_or(last)
 }
 
+/// A date as prose writes it: `2020年7月15日`.
+pub fn zh_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::period::zh_date;
 use crate::status::Light;
 
 /// Schema tag of a publication's content.
@@ -281,12 +282,6 @@ impl Content {
 pub fn content_hash(content_json: &str) -> String {
     let digest = Sha256::digest(content_json.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `2020年7月15日`.
-pub fn zh_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
 /// 一, 二, … 九十九 (section numbers of an official document).

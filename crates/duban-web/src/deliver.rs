@@ -89,11 +89,7 @@ impl PlanAsOf {
     }
 }
 
-/// `2020年7月15日`.
-pub fn zh_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
+pub use duban_core::period::zh_date;
 
 /// The demo date of a plan: set when the demo was loaded (its marker in `meta`) and the
 /// plan carries reports flagged as demonstration data; the date is the demo's month and
@@ -124,7 +120,8 @@ pub fn light_label(l: Light) -> &'static str {
     }
 }
 
-fn pct(x: Option<f64>) -> Option<f64> {
+/// A share (0..1) as a percentage with one decimal, as every page and publication shows it.
+pub fn pct(x: Option<f64>) -> Option<f64> {
     x.map(|p| (p * 1000.0).round() / 10.0)
 }
 

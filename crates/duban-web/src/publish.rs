@@ -22,12 +22,8 @@ use duban_store::publication::Publication;
 use minijinja::{Value, context};
 use tokio::sync::RwLock;
 
-use crate::deliver::{due_lists, light_label, unit_ranking};
+use crate::deliver::{due_lists, light_label, pct, unit_ranking};
 use crate::error::AppError;
-
-fn pct(x: Option<f64>) -> Option<f64> {
-    x.map(|p| (p * 1000.0).round() / 10.0)
-}
 
 /// A plan's progress as of `as_of`, frozen for publication: lights and progress per pillar
 /// and task (lead units named), the overdue list and the unit ranking.
@@ -193,6 +189,16 @@ pub async fn evaluation_table(
         lines,
         demo: s.demo,
     })
+}
+
+/// The fonts of this machine for PDFs, looked up once (the files are read when a PDF is made).
+pub fn pdf_fonts() -> Result<&'static duban_io::official_doc::pdf::FontSet, String> {
+    static FONTS: std::sync::OnceLock<Result<duban_io::official_doc::pdf::FontSet, String>> =
+        std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| duban_io::official_doc::pdf::FontSet::discover().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 // ---- the portal ----
@@ -513,6 +519,7 @@ impl Portal {
             )?;
             portal.add_html(&path, html);
         }
+        let mut faces: Option<Option<duban_io::official_doc::pdf::Fonts>> = None;
         for (p, content) in &list {
             let mut tables = Vec::new();
             let mut ctx = context! { publication => publication_view(p) };
@@ -533,7 +540,15 @@ impl Portal {
                         );
                         // The PDF needs CJK fonts on this machine; without them the page
                         // offers the .docx only (the office page names the missing fonts).
-                        let pdf = crate::routes::publish::pdf_fonts().ok().and_then(|fonts| {
+                        // Faces are read once per build, for every bulletin.
+                        if faces.is_none() {
+                            faces = Some(pdf_fonts().ok().and_then(|set| {
+                                set.load()
+                                    .map_err(|e| tracing::warn!("PDF fonts: {e}"))
+                                    .ok()
+                            }));
+                        }
+                        let pdf = faces.as_ref().and_then(Option::as_ref).and_then(|fonts| {
                             duban_io::official_doc::bulletin_pdf(b, fonts)
                                 .map_err(|e| tracing::warn!("bulletin {} PDF: {e}", p.id))
                                 .ok()

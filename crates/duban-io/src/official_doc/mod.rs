@@ -152,7 +152,7 @@ impl OfficialDoc {
     }
 }
 
-/// A bulletin as PDF bytes, with the fonts found on this machine (see [`pdf::FontSet`]).
-pub fn bulletin_pdf(b: &Bulletin, fonts: &pdf::FontSet) -> Result<Vec<u8>, pdf::PdfError> {
-    pdf::render(&OfficialDoc::of_bulletin(b), fonts)
+/// A bulletin as PDF bytes, with faces already loaded (see [`pdf::FontSet::load`]).
+pub fn bulletin_pdf(b: &Bulletin, fonts: &pdf::Fonts) -> Result<Vec<u8>, pdf::PdfError> {
+    pdf::render_with(&OfficialDoc::of_bulletin(b), fonts)
 }

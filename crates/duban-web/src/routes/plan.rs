@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use duban_store::plan::PlanDetail;
@@ -315,14 +314,9 @@ async fn export(
     let d = state.store.plan_detail(id).await?;
     let body = serde_json::to_string_pretty(&d.to_model())
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut r = body.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    let disp = format!("attachment; filename=\"plan-{id}.json\"");
-    if let Ok(v) = HeaderValue::from_str(&disp) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(super::attachment(
+        body,
+        "application/json; charset=utf-8",
+        &format!("plan-{id}.json"),
+    ))
 }

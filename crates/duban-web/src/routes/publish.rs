@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::auth::Office;
 use crate::deliver::{PlanAsOf, light_label, parse_as_of};
 use crate::error::AppError;
-use crate::publish::{compose, evaluation_table, plan_snapshot};
+use crate::publish::{compose, evaluation_table, pdf_fonts, plan_snapshot};
 use crate::render::{Page, render};
 use crate::state::AppState;
 
@@ -46,22 +46,11 @@ pub fn router() -> Router<AppState> {
         .route("/public/{*path}", get(public_file))
 }
 
-/// The fonts of this machine for PDFs, looked up once.
-pub fn pdf_fonts() -> Result<&'static official_pdf::FontSet, String> {
-    static FONTS: std::sync::OnceLock<Result<official_pdf::FontSet, String>> =
-        std::sync::OnceLock::new();
-    FONTS
-        .get_or_init(|| official_pdf::FontSet::discover().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 async fn index(
     State(state): State<AppState>,
-    auth: Office,
+    _auth: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let publications = state.store.publications().await?;
     let drafts = state.store.bulletin_drafts().await?;
     let plans = state.store.list_plans().await?;
@@ -105,7 +94,7 @@ async fn publish_plan(
     auth: Office,
     axum::Form(f): axum::Form<PlanForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     let as_of = as_of_field(&f.as_of)?;
     let p =
         crate::publish::publish_plan(&state.store, f.plan_id, as_of, &f.title, Some(auth.user.id))
@@ -131,7 +120,7 @@ async fn publish_evaluation(
     auth: Office,
     axum::Form(f): axum::Form<EvaluationForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     let table = evaluation_table(&state.store, f.snapshot_id).await?;
     let title = table.title.clone();
     let method = table.engine.clone();
@@ -156,7 +145,7 @@ async fn publish_leaders(
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let mut form = crate::upload::read_form(multipart, None).await?;
-    auth.require_admin_form(form.text("csrf"))?;
+    auth.check_csrf(form.text("csrf"))?;
     let title = form.text("title").trim().to_string();
     let demo = form.text("demo") == "yes";
     let Some((name, bytes)) = form.take_file("snapshot.json") else {
@@ -186,11 +175,10 @@ async fn publish_leaders(
 
 async fn detail(
     State(state): State<AppState>,
-    auth: Office,
+    _auth: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     detail_render(&state, &page, id, None).await
 }
 
@@ -239,7 +227,7 @@ async fn withdraw(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     if f.reason.trim().is_empty() {
         return Err(AppError::InvalidField {
             field: "reason".into(),
@@ -335,7 +323,7 @@ async fn verify(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     let result = recompute(&state, id).await?;
     detail_render(&state, &page, id, Some(result)).await
 }
@@ -348,11 +336,10 @@ struct CompareQuery {
 
 async fn compare_page(
     State(state): State<AppState>,
-    auth: Office,
+    _auth: Office,
     page: Page,
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let (pa, pb) = (
         state.store.publication(q.a).await?,
         state.store.publication(q.b).await?,
@@ -406,7 +393,7 @@ async fn new_bulletin(
     auth: Office,
     axum::Form(f): axum::Form<BulletinForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     let as_of = as_of_field(&f.as_of)?;
     for (field, value, label) in [
         ("series", &f.series, "通报名称"),
@@ -444,11 +431,10 @@ async fn new_bulletin(
 
 async fn bulletin_page(
     State(state): State<AppState>,
-    auth: Office,
+    _auth: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let d = state.store.bulletin_draft(id).await?;
     let Ok(Content::Bulletin(b)) = serde_json::from_str::<Content>(&d.content) else {
         return Err(AppError::Internal(format!("bulletin {id}")));
@@ -476,7 +462,7 @@ async fn advance(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&f.csrf)?;
+    auth.check_csrf(&f.csrf)?;
     let d = match state
         .store
         .advance_bulletin(id, f.version, Some(auth.user.id))
@@ -500,10 +486,9 @@ async fn advance(
 /// The bulletin as .docx or PDF: the issued text when issued, else the draft (审核稿).
 async fn bulletin_download(
     State(state): State<AppState>,
-    auth: Office,
+    _auth: Office,
     Path((id, format)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let d = state.store.bulletin_draft(id).await?;
     let content = match d.publication_id {
         Some(p) => state.store.publication_content(p).await?,
@@ -527,33 +512,25 @@ pub fn official_download(
     format: &str,
     stem: &str,
 ) -> Result<Response, AppError> {
-    let (bytes, mime) = match format {
-        "docx" => (
+    let file = format!("{stem}.{format}");
+    match format {
+        "docx" => Ok(super::attachment(
             duban_io::official_doc::docx::write(doc)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
+            &file,
+        )),
         "pdf" => {
             let fonts = pdf_fonts().map_err(AppError::Unavailable)?;
-            (
+            Ok(super::attachment(
                 official_pdf::render(doc, fonts)
                     .map_err(|e| AppError::Unavailable(e.to_string()))?,
                 "application/pdf",
-            )
+                &file,
+            ))
         }
-        _ => return Err(AppError::NotFound),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{stem}.{format}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+        _ => Err(AppError::NotFound),
+    }
 }
 
 // ---- the public portal ----
