@@ -110,6 +110,30 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
     app.add_user("rep", Role::Reporter, Some("fgw")).await;
     app.add_user("boss", Role::Viewer, None).await;
     let plan = app.state.store.list_plans().await.unwrap()[0].id;
+    // A publication and a bulletin draft, for the office's 发布 pages.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap();
+    let publication = duban_web::publish::publish_plan(&app.state.store, plan, as_of, "", None)
+        .await
+        .unwrap()
+        .id;
+    let head = duban_core::publication::BulletinHead {
+        issuer: "浙江省发展和改革委员会".into(),
+        series: "服务业发展工作通报".into(),
+        year: 2020,
+        number: 0,
+        title: "关于2020年上半年服务业发展工作进展情况的通报".into(),
+        date: as_of,
+    };
+    let b = duban_web::publish::compose(&app.state.store, plan, as_of, head, "")
+        .await
+        .unwrap();
+    let bulletin = app
+        .state
+        .store
+        .draft_bulletin(plan, &duban_core::publication::Content::Bulletin(b), None)
+        .await
+        .unwrap()
+        .id;
     let plan_pages = [
         "/plans".to_string(),
         format!("/plans/{plan}"),
@@ -137,6 +161,12 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
         "/admin/notifications".to_string(),
         "/admin/calendar".to_string(),
         "/tasks/1/history".to_string(),
+        "/tasks/1/edit".to_string(),
+        format!("/plans/{plan}/edit"),
+        "/escalations/1".to_string(),
+        "/publications".to_string(),
+        format!("/publications/{publication}"),
+        format!("/bulletins/{bulletin}"),
     ];
     let mut problems = Vec::new();
     for (role, pages) in [
