@@ -44,6 +44,8 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "task.create" => "新增任务",
         "task.delete" => "删除任务",
         "task.merge" => "合并任务",
+        "task.split" => "拆分任务",
+        "target.move" => "移动目标",
         "pillar.create" => "新增板块",
         "pillar.delete" => "删除板块",
         "unit.create" => "新增单位",

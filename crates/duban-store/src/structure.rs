@@ -33,6 +33,86 @@ fn check_text(text: &str, what: &str, max: usize) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// Inserts a task numbered after the plan's last one; returns its id and number.
+async fn insert_task(
+    conn: &mut sqlx::AnyConnection,
+    plan_id: i64,
+    pillar_id: Option<i64>,
+    title: &str,
+) -> Result<(i64, i64)> {
+    let (number,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(number), 0) + 1 FROM task WHERE plan_id = $1")
+            .bind(plan_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO task (plan_id, pillar_id, number, label, title, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(plan_id)
+    .bind(pillar_id)
+    .bind(number)
+    .bind(format!("{number}."))
+    .bind(title)
+    .bind(title)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, number))
+}
+
+/// Moves targets (each checked to belong to plan `plan_id` and to have no reported value)
+/// to the end of task `to_task`, or to the plan's headline targets when `None`.
+async fn move_targets(
+    conn: &mut sqlx::AnyConnection,
+    plan_id: i64,
+    target_ids: &[i64],
+    to_task: Option<i64>,
+) -> Result<()> {
+    for &target in target_ids {
+        let owner: Option<(i64,)> = sqlx::query_as("SELECT plan_id FROM target WHERE id = $1")
+            .bind(target)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if owner.map(|(p,)| p) != Some(plan_id) {
+            return Err(StoreError::Invalid(format!("目标 {target} 不属于该计划")));
+        }
+        let (values,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM report_value WHERE target_id = $1")
+                .bind(target)
+                .fetch_one(&mut *conn)
+                .await?;
+        if values > 0 {
+            return Err(StoreError::Invalid(format!(
+                "目标 {target} 已有 {values} 个报送值，不能移动"
+            )));
+        }
+        let (position,): (i64,) = match to_task {
+            Some(task) => {
+                sqlx::query_as(
+                    "SELECT COALESCE(MAX(position), -1) + 1 FROM target WHERE task_id = $1",
+                )
+                .bind(task)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+            None => {
+                sqlx::query_as(
+                    "SELECT COALESCE(MAX(position), -1) + 1 FROM target WHERE plan_id = $1 AND task_id IS NULL",
+                )
+                .bind(plan_id)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        sqlx::query("UPDATE target SET task_id = $1, position = $2 WHERE id = $3")
+            .bind(to_task)
+            .bind(position)
+            .bind(target)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds a pillar at the end of the plan; returns its id.
     pub async fn add_pillar(&self, plan_id: i64, heading: &str) -> Result<i64> {
@@ -105,22 +185,7 @@ impl Store {
                 .await
                 .map_err(|_| StoreError::Invalid(format!("板块 {p} 不属于该计划")))?;
         }
-        let (number,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(number), 0) + 1 FROM task WHERE plan_id = $1")
-                .bind(plan_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO task (plan_id, pillar_id, number, label, title, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(plan_id)
-        .bind(pillar_id)
-        .bind(number)
-        .bind(format!("{number}."))
-        .bind(&title)
-        .bind(&title)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (id, number) = insert_task(&mut tx, plan_id, pillar_id, &title).await?;
         append_current(
             &mut tx,
             "task.create",
@@ -281,5 +346,95 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Splits task `task_id` of a draft plan: a new task titled `title`, numbered after the
+    /// last, in the same pillar with the same units, cadence and deadline, takes the chosen
+    /// targets (which must be the task's own). Returns the new task's id.
+    pub async fn split_task(&self, task_id: i64, title: &str, target_ids: &[i64]) -> Result<i64> {
+        let title = check_text(title, "新任务标题", 500)?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT plan_id, pillar_id, number, deadline, cadence, leads_separately FROM task WHERE id = $1",
+        )
+        .bind(task_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let plan_id: i64 = row.try_get("plan_id")?;
+        require_draft(&mut tx, plan_id).await?;
+        for &t in target_ids {
+            let owner: Option<(Option<i64>,)> =
+                sqlx::query_as("SELECT task_id FROM target WHERE id = $1")
+                    .bind(t)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owner.and_then(|(o,)| o) != Some(task_id) {
+                return Err(StoreError::Invalid(format!("目标 {t} 不属于被拆分的任务")));
+            }
+        }
+        let (id, number) = insert_task(&mut tx, plan_id, row.try_get("pillar_id")?, &title).await?;
+        sqlx::query(
+            "UPDATE task SET deadline = $1, cadence = $2, leads_separately = $3 WHERE id = $4",
+        )
+        .bind(row.try_get::<Option<String>, _>("deadline")?)
+        .bind(row.try_get::<String, _>("cadence")?)
+        .bind(row.try_get::<i64, _>("leads_separately")?)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO task_unit (task_id, unit_id, role, position, demo) SELECT $1, unit_id, role, position, demo FROM task_unit WHERE task_id = $2",
+        )
+        .bind(id)
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?;
+        move_targets(&mut tx, plan_id, target_ids, Some(id)).await?;
+        append_current(
+            &mut tx,
+            "task.split",
+            &format!("task:{task_id}"),
+            &json!({
+                "new_task": id, "new_number": number, "title": title, "targets": target_ids,
+                "from_number": row.try_get::<i64, _>("number")?,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Moves target `target_id` of a draft plan to task `to_task` of the same plan (or to
+    /// the plan's headline targets when `None`). Refused once a value was reported for it.
+    pub async fn move_target(&self, target_id: i64, to_task: Option<i64>) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let (plan_id, from_task): (i64, Option<i64>) =
+            sqlx::query_as("SELECT plan_id, task_id FROM target WHERE id = $1")
+                .bind(target_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        require_draft(&mut tx, plan_id).await?;
+        if let Some(task) = to_task {
+            let owner: Option<(i64,)> = sqlx::query_as("SELECT plan_id FROM task WHERE id = $1")
+                .bind(task)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if owner.map(|(p,)| p) != Some(plan_id) {
+                return Err(StoreError::Invalid(format!("任务 {task} 不属于该计划")));
+            }
+        }
+        if to_task == from_task {
+            return Err(StoreError::Invalid("目标已在所选任务下".into()));
+        }
+        move_targets(&mut tx, plan_id, &[target_id], to_task).await?;
+        append_current(
+            &mut tx,
+            "target.move",
+            &format!("plan:{plan_id}/target:{target_id}"),
+            &json!({ "from_task": from_task, "to_task": to_task }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plan_id)
     }
 }

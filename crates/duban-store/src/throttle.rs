@@ -65,6 +65,19 @@ impl Store {
         Ok(())
     }
 
+    /// When `user_name` signed in before the current sign-in (the audit chain's
+    /// second-latest `auth.login` of that user): "since your last visit" on the home page.
+    pub async fn previous_sign_in(&self, user_name: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT at FROM audit_log WHERE subject = $1 AND action = 'auth.login'
+             ORDER BY seq DESC LIMIT 1 OFFSET 1",
+        )
+        .bind(format!("user:{user_name}"))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|(at,)| at))
+    }
+
     /// True when this name and address have used up their failures in the window, or the
     /// address has, across all names.
     pub async fn login_throttled(&self, user_name: &str, ip: &str) -> Result<bool> {

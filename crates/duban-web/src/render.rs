@@ -64,6 +64,7 @@ templates!(
     "oversight/task_history.html",
     "oversight/notifications.html",
     "oversight/sheet.html",
+    "oversight/summary.html",
     "publish/index.html",
     "publish/detail.html",
     "publish/bulletin.html",

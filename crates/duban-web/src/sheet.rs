@@ -166,6 +166,104 @@ pub async fn build(
     })
 }
 
+/// The rows of the whole-plan 督办总表 for `period` (every task × lead unit that reports in
+/// it, in task order), or only those of `unit`: targets with the values reported this
+/// period, the report's state (逾期 once past due and not yet submitted), its texts where
+/// `reader` may read them, and the task's light at `as_of` — the same light as every view.
+pub fn overview_rows(
+    pd: &duban_store::deliver::status::PlanDeliver,
+    reader: &duban_store::user::User,
+    period_id: i64,
+    as_of: NaiveDate,
+    unit: Option<i64>,
+) -> Vec<duban_io::supervision_sheet::OverviewRow> {
+    use duban_store::assignment::AssignRole;
+    let model = pd.detail.to_model();
+    let mut duties: Vec<_> = pd
+        .duties
+        .iter()
+        .filter(|d| d.period_id == period_id && unit.is_none_or(|u| d.unit_id == u))
+        .collect();
+    duties.sort_by_key(|d| (d.task_number, d.lead_rank));
+    let mut rows = Vec::new();
+    for d in duties {
+        let Some(task) = pd.detail.tasks.iter().find(|t| t.id == d.task_id) else {
+            continue;
+        };
+        let core = model
+            .tasks
+            .iter()
+            .find(|t| i64::from(t.number) == task.number);
+        let report = pd
+            .reports
+            .iter()
+            .find(|r| r.task_id == task.id && r.period_id == period_id && r.unit_id == d.unit_id)
+            .filter(|r| crate::access::can_read_report(reader, r.unit_id, r.state));
+        let stored: Vec<i64> = pd.detail.task_targets(task.id).map(|t| t.id).collect();
+        let targets = core
+            .map(|c| {
+                c.targets
+                    .iter()
+                    .zip(&stored)
+                    .enumerate()
+                    .map(|(i, (t, id))| {
+                        let value = report
+                            .and_then(|r| r.value_of(*id))
+                            .and_then(|v| v.value)
+                            .map(|v| format!("：本期 {v}{}", t.unit.as_deref().unwrap_or("")))
+                            .unwrap_or_default();
+                        format!(
+                            "{}{}{value}",
+                            duban_io::supervision_sheet::circled(i + 1),
+                            duban_io::supervision_sheet::target_label(t)
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let co_units = pd
+            .detail
+            .task_assignments(task.id)
+            .filter(|a| a.role == AssignRole::Co)
+            .map(|a| a.unit_name.clone())
+            .collect::<Vec<_>>()
+            .join("、");
+        // As of the overview's date, as the overdue lists count it.
+        let submitted = crate::deliver::submitted_by(d, as_of);
+        let state = d.state.map_or("未报", ReportState::label_zh);
+        let report_state = if !submitted && d.due < as_of {
+            format!("{state}（逾期）")
+        } else {
+            state.to_string()
+        };
+        let light = pd
+            .status
+            .tasks
+            .iter()
+            .find(|(n, _)| i64::from(*n) == task.number)
+            .map(|(_, r)| r.light);
+        rows.push(duban_io::supervision_sheet::OverviewRow {
+            number: task.number.to_string(),
+            task: task.title.clone(),
+            targets,
+            lead_unit: d.unit_name.clone(),
+            co_units,
+            deadline: task.deadline.clone().unwrap_or_default(),
+            report_state,
+            submitted,
+            progress: report.map(|r| r.progress.clone()).unwrap_or_default(),
+            problems: report.map(|r| r.problems.clone()).unwrap_or_default(),
+            next_steps: report.map(|r| r.next_steps.clone()).unwrap_or_default(),
+            light,
+            light_label: light
+                .map(crate::deliver::light_label)
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
+    rows
+}
+
 /// One problem of an import, for the page and the JSON `details`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportProblem {

@@ -144,3 +144,53 @@ async fn browser_export_import() {
     click(c, Locator::Css("#import-result a")).await;
     wait_for(c, Locator::Id("report-form")).await;
 }
+
+/// 督办情况一览 (issue 10) printed from Chromium: the plan's page and a unit's page each fit
+/// on one A4 page (the print styles hide the menu and the filters, shrink the type).
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run"]
+async fn browser_the_summary_prints_on_one_a4_page() {
+    let app = spawn_app().await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    app.add_user("admin", Role::Admin, None).await;
+    let plan = app.state.store.list_plans().await.unwrap()[0].id;
+    let b = browser().await;
+    let c = &b.client;
+    log_in(c, &app, "admin").await;
+    for query in ["", "&unit=fgw"] {
+        c.goto(&format!(
+            "{}/plans/{plan}/summary?as_of=2020-07-15{query}",
+            app.base
+        ))
+        .await
+        .unwrap();
+        wait_for(c, Locator::Css("#summary-rows")).await;
+        let pdf = c
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let pages = count_pdf_pages(&pdf);
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../artifacts/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(format!("summary{}.pdf", query.replace(['&', '='], "_"))),
+            &pdf,
+        )
+        .unwrap();
+        assert_eq!(pages, 1, "summary{query} prints on {pages} A4 pages");
+    }
+}
+
+/// Page objects of a PDF (`/Type /Page`, not `/Pages`), as Chromium writes them.
+fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count()
+        + text
+            .match_indices("/Type/Page")
+            .filter(|(i, _)| !text[i + 10..].starts_with('s'))
+            .count()
+}

@@ -139,6 +139,7 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
         format!("/plans/{plan}"),
         format!("/plans/{plan}/tasks"),
         format!("/plans/{plan}/status?as_of=2020-07-15"),
+        format!("/plans/{plan}/summary?as_of=2020-07-15"),
         "/tasks/1".to_string(),
         "/tasks/1/deliver".to_string(),
         "/deliver".to_string(),

@@ -88,12 +88,14 @@
 //! outside.
 
 pub(crate) mod guard;
+mod overview;
 mod read;
 mod write;
 
 use chrono::NaiveDate;
 
 pub use duban_core::number::{NumberError, parse_number};
+pub use overview::{OverviewRow, PlanOverview, write_plan_overview};
 pub use read::read_supervision_sheet;
 pub use write::write_supervision_sheet;
 

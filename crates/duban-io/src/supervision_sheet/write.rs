@@ -91,13 +91,13 @@ fn validate(spec: &SheetSpec) -> Result<(), IoError> {
     Ok(())
 }
 
-struct Formats {
-    title: Format,
-    info: Format,
-    header: Format,
+pub(super) struct Formats {
+    pub(super) title: Format,
+    pub(super) info: Format,
+    pub(super) header: Format,
     header_input: Format,
     header_code: Format,
-    readonly: Format,
+    pub(super) readonly: Format,
     text_input: Format,
     value_input: Format,
     value_none: Format,
@@ -106,7 +106,7 @@ struct Formats {
 }
 
 impl Formats {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
             .set_align(FormatAlign::Top)
@@ -327,7 +327,7 @@ fn write_meta(ws: &mut Worksheet, spec: &SheetSpec) -> Result<(), IoError> {
 const WIDTHS: [f64; 10] = [6.0, 30.0, 40.0, 16.0, 16.0, 12.0, 40.0, 30.0, 30.0, 10.0];
 
 /// Estimated wrapped line count of `text` in a column `width` units wide.
-fn wrapped_lines(text: &str, width: f64) -> usize {
+pub(super) fn wrapped_lines(text: &str, width: f64) -> usize {
     let per_line = (width - 1.0).max(1.0);
     text.split('\n')
         .map(|p| {
@@ -351,7 +351,7 @@ fn truncate_utf16(s: &str, max_units: usize) -> String {
         .collect()
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
+pub(super) fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }
 

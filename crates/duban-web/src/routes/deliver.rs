@@ -15,12 +15,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
 use duban_core::WorkCalendar;
+use duban_core::escalation::EscalationState;
 use duban_core::report::{ReportAction, ReportState};
 use duban_store::StoreError;
 use duban_store::deliver::DeliverError;
 use duban_store::deliver::evidence::{MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_REPORT};
 use duban_store::deliver::report::{
-    MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput, version_text,
+    MilestoneInput, ReportActor, ReportContent, ReportDuty, ReportKey, ReportRow, ValueInput,
+    version_text,
 };
 use duban_store::deliver::status::PlanDeliver;
 use duban_store::target::TargetRow;
@@ -29,8 +31,8 @@ use minijinja::{Value, context};
 use super::plan::{plan_view, target_view};
 use crate::auth::Auth;
 use crate::deliver::{
-    PlanAsOf, diff_lines, due_lists, duty_view, methods_html, parse_as_of, roll_up_view,
-    target_status_view, unit_ranking, value_of,
+    PlanAsOf, diff_lines, due_lists, duty_view, methods_html, roll_up_view, target_status_view,
+    unit_ranking, value_of,
 };
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
@@ -114,22 +116,57 @@ fn shortcuts(pd: &PlanDeliver) -> Vec<Value> {
     out
 }
 
+/// The home of a signed-in user (工作台). Reporter: what its unit must report now (due
+/// within 20 days, overdue, or returned), the rest folded away. Office: the review queue
+/// (new since the previous sign-in marked), overdue reports per plan, 督办事项 waiting for a
+/// response past their date or for 销号. Each plan is read as of its own date (the demo
+/// plan as of its demo date).
 async fn inbox(
     State(state): State<AppState>,
     auth: Auth,
     page: Page,
     Query(q): Q,
 ) -> Result<Response, AppError> {
-    let as_of = parse_as_of(q.get("as_of"))?;
-    let mut duties = Vec::new();
+    let mut todo = Vec::new();
+    let mut later = Vec::new();
     let mut review = Vec::new();
+    let mut overdue_by_plan = Vec::new();
+    let mut overdue_total = 0;
+    let since = if auth.is_admin() {
+        state.store.previous_sign_in(&auth.user.name).await?
+    } else {
+        None
+    };
     let plans = state.store.list_plans().await?;
     for p in plans.iter().filter(|p| p.year.is_some()) {
-        let pd = state.store.report_duties(p.id).await?;
+        let as_of = PlanAsOf::of(&state.store, p.id, q.get("as_of")).await?.date;
+        let duties = state.store.report_duties(p.id).await?;
+        let plan_ctx = context! { plan_id => p.id, plan_title => p.title };
         if let Some(unit) = auth.user.unit_id.filter(|_| !auth.is_admin()) {
-            duties.extend(pd.iter().filter(|d| d.unit_id == unit).map(|d| {
-                context! { ..duty_view(d, as_of), ..context! { plan_id => p.id, plan_title => p.title } }
-            }));
+            let mine: Vec<ReportDuty> = duties
+                .iter()
+                .filter(|d| d.unit_id == unit)
+                .cloned()
+                .collect();
+            let (due, overdue) = due_lists(&mine, as_of, 20);
+            let now: std::collections::BTreeSet<(i64, i64)> = due
+                .iter()
+                .chain(&overdue)
+                .map(|d| (d.task_id, d.period_id))
+                .chain(
+                    mine.iter()
+                        .filter(|d| d.state == Some(ReportState::Returned))
+                        .map(|d| (d.task_id, d.period_id)),
+                )
+                .collect();
+            for d in &mine {
+                let view = context! { ..duty_view(d, as_of), ..plan_ctx.clone() };
+                if now.contains(&(d.task_id, d.period_id)) {
+                    todo.push(view);
+                } else {
+                    later.push(view);
+                }
+            }
         }
         if auth.is_admin() {
             review.extend(
@@ -139,20 +176,65 @@ async fn inbox(
                     .await?
                     .iter()
                     .filter(|r| r.state == ReportState::Submitted)
-                    .map(|r| context! { ..report_view(r), ..context! { plan_title => p.title } }),
+                    .map(|r| {
+                        let new = since.as_deref().is_some_and(|s| {
+                            r.submitted_at.as_deref().is_some_and(|at| at > s)
+                        });
+                        context! { ..report_view(r), ..context! { plan_title => p.title, new => new } }
+                    }),
             );
+            let (_, overdue) = due_lists(&duties, as_of, 0);
+            overdue_total += overdue.len();
+            if !overdue.is_empty() {
+                overdue_by_plan.push(context! {
+                    plan_id => p.id, plan_title => p.title, as_of => as_of.to_string(),
+                    count => overdue.len(),
+                    first => overdue.iter().take(8).map(|d| duty_view(d, as_of)).collect::<Vec<_>>(),
+                });
+            }
         }
     }
+    let escalations = if auth.is_admin() {
+        let today = duban_store::deliver::report::today();
+        let open = |st| duban_store::escalation::EscalationFilter {
+            state: Some(st),
+            ..Default::default()
+        };
+        let late = state
+            .store
+            .list_escalations(&open(EscalationState::Raised), 500)
+            .await?
+            .into_iter()
+            .filter(|e| e.respond_by < today)
+            .count();
+        let to_close = state
+            .store
+            .list_escalations(&open(EscalationState::Responded), 500)
+            .await?
+            .len();
+        Some(context! { late => late, to_close => to_close })
+    } else {
+        None
+    };
+    let new_count = review
+        .iter()
+        .filter(|r| r.get_attr("new").is_ok_and(|v| v.is_true()))
+        .count();
     Ok(render(
         &state,
         &page,
         "deliver/inbox.html",
         context! {
-            duties => duties,
+            duties => todo,
+            later => later,
             review => review,
+            new_count => new_count,
+            since => since,
+            overdue_by_plan => overdue_by_plan,
+            overdue_total => overdue_total,
+            escalations => escalations,
             plans => plans.iter().map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>(),
             can_report => auth.user.unit_id.is_some() && !auth.is_admin() && ReportActor::of(&auth.user).is_some(),
-            as_of => as_of.to_string(),
             accepted => q.get("accepted").and_then(|v| v.parse::<u32>().ok()),
             skipped => q.get("skipped").and_then(|v| v.parse::<u32>().ok()),
         },

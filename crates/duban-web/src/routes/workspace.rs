@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/tasks/new", post(add_task))
         .route("/tasks/{id}/delete", post(delete_task))
         .route("/tasks/{id}/merge", post(merge_task))
+        .route("/tasks/{id}/split", post(split_task))
+        .route("/targets/{id}/move", post(move_target))
         .route("/plans/{id}/pillars/new", post(add_pillar))
         .route("/plans/{id}/pillars/{pillar}/delete", post(delete_pillar))
 }
@@ -576,6 +578,61 @@ async fn merge_task(
         .await
         .map_err(|e| AppError::from(e).on_field("into"))?;
     Ok(Redirect::to(&format!("/tasks/{}/edit", f.into)).into_response())
+}
+
+/// Splits this task: a new task (numbered after the last, same pillar and units) takes the
+/// ticked targets.
+async fn split_task(
+    State(state): State<AppState>,
+    auth: crate::auth::Office,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(super::list_field(&f, "csrf"))?;
+    let targets = if f.iter().any(|(k, _)| k == "target") {
+        super::ticked_ids(&f, "target", "目标")?
+    } else {
+        Vec::new()
+    };
+    let new = state
+        .store
+        .split_task(id, super::list_field(&f, "split_title"), &targets)
+        .await
+        .map_err(|e| AppError::from(e).on_field("split_title"))?;
+    Ok(Redirect::to(&format!("/tasks/{new}/edit")).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct MoveTargetForm {
+    csrf: String,
+    /// A task id, or "" for the plan's headline targets (总体目标).
+    to: String,
+}
+
+/// Moves one target of a draft plan to another task (or to the plan's headline targets).
+async fn move_target(
+    State(state): State<AppState>,
+    auth: crate::auth::Office,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveTargetForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    let to = match f.to.trim() {
+        "" => None,
+        t => Some(
+            t.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("任务“{t}”无效")))?,
+        ),
+    };
+    let plan = state
+        .store
+        .move_target(id, to)
+        .await
+        .map_err(|e| AppError::from(e).on_field("move_to"))?;
+    let back = to.map_or(format!("/plans/{plan}/edit"), |t| {
+        format!("/tasks/{t}/edit")
+    });
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]

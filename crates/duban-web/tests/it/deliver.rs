@@ -845,3 +845,96 @@ async fn a_new_report_starts_from_the_previous_period() {
     assert_eq!(r.next_steps, "二季度征求意见");
     assert!(r.values.is_empty(), "figures are not carried");
 }
+
+/// The home per role (issue 10): a reporter sees what is due now (due within 20 days,
+/// overdue or returned) and the other periods folded away; the office sees the review queue
+/// with the reports submitted since its previous sign-in marked 新, the overdue reports
+/// counted per plan (as of each plan's own date), and the 督办事项 waiting for it.
+#[tokio::test]
+async fn each_role_lands_on_what_it_has_to_do() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let s = &app.state.store;
+
+    // The office signs in once; then a unit submits a report; then the office comes back.
+    let _first = login(&app, "admin").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let duty = s
+        .report_duties(plan)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.unit_id == fgw.id && d.report_id.is_none())
+        .unwrap();
+    let key = duban_store::deliver::report::ReportKey {
+        task_id: duty.task_id,
+        period_id: duty.period_id,
+        unit_id: fgw.id,
+    };
+    let content = duban_store::deliver::report::ReportContent {
+        progress: "按计划推进".into(),
+        ..Default::default()
+    };
+    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
+    s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+        .await
+        .unwrap();
+    let mut office = login(&app, "admin").await;
+    let home = office.get("/deliver").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("id=\"office-today\""));
+    let number_after = |body: &str, id: &str| -> usize {
+        body.split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no #{id}"))
+    };
+    assert_eq!(
+        number_after(&home.body, "new-since"),
+        1,
+        "one new submission"
+    );
+    assert_eq!(
+        home.body
+            .matches("<span class=\"tag new\">新</span>")
+            .count(),
+        1
+    );
+    // Overdue as of the demo plan's own date, the same count as its status page.
+    let (y, m, d) = duban_web::demo::DEMO_AS_OF;
+    let as_of = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let duties = s.report_duties(plan).await.unwrap();
+    let (_, overdue) = duban_web::deliver::due_lists(&duties, as_of, 0);
+    assert_eq!(number_after(&home.body, "overdue-total"), overdue.len());
+    number_after(&home.body, "esc-late");
+    number_after(&home.body, "esc-to-close");
+
+    // The reporter: due now above, the rest folded.
+    let mut rep = login(&app, "rep_fgw").await;
+    let home = rep.get("/deliver").await;
+    assert!(home.body.contains("本期待办"));
+    let mine: Vec<_> = duties
+        .iter()
+        .filter(|d| d.unit_id == fgw.id)
+        .cloned()
+        .collect();
+    let now = home.body.matches("class=\"duty-row\"").count();
+    let (due, overdue) = duban_web::deliver::due_lists(&mine, as_of, 20);
+    let returned = mine
+        .iter()
+        .filter(|d| d.state == Some(duban_core::report::ReportState::Returned))
+        .filter(|d| {
+            !due.iter()
+                .chain(&overdue)
+                .any(|x| x.task_id == d.task_id && x.period_id == d.period_id)
+        })
+        .count();
+    assert_eq!(now, due.len() + overdue.len() + returned);
+    assert!(now < mine.len(), "not every period is due now");
+    assert!(home.body.contains("id=\"later-duties\""));
+}

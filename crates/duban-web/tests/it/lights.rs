@@ -201,6 +201,52 @@ async fn every_view_shows_the_same_light_for_every_task() {
             numbers,
             "{date}: tasks in the 督办表"
         );
+        // 督办总表 (all units in one workbook), one per cadence's first period: every task
+        // × lead unit row, the task's light as everywhere else.
+        let mut from_overview: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        let cadences: BTreeSet<&String> = sheets.keys().map(|(_, c)| c).collect();
+        for cadence in cadences {
+            let period = periods
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["cadence"] == cadence.as_str())
+                .and_then(|p| p["key"].as_str())
+                .unwrap();
+            let path = format!("/plans/{plan}/sheet/all.xlsx?period={period}&as_of={date}");
+            let (status, ctype, bytes) = get_bytes(&office, &app.base, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(ctype.contains("spreadsheetml"));
+            use calamine::Reader;
+            let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let range = book.worksheet_range("督办总表").unwrap();
+            let rows: Vec<_> = range.rows().skip(3).collect();
+            let expected: usize = sheets
+                .iter()
+                .filter(|((_, c), _)| c == cadence)
+                .map(|(_, tasks)| tasks.len())
+                .sum();
+            assert_eq!(rows.len(), expected, "{path}: one row per task × lead unit");
+            for r in rows {
+                let n: i64 = r[0].to_string().parse().unwrap();
+                from_overview
+                    .entry(n)
+                    .or_default()
+                    .insert(sheet_light(&r[10].to_string()).to_string());
+            }
+        }
+        for (n, lights) in &from_overview {
+            assert_eq!(
+                lights,
+                &BTreeSet::from([from_api[n].clone()]),
+                "{date}: task {n}: 督办总表 vs status API"
+            );
+        }
+        assert_eq!(
+            from_overview.keys().copied().collect::<BTreeSet<_>>(),
+            numbers,
+            "{date}: tasks in the 督办总表"
+        );
     }
     // The comparison is not vacuous: the demo shows several colours.
     for l in ["blue", "green", "yellow", "red"] {
@@ -264,4 +310,71 @@ async fn demo_plan_opens_as_of_its_own_date_with_a_banner() {
         .get(&format!("/plans/{plan}/tasks?as_of=2020-12-31"))
         .await;
     assert!(other.body.contains("当前截至日期为 2020年12月31日"));
+}
+
+/// 督办情况一览 (issue 10): the plan's page lists every task × lead unit of the period with
+/// its light and report state, the unit's page only that unit's rows; both count the
+/// overdue rows they list; the page offers printing and the whole-plan workbook.
+#[tokio::test]
+async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let mut office = login(&app, "admin").await;
+    let page = office
+        .get(&format!(
+            "/plans/{plan}/summary?period=2020-Q2&as_of=2020-07-15"
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("督办情况一览") && body.contains("2020年7月15日"));
+    assert!(body.contains("data-print") && body.contains("id=\"overview-download\""));
+    let rows = body.matches("<tr class=\"overdue\">").count() + {
+        let table = body.split("id=\"summary-rows\"").nth(1).unwrap();
+        let table = table.split("</table>").next().unwrap();
+        table.matches("<tr><td class=\"num\">").count()
+    };
+    let pd = app
+        .state
+        .store
+        .plan_deliver(plan, chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap())
+        .await
+        .unwrap();
+    let q2 = pd.periods.iter().find(|p| p.key == "2020-Q2").unwrap().id;
+    let duties: Vec<_> = pd.duties.iter().filter(|d| d.period_id == q2).collect();
+    assert_eq!(rows, duties.len(), "one row per task × lead unit");
+    let overdue_shown: usize = body
+        .split("id=\"summary-overdue\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert_eq!(overdue_shown, body.matches("（逾期）").count());
+
+    // One unit: only its rows.
+    let unit = &duties[0].unit_code;
+    let name = &duties[0].unit_name;
+    let page = office
+        .get(&format!(
+            "/plans/{plan}/summary?period=2020-Q2&as_of=2020-07-15&unit={unit}"
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("督办情况一览（{name}）")));
+    let table = page.body.split("id=\"summary-rows\"").nth(1).unwrap();
+    let table = table.split("</table>").next().unwrap();
+    let unit_rows = table.matches("<tr").count() - 1;
+    assert_eq!(
+        unit_rows,
+        duties.iter().filter(|d| &d.unit_code == unit).count()
+    );
+    assert!(
+        !page.body.contains("id=\"summary-ranking\""),
+        "no ranking for one unit"
+    );
+    let r = office
+        .get(&format!("/plans/{plan}/summary?unit=nope"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }

@@ -627,6 +627,131 @@ async fn the_office_adds_merges_and_deletes_tasks_and_pillars_of_a_draft() {
     assert!(r.body.contains("计划已通过"), "{}", r.body);
 }
 
+/// Splitting a task and moving targets (issue 10): the new task takes the ticked targets,
+/// the units and the pillar; a target moves to another task or to the plan's headline
+/// targets; a target of another task cannot be split off; all audited; a reporter may not.
+#[tokio::test]
+async fn the_office_splits_a_task_and_moves_targets() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let d = s.plan_detail(plan).await.unwrap();
+    // A task with at least two targets.
+    let task = d
+        .tasks
+        .iter()
+        .find(|t| d.task_targets(t.id).count() >= 2)
+        .unwrap();
+    let targets: Vec<i64> = d.task_targets(task.id).map(|t| t.id).collect();
+    let other = d.tasks.iter().find(|t| t.id != task.id).unwrap();
+    let foreign = d.task_targets(other.id).map(|t| t.id).next();
+
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep
+        .post_csrf(
+            &format!("/tasks/{}/split", task.id),
+            &[("split_title", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let page = c.get(&format!("/tasks/{}/edit", task.id)).await;
+    assert!(
+        page.body.contains("id=\"split-form\""),
+        "split form offered"
+    );
+    assert!(
+        page.body.contains("id=\"move-targets\""),
+        "move forms offered"
+    );
+
+    if let Some(f) = foreign {
+        let r = c
+            .post_csrf(
+                &format!("/tasks/{}/split", task.id),
+                &[("split_title", "拆出的任务"), ("target", &f.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("不属于被拆分的任务"), "{}", r.body);
+    }
+    let r = c
+        .post_csrf(
+            &format!("/tasks/{}/split", task.id),
+            &[
+                ("split_title", "拆出的任务"),
+                ("target", &targets[1].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    let new = d.tasks.iter().find(|t| t.title == "拆出的任务").unwrap();
+    assert_eq!(new.pillar_id, task.pillar_id);
+    assert_eq!(
+        d.task_targets(new.id).map(|t| t.id).collect::<Vec<_>>(),
+        vec![targets[1]]
+    );
+    assert_eq!(d.task_targets(task.id).count(), targets.len() - 1);
+    let units = |id: i64| {
+        d.task_assignments(id)
+            .map(|a| (a.unit_id, a.role.as_str()))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(units(new.id), units(task.id), "same units and roles");
+
+    // Move it back, then to the plan's headline targets.
+    let r = c
+        .post_csrf(
+            &format!("/targets/{}/move", targets[1]),
+            &[("to", &task.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    assert_eq!(
+        d.task_targets(task.id).last().map(|t| t.id),
+        Some(targets[1]),
+        "moved to the end of the task"
+    );
+    let r = c
+        .post_csrf(&format!("/targets/{}/move", targets[0]), &[("to", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = s.plan_detail(plan).await.unwrap();
+    assert!(d.task_targets(task.id).all(|t| t.id != targets[0]));
+    assert!(
+        d.targets
+            .iter()
+            .any(|t| t.id == targets[0] && t.task_id.is_none()),
+        "now a headline target"
+    );
+    let actions: Vec<String> = s
+        .audit_entries(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "task.split"));
+    assert!(actions.iter().any(|a| a == "target.move"));
+
+    // Frozen once adopted.
+    c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
+    assert_eq!(
+        s.plan(plan).await.unwrap().state,
+        duban_store::plan::PlanState::Adopted
+    );
+    let r = c
+        .post_csrf(
+            &format!("/targets/{}/move", targets[1]),
+            &[("to", &new.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 /// The review page shows the document's item tree (issue 11): every numbered item with its
 /// level, the items that became tasks marked, and the reader's structure notes.
 #[tokio::test]
