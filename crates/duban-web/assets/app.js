@@ -13,6 +13,21 @@
       }
     });
   }
+  // Bulk actions: a form with data-confirm asks before it acts on the ticked rows
+  // ("{n}" is their count); nothing ticked, nothing sent.
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      var n = f.querySelectorAll("input[type=checkbox]:checked:not([data-not-counted])").length;
+      if (n === 0) {
+        e.preventDefault();
+        window.alert("请先勾选要处理的项目");
+        return;
+      }
+      if (!window.confirm(f.getAttribute("data-confirm").replace("{n}", String(n)))) {
+        e.preventDefault();
+      }
+    });
+  });
   // Print buttons (hidden without JavaScript; the browser's own print works anyway).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.hidden = false;

@@ -296,6 +296,23 @@ impl Store {
         })
     }
 
+    /// The plan's status at each of `dates` (a trend), from the reports already loaded in
+    /// `pd`: the same computation as [`Store::plan_deliver`] at each date.
+    pub async fn plan_status_at(
+        &self,
+        pd: &PlanDeliver,
+        dates: &[NaiveDate],
+    ) -> Result<Vec<(NaiveDate, PlanStatus)>> {
+        let cal = self.work_calendar().await?;
+        let mut out = Vec::with_capacity(dates.len());
+        for &date in dates {
+            let bound = self.bound_observations(&pd.detail, date).await?;
+            let status = compute_status(&pd.detail, &pd.reports, &pd.duties, &cal, date, &bound);
+            out.push((date, status));
+        }
+        Ok(out)
+    }
+
     /// The observations of the plan's targets bound to indicator series, as known on
     /// `as_of` (own series and, for 高于/同步, the reference series; measure `value`).
     pub async fn bound_observations(&self, d: &PlanDetail, as_of: NaiveDate) -> Result<Bound> {

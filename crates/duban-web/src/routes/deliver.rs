@@ -305,6 +305,37 @@ async fn dashboard(
         .collect();
     let (due, overdue) = due_lists(&pd.duties, as_of, 15);
     let ranking = unit_ranking(&pd.duties, as_of);
+    // 进度趋势: the plan at each quarter's end up to the date, and at the date.
+    let mut dates: Vec<NaiveDate> = pd
+        .periods
+        .iter()
+        .filter(|p| p.cadence == duban_core::period::Cadence::Quarterly && p.end < as_of)
+        .map(|p| p.end)
+        .collect();
+    dates.sort();
+    dates.dedup();
+    dates.push(as_of);
+    let points = state.store.plan_status_at(&pd, &dates).await?;
+    let trend: Vec<Value> = points
+        .iter()
+        .map(|(date, s)| {
+            context! {
+                date => duban_core::period::zh_date(*date), progress => crate::deliver::pct(s.plan.progress),
+                red => s.plan.counts.red, yellow => s.plan.counts.yellow,
+                green => s.plan.counts.green + s.plan.counts.blue, light_label => crate::deliver::light_label(s.plan.light),
+            }
+        })
+        .collect();
+    let trend_chart = serde_json::json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {},
+        "xAxis": {"type": "category", "data": points.iter().map(|(d, _)| duban_core::period::zh_date(*d)).collect::<Vec<_>>()},
+        "yAxis": [{"type": "value", "max": 100, "name": "进度 %"}, {"type": "value", "name": "红灯数", "minInterval": 1}],
+        "series": [
+            {"name": "总体进度", "type": "line", "data": points.iter().map(|(_, s)| crate::deliver::pct(s.plan.progress)).collect::<Vec<_>>()},
+            {"name": "红灯", "type": "bar", "yAxisIndex": 1, "data": points.iter().map(|(_, s)| s.plan.counts.red).collect::<Vec<_>>()},
+        ],
+    });
     let chart = serde_json::json!({
         "tooltip": {},
         "xAxis": {"type": "category", "data": d.pillars.iter().map(|p| p.heading.clone()).collect::<Vec<_>>()},
@@ -331,6 +362,8 @@ async fn dashboard(
             has_demo => pd.reports.iter().any(|r| r.demo),
             demo_banner => at.banner(),
             chart => chart.to_string(),
+            trend => trend,
+            trend_chart => trend_chart.to_string(),
         },
     )?
     .into_response())

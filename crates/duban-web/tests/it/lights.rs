@@ -378,3 +378,41 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// 进度趋势 on the status page (issue 10, a 领导's view): one row per quarter end before the
+/// date and one for the date itself; the last row is the status shown above it.
+#[tokio::test]
+async fn the_status_page_shows_the_trend_up_to_its_date() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let mut boss = login(&app, "viewer").await;
+    let page = boss
+        .get(&format!("/plans/{plan}/status?as_of=2020-12-31"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let table = page
+        .body
+        .split("id=\"trend-table\"")
+        .nth(1)
+        .expect("trend table")
+        .split("</table>")
+        .next()
+        .unwrap();
+    let rows: Vec<&str> = table.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 4, "Q1, Q2, Q3 ends and the date");
+    assert!(rows[0].starts_with("2020年3月31日"));
+    assert!(rows[3].starts_with("2020年12月31日"));
+    let api = bearer(&app, "viewer")
+        .await
+        .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-12-31"))
+        .await
+        .json();
+    let progress = api["plan"]["progress"].as_f64().expect("plan progress");
+    let progress = (progress * 1000.0).round() / 10.0;
+    assert!(
+        rows[3].contains(&format!("{progress}%")),
+        "last trend row {} vs API {progress}",
+        rows[3]
+    );
+}
