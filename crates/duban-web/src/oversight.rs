@@ -106,6 +106,11 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
                 }
                 Err(e) => tracing::warn!(error = %e, "escalation tick failed"),
             }
+            let result = monitor_tick(&s).await;
+            crate::metrics::worker_ran(MONITOR_JOB, result.is_ok());
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "monitor rules tick failed");
+            }
         }
     });
     let every = cfg.outbox_every;
@@ -140,6 +145,8 @@ pub fn spawn_workers(store: Store, cfg: WorkerConfig) -> Vec<tokio::task::JoinHa
 
 /// The job name of the escalation tick's failures (`Store::job_failures`).
 pub const ESCALATION_JOB: &str = "escalation";
+/// The job name of the monitor warning rules run on the same tick (`Store::job_failures`).
+pub const MONITOR_JOB: &str = "monitor";
 /// The job name of the notification outbox worker (metrics).
 pub const OUTBOX_JOB: &str = "outbox";
 
@@ -170,6 +177,36 @@ pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreE
         }
     }
     Ok(runs)
+}
+
+/// The office's warning rules (监测预警) over every series, as of today, on the escalation
+/// tick: new alerts are raised and notified once (a rule, region, indicator and period
+/// raises one alert however often it runs). Nothing to do before the office sets rules; a
+/// failure is recorded and shown on the rules page, and the next tick tries again.
+#[tracing::instrument(skip_all)]
+pub async fn monitor_tick(store: &Store) -> Result<usize, StoreError> {
+    let today = duban_store::deliver::report::today();
+    let run = async {
+        match crate::monitor::stored_rules(store).await? {
+            None => Ok(None),
+            Some(_) => crate::monitor::run_rules(store, today).await.map(Some),
+        }
+    };
+    match duban_store::audit::with_actor("system", run).await {
+        Ok(None) => Ok(0),
+        Ok(Some(run)) => {
+            if !run.created.is_empty() {
+                tracing::info!(created = run.created.len(), "monitor rules raised alerts");
+            }
+            Ok(run.created.len())
+        }
+        Err(e) => {
+            store
+                .record_job_failure(MONITOR_JOB, "rules", &e.to_string())
+                .await?;
+            Ok(0)
+        }
+    }
 }
 
 /// Why the notifier could not be built.

@@ -565,11 +565,19 @@ async fn rules_page(
     Query(q): Q,
 ) -> Result<Response, AppError> {
     let rules = state.store.monitor_rules().await?;
+    let failures = if auth.is_admin() {
+        state
+            .store
+            .job_failures(crate::oversight::MONITOR_JOB, 10)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(render(
         &state,
         &page,
         "monitor/rules.html",
-        context! { rules => rules, is_admin => auth.is_admin(), message => q.get("message") },
+        context! { rules => rules, is_admin => auth.is_admin(), message => q.get("message"), failures => failures },
     )?
     .into_response())
 }

@@ -664,3 +664,46 @@ async fn the_office_edits_the_rules() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// The warning rules run on the background tick (issue 13): as of today, raising each alert
+/// once however often the tick runs, as the audit's `system` actor; a run that fails is
+/// recorded and shown to the office on the rules page, and the tick carries on.
+#[tokio::test]
+async fn the_rules_run_on_the_background_tick() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let first = duban_web::oversight::monitor_tick(store).await.unwrap();
+    let second = duban_web::oversight::monitor_tick(store).await.unwrap();
+    assert_eq!(second, 0, "an alert is raised once");
+    let alerts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM monitor_alert")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(alerts as usize, first);
+    assert!(
+        first > 0,
+        "the seeded 示例数据 series break the seeded rules"
+    );
+    let by_system: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'system' AND action LIKE 'monitor.alert%'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(by_system as usize, first);
+
+    // Rules that no longer parse (stored by an older version, say): the failure is kept.
+    sqlx::query("INSERT INTO monitor_rules (body, demo, created_at) VALUES ('not = [toml', 0, '2026-01-01T00:00:00Z')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(duban_web::oversight::monitor_tick(store).await.unwrap(), 0);
+    let failures = store
+        .job_failures(duban_web::oversight::MONITOR_JOB, 5)
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1);
+    let mut office = login(&app, "admin").await;
+    let page = office.get("/monitor/rules").await;
+    assert!(page.body.contains("id=\"monitor-failures\""));
+}
