@@ -12,6 +12,7 @@ mod lights;
 mod metrics;
 mod monitor;
 mod numbers;
+mod openapi_drift;
 mod oversight;
 mod pages;
 mod publish;
