@@ -197,7 +197,11 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         }
         None => meta::issuer(&view, &lines, first_struct),
     };
-    let year = meta::year(&title).or_else(|| meta::year(&view.orig(0, first_struct)));
+    // The title's year, else the year of the document's own number (国发〔2018〕42号 on
+    // its own line), else the first year in the head.
+    let year = meta::year(&title)
+        .or_else(|| meta::own_number_year(&view, &lines, struct_line))
+        .or_else(|| meta::year(&view.orig(0, first_struct)));
 
     let mut headline_targets: Vec<Target> = Vec::new();
     // Plan-level goals: everything between the title and the first task (an introduction,

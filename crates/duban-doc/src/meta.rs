@@ -22,6 +22,9 @@ const TITLE_WORDS: &[&str] = &[
     "清单",
     "责任分工",
     "分工",
+    // 发文机关 + 关于 + 事由 + 文种: 指导意见, 若干意见, 实施意见, 的通知.
+    "意见",
+    "的通知",
 ];
 
 /// The title line: the first short line before the numbered items that names a plan
@@ -112,7 +115,13 @@ fn split_notice(line: &str) -> (String, Option<String>) {
             return (inner.trim().to_string(), issuer);
         }
     }
-    (line.trim_end_matches(['。', '.']).to_string(), None)
+    // 发文机关 + 关于 + 事由 + 文种: 国务院办公厅关于加快发展…的指导意见.
+    let issuer = line
+        .split_once("关于")
+        .map(|(before, _)| before.trim())
+        .filter(|before| looks_like_org(before))
+        .map(str::to_string);
+    (line.trim_end_matches(['。', '.']).to_string(), issuer)
 }
 
 /// A portal's metadata row flattened to a line, `名 称: | 市人民政府办公室关于印发…的通知 |`:
@@ -287,14 +296,42 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
     }) {
         return Some(name);
     }
-    if nonblank.len() >= 2 && is_date_line(view, nonblank[nonblank.len() - 1]) {
-        let l = nonblank[nonblank.len() - 2];
+    // The signature over the date at the end, before notes such as （此件公开发布）.
+    let mut k = nonblank.len();
+    while k > 0 && is_closing_note(&view.norm_str(nonblank[k - 1].start, nonblank[k - 1].end)) {
+        k -= 1;
+    }
+    if k >= 2 && is_date_line(view, nonblank[k - 1]) {
+        let l = nonblank[k - 2];
         let name = view.orig(l.start, l.end);
         if looks_like_org(&name) {
             return Some(name);
         }
     }
     None
+}
+
+/// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
+fn is_closing_note(t: &str) -> bool {
+    let t = t.trim();
+    t.chars().count() <= 30
+        && (t.starts_with('(') || t.starts_with('（'))
+        && (t.ends_with(')') || t.ends_with('）'))
+}
+
+/// The year of the document's own number: a line that is just `国发〔2018〕42号` among the
+/// lines before `limit` (a number cited inside a sentence is another document's).
+pub fn own_number_year(view: &View, lines: &[Line], limit: usize) -> Option<i32> {
+    lines[..limit.min(lines.len())].iter().find_map(|l| {
+        let (s, e) = view.trim(l.start, l.end);
+        let (ns, ne) = doc_number(view, e).filter(|&(ns, _)| ns >= s)?;
+        if ne != e || ns != s || e - s > 24 {
+            return None;
+        }
+        let t = view.norm_str(ns, ne);
+        let open = t.find('[')?;
+        t.get(open + 1..open + 5)?.parse().ok()
+    })
 }
 
 fn is_delim(c: char) -> bool {
@@ -629,6 +666,30 @@ mod tests {
         assert_eq!(
             issuer(&view, &lines, view.len()).as_deref(),
             Some("鞍山市立山区人民政府")
+        );
+    }
+
+    #[test]
+    fn official_document_title_over_two_lines_with_issuer_and_number() {
+        let text = "国务院关于加快推进农业机械化和\n农机装备产业转型升级的指导意见\n国发〔2018〕42号\n各省、自治区、直辖市人民政府：\n近年来，2016年以来……。\n一、总体要求\n正文。\n国务院\n2018年12月21日\n（此件公开发布）\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = title_line_before(&view, &lines, 5).unwrap();
+        assert_eq!(t, 1);
+        assert_eq!(title_first_half(&view, &lines, t), Some(0));
+        let (title, issuer_) = clean_title("国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
+        assert_eq!(title, "国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
+        assert_eq!(issuer_.as_deref(), Some("国务院"));
+        // No organ before 关于: no issuer from the title.
+        assert_eq!(clean_title("关于推进人才集聚工程的实施意见").1, None);
+        // The document's own number gives the year; a number cited in a sentence does not.
+        assert_eq!(own_number_year(&view, &lines, 5), Some(2018));
+        let cited = View::new("标题的通知\n根据《办法》（国办发〔2016〕82号）要求\n一、");
+        assert_eq!(own_number_year(&cited, &cited.lines(), 2), None);
+        // The signature over the date, under a closing note.
+        assert_eq!(
+            issuer(&view, &lines, lines[5].start).as_deref(),
+            Some("国务院")
         );
     }
 
