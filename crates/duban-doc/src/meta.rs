@@ -308,7 +308,22 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
             return Some(name);
         }
     }
-    None
+    reporting_body(view, before)
+}
+
+/// A report's speaker names the body: `我代表国务院，向大会报告`. A bare level
+/// (`我代表省人民政府`) is not a name and gives none.
+fn reporting_body(view: &View, before: usize) -> Option<String> {
+    let p = view.find(0, before.min(view.len()), "我代表")? + 3;
+    let mut e = p;
+    while e < before && e - p < 20 && !matches!(view.at(e), ',' | '，' | '向' | '\n' | '。') {
+        e += 1;
+    }
+    let name = view.orig(p, e).trim().to_string();
+    let bare = ["省", "市", "区", "县", "州", "旗", "自治区"]
+        .iter()
+        .any(|l| name.starts_with(l));
+    (looks_like_org(&name) && !bare).then_some(name)
 }
 
 /// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
@@ -686,6 +701,11 @@ mod tests {
         assert_eq!(own_number_year(&view, &lines, 5), Some(2018));
         let cited = View::new("标题的通知\n根据《办法》（国办发〔2016〕82号）要求\n一、");
         assert_eq!(own_number_year(&cited, &cited.lines(), 2), None);
+        // A report's speaker names the body; a bare level does not.
+        let r = View::new("政府工作报告\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n一、");
+        assert_eq!(issuer(&r, &r.lines(), r.len()).as_deref(), Some("国务院"));
+        let r = View::new("各位代表：\n现在，我代表省人民政府向大会报告工作。\n一、");
+        assert_eq!(issuer(&r, &r.lines(), r.len()), None);
         // The signature over the date, under a closing note.
         assert_eq!(
             issuer(&view, &lines, lines[5].start).as_deref(),
