@@ -316,6 +316,9 @@ pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> 
     if news || yao_lines >= 2 && structure_free(view, lines) {
         return Some(DocKind::NewsSummary);
     }
+    if is_division_list(view, lines) {
+        return Some(DocKind::TaskDivision);
+    }
     if let Some(k) = word_kind(&opening) {
         return Some(k);
     }
@@ -323,6 +326,37 @@ pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> 
         return Some(DocKind::NewsSummary);
     }
     None
+}
+
+/// A list of measures each closed by its responsible units (`…。（商务部负责）`), with no
+/// 总体要求 / 指导思想 / 基本原则 section of an implementation plan: a division of
+/// responsibilities whatever its title says.
+fn is_division_list(view: &View, lines: &[Line]) -> bool {
+    let numbered: Vec<&Line> = lines
+        .iter()
+        .filter(|l| structure::classify(view, l).is_some())
+        .collect();
+    let framing = ["总体要求", "指导思想", "基本原则", "总体目标", "主要目标"];
+    if numbered.iter().any(|l| {
+        let head = view.norm_str(l.start, l.end.min(l.start + 12));
+        framing.iter().any(|w| head.contains(w))
+    }) {
+        return false;
+    }
+    let closed = numbered
+        .iter()
+        .filter(|l| {
+            let t = view.norm_str(l.start, l.end);
+            let t = t.trim_end_matches(['。', ' ']);
+            let Some(open) = t.rfind(['(', '（']) else {
+                return false;
+            };
+            let last = &t[open..];
+            (last.ends_with(')') || last.ends_with('）'))
+                && (last.contains("负责") || last.contains("牵头"))
+        })
+        .count();
+    closed >= 5 && closed * 3 >= numbered.len() * 2
 }
 
 /// No 一、 or 1. numbering at all (a 一要… summary).
@@ -358,6 +392,24 @@ pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_measures_closed_by_units_is_a_division() {
+        let mut text = String::from("关于加大激励支持力度的通知\n各省人民政府：\n");
+        for (i, n) in ["一", "二", "三", "四", "五", "六"].iter().enumerate() {
+            text.push_str(&format!("{n}、对成效明显的地方给予支持{i}。（商务部、财政部负责）\n"));
+        }
+        let view = View::new(&text);
+        let lines = view.lines();
+        assert_eq!(
+            detect_kind(&view, &lines, "关于加大激励支持力度的通知", false),
+            Some(DocKind::TaskDivision)
+        );
+        // The same items under an implementation plan's 总体要求 are not a division list.
+        let text = format!("一、总体要求\n{}", text.replace("一、", "七、"));
+        let view = View::new(&text);
+        assert!(!is_division_list(&view, &view.lines()));
+    }
 
     fn shape(text: &str) -> (Vec<(String, u32, Option<usize>)>, usize) {
         let view = View::new(text);
