@@ -527,7 +527,74 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     if ATTRIBUTE_UNITS.contains(&tok.unit_norm.as_str()) && tok.cue.is_none() {
         return false;
     }
-    !is_base_count(view, tok) && !is_attributive(view, tok)
+    !is_base_count(view, tok)
+        && !is_attributive(view, tok)
+        && !is_benefit(view, tok)
+        && !is_condition(view, tok)
+}
+
+/// Verbs that grant something: the quantity in their clause is what is granted, not a goal.
+const BENEFIT_VERBS: &[&str] = &["返还", "贴息", "可申请", "可享受", "给予", "予以奖补"];
+/// Words that grant when they stand right before the amount (`每人补贴1000元`) but name a
+/// metric elsewhere (`科技奖励项目8项以上`).
+const BENEFIT_BEFORE_AMOUNT: &[&str] = &["补贴", "补助", "奖励", "奖补", "资助"];
+/// Nouns of what is granted (`最高不超过15万元的创业担保贷款`).
+const BENEFIT_NOUNS: &[&str] = &["贷款", "补贴", "补助", "奖励", "奖补", "资助", "标准"];
+
+/// A policy parameter, not a goal: an amount granted (`可返还其…失业保险费的50%`,
+/// `最高不超过300万元的创业担保贷款`, `每人补贴1000元`).
+fn is_benefit(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    let mut s = i;
+    while s > 0 && i - s < 40 && !is_delim(view.at(s - 1)) {
+        s -= 1;
+    }
+    let before = view.norm_str(s, i);
+    if BENEFIT_VERBS.iter().any(|v| before.contains(v))
+        || BENEFIT_BEFORE_AMOUNT.iter().any(|v| before.ends_with(v))
+        || before.ends_with("最高")
+    {
+        return true;
+    }
+    if before.contains("最高") && (before.ends_with("不超过") || before.ends_with("不高于")) {
+        return true;
+    }
+    let after_de = tok.end < view.len() && view.at(tok.end) == '的';
+    after_de && BENEFIT_NOUNS.iter().any(|n| {
+        let mut k = tok.end + 1;
+        while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
+            if view.starts_with(k, n) {
+                return true;
+            }
+            k += 1;
+        }
+        false
+    })
+}
+
+/// A condition of eligibility, not a goal: the quantity sits in a `…的，` clause that the
+/// next clause grants something to (`人员数量达到…25%…劳动合同的，可申请…`).
+fn is_condition(view: &View, tok: &Token) -> bool {
+    let mut k = tok.end;
+    let mut depth = 0i32;
+    while k < view.len() && k - tok.end < 80 {
+        let c = view.at(k);
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth -= 1,
+            _ => {}
+        }
+        if depth <= 0 && matches!(c, ',' | '，' | '。' | ';' | '；' | '\n') {
+            break;
+        }
+        k += 1;
+    }
+    if k >= view.len() || !matches!(view.at(k), ',' | '，') || k == 0 || view.at(k - 1) != '的' {
+        return false;
+    }
+    ["可", "给予", "予以", "均可", "优先"]
+        .iter()
+        .any(|w| view.starts_with(k + 1, w))
 }
 
 /// Verbs that open a clause whose `X等N家…` names what is to be achieved.
@@ -977,6 +1044,29 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn granted_amounts_and_eligibility_conditions_are_not_targets() {
+        let phrases = |t: &str| -> Vec<String> {
+            let view = View::new(t);
+            let quoted = vec![false; view.len()];
+            extract(&view, 0, view.len(), &quoted)
+                .into_iter()
+                .map(|t| t.phrase)
+                .collect()
+        };
+        assert!(phrases("对不裁员的参保企业，可返还其上年度实际缴纳失业保险费的50%。").is_empty());
+        assert!(phrases("可申请最高不超过15万元的创业担保贷款。").is_empty());
+        assert!(phrases(
+            "小微企业新招用人员数量达到在职职工人数25%（超过100人的企业达到15%）并签订劳动合同的，可申请贷款。"
+        )
+        .is_empty());
+        assert!(phrases("对符合条件的企业，每人补贴1000元。").is_empty());
+        // Goals with the same words stay targets.
+        assert_eq!(phrases("获得省级科技奖励项目8项以上。").len(), 1);
+        assert_eq!(phrases("新增创业担保贷款100亿元。").len(), 1);
+        assert_eq!(phrases("参保率达到95%，覆盖人数超过100万人。").len(), 2);
+    }
 
     fn targets(s: &str) -> Vec<Target> {
         let view = View::new(s);
