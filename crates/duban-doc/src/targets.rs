@@ -527,10 +527,29 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     if ATTRIBUTE_UNITS.contains(&tok.unit_norm.as_str()) && tok.cue.is_none() {
         return false;
     }
-    !is_base_count(view, tok)
+    !in_description(view, i)
+        && !is_base_count(view, tok)
         && !is_attributive(view, tok)
         && !is_benefit(view, tok)
         && !is_condition(view, tok)
+}
+
+/// Words opening a sentence that describes what is or was (`近年来，我国农机制造水平稳步
+/// 提升`), not what is to be done.
+const DESCRIPTION_OPENERS: &[&str] = &[
+    "近年来", "近几年", "近年", "目前", "截至", "过去", "去年", "上年", "一年来", "五年来",
+];
+
+/// Whether the sentence holding `pos` opens with a description word.
+pub(crate) fn in_description(view: &View, pos: usize) -> bool {
+    let mut s = pos.min(view.len());
+    while s > 0 && pos - s < 300 && !matches!(view.at(s - 1), '。' | '\n' | '!' | '?' | ';' | '；') {
+        s -= 1;
+    }
+    while s < pos && matches!(view.at(s), ' ' | '　' | '\t') {
+        s += 1;
+    }
+    DESCRIPTION_OPENERS.iter().any(|w| view.starts_with(s, w))
 }
 
 /// Verbs that grant something: the quantity in their clause is what is granted, not a goal.
@@ -544,6 +563,11 @@ const BENEFIT_NOUNS: &[&str] = &["贷款", "补贴", "补助", "奖励", "奖补
 /// A policy parameter, not a goal: an amount granted (`可返还其…失业保险费的50%`,
 /// `最高不超过300万元的创业担保贷款`, `每人补贴1000元`).
 fn is_benefit(view: &View, tok: &Token) -> bool {
+    // Only money and rates are granted; `资助200名` counts the people to be chosen.
+    let money = tok.unit_norm.ends_with('元') || RATE_UNITS.contains(&tok.unit_norm.as_str());
+    if !money {
+        return false;
+    }
     let i = tok.num_start;
     let mut s = i;
     while s > 0 && i - s < 40 && !is_delim(view.at(s - 1)) {
@@ -1023,6 +1047,10 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             continue;
         }
         let (ps, pe) = view.trim(s, phrase_end);
+        if in_description(view, s) {
+            k += wlen;
+            continue;
+        }
         out.push(Target {
             phrase: view.orig(ps, pe),
             span: Span { start: ps, end: pe },
@@ -1062,8 +1090,12 @@ mod tests {
         )
         .is_empty());
         assert!(phrases("对符合条件的企业，每人补贴1000元。").is_empty());
+        // A sentence describing the present or the past holds no goal.
+        assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
+        assert_eq!(phrases("到2025年，农机总动力达到11亿千瓦。").len(), 1);
         // Goals with the same words stay targets.
         assert_eq!(phrases("获得省级科技奖励项目8项以上。").len(), 1);
+        assert_eq!(phrases("5年内评选资助200名技能突出人才。").len(), 1);
         assert_eq!(phrases("新增创业担保贷款100亿元。").len(), 1);
         assert_eq!(phrases("参保率达到95%，覆盖人数超过100万人。").len(), 2);
     }
