@@ -80,6 +80,7 @@ const UNITS: &[(&str, &str)] = &[
     ("吨", ""),
     ("千克", ""),
     ("公斤", ""),
+    ("斤", ""),
     ("支", "持撑付出援柱"),
     ("部", "门署分委长位属"),
     ("本", "地级科土市部"),
@@ -973,6 +974,8 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         // Only before a reference level (平均水平): 不低于5% is a number target.
         ("不低于", Comparator::HigherThan),
         ("同步", Comparator::InStepWith),
+        // 增速保持在全国平均水平以上: only before a reference level ending in 以上.
+        ("保持在", Comparator::HigherThan),
     ];
     let directions = || TRENDS.iter().chain(COMPARISONS);
     let mut out = Vec::new();
@@ -1001,10 +1004,12 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         if comparator == Comparator::InStepWith {
             // 与经济增长同步: the subject is before 与.
             let mut s = m_end;
-            while s > start && !is_delim(view.at(s - 1)) && view.at(s - 1) != '与' {
+            // 与 or 和: 居民收入增长和经济增长同步.
+            while s > start && !is_delim(view.at(s - 1)) && !matches!(view.at(s - 1), '与' | '和')
+            {
                 s -= 1;
             }
-            if s == start || view.at(s - 1) != '与' {
+            if s == start || !matches!(view.at(s - 1), '与' | '和') {
                 k += wlen;
                 continue;
             }
@@ -1031,6 +1036,7 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
                 || e == phrase_end
                 || numeric
                 || (word == "不低于" && !level)
+                || (word == "保持在" && !(level && reference.ends_with("以上")))
             {
                 k += wlen;
                 continue;
@@ -1090,6 +1096,10 @@ mod tests {
         )
         .is_empty());
         assert!(phrases("对符合条件的企业，每人补贴1000元。").is_empty());
+        // Direction-only goals and grain in 斤.
+        let p = phrases("居民收入增长和经济增长同步，粮食产量1.3万亿斤以上，单位地区生产总值能耗保持下降，主要污染物排放量继续下降，固定资产投资增速保持在全国平均水平以上。");
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(phrases("增速保持在5%以上。").iter().all(|p| p.contains('5')));
         // A sentence describing the present or the past holds no goal.
         assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
         assert_eq!(phrases("到2025年，农机总动力达到11亿千瓦。").len(), 1);
