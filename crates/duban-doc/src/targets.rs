@@ -72,11 +72,13 @@ const UNITS: &[(&str, &str)] = &[
     ("艘", ""),
     ("架", "构"),
     ("微克/立方米", ""),
+    ("微克每立方米", ""),
     ("毫克/立方米", ""),
     ("毫克/升", ""),
     ("万吨标准煤", ""),
     ("吨标准煤", ""),
     ("立方米", ""),
+    ("方", "面式法案向针便位向舱阵"),
     ("吨", ""),
     ("千克", ""),
     ("公斤", ""),
@@ -531,6 +533,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     !in_description(view, i)
         && !is_base_count(view, tok)
         && !is_attributive(view, tok)
+        && !is_capacity_of_named_project(view, tok)
         && !is_benefit(view, tok)
         && !is_condition(view, tok)
 }
@@ -654,6 +657,25 @@ fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
         }
     }
     GOAL_VERBS.iter().any(|v| view.starts_with(s, v))
+}
+
+/// Physical capacities that name a plant: `榆能西南70万千瓦热电项目`, `50万吨甲醇制乙醇
+/// 项目建成投产`. The plant is the goal; its size is part of its name.
+const CAPACITY_UNITS: &[&str] = &["吨", "千瓦", "兆瓦", "千瓦时", "立方米", "方", "标箱"];
+const PLANT_NOUNS: &[&str] = &["项目", "工程", "电站", "机组", "生产线", "基地"];
+
+fn is_capacity_of_named_project(view: &View, tok: &Token) -> bool {
+    if tok.cue.is_some() || !CAPACITY_UNITS.contains(&tok.unit_norm.as_str()) {
+        return false;
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 14 && is_han(view.at(k)) {
+        if PLANT_NOUNS.iter().any(|n| view.starts_with(k, n)) {
+            return k > tok.end;
+        }
+        k += 1;
+    }
+    false
 }
 
 /// `3岁以下婴幼儿托位800个`, `亿元以上项目20个`: a qualified value that describes the noun
@@ -1100,6 +1122,10 @@ mod tests {
         let p = phrases("居民收入增长和经济增长同步，粮食产量1.3万亿斤以上，单位地区生产总值能耗保持下降，主要污染物排放量继续下降，固定资产投资增速保持在全国平均水平以上。");
         assert_eq!(p.len(), 5, "{p:?}");
         assert!(phrases("增速保持在5%以上。").iter().all(|p| p.contains('5')));
+        // A capacity that names a plant is not a target; the same unit as a goal is.
+        assert!(phrases("建成榆能西南70万千瓦热电项目。").is_empty());
+        assert_eq!(phrases("天然气产量370亿方，新增装机容量达到70万千瓦。").len(), 2);
+        assert_eq!(phrases("细颗粒物浓度不超过35微克每立方米。").len(), 1);
         // A sentence describing the present or the past holds no goal.
         assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
         assert_eq!(phrases("到2025年，农机总动力达到11亿千瓦。").len(), 1);
