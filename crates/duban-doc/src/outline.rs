@@ -118,7 +118,15 @@ pub fn tree(view: &View, lines: &[Line]) -> Tree {
     // The last number of each mark anywhere (numbering that runs on across sections).
     let mut global: Vec<(Mark, u32)> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
-        let Some(l) = label(view, line) else { continue };
+        let Some(l) = label(view, line) else {
+            // An address to the audience (各位代表，…) opens a new passage of the current
+            // top-level section: the items under it are closed.
+            let (s, _) = view.trim(line.start, line.end);
+            if view.starts_with(s, "各位代表") {
+                stack.truncate(1);
+            }
+            continue;
+        };
         let open_at = stack.iter().rposition(|o| o.mark == l.mark);
         let global_last = global.iter().find(|(m, _)| *m == l.mark).map_or(0, |g| g.1);
         let expected_here = match open_at {
@@ -392,6 +400,16 @@ pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_to_the_audience_closes_the_items_of_its_section() {
+        let text = "一、回顾\n正文。\n二、今年工作\n（一）稳增长\n正文。\n（二）惠民生\n正文。\n各位代表，今年继续办好十方面民生实事：\n1.医疗卫生方面。\n2.养老帮困方面。\n三、政府建设\n";
+        let view = View::new(text);
+        let t = tree(&view, &view.lines());
+        let one = t.items.iter().find(|i| i.label.starts_with('1')).unwrap();
+        assert_eq!(t.items[one.parent.unwrap()].label, "二、");
+        assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    }
 
     #[test]
     fn a_list_of_measures_closed_by_units_is_a_division() {
