@@ -692,8 +692,12 @@ mod tests {
         let t = title_line_before(&view, &lines, 5).unwrap();
         assert_eq!(t, 1);
         assert_eq!(title_first_half(&view, &lines, t), Some(0));
-        let (title, issuer_) = clean_title("国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
-        assert_eq!(title, "国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
+        let (title, issuer_) =
+            clean_title("国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
+        assert_eq!(
+            title,
+            "国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见"
+        );
         assert_eq!(issuer_.as_deref(), Some("国务院"));
         // No organ before 关于: no issuer from the title.
         assert_eq!(clean_title("关于推进人才集聚工程的实施意见").1, None);
@@ -702,7 +706,8 @@ mod tests {
         let cited = View::new("标题的通知\n根据《办法》（国办发〔2016〕82号）要求\n一、");
         assert_eq!(own_number_year(&cited, &cited.lines(), 2), None);
         // A report's speaker names the body; a bare level does not.
-        let r = View::new("政府工作报告\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n一、");
+        let r =
+            View::new("政府工作报告\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n一、");
         assert_eq!(issuer(&r, &r.lines(), r.len()).as_deref(), Some("国务院"));
         let r = View::new("各位代表：\n现在，我代表省人民政府向大会报告工作。\n一、");
         assert_eq!(issuer(&r, &r.lines(), r.len()), None);

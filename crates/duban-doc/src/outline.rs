@@ -415,7 +415,9 @@ mod tests {
     fn a_list_of_measures_closed_by_units_is_a_division() {
         let mut text = String::from("关于加大激励支持力度的通知\n各省人民政府：\n");
         for (i, n) in ["一", "二", "三", "四", "五", "六"].iter().enumerate() {
-            text.push_str(&format!("{n}、对成效明显的地方给予支持{i}。（商务部、财政部负责）\n"));
+            text.push_str(&format!(
+                "{n}、对成效明显的地方给予支持{i}。（商务部、财政部负责）\n"
+            ));
         }
         let view = View::new(&text);
         let lines = view.lines();

@@ -23,7 +23,14 @@ const REVIEW: &[&str] = &[
 ];
 /// Words that open a review of the past in a section's first paragraphs, whatever its
 /// heading says (`一、牢记殷殷嘱托…` then `一年来，我们…`, `初步统计，2024年…`).
-const REVIEW_OPENING: &[&str] = &["一年来", "初步统计", "过去一年", "过去的一年", "过去五年", "回顾"];
+const REVIEW_OPENING: &[&str] = &[
+    "一年来",
+    "初步统计",
+    "过去一年",
+    "过去的一年",
+    "过去五年",
+    "回顾",
+];
 /// Words of the year's work that outweigh a review word in the same opening.
 const YEAR_OPENING: &[&str] = &["今年政府工作", "今年工作", "今年经济社会发展", "今年是"];
 
@@ -268,7 +275,10 @@ mod tests {
         assert!(tasks[0].ends_with("加快建设现代化产业体系"));
         assert!(tasks[1].ends_with("深化改革开放"));
         // The year's section may recall the past year in passing; it stays the year's.
-        let text = text.replace("今年是十四五规划收官之年。", "今年是收官之年，过去一年的成绩来之不易。");
+        let text = text.replace(
+            "今年是十四五规划收官之年。",
+            "今年是收官之年，过去一年的成绩来之不易。",
+        );
         assert_eq!(task_lines(&text).len(), 2);
     }
 }

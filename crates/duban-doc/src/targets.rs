@@ -541,13 +541,23 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
 /// Words opening a sentence that describes what is or was (`近年来，我国农机制造水平稳步
 /// 提升`), not what is to be done.
 const DESCRIPTION_OPENERS: &[&str] = &[
-    "近年来", "近几年", "近年", "目前", "截至", "过去", "去年", "上年", "一年来", "五年来",
+    "近年来",
+    "近几年",
+    "近年",
+    "目前",
+    "截至",
+    "过去",
+    "去年",
+    "上年",
+    "一年来",
+    "五年来",
 ];
 
 /// Whether the sentence holding `pos` opens with a description word.
 pub(crate) fn in_description(view: &View, pos: usize) -> bool {
     let mut s = pos.min(view.len());
-    while s > 0 && pos - s < 300 && !matches!(view.at(s - 1), '。' | '\n' | '!' | '?' | ';' | '；') {
+    while s > 0 && pos - s < 300 && !matches!(view.at(s - 1), '。' | '\n' | '!' | '?' | ';' | '；')
+    {
         s -= 1;
     }
     while s < pos && matches!(view.at(s), ' ' | '　' | '\t') {
@@ -584,20 +594,22 @@ fn is_benefit(view: &View, tok: &Token) -> bool {
     {
         return true;
     }
-    if before.contains("最高") && (before.ends_with("不超过") || before.ends_with("不高于")) {
+    if before.contains("最高") && (before.ends_with("不超过") || before.ends_with("不高于"))
+    {
         return true;
     }
     let after_de = tok.end < view.len() && view.at(tok.end) == '的';
-    after_de && BENEFIT_NOUNS.iter().any(|n| {
-        let mut k = tok.end + 1;
-        while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
-            if view.starts_with(k, n) {
-                return true;
+    after_de
+        && BENEFIT_NOUNS.iter().any(|n| {
+            let mut k = tok.end + 1;
+            while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
+                if view.starts_with(k, n) {
+                    return true;
+                }
+                k += 1;
             }
-            k += 1;
-        }
-        false
-    })
+            false
+        })
 }
 
 /// A condition of eligibility, not a goal: the quantity sits in a `…的，` clause that the
@@ -1119,12 +1131,21 @@ mod tests {
         .is_empty());
         assert!(phrases("对符合条件的企业，每人补贴1000元。").is_empty());
         // Direction-only goals and grain in 斤.
-        let p = phrases("居民收入增长和经济增长同步，粮食产量1.3万亿斤以上，单位地区生产总值能耗保持下降，主要污染物排放量继续下降，固定资产投资增速保持在全国平均水平以上。");
+        let p = phrases(
+            "居民收入增长和经济增长同步，粮食产量1.3万亿斤以上，单位地区生产总值能耗保持下降，主要污染物排放量继续下降，固定资产投资增速保持在全国平均水平以上。",
+        );
         assert_eq!(p.len(), 5, "{p:?}");
-        assert!(phrases("增速保持在5%以上。").iter().all(|p| p.contains('5')));
+        assert!(
+            phrases("增速保持在5%以上。")
+                .iter()
+                .all(|p| p.contains('5'))
+        );
         // A capacity that names a plant is not a target; the same unit as a goal is.
         assert!(phrases("建成榆能西南70万千瓦热电项目。").is_empty());
-        assert_eq!(phrases("天然气产量370亿方，新增装机容量达到70万千瓦。").len(), 2);
+        assert_eq!(
+            phrases("天然气产量370亿方，新增装机容量达到70万千瓦。").len(),
+            2
+        );
         assert_eq!(phrases("细颗粒物浓度不超过35微克每立方米。").len(), 1);
         // A sentence describing the present or the past holds no goal.
         assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
