@@ -266,9 +266,15 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
         let text = text.trim().trim_end_matches(['。', ':', ';']);
         PRINCIPLE_HEADINGS.contains(&text)
     };
+    // `（一）指导思想。以…为指导` states principles in its own paragraph: not a task either.
+    let states_principles = |task: &TaskAt| {
+        let text = view.norm_str(task.label_end, lines[task.line].end);
+        let head = text.split(['。', ':', '：']).next().unwrap_or("").trim();
+        PRINCIPLE_HEADINGS.contains(&head)
+    };
     let mut t = 0;
     while t < sk.tasks.len() {
-        if parents[t].is_some_and(principle) {
+        if parents[t].is_some_and(principle) || states_principles(&sk.tasks[t]) {
             sk.tasks.remove(t);
             parents.remove(t);
         } else {
@@ -427,6 +433,20 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn a_paragraph_of_principles_is_not_a_task() {
+        let text = "指导意见\n一、总体要求\n（一）指导思想。以新发展理念为指导，推动产业升级。\n（二）基本原则。坚持市场驱动。\n（三）发展目标。到2025年，产业总规模达到2万亿元。\n二、重点任务\n（四）大力发展职业赛事。着力发展联赛。（体育总局负责）\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(三)", "(四)"]);
     }
 
     #[test]
