@@ -195,11 +195,38 @@ pub struct TaskAt {
 /// Arabic tasks, 一、 over （一） tasks). A pillar is the nearest outer heading above a task,
 /// so with 一、/（一）/1. the （一） sections are the pillars, and an 一、 section holding
 /// tasks directly is one too; a heading with no task under it (一、主要目标) is none.
+///
+/// When the Arabic items are all principles (`（三）基本原则` → `1.坚持正确导向`), the plan's
+/// tasks are the Chinese-numbered items: the recogniser falls back to the inner Chinese
+/// style rather than finding no task at all.
 pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skeleton {
     let numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
-    let Some(task_style) = task_style(&numbered) else {
+    let Some(style) = task_style(&numbered) else {
         return Skeleton::default();
     };
+    let sk = recognise_as(view, lines, title_line, &numbered, style);
+    if !sk.tasks.is_empty() || !style.is_arabic() {
+        return sk;
+    }
+    let first_one = |style: Style| {
+        numbered
+            .iter()
+            .any(|n| n.is_some_and(|n| n.style == style && n.number == 1))
+    };
+    match [Style::CnParen, Style::CnComma].into_iter().find(|&s| first_one(s)) {
+        Some(inner) => recognise_as(view, lines, title_line, &numbered, inner),
+        None => sk,
+    }
+}
+
+/// `recognise` with the task style given.
+fn recognise_as(
+    view: &View,
+    lines: &[Line],
+    title_line: Option<usize>,
+    numbered: &[Option<Numbered>],
+    task_style: Style,
+) -> Skeleton {
     let outer: &[Style] = if task_style.is_arabic() {
         &[Style::CnComma, Style::CnParen]
     } else if task_style == Style::CnParen {
@@ -447,6 +474,20 @@ mod tests {
             .map(|t| view.norm_str(lines[t.line].start, t.label_end))
             .collect();
         assert_eq!(labels, vec!["(三)", "(四)"]);
+    }
+
+    #[test]
+    fn when_the_only_arabic_items_are_principles_the_chinese_items_are_the_tasks() {
+        let text = "意见\n一、总体要求\n（一）指导思想。以新发展理念为指导。\n（二）工作目标。到2022年建成体系。\n（三）基本原则。\n1.坚持正确导向。正文。\n2.坚持需求引领。正文。\n二、加强功能建设\n（一）推进信息发布。正文。\n（二）加强解读回应。正文。\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(二)", "(一)", "(二)"]);
     }
 
     #[test]
