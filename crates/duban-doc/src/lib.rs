@@ -180,6 +180,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
             let mut raw = view.orig(lines[first].start, lines[first].end);
             if first != i {
                 raw.push_str(&view.orig(lines[i].start, lines[i].end));
+            } else if let Some(second) = meta::title_second_half(&view, &lines, i) {
+                raw.push_str(&view.orig(lines[second].start, lines[second].end));
             }
             meta::clean_title(&raw)
         }

@@ -218,6 +218,31 @@ pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usi
     ok.then_some(p)
 }
 
+/// Endings of an official document's title (文种).
+const GENRE_ENDINGS: &[&str] = &[
+    "的通知", "意见", "方案", "要点", "计划", "决定", "办法", "规划", "安排", "清单", "报告",
+];
+
+/// A notice title broken after its first line (`国务院关于印发国家职业教育改革` /
+/// `实施方案的通知`): the short unpunctuated line just below a `关于` line that does not yet
+/// end with a genre word, when that line does.
+pub fn title_second_half(view: &View, lines: &[Line], title: usize) -> Option<usize> {
+    let own = view.norm_str(lines[title].start, lines[title].end);
+    let own = own.trim();
+    if !own.contains("关于") || GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
+        return None;
+    }
+    let n = (title + 1..lines.len()).find(|&i| !lines[i].is_blank())?;
+    let t = view.norm_str(lines[n].start, lines[n].end);
+    let t = t.trim();
+    let ok = t.chars().count() <= 40
+        && !t.contains(['。', ',', ':', ';', '!', '?', '['])
+        && !is_date_line(view, &lines[n])
+        && classify(view, &lines[n]).is_none()
+        && GENRE_ENDINGS.iter().any(|g| t.ends_with(g));
+    ok.then_some(n)
+}
+
 /// The first year (2020年, 二〇二〇年) in `text`.
 pub fn year(text: &str) -> Option<i32> {
     let chars: Vec<char> = text.chars().collect();
@@ -716,6 +741,19 @@ mod tests {
             issuer(&view, &lines, lines[5].start).as_deref(),
             Some("国务院")
         );
+    }
+
+    #[test]
+    fn a_notice_title_broken_after_its_first_line() {
+        let text = "国务院关于印发国家职业教育改革\n实施方案的通知\n国发〔2019〕4号\n各省人民政府：\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(title_second_half(&view, &lines, 0), Some(1));
+        // A complete title, or a next line that is a sentence, is not joined.
+        let view = View::new("国务院关于推进政务新媒体发展的意见\n国办发〔2018〕123号\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+        let view = View::new("关于印发要点\n各区：现将方案印发给你们。\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
     }
 
     #[test]
