@@ -534,6 +534,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         && !is_base_count(view, tok)
         && !is_attributive(view, tok)
         && !is_capacity_of_named_project(view, tok)
+        && !is_baseline(view, tok)
         && !is_benefit(view, tok)
         && !is_condition(view, tok)
 }
@@ -564,6 +565,18 @@ pub(crate) fn in_description(view: &View, pos: usize) -> bool {
         s += 1;
     }
     DESCRIPTION_OPENERS.iter().any(|w| view.starts_with(s, w))
+}
+
+/// A level the plan builds on, not one it sets: `在…拨款水平达到12000元的基础上，逐步提高`.
+fn is_baseline(view: &View, tok: &Token) -> bool {
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "的基础上") || view.starts_with(k, "基础上") {
+            return true;
+        }
+        k += 1;
+    }
+    false
 }
 
 /// Verbs that grant something: the quantity in their clause is what is granted, not a goal.
@@ -1147,6 +1160,8 @@ mod tests {
             2
         );
         assert_eq!(phrases("细颗粒物浓度不超过35微克每立方米。").len(), 1);
+        // A level built on is not a target.
+        assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
         // A sentence describing the present or the past holds no goal.
         assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
         assert_eq!(phrases("到2025年，农机总动力达到11亿千瓦。").len(), 1);
