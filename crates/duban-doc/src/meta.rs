@@ -220,7 +220,17 @@ pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usi
 
 /// Endings of an official document's title (文种).
 const GENRE_ENDINGS: &[&str] = &[
-    "的通知", "意见", "方案", "要点", "计划", "决定", "办法", "规划", "安排", "清单", "报告",
+    "的通知",
+    "意见",
+    "方案",
+    "要点",
+    "计划",
+    "决定",
+    "办法",
+    "规划",
+    "安排",
+    "清单",
+    "报告",
 ];
 
 /// A notice title broken after its first line (`国务院关于印发国家职业教育改革` /
@@ -745,7 +755,8 @@ mod tests {
 
     #[test]
     fn a_notice_title_broken_after_its_first_line() {
-        let text = "国务院关于印发国家职业教育改革\n实施方案的通知\n国发〔2019〕4号\n各省人民政府：\n";
+        let text =
+            "国务院关于印发国家职业教育改革\n实施方案的通知\n国发〔2019〕4号\n各省人民政府：\n";
         let view = View::new(text);
         let lines = view.lines();
         assert_eq!(title_second_half(&view, &lines, 0), Some(1));

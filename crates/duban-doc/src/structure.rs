@@ -213,7 +213,10 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
             .iter()
             .any(|n| n.is_some_and(|n| n.style == style && n.number == 1))
     };
-    match [Style::CnParen, Style::CnComma].into_iter().find(|&s| first_one(s)) {
+    match [Style::CnParen, Style::CnComma]
+        .into_iter()
+        .find(|&s| first_one(s))
+    {
         Some(inner) => recognise_as(view, lines, title_line, &numbered, inner),
         None => sk,
     }

@@ -294,6 +294,7 @@ pub fn extract(view: &View, start: usize, end: usize, quoted: &[bool]) -> Vec<Ta
     }
     share_level_nouns(&mut targets);
     targets.extend(direction_targets(view, start, end));
+    targets.extend(word_targets(view, start, end));
     targets.sort_by_key(|t| t.span.start);
     targets
 }
@@ -1012,6 +1013,94 @@ fn clean_metric(raw: &str) -> String {
     s.to_string()
 }
 
+/// Shares and zeros written in words: `占总课时一半以上`, `占教师总数超过一半` (50 %), and
+/// `事件零发生`, `零事故` (none at all). The measured quantity is the clause before.
+fn word_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
+    let mut out = Vec::new();
+    let clause_start = |pos: usize| {
+        let mut s = pos;
+        while s > start && !is_delim(view.at(s - 1)) && pos - s < 40 {
+            s -= 1;
+        }
+        s
+    };
+    let mut k = start;
+    while k < end {
+        let half = view.starts_with(k, "一半") || view.starts_with(k, "半数");
+        let zero = view.starts_with(k, "零发生") || view.starts_with(k, "零事故");
+        if !half && !zero {
+            k += 1;
+            continue;
+        }
+        let s = clause_start(k);
+        if in_description(view, k) {
+            k += 2;
+            continue;
+        }
+        let before = view.norm_str(s, k);
+        let (comparator, value, mut e) = if half {
+            let after = k + 2;
+            let share = before.contains('占') || before.contains("比例") || before.contains("比重");
+            if !share {
+                k += 2;
+                continue;
+            }
+            if view.starts_with(after, "以上") {
+                (Comparator::AtLeast, 50.0, after + 2)
+            } else if view.starts_with(after, "左右") {
+                (Comparator::About, 50.0, after + 2)
+            } else if before.ends_with("超过")
+                || before.ends_with("不少于")
+                || before.ends_with("不低于")
+            {
+                (Comparator::AtLeast, 50.0, after)
+            } else if before.ends_with("达到") {
+                (Comparator::Reach, 50.0, after)
+            } else {
+                k += 2;
+                continue;
+            }
+        } else {
+            (Comparator::AtMost, 0.0, k + 3)
+        };
+        e = e.min(end);
+        // The phrase: from the comparator word (or the share's 占) to the end.
+        let mut ps = k;
+        for w in ["超过", "不少于", "不低于", "达到"] {
+            if view.ends_with(k, w) {
+                ps = k - w.chars().count();
+            }
+        }
+        let metric_end = if half {
+            before
+                .rfind('占')
+                .map_or(ps, |b| s + before[..b].chars().count())
+        } else {
+            k
+        };
+        let metric = clean_metric(&view.orig(s, metric_end));
+        if metric.is_empty() {
+            k = e;
+            continue;
+        }
+        let (ps, pe) = view.trim(ps, e);
+        out.push(Target {
+            phrase: view.orig(ps, pe),
+            span: Span { start: ps, end: pe },
+            metric,
+            comparator,
+            value: Some(value),
+            low: None,
+            high: None,
+            unit: half.then(|| "%".to_string()),
+            normalized: Some(value),
+            commitment: commitment_before(view, ps),
+        });
+        k = e;
+    }
+    out
+}
+
 /// Direction-only goals inside a clause: 比重稳步上升, 增速高于全国平均水平, 与经济增长同步.
 fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
     // Comparisons with another quantity, after the direction-only trends.
@@ -1160,6 +1249,12 @@ mod tests {
             2
         );
         assert_eq!(phrases("细颗粒物浓度不超过35微克每立方米。").len(), 1);
+        // Shares and zeros in words.
+        let p = phrases(
+            "实践性教学课时占总课时一半以上，“双师型”教师占专业课教师总数超过一半，非法转移倾倒固体废物事件零发生。",
+        );
+        assert_eq!(p, vec!["一半以上", "超过一半", "零发生"]);
+        assert!(phrases("一半以上的企业参与。").is_empty());
         // A level built on is not a target.
         assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
         // A sentence describing the present or the past holds no goal.
