@@ -261,6 +261,8 @@ const KIND_WORDS: &[(&str, DocKind)] = &[
     ("实施方案", DocKind::Implementation),
     ("工作方案", DocKind::Implementation),
     ("工作计划", DocKind::Implementation),
+    ("若干措施", DocKind::Implementation),
+    ("政策措施", DocKind::Implementation),
     ("意见", DocKind::Implementation),
     ("方案", DocKind::Implementation),
     ("计划", DocKind::Implementation),
@@ -424,6 +426,16 @@ mod tests {
         assert_eq!(
             detect_kind(&view, &lines, "关于加大激励支持力度的通知", false),
             Some(DocKind::TaskDivision)
+        );
+        // Titled as 若干措施, the same list is an implementation plan.
+        assert_eq!(
+            detect_kind(
+                &view,
+                &lines,
+                "国务院关于支持自由贸易试验区深化改革创新若干措施的通知",
+                false
+            ),
+            Some(DocKind::Implementation)
         );
         // The same items under an implementation plan's 总体要求 are not a division list.
         let text = format!("一、总体要求\n{}", text.replace("一、", "七、"));

@@ -536,6 +536,8 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         && !is_attributive(view, tok)
         && !is_capacity_of_named_project(view, tok)
         && !is_baseline(view, tok)
+        && !is_rule_parameter(view, tok)
+        && !counts_listed_names(view, tok)
         && !is_benefit(view, tok)
         && !is_condition(view, tok)
 }
@@ -643,12 +645,63 @@ fn is_condition(view: &View, tok: &Token) -> bool {
         }
         k += 1;
     }
-    if k >= view.len() || !matches!(view.at(k), ',' | '，') || k == 0 || view.at(k - 1) != '的' {
+    // `…在3家及以上的，采取招标采购`: a clause ending in 的 before a comma is a condition.
+    k < view.len() && matches!(view.at(k), ',' | '，') && k > 0 && view.at(k - 1) == '的'
+}
+
+/// Where the clause holding `pos` starts: back to a comma, full stop, semicolon or line
+/// break (not 、, so a list stays one clause), at most 80 chars.
+fn clause_start(view: &View, pos: usize) -> usize {
+    let mut s = pos;
+    while s > 0
+        && pos - s < 80
+        && !matches!(
+            view.at(s - 1),
+            ',' | '，' | '。' | ';' | '；' | '\n' | ':' | '：'
+        )
+    {
+        s -= 1;
+    }
+    s
+}
+
+/// A rule of calculation or composition, not a goal: `按照…总用量的60%—70%估算采购总量`,
+/// `按不低于采购金额的30%提前预付`, `由试点城市各派1名代表组成`.
+fn is_rule_parameter(view: &View, tok: &Token) -> bool {
+    let s = clause_start(view, tok.num_start);
+    if ["按照", "按", "依照", "参照"]
+        .iter()
+        .any(|w| view.starts_with(s, w))
+    {
+        return true;
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 20 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "组成") {
+            return view.norm_str(s, tok.num_start).contains('由');
+        }
+        k += 1;
+    }
+    false
+}
+
+/// The count of a set just listed (`北京、天津、…西安11个城市`): it describes the names
+/// before it, unless the clause opens with a goal verb (`建成A、B、C3个中心`).
+fn counts_listed_names(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    if i == 0 || !is_han(view.at(i - 1)) || tok.cue.is_some() || tok.unit_norm != "个" {
         return false;
     }
-    ["可", "给予", "予以", "均可", "优先"]
-        .iter()
-        .any(|w| view.starts_with(k + 1, w))
+    // Only a set of places or bodies: 11个城市, 10个省份, 3个部门.
+    const SETS: &[&str] = &[
+        "城市", "省", "地区", "县", "市", "区", "国家", "部门", "单位",
+    ];
+    if !SETS.iter().any(|w| view.starts_with(tok.end, w)) {
+        return false;
+    }
+    let s = clause_start(view, i);
+    let listed = (s..i).filter(|&k| view.at(k) == '、').count() >= 2;
+    listed && !clause_starts_with_goal_verb(view, i)
 }
 
 /// Verbs that open a clause whose `X等N家…` names what is to be achieved.
@@ -1255,6 +1308,13 @@ mod tests {
         );
         assert_eq!(p, vec!["一半以上", "超过一半", "零发生"]);
         assert!(phrases("一半以上的企业参与。").is_empty());
+        // Conditions, rules of calculation and composition, counts of a listed set.
+        assert!(phrases("入围生产企业在3家及以上的，采取招标采购的方式；入围生产企业为2家的，采取议价采购的方式。").is_empty());
+        assert!(phrases("按照公立医疗机构年度药品总用量的60%—70%估算采购总量。").is_empty());
+        assert!(phrases("医保基金在总额预算的基础上，按不低于采购金额的30%提前预付。").is_empty());
+        assert!(phrases("联合采购办公室由试点城市各派1名代表组成。").is_empty());
+        assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
+        assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
         // A level built on is not a target.
         assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
         // A sentence describing the present or the past holds no goal.
