@@ -136,6 +136,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let detected = outline::detect_kind(&view, &lines, &guess_title, table_layout.is_some());
     let kind = options.kind.or(detected);
     let mut headline_ranges: Option<Vec<(usize, usize)>> = None;
+    // Whether the tasks are the rows of a table (their numbers are cells, not labels).
+    let mut from_table = table_layout.is_some();
     let mut layout = match table_layout {
         Some(layout) => layout,
         None => {
@@ -152,6 +154,7 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
             match table::recognise_vertical(&view, &lines) {
                 Some(t) if t.tasks.len() > numbered.tasks.len() => {
                     headline_ranges = None;
+                    from_table = true;
                     t
                 }
                 _ => numbered,
@@ -247,12 +250,17 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
         .collect();
     let mut items = tree.items;
+    if from_table {
+        items = outline::with_table_rows(&view, items, &layout.tasks);
+    }
     for (t, span) in layout.tasks.iter().enumerate() {
         if let Some(item) = items.iter_mut().find(|i| i.span.start == span.label_start) {
             item.task = Some(tasks[t].number);
         }
     }
     let mut diagnostics = tree.diagnostics;
+    // A document whose tasks are the rows of a table divides tasks among units.
+    let kind = kind.or(from_table.then_some(DocKind::TaskDivision));
     if kind.is_none() {
         diagnostics.push(Diagnostic {
             code: "unknown_kind".into(),

@@ -279,6 +279,65 @@ const NEWS_WORDS: &[&str] = &[
     "新华社",
 ];
 
+/// The tree with the rows of a task table added: a row's number is a cell, not a label,
+/// so the tree did not read it. Each row becomes an item under the nearest item above it
+/// that the tree read (a category row `一、知识产权保护方面（共5项）`), in document order.
+pub fn with_table_rows(
+    view: &View,
+    items: Vec<Item>,
+    rows: &[crate::table::TaskSpan],
+) -> Vec<Item> {
+    let known: std::collections::HashSet<usize> = items.iter().map(|i| i.span.start).collect();
+    let mut merged: Vec<(Item, bool)> = items.into_iter().map(|i| (i, false)).collect();
+    for row in rows {
+        if known.contains(&row.label_start) {
+            continue;
+        }
+        // The title: the first cell after the number (up to its line end).
+        let (ts, _) = view.trim(row.body_start, row.end);
+        let mut te = ts;
+        while te < row.end && view.at(te) != '\n' {
+            te += 1;
+        }
+        merged.push((
+            Item {
+                label: view.orig(row.label_start, row.label_end).trim().to_string(),
+                number: row.number,
+                depth: 0,
+                parent: None,
+                title: item_title(view, ts, te),
+                span: Span {
+                    start: row.label_start,
+                    end: row.end,
+                },
+                task: None,
+            },
+            true,
+        ));
+    }
+    // Old parent indices, to be remapped after sorting.
+    let mut order: Vec<usize> = (0..merged.len()).collect();
+    order.sort_by_key(|&i| (merged[i].0.span.start, merged[i].1));
+    let mut new_of_old = vec![0usize; merged.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of_old[old] = new;
+    }
+    let mut out: Vec<Item> = Vec::with_capacity(merged.len());
+    let mut last_read: Option<usize> = None;
+    for &old in &order {
+        let (mut item, is_row) = merged[old].clone();
+        if is_row {
+            item.parent = last_read;
+            item.depth = last_read.map_or(0, |p| out[p].depth + 1);
+        } else {
+            item.parent = item.parent.map(|p| new_of_old[p]);
+            last_read = Some(out.len());
+        }
+        out.push(item);
+    }
+    out
+}
+
 /// Detects the document kind from its title (or opening lines) and its shape.
 pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> Option<DocKind> {
     let opening: String = lines
@@ -334,6 +393,23 @@ pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> 
     }
     if yao_lines >= 2 {
         return Some(DocKind::NewsSummary);
+    }
+    // A work notice (关于开展…工作的通知) whose sections set tasks and measures.
+    let work_sections = [
+        "工作任务",
+        "重点任务",
+        "主要任务",
+        "工作措施",
+        "实施步骤",
+        "工作步骤",
+    ];
+    if lines.iter().any(|l| {
+        structure::classify(view, l).is_some() && {
+            let head = view.norm_str(l.start, l.end.min(l.start + 12));
+            work_sections.iter().any(|w| head.contains(w))
+        }
+    }) {
+        return Some(DocKind::Implementation);
     }
     None
 }
@@ -414,6 +490,25 @@ mod tests {
     }
 
     #[test]
+    fn table_rows_join_the_tree_under_their_category_row() {
+        let text = "附件\n序号\n工作任务\n牵头单位\n一、产业方面\n1\n建平台\n市发改委\n2\n引项目\n市商务局\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = tree(&view, &lines);
+        let layout = crate::table::recognise_vertical(&view, &lines).unwrap();
+        let items = with_table_rows(&view, t.items, &layout.tasks);
+        let labels: Vec<(&str, Option<&str>)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.parent.map(|p| items[p].label.as_str())))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![("一、", None), ("1", Some("一、")), ("2", Some("一、"))]
+        );
+        assert_eq!(items[2].title, "引项目");
+    }
+
+    #[test]
     fn a_list_of_measures_closed_by_units_is_a_division() {
         let mut text = String::from("关于加大激励支持力度的通知\n各省人民政府：\n");
         for (i, n) in ["一", "二", "三", "四", "五", "六"].iter().enumerate() {
@@ -426,6 +521,13 @@ mod tests {
         assert_eq!(
             detect_kind(&view, &lines, "关于加大激励支持力度的通知", false),
             Some(DocKind::TaskDivision)
+        );
+        // A work notice whose sections set tasks is an implementation plan.
+        let notice = "关于开展幼儿园治理工作的通知\n各省人民政府：\n一、充分认识意义\n正文。\n二、工作任务\n1.严格配建。正文。\n2.如期移交。正文。\n";
+        let v = View::new(notice);
+        assert_eq!(
+            detect_kind(&v, &v.lines(), "关于开展幼儿园治理工作的通知", false),
+            Some(DocKind::Implementation)
         );
         // Titled as 若干措施, the same list is an implementation plan.
         assert_eq!(

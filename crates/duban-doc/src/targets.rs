@@ -532,6 +532,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         return false;
     }
     !in_description(view, i)
+        && !counts_own_measures(view, tok)
         && !is_base_count(view, tok)
         && !is_attributive(view, tok)
         && !is_capacity_of_named_project(view, tok)
@@ -568,6 +569,19 @@ pub(crate) fn in_description(view: &View, pos: usize) -> bool {
         s += 1;
     }
     DESCRIPTION_OPENERS.iter().any(|w| view.starts_with(s, w))
+}
+
+/// A count of the document's own measures: `知识产权保护方面5项：…` (a count that
+/// introduces a list), `（共23项）`, `军民深度融合方面6项`.
+fn counts_own_measures(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    if tok.end < view.len() && matches!(view.at(tok.end), ':' | '：') {
+        return true;
+    }
+    if i >= 2 && view.at(i - 1) == '共' && matches!(view.at(i - 2), '(' | '（') {
+        return true;
+    }
+    view.ends_with(i, "方面")
 }
 
 /// A level the plan builds on, not one it sets: `在…拨款水平达到12000元的基础上，逐步提高`.
@@ -1315,6 +1329,9 @@ mod tests {
         assert!(phrases("联合采购办公室由试点城市各派1名代表组成。").is_empty());
         assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
         assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
+        // Counts of the document's own measures.
+        assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
+        assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
         // A level built on is not a target.
         assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
         // A sentence describing the present or the past holds no goal.
