@@ -179,11 +179,18 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let title_line = meta::title_line_before(&view, &lines, struct_line);
     let (title, title_issuer) = match title_line {
         Some(i) => {
-            let first = meta::title_first_half(&view, &lines, i).unwrap_or(i);
-            let mut raw = view.orig(lines[first].start, lines[first].end);
-            if first != i {
-                raw.push_str(&view.orig(lines[i].start, lines[i].end));
-            } else if let Some(second) = meta::title_second_half(&view, &lines, i) {
+            let first = meta::official_title_top(&view, &lines, i)
+                .or_else(|| meta::title_first_half(&view, &lines, i))
+                .unwrap_or(i);
+            let mut raw = String::new();
+            for l in &lines[first..=i] {
+                if !l.is_blank() {
+                    raw.push_str(&view.orig(l.start, l.end));
+                }
+            }
+            if first == i
+                && let Some(second) = meta::title_second_half(&view, &lines, i)
+            {
                 raw.push_str(&view.orig(lines[second].start, lines[second].end));
             }
             meta::clean_title(&raw)

@@ -209,13 +209,47 @@ pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usi
         && han >= 6
         && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
         && !t.ends_with('号')
-        && !t.ends_with("文件")
+        && !(t.ends_with("文件") && !t.contains("关于"))
         && !is_date_line(view, &lines[p])
         && !looks_like_org(&t)
         && !TITLE_WORDS.iter().any(|w| t.ends_with(w))
         && !own.contains("关于")
         && own.chars().count() <= 20;
     ok.then_some(p)
+}
+
+/// An official title over up to three lines ending at the title line
+/// (`国务院办公厅关于全面推行` / `行政执法公示制度执法全过程记录制度` /
+/// `重大执法决定法制审核制度的指导意见`): the first line of the block, when the lines
+/// above are short and unpunctuated and the topmost holds 关于.
+pub fn official_title_top(view: &View, lines: &[Line], title: usize) -> Option<usize> {
+    let qualifies = |p: usize| {
+        let t = view.norm_str(lines[p].start, lines[p].end);
+        let t = t.trim();
+        lines[p].len() <= 40
+            && t.chars().filter(|&c| is_han(c)).count() >= 4
+            && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
+            && !t.ends_with('号')
+            && !(t.ends_with("文件") && !t.contains("关于"))
+            && !is_date_line(view, &lines[p])
+            && !looks_like_org(t)
+            && classify(view, &lines[p]).is_none()
+    };
+    let mut top = title;
+    for _ in 0..2 {
+        let p = (0..top).rev().find(|&i| !lines[i].is_blank())?;
+        if !qualifies(p) {
+            return None;
+        }
+        top = p;
+        if view
+            .norm_str(lines[top].start, lines[top].end)
+            .contains("关于")
+        {
+            return Some(top);
+        }
+    }
+    None
 }
 
 /// Endings of an official document's title (文种).
@@ -751,6 +785,20 @@ mod tests {
             issuer(&view, &lines, lines[5].start).as_deref(),
             Some("国务院")
         );
+    }
+
+    #[test]
+    fn an_official_title_over_three_lines() {
+        let text = "国务院办公厅关于全面推行\n行政执法公示制度执法全过程记录制度\n重大执法决定法制审核制度的指导意见\n国办发〔2018〕118号\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(official_title_top(&view, &lines, 2), Some(0));
+        // A title line may end with 文件 (…行政规范性文件); a red header (…政府文件) has no 关于.
+        let view = View::new("国务院办公厅关于全面推行行政规范性文件\n合法性审核机制的指导意见\n");
+        assert_eq!(official_title_top(&view, &view.lines(), 1), Some(0));
+        // Without 关于 above, no block (a plan name under a signature stays alone).
+        let view = View::new("武汉市人民政府办公厅\n2022年1月22日\n责任分解方案\n");
+        assert_eq!(official_title_top(&view, &view.lines(), 2), None);
     }
 
     #[test]

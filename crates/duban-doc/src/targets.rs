@@ -538,6 +538,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         && !is_capacity_of_named_project(view, tok)
         && !is_baseline(view, tok)
         && !is_rule_parameter(view, tok)
+        && !is_rule_or_category(view, tok)
         && !counts_listed_names(view, tok)
         && !is_benefit(view, tok)
         && !is_condition(view, tok)
@@ -695,6 +696,39 @@ fn is_rule_parameter(view: &View, tok: &Token) -> bool {
             return view.norm_str(s, tok.num_start).contains('由');
         }
         k += 1;
+    }
+    false
+}
+
+/// Rules and categories, not goals: a clause said to hold `原则上` (as a rule) or a limit
+/// under `不得` (`比例不得低于80%`); a procedural time limit (`自…之日起20个工作日内`,
+/// `一般不少于5个工作日，最长不超过15个工作日`); a qualified value naming a category
+/// (`单户担保金额500万元及以下的小微企业`); a value in a `对…的X` clause that names who
+/// is granted something (`对…平均担保费率不超过1%的担保业务给予补贴`).
+fn is_rule_or_category(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    let s = clause_start(view, i);
+    let before = view.norm_str(s, i);
+    if before.contains("原则上") || before.contains("不得") {
+        return true;
+    }
+    if tok.unit_norm.contains("工作日")
+        && (before.contains("之日起") || before.ends_with("一般不少于") || before.contains("最长"))
+    {
+        return true;
+    }
+    let mut e = tok.end;
+    let mut qualified = tok.qualifier.is_some();
+    for q in ["及以下", "及以上", "以下", "以上"] {
+        if view.starts_with(e, q) {
+            e += q.chars().count();
+            qualified = true;
+            break;
+        }
+    }
+    let de_after = e + 1 < view.len() && view.at(e) == '的' && is_han(view.at(e + 1));
+    if de_after && (qualified || before.contains('对')) {
+        return true;
     }
     false
 }
@@ -1332,6 +1366,17 @@ mod tests {
         // Counts of the document's own measures.
         assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
         assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
+        // Rules, time limits and categories.
+        assert!(phrases("法制审核人员原则上不少于本单位执法人员总数的5%。").is_empty());
+        assert!(phrases("合作机构担保金额占比的比例不得低于80%。").is_empty());
+        assert!(phrases("在执法决定作出之日起20个工作日内公开。").is_empty());
+        assert!(phrases("合法性审核时间一般不少于5个工作日，最长不超过15个工作日。").is_empty());
+        assert!(phrases("重点支持单户担保金额500万元及以下的小微企业。").is_empty());
+        assert!(phrases("对平均担保费率不超过1%的担保业务给予补贴。").is_empty());
+        assert_eq!(
+            phrases("审批时间压缩至5个工作日以内，担保费率降至1%以下。").len(),
+            2
+        );
         // A level built on is not a target.
         assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
         // A sentence describing the present or the past holds no goal.
