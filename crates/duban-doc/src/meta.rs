@@ -209,7 +209,7 @@ pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usi
         && han >= 6
         && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
         && !t.ends_with('号')
-        && !(t.ends_with("文件") && !t.contains("关于"))
+        && (!t.ends_with("文件") || t.contains("关于"))
         && !is_date_line(view, &lines[p])
         && !looks_like_org(&t)
         && !TITLE_WORDS.iter().any(|w| t.ends_with(w))
@@ -230,7 +230,7 @@ pub fn official_title_top(view: &View, lines: &[Line], title: usize) -> Option<u
             && t.chars().filter(|&c| is_han(c)).count() >= 4
             && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
             && !t.ends_with('号')
-            && !(t.ends_with("文件") && !t.contains("关于"))
+            && (!t.ends_with("文件") || t.contains("关于"))
             && !is_date_line(view, &lines[p])
             && !looks_like_org(t)
             && classify(view, &lines[p]).is_none()
