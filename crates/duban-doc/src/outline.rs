@@ -63,10 +63,37 @@ pub fn label(view: &View, line: &Line) -> Option<Label> {
             glued: true,
         });
     }
+    if let Some(l) = bare_label(view, line) {
+        return Some(l);
+    }
     yao(view, line.start, line.end).map(|(number, label_end)| Label {
         mark: Mark::Yao,
         number,
         label_end,
+        glued: false,
+    })
+}
+
+/// A Chinese label alone on its line (`（三）`, `四、`): a table cell whose heading is the
+/// next cell (`（三）` / `合理用药`). The title is taken from the next line by `tree`.
+fn bare_label(view: &View, line: &Line) -> Option<Label> {
+    let (s, e) = view.trim(line.start, line.end);
+    let t = view.norm_str(s, e);
+    let (inner, style) = if let Some(x) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        (x, Style::CnParen)
+    } else if let Some(x) = t.strip_suffix('、') {
+        (x, Style::CnComma)
+    } else {
+        return None;
+    };
+    if inner.is_empty() || inner.chars().count() > 3 || !inner.chars().all(is_cn_numeral) {
+        return None;
+    }
+    let number = u32::try_from(parse_cn_number(inner)?).ok()?;
+    Some(Label {
+        mark: Mark::Style(style),
+        number,
+        label_end: e,
         glued: false,
     })
 }
@@ -124,6 +151,14 @@ pub fn tree(view: &View, lines: &[Line]) -> Tree {
             let (s, _) = view.trim(line.start, line.end);
             if view.starts_with(s, "各位代表") {
                 stack.truncate(1);
+            }
+            // Notes (注： / 说明：) stand apart from the items above them.
+            let head = view.norm_str(s, line.end.min(s + 4));
+            if ["注:", "说明:", "备注:"]
+                .iter()
+                .any(|w| head.starts_with(w))
+            {
+                stack.clear();
             }
             continue;
         };
@@ -189,7 +224,14 @@ pub fn tree(view: &View, lines: &[Line]) -> Tree {
             number: l.number,
             depth: u32::try_from(depth).unwrap_or(u32::MAX),
             parent,
-            title: item_title(view, l.label_end, line.end),
+            title: {
+                let own = item_title(view, l.label_end, line.end);
+                // A label alone on its line (a table cell): the next line is its heading.
+                match lines[li + 1..].iter().find(|n| !n.is_blank()) {
+                    Some(next) if own.is_empty() => item_title(view, next.start, next.end),
+                    _ => own,
+                }
+            },
             span: Span {
                 start: line.start,
                 end: line.end,
@@ -394,6 +436,10 @@ pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> 
     if yao_lines >= 2 {
         return Some(DocKind::NewsSummary);
     }
+    // A work notice (关于抓好…工作的通知) sets work to be done.
+    if title.ends_with("工作的通知") {
+        return Some(DocKind::Implementation);
+    }
     // A work notice (关于开展…工作的通知) whose sections set tasks and measures.
     let work_sections = [
         "工作任务",
@@ -490,6 +536,24 @@ mod tests {
     }
 
     #[test]
+    fn a_label_alone_on_its_line_is_an_item_titled_by_the_next_line() {
+        let text = "一、医疗质量\n（一）功能定位\n1.门诊人次数\n（二）\n合理用药\n2.点评处方比例\n";
+        let view = View::new(text);
+        let t = tree(&view, &view.lines());
+        let two = t.items.iter().position(|i| i.label == "（二）").unwrap();
+        assert_eq!(t.items[two].title, "合理用药");
+        assert_eq!(t.items[t.items[two].parent.unwrap()].label, "一、");
+        let last = t.items.last().unwrap();
+        assert_eq!(t.items[last.parent.unwrap()].label, "（二）");
+        // Notes after 注： stand apart, without a sequence break.
+        let text = format!("{text}注：\n1.考核应采用全部指标。\n2.标记的指标为监测指标。\n");
+        let view = View::new(&text);
+        let t = tree(&view, &view.lines());
+        let note = t.items.last().unwrap();
+        assert_eq!((note.label.as_str(), note.parent), ("2.", None));
+    }
+
+    #[test]
     fn table_rows_join_the_tree_under_their_category_row() {
         let text = "附件\n序号\n工作任务\n牵头单位\n一、产业方面\n1\n建平台\n市发改委\n2\n引项目\n市商务局\n";
         let view = View::new(text);
@@ -527,6 +591,11 @@ mod tests {
         let v = View::new(notice);
         assert_eq!(
             detect_kind(&v, &v.lines(), "关于开展幼儿园治理工作的通知", false),
+            Some(DocKind::Implementation)
+        );
+        let v = View::new("关于抓好文件贯彻落实工作的通知\n一、充分认识意义\n正文。\n");
+        assert_eq!(
+            detect_kind(&v, &v.lines(), "关于抓好文件贯彻落实工作的通知", false),
             Some(DocKind::Implementation)
         );
         // Titled as 若干措施, the same list is an implementation plan.

@@ -532,6 +532,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         return false;
     }
     !in_description(view, i)
+        && !in_formula_or_notes(view, i)
         && !counts_own_measures(view, tok)
         && !is_base_count(view, tok)
         && !is_attributive(view, tok)
@@ -570,6 +571,35 @@ pub(crate) fn in_description(view: &View, pos: usize) -> bool {
         s += 1;
     }
     DESCRIPTION_OPENERS.iter().any(|w| view.starts_with(s, w))
+}
+
+/// A number in a formula (`…/同期出院患者人次数×100%`) or in the notes after a `注：`
+/// line (`2.标记“▲”的26个指标为国家监测指标`): definitions, not goals.
+fn in_formula_or_notes(view: &View, i: usize) -> bool {
+    if i > 0 && matches!(view.at(i - 1), '×' | '*' | '/' | '÷' | '=' | '＝') {
+        return true;
+    }
+    // Back line by line: numbered note lines up to a line that opens with 注：.
+    let mut end = i;
+    for _ in 0..40 {
+        let mut s = end;
+        while s > 0 && view.at(s - 1) != '\n' {
+            s -= 1;
+        }
+        let (ts, _) = view.trim(s, end.max(s));
+        if view.starts_with(ts, "注:") || view.starts_with(ts, "注：") {
+            return true;
+        }
+        // Only numbered note lines may stand between the number and 注：.
+        if s != i && !view.at(ts).is_ascii_digit() && ts < end {
+            return false;
+        }
+        if s == 0 {
+            return false;
+        }
+        end = s - 1;
+    }
+    false
 }
 
 /// A count of the document's own measures: `知识产权保护方面5项：…` (a count that
@@ -1366,6 +1396,10 @@ mod tests {
         // Counts of the document's own measures.
         assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
         assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
+        // Formulas and notes define, they set no goal.
+        assert!(phrases("计算方法：日间手术台次数/同期择期手术总台次数×100%。").is_empty());
+        assert!(phrases("注：\n1.考核应采用上述全部指标。\n2.标记的26个指标为国家监测指标，住院时间不超过48小时。").is_empty());
+        assert_eq!(phrases("1.门诊预约诊疗率达到60%以上。").len(), 1);
         // Rules, time limits and categories.
         assert!(phrases("法制审核人员原则上不少于本单位执法人员总数的5%。").is_empty());
         assert!(phrases("合作机构担保金额占比的比例不得低于80%。").is_empty());
