@@ -200,7 +200,14 @@ pub struct TaskAt {
 /// tasks are the Chinese-numbered items: the recogniser falls back to the inner Chinese
 /// style rather than finding no task at all.
 pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skeleton {
-    let numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
+    let mut numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
+    // An annex of indicators (附件 / 三级公立医院绩效考核指标 / 1.门诊人次数…) lists what is
+    // measured, not tasks: its numbered lines are left out of the task structure.
+    if let Some(annex) = indicator_annex(view, lines) {
+        for n in &mut numbered[annex..] {
+            *n = None;
+        }
+    }
     let Some(style) = task_style(&numbered) else {
         return Skeleton::default();
     };
@@ -220,6 +227,24 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
         Some(inner) => recognise_as(view, lines, title_line, &numbered, inner),
         None => sk,
     }
+}
+
+/// The line where an annex of indicators starts: a line that is just `附件` (or `附件1`)
+/// whose title, within the next three lines, names 指标 (考核指标, 指标体系).
+fn indicator_annex(view: &View, lines: &[Line]) -> Option<usize> {
+    let nb: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
+    nb.iter().enumerate().find_map(|(k, &i)| {
+        let (s, e) = view.trim(lines[i].start, lines[i].end);
+        let t = view.norm_str(s, e);
+        let annex = t
+            .strip_prefix("附件")
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()));
+        let titled = nb[k + 1..].iter().take(3).any(|&j| {
+            let u = view.norm_str(lines[j].start, lines[j].end);
+            u.contains("指标") && u.chars().count() <= 30
+        });
+        (annex && titled && k > 0).then_some(i)
+    })
 }
 
 /// `recognise` with the task style given.
@@ -491,6 +516,20 @@ mod tests {
             .map(|t| view.norm_str(lines[t.line].start, t.label_end))
             .collect();
         assert_eq!(labels, vec!["(二)", "(一)", "(二)"]);
+    }
+
+    #[test]
+    fn an_annex_of_indicators_holds_no_tasks() {
+        let text = "意见\n一、总体要求\n（一）指导思想。正文。\n二、考核方式\n（二）医院自评。正文。\n（三）省级考核。正文。\n附件\n三级公立医院绩效考核指标\n一、医疗质量\n1.门诊人次数与出院人次数比\n2.下转患者人次数\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(二)", "(三)"]);
     }
 
     #[test]
