@@ -20,6 +20,10 @@ pub const TRENDS: &[(&str, Comparator)] = &[
     ("逐步下降", Comparator::Decrease),
     ("明显下降", Comparator::Decrease),
     ("进一步下降", Comparator::Decrease),
+    ("继续下降", Comparator::Decrease),
+    ("保持下降", Comparator::Decrease),
+    ("继续提高", Comparator::Increase),
+    ("继续提升", Comparator::Increase),
 ];
 
 /// Endings of a noun phrase that names a measured quantity (…比重, …增加值, …增速).
@@ -41,4 +45,6 @@ pub const MEASURE_SUFFIXES: &[&str] = &[
     "总值",
     "指标",
     "投资",
+    "能耗",
+    "排放量",
 ];

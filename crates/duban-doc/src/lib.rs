@@ -136,6 +136,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let detected = outline::detect_kind(&view, &lines, &guess_title, table_layout.is_some());
     let kind = options.kind.or(detected);
     let mut headline_ranges: Option<Vec<(usize, usize)>> = None;
+    // Whether the tasks are the rows of a table (their numbers are cells, not labels).
+    let mut from_table = table_layout.is_some();
     let mut layout = match table_layout {
         Some(layout) => layout,
         None => {
@@ -152,6 +154,7 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
             match table::recognise_vertical(&view, &lines) {
                 Some(t) if t.tasks.len() > numbered.tasks.len() => {
                     headline_ranges = None;
+                    from_table = true;
                     t
                 }
                 _ => numbered,
@@ -176,10 +179,19 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let title_line = meta::title_line_before(&view, &lines, struct_line);
     let (title, title_issuer) = match title_line {
         Some(i) => {
-            let first = meta::title_first_half(&view, &lines, i).unwrap_or(i);
-            let mut raw = view.orig(lines[first].start, lines[first].end);
-            if first != i {
-                raw.push_str(&view.orig(lines[i].start, lines[i].end));
+            let first = meta::official_title_top(&view, &lines, i)
+                .or_else(|| meta::title_first_half(&view, &lines, i))
+                .unwrap_or(i);
+            let mut raw = String::new();
+            for l in &lines[first..=i] {
+                if !l.is_blank() {
+                    raw.push_str(&view.orig(l.start, l.end));
+                }
+            }
+            if first == i
+                && let Some(second) = meta::title_second_half(&view, &lines, i)
+            {
+                raw.push_str(&view.orig(lines[second].start, lines[second].end));
             }
             meta::clean_title(&raw)
         }
@@ -197,7 +209,11 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         }
         None => meta::issuer(&view, &lines, first_struct),
     };
-    let year = meta::year(&title).or_else(|| meta::year(&view.orig(0, first_struct)));
+    // The title's year, else the year of the document's own number (国发〔2018〕42号 on
+    // its own line), else the first year in the head.
+    let year = meta::year(&title)
+        .or_else(|| meta::own_number_year(&view, &lines, struct_line))
+        .or_else(|| meta::year(&view.orig(0, first_struct)));
 
     let mut headline_targets: Vec<Target> = Vec::new();
     // Plan-level goals: everything between the title and the first task (an introduction,
@@ -241,12 +257,17 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
         .collect();
     let mut items = tree.items;
+    if from_table {
+        items = outline::with_table_rows(&view, items, &layout.tasks);
+    }
     for (t, span) in layout.tasks.iter().enumerate() {
         if let Some(item) = items.iter_mut().find(|i| i.span.start == span.label_start) {
             item.task = Some(tasks[t].number);
         }
     }
     let mut diagnostics = tree.diagnostics;
+    // A document whose tasks are the rows of a table divides tasks among units.
+    let kind = kind.or(from_table.then_some(DocKind::TaskDivision));
     if kind.is_none() {
         diagnostics.push(Diagnostic {
             code: "unknown_kind".into(),

@@ -22,6 +22,9 @@ const TITLE_WORDS: &[&str] = &[
     "清单",
     "责任分工",
     "分工",
+    // 发文机关 + 关于 + 事由 + 文种: 指导意见, 若干意见, 实施意见, 的通知.
+    "意见",
+    "的通知",
 ];
 
 /// The title line: the first short line before the numbered items that names a plan
@@ -112,7 +115,13 @@ fn split_notice(line: &str) -> (String, Option<String>) {
             return (inner.trim().to_string(), issuer);
         }
     }
-    (line.trim_end_matches(['。', '.']).to_string(), None)
+    // 发文机关 + 关于 + 事由 + 文种: 国务院办公厅关于加快发展…的指导意见.
+    let issuer = line
+        .split_once("关于")
+        .map(|(before, _)| before.trim())
+        .filter(|before| looks_like_org(before))
+        .map(str::to_string);
+    (line.trim_end_matches(['。', '.']).to_string(), issuer)
 }
 
 /// A portal's metadata row flattened to a line, `名 称: | 市人民政府办公室关于印发…的通知 |`:
@@ -200,13 +209,82 @@ pub fn title_first_half(view: &View, lines: &[Line], title: usize) -> Option<usi
         && han >= 6
         && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
         && !t.ends_with('号')
-        && !t.ends_with("文件")
+        && (!t.ends_with("文件") || t.contains("关于"))
         && !is_date_line(view, &lines[p])
         && !looks_like_org(&t)
         && !TITLE_WORDS.iter().any(|w| t.ends_with(w))
         && !own.contains("关于")
         && own.chars().count() <= 20;
     ok.then_some(p)
+}
+
+/// An official title over up to three lines ending at the title line
+/// (`国务院办公厅关于全面推行` / `行政执法公示制度执法全过程记录制度` /
+/// `重大执法决定法制审核制度的指导意见`): the first line of the block, when the lines
+/// above are short and unpunctuated and the topmost holds 关于.
+pub fn official_title_top(view: &View, lines: &[Line], title: usize) -> Option<usize> {
+    let qualifies = |p: usize| {
+        let t = view.norm_str(lines[p].start, lines[p].end);
+        let t = t.trim();
+        lines[p].len() <= 40
+            && t.chars().filter(|&c| is_han(c)).count() >= 4
+            && !t.contains(['。', ',', ':', ';', '!', '?', '〔', '['])
+            && !t.ends_with('号')
+            && (!t.ends_with("文件") || t.contains("关于"))
+            && !is_date_line(view, &lines[p])
+            && !looks_like_org(t)
+            && classify(view, &lines[p]).is_none()
+    };
+    let mut top = title;
+    for _ in 0..2 {
+        let p = (0..top).rev().find(|&i| !lines[i].is_blank())?;
+        if !qualifies(p) {
+            return None;
+        }
+        top = p;
+        if view
+            .norm_str(lines[top].start, lines[top].end)
+            .contains("关于")
+        {
+            return Some(top);
+        }
+    }
+    None
+}
+
+/// Endings of an official document's title (文种).
+const GENRE_ENDINGS: &[&str] = &[
+    "的通知",
+    "意见",
+    "方案",
+    "要点",
+    "计划",
+    "决定",
+    "办法",
+    "规划",
+    "安排",
+    "清单",
+    "报告",
+];
+
+/// A notice title broken after its first line (`国务院关于印发国家职业教育改革` /
+/// `实施方案的通知`): the short unpunctuated line just below a `关于` line that does not yet
+/// end with a genre word, when that line does.
+pub fn title_second_half(view: &View, lines: &[Line], title: usize) -> Option<usize> {
+    let own = view.norm_str(lines[title].start, lines[title].end);
+    let own = own.trim();
+    if !own.contains("关于") || GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
+        return None;
+    }
+    let n = (title + 1..lines.len()).find(|&i| !lines[i].is_blank())?;
+    let t = view.norm_str(lines[n].start, lines[n].end);
+    let t = t.trim();
+    let ok = t.chars().count() <= 40
+        && !t.contains(['。', ',', ':', ';', '!', '?', '['])
+        && !is_date_line(view, &lines[n])
+        && classify(view, &lines[n]).is_none()
+        && GENRE_ENDINGS.iter().any(|g| t.ends_with(g));
+    ok.then_some(n)
 }
 
 /// The first year (2020年, 二〇二〇年) in `text`.
@@ -287,14 +365,57 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
     }) {
         return Some(name);
     }
-    if nonblank.len() >= 2 && is_date_line(view, nonblank[nonblank.len() - 1]) {
-        let l = nonblank[nonblank.len() - 2];
+    // The signature over the date at the end, before notes such as （此件公开发布）.
+    let mut k = nonblank.len();
+    while k > 0 && is_closing_note(&view.norm_str(nonblank[k - 1].start, nonblank[k - 1].end)) {
+        k -= 1;
+    }
+    if k >= 2 && is_date_line(view, nonblank[k - 1]) {
+        let l = nonblank[k - 2];
         let name = view.orig(l.start, l.end);
         if looks_like_org(&name) {
             return Some(name);
         }
     }
-    None
+    reporting_body(view, before)
+}
+
+/// A report's speaker names the body: `我代表国务院，向大会报告`. A bare level
+/// (`我代表省人民政府`) is not a name and gives none.
+fn reporting_body(view: &View, before: usize) -> Option<String> {
+    let p = view.find(0, before.min(view.len()), "我代表")? + 3;
+    let mut e = p;
+    while e < before && e - p < 20 && !matches!(view.at(e), ',' | '，' | '向' | '\n' | '。') {
+        e += 1;
+    }
+    let name = view.orig(p, e).trim().to_string();
+    let bare = ["省", "市", "区", "县", "州", "旗", "自治区"]
+        .iter()
+        .any(|l| name.starts_with(l));
+    (looks_like_org(&name) && !bare).then_some(name)
+}
+
+/// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
+fn is_closing_note(t: &str) -> bool {
+    let t = t.trim();
+    t.chars().count() <= 30
+        && (t.starts_with('(') || t.starts_with('（'))
+        && (t.ends_with(')') || t.ends_with('）'))
+}
+
+/// The year of the document's own number: a line that is just `国发〔2018〕42号` among the
+/// lines before `limit` (a number cited inside a sentence is another document's).
+pub fn own_number_year(view: &View, lines: &[Line], limit: usize) -> Option<i32> {
+    lines[..limit.min(lines.len())].iter().find_map(|l| {
+        let (s, e) = view.trim(l.start, l.end);
+        let (ns, ne) = doc_number(view, e).filter(|&(ns, _)| ns >= s)?;
+        if ne != e || ns != s || e - s > 24 {
+            return None;
+        }
+        let t = view.norm_str(ns, ne);
+        let open = t.find('[')?;
+        t.get(open + 1..open + 5)?.parse().ok()
+    })
 }
 
 fn is_delim(c: char) -> bool {
@@ -630,6 +751,68 @@ mod tests {
             issuer(&view, &lines, view.len()).as_deref(),
             Some("鞍山市立山区人民政府")
         );
+    }
+
+    #[test]
+    fn official_document_title_over_two_lines_with_issuer_and_number() {
+        let text = "国务院关于加快推进农业机械化和\n农机装备产业转型升级的指导意见\n国发〔2018〕42号\n各省、自治区、直辖市人民政府：\n近年来，2016年以来……。\n一、总体要求\n正文。\n国务院\n2018年12月21日\n（此件公开发布）\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = title_line_before(&view, &lines, 5).unwrap();
+        assert_eq!(t, 1);
+        assert_eq!(title_first_half(&view, &lines, t), Some(0));
+        let (title, issuer_) =
+            clean_title("国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见");
+        assert_eq!(
+            title,
+            "国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见"
+        );
+        assert_eq!(issuer_.as_deref(), Some("国务院"));
+        // No organ before 关于: no issuer from the title.
+        assert_eq!(clean_title("关于推进人才集聚工程的实施意见").1, None);
+        // The document's own number gives the year; a number cited in a sentence does not.
+        assert_eq!(own_number_year(&view, &lines, 5), Some(2018));
+        let cited = View::new("标题的通知\n根据《办法》（国办发〔2016〕82号）要求\n一、");
+        assert_eq!(own_number_year(&cited, &cited.lines(), 2), None);
+        // A report's speaker names the body; a bare level does not.
+        let r =
+            View::new("政府工作报告\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n一、");
+        assert_eq!(issuer(&r, &r.lines(), r.len()).as_deref(), Some("国务院"));
+        let r = View::new("各位代表：\n现在，我代表省人民政府向大会报告工作。\n一、");
+        assert_eq!(issuer(&r, &r.lines(), r.len()), None);
+        // The signature over the date, under a closing note.
+        assert_eq!(
+            issuer(&view, &lines, lines[5].start).as_deref(),
+            Some("国务院")
+        );
+    }
+
+    #[test]
+    fn an_official_title_over_three_lines() {
+        let text = "国务院办公厅关于全面推行\n行政执法公示制度执法全过程记录制度\n重大执法决定法制审核制度的指导意见\n国办发〔2018〕118号\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(official_title_top(&view, &lines, 2), Some(0));
+        // A title line may end with 文件 (…行政规范性文件); a red header (…政府文件) has no 关于.
+        let view = View::new("国务院办公厅关于全面推行行政规范性文件\n合法性审核机制的指导意见\n");
+        assert_eq!(official_title_top(&view, &view.lines(), 1), Some(0));
+        // Without 关于 above, no block (a plan name under a signature stays alone).
+        let view = View::new("武汉市人民政府办公厅\n2022年1月22日\n责任分解方案\n");
+        assert_eq!(official_title_top(&view, &view.lines(), 2), None);
+    }
+
+    #[test]
+    fn a_notice_title_broken_after_its_first_line() {
+        let text =
+            "国务院关于印发国家职业教育改革\n实施方案的通知\n国发〔2019〕4号\n各省人民政府：\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(title_second_half(&view, &lines, 0), Some(1));
+        // A complete title, or a next line that is a sentence, is not joined.
+        let view = View::new("国务院关于推进政务新媒体发展的意见\n国办发〔2018〕123号\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+        let view = View::new("关于印发要点\n各区：现将方案印发给你们。\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
     }
 
     #[test]

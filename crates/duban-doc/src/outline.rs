@@ -63,10 +63,37 @@ pub fn label(view: &View, line: &Line) -> Option<Label> {
             glued: true,
         });
     }
+    if let Some(l) = bare_label(view, line) {
+        return Some(l);
+    }
     yao(view, line.start, line.end).map(|(number, label_end)| Label {
         mark: Mark::Yao,
         number,
         label_end,
+        glued: false,
+    })
+}
+
+/// A Chinese label alone on its line (`（三）`, `四、`): a table cell whose heading is the
+/// next cell (`（三）` / `合理用药`). The title is taken from the next line by `tree`.
+fn bare_label(view: &View, line: &Line) -> Option<Label> {
+    let (s, e) = view.trim(line.start, line.end);
+    let t = view.norm_str(s, e);
+    let (inner, style) = if let Some(x) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        (x, Style::CnParen)
+    } else if let Some(x) = t.strip_suffix('、') {
+        (x, Style::CnComma)
+    } else {
+        return None;
+    };
+    if inner.is_empty() || inner.chars().count() > 3 || !inner.chars().all(is_cn_numeral) {
+        return None;
+    }
+    let number = u32::try_from(parse_cn_number(inner)?).ok()?;
+    Some(Label {
+        mark: Mark::Style(style),
+        number,
+        label_end: e,
         glued: false,
     })
 }
@@ -118,7 +145,23 @@ pub fn tree(view: &View, lines: &[Line]) -> Tree {
     // The last number of each mark anywhere (numbering that runs on across sections).
     let mut global: Vec<(Mark, u32)> = Vec::new();
     for (li, line) in lines.iter().enumerate() {
-        let Some(l) = label(view, line) else { continue };
+        let Some(l) = label(view, line) else {
+            // An address to the audience (各位代表，…) opens a new passage of the current
+            // top-level section: the items under it are closed.
+            let (s, _) = view.trim(line.start, line.end);
+            if view.starts_with(s, "各位代表") {
+                stack.truncate(1);
+            }
+            // Notes (注： / 说明：) stand apart from the items above them.
+            let head = view.norm_str(s, line.end.min(s + 4));
+            if ["注:", "说明:", "备注:"]
+                .iter()
+                .any(|w| head.starts_with(w))
+            {
+                stack.clear();
+            }
+            continue;
+        };
         let open_at = stack.iter().rposition(|o| o.mark == l.mark);
         let global_last = global.iter().find(|(m, _)| *m == l.mark).map_or(0, |g| g.1);
         let expected_here = match open_at {
@@ -181,7 +224,14 @@ pub fn tree(view: &View, lines: &[Line]) -> Tree {
             number: l.number,
             depth: u32::try_from(depth).unwrap_or(u32::MAX),
             parent,
-            title: item_title(view, l.label_end, line.end),
+            title: {
+                let own = item_title(view, l.label_end, line.end);
+                // A label alone on its line (a table cell): the next line is its heading.
+                match lines[li + 1..].iter().find(|n| !n.is_blank()) {
+                    Some(next) if own.is_empty() => item_title(view, next.start, next.end),
+                    _ => own,
+                }
+            },
             span: Span {
                 start: line.start,
                 end: line.end,
@@ -253,6 +303,8 @@ const KIND_WORDS: &[(&str, DocKind)] = &[
     ("实施方案", DocKind::Implementation),
     ("工作方案", DocKind::Implementation),
     ("工作计划", DocKind::Implementation),
+    ("若干措施", DocKind::Implementation),
+    ("政策措施", DocKind::Implementation),
     ("意见", DocKind::Implementation),
     ("方案", DocKind::Implementation),
     ("计划", DocKind::Implementation),
@@ -268,6 +320,65 @@ const NEWS_WORDS: &[&str] = &[
     "会议要求",
     "新华社",
 ];
+
+/// The tree with the rows of a task table added: a row's number is a cell, not a label,
+/// so the tree did not read it. Each row becomes an item under the nearest item above it
+/// that the tree read (a category row `一、知识产权保护方面（共5项）`), in document order.
+pub fn with_table_rows(
+    view: &View,
+    items: Vec<Item>,
+    rows: &[crate::table::TaskSpan],
+) -> Vec<Item> {
+    let known: std::collections::HashSet<usize> = items.iter().map(|i| i.span.start).collect();
+    let mut merged: Vec<(Item, bool)> = items.into_iter().map(|i| (i, false)).collect();
+    for row in rows {
+        if known.contains(&row.label_start) {
+            continue;
+        }
+        // The title: the first cell after the number (up to its line end).
+        let (ts, _) = view.trim(row.body_start, row.end);
+        let mut te = ts;
+        while te < row.end && view.at(te) != '\n' {
+            te += 1;
+        }
+        merged.push((
+            Item {
+                label: view.orig(row.label_start, row.label_end).trim().to_string(),
+                number: row.number,
+                depth: 0,
+                parent: None,
+                title: item_title(view, ts, te),
+                span: Span {
+                    start: row.label_start,
+                    end: row.end,
+                },
+                task: None,
+            },
+            true,
+        ));
+    }
+    // Old parent indices, to be remapped after sorting.
+    let mut order: Vec<usize> = (0..merged.len()).collect();
+    order.sort_by_key(|&i| (merged[i].0.span.start, merged[i].1));
+    let mut new_of_old = vec![0usize; merged.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of_old[old] = new;
+    }
+    let mut out: Vec<Item> = Vec::with_capacity(merged.len());
+    let mut last_read: Option<usize> = None;
+    for &old in &order {
+        let (mut item, is_row) = merged[old].clone();
+        if is_row {
+            item.parent = last_read;
+            item.depth = last_read.map_or(0, |p| out[p].depth + 1);
+        } else {
+            item.parent = item.parent.map(|p| new_of_old[p]);
+            last_read = Some(out.len());
+        }
+        out.push(item);
+    }
+    out
+}
 
 /// Detects the document kind from its title (or opening lines) and its shape.
 pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> Option<DocKind> {
@@ -316,13 +427,68 @@ pub fn detect_kind(view: &View, lines: &[Line], title: &str, is_table: bool) -> 
     if news || yao_lines >= 2 && structure_free(view, lines) {
         return Some(DocKind::NewsSummary);
     }
+    if is_division_list(view, lines) {
+        return Some(DocKind::TaskDivision);
+    }
     if let Some(k) = word_kind(&opening) {
         return Some(k);
     }
     if yao_lines >= 2 {
         return Some(DocKind::NewsSummary);
     }
+    // A work notice (关于抓好…工作的通知) sets work to be done.
+    if title.ends_with("工作的通知") {
+        return Some(DocKind::Implementation);
+    }
+    // A work notice (关于开展…工作的通知) whose sections set tasks and measures.
+    let work_sections = [
+        "工作任务",
+        "重点任务",
+        "主要任务",
+        "工作措施",
+        "实施步骤",
+        "工作步骤",
+    ];
+    if lines.iter().any(|l| {
+        structure::classify(view, l).is_some() && {
+            let head = view.norm_str(l.start, l.end.min(l.start + 12));
+            work_sections.iter().any(|w| head.contains(w))
+        }
+    }) {
+        return Some(DocKind::Implementation);
+    }
     None
+}
+
+/// A list of measures each closed by its responsible units (`…。（商务部负责）`), with no
+/// 总体要求 / 指导思想 / 基本原则 section of an implementation plan: a division of
+/// responsibilities whatever its title says.
+fn is_division_list(view: &View, lines: &[Line]) -> bool {
+    let numbered: Vec<&Line> = lines
+        .iter()
+        .filter(|l| structure::classify(view, l).is_some())
+        .collect();
+    let framing = ["总体要求", "指导思想", "基本原则", "总体目标", "主要目标"];
+    if numbered.iter().any(|l| {
+        let head = view.norm_str(l.start, l.end.min(l.start + 12));
+        framing.iter().any(|w| head.contains(w))
+    }) {
+        return false;
+    }
+    let closed = numbered
+        .iter()
+        .filter(|l| {
+            let t = view.norm_str(l.start, l.end);
+            let t = t.trim_end_matches(['。', ' ']);
+            let Some(open) = t.rfind(['(', '（']) else {
+                return false;
+            };
+            let last = &t[open..];
+            (last.ends_with(')') || last.ends_with('）'))
+                && (last.contains("负责") || last.contains("牵头"))
+        })
+        .count();
+    closed >= 5 && closed * 3 >= numbered.len() * 2
 }
 
 /// No 一、 or 1. numbering at all (a 一要… summary).
@@ -358,6 +524,95 @@ pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_to_the_audience_closes_the_items_of_its_section() {
+        let text = "一、回顾\n正文。\n二、今年工作\n（一）稳增长\n正文。\n（二）惠民生\n正文。\n各位代表，今年继续办好十方面民生实事：\n1.医疗卫生方面。\n2.养老帮困方面。\n三、政府建设\n";
+        let view = View::new(text);
+        let t = tree(&view, &view.lines());
+        let one = t.items.iter().find(|i| i.label.starts_with('1')).unwrap();
+        assert_eq!(t.items[one.parent.unwrap()].label, "二、");
+        assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    }
+
+    #[test]
+    fn a_label_alone_on_its_line_is_an_item_titled_by_the_next_line() {
+        let text = "一、医疗质量\n（一）功能定位\n1.门诊人次数\n（二）\n合理用药\n2.点评处方比例\n";
+        let view = View::new(text);
+        let t = tree(&view, &view.lines());
+        let two = t.items.iter().position(|i| i.label == "（二）").unwrap();
+        assert_eq!(t.items[two].title, "合理用药");
+        assert_eq!(t.items[t.items[two].parent.unwrap()].label, "一、");
+        let last = t.items.last().unwrap();
+        assert_eq!(t.items[last.parent.unwrap()].label, "（二）");
+        // Notes after 注： stand apart, without a sequence break.
+        let text = format!("{text}注：\n1.考核应采用全部指标。\n2.标记的指标为监测指标。\n");
+        let view = View::new(&text);
+        let t = tree(&view, &view.lines());
+        let note = t.items.last().unwrap();
+        assert_eq!((note.label.as_str(), note.parent), ("2.", None));
+    }
+
+    #[test]
+    fn table_rows_join_the_tree_under_their_category_row() {
+        let text = "附件\n序号\n工作任务\n牵头单位\n一、产业方面\n1\n建平台\n市发改委\n2\n引项目\n市商务局\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let t = tree(&view, &lines);
+        let layout = crate::table::recognise_vertical(&view, &lines).unwrap();
+        let items = with_table_rows(&view, t.items, &layout.tasks);
+        let labels: Vec<(&str, Option<&str>)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.parent.map(|p| items[p].label.as_str())))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![("一、", None), ("1", Some("一、")), ("2", Some("一、"))]
+        );
+        assert_eq!(items[2].title, "引项目");
+    }
+
+    #[test]
+    fn a_list_of_measures_closed_by_units_is_a_division() {
+        let mut text = String::from("关于加大激励支持力度的通知\n各省人民政府：\n");
+        for (i, n) in ["一", "二", "三", "四", "五", "六"].iter().enumerate() {
+            text.push_str(&format!(
+                "{n}、对成效明显的地方给予支持{i}。（商务部、财政部负责）\n"
+            ));
+        }
+        let view = View::new(&text);
+        let lines = view.lines();
+        assert_eq!(
+            detect_kind(&view, &lines, "关于加大激励支持力度的通知", false),
+            Some(DocKind::TaskDivision)
+        );
+        // A work notice whose sections set tasks is an implementation plan.
+        let notice = "关于开展幼儿园治理工作的通知\n各省人民政府：\n一、充分认识意义\n正文。\n二、工作任务\n1.严格配建。正文。\n2.如期移交。正文。\n";
+        let v = View::new(notice);
+        assert_eq!(
+            detect_kind(&v, &v.lines(), "关于开展幼儿园治理工作的通知", false),
+            Some(DocKind::Implementation)
+        );
+        let v = View::new("关于抓好文件贯彻落实工作的通知\n一、充分认识意义\n正文。\n");
+        assert_eq!(
+            detect_kind(&v, &v.lines(), "关于抓好文件贯彻落实工作的通知", false),
+            Some(DocKind::Implementation)
+        );
+        // Titled as 若干措施, the same list is an implementation plan.
+        assert_eq!(
+            detect_kind(
+                &view,
+                &lines,
+                "国务院关于支持自由贸易试验区深化改革创新若干措施的通知",
+                false
+            ),
+            Some(DocKind::Implementation)
+        );
+        // The same items under an implementation plan's 总体要求 are not a division list.
+        let text = format!("一、总体要求\n{}", text.replace("一、", "七、"));
+        let view = View::new(&text);
+        assert!(!is_division_list(&view, &view.lines()));
+    }
 
     fn shape(text: &str) -> (Vec<(String, u32, Option<usize>)>, usize) {
         let view = View::new(text);

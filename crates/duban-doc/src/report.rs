@@ -21,6 +21,19 @@ const REVIEW: &[&str] = &[
     "过去的一年",
     "上年工作",
 ];
+/// Words that open a review of the past in a section's first paragraphs, whatever its
+/// heading says (`一、牢记殷殷嘱托…` then `一年来，我们…`, `初步统计，2024年…`).
+const REVIEW_OPENING: &[&str] = &[
+    "一年来",
+    "初步统计",
+    "过去一年",
+    "过去的一年",
+    "过去五年",
+    "回顾",
+];
+/// Words of the year's work that outweigh a review word in the same opening.
+const YEAR_OPENING: &[&str] = &["今年政府工作", "今年工作", "今年经济社会发展", "今年是"];
+
 /// Section headings of a multi-year outlook.
 const OUTLOOK: &[&str] = &[
     "今后五年",
@@ -36,6 +49,25 @@ const OUTLOOK: &[&str] = &[
 const GLOSSARY: &[&str] = &["名词解释", "注释", "词语解释", "名词注释", "本报告"];
 /// Words that introduce the headline goals.
 const HEADLINE: &[&str] = &["主要预期目标", "主要目标是", "预期目标是"];
+
+/// Whether the opening of top-level section `item` (the text from its heading to its
+/// first sub-item, at most 2,000 chars) reviews the past year.
+fn opening_reviews(view: &View, lines: &[Line], tree: &Tree, item: usize) -> bool {
+    let items = &tree.items;
+    let start = lines[tree.line_of[item]].end;
+    let next = items[item + 1..]
+        .iter()
+        .map(|it| it.span.start)
+        .find(|&s| s >= start)
+        .unwrap_or(view.len());
+    let end = next.min(start + 2000).min(view.len());
+    if start >= end {
+        return false;
+    }
+    let opening = view.norm_str(start, end);
+    REVIEW_OPENING.iter().any(|w| opening.contains(w))
+        && !YEAR_OPENING.iter().any(|w| opening.contains(w))
+}
 
 /// A report's skeleton and the char ranges of its headline goal paragraphs.
 pub struct ReportLayout {
@@ -56,7 +88,8 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         .enumerate()
         .filter(|(_, it)| it.depth == 0)
         .map(|(i, it)| {
-            let past = REVIEW.iter().chain(OUTLOOK).any(|w| it.title.contains(w));
+            let past = REVIEW.iter().chain(OUTLOOK).any(|w| it.title.contains(w))
+                || opening_reviews(view, lines, tree, i);
             (i, !past)
         })
         .collect();
@@ -215,4 +248,37 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
 fn label_end_of(view: &View, lines: &[Line], tree: &Tree, item: usize) -> usize {
     let line = &lines[tree.line_of[item]];
     crate::outline::label(view, line).map_or(line.start, |l| l.label_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outline;
+
+    fn task_lines(text: &str) -> Vec<String> {
+        let view = View::new(text);
+        let lines = view.lines();
+        let tree = outline::tree(&view, &lines);
+        layout(&view, &lines, &tree)
+            .skeleton
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, lines[t.line].end))
+            .collect()
+    }
+
+    #[test]
+    fn a_review_is_found_by_its_opening_when_the_heading_does_not_say_so() {
+        let text = "各位代表：\n一、牢记嘱托，在接续奋斗中取得新成效\n一年来，我们坚持稳中求进。初步统计，地区生产总值增长5.5%。\n（一）产业体系进一步提升\n实施2205项技改项目。\n（二）改革开放取得突破\n新增外资企业100家。\n二、牢记使命，奋勇争先\n今年是十四五规划收官之年。\n（一）加快建设现代化产业体系\n力争新增规上企业1000家。\n（二）深化改革开放\n实际使用外资增长5%。\n";
+        let tasks = task_lines(text);
+        assert_eq!(tasks.len(), 2, "{tasks:?}");
+        assert!(tasks[0].ends_with("加快建设现代化产业体系"));
+        assert!(tasks[1].ends_with("深化改革开放"));
+        // The year's section may recall the past year in passing; it stays the year's.
+        let text = text.replace(
+            "今年是十四五规划收官之年。",
+            "今年是收官之年，过去一年的成绩来之不易。",
+        );
+        assert_eq!(task_lines(&text).len(), 2);
+    }
 }

@@ -195,11 +195,66 @@ pub struct TaskAt {
 /// Arabic tasks, 一、 over （一） tasks). A pillar is the nearest outer heading above a task,
 /// so with 一、/（一）/1. the （一） sections are the pillars, and an 一、 section holding
 /// tasks directly is one too; a heading with no task under it (一、主要目标) is none.
+///
+/// When the Arabic items are all principles (`（三）基本原则` → `1.坚持正确导向`), the plan's
+/// tasks are the Chinese-numbered items: the recogniser falls back to the inner Chinese
+/// style rather than finding no task at all.
 pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skeleton {
-    let numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
-    let Some(task_style) = task_style(&numbered) else {
+    let mut numbered: Vec<Option<Numbered>> = lines.iter().map(|l| classify(view, l)).collect();
+    // An annex of indicators (附件 / 三级公立医院绩效考核指标 / 1.门诊人次数…) lists what is
+    // measured, not tasks: its numbered lines are left out of the task structure.
+    if let Some(annex) = indicator_annex(view, lines) {
+        for n in &mut numbered[annex..] {
+            *n = None;
+        }
+    }
+    let Some(style) = task_style(&numbered) else {
         return Skeleton::default();
     };
+    let sk = recognise_as(view, lines, title_line, &numbered, style);
+    if !sk.tasks.is_empty() || !style.is_arabic() {
+        return sk;
+    }
+    let first_one = |style: Style| {
+        numbered
+            .iter()
+            .any(|n| n.is_some_and(|n| n.style == style && n.number == 1))
+    };
+    match [Style::CnParen, Style::CnComma]
+        .into_iter()
+        .find(|&s| first_one(s))
+    {
+        Some(inner) => recognise_as(view, lines, title_line, &numbered, inner),
+        None => sk,
+    }
+}
+
+/// The line where an annex of indicators starts: a line that is just `附件` (or `附件1`)
+/// whose title, within the next three lines, names 指标 (考核指标, 指标体系).
+fn indicator_annex(view: &View, lines: &[Line]) -> Option<usize> {
+    let nb: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
+    nb.iter().enumerate().find_map(|(k, &i)| {
+        let (s, e) = view.trim(lines[i].start, lines[i].end);
+        let t = view.norm_str(s, e);
+        let annex = t
+            .strip_prefix("附件")
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()));
+        let titled = nb[k + 1..].iter().take(3).any(|&j| {
+            let u = view.norm_str(lines[j].start, lines[j].end);
+            u.contains("指标") && u.chars().count() <= 30
+        });
+        (annex && titled && k > 0).then_some(i)
+    })
+}
+
+/// `recognise` with the task style given.
+fn recognise_as(
+    view: &View,
+    lines: &[Line],
+    title_line: Option<usize>,
+    numbered: &[Option<Numbered>],
+    task_style: Style,
+) -> Skeleton {
     let outer: &[Style] = if task_style.is_arabic() {
         &[Style::CnComma, Style::CnParen]
     } else if task_style == Style::CnParen {
@@ -266,9 +321,15 @@ pub fn recognise(view: &View, lines: &[Line], title_line: Option<usize>) -> Skel
         let text = text.trim().trim_end_matches(['。', ':', ';']);
         PRINCIPLE_HEADINGS.contains(&text)
     };
+    // `（一）指导思想。以…为指导` states principles in its own paragraph: not a task either.
+    let states_principles = |task: &TaskAt| {
+        let text = view.norm_str(task.label_end, lines[task.line].end);
+        let head = text.split(['。', ':', '：']).next().unwrap_or("").trim();
+        PRINCIPLE_HEADINGS.contains(&head)
+    };
     let mut t = 0;
     while t < sk.tasks.len() {
-        if parents[t].is_some_and(principle) {
+        if parents[t].is_some_and(principle) || states_principles(&sk.tasks[t]) {
             sk.tasks.remove(t);
             parents.remove(t);
         } else {
@@ -427,6 +488,48 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn a_paragraph_of_principles_is_not_a_task() {
+        let text = "指导意见\n一、总体要求\n（一）指导思想。以新发展理念为指导，推动产业升级。\n（二）基本原则。坚持市场驱动。\n（三）发展目标。到2025年，产业总规模达到2万亿元。\n二、重点任务\n（四）大力发展职业赛事。着力发展联赛。（体育总局负责）\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(三)", "(四)"]);
+    }
+
+    #[test]
+    fn when_the_only_arabic_items_are_principles_the_chinese_items_are_the_tasks() {
+        let text = "意见\n一、总体要求\n（一）指导思想。以新发展理念为指导。\n（二）工作目标。到2022年建成体系。\n（三）基本原则。\n1.坚持正确导向。正文。\n2.坚持需求引领。正文。\n二、加强功能建设\n（一）推进信息发布。正文。\n（二）加强解读回应。正文。\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(二)", "(一)", "(二)"]);
+    }
+
+    #[test]
+    fn an_annex_of_indicators_holds_no_tasks() {
+        let text = "意见\n一、总体要求\n（一）指导思想。正文。\n二、考核方式\n（二）医院自评。正文。\n（三）省级考核。正文。\n附件\n三级公立医院绩效考核指标\n一、医疗质量\n1.门诊人次数与出院人次数比\n2.下转患者人次数\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        let labels: Vec<String> = sk
+            .tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect();
+        assert_eq!(labels, vec!["(二)", "(三)"]);
     }
 
     #[test]

@@ -303,9 +303,10 @@ const VERTICAL_MAX_COLUMNS: usize = 8;
 /// A header written one cell per line (`序号` / `工作任务` / `牵头单位` / `配合单位`, a table
 /// pasted from a web page or a PDF): the column names, from the `序号` line on.
 fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Option<Columns> {
+    // Header cells are often spaced out for layout: `主 要 内 容`.
     let name = |k: usize| {
         let l = &lines[nb[k]];
-        view.norm_str(l.start, l.end)
+        view.norm_str(l.start, l.end).replace([' ', '　'], "")
     };
     let first = name(at);
     if first != "序号" && first != "编号" {
@@ -314,26 +315,46 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
     let mut names = vec![first];
     for k in at + 1..nb.len().min(at + VERTICAL_MAX_COLUMNS) {
         let n = name(k);
-        if n.chars().count() > 16 || n.chars().all(|c| c.is_ascii_digit()) {
+        // A row number or a category row (一、知识产权保护方面) ends the header.
+        if n.chars().count() > 16
+            || n.chars().all(|c| c.is_ascii_digit())
+            || n.contains(['、', '(', '（'])
+        {
             break;
         }
         names.push(n);
     }
     let content = names.iter().position(|n| {
-        ["任务", "工作", "内容", "措施", "事项", "目标", "指标"]
-            .iter()
-            .any(|k| n.contains(k))
+        [
+            "任务", "工作", "内容", "措施", "举措", "事项", "目标", "指标",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
             && !n.contains("单位")
             && !n.contains("部门")
     })?;
     // The header ends where the content column's header is followed by unit columns.
-    let lead = names
+    let lead = names.iter().position(|n| {
+        [
+            "牵头",
+            "责任单位",
+            "责任部门",
+            "指导部门",
+            "主管部门",
+            "负责部门",
+            "责任处室",
+        ]
         .iter()
-        .position(|n| n.contains("牵头") || n.contains("责任单位") || n.contains("责任部门"));
+        .any(|w| n.contains(w))
+    });
     let co = names
         .iter()
         .position(|n| n.contains("配合") || n.contains("参与") || n.contains("协同"));
-    let last = lead.into_iter().chain(co).chain([content]).max()?;
+    let mut last = lead.into_iter().chain(co).chain([content]).max()?;
+    // Further short column names (推广范围, 完成时限, 备注) belong to the header too.
+    while last + 1 < names.len() && names[last + 1].chars().count() <= 8 {
+        last += 1;
+    }
     names.truncate(last + 1);
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
@@ -374,7 +395,40 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
         let width = cols.number; // names kept
         k += width;
         let mut expect = 1u32;
-        while bare_number(k) == Some(expect) {
+        // A category row (一、知识产权保护方面（共5项）) between rows becomes a pillar once
+        // a row follows it; rows under a category may skip numbers a portal left out.
+        let category = |k: usize| {
+            nb.get(k).is_some_and(|&i| {
+                let l = &lines[i];
+                l.len() <= 40
+                    && !view.norm_str(l.start, l.end).contains('。')
+                    && crate::structure::classify(view, l)
+                        .is_some_and(|n| n.style == crate::structure::Style::CnComma)
+            })
+        };
+        let mut pending: Option<usize> = None;
+        let mut current: Option<usize> = None;
+        loop {
+            let mut after_category = false;
+            while category(k) {
+                pending = Some(nb[k]);
+                after_category = true;
+                k += 1;
+            }
+            let number = match bare_number(k) {
+                Some(n) if n == expect || (after_category && n > expect && n <= expect + 20) => n,
+                _ => break,
+            };
+            if let Some(c) = pending.take() {
+                let l = &lines[c];
+                current = Some(layout.pillars.len());
+                layout.pillars.push(PillarOut {
+                    heading: view.orig(l.start, l.end),
+                    subtitle: None,
+                    start: l.start,
+                });
+            }
+            expect = number;
             let label = &lines[nb[k]];
             // Cells: up to the next row number, the next header or `width - 1` lines.
             let mut cells = Vec::new();
@@ -382,6 +436,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
             while j < nb.len()
                 && cells.len() < width - 1
                 && bare_number(j) != Some(expect + 1)
+                && !category(j)
                 && vertical_header(view, lines, &nb, j).is_none()
             {
                 cells.push(nb[j]);
@@ -431,7 +486,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                 label_end: label.end,
                 body_start: lines[cells[0]].start,
                 end: content_end,
-                pillar: None,
+                pillar: current,
                 unit_cells: Some(UnitCells {
                     lead,
                     responsible: cols.responsible,
@@ -445,7 +500,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
     if layout.tasks.len() < 2 {
         return None;
     }
-    if tables.len() >= 2 {
+    if tables.len() >= 2 && layout.pillars.is_empty() {
         for (t, &(caption, first)) in tables.iter().enumerate() {
             let last = tables.get(t + 1).map_or(layout.tasks.len(), |n| n.1);
             let Some(c) = caption.filter(|_| last > first) else {
@@ -472,6 +527,29 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_table_with_category_rows_spaced_headers_and_omitted_rows() {
+        let text = "推广清单\n序号\n改革举措\n主 要 内 容\n指导部门\n推广范围\n一、知识产权保护方面（共2项）\n1\n三合一审判\n整合审判资源。\n最高人民法院、国家知识产权局\n全国\n2\n专利保险机制\n开发保险产品。\n国家知识产权局\n全国\n二、军民深度融合方面（共3项）\n三、管理体制创新方面（共1项）\n6\n高校自主评审\n允许自主开展职称评审。\n教育部\n8个改革试验区域\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let layout = recognise_vertical(&view, &lines).expect("a table");
+        let numbers: Vec<u32> = layout.tasks.iter().map(|t| t.number).collect();
+        assert_eq!(numbers, vec![1, 2, 6]);
+        let headings: Vec<&str> = layout.pillars.iter().map(|p| p.heading.as_str()).collect();
+        assert_eq!(
+            headings,
+            vec![
+                "一、知识产权保护方面（共2项）",
+                "三、管理体制创新方面（共1项）"
+            ]
+        );
+        assert_eq!(layout.tasks[2].pillar, Some(1));
+        let lead = layout.tasks[0].unit_cells.as_ref().unwrap().lead.unwrap();
+        assert_eq!(view.orig(lead.0, lead.1), "最高人民法院、国家知识产权局");
+        // The 推广范围 cell stays in its row: the next row is still found.
+        assert_eq!(layout.tasks.len(), 3);
+    }
 
     #[test]
     fn one_cell_per_line_tables() {

@@ -72,14 +72,17 @@ const UNITS: &[(&str, &str)] = &[
     ("艘", ""),
     ("架", "构"),
     ("微克/立方米", ""),
+    ("微克每立方米", ""),
     ("毫克/立方米", ""),
     ("毫克/升", ""),
     ("万吨标准煤", ""),
     ("吨标准煤", ""),
     ("立方米", ""),
+    ("方", "面式法案向针便位向舱阵"),
     ("吨", ""),
     ("千克", ""),
     ("公斤", ""),
+    ("斤", ""),
     ("支", "持撑付出援柱"),
     ("部", "门署分委长位属"),
     ("本", "地级科土市部"),
@@ -291,6 +294,7 @@ pub fn extract(view: &View, start: usize, end: usize, quoted: &[bool]) -> Vec<Ta
     }
     share_level_nouns(&mut targets);
     targets.extend(direction_targets(view, start, end));
+    targets.extend(word_targets(view, start, end));
     targets.sort_by_key(|t| t.span.start);
     targets
 }
@@ -527,7 +531,255 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     if ATTRIBUTE_UNITS.contains(&tok.unit_norm.as_str()) && tok.cue.is_none() {
         return false;
     }
-    !is_base_count(view, tok) && !is_attributive(view, tok)
+    !in_description(view, i)
+        && !in_formula_or_notes(view, i)
+        && !counts_own_measures(view, tok)
+        && !is_base_count(view, tok)
+        && !is_attributive(view, tok)
+        && !is_capacity_of_named_project(view, tok)
+        && !is_baseline(view, tok)
+        && !is_rule_parameter(view, tok)
+        && !is_rule_or_category(view, tok)
+        && !counts_listed_names(view, tok)
+        && !is_benefit(view, tok)
+        && !is_condition(view, tok)
+}
+
+/// Words opening a sentence that describes what is or was (`近年来，我国农机制造水平稳步
+/// 提升`), not what is to be done.
+const DESCRIPTION_OPENERS: &[&str] = &[
+    "近年来",
+    "近几年",
+    "近年",
+    "目前",
+    "截至",
+    "过去",
+    "去年",
+    "上年",
+    "一年来",
+    "五年来",
+];
+
+/// Whether the sentence holding `pos` opens with a description word.
+pub(crate) fn in_description(view: &View, pos: usize) -> bool {
+    let mut s = pos.min(view.len());
+    while s > 0 && pos - s < 300 && !matches!(view.at(s - 1), '。' | '\n' | '!' | '?' | ';' | '；')
+    {
+        s -= 1;
+    }
+    while s < pos && matches!(view.at(s), ' ' | '　' | '\t') {
+        s += 1;
+    }
+    DESCRIPTION_OPENERS.iter().any(|w| view.starts_with(s, w))
+}
+
+/// A number in a formula (`…/同期出院患者人次数×100%`) or in the notes after a `注：`
+/// line (`2.标记“▲”的26个指标为国家监测指标`): definitions, not goals.
+fn in_formula_or_notes(view: &View, i: usize) -> bool {
+    if i > 0 && matches!(view.at(i - 1), '×' | '*' | '/' | '÷' | '=' | '＝') {
+        return true;
+    }
+    // Back line by line: numbered note lines up to a line that opens with 注：.
+    let mut end = i;
+    for _ in 0..40 {
+        let mut s = end;
+        while s > 0 && view.at(s - 1) != '\n' {
+            s -= 1;
+        }
+        let (ts, _) = view.trim(s, end.max(s));
+        if view.starts_with(ts, "注:") || view.starts_with(ts, "注：") {
+            return true;
+        }
+        // Only numbered note lines may stand between the number and 注：.
+        if s != i && !view.at(ts).is_ascii_digit() && ts < end {
+            return false;
+        }
+        if s == 0 {
+            return false;
+        }
+        end = s - 1;
+    }
+    false
+}
+
+/// A count of the document's own measures: `知识产权保护方面5项：…` (a count that
+/// introduces a list), `（共23项）`, `军民深度融合方面6项`.
+fn counts_own_measures(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    if tok.end < view.len() && matches!(view.at(tok.end), ':' | '：') {
+        return true;
+    }
+    if i >= 2 && view.at(i - 1) == '共' && matches!(view.at(i - 2), '(' | '（') {
+        return true;
+    }
+    view.ends_with(i, "方面")
+}
+
+/// A level the plan builds on, not one it sets: `在…拨款水平达到12000元的基础上，逐步提高`.
+fn is_baseline(view: &View, tok: &Token) -> bool {
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "的基础上") || view.starts_with(k, "基础上") {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// Verbs that grant something: the quantity in their clause is what is granted, not a goal.
+const BENEFIT_VERBS: &[&str] = &["返还", "贴息", "可申请", "可享受", "给予", "予以奖补"];
+/// Words that grant when they stand right before the amount (`每人补贴1000元`) but name a
+/// metric elsewhere (`科技奖励项目8项以上`).
+const BENEFIT_BEFORE_AMOUNT: &[&str] = &["补贴", "补助", "奖励", "奖补", "资助"];
+/// Nouns of what is granted (`最高不超过15万元的创业担保贷款`).
+const BENEFIT_NOUNS: &[&str] = &["贷款", "补贴", "补助", "奖励", "奖补", "资助", "标准"];
+
+/// A policy parameter, not a goal: an amount granted (`可返还其…失业保险费的50%`,
+/// `最高不超过300万元的创业担保贷款`, `每人补贴1000元`).
+fn is_benefit(view: &View, tok: &Token) -> bool {
+    // Only money and rates are granted; `资助200名` counts the people to be chosen.
+    let money = tok.unit_norm.ends_with('元') || RATE_UNITS.contains(&tok.unit_norm.as_str());
+    if !money {
+        return false;
+    }
+    let i = tok.num_start;
+    let mut s = i;
+    while s > 0 && i - s < 40 && !is_delim(view.at(s - 1)) {
+        s -= 1;
+    }
+    let before = view.norm_str(s, i);
+    if BENEFIT_VERBS.iter().any(|v| before.contains(v))
+        || BENEFIT_BEFORE_AMOUNT.iter().any(|v| before.ends_with(v))
+        || before.ends_with("最高")
+    {
+        return true;
+    }
+    if before.contains("最高") && (before.ends_with("不超过") || before.ends_with("不高于"))
+    {
+        return true;
+    }
+    let after_de = tok.end < view.len() && view.at(tok.end) == '的';
+    after_de
+        && BENEFIT_NOUNS.iter().any(|n| {
+            let mut k = tok.end + 1;
+            while k < view.len() && k - tok.end < 12 && !is_delim(view.at(k)) {
+                if view.starts_with(k, n) {
+                    return true;
+                }
+                k += 1;
+            }
+            false
+        })
+}
+
+/// A condition of eligibility, not a goal: the quantity sits in a `…的，` clause that the
+/// next clause grants something to (`人员数量达到…25%…劳动合同的，可申请…`).
+fn is_condition(view: &View, tok: &Token) -> bool {
+    let mut k = tok.end;
+    let mut depth = 0i32;
+    while k < view.len() && k - tok.end < 80 {
+        let c = view.at(k);
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth -= 1,
+            _ => {}
+        }
+        if depth <= 0 && matches!(c, ',' | '，' | '。' | ';' | '；' | '\n') {
+            break;
+        }
+        k += 1;
+    }
+    // `…在3家及以上的，采取招标采购`: a clause ending in 的 before a comma is a condition.
+    k < view.len() && matches!(view.at(k), ',' | '，') && k > 0 && view.at(k - 1) == '的'
+}
+
+/// Where the clause holding `pos` starts: back to a comma, full stop, semicolon or line
+/// break (not 、, so a list stays one clause), at most 80 chars.
+fn clause_start(view: &View, pos: usize) -> usize {
+    let mut s = pos;
+    while s > 0
+        && pos - s < 80
+        && !matches!(
+            view.at(s - 1),
+            ',' | '，' | '。' | ';' | '；' | '\n' | ':' | '：'
+        )
+    {
+        s -= 1;
+    }
+    s
+}
+
+/// A rule of calculation or composition, not a goal: `按照…总用量的60%—70%估算采购总量`,
+/// `按不低于采购金额的30%提前预付`, `由试点城市各派1名代表组成`.
+fn is_rule_parameter(view: &View, tok: &Token) -> bool {
+    let s = clause_start(view, tok.num_start);
+    if ["按照", "按", "依照", "参照"]
+        .iter()
+        .any(|w| view.starts_with(s, w))
+    {
+        return true;
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 20 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "组成") {
+            return view.norm_str(s, tok.num_start).contains('由');
+        }
+        k += 1;
+    }
+    false
+}
+
+/// Rules and categories, not goals: a clause said to hold `原则上` (as a rule) or a limit
+/// under `不得` (`比例不得低于80%`); a procedural time limit (`自…之日起20个工作日内`,
+/// `一般不少于5个工作日，最长不超过15个工作日`); a qualified value naming a category
+/// (`单户担保金额500万元及以下的小微企业`); a value in a `对…的X` clause that names who
+/// is granted something (`对…平均担保费率不超过1%的担保业务给予补贴`).
+fn is_rule_or_category(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    let s = clause_start(view, i);
+    let before = view.norm_str(s, i);
+    if before.contains("原则上") || before.contains("不得") {
+        return true;
+    }
+    if tok.unit_norm.contains("工作日")
+        && (before.contains("之日起") || before.ends_with("一般不少于") || before.contains("最长"))
+    {
+        return true;
+    }
+    let mut e = tok.end;
+    let mut qualified = tok.qualifier.is_some();
+    for q in ["及以下", "及以上", "以下", "以上"] {
+        if view.starts_with(e, q) {
+            e += q.chars().count();
+            qualified = true;
+            break;
+        }
+    }
+    let de_after = e + 1 < view.len() && view.at(e) == '的' && is_han(view.at(e + 1));
+    if de_after && (qualified || before.contains('对')) {
+        return true;
+    }
+    false
+}
+
+/// The count of a set just listed (`北京、天津、…西安11个城市`): it describes the names
+/// before it, unless the clause opens with a goal verb (`建成A、B、C3个中心`).
+fn counts_listed_names(view: &View, tok: &Token) -> bool {
+    let i = tok.num_start;
+    if i == 0 || !is_han(view.at(i - 1)) || tok.cue.is_some() || tok.unit_norm != "个" {
+        return false;
+    }
+    // Only a set of places or bodies: 11个城市, 10个省份, 3个部门.
+    const SETS: &[&str] = &[
+        "城市", "省", "地区", "县", "市", "区", "国家", "部门", "单位",
+    ];
+    if !SETS.iter().any(|w| view.starts_with(tok.end, w)) {
+        return false;
+    }
+    let s = clause_start(view, i);
+    let listed = (s..i).filter(|&k| view.at(k) == '、').count() >= 2;
+    listed && !clause_starts_with_goal_verb(view, i)
 }
 
 /// Verbs that open a clause whose `X等N家…` names what is to be achieved.
@@ -562,6 +814,25 @@ fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
         }
     }
     GOAL_VERBS.iter().any(|v| view.starts_with(s, v))
+}
+
+/// Physical capacities that name a plant: `榆能西南70万千瓦热电项目`, `50万吨甲醇制乙醇
+/// 项目建成投产`. The plant is the goal; its size is part of its name.
+const CAPACITY_UNITS: &[&str] = &["吨", "千瓦", "兆瓦", "千瓦时", "立方米", "方", "标箱"];
+const PLANT_NOUNS: &[&str] = &["项目", "工程", "电站", "机组", "生产线", "基地"];
+
+fn is_capacity_of_named_project(view: &View, tok: &Token) -> bool {
+    if tok.cue.is_some() || !CAPACITY_UNITS.contains(&tok.unit_norm.as_str()) {
+        return false;
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 14 && is_han(view.at(k)) {
+        if PLANT_NOUNS.iter().any(|n| view.starts_with(k, n)) {
+            return k > tok.end;
+        }
+        k += 1;
+    }
+    false
 }
 
 /// `3岁以下婴幼儿托位800个`, `亿元以上项目20个`: a qualified value that describes the noun
@@ -873,6 +1144,94 @@ fn clean_metric(raw: &str) -> String {
     s.to_string()
 }
 
+/// Shares and zeros written in words: `占总课时一半以上`, `占教师总数超过一半` (50 %), and
+/// `事件零发生`, `零事故` (none at all). The measured quantity is the clause before.
+fn word_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
+    let mut out = Vec::new();
+    let clause_start = |pos: usize| {
+        let mut s = pos;
+        while s > start && !is_delim(view.at(s - 1)) && pos - s < 40 {
+            s -= 1;
+        }
+        s
+    };
+    let mut k = start;
+    while k < end {
+        let half = view.starts_with(k, "一半") || view.starts_with(k, "半数");
+        let zero = view.starts_with(k, "零发生") || view.starts_with(k, "零事故");
+        if !half && !zero {
+            k += 1;
+            continue;
+        }
+        let s = clause_start(k);
+        if in_description(view, k) {
+            k += 2;
+            continue;
+        }
+        let before = view.norm_str(s, k);
+        let (comparator, value, mut e) = if half {
+            let after = k + 2;
+            let share = before.contains('占') || before.contains("比例") || before.contains("比重");
+            if !share {
+                k += 2;
+                continue;
+            }
+            if view.starts_with(after, "以上") {
+                (Comparator::AtLeast, 50.0, after + 2)
+            } else if view.starts_with(after, "左右") {
+                (Comparator::About, 50.0, after + 2)
+            } else if before.ends_with("超过")
+                || before.ends_with("不少于")
+                || before.ends_with("不低于")
+            {
+                (Comparator::AtLeast, 50.0, after)
+            } else if before.ends_with("达到") {
+                (Comparator::Reach, 50.0, after)
+            } else {
+                k += 2;
+                continue;
+            }
+        } else {
+            (Comparator::AtMost, 0.0, k + 3)
+        };
+        e = e.min(end);
+        // The phrase: from the comparator word (or the share's 占) to the end.
+        let mut ps = k;
+        for w in ["超过", "不少于", "不低于", "达到"] {
+            if view.ends_with(k, w) {
+                ps = k - w.chars().count();
+            }
+        }
+        let metric_end = if half {
+            before
+                .rfind('占')
+                .map_or(ps, |b| s + before[..b].chars().count())
+        } else {
+            k
+        };
+        let metric = clean_metric(&view.orig(s, metric_end));
+        if metric.is_empty() {
+            k = e;
+            continue;
+        }
+        let (ps, pe) = view.trim(ps, e);
+        out.push(Target {
+            phrase: view.orig(ps, pe),
+            span: Span { start: ps, end: pe },
+            metric,
+            comparator,
+            value: Some(value),
+            low: None,
+            high: None,
+            unit: half.then(|| "%".to_string()),
+            normalized: Some(value),
+            commitment: commitment_before(view, ps),
+        });
+        k = e;
+    }
+    out
+}
+
 /// Direction-only goals inside a clause: 比重稳步上升, 增速高于全国平均水平, 与经济增长同步.
 fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
     // Comparisons with another quantity, after the direction-only trends.
@@ -882,6 +1241,8 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         // Only before a reference level (平均水平): 不低于5% is a number target.
         ("不低于", Comparator::HigherThan),
         ("同步", Comparator::InStepWith),
+        // 增速保持在全国平均水平以上: only before a reference level ending in 以上.
+        ("保持在", Comparator::HigherThan),
     ];
     let directions = || TRENDS.iter().chain(COMPARISONS);
     let mut out = Vec::new();
@@ -910,10 +1271,12 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
         if comparator == Comparator::InStepWith {
             // 与经济增长同步: the subject is before 与.
             let mut s = m_end;
-            while s > start && !is_delim(view.at(s - 1)) && view.at(s - 1) != '与' {
+            // 与 or 和: 居民收入增长和经济增长同步.
+            while s > start && !is_delim(view.at(s - 1)) && !matches!(view.at(s - 1), '与' | '和')
+            {
                 s -= 1;
             }
-            if s == start || view.at(s - 1) != '与' {
+            if s == start || !matches!(view.at(s - 1), '与' | '和') {
                 k += wlen;
                 continue;
             }
@@ -940,6 +1303,7 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
                 || e == phrase_end
                 || numeric
                 || (word == "不低于" && !level)
+                || (word == "保持在" && !(level && reference.ends_with("以上")))
             {
                 k += wlen;
                 continue;
@@ -956,6 +1320,10 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             continue;
         }
         let (ps, pe) = view.trim(s, phrase_end);
+        if in_description(view, s) {
+            k += wlen;
+            continue;
+        }
         out.push(Target {
             phrase: view.orig(ps, pe),
             span: Span { start: ps, end: pe },
@@ -977,6 +1345,83 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn granted_amounts_and_eligibility_conditions_are_not_targets() {
+        let phrases = |t: &str| -> Vec<String> {
+            let view = View::new(t);
+            let quoted = vec![false; view.len()];
+            extract(&view, 0, view.len(), &quoted)
+                .into_iter()
+                .map(|t| t.phrase)
+                .collect()
+        };
+        assert!(phrases("对不裁员的参保企业，可返还其上年度实际缴纳失业保险费的50%。").is_empty());
+        assert!(phrases("可申请最高不超过15万元的创业担保贷款。").is_empty());
+        assert!(phrases(
+            "小微企业新招用人员数量达到在职职工人数25%（超过100人的企业达到15%）并签订劳动合同的，可申请贷款。"
+        )
+        .is_empty());
+        assert!(phrases("对符合条件的企业，每人补贴1000元。").is_empty());
+        // Direction-only goals and grain in 斤.
+        let p = phrases(
+            "居民收入增长和经济增长同步，粮食产量1.3万亿斤以上，单位地区生产总值能耗保持下降，主要污染物排放量继续下降，固定资产投资增速保持在全国平均水平以上。",
+        );
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(
+            phrases("增速保持在5%以上。")
+                .iter()
+                .all(|p| p.contains('5'))
+        );
+        // A capacity that names a plant is not a target; the same unit as a goal is.
+        assert!(phrases("建成榆能西南70万千瓦热电项目。").is_empty());
+        assert_eq!(
+            phrases("天然气产量370亿方，新增装机容量达到70万千瓦。").len(),
+            2
+        );
+        assert_eq!(phrases("细颗粒物浓度不超过35微克每立方米。").len(), 1);
+        // Shares and zeros in words.
+        let p = phrases(
+            "实践性教学课时占总课时一半以上，“双师型”教师占专业课教师总数超过一半，非法转移倾倒固体废物事件零发生。",
+        );
+        assert_eq!(p, vec!["一半以上", "超过一半", "零发生"]);
+        assert!(phrases("一半以上的企业参与。").is_empty());
+        // Conditions, rules of calculation and composition, counts of a listed set.
+        assert!(phrases("入围生产企业在3家及以上的，采取招标采购的方式；入围生产企业为2家的，采取议价采购的方式。").is_empty());
+        assert!(phrases("按照公立医疗机构年度药品总用量的60%—70%估算采购总量。").is_empty());
+        assert!(phrases("医保基金在总额预算的基础上，按不低于采购金额的30%提前预付。").is_empty());
+        assert!(phrases("联合采购办公室由试点城市各派1名代表组成。").is_empty());
+        assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
+        assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
+        // Counts of the document's own measures.
+        assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
+        assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
+        // Formulas and notes define, they set no goal.
+        assert!(phrases("计算方法：日间手术台次数/同期择期手术总台次数×100%。").is_empty());
+        assert!(phrases("注：\n1.考核应采用上述全部指标。\n2.标记的26个指标为国家监测指标，住院时间不超过48小时。").is_empty());
+        assert_eq!(phrases("1.门诊预约诊疗率达到60%以上。").len(), 1);
+        // Rules, time limits and categories.
+        assert!(phrases("法制审核人员原则上不少于本单位执法人员总数的5%。").is_empty());
+        assert!(phrases("合作机构担保金额占比的比例不得低于80%。").is_empty());
+        assert!(phrases("在执法决定作出之日起20个工作日内公开。").is_empty());
+        assert!(phrases("合法性审核时间一般不少于5个工作日，最长不超过15个工作日。").is_empty());
+        assert!(phrases("重点支持单户担保金额500万元及以下的小微企业。").is_empty());
+        assert!(phrases("对平均担保费率不超过1%的担保业务给予补贴。").is_empty());
+        assert_eq!(
+            phrases("审批时间压缩至5个工作日以内，担保费率降至1%以下。").len(),
+            2
+        );
+        // A level built on is not a target.
+        assert!(phrases("在生均拨款水平达到12000元的基础上，逐步提高拨款水平。").is_empty());
+        // A sentence describing the present or the past holds no goal.
+        assert!(phrases("近年来，我国农机制造水平稳步提升，农机总动力达到10亿千瓦。").is_empty());
+        assert_eq!(phrases("到2025年，农机总动力达到11亿千瓦。").len(), 1);
+        // Goals with the same words stay targets.
+        assert_eq!(phrases("获得省级科技奖励项目8项以上。").len(), 1);
+        assert_eq!(phrases("5年内评选资助200名技能突出人才。").len(), 1);
+        assert_eq!(phrases("新增创业担保贷款100亿元。").len(), 1);
+        assert_eq!(phrases("参保率达到95%，覆盖人数超过100万人。").len(), 2);
+    }
 
     fn targets(s: &str) -> Vec<Target> {
         let view = View::new(s);
