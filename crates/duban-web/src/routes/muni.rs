@@ -24,7 +24,7 @@ use duban_store::muni::{
 use minijinja::{Value as J, context};
 use tokio::io::AsyncWriteExt;
 
-use crate::auth::Office;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::muni::{
     self as m, MuniError, Summary, check_data, check_scheme, default_policy, grade_chart,
@@ -32,6 +32,7 @@ use crate::muni::{
 };
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
+use duban_store::user::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,6 +47,14 @@ pub fn router() -> Router<AppState> {
         .route("/muni/runs/{id}", get(run_page))
         .route("/muni/runs/{id}/cancel", post(cancel_run))
         .route("/muni/runs/{id}/report", get(firm_report))
+        .route("/muni/runs/{id}/publicity", post(open_publicity))
+        .route("/muni/runs/{id}/objections", post(record_objection))
+        .route("/muni/objections/{id}/decide", post(decide_objection))
+        .route("/muni/runs/{id}/rerun", post(rerun))
+        .route("/muni/runs/{id}/final", post(finalise))
+        .route("/muni/finals", get(finals))
+        .route("/muni/finals/{id}", get(final_page))
+        .route("/muni/finals/{id}/download", get(final_download))
 }
 
 const MAX_MB: usize = MAX_MUNI_BYTES / 1024 / 1024;
@@ -647,6 +656,14 @@ async fn run_page(
     } else {
         J::UNDEFINED
     };
+    let objections = state.store.muni_objections(id).await?;
+    let blocker = final_blocker(&run, &objections, today());
+    let accepted = objections
+        .iter()
+        .any(|o| o.decision.as_deref() == Some("accepted"));
+    let has_leaders = check_scheme(&run.spec)
+        .map(|sp| sp.leaders.is_some())
+        .unwrap_or(false);
     Ok(render(
         &state,
         &page,
@@ -657,6 +674,16 @@ async fn run_page(
             result => result,
             policy => policy_of(&scheme.policy),
             refresh => !run.state.is_final(),
+            objections => objections.iter().map(|o| context! {
+                id => o.id, firm => o.firm, body => o.body, raised_by => o.raised_by, raised_at => o.raised_at,
+                recorded_by => o.recorded_by, decision => o.decision, note => o.note,
+                decided_by => o.decided_by, decided_at => o.decided_at,
+            }).collect::<Vec<_>>(),
+            blocker => blocker,
+            accepted => accepted,
+            has_leaders => has_leaders,
+            today => today().to_string(),
+            max_mb => MAX_MB,
         },
     )?
     .into_response())
@@ -742,4 +769,372 @@ async fn firm_report(
 
 fn finite_fmt(x: f64, digits: usize) -> Option<String> {
     x.is_finite().then(|| format!("{x:.digits$}"))
+}
+
+// ---- 公示, objections, re-run, final ----
+
+/// Today in Beijing.
+fn today() -> chrono::NaiveDate {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&beijing).date_naive()
+}
+
+/// Longest 公示期 accepted (days).
+const MAX_PUBLICITY_DAYS: i64 = 30;
+
+/// 公示: the result of a finished run is shown as a draft for N days (0–30) from today.
+async fn open_publicity(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&form, "csrf"))?;
+    let days: i64 = field(&form, "days")
+        .parse()
+        .ok()
+        .filter(|d| (0..=MAX_PUBLICITY_DAYS).contains(d))
+        .ok_or_else(|| AppError::InvalidField {
+            field: "days".into(),
+            message: format!("公示天数应为 0 到 {MAX_PUBLICITY_DAYS} 的整数"),
+        })?;
+    let from = today();
+    let until = from + chrono::Duration::days(days);
+    let back = format!("/muni/runs/{id}#publicity");
+    Ok(super::redirect_back(
+        state
+            .store
+            .open_muni_publicity(id, &from.to_string(), &until.to_string())
+            .await,
+        back,
+    ))
+}
+
+/// Records an objection (异议) raised during the 公示: which firm, what, who and when.
+async fn record_objection(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&form, "csrf"))?;
+    let run = state.store.muni_run(id).await?;
+    if run.publicity_from.is_none() {
+        return Err(AppError::Invalid("该结果尚未公示，不能登记异议".into()));
+    }
+    if run.final_id.is_some() {
+        return Err(AppError::Invalid("该结果已正式发布".into()));
+    }
+    let (firm, body, who) = (
+        field(&form, "firm"),
+        field(&form, "body"),
+        field(&form, "raised_by"),
+    );
+    for (k, v, what) in [
+        ("firm", firm, "企业代码"),
+        ("body", body, "异议内容"),
+        ("raised_by", who, "提出人"),
+    ] {
+        if v.is_empty() {
+            return Err(AppError::InvalidField {
+                field: k.into(),
+                message: format!("请填写{what}"),
+            });
+        }
+        if v.chars().count() > 2000 {
+            return Err(AppError::InvalidField {
+                field: k.into(),
+                message: format!("{what}不能超过 2000 字"),
+            });
+        }
+    }
+    let raised_at = match field(&form, "raised_at") {
+        "" => today(),
+        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            AppError::InvalidField {
+                field: "raised_at".into(),
+                message: format!("提出日期“{d}”应为 年-月-日"),
+            }
+        })?,
+    };
+    let back = format!("/muni/runs/{id}#objections");
+    Ok(super::redirect_back(
+        state
+            .store
+            .add_muni_objection(
+                id,
+                firm,
+                body,
+                who,
+                &raised_at.to_string(),
+                Some(auth.user.id),
+            )
+            .await,
+        back,
+    ))
+}
+
+/// The decision on an objection: 采纳 (accepted) or 不采纳 (rejected), with a note.
+async fn decide_objection(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&form, "csrf"))?;
+    let o = state.store.muni_objection(id).await?;
+    let accepted = match field(&form, "decision") {
+        "accepted" => true,
+        "rejected" => false,
+        _ => {
+            return Err(AppError::InvalidField {
+                field: "decision".into(),
+                message: "请选择采纳或不采纳".into(),
+            });
+        }
+    };
+    let note = field(&form, "note");
+    if note.chars().count() > 2000 {
+        return Err(AppError::InvalidField {
+            field: "note".into(),
+            message: "说明不能超过 2000 字".into(),
+        });
+    }
+    if !accepted && note.is_empty() {
+        return Err(AppError::InvalidField {
+            field: "note".into(),
+            message: "不采纳时请写明理由".into(),
+        });
+    }
+    let back = format!("/muni/runs/{}#objections", o.run_id);
+    Ok(super::redirect_back(
+        state
+            .store
+            .decide_muni_objection(id, accepted, note, Some(auth.user.id))
+            .await,
+        back,
+    ))
+}
+
+/// After accepted objections: the corrected data file (streamed and checked like any
+/// upload) becomes a new data set and a new run of the same scheme.
+async fn rerun(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let run = state.store.muni_run(id).await?;
+    let back = format!("/muni/runs/{id}#objections");
+    let form = match spool_form(multipart).await {
+        Ok(f) => f,
+        Err(SpoolError::TooLarge(_)) => {
+            return Ok(AppError::TooLargeFor(MAX_MB).with_back(back));
+        }
+        Err(SpoolError::App(e)) => return Err(e),
+    };
+    auth.check_csrf(form.fields.get("csrf").map_or("", String::as_str))?;
+    let accepted = state
+        .store
+        .muni_objections(id)
+        .await?
+        .iter()
+        .filter(|o| o.decision.as_deref() == Some("accepted"))
+        .count();
+    if accepted == 0 {
+        return Ok(AppError::Invalid("没有已采纳的异议，无需重新运行".into()).with_back(back));
+    }
+    let scheme = state.store.muni_scheme(run.scheme_id).await?;
+    let checked = match check_upload(&scheme, form.file).await {
+        Ok(c) => c,
+        Err(msg) => return Ok(AppError::Invalid(msg).with_back(back)),
+    };
+    let ds = state
+        .store
+        .create_muni_dataset(&NewDataset {
+            scheme_id: scheme.id,
+            name: &format!("{}（按异议更正）", run.dataset_name),
+            file_name: &checked.file_name,
+            kind: checked.kind.as_str(),
+            bytes: &checked.bytes,
+            firms: checked.firms as i64,
+            demo: run.demo,
+            corrects_run_id: Some(id),
+            created_by: Some(auth.user.id),
+        })
+        .await?;
+    let new = state
+        .store
+        .queue_muni_run(scheme.id, ds.id, Some(id), Some(auth.user.id))
+        .await?;
+    m::spawn_run(state.store.clone(), new.id);
+    Ok(Redirect::to(&format!("/muni/runs/{}", new.id)).into_response())
+}
+
+/// Whether a run may be published as final, and why not.
+fn final_blocker(
+    run: &Run,
+    objections: &[duban_store::muni::Objection],
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    if run.state != RunState::Done {
+        return Some("只有已完成的运行可以发布".into());
+    }
+    if run.final_id.is_some() {
+        return Some("该结果已正式发布".into());
+    }
+    let Some(until) = run.publicity_until.as_deref() else {
+        return Some("须先公示".into());
+    };
+    if until > today.to_string().as_str() {
+        return Some(format!("公示期至 {until}，期满后方可正式发布"));
+    }
+    if objections.iter().any(|o| o.decision.is_none()) {
+        return Some("尚有未处理的异议".into());
+    }
+    if objections
+        .iter()
+        .any(|o| o.decision.as_deref() == Some("accepted"))
+    {
+        return Some("已采纳异议：请用更正后的数据重新运行，公示后发布新结果".into());
+    }
+    None
+}
+
+/// 正式发布: the final snapshot, written by the same code as `duban eval run --snapshot`
+/// (the data set read again and evaluated; refused unless its hashes are the run's). With
+/// `leaders` ticked and a scheme with `[leaders]`, the 领跑者 list is published too.
+async fn finalise(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&form, "csrf"))?;
+    let run = state.store.muni_run(id).await?;
+    let objections = state.store.muni_objections(id).await?;
+    let back = format!("/muni/runs/{id}#final");
+    if let Some(why) = final_blocker(&run, &objections, today()) {
+        return Ok(AppError::Invalid(why).with_back(back));
+    }
+    let title = field(&form, "title");
+    if title.is_empty() {
+        return Ok(AppError::InvalidField {
+            field: "title".into(),
+            message: "请填写发布标题".into(),
+        }
+        .with_back(back));
+    }
+    let ds = state.store.muni_dataset(run.dataset_id).await?;
+    let bytes = state.store.muni_dataset_content(ds.id).await?;
+    let kind = DataKind::of_name(&ds.file_name).ok_or(AppError::NotFound)?;
+    let (spec, dh, mh) = (
+        run.spec.clone(),
+        run.data_hash.clone().unwrap_or_default(),
+        run.method_hash.clone().unwrap_or_default(),
+    );
+    let body =
+        tokio::task::spawn_blocking(move || m::final_snapshot(&spec, &bytes, kind, &dh, &mh))
+            .await
+            .map_err(|e| AppError::Internal(format!("snapshot: {e}")))?
+            .map_err(|e| AppError::Invalid(e.0))?;
+    let f = state
+        .store
+        .create_muni_final(
+            id,
+            title,
+            &body,
+            run.data_hash.as_deref().unwrap_or_default(),
+            run.method_hash.as_deref().unwrap_or_default(),
+            run.demo,
+            Some(auth.user.id),
+        )
+        .await?;
+    if field(&form, "leaders") == "yes" {
+        let list = duban_io::firm_format::leader_list(&body, title, run.demo)
+            .map_err(|e| AppError::Invalid(format!("领跑者名单：{e}")))?;
+        let method = list.engine.clone();
+        state
+            .store
+            .publish(&duban_store::publication::NewPublication {
+                title: &format!("{title}（领跑者名单）"),
+                content: &duban_core::publication::Content::Leaders(list),
+                snapshot_id: None,
+                method: &method,
+                by: Some(auth.user.id),
+            })
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/muni/finals/{}", f.id)).into_response())
+}
+
+/// Final results are read by the office and by viewers (leaders); reporters read none.
+fn require_final_reader(auth: &Auth) -> Result<(), AppError> {
+    match auth.role() {
+        Role::Admin | Role::Viewer => Ok(()),
+        Role::Reporter => Err(AppError::Forbidden),
+    }
+}
+
+async fn finals(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+) -> Result<Response, AppError> {
+    require_final_reader(&auth)?;
+    let list = state.store.muni_finals().await?;
+    Ok(render(
+        &state,
+        &page,
+        "muni/finals.html",
+        context! { finals => list.iter().map(|f| context! {
+            id => f.id, run_id => f.run_id, title => f.title, sha256 => f.sha256, demo => f.demo,
+            published_by => f.published_by, published_at => f.published_at,
+        }).collect::<Vec<_>>() },
+    )?
+    .into_response())
+}
+
+async fn final_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_final_reader(&auth)?;
+    let f = state.store.muni_final(id).await?;
+    let run = state.store.muni_run(f.run_id).await?;
+    let scheme = state.store.muni_scheme(run.scheme_id).await?;
+    let result = result_context(&state, &run, &q, &format!("/muni/finals/{id}")).await?;
+    Ok(render(
+        &state,
+        &page,
+        "muni/final.html",
+        context! {
+            f => context! { id => f.id, title => f.title, sha256 => f.sha256, data_hash => f.data_hash,
+                method_hash => f.method_hash, demo => f.demo, published_by => f.published_by,
+                published_at => f.published_at },
+            r => run_view(&run),
+            s => scheme_view(&scheme),
+            result => result,
+            policy => policy_of(&scheme.policy),
+        },
+    )?
+    .into_response())
+}
+
+/// The final snapshot's bytes, as `duban eval verify` reads them.
+async fn final_download(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_final_reader(&auth)?;
+    let body = state.store.muni_final_body(id).await?;
+    Ok(super::attachment(
+        body,
+        "application/json",
+        &format!("muni-final-{id}.json"),
+    ))
 }

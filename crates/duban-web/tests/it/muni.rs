@@ -413,7 +413,233 @@ async fn a_queued_run_is_cancelled_and_others_may_not_touch_the_pages() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let menu = o.get("/plans").await;
-        assert!(!menu.body.contains("nav-muni"), "{who} sees no 亩均 menu");
+        if who == "viewer" {
+            assert!(menu.body.contains("href=\"/muni/finals\" id=\"nav-muni\""));
+        } else {
+            assert!(!menu.body.contains("nav-muni"), "{who} sees no 亩均 menu");
+        }
     }
     assert_eq!(store.muni_runs(None).await.unwrap().len(), 1);
+}
+
+/// 公示 for 0 days, an objection accepted, the re-run on corrected data, its own 公示, the
+/// final snapshot (verified as `duban eval verify` does), read by a viewer, not a reporter.
+#[tokio::test]
+async fn publicity_objection_rerun_and_final_snapshot() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    assert_eq!(wait_run(&app, run).await.state, RunState::Done);
+
+    // Not before the 公示.
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("须先公示"));
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/final"), &[("title", "t")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[("firm", "f3"), ("body", "x"), ("raised_by", "y")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "31")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // An objection: f3's energy was not reported; accepted with a note.
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[
+                ("firm", "f3"),
+                ("body", "能耗数据漏报，实际 10 吨标煤"),
+                ("raised_by", "甲三厂 王某"),
+                ("raised_at", "2026-12-06"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[("firm", "nobody"), ("body", "x"), ("raised_by", "y")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let o = store.muni_objections(run).await.unwrap()[0].clone();
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("尚有未处理的异议") && page.body.contains("甲三厂 王某"));
+    let r = c
+        .post_csrf(
+            &format!("/muni/objections/{}/decide", o.id),
+            &[("decision", "rejected"), ("note", "")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a refusal needs its reason"
+    );
+    let r = c
+        .post_csrf(
+            &format!("/muni/objections/{}/decide", o.id),
+            &[("decision", "accepted"), ("note", "经核实属实")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("已采纳异议") && page.body.contains("rerun-form"));
+
+    // The re-run on corrected data (bad file first: nothing made).
+    let csrf = c.csrf.clone();
+    let bad = DATA.replace("f3,甲,5,25,NA", "f3,甲,5,25,十");
+    let r = c
+        .post_multipart(
+            &format!("/muni/runs/{run}/rerun"),
+            &[("csrf", &csrf)],
+            Some(("fixed.csv", bad.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("row 4, column E"), "{}", r.body);
+    assert_eq!(store.muni_runs(None).await.unwrap().len(), 1);
+    let fixed = DATA.replace("f3,甲,5,25,NA", "f3,甲,5,25,10");
+    let r = c
+        .post_multipart(
+            &format!("/muni/runs/{run}/rerun"),
+            &[("csrf", &csrf)],
+            Some(("fixed.csv", fixed.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rerun = id_after(r.location(), "/muni/runs/");
+    let done = wait_run(&app, rerun).await;
+    assert_eq!(
+        (done.state, done.previous_run_id),
+        (RunState::Done, Some(run))
+    );
+    let ds2 = store.muni_dataset(done.dataset_id).await.unwrap();
+    assert_eq!(ds2.corrects_run_id, Some(run));
+    // The first run can no longer be published; the re-run after its own 公示 can.
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/final"), &[("title", "t")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    c.post_csrf(&format!("/muni/runs/{rerun}/publicity"), &[("days", "0")])
+        .await;
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{rerun}/final"),
+            &[("title", "2026年度亩均效益评价结果")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let fin = id_after(r.location(), "/muni/finals/");
+    let r = c
+        .post_csrf(&format!("/muni/runs/{rerun}/final"), &[("title", "again")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The downloaded snapshot recomputes bit for bit (duban eval verify's check).
+    let dl = c.get(&format!("/muni/finals/{fin}/download")).await;
+    assert_eq!(dl.status, StatusCode::OK);
+    let snap: serde_json::Value = serde_json::from_str(&dl.body).unwrap();
+    let ok = duban_io::firm_format::verify_firm_snapshot(&snap).unwrap();
+    assert!(ok.starts_with("ok: 4 firms"), "{ok}");
+    assert_eq!(
+        snap["result"]["data_hash"].as_str(),
+        done.data_hash.as_deref(),
+        "the snapshot is of the data the run evaluated"
+    );
+    // f3's corrected energy counts now: 亩均能耗 2 vs f1's 0.5 → mean 1.25.
+    let f3 = &snap["result"]["firms"][2];
+    assert_eq!(f3["values"]["亩均能耗"], 2.0);
+
+    // Viewers read final results (and the menu leads there); reporters do not.
+    let mut v = login(&app, "viewer").await;
+    assert_eq!(v.get("/muni/finals").await.status, StatusCode::OK);
+    let p = v.get(&format!("/muni/finals/{fin}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("2026年度亩均效益评价结果") && p.body.contains("甲三厂"));
+    assert!(
+        !p.body.contains("/report?firm="),
+        "no links viewers cannot follow"
+    );
+    assert!(
+        v.get("/plans")
+            .await
+            .body
+            .contains("href=\"/muni/finals\" id=\"nav-muni\"")
+    );
+    assert_eq!(
+        v.get(&format!("/muni/finals/{fin}/download")).await.status,
+        StatusCode::OK
+    );
+    let mut rep = login(&app, "rep_fgw").await;
+    for path in [
+        "/muni/finals".to_string(),
+        format!("/muni/finals/{fin}"),
+        format!("/muni/finals/{fin}/download"),
+    ] {
+        assert_eq!(rep.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+/// The demo's final snapshot feeds the 领跑者 publication when asked.
+#[tokio::test]
+async fn the_final_snapshot_publishes_the_leader_list() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let scheme = duban_web::muni::ensure_demo(store, None).await.unwrap();
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let run = store
+        .queue_muni_run(scheme, ds, None, None)
+        .await
+        .unwrap()
+        .id;
+    duban_web::muni::spawn_run(store.clone(), run)
+        .await
+        .unwrap();
+    assert_eq!(store.muni_run(run).await.unwrap().state, RunState::Done);
+    let mut c = login(&app, "admin").await;
+    c.post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
+        .await;
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("final-leaders"));
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/final"),
+            &[("title", "示例县亩均效益评价"), ("leaders", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pubs = store.publications().await.unwrap();
+    let p = pubs
+        .iter()
+        .find(|p| p.title == "示例县亩均效益评价（领跑者名单）")
+        .expect("published");
+    assert!(p.demo, "the demo's list is marked 示例数据");
 }
