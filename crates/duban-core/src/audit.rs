@@ -80,6 +80,16 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "monitor.alert.interview" => "记录预警约谈",
         "monitor.alert.close" => "关闭监测预警",
         "monitor.bind" => "目标绑定监测指标",
+        "muni.scheme.create" => "新建亩均评价方案",
+        "muni.policy.edit" => "修改亩均差别化政策表",
+        "muni.dataset.upload" => "上传亩均企业数据",
+        "muni.run.queue" => "提交亩均评价运行",
+        "muni.run.cancel" => "取消亩均评价运行",
+        "muni.run.done" => "完成亩均评价运行",
+        "muni.publicity.open" => "亩均评价结果公示",
+        "muni.objection.record" => "登记亩均评价异议",
+        "muni.objection.decide" => "处理亩均评价异议",
+        "muni.final.publish" => "亩均评价结果正式发布",
         _ => return None,
     })
 }
@@ -107,6 +117,9 @@ pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
                 "monitor-import" => "监测数据导入 #",
                 "monitor-alert" => "监测预警 #",
                 "target" => "目标 #",
+                "muni-scheme" => "亩均评价方案 #",
+                "muni-dataset" => "亩均企业数据 #",
+                "muni-run" => "亩均评价运行 #",
                 "settings" => {
                     let name = match id {
                         "notify" => "通知设置",

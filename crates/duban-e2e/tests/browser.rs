@@ -30,6 +30,8 @@ mod walk;
 
 #[path = "browser/monitor.rs"]
 mod monitor;
+#[path = "browser/muni.rs"]
+mod muni;
 #[path = "browser/publish.rs"]
 mod publish;
 

@@ -17,6 +17,8 @@ use crate::formula::Formula;
 use crate::spec::{Direction, SPEC_SCHEMA};
 use crate::table::{Column, Table};
 
+pub mod checkup;
+
 /// Rows per parallel work item. Fixed, so results never depend on the thread count.
 const CHUNK: usize = 1 << 16;
 

@@ -32,6 +32,15 @@ pub fn read_csv_table(
     read_table(bytes, DataKind::Csv, &read_spec(wanted)).map(|t| t.table)
 }
 
+/// Reads the wanted columns of a CSV or XLSX (or Parquet, Arrow) file's bytes.
+pub fn read_firm_table(
+    bytes: &[u8],
+    kind: DataKind,
+    wanted: &[(String, ColumnUse)],
+) -> Result<Table, EvalDataError> {
+    read_table(bytes, kind, &read_spec(wanted)).map(|t| t.table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +79,11 @@ mod tests {
         let e = read_csv_table(ragged.as_bytes(), &wanted()).unwrap_err();
         assert_eq!(e.to_string(), "row 3: 2 cells, the header has 3");
         let e = read_csv_table(b"id,county\na,b\n", &wanted()).unwrap_err();
+        let x = read_firm_table(bad.as_bytes(), DataKind::Csv, &wanted()).unwrap_err();
+        assert_eq!(
+            x.to_string(),
+            "row 3, column C ('tax'): 'abc' is not a number"
+        );
         assert!(matches!(e, EvalDataError::UnknownColumn(n) if n == "tax"));
         let inf = "id,tax\n\"a\",inf\n";
         assert!(read_csv_table(inf.as_bytes(), &wanted()).is_err());

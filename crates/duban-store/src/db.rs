@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0700_publication.sql"),
         include_str!("../migrations/postgres/0700_publication.sql"),
     ),
+    (
+        "0800_muni.sql",
+        include_str!("../migrations/sqlite/0800_muni.sql"),
+        include_str!("../migrations/postgres/0800_muni.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.

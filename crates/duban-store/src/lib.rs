@@ -18,6 +18,7 @@ pub mod evaluation;
 pub mod job;
 pub mod meta;
 pub mod monitor;
+pub mod muni;
 pub mod notification;
 pub mod plan;
 pub mod publication;

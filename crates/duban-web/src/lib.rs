@@ -26,6 +26,7 @@ pub mod highlight;
 pub mod lang;
 pub mod metrics;
 pub mod monitor;
+pub mod muni;
 pub mod oversight;
 pub mod paging;
 pub mod proxy;

@@ -55,6 +55,14 @@ templates!(
     "evaluation/method.html",
     "evaluation/result.html",
     "evaluation/snapshots.html",
+    "muni/index.html",
+    "muni/scheme_new.html",
+    "muni/scheme.html",
+    "muni/run.html",
+    "muni/result.html",
+    "muni/report.html",
+    "muni/final.html",
+    "muni/finals.html",
     "oversight/entries.html",
     "oversight/escalations.html",
     "oversight/escalation.html",
@@ -92,6 +100,7 @@ pub fn environment() -> Environment<'static> {
             tracing::error!("template {name}: {e:#}");
         }
     }
+    env.add_filter("urlenc", |v: String| -> String { url_encode(&v) });
     env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
     // Audit codes as offices read them (the code stays in the cell's title).
     env.add_filter("audit_action", |v: String| -> String {

@@ -94,7 +94,7 @@ pub(crate) async fn check_page(
     }
     let name = format!(
         "{role}-{size}{}.png",
-        path.replace(['/', '?', '=', '&'], "_")
+        path.replace(['/', '?', '=', '&', '#'], "_")
     );
     let png = c.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join(name), png).unwrap();

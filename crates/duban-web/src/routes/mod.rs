@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod evaluation;
 pub mod health;
 pub mod monitor;
+pub mod muni;
 pub mod notify;
 pub mod plan;
 pub mod publish;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(publish::router())
         .merge(search::router())
         .merge(monitor::router())
+        .merge(muni::router())
 }
 
 /// Each role's home: the office and the units start at their 督办 inbox (what is due, what

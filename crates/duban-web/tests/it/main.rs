@@ -11,6 +11,7 @@ mod golden;
 mod lights;
 mod metrics;
 mod monitor;
+mod muni;
 mod numbers;
 mod openapi_drift;
 mod oversight;

@@ -1,0 +1,269 @@
+//! 亩均效益评价 rows on both engines: schemes, data sets, the job lifecycle (claim once,
+//! progress, cancel), result pages with filters, objections and the immutable final row.
+
+use duban_store::StoreError;
+use duban_store::muni::{FirmFilter, FirmRow, NewDataset, NewScheme, PAGE, RunState};
+use duban_store::testing::TestDb;
+
+fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRow {
+    FirmRow {
+        seq,
+        firm: format!("f{seq}"),
+        name: Some(format!("企业{seq}")),
+        region: Some(if seq % 2 == 0 { "甲镇" } else { "乙镇" }.into()),
+        class: class.into(),
+        score: rank.map(|r| 200.0 - r as f64),
+        adjust: 0.0,
+        rank,
+        grade: grade.map(str::to_string),
+        excluded: grade.is_none().then(|| "用地面积不足3亩".into()),
+        leader: 0,
+        vals: "[1.5,null]".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_run_moves_through_its_states_and_pages_read_slices() {
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let scheme = s
+        .create_muni_scheme(&NewScheme {
+            name: "示例方案",
+            spec: "schema = \"duban.eval/1\"",
+            region_column: Some("乡镇街道"),
+            name_column: None,
+            policy: "{}",
+            demo: true,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let again = s
+        .create_muni_scheme(&NewScheme {
+            name: " 示例方案 ",
+            spec: "",
+            region_column: None,
+            name_column: None,
+            policy: "{}",
+            demo: false,
+            created_by: None,
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Invalid(m)) if m.contains("已有")));
+    let ds = s
+        .create_muni_dataset(&NewDataset {
+            scheme_id: scheme.id,
+            name: "数据",
+            file_name: "firms.csv",
+            kind: "csv",
+            bytes: b"id\nf1\n",
+            firms: 1,
+            demo: false,
+            corrects_run_id: None,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.muni_dataset_content(ds.id).await.unwrap(), b"id\nf1\n");
+    assert_eq!(s.muni_datasets(Some(scheme.id)).await.unwrap().len(), 1);
+
+    // Cancelled while queued: never claimed.
+    let r0 = s
+        .queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap();
+    assert!(r0.demo, "a demo scheme makes a demo run");
+    s.cancel_muni_run(r0.id).await.unwrap();
+    assert!(!s.claim_muni_run(r0.id).await.unwrap());
+    assert_eq!(s.muni_run(r0.id).await.unwrap().state, RunState::Cancelled);
+    assert!(s.cancel_muni_run(r0.id).await.is_err());
+
+    let r = s
+        .queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(r.state, RunState::Queued);
+    assert!(s.claim_muni_run(r.id).await.unwrap());
+    assert!(!s.claim_muni_run(r.id).await.unwrap(), "claimed once");
+    assert!(!s.muni_run_progress(r.id, 40, "计算").await.unwrap());
+    let mut rows: Vec<FirmRow> = (0..120)
+        .map(|i| {
+            firm(
+                i,
+                if i < 60 { "化工" } else { "纺织" },
+                Some(i % 60 + 1),
+                Some("B"),
+            )
+        })
+        .collect();
+    rows.push(firm(120, "化工", None, None));
+    s.insert_muni_firms(r.id, &rows).await.unwrap();
+    s.finish_muni_run(r.id, 121, 120, "e", "sha256:d", "sha256:m", "{}", 5)
+        .await
+        .unwrap();
+    let done = s.muni_run(r.id).await.unwrap();
+    assert_eq!(
+        (done.state, done.progress, done.firms),
+        (RunState::Done, 100, Some(121))
+    );
+
+    let all = FirmFilter::default();
+    assert_eq!(s.muni_firm_count(r.id, &all).await.unwrap(), 121);
+    let p0 = s.muni_firms(r.id, &all, 0).await.unwrap();
+    assert_eq!(p0.len() as i64, PAGE);
+    assert_eq!(p0[0].rank, Some(1));
+    assert_eq!(p0[1].rank, Some(1));
+    let p2 = s.muni_firms(r.id, &all, 2).await.unwrap();
+    assert_eq!(p2.len(), 21);
+    assert_eq!(
+        p2.last().unwrap().excluded.as_deref(),
+        Some("用地面积不足3亩")
+    );
+    let chem = FirmFilter {
+        class: Some("化工".into()),
+        region: Some("甲镇".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.muni_firm_count(r.id, &chem).await.unwrap(), 31);
+    let ex = FirmFilter {
+        grade: Some("excluded".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.muni_firm_count(r.id, &ex).await.unwrap(), 1);
+    let text = FirmFilter {
+        text: Some("企业11".into()),
+        ..Default::default()
+    };
+    // 企业11, 企业110..119
+    assert_eq!(s.muni_firm_count(r.id, &text).await.unwrap(), 11);
+    let odd = FirmFilter {
+        text: Some("%".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.muni_firm_count(r.id, &odd).await.unwrap(), 0);
+    assert_eq!(s.muni_firm(r.id, "f7").await.unwrap().seq, 7);
+    assert_eq!(s.muni_class_size(r.id, "化工").await.unwrap(), 60);
+
+    // A failed run keeps no rows.
+    let r2 = s
+        .queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap();
+    assert!(s.claim_muni_run(r2.id).await.unwrap());
+    s.insert_muni_firms(r2.id, &rows[..3]).await.unwrap();
+    s.cancel_muni_run(r2.id).await.unwrap();
+    assert!(
+        s.muni_run_progress(r2.id, 50, "写入").await.unwrap(),
+        "cancel seen"
+    );
+    s.end_muni_run(r2.id, RunState::Cancelled, None)
+        .await
+        .unwrap();
+    assert_eq!(s.muni_firm_count(r2.id, &all).await.unwrap(), 0);
+    assert_eq!(s.muni_run(r2.id).await.unwrap().state, RunState::Cancelled);
+
+    // 公示, objections, final.
+    assert!(
+        s.open_muni_publicity(r2.id, "2026-12-07", "2026-12-10")
+            .await
+            .is_err()
+    );
+    s.open_muni_publicity(r.id, "2026-12-07", "2026-12-10")
+        .await
+        .unwrap();
+    assert!(
+        s.open_muni_publicity(r.id, "2026-12-07", "2026-12-10")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.add_muni_objection(r.id, "nobody", "x", "张三", "2026-12-08", None)
+            .await
+            .is_err()
+    );
+    let o = s
+        .add_muni_objection(r.id, "f3", "税收少计 10 万元", "张三", "2026-12-08", None)
+        .await
+        .unwrap();
+    s.decide_muni_objection(o.id, true, "核实属实", None)
+        .await
+        .unwrap();
+    assert!(
+        s.decide_muni_objection(o.id, false, "", None)
+            .await
+            .is_err()
+    );
+    let os = s.muni_objections(r.id).await.unwrap();
+    assert_eq!(os[0].decision.as_deref(), Some("accepted"));
+    let f = s
+        .create_muni_final(r.id, "2026年度亩均效益评价结果", "{}", "d", "m", true, None)
+        .await
+        .unwrap();
+    assert!(
+        s.create_muni_final(r.id, "again", "{}", "d", "m", true, None)
+            .await
+            .is_err()
+    );
+    assert_eq!(s.muni_run(r.id).await.unwrap().final_id, Some(f.id));
+    assert_eq!(s.muni_finals().await.unwrap().len(), 1);
+    let upd = sqlx::query("UPDATE muni_final SET title = 'x'")
+        .execute(s.pool())
+        .await;
+    assert!(upd.is_err(), "the final row is immutable");
+}
+
+/// Batches of the same size share their SQL text: a NULL score in one batch and a number at
+/// the same place in the next must both store (PostgreSQL once refused the second).
+#[tokio::test]
+async fn batches_with_missing_scores_in_different_places_store() {
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let scheme = s
+        .create_muni_scheme(&NewScheme {
+            name: "方案",
+            spec: "",
+            region_column: None,
+            name_column: None,
+            policy: "{}",
+            demo: false,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let ds = s
+        .create_muni_dataset(&NewDataset {
+            scheme_id: scheme.id,
+            name: "数据",
+            file_name: "f.csv",
+            kind: "csv",
+            bytes: b"x",
+            firms: 400,
+            demo: false,
+            corrects_run_id: None,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let r = s
+        .queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap();
+    assert!(s.claim_muni_run(r.id).await.unwrap());
+    let rows: Vec<FirmRow> = (0..400)
+        .map(|i| {
+            if i == 3 {
+                firm(i, "甲", None, None)
+            } else {
+                firm(i, "甲", Some(i + 1), Some("A"))
+            }
+        })
+        .collect();
+    // One call: two statements of 200 rows on one connection.
+    s.insert_muni_firms(r.id, &rows).await.unwrap();
+    assert_eq!(
+        s.muni_firm_count(r.id, &FirmFilter::default())
+            .await
+            .unwrap(),
+        400
+    );
+}

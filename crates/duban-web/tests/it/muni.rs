@@ -1,0 +1,645 @@
+//! 亩均效益评价 against the real app (SQLite, or PostgreSQL with DUBAN_TEST_DATABASE_URL):
+//! schemes (errors named, nothing stored), data uploads (cell-precise errors, the size
+//! limit's message), runs as jobs (progress to done, cancel), the paged and filtered result,
+//! the charts, the policy table, a firm's 体检报告, and who may do what.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use duban_store::muni::{FirmFilter, MAX_MUNI_BYTES, RunState};
+use duban_web::testing::TestApp;
+
+use crate::client::Client;
+use crate::{app_with_users, login};
+
+const SPEC: &str = r#"
+schema = "duban.eval/1"
+id = "firm_id"
+class = "county"
+[[exclude]]
+column = "land_mu"
+below = 3
+reason = "用地面积不足3亩"
+[[indicator]]
+name = "亩均税收"
+formula = "税收 / land_mu"
+weight = 60
+[[indicator]]
+name = "亩均能耗"
+formula = "energy / land_mu"
+direction = "cost"
+weight = 40
+[method]
+normalise = "benchmark"
+[method.benchmark]
+basis = "mean"
+cap = 3.0
+[grades]
+A = 25
+B = 45
+C = 25
+D = 5
+"#;
+
+const DATA: &str = "firm_id,county,land_mu,税收,energy,name\n\
+    f1,甲,10,150,5,甲一厂\nf2,甲,2,50,1,甲二厂\nf3,甲,5,25,NA,甲三厂\nf4,乙,4,8,2,乙一厂\n";
+
+fn id_after(location: &str, prefix: &str) -> i64 {
+    location
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{location} !~ {prefix}"))
+        .split(['#', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Waits until the job has ended.
+async fn wait_run(app: &TestApp, id: i64) -> duban_store::muni::Run {
+    for _ in 0..600 {
+        let r = app.state.store.muni_run(id).await.unwrap();
+        if r.state.is_final() {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("run {id} did not end");
+}
+
+async fn upload(c: &mut Client, scheme: i64, name: &str, bytes: Vec<u8>) -> crate::client::Resp {
+    let csrf = c.csrf.clone();
+    let path = format!("/muni/schemes/{scheme}/datasets");
+    c.post_multipart(
+        &path,
+        &[("csrf", &csrf), ("name", "")],
+        Some((name, &bytes)),
+    )
+    .await
+}
+
+async fn create_scheme(c: &mut Client, name: &str, spec: &str) -> crate::client::Resp {
+    let csrf = c.csrf.clone();
+    c.post_multipart(
+        "/muni/schemes",
+        &[
+            ("csrf", &csrf),
+            ("name", name),
+            ("spec", spec),
+            ("region_column", "county"),
+            ("name_column", "name"),
+        ],
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let page = c.get("/muni/schemes/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // A scheme with a wrong grade split: the engine's message, nothing stored.
+    let r = create_scheme(&mut c, "错误方案", &SPEC.replace("D = 5", "D = 6")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("A + B + C + D = 101"), "{}", r.body);
+    assert!(r.body.contains("错误方案"), "the form comes back filled in");
+    let r = create_scheme(&mut c, "坏文本", "id = \"x\"\n[[indicator\n").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("line 2"), "{}", r.body);
+    assert!(app.state.store.muni_schemes().await.unwrap().is_empty());
+
+    // An uploaded scheme file wins over the text box.
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/muni/schemes",
+            &[
+                ("csrf", &csrf),
+                ("name", "县域方案"),
+                ("spec", "ignored"),
+                ("region_column", "county"),
+                ("name_column", "name"),
+            ],
+            Some(("scheme.toml", SPEC.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("已有名为“县域方案”的评价方案"),
+        "{}",
+        r.body
+    );
+
+    let page = c.get(&format!("/muni/schemes/{scheme}")).await;
+    assert!(page.body.contains("亩均税收") && page.body.contains("land_mu"));
+    // A bad cell: row and column named.
+    let bad = DATA.replace("f4,乙,4,8,2", "f4,乙,4,八,2");
+    let r = upload(&mut c, scheme, "firms.csv", bad.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("firms.csv：数据有误：row 5, column D (&#x27;税收&#x27;): &#x27;八&#x27; is not a number"),
+        "{}",
+        r.body
+    );
+    // A duplicated firm id names both rows.
+    let r = upload(
+        &mut c,
+        scheme,
+        "firms.csv",
+        DATA.replace("f3,", "f1,").into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("data row 4") && r.body.contains("data row 2"),
+        "{}",
+        r.body
+    );
+    // A missing name column is named.
+    let r = upload(
+        &mut c,
+        scheme,
+        "firms.csv",
+        DATA.replace(",name\n", ",名称\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("name"), "{}", r.body);
+    // Not CSV/XLSX.
+    let r = upload(&mut c, scheme, "firms.pdf", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("只接受 .csv 或 .xlsx"));
+    // Over the limit: the message names the limit.
+    let mut big = DATA.as_bytes().to_vec();
+    big.resize(MAX_MUNI_BYTES + 1, b'\n');
+    let r = upload(&mut c, scheme, "big.csv", big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(
+        r.body.contains("big.csv：文件超过 16 MB 上限"),
+        "{}",
+        r.body
+    );
+    assert!(
+        app.state
+            .store
+            .muni_datasets(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Without a CSRF token: refused, nothing stored.
+    let r = c
+        .post_multipart(
+            &format!("/muni/schemes/{scheme}/datasets"),
+            &[("csrf", "wrong")],
+            Some(("firms.csv", DATA.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.state
+            .store
+            .muni_datasets(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ds = &app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0];
+    assert_eq!((ds.firms, ds.name.as_str()), (4, "firms.csv"));
+
+    // Run it: a job, then the result by class with the hand-computed scores.
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_form(
+            "/muni/runs",
+            &[
+                ("csrf", &csrf),
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let run = id_after(r.location(), "/muni/runs/");
+    let done = wait_run(&app, run).await;
+    assert_eq!(done.state, RunState::Done, "{:?}", done.message);
+    assert_eq!((done.firms, done.evaluated), (Some(4), Some(3)));
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(
+        !page.body.contains("http-equiv=\"refresh\""),
+        "no refresh once done"
+    );
+    // 甲: f1 130 (A), f3 30 (B); 乙: f4 100 (A); f2 excluded.
+    assert!(
+        page.body.contains("甲一厂") && page.body.contains("130.00"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("不参评：用地面积不足3亩"));
+    assert!(page.body.contains("<svg class=\"grade-chart\""));
+    let only_b = c.get(&format!("/muni/runs/{run}?grade=B")).await;
+    assert!(only_b.body.contains("甲三厂") && !only_b.body.contains("甲一厂"));
+    let report = c.get(&format!("/muni/runs/{run}/report?firm=f3")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    // f3: 亩均税收 5 vs 10 (ratio .5, 30 points, gain 30); 亩均能耗 missing (gain 40).
+    assert!(
+        report.body.contains("id=\"report-best\">亩均能耗"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("该项数据缺失"));
+    assert!(report.body.contains("B 类企业适用的差别化政策"));
+    let none = c.get(&format!("/muni/runs/{run}/report?firm=nobody")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_demo_runs_as_a_job_and_pages_by_fifty() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let page = c.get("/muni").await;
+    assert!(page.body.contains("载入示例数据"));
+    let r = c.post_csrf("/muni/demo", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    // Once only.
+    let r = c.post_csrf("/muni/demo", &[]).await;
+    assert_eq!(id_after(r.location(), "/muni/schemes/"), scheme);
+    let page = c.get(&format!("/muni/schemes/{scheme}")).await;
+    assert!(page.body.contains("示例数据"));
+    let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
+    assert!(ds.demo && ds.firms == 1200);
+
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.id.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    let first = c.get(&format!("/muni/runs/{run}")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let done = wait_run(&app, run).await;
+    assert_eq!(done.state, RunState::Done, "{:?}", done.message);
+    assert!(done.demo);
+    let store = &app.state.store;
+    let all = store
+        .muni_firm_count(run, &FirmFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all, 1200);
+    let p1 = c.get(&format!("/muni/runs/{run}")).await;
+    assert_eq!(p1.body.matches("/report?firm=").count(), 50);
+    assert!(p1.body.contains("共 1200 家") && p1.body.contains("第 1 页，共 24 页"));
+    assert!(p1.body.contains("示例数据"));
+    assert!(p1.body.contains("按乡镇街道的等级分布") && p1.body.contains("按行业的等级分布"));
+    // Filters: one grade within one region, counted by the store.
+    let f = FirmFilter {
+        region: Some("城关街道".into()),
+        grade: Some("A".into()),
+        ..Default::default()
+    };
+    let n = store.muni_firm_count(run, &f).await.unwrap();
+    assert!(n > 0);
+    let page = c
+        .get(&format!(
+            "/muni/runs/{run}?region=%E5%9F%8E%E5%85%B3%E8%A1%97%E9%81%93&grade=A"
+        ))
+        .await;
+    assert!(page.body.contains(&format!("共 {n} 家")), "{n}");
+    assert!(!page.body.contains("grade-b"));
+    let last = c.get(&format!("/muni/runs/{run}?page=24")).await;
+    assert!(last.body.contains("不参评"), "excluded firms come last");
+    assert!(!last.body.contains("pager-next"));
+
+    // The policy table: edited, then shown on the run page.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for g in ["A", "B", "C", "D"] {
+        for k in ["land", "power", "water", "credit"] {
+            fields.push((format!("{k}_{g}"), format!("{g}类{k}政策")));
+        }
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = c
+        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &refs)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(p.body.contains("D类credit政策"));
+    fields[0].1 = "长".repeat(501);
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = c
+        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &refs)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("land_A：不能超过 500 字"));
+}
+
+#[tokio::test]
+async fn a_queued_run_is_cancelled_and_others_may_not_touch_the_pages() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let scheme = duban_web::muni::ensure_demo(store, None).await.unwrap();
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    // Queued but not started (no worker was spawned): the cancel is immediate.
+    let run = store
+        .queue_muni_run(scheme, ds, None, None)
+        .await
+        .unwrap()
+        .id;
+    let mut c = login(&app, "admin").await;
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("http-equiv=\"refresh\"") && page.body.contains("取消运行"));
+    let r = c.post_csrf(&format!("/muni/runs/{run}/cancel"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.muni_run(run).await.unwrap().state,
+        RunState::Cancelled
+    );
+    // A worker started afterwards does nothing.
+    duban_web::muni::spawn_run(store.clone(), run)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.muni_run(run).await.unwrap().state,
+        RunState::Cancelled
+    );
+    let r = c.post_csrf(&format!("/muni/runs/{run}/cancel"), &[]).await;
+    assert!(r.status.is_client_error() || r.status == StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.muni_run(run).await.unwrap().state,
+        RunState::Cancelled
+    );
+
+    for who in ["viewer", "rep_fgw"] {
+        let mut o = login(&app, who).await;
+        for path in [
+            "/muni".to_string(),
+            format!("/muni/schemes/{scheme}"),
+            format!("/muni/runs/{run}"),
+        ] {
+            assert_eq!(
+                o.get(&path).await.status,
+                StatusCode::FORBIDDEN,
+                "{who} {path}"
+            );
+        }
+        let r = o
+            .post_csrf(
+                "/muni/runs",
+                &[
+                    ("scheme_id", &scheme.to_string()),
+                    ("dataset_id", &ds.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let menu = o.get("/plans").await;
+        if who == "viewer" {
+            assert!(menu.body.contains("href=\"/muni/finals\" id=\"nav-muni\""));
+        } else {
+            assert!(!menu.body.contains("nav-muni"), "{who} sees no 亩均 menu");
+        }
+    }
+    assert_eq!(store.muni_runs(None).await.unwrap().len(), 1);
+}
+
+/// 公示 for 0 days, an objection accepted, the re-run on corrected data, its own 公示, the
+/// final snapshot (verified as `duban eval verify` does), read by a viewer, not a reporter.
+#[tokio::test]
+async fn publicity_objection_rerun_and_final_snapshot() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    assert_eq!(wait_run(&app, run).await.state, RunState::Done);
+
+    // Not before the 公示.
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("须先公示"));
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/final"), &[("title", "t")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[("firm", "f3"), ("body", "x"), ("raised_by", "y")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "31")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // An objection: f3's energy was not reported; accepted with a note.
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[
+                ("firm", "f3"),
+                ("body", "能耗数据漏报，实际 10 吨标煤"),
+                ("raised_by", "甲三厂 王某"),
+                ("raised_at", "2026-12-06"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/objections"),
+            &[("firm", "nobody"), ("body", "x"), ("raised_by", "y")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let o = store.muni_objections(run).await.unwrap()[0].clone();
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("尚有未处理的异议") && page.body.contains("甲三厂 王某"));
+    let r = c
+        .post_csrf(
+            &format!("/muni/objections/{}/decide", o.id),
+            &[("decision", "rejected"), ("note", "")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a refusal needs its reason"
+    );
+    let r = c
+        .post_csrf(
+            &format!("/muni/objections/{}/decide", o.id),
+            &[("decision", "accepted"), ("note", "经核实属实")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("已采纳异议") && page.body.contains("rerun-form"));
+
+    // The re-run on corrected data (bad file first: nothing made).
+    let csrf = c.csrf.clone();
+    let bad = DATA.replace("f3,甲,5,25,NA", "f3,甲,5,25,十");
+    let r = c
+        .post_multipart(
+            &format!("/muni/runs/{run}/rerun"),
+            &[("csrf", &csrf)],
+            Some(("fixed.csv", bad.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("row 4, column E"), "{}", r.body);
+    assert_eq!(store.muni_runs(None).await.unwrap().len(), 1);
+    let fixed = DATA.replace("f3,甲,5,25,NA", "f3,甲,5,25,10");
+    let r = c
+        .post_multipart(
+            &format!("/muni/runs/{run}/rerun"),
+            &[("csrf", &csrf)],
+            Some(("fixed.csv", fixed.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rerun = id_after(r.location(), "/muni/runs/");
+    let done = wait_run(&app, rerun).await;
+    assert_eq!(
+        (done.state, done.previous_run_id),
+        (RunState::Done, Some(run))
+    );
+    let ds2 = store.muni_dataset(done.dataset_id).await.unwrap();
+    assert_eq!(ds2.corrects_run_id, Some(run));
+    // The first run can no longer be published; the re-run after its own 公示 can.
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/final"), &[("title", "t")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    c.post_csrf(&format!("/muni/runs/{rerun}/publicity"), &[("days", "0")])
+        .await;
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{rerun}/final"),
+            &[("title", "2026年度亩均效益评价结果")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let fin = id_after(r.location(), "/muni/finals/");
+    let r = c
+        .post_csrf(&format!("/muni/runs/{rerun}/final"), &[("title", "again")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The downloaded snapshot recomputes bit for bit (duban eval verify's check).
+    let dl = c.get(&format!("/muni/finals/{fin}/download")).await;
+    assert_eq!(dl.status, StatusCode::OK);
+    let snap: serde_json::Value = serde_json::from_str(&dl.body).unwrap();
+    let ok = duban_io::firm_format::verify_firm_snapshot(&snap).unwrap();
+    assert!(ok.starts_with("ok: 4 firms"), "{ok}");
+    assert_eq!(
+        snap["result"]["data_hash"].as_str(),
+        done.data_hash.as_deref(),
+        "the snapshot is of the data the run evaluated"
+    );
+    // f3's corrected energy counts now: 亩均能耗 2 vs f1's 0.5 → mean 1.25.
+    let f3 = &snap["result"]["firms"][2];
+    assert_eq!(f3["values"]["亩均能耗"], 2.0);
+
+    // Viewers read final results (and the menu leads there); reporters do not.
+    let mut v = login(&app, "viewer").await;
+    assert_eq!(v.get("/muni/finals").await.status, StatusCode::OK);
+    let p = v.get(&format!("/muni/finals/{fin}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("2026年度亩均效益评价结果") && p.body.contains("甲三厂"));
+    assert!(
+        !p.body.contains("/report?firm="),
+        "no links viewers cannot follow"
+    );
+    assert!(
+        v.get("/plans")
+            .await
+            .body
+            .contains("href=\"/muni/finals\" id=\"nav-muni\"")
+    );
+    assert_eq!(
+        v.get(&format!("/muni/finals/{fin}/download")).await.status,
+        StatusCode::OK
+    );
+    let mut rep = login(&app, "rep_fgw").await;
+    for path in [
+        "/muni/finals".to_string(),
+        format!("/muni/finals/{fin}"),
+        format!("/muni/finals/{fin}/download"),
+    ] {
+        assert_eq!(rep.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+/// The demo's final snapshot feeds the 领跑者 publication when asked.
+#[tokio::test]
+async fn the_final_snapshot_publishes_the_leader_list() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let scheme = duban_web::muni::ensure_demo(store, None).await.unwrap();
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let run = store
+        .queue_muni_run(scheme, ds, None, None)
+        .await
+        .unwrap()
+        .id;
+    duban_web::muni::spawn_run(store.clone(), run)
+        .await
+        .unwrap();
+    assert_eq!(store.muni_run(run).await.unwrap().state, RunState::Done);
+    let mut c = login(&app, "admin").await;
+    c.post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
+        .await;
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert!(page.body.contains("final-leaders"));
+    let r = c
+        .post_csrf(
+            &format!("/muni/runs/{run}/final"),
+            &[("title", "示例县亩均效益评价"), ("leaders", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pubs = store.publications().await.unwrap();
+    let p = pubs
+        .iter()
+        .find(|p| p.title == "示例县亩均效益评价（领跑者名单）")
+        .expect("published");
+    assert!(p.demo, "the demo's list is marked 示例数据");
+}
