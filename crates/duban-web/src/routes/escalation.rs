@@ -49,7 +49,20 @@ async fn list(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let f = escalation_filter(&state, &auth, &q).await?;
-    let all = state.store.list_escalations(&f, 10_000).await?;
+    let mut all = state.store.list_escalations(&f, 10_000).await?;
+    // 排序: newest first (the store's order), or by response deadline, level or unit.
+    match q.get("sort").map(String::as_str) {
+        Some("respond_by") => all.sort_by_key(|e| (e.respond_by, e.id)),
+        Some("level") => {
+            all.sort_by(|a, b| b.level.cmp(&a.level).then(b.raised_on.cmp(&a.raised_on)))
+        }
+        Some("unit") => all.sort_by(|a, b| {
+            a.unit_name
+                .cmp(&b.unit_name)
+                .then(b.raised_on.cmp(&a.raised_on))
+        }),
+        _ => {}
+    }
     let pager = crate::paging::Pager::from_query(&q);
     let rows = pager.slice(&all);
     let has_next = pager.offset() + rows.len() < all.len();
@@ -66,7 +79,7 @@ async fn list(
         "oversight/escalations.html",
         context! {
             rows => rows, levels => levels(), units => units, plans => plans,
-            f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"),
+            f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"), f_sort => get("sort"),
             is_admin => auth.is_admin(),
             pager => pager.view("/escalations", &q, has_next, Some(all.len())),
             closed => q.get("closed").and_then(|v| v.parse::<u32>().ok()),
