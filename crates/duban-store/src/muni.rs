@@ -164,6 +164,9 @@ pub struct Run {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FirmRow {
     pub seq: i64,
+    /// Position in the result order: rank within the class, then class, then input order;
+    /// excluded firms last (pages read `ORDER BY ord`).
+    pub ord: i64,
     pub firm: String,
     pub name: Option<String>,
     pub region: Option<String>,
@@ -307,11 +310,12 @@ fn run_row(r: &AnyRow) -> Run {
 }
 
 const FIRM_COLS: &str =
-    "seq, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals";
+    "seq, ord, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals";
 
 fn firm_row(r: &AnyRow) -> FirmRow {
     FirmRow {
         seq: r.get("seq"),
+        ord: r.get("ord"),
         firm: r.get("firm"),
         name: r.get("name"),
         region: r.get("region"),
@@ -326,7 +330,7 @@ fn firm_row(r: &AnyRow) -> FirmRow {
     }
 }
 
-/// Firm rows per INSERT statement (13 parameters each).
+/// Firm rows per INSERT statement (14 parameters each).
 const INSERT_BATCH: usize = 200;
 
 impl Store {
@@ -632,15 +636,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(INSERT_BATCH) {
             let mut sql = String::from(
-                "INSERT INTO muni_firm (run_id, seq, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals) VALUES ",
+                "INSERT INTO muni_firm (run_id, seq, ord, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals) VALUES ",
             );
             for k in 0..chunk.len() {
-                let b = k * 13;
+                let b = k * 14;
                 if k > 0 {
                     sql.push(',');
                 }
                 sql.push('(');
-                for j in 1..=13 {
+                for j in 1..=14 {
                     if j > 1 {
                         sql.push(',');
                     }
@@ -656,6 +660,7 @@ impl Store {
                 q = q
                     .bind(run_id)
                     .bind(f.seq)
+                    .bind(f.ord)
                     .bind(&f.firm)
                     .bind(&f.name)
                     .bind(&f.region)
@@ -790,7 +795,7 @@ impl Store {
         Ok(q.fetch_one(self.pool()).await?.0)
     }
 
-    /// One page (0-based) of [`PAGE`] firms, by rank within the class (excluded firms last).
+    /// One page (0-based) of [`PAGE`] firms in result order ([`FirmRow::ord`]).
     pub async fn muni_firms(
         &self,
         run_id: i64,
@@ -800,7 +805,7 @@ impl Store {
         let (w, binds) = Self::firm_where(filter);
         let sql = format!(
             "SELECT {FIRM_COLS} FROM muni_firm {w}
-             ORDER BY CASE WHEN rank IS NULL THEN 1 ELSE 0 END, rank, class, seq
+             ORDER BY ord
              LIMIT {PAGE} OFFSET {}",
             page.max(0) * PAGE
         );

@@ -8,6 +8,7 @@ use duban_store::testing::TestDb;
 fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRow {
     FirmRow {
         seq,
+        ord: seq,
         firm: format!("f{seq}"),
         name: Some(format!("企业{seq}")),
         region: Some(if seq % 2 == 0 { "甲镇" } else { "乙镇" }.into()),
@@ -19,6 +20,22 @@ fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRo
         excluded: grade.is_none().then(|| "用地面积不足3亩".into()),
         leader: 0,
         vals: "[1.5,null]".into(),
+    }
+}
+
+/// The order the platform writes: rank within class, class, input order; excluded last.
+fn set_order(rows: &mut [FirmRow]) {
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    idx.sort_by_key(|&i| {
+        (
+            rows[i].rank.is_none(),
+            rows[i].rank,
+            rows[i].class.clone(),
+            rows[i].seq,
+        )
+    });
+    for (pos, i) in idx.into_iter().enumerate() {
+        rows[i].ord = pos as i64;
     }
 }
 
@@ -97,6 +114,7 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         })
         .collect();
     rows.push(firm(120, "化工", None, None));
+    set_order(&mut rows);
     s.insert_muni_firms(r.id, &rows).await.unwrap();
     s.finish_muni_run(r.id, 121, 120, "e", "sha256:d", "sha256:m", "{}", 5)
         .await

@@ -262,6 +262,17 @@ pub fn summarise(
 /// The firm rows of an evaluation, in input order.
 fn firm_rows(e: &FirmEvaluation, table: &Table, spec: &FirmSpec, data: &FirmData) -> Vec<FirmRow> {
     let id = table.column(&spec.id).expect("the engine checked the id");
+    // The result order: rank within the class, then class (first appearance), then input
+    // order; excluded firms (rank 0) last.
+    let mut order: Vec<u32> = (0..e.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        let i = i as usize;
+        (e.rank[i] == 0, e.rank[i], e.class_of[i], i)
+    });
+    let mut ord = vec![0i64; e.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        ord[i as usize] = pos as i64;
+    }
     (0..e.len())
         .map(|i| {
             let vals: Vec<serde_json::Value> = e
@@ -273,6 +284,7 @@ fn firm_rows(e: &FirmEvaluation, table: &Table, spec: &FirmSpec, data: &FirmData
                 .collect();
             FirmRow {
                 seq: i as i64,
+                ord: ord[i],
                 firm: text_of(id, i),
                 name: data.name.as_ref().map(|n| n[i].clone()),
                 region: data.region.as_ref().map(|r| r[i].clone()),
@@ -751,6 +763,15 @@ mod tests {
                 .iter()
                 .all(|r| r.region.is_some() && r.name.is_some())
         );
+        // The page order: a permutation, ranks never decrease, excluded firms last.
+        let mut by_ord: Vec<&FirmRow> = c.rows.iter().collect();
+        by_ord.sort_by_key(|r| r.ord);
+        assert!(by_ord.iter().enumerate().all(|(k, r)| r.ord == k as i64));
+        let ranks: Vec<i64> = by_ord.iter().map(|r| r.rank.unwrap_or(i64::MAX)).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+        let evaluated = c.evaluated as usize;
+        assert!(by_ord[..evaluated].iter().all(|r| r.rank.is_some()));
+        assert!(by_ord[evaluated..].iter().all(|r| r.rank.is_none()));
         assert!(
             s.classes
                 .iter()

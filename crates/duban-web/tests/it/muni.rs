@@ -643,3 +643,32 @@ async fn the_final_snapshot_publishes_the_leader_list() {
         .expect("published");
     assert!(p.demo, "the demo's list is marked 示例数据");
 }
+
+/// 生成示例数据: a seeded county of N firms, checked by the demo scheme, stored as demo data;
+/// the count is bounded.
+#[tokio::test]
+async fn a_generated_demo_county_is_stored_as_demo_data() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = c
+        .post_csrf("/muni/demo/generate", &[("firms", "3000"), ("seed", "5")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let sets = store.muni_datasets(Some(scheme)).await.unwrap();
+    let g = sets.iter().find(|d| d.firms == 3000).expect("generated");
+    assert!(g.demo && g.name.contains("示例数据"));
+    let bytes = store.muni_dataset_content(g.id).await.unwrap();
+    assert_eq!(
+        bytes,
+        duban_io::firm_demo::demo_firms_csv(3000, 5).into_bytes()
+    );
+    for bad in ["0", "50001", "x"] {
+        let r = c.post_csrf("/muni/demo/generate", &[("firms", bad)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(store.muni_datasets(None).await.unwrap().len(), 2);
+    let page = c.get(&format!("/muni/schemes/{scheme}")).await;
+    assert!(page.body.contains("某县 3000 家企业（示例数据，种子 5）"));
+}
