@@ -672,3 +672,61 @@ async fn a_generated_demo_county_is_stored_as_demo_data() {
     let page = c.get(&format!("/muni/schemes/{scheme}")).await;
     assert!(page.body.contains("某县 3000 家企业（示例数据，种子 5）"));
 }
+
+/// An XLSX data file is read like a CSV: a bad cell is named by row and column letter.
+#[tokio::test]
+async fn xlsx_uploads_are_checked_and_stored() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let book = |tax_f4: Option<&str>| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (i, line) in DATA.lines().enumerate() {
+            for (j, cell) in line.split(',').enumerate() {
+                let (row, col) = (i as u32, j as u16);
+                match cell.parse::<f64>() {
+                    Ok(x) if i > 0 => ws.write_number(row, col, x).unwrap(),
+                    _ => ws.write_string(row, col, cell).unwrap(),
+                };
+            }
+        }
+        if let Some(t) = tax_f4 {
+            ws.write_string(4, 3, t).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let r = upload(&mut c, scheme, "firms.xlsx", book(Some("八"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("row 5, column D"), "{}", r.body);
+    assert!(
+        app.state
+            .store
+            .muni_datasets(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = upload(&mut c, scheme, "firms.xlsx", book(None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
+    assert_eq!((ds.kind.as_str(), ds.firms), ("xlsx", 4));
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.id.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    let done = wait_run(&app, run).await;
+    assert_eq!(
+        (done.state, done.evaluated),
+        (RunState::Done, Some(3)),
+        "{:?}",
+        done.message
+    );
+}
