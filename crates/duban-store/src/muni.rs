@@ -552,31 +552,65 @@ impl Store {
         Ok(rows.iter().map(run_row).collect())
     }
 
-    /// Takes a queued run: queued → running. False when it was not queued (taken by
-    /// another worker, or cancelled before it started).
-    pub async fn claim_muni_run(&self, id: i64) -> Result<bool> {
+    /// Takes a run for a worker, with a lease of `lease` from now: a queued run, or a
+    /// running one whose lease has passed (its worker died; its partial rows are removed).
+    /// False when neither (taken by another worker, ended, or cancelled before it started).
+    pub async fn claim_muni_run(&self, id: i64, lease: chrono::Duration) -> Result<bool> {
+        let at = chrono::Utc::now();
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE muni_run SET state = 'running', started_at = $1, stage = '读取数据', progress = 5
-             WHERE id = $2 AND state = 'queued'",
+            "UPDATE muni_run SET state = 'running', started_at = $1, stage = '读取数据', progress = 5,
+               lease_until = $2
+             WHERE id = $3 AND (state = 'queued' OR (state = 'running' AND lease_until < $1))",
         )
-        .bind(now())
+        .bind(crate::db::format_time(at))
+        .bind(crate::db::format_time(at + lease))
         .bind(id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if n == 1 {
+            sqlx::query("DELETE FROM muni_firm WHERE run_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(n == 1)
     }
 
-    /// Records progress of a running job; answers whether a cancel was requested.
-    pub async fn muni_run_progress(&self, id: i64, progress: i64, stage: &str) -> Result<bool> {
+    /// Runs no worker holds: running with their lease passed, or queued for over a minute
+    /// (the server that queued them stopped before starting them).
+    pub async fn stale_muni_runs(&self) -> Result<Vec<i64>> {
+        let at = chrono::Utc::now();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM muni_run WHERE (state = 'running' AND lease_until < $1)
+               OR (state = 'queued' AND created_at < $2) ORDER BY id",
+        )
+        .bind(crate::db::format_time(at))
+        .bind(crate::db::format_time(at - chrono::Duration::minutes(1)))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Records progress of a running job and renews its lease by `lease`; answers whether a
+    /// cancel was requested.
+    pub async fn muni_run_progress(
+        &self,
+        id: i64,
+        progress: i64,
+        stage: &str,
+        lease: chrono::Duration,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE muni_run SET progress = $1, stage = $2 WHERE id = $3 AND state = 'running'",
+            "UPDATE muni_run SET progress = $1, stage = $2, lease_until = $3
+             WHERE id = $4 AND state = 'running'",
         )
         .bind(progress.clamp(0, 100))
         .bind(stage)
+        .bind(crate::db::format_time(chrono::Utc::now() + lease))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -28,6 +28,23 @@ pub const DEMO_NAME: &str = "亩均效益综合评价（规上企业，示例数
 /// Firm rows stored per batch (progress is reported and cancel checked between batches).
 const STORE_BATCH: usize = 2000;
 
+/// A worker's lease on its run, renewed at every progress step; a run whose lease has passed
+/// is taken over ([`resume_stale`]). Long enough for the engine step of the largest upload.
+pub fn lease() -> chrono::Duration {
+    chrono::Duration::minutes(10)
+}
+
+/// Starts a worker for every run no worker holds (its server stopped); called when the
+/// office opens the 亩均 pages. Each worker claims its run first, so a run is taken once.
+pub async fn resume_stale(store: &Store) -> Result<usize, MuniError> {
+    let stale = store.stale_muni_runs().await?;
+    for &id in &stale {
+        tracing::info!(run = id, "亩均评价运行无人执行，重新开始");
+        spawn_run(store.clone(), id);
+    }
+    Ok(stale.len())
+}
+
 /// A failure shown to the office as is (Chinese, with the engine's row/column detail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MuniError(pub String);
@@ -366,14 +383,17 @@ pub fn spawn_run(store: Store, id: i64) -> tokio::task::JoinHandle<()> {
 }
 
 async fn step(store: &Store, id: i64, progress: i64, stage: &str) -> Result<(), Stop> {
-    if store.muni_run_progress(id, progress, stage).await? {
+    if store
+        .muni_run_progress(id, progress, stage, lease())
+        .await?
+    {
         return Err(Stop::Cancelled);
     }
     Ok(())
 }
 
 async fn execute(store: &Store, id: i64) -> Result<(), Stop> {
-    if !store.claim_muni_run(id).await? {
+    if !store.claim_muni_run(id, lease()).await? {
         return Ok(());
     }
     let started = Instant::now();

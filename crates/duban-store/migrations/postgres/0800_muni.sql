@@ -44,6 +44,8 @@ CREATE TABLE muni_run (
     stage TEXT NOT NULL DEFAULT '',
     message TEXT,
     cancel BIGINT NOT NULL DEFAULT 0,
+    -- The worker's lease (UTC): a running job whose lease has passed is taken over.
+    lease_until TEXT,
     firms BIGINT,
     evaluated BIGINT,
     engine TEXT,

@@ -111,6 +111,9 @@ async fn index(
     _auth: Office,
     page: Page,
 ) -> Result<Response, AppError> {
+    m::resume_stale(&state.store)
+        .await
+        .map_err(|e| AppError::Internal(e.0))?;
     let schemes = state.store.muni_schemes().await?;
     let runs = state.store.muni_runs(None).await?;
     Ok(render(
@@ -712,7 +715,11 @@ async fn run_page(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let run = state.store.muni_run(id).await?;
+    let mut run = state.store.muni_run(id).await?;
+    if !run.state.is_final() && state.store.stale_muni_runs().await?.contains(&id) {
+        m::spawn_run(state.store.clone(), id);
+        run = state.store.muni_run(id).await?;
+    }
     let scheme = state.store.muni_scheme(run.scheme_id).await?;
     let result = if run.state == RunState::Done {
         result_context(&state, &run, &q, &format!("/muni/runs/{id}")).await?

@@ -730,3 +730,57 @@ async fn xlsx_uploads_are_checked_and_stored() {
         done.message
     );
 }
+
+/// A run whose worker died (lease passed, partial rows left) is taken over when the office
+/// opens its page, and ends with each firm once.
+#[tokio::test]
+async fn a_run_left_by_a_dead_worker_is_resumed() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let run = store
+        .queue_muni_run(scheme, ds, None, None)
+        .await
+        .unwrap()
+        .id;
+    assert!(
+        store
+            .claim_muni_run(run, chrono::Duration::seconds(-1))
+            .await
+            .unwrap()
+    );
+    let partial = duban_store::muni::FirmRow {
+        seq: 0,
+        ord: 0,
+        firm: "f1".into(),
+        name: None,
+        region: None,
+        class: "甲".into(),
+        score: Some(1.0),
+        adjust: 0.0,
+        rank: Some(1),
+        grade: Some("A".into()),
+        excluded: None,
+        leader: 0,
+        vals: "[]".into(),
+    };
+    store
+        .insert_muni_firms(run, std::slice::from_ref(&partial))
+        .await
+        .unwrap();
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let done = wait_run(&app, run).await;
+    assert_eq!(done.state, RunState::Done, "{:?}", done.message);
+    assert_eq!(
+        store
+            .muni_firm_count(run, &FirmFilter::default())
+            .await
+            .unwrap(),
+        4
+    );
+}
