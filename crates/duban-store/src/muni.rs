@@ -164,6 +164,9 @@ pub struct Run {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FirmRow {
     pub seq: i64,
+    /// Position in the result order: rank within the class, then class, then input order;
+    /// excluded firms last (pages read `ORDER BY ord`).
+    pub ord: i64,
     pub firm: String,
     pub name: Option<String>,
     pub region: Option<String>,
@@ -307,11 +310,12 @@ fn run_row(r: &AnyRow) -> Run {
 }
 
 const FIRM_COLS: &str =
-    "seq, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals";
+    "seq, ord, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals";
 
 fn firm_row(r: &AnyRow) -> FirmRow {
     FirmRow {
         seq: r.get("seq"),
+        ord: r.get("ord"),
         firm: r.get("firm"),
         name: r.get("name"),
         region: r.get("region"),
@@ -326,7 +330,7 @@ fn firm_row(r: &AnyRow) -> FirmRow {
     }
 }
 
-/// Firm rows per INSERT statement (13 parameters each).
+/// Firm rows per INSERT statement (14 parameters each).
 const INSERT_BATCH: usize = 200;
 
 impl Store {
@@ -548,31 +552,65 @@ impl Store {
         Ok(rows.iter().map(run_row).collect())
     }
 
-    /// Takes a queued run: queued → running. False when it was not queued (taken by
-    /// another worker, or cancelled before it started).
-    pub async fn claim_muni_run(&self, id: i64) -> Result<bool> {
+    /// Takes a run for a worker, with a lease of `lease` from now: a queued run, or a
+    /// running one whose lease has passed (its worker died; its partial rows are removed).
+    /// False when neither (taken by another worker, ended, or cancelled before it started).
+    pub async fn claim_muni_run(&self, id: i64, lease: chrono::Duration) -> Result<bool> {
+        let at = chrono::Utc::now();
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE muni_run SET state = 'running', started_at = $1, stage = '读取数据', progress = 5
-             WHERE id = $2 AND state = 'queued'",
+            "UPDATE muni_run SET state = 'running', started_at = $1, stage = '读取数据', progress = 5,
+               lease_until = $2
+             WHERE id = $3 AND (state = 'queued' OR (state = 'running' AND lease_until < $1))",
         )
-        .bind(now())
+        .bind(crate::db::format_time(at))
+        .bind(crate::db::format_time(at + lease))
         .bind(id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if n == 1 {
+            sqlx::query("DELETE FROM muni_firm WHERE run_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(n == 1)
     }
 
-    /// Records progress of a running job; answers whether a cancel was requested.
-    pub async fn muni_run_progress(&self, id: i64, progress: i64, stage: &str) -> Result<bool> {
+    /// Runs no worker holds: running with their lease passed, or queued for over a minute
+    /// (the server that queued them stopped before starting them).
+    pub async fn stale_muni_runs(&self) -> Result<Vec<i64>> {
+        let at = chrono::Utc::now();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM muni_run WHERE (state = 'running' AND lease_until < $1)
+               OR (state = 'queued' AND created_at < $2) ORDER BY id",
+        )
+        .bind(crate::db::format_time(at))
+        .bind(crate::db::format_time(at - chrono::Duration::minutes(1)))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Records progress of a running job and renews its lease by `lease`; answers whether a
+    /// cancel was requested.
+    pub async fn muni_run_progress(
+        &self,
+        id: i64,
+        progress: i64,
+        stage: &str,
+        lease: chrono::Duration,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE muni_run SET progress = $1, stage = $2 WHERE id = $3 AND state = 'running'",
+            "UPDATE muni_run SET progress = $1, stage = $2, lease_until = $3
+             WHERE id = $4 AND state = 'running'",
         )
         .bind(progress.clamp(0, 100))
         .bind(stage)
+        .bind(crate::db::format_time(chrono::Utc::now() + lease))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -632,15 +670,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(INSERT_BATCH) {
             let mut sql = String::from(
-                "INSERT INTO muni_firm (run_id, seq, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals) VALUES ",
+                "INSERT INTO muni_firm (run_id, seq, ord, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals) VALUES ",
             );
             for k in 0..chunk.len() {
-                let b = k * 13;
+                let b = k * 14;
                 if k > 0 {
                     sql.push(',');
                 }
                 sql.push('(');
-                for j in 1..=13 {
+                for j in 1..=14 {
                     if j > 1 {
                         sql.push(',');
                     }
@@ -656,6 +694,7 @@ impl Store {
                 q = q
                     .bind(run_id)
                     .bind(f.seq)
+                    .bind(f.ord)
                     .bind(&f.firm)
                     .bind(&f.name)
                     .bind(&f.region)
@@ -790,7 +829,7 @@ impl Store {
         Ok(q.fetch_one(self.pool()).await?.0)
     }
 
-    /// One page (0-based) of [`PAGE`] firms, by rank within the class (excluded firms last).
+    /// One page (0-based) of [`PAGE`] firms in result order ([`FirmRow::ord`]).
     pub async fn muni_firms(
         &self,
         run_id: i64,
@@ -800,7 +839,7 @@ impl Store {
         let (w, binds) = Self::firm_where(filter);
         let sql = format!(
             "SELECT {FIRM_COLS} FROM muni_firm {w}
-             ORDER BY CASE WHEN rank IS NULL THEN 1 ELSE 0 END, rank, class, seq
+             ORDER BY ord
              LIMIT {PAGE} OFFSET {}",
             page.max(0) * PAGE
         );

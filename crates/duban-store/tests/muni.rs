@@ -5,9 +5,14 @@ use duban_store::StoreError;
 use duban_store::muni::{FirmFilter, FirmRow, NewDataset, NewScheme, PAGE, RunState};
 use duban_store::testing::TestDb;
 
+fn lease() -> chrono::Duration {
+    chrono::Duration::minutes(10)
+}
+
 fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRow {
     FirmRow {
         seq,
+        ord: seq,
         firm: format!("f{seq}"),
         name: Some(format!("企业{seq}")),
         region: Some(if seq % 2 == 0 { "甲镇" } else { "乙镇" }.into()),
@@ -19,6 +24,22 @@ fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRo
         excluded: grade.is_none().then(|| "用地面积不足3亩".into()),
         leader: 0,
         vals: "[1.5,null]".into(),
+    }
+}
+
+/// The order the platform writes: rank within class, class, input order; excluded last.
+fn set_order(rows: &mut [FirmRow]) {
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    idx.sort_by_key(|&i| {
+        (
+            rows[i].rank.is_none(),
+            rows[i].rank,
+            rows[i].class.clone(),
+            rows[i].seq,
+        )
+    });
+    for (pos, i) in idx.into_iter().enumerate() {
+        rows[i].ord = pos as i64;
     }
 }
 
@@ -74,7 +95,7 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         .unwrap();
     assert!(r0.demo, "a demo scheme makes a demo run");
     s.cancel_muni_run(r0.id).await.unwrap();
-    assert!(!s.claim_muni_run(r0.id).await.unwrap());
+    assert!(!s.claim_muni_run(r0.id, lease()).await.unwrap());
     assert_eq!(s.muni_run(r0.id).await.unwrap().state, RunState::Cancelled);
     assert!(s.cancel_muni_run(r0.id).await.is_err());
 
@@ -83,9 +104,16 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         .await
         .unwrap();
     assert_eq!(r.state, RunState::Queued);
-    assert!(s.claim_muni_run(r.id).await.unwrap());
-    assert!(!s.claim_muni_run(r.id).await.unwrap(), "claimed once");
-    assert!(!s.muni_run_progress(r.id, 40, "计算").await.unwrap());
+    assert!(s.claim_muni_run(r.id, lease()).await.unwrap());
+    assert!(
+        !s.claim_muni_run(r.id, lease()).await.unwrap(),
+        "claimed once"
+    );
+    assert!(
+        !s.muni_run_progress(r.id, 40, "计算", lease())
+            .await
+            .unwrap()
+    );
     let mut rows: Vec<FirmRow> = (0..120)
         .map(|i| {
             firm(
@@ -97,6 +125,7 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         })
         .collect();
     rows.push(firm(120, "化工", None, None));
+    set_order(&mut rows);
     s.insert_muni_firms(r.id, &rows).await.unwrap();
     s.finish_muni_run(r.id, 121, 120, "e", "sha256:d", "sha256:m", "{}", 5)
         .await
@@ -149,11 +178,13 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         .queue_muni_run(scheme.id, ds.id, None, None)
         .await
         .unwrap();
-    assert!(s.claim_muni_run(r2.id).await.unwrap());
+    assert!(s.claim_muni_run(r2.id, lease()).await.unwrap());
     s.insert_muni_firms(r2.id, &rows[..3]).await.unwrap();
     s.cancel_muni_run(r2.id).await.unwrap();
     assert!(
-        s.muni_run_progress(r2.id, 50, "写入").await.unwrap(),
+        s.muni_run_progress(r2.id, 50, "写入", lease())
+            .await
+            .unwrap(),
         "cancel seen"
     );
     s.end_muni_run(r2.id, RunState::Cancelled, None)
@@ -248,7 +279,7 @@ async fn batches_with_missing_scores_in_different_places_store() {
         .queue_muni_run(scheme.id, ds.id, None, None)
         .await
         .unwrap();
-    assert!(s.claim_muni_run(r.id).await.unwrap());
+    assert!(s.claim_muni_run(r.id, lease()).await.unwrap());
     let rows: Vec<FirmRow> = (0..400)
         .map(|i| {
             if i == 3 {
@@ -265,5 +296,66 @@ async fn batches_with_missing_scores_in_different_places_store() {
             .await
             .unwrap(),
         400
+    );
+}
+
+/// A running job whose worker died (its lease passed) is listed as stale and taken over once;
+/// its partial rows go.
+#[tokio::test]
+async fn a_run_whose_lease_passed_is_taken_over_once() {
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let scheme = s
+        .create_muni_scheme(&NewScheme {
+            name: "方案",
+            spec: "",
+            region_column: None,
+            name_column: None,
+            policy: "{}",
+            demo: false,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let ds = s
+        .create_muni_dataset(&NewDataset {
+            scheme_id: scheme.id,
+            name: "数据",
+            file_name: "f.csv",
+            kind: "csv",
+            bytes: b"x",
+            firms: 3,
+            demo: false,
+            corrects_run_id: None,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let r = s
+        .queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap();
+    assert!(s.stale_muni_runs().await.unwrap().is_empty(), "just queued");
+    // A worker that dies: its lease already passed.
+    assert!(
+        s.claim_muni_run(r.id, chrono::Duration::seconds(-5))
+            .await
+            .unwrap()
+    );
+    s.insert_muni_firms(r.id, &[firm(0, "甲", Some(1), Some("A"))])
+        .await
+        .unwrap();
+    assert_eq!(s.stale_muni_runs().await.unwrap(), vec![r.id]);
+    assert!(s.claim_muni_run(r.id, lease()).await.unwrap());
+    assert!(
+        !s.claim_muni_run(r.id, lease()).await.unwrap(),
+        "taken once"
+    );
+    assert!(s.stale_muni_runs().await.unwrap().is_empty());
+    assert_eq!(
+        s.muni_firm_count(r.id, &FirmFilter::default())
+            .await
+            .unwrap(),
+        0
     );
 }

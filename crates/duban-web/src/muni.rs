@@ -28,6 +28,23 @@ pub const DEMO_NAME: &str = "亩均效益综合评价（规上企业，示例数
 /// Firm rows stored per batch (progress is reported and cancel checked between batches).
 const STORE_BATCH: usize = 2000;
 
+/// A worker's lease on its run, renewed at every progress step; a run whose lease has passed
+/// is taken over ([`resume_stale`]). Long enough for the engine step of the largest upload.
+pub fn lease() -> chrono::Duration {
+    chrono::Duration::minutes(10)
+}
+
+/// Starts a worker for every run no worker holds (its server stopped); called when the
+/// office opens the 亩均 pages. Each worker claims its run first, so a run is taken once.
+pub async fn resume_stale(store: &Store) -> Result<usize, MuniError> {
+    let stale = store.stale_muni_runs().await?;
+    for &id in &stale {
+        tracing::info!(run = id, "亩均评价运行无人执行，重新开始");
+        spawn_run(store.clone(), id);
+    }
+    Ok(stale.len())
+}
+
 /// A failure shown to the office as is (Chinese, with the engine's row/column detail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MuniError(pub String);
@@ -262,6 +279,17 @@ pub fn summarise(
 /// The firm rows of an evaluation, in input order.
 fn firm_rows(e: &FirmEvaluation, table: &Table, spec: &FirmSpec, data: &FirmData) -> Vec<FirmRow> {
     let id = table.column(&spec.id).expect("the engine checked the id");
+    // The result order: rank within the class, then class (first appearance), then input
+    // order; excluded firms (rank 0) last.
+    let mut order: Vec<u32> = (0..e.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        let i = i as usize;
+        (e.rank[i] == 0, e.rank[i], e.class_of[i], i)
+    });
+    let mut ord = vec![0i64; e.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        ord[i as usize] = pos as i64;
+    }
     (0..e.len())
         .map(|i| {
             let vals: Vec<serde_json::Value> = e
@@ -273,6 +301,7 @@ fn firm_rows(e: &FirmEvaluation, table: &Table, spec: &FirmSpec, data: &FirmData
                 .collect();
             FirmRow {
                 seq: i as i64,
+                ord: ord[i],
                 firm: text_of(id, i),
                 name: data.name.as_ref().map(|n| n[i].clone()),
                 region: data.region.as_ref().map(|r| r[i].clone()),
@@ -354,14 +383,17 @@ pub fn spawn_run(store: Store, id: i64) -> tokio::task::JoinHandle<()> {
 }
 
 async fn step(store: &Store, id: i64, progress: i64, stage: &str) -> Result<(), Stop> {
-    if store.muni_run_progress(id, progress, stage).await? {
+    if store
+        .muni_run_progress(id, progress, stage, lease())
+        .await?
+    {
         return Err(Stop::Cancelled);
     }
     Ok(())
 }
 
 async fn execute(store: &Store, id: i64) -> Result<(), Stop> {
-    if !store.claim_muni_run(id).await? {
+    if !store.claim_muni_run(id, lease()).await? {
         return Ok(());
     }
     let started = Instant::now();
@@ -751,6 +783,15 @@ mod tests {
                 .iter()
                 .all(|r| r.region.is_some() && r.name.is_some())
         );
+        // The page order: a permutation, ranks never decrease, excluded firms last.
+        let mut by_ord: Vec<&FirmRow> = c.rows.iter().collect();
+        by_ord.sort_by_key(|r| r.ord);
+        assert!(by_ord.iter().enumerate().all(|(k, r)| r.ord == k as i64));
+        let ranks: Vec<i64> = by_ord.iter().map(|r| r.rank.unwrap_or(i64::MAX)).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+        let evaluated = c.evaluated as usize;
+        assert!(by_ord[..evaluated].iter().all(|r| r.rank.is_some()));
+        assert!(by_ord[evaluated..].iter().all(|r| r.rank.is_none()));
         assert!(
             s.classes
                 .iter()

@@ -44,6 +44,8 @@ CREATE TABLE muni_run (
     stage TEXT NOT NULL DEFAULT '',
     message TEXT,
     cancel BIGINT NOT NULL DEFAULT 0,
+    -- The worker's lease (UTC): a running job whose lease has passed is taken over.
+    lease_until TEXT,
     firms BIGINT,
     evaluated BIGINT,
     engine TEXT,
@@ -65,6 +67,8 @@ CREATE INDEX muni_run_scheme ON muni_run(scheme_id, id);
 CREATE TABLE muni_firm (
     run_id BIGINT NOT NULL REFERENCES muni_run(id),
     seq BIGINT NOT NULL,
+    -- Position in the result order (rank within class, class, input order; excluded last).
+    ord BIGINT NOT NULL,
     firm TEXT NOT NULL,
     name TEXT,
     region TEXT,
@@ -78,9 +82,9 @@ CREATE TABLE muni_firm (
     vals TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
-CREATE INDEX muni_firm_rank ON muni_firm(run_id, rank, seq);
-CREATE INDEX muni_firm_class ON muni_firm(run_id, class, rank);
-CREATE INDEX muni_firm_grade ON muni_firm(run_id, grade, rank);
+CREATE INDEX muni_firm_ord ON muni_firm(run_id, ord);
+CREATE INDEX muni_firm_class ON muni_firm(run_id, class, ord);
+CREATE INDEX muni_firm_grade ON muni_firm(run_id, grade, ord);
 CREATE INDEX muni_firm_id ON muni_firm(run_id, firm);
 
 CREATE TABLE muni_objection (

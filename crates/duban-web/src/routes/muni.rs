@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/muni", get(index))
         .route("/muni/demo", post(load_demo))
+        .route("/muni/demo/generate", post(generate_demo))
         .route("/muni/schemes/new", get(new_scheme_form))
         .route("/muni/schemes", post(create_scheme))
         .route("/muni/schemes/{id}", get(scheme_page))
@@ -110,6 +111,9 @@ async fn index(
     _auth: Office,
     page: Page,
 ) -> Result<Response, AppError> {
+    m::resume_stale(&state.store)
+        .await
+        .map_err(|e| AppError::Internal(e.0))?;
     let schemes = state.store.muni_schemes().await?;
     let runs = state.store.muni_runs(None).await?;
     Ok(render(
@@ -136,6 +140,68 @@ async fn load_demo(
         .await
         .map_err(|e| AppError::Internal(e.0))?;
     Ok(Redirect::to(&format!("/muni/schemes/{id}")).into_response())
+}
+
+/// Most firms a generated demo data set may have (its CSV stays under the upload limit).
+const MAX_DEMO_FIRMS: usize = 50_000;
+
+/// 生成示例数据: `firms` invented firms of one county (seeded), checked against the demo
+/// scheme and stored as a demo data set of it.
+async fn generate_demo(
+    State(state): State<AppState>,
+    auth: Office,
+    Form(form): Fields,
+) -> Result<Response, AppError> {
+    auth.check_csrf(field(&form, "csrf"))?;
+    let firms: usize = field(&form, "firms")
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_DEMO_FIRMS).contains(n))
+        .ok_or_else(|| AppError::InvalidField {
+            field: "firms".into(),
+            message: format!("企业数应为 1 到 {MAX_DEMO_FIRMS} 的整数"),
+        })?;
+    let seed: u64 = match field(&form, "seed") {
+        "" => 27,
+        v => v.parse().map_err(|_| AppError::InvalidField {
+            field: "seed".into(),
+            message: format!("随机种子“{v}”应为非负整数"),
+        })?,
+    };
+    let scheme_id = m::ensure_demo(&state.store, Some(auth.user.id))
+        .await
+        .map_err(|e| AppError::Internal(e.0))?;
+    let (csv, checked) = tokio::task::spawn_blocking(move || {
+        let csv = duban_io::firm_demo::demo_firms_csv(firms, seed);
+        let checked = check_scheme(m::DEMO_SPEC).and_then(|spec| {
+            check_data(
+                csv.as_bytes(),
+                DataKind::Csv,
+                &spec,
+                Some("乡镇街道"),
+                Some("企业名称"),
+            )
+        });
+        (csv, checked)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("demo: {e}")))?;
+    let n = checked.map_err(|e| AppError::Internal(e.0))?;
+    state
+        .store
+        .create_muni_dataset(&NewDataset {
+            scheme_id,
+            name: &format!("某县 {n} 家企业（示例数据，种子 {seed}）"),
+            file_name: &format!("firms-{n}-{seed}-示例数据.csv"),
+            kind: "csv",
+            bytes: csv.as_bytes(),
+            firms: n as i64,
+            demo: true,
+            corrects_run_id: None,
+            created_by: Some(auth.user.id),
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/muni/schemes/{scheme_id}#datasets")).into_response())
 }
 
 // ---- schemes ----
@@ -649,7 +715,11 @@ async fn run_page(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let run = state.store.muni_run(id).await?;
+    let mut run = state.store.muni_run(id).await?;
+    if !run.state.is_final() && state.store.stale_muni_runs().await?.contains(&id) {
+        m::spawn_run(state.store.clone(), id);
+        run = state.store.muni_run(id).await?;
+    }
     let scheme = state.store.muni_scheme(run.scheme_id).await?;
     let result = if run.state == RunState::Done {
         result_context(&state, &run, &q, &format!("/muni/runs/{id}")).await?

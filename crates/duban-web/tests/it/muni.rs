@@ -643,3 +643,144 @@ async fn the_final_snapshot_publishes_the_leader_list() {
         .expect("published");
     assert!(p.demo, "the demo's list is marked 示例数据");
 }
+
+/// 生成示例数据: a seeded county of N firms, checked by the demo scheme, stored as demo data;
+/// the count is bounded.
+#[tokio::test]
+async fn a_generated_demo_county_is_stored_as_demo_data() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = c
+        .post_csrf("/muni/demo/generate", &[("firms", "3000"), ("seed", "5")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let sets = store.muni_datasets(Some(scheme)).await.unwrap();
+    let g = sets.iter().find(|d| d.firms == 3000).expect("generated");
+    assert!(g.demo && g.name.contains("示例数据"));
+    let bytes = store.muni_dataset_content(g.id).await.unwrap();
+    assert_eq!(
+        bytes,
+        duban_io::firm_demo::demo_firms_csv(3000, 5).into_bytes()
+    );
+    for bad in ["0", "50001", "x"] {
+        let r = c.post_csrf("/muni/demo/generate", &[("firms", bad)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(store.muni_datasets(None).await.unwrap().len(), 2);
+    let page = c.get(&format!("/muni/schemes/{scheme}")).await;
+    assert!(page.body.contains("某县 3000 家企业（示例数据，种子 5）"));
+}
+
+/// An XLSX data file is read like a CSV: a bad cell is named by row and column letter.
+#[tokio::test]
+async fn xlsx_uploads_are_checked_and_stored() {
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let book = |tax_f4: Option<&str>| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (i, line) in DATA.lines().enumerate() {
+            for (j, cell) in line.split(',').enumerate() {
+                let (row, col) = (i as u32, j as u16);
+                match cell.parse::<f64>() {
+                    Ok(x) if i > 0 => ws.write_number(row, col, x).unwrap(),
+                    _ => ws.write_string(row, col, cell).unwrap(),
+                };
+            }
+        }
+        if let Some(t) = tax_f4 {
+            ws.write_string(4, 3, t).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let r = upload(&mut c, scheme, "firms.xlsx", book(Some("八"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("row 5, column D"), "{}", r.body);
+    assert!(
+        app.state
+            .store
+            .muni_datasets(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = upload(&mut c, scheme, "firms.xlsx", book(None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
+    assert_eq!((ds.kind.as_str(), ds.firms), ("xlsx", 4));
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.id.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    let done = wait_run(&app, run).await;
+    assert_eq!(
+        (done.state, done.evaluated),
+        (RunState::Done, Some(3)),
+        "{:?}",
+        done.message
+    );
+}
+
+/// A run whose worker died (lease passed, partial rows left) is taken over when the office
+/// opens its page, and ends with each firm once.
+#[tokio::test]
+async fn a_run_left_by_a_dead_worker_is_resumed() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let run = store
+        .queue_muni_run(scheme, ds, None, None)
+        .await
+        .unwrap()
+        .id;
+    assert!(
+        store
+            .claim_muni_run(run, chrono::Duration::seconds(-1))
+            .await
+            .unwrap()
+    );
+    let partial = duban_store::muni::FirmRow {
+        seq: 0,
+        ord: 0,
+        firm: "f1".into(),
+        name: None,
+        region: None,
+        class: "甲".into(),
+        score: Some(1.0),
+        adjust: 0.0,
+        rank: Some(1),
+        grade: Some("A".into()),
+        excluded: None,
+        leader: 0,
+        vals: "[]".into(),
+    };
+    store
+        .insert_muni_firms(run, std::slice::from_ref(&partial))
+        .await
+        .unwrap();
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let done = wait_run(&app, run).await;
+    assert_eq!(done.state, RunState::Done, "{:?}", done.message);
+    assert_eq!(
+        store
+            .muni_firm_count(run, &FirmFilter::default())
+            .await
+            .unwrap(),
+        4
+    );
+}

@@ -128,6 +128,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     // 亩均效益评价: the office's (reads too); viewers read final results only.
     ("GET", "/muni", Admin),
     ("POST", "/muni/demo", Admin),
+    ("POST", "/muni/demo/generate", Admin),
     ("GET", "/muni/schemes/new", Admin),
     ("POST", "/muni/schemes", Admin),
     ("GET", "/muni/schemes/{id}", Admin),
