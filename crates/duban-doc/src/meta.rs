@@ -67,6 +67,7 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
 /// between two Han characters are dropped.
 pub fn clean_title(line: &str) -> (String, Option<String>) {
     let line = title_cell(line.trim());
+    let line = strip_column_tag(line.trim());
     let line = strip_doc_number(line.trim());
     let line = strip_leading_doc_number(line);
     // 《…关于印发〈…〉的通知》: the whole notice title quoted.
@@ -151,6 +152,20 @@ fn title_cell(line: &str) -> &str {
 }
 
 /// `京政办发〔2016〕26号《…》` → `《…》`: a document number before the title.
+/// A portal's column tag before the title, `【市政府重点工作及责任分解】滁州市人民政府关于…的通知`:
+/// a bracketed label no document title starts with.
+fn strip_column_tag(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix('【')
+        && let Some(close) = rest.find('】')
+    {
+        let after = rest[close + '】'.len_utf8()..].trim_start();
+        if after.chars().count() >= 6 {
+            return after;
+        }
+    }
+    line
+}
+
 fn strip_leading_doc_number(line: &str) -> &str {
     if let Some(p) = line.find('号') {
         let head = &line[..p];
@@ -663,6 +678,21 @@ mod tests {
         assert_eq!(year("12020年"), None);
         assert_eq!(year("三年行动方案(2022—2024年)"), Some(2022));
         assert_eq!(year("2021-2025年规划"), Some(2021));
+    }
+
+    #[test]
+    fn a_portal_column_tag_before_the_title_is_dropped() {
+        assert_eq!(
+            clean_title(
+                "【市政府重点工作及责任分解】滁州市人民政府关于2020年市政府重点工作及责任分解的通知"
+            ),
+            (
+                "滁州市人民政府关于2020年市政府重点工作及责任分解的通知".to_string(),
+                Some("滁州市人民政府".to_string())
+            )
+        );
+        // A tag alone on its line is left as it is (it is not a title either way).
+        assert_eq!(clean_title("【打印】").0, "【打印】");
     }
 
     #[test]

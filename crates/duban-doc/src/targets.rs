@@ -603,7 +603,8 @@ fn in_formula_or_notes(view: &View, i: usize) -> bool {
 }
 
 /// A count of the document's own measures: `知识产权保护方面5项：…` (a count that
-/// introduces a list), `（共23项）`, `军民深度融合方面6项`.
+/// introduces a list), `（共23项）`, `军民深度融合方面6项`, and of its own sections,
+/// `确定了10个方面190项重点工作`, `分为五个方面`.
 fn counts_own_measures(view: &View, tok: &Token) -> bool {
     let i = tok.num_start;
     if tok.end < view.len() && matches!(view.at(tok.end), ':' | '：') {
@@ -613,6 +614,8 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
         return true;
     }
     view.ends_with(i, "方面")
+        || view.starts_with(tok.end, "方面")
+        || view.starts_with(tok.end, "个方面")
 }
 
 /// A level the plan builds on, not one it sets: `在…拨款水平达到12000元的基础上，逐步提高`.
@@ -1394,6 +1397,10 @@ mod tests {
         assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
         assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
         // Counts of the document's own measures.
+        assert!(
+            phrases("市政府工作报告确定了10个方面190项重点工作，明确各项工作的牵头单位。")
+                .is_empty()
+        );
         assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
         assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
         // Formulas and notes define, they set no goal.
