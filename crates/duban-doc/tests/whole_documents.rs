@@ -40,7 +40,6 @@ struct Annotation {
 /// detected.
 const FLOORS: &[(&str, usize, usize, usize, usize)] = &[
     ("excerpt-chuzhou-2020-key-work-division", 5, 4, 4, 3),
-    ("excerpt-lishan-2023-task-division", 8, 7, 7, 3),
     ("gov-2018-consumption-poverty-guidance", 23, 0, 0, 3),
     ("gov-2018-employment-opinions", 20, 0, 0, 3),
     ("gov-2018-farm-machinery-guidance", 28, 13, 15, 3),
@@ -74,7 +73,6 @@ const FLOORS: &[(&str, usize, usize, usize, usize)] = &[
 /// Upper bounds on false extractions per document.
 const MAX_FALSE: &[(&str, usize)] = &[
     ("excerpt-chuzhou-2020-key-work-division", 0),
-    ("excerpt-lishan-2023-task-division", 0),
     ("gov-2018-consumption-poverty-guidance", 0),
     ("gov-2018-employment-opinions", 0),
     ("gov-2018-farm-machinery-guidance", 0),
