@@ -353,7 +353,7 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
                 s -= 1;
             }
             let name = view.orig(s, p).trim().to_string();
-            if looks_like_org(&name) {
+            if looks_like_org(view.norm_str(s, p).trim()) {
                 return Some(name);
             }
         }
@@ -470,7 +470,8 @@ fn labelled_issuer(view: &View, before: usize) -> Option<String> {
                 e += 1;
             }
             let name = view.orig(s, e).trim().to_string();
-            if looks_like_org(&name) {
+            // Judged on the normalised text, so a Traditional name (`…辦公廳`) counts.
+            if looks_like_org(view.norm_str(s, e).trim()) {
                 return Some(name);
             }
         }
@@ -855,6 +856,19 @@ mod tests {
             let view = View::new(text);
             assert!(labelled_issuer(&view, view.len()).is_some(), "{text}");
         }
+        // Traditional script: the name is judged on its normalised form, kept as written.
+        let view = View::new(
+            "  • 中文名:廣東省最佳化營商環境三年行動方案\n  • 發布單位:廣東省人民政府辦公廳\n內容全文",
+        );
+        assert_eq!(
+            labelled_issuer(&view, view.len()).as_deref(),
+            Some("廣東省人民政府辦公廳")
+        );
+        let view = View::new("發布機構:德清縣人民政府辦公室\n正文");
+        assert_eq!(
+            labelled_issuer(&view, view.len()).as_deref(),
+            Some("德清縣人民政府辦公室")
+        );
         let view = View::new("发布机构: \n来源: 网站");
         assert_eq!(labelled_issuer(&view, view.len()), None);
     }
