@@ -84,7 +84,11 @@ fn split_notice(line: &str) -> (String, Option<String>) {
     let issuer_of = |before: &str| {
         let before = before.trim();
         let before = before.strip_suffix("关于").unwrap_or(before).trim();
-        (!before.is_empty() && before.chars().count() <= 40).then(|| before.to_string())
+        // Several organs issuing jointly, separated by spaces (`成都市发展和改革委员会
+        // 中共成都市委社会工作部 …`): longer than one name, each part an organ.
+        let parts: Vec<&str> = before.split_whitespace().collect();
+        let joint = (2..=6).contains(&parts.len()) && parts.iter().all(|p| looks_like_org(p));
+        (!before.is_empty() && (before.chars().count() <= 40 || joint)).then(|| before.to_string())
     };
     for verb in ["关于印发", "关于下达", "关于转发", "关于公布", "印发"] {
         let Some(a) = line.find(verb) else { continue };
@@ -679,6 +683,25 @@ mod tests {
         assert_eq!(year("12020年"), None);
         assert_eq!(year("三年行动方案(2022—2024年)"), Some(2022));
         assert_eq!(year("2021-2025年规划"), Some(2021));
+    }
+
+    #[test]
+    fn joint_issuers_before_the_notice() {
+        let (title, issuer) = clean_title(
+            "成都市发展和改革委员会 中共成都市委社会工作部 成都市规划和自然资源局 成都市住房和城乡建设局 关于印发成都市城市社区嵌入式服务设施建设工程实施方案的通知",
+        );
+        assert_eq!(title, "成都市城市社区嵌入式服务设施建设工程实施方案");
+        assert_eq!(
+            issuer.as_deref(),
+            Some(
+                "成都市发展和改革委员会 中共成都市委社会工作部 成都市规划和自然资源局 成都市住房和城乡建设局"
+            )
+        );
+        // A long run of words that are not all organs is no issuer.
+        let (_, issuer) = clean_title(
+            "为深入贯彻落实党中央国务院决策部署进一步推动全市经济社会高质量发展和高水平安全良性互动 市政府办公室 关于印发某某方案的通知",
+        );
+        assert_eq!(issuer, None);
     }
 
     #[test]
