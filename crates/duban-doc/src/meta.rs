@@ -67,6 +67,7 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
 /// between two Han characters are dropped.
 pub fn clean_title(line: &str) -> (String, Option<String>) {
     let line = title_cell(line.trim());
+    let line = strip_column_tag(line.trim());
     let line = strip_doc_number(line.trim());
     let line = strip_leading_doc_number(line);
     // 《…关于印发〈…〉的通知》: the whole notice title quoted.
@@ -83,7 +84,11 @@ fn split_notice(line: &str) -> (String, Option<String>) {
     let issuer_of = |before: &str| {
         let before = before.trim();
         let before = before.strip_suffix("关于").unwrap_or(before).trim();
-        (!before.is_empty() && before.chars().count() <= 40).then(|| before.to_string())
+        // Several organs issuing jointly, separated by spaces (`成都市发展和改革委员会
+        // 中共成都市委社会工作部 …`): longer than one name, each part an organ.
+        let parts: Vec<&str> = before.split_whitespace().collect();
+        let joint = (2..=6).contains(&parts.len()) && parts.iter().all(|p| looks_like_org(p));
+        (!before.is_empty() && (before.chars().count() <= 40 || joint)).then(|| before.to_string())
     };
     for verb in ["关于印发", "关于下达", "关于转发", "关于公布", "印发"] {
         let Some(a) = line.find(verb) else { continue };
@@ -151,6 +156,20 @@ fn title_cell(line: &str) -> &str {
 }
 
 /// `京政办发〔2016〕26号《…》` → `《…》`: a document number before the title.
+/// A portal's column tag before the title, `【市政府重点工作及责任分解】滁州市人民政府关于…的通知`:
+/// a bracketed label no document title starts with.
+fn strip_column_tag(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix('【')
+        && let Some(close) = rest.find('】')
+    {
+        let after = rest[close + '】'.len_utf8()..].trim_start();
+        if after.chars().count() >= 6 {
+            return after;
+        }
+    }
+    line
+}
+
 fn strip_leading_doc_number(line: &str) -> &str {
     if let Some(p) = line.find('号') {
         let head = &line[..p];
@@ -338,7 +357,7 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
                 s -= 1;
             }
             let name = view.orig(s, p).trim().to_string();
-            if looks_like_org(&name) {
+            if looks_like_org(view.norm_str(s, p).trim()) {
                 return Some(name);
             }
         }
@@ -455,7 +474,8 @@ fn labelled_issuer(view: &View, before: usize) -> Option<String> {
                 e += 1;
             }
             let name = view.orig(s, e).trim().to_string();
-            if looks_like_org(&name) {
+            // Judged on the normalised text, so a Traditional name (`…辦公廳`) counts.
+            if looks_like_org(view.norm_str(s, e).trim()) {
                 return Some(name);
             }
         }
@@ -666,6 +686,40 @@ mod tests {
     }
 
     #[test]
+    fn joint_issuers_before_the_notice() {
+        let (title, issuer) = clean_title(
+            "成都市发展和改革委员会 中共成都市委社会工作部 成都市规划和自然资源局 成都市住房和城乡建设局 关于印发成都市城市社区嵌入式服务设施建设工程实施方案的通知",
+        );
+        assert_eq!(title, "成都市城市社区嵌入式服务设施建设工程实施方案");
+        assert_eq!(
+            issuer.as_deref(),
+            Some(
+                "成都市发展和改革委员会 中共成都市委社会工作部 成都市规划和自然资源局 成都市住房和城乡建设局"
+            )
+        );
+        // A long run of words that are not all organs is no issuer.
+        let (_, issuer) = clean_title(
+            "为深入贯彻落实党中央国务院决策部署进一步推动全市经济社会高质量发展和高水平安全良性互动 市政府办公室 关于印发某某方案的通知",
+        );
+        assert_eq!(issuer, None);
+    }
+
+    #[test]
+    fn a_portal_column_tag_before_the_title_is_dropped() {
+        assert_eq!(
+            clean_title(
+                "【市政府重点工作及责任分解】滁州市人民政府关于2020年市政府重点工作及责任分解的通知"
+            ),
+            (
+                "滁州市人民政府关于2020年市政府重点工作及责任分解的通知".to_string(),
+                Some("滁州市人民政府".to_string())
+            )
+        );
+        // A tag alone on its line is left as it is (it is not a title either way).
+        assert_eq!(clean_title("【打印】").0, "【打印】");
+    }
+
+    #[test]
     fn notice_titles_keep_inner_brackets_and_drop_numbers() {
         assert_eq!(
             clean_title(
@@ -825,6 +879,19 @@ mod tests {
             let view = View::new(text);
             assert!(labelled_issuer(&view, view.len()).is_some(), "{text}");
         }
+        // Traditional script: the name is judged on its normalised form, kept as written.
+        let view = View::new(
+            "  • 中文名:廣東省最佳化營商環境三年行動方案\n  • 發布單位:廣東省人民政府辦公廳\n內容全文",
+        );
+        assert_eq!(
+            labelled_issuer(&view, view.len()).as_deref(),
+            Some("廣東省人民政府辦公廳")
+        );
+        let view = View::new("發布機構:德清縣人民政府辦公室\n正文");
+        assert_eq!(
+            labelled_issuer(&view, view.len()).as_deref(),
+            Some("德清縣人民政府辦公室")
+        );
         let view = View::new("发布机构: \n来源: 网站");
         assert_eq!(labelled_issuer(&view, view.len()), None);
     }

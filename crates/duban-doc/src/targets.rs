@@ -538,6 +538,7 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         && !is_attributive(view, tok)
         && !is_capacity_of_named_project(view, tok)
         && !is_baseline(view, tok)
+        && !names_those_served(view, tok)
         && !is_rule_parameter(view, tok)
         && !is_rule_or_category(view, tok)
         && !counts_listed_names(view, tok)
@@ -603,7 +604,8 @@ fn in_formula_or_notes(view: &View, i: usize) -> bool {
 }
 
 /// A count of the document's own measures: `知识产权保护方面5项：…` (a count that
-/// introduces a list), `（共23项）`, `军民深度融合方面6项`.
+/// introduces a list), `（共23项）`, `军民深度融合方面6项`, and of its own sections,
+/// `确定了10个方面190项重点工作`, `分为五个方面`.
 fn counts_own_measures(view: &View, tok: &Token) -> bool {
     let i = tok.num_start;
     if tok.end < view.len() && matches!(view.at(tok.end), ':' | '：') {
@@ -613,6 +615,8 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
         return true;
     }
     view.ends_with(i, "方面")
+        || view.starts_with(tok.end, "方面")
+        || view.starts_with(tok.end, "个方面")
 }
 
 /// A level the plan builds on, not one it sets: `在…拨款水平达到12000元的基础上，逐步提高`.
@@ -847,6 +851,40 @@ fn is_attributive(view: &View, tok: &Token) -> bool {
             return true;
         }
         k += 1;
+    }
+    false
+}
+
+/// Who the plan serves, not a goal: `以全市就业年龄段的7600多名持证残疾人为主要对象`,
+/// `以300家重点企业为服务对象` — a quantity inside a 以…为(主要/服务/重点)对象 clause.
+fn names_those_served(view: &View, tok: &Token) -> bool {
+    let mut k = tok.end;
+    let mut closes = false;
+    while k < view.len() && !is_delim(view.at(k)) && k - tok.end < 40 {
+        if [
+            "为主要对象",
+            "为对象",
+            "为服务对象",
+            "为重点对象",
+            "为主要服务对象",
+        ]
+        .iter()
+        .any(|w| view.starts_with(k, w))
+        {
+            closes = true;
+            break;
+        }
+        k += 1;
+    }
+    if !closes {
+        return false;
+    }
+    let mut b = tok.num_start;
+    while b > 0 && !is_delim(view.at(b - 1)) && tok.num_start - b < 40 {
+        b -= 1;
+        if view.at(b) == '以' {
+            return true;
+        }
     }
     false
 }
@@ -1394,6 +1432,16 @@ mod tests {
         assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
         assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
         // Counts of the document's own measures.
+        assert!(
+            phrases("市政府工作报告确定了10个方面190项重点工作，明确各项工作的牵头单位。")
+                .is_empty()
+        );
+        // Who the plan serves is not a goal; the goal after it is.
+        let found = phrases(
+            "围绕“扩中”“提低”,以全市就业年龄段的7600多名持证残疾人为主要对象,以共同富裕示范区建设为牵引,促进残疾人更加充分更高质量就业。到2025年,全市新增残疾人就业800人以上。",
+        );
+        assert!(!found.iter().any(|p| p.contains("7600")), "{found:?}");
+        assert!(found.iter().any(|p| p.contains("800人以上")), "{found:?}");
         assert!(phrases("一、推广的改革举措（共23项）\n（一）知识产权保护方面5项：知识产权案件审判。\n（四）军民深度融合方面6项。").is_empty());
         assert_eq!(phrases("全年共新建基站5000个。").len(), 1);
         // Formulas and notes define, they set no goal.
