@@ -248,7 +248,18 @@ pub(crate) fn typed<T: Body>(v: Value) -> Result<T, AppError> {
 /// for a field `T::FIELDS` does not describe).
 fn field_message<T: Body>(path: &str, inner: &str) -> String {
     let pattern = without_indices(path);
-    match T::FIELDS.iter().find(|(p, _)| *p == pattern) {
+    // The field itself, else the nearest enclosing field the table describes
+    // (`previous.甲` → `previous`).
+    let described = T::FIELDS
+        .iter()
+        .filter(|(p, _)| {
+            pattern == *p
+                || pattern
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+        .max_by_key(|(p, _)| p.len());
+    match described {
         Some((_, need)) => format!("{path} {need}"),
         None if path == "." => "请求体须为 JSON 对象".to_string(),
         None => format!("{path} 无效：{inner}"),
@@ -482,5 +493,7 @@ mod tests {
         assert_eq!(e.to_string(), "name 须为字符串");
         let e = typed::<PlanBody>(json!({"document": ["x"]})).err().unwrap();
         assert_eq!(e.to_string(), "document 须为字符串");
+        let e = typed::<UserBody>(json!(["x"])).err().unwrap();
+        assert_eq!(e.to_string(), "请求体须为 JSON 对象");
     }
 }
