@@ -266,6 +266,16 @@ fn field_message<T: Body>(path: &str, inner: &str) -> String {
     }
 }
 
+/// A store or core type sent as it serialises itself, with its object keys sorted (see
+/// [`sorted`]).
+pub(crate) struct Sorted<T>(pub T);
+
+impl<T: Serialize> Serialize for Sorted<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        sorted(&self.0, s)
+    }
+}
+
 /// Panics unless `t` serialises with the keys of every object in sorted order, the order
 /// `json!` gave the responses before they were typed.
 #[cfg(test)]
