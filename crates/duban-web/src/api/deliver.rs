@@ -11,13 +11,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use duban_core::report::ReportAction;
-use duban_core::status::TargetStatus;
+use duban_core::status::{Forecast, LightCounts, RollUp, TargetStatus, Timeliness};
+use duban_store::deliver::period::PeriodRow;
 use duban_store::deliver::report::{
     MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput,
 };
-use serde_json::{Value, json};
+use duban_store::deliver::status::PlanDeliver;
+use serde::{Deserialize, Serialize};
 
-use super::{parse_body, parse_optional_body};
+use super::{Body, read_optional_body, sorted};
 use crate::auth::Auth;
 use crate::deliver::value_of;
 use crate::error::AppError;
@@ -51,28 +53,119 @@ async fn periods(
     State(state): State<AppState>,
     _auth: Auth,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Vec<PeriodJson>>, AppError> {
     let ps = state.store.plan_periods(id).await?;
-    Ok(Json(Value::Array(
-        ps.iter()
-            .map(|p| json!({"id": p.id, "key": p.key, "label": p.label, "cadence": p.cadence.as_str(), "start": p.start, "end": p.end, "due": p.due}))
-            .collect(),
-    )))
+    Ok(Json(ps.into_iter().map(PeriodJson::from).collect()))
 }
 
-pub fn report_json(r: &ReportRow) -> Value {
-    json!({
-        "id": r.id, "plan_id": r.plan_id, "task": r.task_number, "task_id": r.task_id,
-        "period": r.period_key, "period_id": r.period_id, "due": r.due,
-        "unit": r.unit_code, "unit_name": r.unit_name,
-        "state": r.state.as_str(), "progress": r.progress, "problems": r.problems, "next_steps": r.next_steps,
-        "milestone": r.milestone.map(MilestoneInput::as_str), "milestone_share": r.milestone_share,
-        "values": r.values.iter().map(|v| json!({"target_id": v.target_id, "value": v.value, "as_of": v.as_of})).collect::<Vec<_>>(),
-        "version": r.version,
-        "first_submitted_at": r.first_submitted_at, "submitted_at": r.submitted_at, "submitted_by": r.submitted_by,
-        "reviewed_at": r.reviewed_at, "reviewed_by": r.reviewed_by, "review_comment": r.review_comment,
-        "demo": r.demo,
-    })
+// Response fields are declared in alphabetical order: the wire order `json!` gave them
+// (checked by `tests::responses_keep_sorted_keys`).
+
+/// A reporting period (`GET /api/v1/plans/{id}/periods`).
+#[derive(Serialize, Default)]
+pub struct PeriodJson {
+    cadence: &'static str,
+    due: NaiveDate,
+    end: NaiveDate,
+    id: i64,
+    key: String,
+    label: String,
+    start: NaiveDate,
+}
+
+impl From<PeriodRow> for PeriodJson {
+    fn from(p: PeriodRow) -> Self {
+        PeriodJson {
+            cadence: p.cadence.as_str(),
+            due: p.due,
+            end: p.end,
+            id: p.id,
+            key: p.key,
+            label: p.label,
+            start: p.start,
+        }
+    }
+}
+
+/// A report as the API shows it (`Report` in the OpenAPI document).
+#[derive(Serialize, Default)]
+pub struct ReportJson<'a> {
+    demo: bool,
+    due: NaiveDate,
+    first_submitted_at: Option<&'a str>,
+    id: i64,
+    milestone: Option<&'static str>,
+    milestone_share: Option<f64>,
+    next_steps: &'a str,
+    period: &'a str,
+    period_id: i64,
+    plan_id: i64,
+    problems: &'a str,
+    progress: &'a str,
+    review_comment: Option<&'a str>,
+    reviewed_at: Option<&'a str>,
+    reviewed_by: Option<&'a str>,
+    state: &'static str,
+    submitted_at: Option<&'a str>,
+    submitted_by: Option<&'a str>,
+    task: i64,
+    task_id: i64,
+    unit: &'a str,
+    unit_name: &'a str,
+    values: Vec<ReportValueJson>,
+    version: i64,
+}
+
+/// One reported value of a [`ReportJson`].
+#[derive(Serialize, Default)]
+pub struct ReportValueJson {
+    as_of: NaiveDate,
+    target_id: i64,
+    value: Option<f64>,
+}
+
+impl<'a> From<&'a ReportRow> for ReportJson<'a> {
+    fn from(r: &'a ReportRow) -> Self {
+        ReportJson {
+            demo: r.demo,
+            due: r.due,
+            first_submitted_at: r.first_submitted_at.as_deref(),
+            id: r.id,
+            milestone: r.milestone.map(MilestoneInput::as_str),
+            milestone_share: r.milestone_share,
+            next_steps: &r.next_steps,
+            period: &r.period_key,
+            period_id: r.period_id,
+            plan_id: r.plan_id,
+            problems: &r.problems,
+            progress: &r.progress,
+            review_comment: r.review_comment.as_deref(),
+            reviewed_at: r.reviewed_at.as_deref(),
+            reviewed_by: r.reviewed_by.as_deref(),
+            state: r.state.as_str(),
+            submitted_at: r.submitted_at.as_deref(),
+            submitted_by: r.submitted_by.as_deref(),
+            task: r.task_number,
+            task_id: r.task_id,
+            unit: &r.unit_code,
+            unit_name: &r.unit_name,
+            values: r
+                .values
+                .iter()
+                .map(|v| ReportValueJson {
+                    as_of: v.as_of,
+                    target_id: v.target_id,
+                    value: v.value,
+                })
+                .collect(),
+            version: r.version,
+        }
+    }
+}
+
+/// The report as JSON.
+fn report_json(r: &ReportRow) -> ReportJson<'_> {
+    ReportJson::from(r)
 }
 
 /// The gate of every report write through the API: a write the session or token may make,
@@ -82,101 +175,157 @@ fn writer(auth: &Auth, headers: &HeaderMap) -> Result<ReportActor, AppError> {
     ReportActor::of(&auth.user).ok_or(AppError::Forbidden)
 }
 
-fn text(v: &Value, k: &str) -> Result<String, AppError> {
-    match v.get(k) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(AppError::Invalid(format!("{k} 须为字符串"))),
+/// The body of `POST /api/v1/reports`: which report (plan, task, period, unit), the
+/// version it was read at, and its content. Every field has one JSON type; any other type
+/// is a 422 naming the field (nothing is silently dropped).
+#[derive(Deserialize)]
+pub struct ReportBody {
+    plan_id: i64,
+    /// The task's number in the plan.
+    task: i64,
+    period: PeriodRef,
+    /// The unit's code; default the user's own unit.
+    unit: Option<String>,
+    /// As read from GET: a save into an existing report made against an older version is
+    /// refused with 409, like the form.
+    version: Option<i64>,
+    progress: Option<String>,
+    problems: Option<String>,
+    next_steps: Option<String>,
+    /// `not_started`, `in_progress` or `done`.
+    milestone: Option<String>,
+    milestone_share: Option<f64>,
+    values: Option<Vec<ValueBody>>,
+}
+
+impl Body for ReportBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("plan_id", "须为整数"),
+        ("task", "须为任务序号（整数）"),
+        ("period", "须为周期键（如 2020-Q1）或周期 id"),
+        ("unit", "须为字符串"),
+        ("version", "须为整数"),
+        ("progress", "须为字符串"),
+        ("problems", "须为字符串"),
+        ("next_steps", "须为字符串"),
+        ("milestone", "须为字符串"),
+        ("milestone_share", "须为数字"),
+        ("values", "须为数组"),
+        ("values[]", "须为对象"),
+        ("values[].target_id", "须为整数"),
+        ("values[].value", "须为数字或数字文本"),
+        ("values[].as_of", "须为字符串"),
+    ];
+}
+
+/// A period by its key (`2020-Q1`) or its id.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum PeriodRef {
+    Key(String),
+    Id(i64),
+}
+
+impl PeriodRef {
+    fn find<'p>(&self, periods: &'p [PeriodRow]) -> Option<&'p PeriodRow> {
+        periods.iter().find(|p| match self {
+            PeriodRef::Key(k) => &p.key == k,
+            PeriodRef::Id(id) => p.id == *id,
+        })
     }
 }
 
-/// A field that must be a JSON string when present (`null` = absent).
-fn opt_str<'a>(v: &'a Value, path: &str) -> Result<Option<&'a str>, AppError> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        _ => Err(AppError::Invalid(format!("{path} 须为字符串"))),
+/// Which report a [`ReportBody`] is about.
+struct ReportWhere {
+    plan_id: i64,
+    task: i64,
+    period: PeriodRef,
+    unit: Option<String>,
+    version: Option<i64>,
+}
+
+/// One value of a report body.
+#[derive(Deserialize)]
+pub struct ValueBody {
+    target_id: i64,
+    value: Option<Number>,
+    /// `YYYY-MM-DD`; default the period's last day.
+    as_of: Option<String>,
+}
+
+/// A JSON number, or a string in the syntax of the report form (`1,234.5`, `１２３`, `3万`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Json(serde_json::Number),
+    Text(String),
+}
+
+impl ReportBody {
+    /// Which report, and the content to store: numbers read and bounded like the 督办表's
+    /// (|x| ≤ 1e15), dates and the milestone parsed; a 422 naming the field otherwise.
+    fn into_parts(self) -> Result<(ReportWhere, ReportContent), AppError> {
+        let values = self
+            .values
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| v.into_input(i))
+            .collect::<Result<_, _>>()?;
+        let milestone = match self.milestone {
+            None => None,
+            Some(m) => Some(MilestoneInput::parse(&m).ok_or_else(|| {
+                AppError::Invalid("milestone 须为 not_started、in_progress 或 done".into())
+            })?),
+        };
+        let content = ReportContent {
+            progress: self.progress.unwrap_or_default(),
+            problems: self.problems.unwrap_or_default(),
+            next_steps: self.next_steps.unwrap_or_default(),
+            milestone,
+            milestone_share: self.milestone_share,
+            values,
+        };
+        let at = ReportWhere {
+            plan_id: self.plan_id,
+            task: self.task,
+            period: self.period,
+            unit: self.unit,
+            version: self.version,
+        };
+        Ok((at, content))
     }
 }
 
-/// A field that must be a JSON number when present (`null` = absent).
-fn opt_f64(v: &Value, path: &str) -> Result<Option<f64>, AppError> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => n
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| AppError::Invalid(format!("{path} 须为数字"))),
-        _ => Err(AppError::Invalid(format!("{path} 须为数字"))),
-    }
-}
-
-/// The report content of an API body. Every field has one JSON type; any other type is a
-/// 422 naming the field (nothing is silently dropped), and numbers are bounded like the
-/// 督办表's (|x| ≤ 1e15).
-fn content_of(v: &Value) -> Result<ReportContent, AppError> {
-    let items = match v.get("values").unwrap_or(&Value::Null) {
-        Value::Null => &[][..],
-        Value::Array(a) => &a[..],
-        _ => return Err(AppError::Invalid("values 须为数组".into())),
-    };
-    let mut values = Vec::new();
-    for (i, x) in items.iter().enumerate() {
-        if !x.is_object() {
-            return Err(AppError::Invalid(format!("values[{i}] 须为对象")));
-        }
-        let target_id = x
-            .get("target_id")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| AppError::Invalid(format!("values[{i}].target_id 须为整数")))?;
-        let field = |k: &str| x.get(k).unwrap_or(&Value::Null);
-        let value = match field("value") {
-            Value::Null => None,
-            // A JSON number, or a string in the syntax of the report form.
-            Value::String(s) => value_of(s, None)
+impl ValueBody {
+    /// The value to store; `i` is its index in `values` (for the message).
+    fn into_input(self, i: usize) -> Result<ValueInput, AppError> {
+        let value = match self.value {
+            None => None,
+            Some(Number::Text(s)) => value_of(&s, None)
                 .map_err(|e| AppError::Invalid(format!("values[{i}].value：{e}")))?,
-            Value::Number(n) => Some(n.as_f64().ok_or_else(|| {
+            Some(Number::Json(n)) => Some(n.as_f64().ok_or_else(|| {
                 AppError::Invalid(format!("values[{i}].value 须为数字或数字文本"))
             })?),
-            _ => {
-                return Err(AppError::Invalid(format!(
-                    "values[{i}].value 须为数字或数字文本"
-                )));
-            }
         };
         if value.is_some_and(|x| !duban_store::deliver::report::value_in_range(x)) {
             return Err(AppError::Invalid(format!(
                 "values[{i}].value 超出范围（绝对值不超过 1e15）"
             )));
         }
-        let as_of = match opt_str(field("as_of"), &format!("values[{i}].as_of"))? {
+        let as_of = match self.as_of {
             None => None,
             Some(s) => Some(
-                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                     .map_err(|_| AppError::Invalid(format!("values[{i}].as_of 须为 YYYY-MM-DD")))?,
             ),
         };
-        values.push(ValueInput {
-            target_id,
+        Ok(ValueInput {
+            target_id: self.target_id,
             value,
             as_of,
-        });
+        })
     }
-    let get = |k: &str| v.get(k).unwrap_or(&Value::Null);
-    let milestone = match opt_str(get("milestone"), "milestone")? {
-        None => None,
-        Some(m) => Some(MilestoneInput::parse(m).ok_or_else(|| {
-            AppError::Invalid("milestone 须为 not_started、in_progress 或 done".into())
-        })?),
-    };
-    Ok(ReportContent {
-        progress: text(v, "progress")?,
-        problems: text(v, "problems")?,
-        next_steps: text(v, "next_steps")?,
-        milestone,
-        milestone_share: opt_f64(get("milestone_share"), "milestone_share")?,
-        values,
-    })
 }
 
 /// `POST /api/v1/reports`: creates the draft of (task, period, unit), or saves into it
@@ -188,33 +337,20 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let by = writer(&auth, &headers)?;
-    let v = parse_body(&body)?;
-    let plan_id = v
-        .get("plan_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| AppError::Invalid("plan_id 须为整数".into()))?;
-    let number = v
-        .get("task")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| AppError::Invalid("task 须为任务序号（整数）".into()))?;
-    let detail = state.store.plan_detail(plan_id).await?;
+    let (at, content) = super::read_body::<ReportBody>(&body)?.into_parts()?;
+    let detail = state.store.plan_detail(at.plan_id).await?;
+    let number = at.task;
     let task = detail
         .tasks
         .iter()
         .find(|t| t.number == number)
         .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
-    let periods = state.store.plan_periods(plan_id).await?;
-    let period = match v.get("period") {
-        Some(Value::String(k)) => periods.iter().find(|p| &p.key == k),
-        Some(Value::Number(n)) => periods.iter().find(|p| Some(p.id) == n.as_i64()),
-        _ => {
-            return Err(AppError::Invalid(
-                "period 须为周期键（如 2020-Q1）或周期 id".into(),
-            ));
-        }
-    }
-    .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
-    let unit_id = match opt_str(v.get("unit").unwrap_or(&Value::Null), "unit")? {
+    let periods = state.store.plan_periods(at.plan_id).await?;
+    let period = at
+        .period
+        .find(&periods)
+        .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
+    let unit_id = match &at.unit {
         Some(code) => {
             state
                 .store
@@ -231,22 +367,12 @@ async fn create(
     if !auth.can_act_for(unit_id) {
         return Err(AppError::Forbidden);
     }
-    let content = content_of(&v)?;
     let key = ReportKey {
         task_id: task.id,
         period_id: period.id,
         unit_id,
     };
-    // `version` (optional, as read from GET): a save into an existing report made against
-    // an older version is refused with 409, like the form.
-    let version = match v.get("version").unwrap_or(&Value::Null) {
-        Value::Null => None,
-        x => Some(
-            x.as_i64()
-                .ok_or_else(|| AppError::Invalid("version 须为整数".into()))?,
-        ),
-    };
-    let existing = match version {
+    let existing = match at.version {
         Some(_) => state.store.report_by_key(key).await?,
         None => None,
     };
@@ -254,7 +380,7 @@ async fn create(
         Some(r) => {
             state
                 .store
-                .save_report(r.id, version, &content, &by)
+                .save_report(r.id, at.version, &content, &by)
                 .await?;
             (r.id, false)
         }
@@ -273,10 +399,10 @@ async fn read(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let r = state.store.report(id).await?;
     crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
-    Ok(Json(report_json(&r)))
+    Ok(Json(report_json(&r)).into_response())
 }
 
 async fn act(
@@ -285,14 +411,31 @@ async fn act(
     headers: &HeaderMap,
     id: i64,
     action: ReportAction,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let by = writer(auth, headers)?;
     state.store.report_action(id, &action, &by).await?;
-    Ok(Json(report_json(&state.store.report(id).await?)))
+    let r = state.store.report(id).await?;
+    Ok(Json(report_json(&r)).into_response())
 }
 
-fn comment_of(body: &[u8], key: &str) -> Result<String, AppError> {
-    text(&parse_optional_body(body)?, key)
+/// The (optional) body of `POST /api/v1/reports/{id}/return`.
+#[derive(Deserialize)]
+struct ReturnBody {
+    comment: Option<String>,
+}
+
+impl Body for ReturnBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("comment", "须为字符串")];
+}
+
+/// The (optional) body of `POST /api/v1/reports/{id}/reopen`.
+#[derive(Deserialize)]
+struct ReopenBody {
+    reason: Option<String>,
+}
+
+impl Body for ReopenBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("reason", "须为字符串")];
 }
 
 async fn submit(
@@ -300,7 +443,7 @@ async fn submit(
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     act(&state, &auth, &headers, id, ReportAction::Submit).await
 }
 
@@ -309,7 +452,7 @@ async fn accept(
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     act(&state, &auth, &headers, id, ReportAction::Accept).await
 }
 
@@ -319,8 +462,9 @@ async fn return_report(
     headers: HeaderMap,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
-    let comment = comment_of(&body, "comment")?;
+) -> Result<Response, AppError> {
+    let b: ReturnBody = read_optional_body(&body)?;
+    let comment = b.comment.unwrap_or_default();
     act(
         &state,
         &auth,
@@ -337,21 +481,177 @@ async fn reopen(
     headers: HeaderMap,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
-    let reason = comment_of(&body, "reason")?;
+) -> Result<Response, AppError> {
+    let b: ReopenBody = read_optional_body(&body)?;
+    let reason = b.reason.unwrap_or_default();
     act(&state, &auth, &headers, id, ReportAction::Reopen { reason }).await
 }
 
-fn target_json(id: i64, metric: &str, s: &TargetStatus) -> Value {
-    json!({
-        "id": id, "metric": metric, "light": s.light.as_str(), "progress": s.progress, "raw_progress": s.raw_progress,
-        "expected": s.expected, "achieved": s.achieved, "latest_value": s.latest_value, "latest_date": s.latest_date,
-        "timeliness": s.timeliness, "forecast": s.forecast, "explanation": s.explanation, "method": s.method,
-    })
+/// The status of one target (or of a task's milestone) at the as-of date.
+#[derive(Serialize, Default)]
+pub struct TargetStatusJson<'a> {
+    achieved: bool,
+    expected: Option<f64>,
+    explanation: &'a [String],
+    #[serde(serialize_with = "sorted")]
+    forecast: Option<&'a Forecast>,
+    id: i64,
+    latest_date: Option<NaiveDate>,
+    latest_value: Option<f64>,
+    light: &'static str,
+    method: &'a str,
+    metric: &'a str,
+    progress: Option<f64>,
+    raw_progress: Option<f64>,
+    #[serde(serialize_with = "sorted")]
+    timeliness: Option<&'a Timeliness>,
 }
 
-fn roll_json(r: &duban_core::status::RollUp) -> Value {
-    json!({"light": r.light.as_str(), "progress": r.progress, "counted": r.counted, "counts": r.counts, "method": r.method})
+impl<'a> TargetStatusJson<'a> {
+    fn of(id: i64, metric: &'a str, s: &'a TargetStatus) -> Self {
+        TargetStatusJson {
+            achieved: s.achieved,
+            expected: s.expected,
+            explanation: &s.explanation,
+            forecast: s.forecast.as_ref(),
+            id,
+            latest_date: s.latest_date,
+            latest_value: s.latest_value,
+            light: s.light.as_str(),
+            method: &s.method,
+            metric,
+            progress: s.progress,
+            raw_progress: s.raw_progress,
+            timeliness: s.timeliness.as_ref(),
+        }
+    }
+}
+
+/// A roll-up (plan, headline targets): its light, progress and counts of lights.
+#[derive(Serialize, Default)]
+pub struct RollUpJson<'a> {
+    counted: usize,
+    #[serde(serialize_with = "sorted")]
+    counts: LightCounts,
+    light: &'static str,
+    method: &'a str,
+    progress: Option<f64>,
+}
+
+impl<'a> From<&'a RollUp> for RollUpJson<'a> {
+    fn from(r: &'a RollUp) -> Self {
+        RollUpJson {
+            counted: r.counted,
+            counts: r.counts,
+            light: r.light.as_str(),
+            method: &r.method,
+            progress: r.progress,
+        }
+    }
+}
+
+/// The roll-up of a pillar, with its id and heading.
+#[derive(Serialize, Default)]
+pub struct PillarStatusJson<'a> {
+    counted: usize,
+    #[serde(serialize_with = "sorted")]
+    counts: LightCounts,
+    heading: &'a str,
+    id: i64,
+    light: &'static str,
+    method: &'a str,
+    progress: Option<f64>,
+}
+
+/// The roll-up of a task, with its targets and milestone.
+#[derive(Serialize, Default)]
+pub struct TaskStatusJson<'a> {
+    counted: usize,
+    #[serde(serialize_with = "sorted")]
+    counts: LightCounts,
+    id: i64,
+    light: &'static str,
+    method: &'a str,
+    milestone: Option<TargetStatusJson<'a>>,
+    number: i64,
+    progress: Option<f64>,
+    targets: Vec<TargetStatusJson<'a>>,
+    title: &'a str,
+}
+
+/// `GET /api/v1/plans/{id}/status`. A task without a roll-up is `null`.
+#[derive(Serialize, Default)]
+pub struct PlanStatusJson<'a> {
+    as_of: NaiveDate,
+    headline: RollUpJson<'a>,
+    method: &'a str,
+    pillars: Vec<PillarStatusJson<'a>>,
+    plan: RollUpJson<'a>,
+    plan_id: i64,
+    tasks: Vec<Option<TaskStatusJson<'a>>>,
+}
+
+impl<'a> PlanStatusJson<'a> {
+    fn of(id: i64, as_of: NaiveDate, pd: &'a PlanDeliver) -> Self {
+        let d = &pd.detail;
+        let tasks = d
+            .tasks
+            .iter()
+            .map(|t| {
+                let number = t.number as u32;
+                let r = pd.status.task(number)?;
+                let targets = d
+                    .task_targets(t.id)
+                    .filter_map(|x| {
+                        let s = pd.status.target(pd.target_ref(x)?)?;
+                        Some(TargetStatusJson::of(x.id, &x.target.metric, s))
+                    })
+                    .collect();
+                let milestone = pd
+                    .status
+                    .target(duban_core::plan_status::TargetRef::TaskMilestone { number })
+                    .map(|s| TargetStatusJson::of(t.id, "节点", s));
+                Some(TaskStatusJson {
+                    counted: r.counted,
+                    counts: r.counts,
+                    id: t.id,
+                    light: r.light.as_str(),
+                    method: &r.method,
+                    milestone,
+                    number: t.number,
+                    progress: r.progress,
+                    targets,
+                    title: &t.title,
+                })
+            })
+            .collect();
+        let pillars = pd
+            .status
+            .pillars
+            .iter()
+            .filter_map(|(i, r)| {
+                let p = d.pillars.get(*i)?;
+                Some(PillarStatusJson {
+                    counted: r.counted,
+                    counts: r.counts,
+                    heading: &p.heading,
+                    id: p.id,
+                    light: r.light.as_str(),
+                    method: &r.method,
+                    progress: r.progress,
+                })
+            })
+            .collect();
+        PlanStatusJson {
+            as_of,
+            headline: RollUpJson::from(&pd.status.headline),
+            method: &pd.status.method,
+            pillars,
+            plan: RollUpJson::from(&pd.status.plan),
+            plan_id: id,
+            tasks,
+        }
+    }
 }
 
 async fn status(
@@ -359,54 +659,148 @@ async fn status(
     _auth: Auth,
     Path(id): Path<i64>,
     Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let as_of = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of"))
         .await?
         .date;
     let pd = state.store.plan_deliver(id, as_of).await?;
-    let d = &pd.detail;
-    let tasks: Vec<Value> = d
-        .tasks
-        .iter()
-        .map(|t| {
-            let number = t.number as u32;
-            let targets: Vec<Value> = d
-                .task_targets(t.id)
-                .filter_map(|x| {
-                    let s = pd.status.target(pd.target_ref(x)?)?;
-                    Some(target_json(x.id, &x.target.metric, s))
-                })
-                .collect();
-            let milestone = pd
-                .status
-                .target(duban_core::plan_status::TargetRef::TaskMilestone { number })
-                .map(|s| target_json(t.id, "节点", s));
-            let mut v = pd.status.task(number).map(roll_json).unwrap_or(Value::Null);
-            if let Some(o) = v.as_object_mut() {
-                o.insert("id".into(), json!(t.id));
-                o.insert("number".into(), json!(t.number));
-                o.insert("title".into(), json!(t.title));
-                o.insert("targets".into(), Value::Array(targets));
-                o.insert("milestone".into(), milestone.unwrap_or(Value::Null));
-            }
-            v
-        })
-        .collect();
-    let pillars: Vec<Value> = pd
-        .status
-        .pillars
-        .iter()
-        .filter_map(|(i, r)| {
-            let p = d.pillars.get(*i)?;
-            let mut v = roll_json(r);
-            v["id"] = json!(p.id);
-            v["heading"] = json!(p.heading);
-            Some(v)
-        })
-        .collect();
-    Ok(Json(json!({
-        "plan_id": id, "as_of": as_of, "method": pd.status.method,
-        "plan": roll_json(&pd.status.plan), "headline": roll_json(&pd.status.headline),
-        "pillars": pillars, "tasks": tasks,
-    })))
+    Ok(Json(PlanStatusJson::of(id, as_of, &pd)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::keys_sorted;
+
+    /// The wire order of every response's keys is the sorted order `json!` gave them.
+    #[test]
+    fn responses_keep_sorted_keys() {
+        keys_sorted(&PeriodJson::default());
+        keys_sorted(&ReportJson {
+            values: vec![ReportValueJson::default()],
+            ..Default::default()
+        });
+        keys_sorted(&PlanStatusJson {
+            pillars: vec![PillarStatusJson::default()],
+            tasks: vec![
+                None,
+                Some(TaskStatusJson {
+                    milestone: Some(TargetStatusJson::default()),
+                    targets: vec![TargetStatusJson::default()],
+                    ..Default::default()
+                }),
+            ],
+            ..Default::default()
+        });
+    }
+
+    fn report(v: serde_json::Value) -> Result<ReportBody, AppError> {
+        crate::api::typed(v)
+    }
+
+    fn message(r: Result<impl Sized, AppError>) -> String {
+        match r {
+            Err(AppError::Invalid(m)) => m,
+            Err(e) => panic!("not a 422: {e:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    /// Each wrong JSON type is a 422 naming the field, in Chinese.
+    #[test]
+    fn wrong_types_name_the_field() {
+        let ok = serde_json::json!({"plan_id": 1, "task": 2, "period": "2020-Q1"});
+        for (k, bad, want) in [
+            ("plan_id", serde_json::json!("1"), "plan_id 须为整数"),
+            ("plan_id", serde_json::Value::Null, "plan_id 须为整数"),
+            ("task", serde_json::json!(1.5), "task 须为任务序号（整数）"),
+            (
+                "period",
+                serde_json::json!([1]),
+                "period 须为周期键（如 2020-Q1）或周期 id",
+            ),
+            ("unit", serde_json::json!(3), "unit 须为字符串"),
+            ("version", serde_json::json!("1"), "version 须为整数"),
+            ("progress", serde_json::json!(1), "progress 须为字符串"),
+            (
+                "milestone_share",
+                serde_json::json!("half"),
+                "milestone_share 须为数字",
+            ),
+            ("values", serde_json::json!("x"), "values 须为数组"),
+            (
+                "values",
+                serde_json::json!([{"target_id": 1}, 3]),
+                "values[1] 须为对象",
+            ),
+            (
+                "values",
+                serde_json::json!([{}]),
+                "values[0].target_id 须为整数",
+            ),
+            (
+                "values",
+                serde_json::json!([{"target_id": "1"}]),
+                "values[0].target_id 须为整数",
+            ),
+            (
+                "values",
+                serde_json::json!([{"target_id": 1, "value": true}]),
+                "values[0].value 须为数字或数字文本",
+            ),
+            (
+                "values",
+                serde_json::json!([{"target_id": 1, "as_of": 20200101}]),
+                "values[0].as_of 须为字符串",
+            ),
+        ] {
+            let mut b = ok.clone();
+            b[k] = bad;
+            assert_eq!(message(report(b)), want, "{k}");
+        }
+        let mut b = ok.clone();
+        b.as_object_mut().unwrap().remove("task");
+        assert_eq!(message(report(b)), "task 须为任务序号（整数）");
+        assert_eq!(
+            message(report(serde_json::json!([1]))),
+            "请求体须为 JSON 对象"
+        );
+    }
+
+    /// Values are parsed into the content: numbers in either form, bounds, dates.
+    #[test]
+    fn values_are_parsed() {
+        let b = report(serde_json::json!({
+            "plan_id": 1, "task": 2, "period": 7, "extra": "ignored",
+            "values": [
+                {"target_id": 1, "value": 12.5},
+                {"target_id": 2, "value": "1,234.5", "as_of": "2020-03-01"},
+                {"target_id": 3, "value": null},
+            ],
+        }))
+        .unwrap();
+        let (at, content) = b.into_parts().unwrap();
+        assert!(matches!(at.period, PeriodRef::Id(7)));
+        let got: Vec<_> = content.values.iter().map(|v| v.value).collect();
+        assert_eq!(got, [Some(12.5), Some(1234.5), None]);
+        assert_eq!(content.values[1].as_of, NaiveDate::from_ymd_opt(2020, 3, 1));
+        for (value, want) in [
+            (serde_json::json!(1e16), "values[0].value 超出范围"),
+            (serde_json::json!("x"), "values[0].value："),
+        ] {
+            let b = report(serde_json::json!({
+                "plan_id": 1, "task": 2, "period": "2020-Q1",
+                "values": [{"target_id": 1, "value": value}],
+            }))
+            .unwrap();
+            let m = message(b.into_parts());
+            assert!(m.starts_with(want), "{m}");
+        }
+        let b = report(serde_json::json!({
+            "plan_id": 1, "task": 2, "period": "2020-Q1",
+            "values": [{"target_id": 1, "as_of": "2020-13-01"}],
+        }))
+        .unwrap();
+        assert_eq!(message(b.into_parts()), "values[0].as_of 须为 YYYY-MM-DD");
+    }
 }

@@ -4,6 +4,8 @@
 //! Access as on the pages (`crate::evaluation`): runs for admin and viewer, snapshots for
 //! everyone signed in, running for admin.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -12,9 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_io::eval_format::DataKind;
-use duban_store::evaluation::MAX_DATASET_BYTES;
+use duban_store::evaluation::{EvalRun, EvalSnapshot, MAX_DATASET_BYTES};
 use duban_store::user::Role;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Body;
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -35,37 +40,128 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/evaluations/snapshots/{id}", get(snapshot))
 }
 
-async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, AppError> {
-    ensure_demo(&state.store).await?;
-    let snapshots: Vec<Value> = state
-        .store
-        .eval_snapshots()
-        .await?
-        .iter()
-        .map(|s| {
-            json!({"id": s.id, "run_id": s.run_id, "title": s.title, "sha256": s.sha256, "engine": s.engine,
-                   "data_hash": s.data_hash, "method_hash": s.method_hash, "demo": s.demo,
-                   "published_by": s.published_by, "published_at": s.published_at})
-        })
-        .collect();
-    let mut out = json!({"snapshots": snapshots});
-    // Reporters read published snapshots only.
-    if auth.role() != Role::Reporter {
-        let runs: Vec<Value> = state
-            .store
-            .eval_runs()
-            .await?
-            .iter()
-            .map(|r| {
-                json!({"id": r.id, "dataset_id": r.dataset_id, "dataset": r.dataset_name, "method_id": r.method_id,
-                       "method": r.method_name, "previous_run_id": r.previous_run_id, "engine": r.engine,
-                       "data_hash": r.data_hash, "method_hash": r.method_hash, "units": r.units, "millis": r.millis,
-                       "demo": r.demo, "created_by": r.created_by, "created_at": r.created_at, "snapshot_id": r.snapshot_id})
-            })
-            .collect();
-        out["runs"] = Value::Array(runs);
+// Response fields are declared in alphabetical order: the wire order `json!` gave them
+// (checked by `tests::responses_keep_sorted_keys`).
+
+/// `GET /api/v1/evaluations`: published snapshots, and the runs (not for reporters, who
+/// read published snapshots only: the key is then absent).
+#[derive(Serialize, Default)]
+struct EvaluationsJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runs: Option<Vec<RunJson<'a>>>,
+    snapshots: Vec<SnapshotJson<'a>>,
+}
+
+/// A published snapshot.
+#[derive(Serialize, Default)]
+struct SnapshotJson<'a> {
+    data_hash: &'a str,
+    demo: bool,
+    engine: &'a str,
+    id: i64,
+    method_hash: &'a str,
+    published_at: &'a str,
+    published_by: Option<&'a str>,
+    run_id: i64,
+    sha256: &'a str,
+    title: &'a str,
+}
+
+impl<'a> From<&'a EvalSnapshot> for SnapshotJson<'a> {
+    fn from(s: &'a EvalSnapshot) -> Self {
+        SnapshotJson {
+            data_hash: &s.data_hash,
+            demo: s.demo,
+            engine: &s.engine,
+            id: s.id,
+            method_hash: &s.method_hash,
+            published_at: &s.published_at,
+            published_by: s.published_by.as_deref(),
+            run_id: s.run_id,
+            sha256: &s.sha256,
+            title: &s.title,
+        }
     }
-    Ok(Json(out))
+}
+
+/// A stored evaluation run.
+#[derive(Serialize, Default)]
+struct RunJson<'a> {
+    created_at: &'a str,
+    created_by: Option<&'a str>,
+    data_hash: &'a str,
+    dataset: &'a str,
+    dataset_id: i64,
+    demo: bool,
+    engine: &'a str,
+    id: i64,
+    method: &'a str,
+    method_hash: &'a str,
+    method_id: Option<i64>,
+    millis: i64,
+    previous_run_id: Option<i64>,
+    snapshot_id: Option<i64>,
+    units: i64,
+}
+
+impl<'a> From<&'a EvalRun> for RunJson<'a> {
+    fn from(r: &'a EvalRun) -> Self {
+        RunJson {
+            created_at: &r.created_at,
+            created_by: r.created_by.as_deref(),
+            data_hash: &r.data_hash,
+            dataset: &r.dataset_name,
+            dataset_id: r.dataset_id,
+            demo: r.demo,
+            engine: &r.engine,
+            id: r.id,
+            method: &r.method_name,
+            method_hash: &r.method_hash,
+            method_id: r.method_id,
+            millis: r.millis,
+            previous_run_id: r.previous_run_id,
+            snapshot_id: r.snapshot_id,
+            units: r.units,
+        }
+    }
+}
+
+async fn list(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
+    ensure_demo(&state.store).await?;
+    let snapshots = state.store.eval_snapshots().await?;
+    let runs = match auth.role() {
+        Role::Reporter => None,
+        _ => Some(state.store.eval_runs().await?),
+    };
+    let out = EvaluationsJson {
+        runs: runs
+            .as_ref()
+            .map(|rs| rs.iter().map(RunJson::from).collect()),
+        snapshots: snapshots.iter().map(SnapshotJson::from).collect(),
+    };
+    Ok(Json(out).into_response())
+}
+
+/// The body of `POST /api/v1/evaluations/run`: the method (`spec`, a `duban.eval/1` TOML
+/// text, or a stored `method_id`), the data (`csv` text or a stored `dataset_id`) and the
+/// previous ranks (`{"unit": rank, …}`).
+#[derive(Deserialize)]
+struct RunBody {
+    spec: Option<String>,
+    method_id: Option<i64>,
+    csv: Option<String>,
+    dataset_id: Option<i64>,
+    previous: Option<HashMap<String, f64>>,
+}
+
+impl Body for RunBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("spec", "须为字符串（duban.eval/1 文本）"),
+        ("method_id", "须为整数"),
+        ("csv", "须为字符串（CSV 文本）"),
+        ("dataset_id", "须为整数"),
+        ("previous", "须为 {单位: 名次}"),
+    ];
 }
 
 /// `{"dataset_id": 1 | "csv": "…", "spec": "<duban.eval/1 TOML>" | "method_id": 1,
@@ -77,13 +173,10 @@ async fn run(
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     super::require_admin_write(&auth, &headers)?;
-    let v = super::parse_body(&body)?;
+    let b: RunBody = super::read_body(&body)?;
     ensure_demo(&state.store).await?;
-    let spec = match (
-        v.get("spec").and_then(Value::as_str),
-        v.get("method_id").and_then(Value::as_i64),
-    ) {
-        (Some(s), _) => s.to_string(),
+    let spec = match (b.spec, b.method_id) {
+        (Some(s), _) => s,
         (None, Some(id)) => state.store.eval_method(id).await?.spec,
         _ => {
             return Err(AppError::Invalid(
@@ -91,16 +184,13 @@ async fn run(
             ));
         }
     };
-    let (bytes, kind) = match (
-        v.get("csv").and_then(Value::as_str),
-        v.get("dataset_id").and_then(Value::as_i64),
-    ) {
+    let (bytes, kind) = match (b.csv, b.dataset_id) {
         (Some(csv), _) => {
             if csv.len() > MAX_DATASET_BYTES {
                 // The data set's own limit, named as such (not the 20 MB body limit).
                 return Err(AppError::TooLargeFor(MAX_DATASET_BYTES / 1024 / 1024));
             }
-            (csv.as_bytes().to_vec(), DataKind::Csv)
+            (csv.into_bytes(), DataKind::Csv)
         }
         (None, Some(id)) => {
             let d = state.store.eval_dataset(id).await?;
@@ -113,14 +203,7 @@ async fn run(
             ));
         }
     };
-    let previous = match v.get("previous") {
-        None | Some(Value::Null) => None,
-        Some(p) => Some(
-            serde_json::from_value(p.clone())
-                .map_err(|e| AppError::Invalid(format!("previous 须为 {{单位: 名次}}：{e}")))?,
-        ),
-    };
-    let c = compute(spec, bytes, kind, previous).await?;
+    let c = compute(spec, bytes, kind, b.previous).await?;
     Ok(Json(c.result))
 }
 
@@ -137,4 +220,32 @@ async fn snapshot(
         HeaderValue::from_static("application/json"),
     );
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::keys_sorted;
+
+    /// The wire order of every response's keys is the sorted order `json!` gave them.
+    #[test]
+    fn responses_keep_sorted_keys() {
+        keys_sorted(&EvaluationsJson {
+            runs: Some(vec![RunJson::default()]),
+            snapshots: vec![SnapshotJson::default()],
+        });
+        keys_sorted(&EvaluationsJson::default());
+    }
+
+    #[test]
+    fn run_body_names_the_field() {
+        let e = crate::api::typed::<RunBody>(serde_json::json!({"previous": {"甲": "一"}}))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "previous.甲 须为 {单位: 名次}");
+        let e = crate::api::typed::<RunBody>(serde_json::json!({"dataset_id": "3"}))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "dataset_id 须为整数");
+    }
 }

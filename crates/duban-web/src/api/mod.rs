@@ -16,6 +16,8 @@ use axum::routing::{MethodRouter, get, post};
 use duban_core::Plan;
 use duban_store::plan::{ImportMeta, PlanDetail};
 use duban_store::user::{NewUser, Role};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Auth;
@@ -67,8 +69,25 @@ pub fn router() -> Router<AppState> {
 
 /// An API path nobody serves (distinct from a missing record, which is `not_found`).
 async fn no_such_route() -> Response {
-    let body = json!({"error": {"code": "no_such_route", "message": "没有这个接口"}});
+    let body = ErrorJson {
+        error: ErrorDetail {
+            code: "no_such_route",
+            message: "没有这个接口",
+        },
+    };
     (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// `{"error":{"code","message"}}`.
+#[derive(Serialize)]
+struct ErrorJson {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail {
+    code: &'static str,
+    message: &'static str,
 }
 
 async fn openapi(_auth: Auth) -> Response {
@@ -80,15 +99,36 @@ async fn openapi(_auth: Auth) -> Response {
     r
 }
 
-async fn list_plans(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {
-    let plans: Vec<Value> = state
-        .store
-        .list_plans()
-        .await?
-        .into_iter()
-        .map(|p| json!({"id": p.id, "title": p.title, "year": p.year, "state": p.state.as_str(), "region": p.region}))
-        .collect();
-    Ok(Json(Value::Array(plans)))
+// Response fields are declared in alphabetical order: the wire order `json!` gave them
+// (checked by `tests::responses_keep_sorted_keys`).
+
+/// One plan of `GET /api/v1/plans`.
+#[derive(Serialize, Default)]
+struct PlanSummaryJson {
+    id: i64,
+    region: Option<String>,
+    state: &'static str,
+    title: String,
+    year: Option<i64>,
+}
+
+async fn list_plans(
+    State(state): State<AppState>,
+    _auth: Auth,
+) -> Result<Json<Vec<PlanSummaryJson>>, AppError> {
+    let plans = state.store.list_plans().await?;
+    Ok(Json(
+        plans
+            .into_iter()
+            .map(|p| PlanSummaryJson {
+                id: p.id,
+                region: p.region,
+                state: p.state.as_str(),
+                title: p.title,
+                year: p.year,
+            })
+            .collect(),
+    ))
 }
 
 /// The plan in the `duban.plan/1` shape, with ids, state and assignments added.
@@ -158,10 +198,120 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Value, AppError> {
 /// all optional.
 pub(crate) fn parse_optional_body(body: &[u8]) -> Result<Value, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(json!({}))
+        Ok(Value::Object(Default::default()))
     } else {
         parse_body(body)
     }
+}
+
+/// A typed API request body: its fields, and what each must be, for the 422 message when
+/// the JSON has another type (or a required field is missing). Unknown fields are accepted
+/// (clients may send more).
+pub(crate) trait Body: DeserializeOwned {
+    /// `(path, requirement)`: the path as `serde_path_to_error` prints it, with every array
+    /// index written `[]` (`values[].value`); the requirement in Chinese (`须为整数`).
+    const FIELDS: &'static [(&'static str, &'static str)];
+}
+
+/// The body as `T`: 400 when it is not JSON, 422 naming the field when a field has the
+/// wrong type (`values[0].value 须为数字或数字文本`).
+pub(crate) fn read_body<T: Body>(bytes: &[u8]) -> Result<T, AppError> {
+    typed(parse_body(bytes)?)
+}
+
+/// Like [`read_body`], but an empty (or blank) body is `{}`.
+pub(crate) fn read_optional_body<T: Body>(bytes: &[u8]) -> Result<T, AppError> {
+    typed(parse_optional_body(bytes)?)
+}
+
+/// The already parsed JSON `v` as `T` (see [`read_body`]).
+pub(crate) fn typed<T: Body>(v: Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let mut path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // A missing field is reported at its parent: name the field itself.
+        if let Some(field) = inner
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            path = if path == "." {
+                field.to_string()
+            } else {
+                format!("{path}.{field}")
+            };
+        }
+        AppError::Invalid(field_message::<T>(&path, &inner))
+    })
+}
+
+/// The 422 message of a field error at `path` (`inner`: serde's own message, shown only
+/// for a field `T::FIELDS` does not describe).
+fn field_message<T: Body>(path: &str, inner: &str) -> String {
+    let pattern = without_indices(path);
+    // The field itself, else the nearest enclosing field the table describes
+    // (`previous.甲` → `previous`).
+    let described = T::FIELDS
+        .iter()
+        .filter(|(p, _)| {
+            pattern == *p
+                || pattern
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+        .max_by_key(|(p, _)| p.len());
+    match described {
+        Some((_, need)) => format!("{path} {need}"),
+        None if path == "." => "请求体须为 JSON 对象".to_string(),
+        None => format!("{path} 无效：{inner}"),
+    }
+}
+
+/// A store or core type sent as it serialises itself, with its object keys sorted (see
+/// [`sorted`]).
+pub(crate) struct Sorted<T>(pub T);
+
+impl<T: Serialize> Serialize for Sorted<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        sorted(&self.0, s)
+    }
+}
+
+/// Panics unless `t` serialises with the keys of every object in sorted order, the order
+/// `json!` gave the responses before they were typed.
+#[cfg(test)]
+pub(crate) fn keys_sorted<T: Serialize>(t: &T) {
+    let direct = serde_json::to_string(t).unwrap();
+    let via_value = serde_json::to_string(&serde_json::to_value(t).unwrap()).unwrap();
+    assert_eq!(direct, via_value, "keys out of order");
+}
+
+/// `values[3].value` → `values[].value`.
+fn without_indices(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialises `t` through a [`Value`], so its object keys come out sorted, as they did when
+/// responses were built with `json!` (keeps nested core types byte-identical on the wire).
+pub(crate) fn sorted<T: Serialize, S: serde::Serializer>(t: &T, s: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(t)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
 }
 
 /// The gate of every admin write through the API: an admin, and a write the session or
@@ -182,16 +332,10 @@ async fn create_plan(
         return Err(AppError::TooLarge);
     }
     let v = parse_body(&body)?;
-    let region = v.get("region").and_then(Value::as_str).map(str::to_string);
-    let (plan, source_name) = if let Some(doc) = v.get("document") {
-        let text = doc
-            .as_str()
-            .ok_or_else(|| AppError::Invalid("document 须为字符串".into()))?;
-        let name = v
-            .get("file_name")
-            .and_then(Value::as_str)
-            .unwrap_or("document.txt")
-            .to_string();
+    let meta: PlanBody = typed(v.clone())?;
+    let region = meta.region;
+    let (plan, source_name) = if let Some(text) = meta.document {
+        let name = meta.file_name.unwrap_or_else(|| "document.txt".into());
         let plan = crate::routes::workspace::read_plan(text.as_bytes(), &name)
             .map_err(AppError::Invalid)?;
         (plan, name)
@@ -217,25 +361,109 @@ async fn create_plan(
     Ok((StatusCode::CREATED, Json(plan_json(&d)?)).into_response())
 }
 
-async fn list_units(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {
-    let units: Vec<Value> = state
-        .store
-        .list_units()
-        .await?
-        .into_iter()
-        .map(|u| json!({"code": u.code, "name": u.name, "kind": u.kind.as_str()}))
-        .collect();
-    Ok(Json(Value::Array(units)))
+/// The fields of `POST /api/v1/plans` besides a `duban.plan/1` document: a document to
+/// parse (`document`, `file_name`) and the plan's region.
+#[derive(Deserialize)]
+struct PlanBody {
+    region: Option<String>,
+    /// The text of a plan document; absent when the body is the plan itself.
+    document: Option<String>,
+    file_name: Option<String>,
 }
 
-fn user_json(u: &duban_store::user::User) -> Value {
-    json!({"id": u.id, "name": u.name, "role": u.role.as_str(), "unit": u.unit_code})
+impl Body for PlanBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("region", "须为字符串"),
+        ("document", "须为字符串"),
+        ("file_name", "须为字符串"),
+    ];
 }
 
-async fn list_users(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, AppError> {
+/// One unit of `GET /api/v1/units`.
+#[derive(Serialize, Default)]
+struct UnitJson {
+    code: String,
+    kind: &'static str,
+    name: String,
+}
+
+async fn list_units(
+    State(state): State<AppState>,
+    _auth: Auth,
+) -> Result<Json<Vec<UnitJson>>, AppError> {
+    let units = state.store.list_units().await?;
+    Ok(Json(
+        units
+            .into_iter()
+            .map(|u| UnitJson {
+                code: u.code,
+                kind: u.kind.as_str(),
+                name: u.name,
+            })
+            .collect(),
+    ))
+}
+
+/// A user as the API shows it (never the password).
+#[derive(Serialize, Default)]
+struct UserJson<'a> {
+    id: i64,
+    name: &'a str,
+    role: &'static str,
+    unit: Option<&'a str>,
+}
+
+impl<'a> From<&'a duban_store::user::User> for UserJson<'a> {
+    fn from(u: &'a duban_store::user::User) -> Self {
+        UserJson {
+            id: u.id,
+            name: &u.name,
+            role: u.role.as_str(),
+            unit: u.unit_code.as_deref(),
+        }
+    }
+}
+
+async fn list_users(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
     auth.require_admin()?;
     let users = state.store.list_users().await?;
-    Ok(Json(Value::Array(users.iter().map(user_json).collect())))
+    let users: Vec<UserJson> = users.iter().map(UserJson::from).collect();
+    Ok(Json(users).into_response())
+}
+
+/// The body of `POST /api/v1/users`.
+#[derive(Deserialize)]
+struct UserBody {
+    name: Option<String>,
+    password: Option<String>,
+    /// `admin`, `reporter` or `viewer`.
+    role: Option<String>,
+    /// The unit's code (reporters).
+    unit: Option<String>,
+}
+
+impl Body for UserBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("name", "须为字符串"),
+        ("password", "须为字符串"),
+        ("role", "须为 admin、reporter 或 viewer"),
+        ("unit", "须为字符串"),
+    ];
+}
+
+impl TryFrom<UserBody> for NewUser {
+    type Error = AppError;
+
+    fn try_from(b: UserBody) -> Result<Self, AppError> {
+        let role = Role::parse(b.role.as_deref().unwrap_or(""))
+            .ok_or_else(|| AppError::Invalid("role 须为 admin、reporter 或 viewer".into()))?;
+        Ok(NewUser {
+            name: b.name.unwrap_or_default(),
+            password: b.password.unwrap_or_default(),
+            role,
+            unit_code: b.unit.filter(|u| !u.is_empty()),
+        })
+    }
 }
 
 async fn create_user(
@@ -245,18 +473,37 @@ async fn create_user(
     body: Bytes,
 ) -> Result<Response, AppError> {
     require_admin_write(&auth, &headers)?;
-    let v = parse_body(&body)?;
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let role = Role::parse(&s("role"))
-        .ok_or_else(|| AppError::Invalid("role 须为 admin、reporter 或 viewer".into()))?;
-    let user = state
-        .store
-        .create_user(&NewUser {
-            name: s("name"),
-            password: s("password"),
-            role,
-            unit_code: Some(s("unit")).filter(|u| !u.is_empty()),
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
+    let new = NewUser::try_from(read_body::<UserBody>(&body)?)?;
+    let user = state.store.create_user(&new).await?;
+    Ok((StatusCode::CREATED, Json(UserJson::from(&user))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire order of every response's keys is the sorted order `json!` gave them.
+    #[test]
+    fn responses_keep_sorted_keys() {
+        keys_sorted(&PlanSummaryJson::default());
+        keys_sorted(&UnitJson::default());
+        keys_sorted(&UserJson::default());
+    }
+
+    #[test]
+    fn paths_lose_their_indices() {
+        assert_eq!(without_indices("values[12].value"), "values[].value");
+        assert_eq!(without_indices("a.b"), "a.b");
+    }
+
+    /// A field the body does not describe still names its path.
+    #[test]
+    fn user_body_errors_name_the_field() {
+        let e = typed::<UserBody>(json!({"name": 1})).err().unwrap();
+        assert_eq!(e.to_string(), "name 须为字符串");
+        let e = typed::<PlanBody>(json!({"document": ["x"]})).err().unwrap();
+        assert_eq!(e.to_string(), "document 须为字符串");
+        let e = typed::<UserBody>(json!(["x"])).err().unwrap();
+        assert_eq!(e.to_string(), "请求体须为 JSON 对象");
+    }
 }

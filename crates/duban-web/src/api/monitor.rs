@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_store::monitor::{MonitorAlertRow, StoredValue, alert_state_str};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+
+use super::{Body, Sorted, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -54,13 +56,44 @@ async fn bindings(
     State(state): State<AppState>,
     _auth: Auth,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let plan: i64 = q
         .get("plan")
         .and_then(|p| p.trim().parse().ok())
         .ok_or_else(|| AppError::BadRequest("缺少参数 plan".into()))?;
     state.store.plan(plan).await?;
-    Ok(Json(json!(state.store.monitor_bindings(plan).await?)))
+    let rows = state.store.monitor_bindings(plan).await?;
+    Ok(Json(Sorted(rows)).into_response())
+}
+
+/// The body of `POST /api/v1/monitor/bindings`.
+#[derive(Deserialize)]
+struct BindBody {
+    target_id: Option<i64>,
+    /// `true`: unbind the target.
+    remove: Option<bool>,
+    indicator: Option<String>,
+    region: Option<String>,
+    reference_indicator: Option<String>,
+    reference_region: Option<String>,
+}
+
+impl Body for BindBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("target_id", "须为整数"),
+        ("remove", "须为 true 或 false"),
+        ("indicator", "须为字符串"),
+        ("region", "须为字符串"),
+        ("reference_indicator", "须为字符串"),
+        ("reference_region", "须为字符串"),
+    ];
+}
+
+/// The answer to an unbinding.
+#[derive(Serialize, Default)]
+struct RemovedJson {
+    removed: bool,
+    target_id: i64,
 }
 
 /// `{"target_id", "indicator", "region", "reference_indicator"?, "reference_region"?}`;
@@ -70,47 +103,95 @@ async fn bind(
     auth: Auth,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     super::require_admin_write(&auth, &headers)?;
-    let v = super::parse_body(&body)?;
-    let target_id =
-        v.get("target_id")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| AppError::InvalidField {
-                field: "target_id".into(),
-                message: "缺少 target_id".into(),
-            })?;
-    if v.get("remove").and_then(Value::as_bool) == Some(true) {
+    let v: BindBody = super::read_body(&body)?;
+    let target_id = v.target_id.ok_or_else(|| AppError::InvalidField {
+        field: "target_id".into(),
+        message: "缺少 target_id".into(),
+    })?;
+    if v.remove == Some(true) {
         state.store.remove_monitor_binding(target_id).await?;
-        return Ok(Json(json!({"target_id": target_id, "removed": true})));
+        let body = RemovedJson {
+            removed: true,
+            target_id,
+        };
+        return Ok(Json(body).into_response());
     }
-    let b = crate::routes::monitor::binding_of(target_id, |k| {
-        v.get(k).and_then(Value::as_str).map(str::to_string)
+    let b = crate::routes::monitor::binding_of(target_id, |k| match k {
+        "indicator" => v.indicator.clone(),
+        "region" => v.region.clone(),
+        "reference_indicator" => v.reference_indicator.clone(),
+        "reference_region" => v.reference_region.clone(),
+        _ => None,
     })?;
     state.store.set_monitor_binding(&b).await?;
-    Ok(Json(json!(b)))
+    Ok(Json(Sorted(b)).into_response())
 }
 
-async fn catalogue(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {
+// Response fields are declared in alphabetical order: the wire order `json!` gave them
+// (checked by `tests::responses_keep_sorted_keys`).
+
+/// `GET /api/v1/monitor/catalogue`.
+#[derive(Serialize)]
+struct CatalogueJson<'a> {
+    #[serde(serialize_with = "sorted")]
+    indicators: &'a [duban_core::monitor::Indicator],
+    #[serde(serialize_with = "sorted")]
+    regions: &'a [duban_core::monitor::Region],
+}
+
+async fn catalogue(State(state): State<AppState>, _auth: Auth) -> Result<Response, AppError> {
     let indicators = state.store.monitor_indicators().await?;
     let regions = state.store.monitor_regions().await?;
-    Ok(Json(
-        json!({"indicators": indicators, "regions": regions.all()}),
-    ))
+    let body = CatalogueJson {
+        indicators: &indicators,
+        regions: regions.all(),
+    };
+    Ok(Json(body).into_response())
 }
 
-fn value_json(v: &StoredValue) -> Value {
-    json!({
-        "region": v.region, "indicator": v.indicator, "period": v.period,
-        "value": v.value, "published": v.published, "demo": v.demo, "import_id": v.import_id,
-    })
+/// One stored value of a series.
+#[derive(Serialize)]
+struct ValueJson<'a> {
+    demo: bool,
+    import_id: i64,
+    indicator: &'a str,
+    #[serde(serialize_with = "sorted")]
+    period: &'a duban_core::monitor::Period,
+    published: chrono::NaiveDate,
+    region: &'a str,
+    value: f64,
+}
+
+impl<'a> From<&'a StoredValue> for ValueJson<'a> {
+    fn from(v: &'a StoredValue) -> Self {
+        ValueJson {
+            demo: v.demo,
+            import_id: v.import_id,
+            indicator: &v.indicator,
+            period: &v.period,
+            published: v.published,
+            region: &v.region,
+            value: v.value,
+        }
+    }
+}
+
+/// `GET /api/v1/monitor/series`: the query, and the values.
+#[derive(Serialize, Default)]
+struct SeriesJson<'a> {
+    as_of: Option<&'a str>,
+    indicator: &'a str,
+    region: Option<&'a str>,
+    values: Vec<ValueJson<'a>>,
 }
 
 async fn series(
     State(state): State<AppState>,
     _auth: Auth,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
     let indicator =
         get("indicator").ok_or_else(|| AppError::BadRequest("缺少参数 indicator".into()))?;
@@ -133,10 +214,13 @@ async fn series(
             .filter(|v| region.is_none_or(|r| v.region == r))
             .collect(),
     };
-    Ok(Json(json!({
-        "indicator": indicator, "region": get("region"), "as_of": get("as_of"),
-        "values": values.iter().map(value_json).collect::<Vec<_>>(),
-    })))
+    let body = SeriesJson {
+        as_of: get("as_of"),
+        indicator,
+        region: get("region"),
+        values: values.iter().map(ValueJson::from).collect(),
+    };
+    Ok(Json(body).into_response())
 }
 
 /// One indicator as the wide table bureaus publish (regions × periods, as known on `as_of`),
@@ -180,8 +264,18 @@ async fn export(
     }
 }
 
-async fn imports(State(state): State<AppState>, _auth: Auth) -> Result<Json<Value>, AppError> {
-    Ok(Json(json!(state.store.monitor_imports().await?)))
+async fn imports(State(state): State<AppState>, _auth: Auth) -> Result<Response, AppError> {
+    let rows = state.store.monitor_imports().await?;
+    Ok(Json(Sorted(rows)).into_response())
+}
+
+/// A done import, and the rule run at `as_of` when asked.
+#[derive(Serialize)]
+struct ImportDoneJson {
+    #[serde(serialize_with = "sorted")]
+    import: duban_store::monitor::MonitorImport,
+    #[serde(serialize_with = "sorted")]
+    run: Option<crate::monitor::RunOutcome>,
 }
 
 /// Raw body (query: `format`, `indicator`, `frequency`, `published`, `source`, `file_name`,
@@ -215,11 +309,8 @@ async fn import(
                 Some(d) => Some(run_rules(&state.store, parse_as_of(Some(&d))?).await?),
                 None => None,
             };
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({"import": done, "run": run})),
-            )
-                .into_response())
+            let body = ImportDoneJson { import: done, run };
+            Ok((StatusCode::CREATED, Json(body)).into_response())
         }
         Err(Ok(refusal)) => {
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(refusal.json())).into_response())
@@ -228,29 +319,104 @@ async fn import(
     }
 }
 
-pub fn alert_json(a: &MonitorAlertRow) -> Value {
-    let mut v = json!(a);
-    v["state"] = json!(alert_state_str(a.state));
-    v["level"] = json!(a.level.label_zh());
-    v
+/// A monitor alert: the stored row, with `state` as its code and `level` as its Chinese
+/// label.
+#[derive(Serialize, Default)]
+pub struct AlertJson<'a> {
+    acknowledged_at: Option<&'a str>,
+    acknowledged_by: Option<&'a str>,
+    as_of: &'a str,
+    close_note: Option<&'a str>,
+    closed_at: Option<&'a str>,
+    closed_by: Option<&'a str>,
+    created_at: &'a str,
+    demo: bool,
+    id: i64,
+    indicator: &'a str,
+    interview_record: Option<&'a str>,
+    interviewed_at: Option<&'a str>,
+    interviewed_by: Option<&'a str>,
+    level: &'static str,
+    level_label: &'static str,
+    period: &'a str,
+    period_label: &'a str,
+    region: &'a str,
+    region_name: &'a str,
+    rule: &'a str,
+    state: &'static str,
+    state_label: &'static str,
+    value: f64,
+}
+
+impl<'a> From<&'a MonitorAlertRow> for AlertJson<'a> {
+    fn from(a: &'a MonitorAlertRow) -> Self {
+        AlertJson {
+            acknowledged_at: a.acknowledged_at.as_deref(),
+            acknowledged_by: a.acknowledged_by.as_deref(),
+            as_of: &a.as_of,
+            close_note: a.close_note.as_deref(),
+            closed_at: a.closed_at.as_deref(),
+            closed_by: a.closed_by.as_deref(),
+            created_at: &a.created_at,
+            demo: a.demo,
+            id: a.id,
+            indicator: &a.indicator,
+            interview_record: a.interview_record.as_deref(),
+            interviewed_at: a.interviewed_at.as_deref(),
+            interviewed_by: a.interviewed_by.as_deref(),
+            level: a.level.label_zh(),
+            level_label: a.level_label,
+            period: &a.period,
+            period_label: &a.period_label,
+            region: &a.region,
+            region_name: &a.region_name,
+            rule: &a.rule,
+            state: alert_state_str(a.state),
+            state_label: a.state_label,
+            value: a.value,
+        }
+    }
+}
+
+/// The (optional) body of `POST /api/v1/monitor/alerts/run`.
+#[derive(Deserialize)]
+struct RunBody {
+    /// `YYYY-MM-DD`; default today.
+    as_of: Option<String>,
+}
+
+impl Body for RunBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
+}
+
+/// The (optional) body of an alert action: the interview record or the closing note.
+#[derive(Deserialize)]
+struct ActBody {
+    text: Option<String>,
+}
+
+impl Body for ActBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("text", "须为字符串")];
 }
 
 async fn alerts(
     State(state): State<AppState>,
     _auth: Auth,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let filter = crate::monitor::state_filter(q.get("state"))?;
     let rows = state.store.monitor_alerts(filter).await?;
-    Ok(Json(Value::Array(rows.iter().map(alert_json).collect())))
+    let rows: Vec<AlertJson> = rows.iter().map(AlertJson::from).collect();
+    Ok(Json(rows).into_response())
 }
 
 async fn alert(
     State(state): State<AppState>,
     _auth: Auth,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(alert_json(&state.store.monitor_alert(id).await?)))
+) -> Result<Response, AppError> {
+    let a = state.store.monitor_alert(id).await?;
+    Ok(Json(AlertJson::from(&a)).into_response())
 }
 
 async fn run(
@@ -258,12 +424,11 @@ async fn run(
     auth: Auth,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     super::require_admin_write(&auth, &headers)?;
-    let v = super::parse_optional_body(&body)?;
-    let as_of = v.get("as_of").and_then(Value::as_str).map(str::to_string);
-    let out = run_rules(&state.store, parse_as_of(as_of.as_ref())?).await?;
-    Ok(Json(json!(out)))
+    let b: RunBody = super::read_optional_body(&body)?;
+    let out = run_rules(&state.store, parse_as_of(b.as_of.as_ref())?).await?;
+    Ok(Json(Sorted(out)).into_response())
 }
 
 async fn act(
@@ -272,18 +437,40 @@ async fn act(
     headers: HeaderMap,
     Path((id, action)): Path<(i64, String)>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     super::require_admin_write(&auth, &headers)?;
-    let v = super::parse_optional_body(&body)?;
-    let text = v
-        .get("text")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let b: ActBody = super::read_optional_body(&body)?;
+    let text = b.text.unwrap_or_default();
     let action = crate::routes::monitor::alert_action(&action, text)?;
     let a = state
         .store
         .act_on_monitor_alert(id, &action, auth.user.id)
         .await?;
-    Ok(Json(alert_json(&a)))
+    Ok(Json(AlertJson::from(&a)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::keys_sorted;
+
+    /// The wire order of every response's keys is the sorted order `json!` gave them.
+    #[test]
+    fn responses_keep_sorted_keys() {
+        keys_sorted(&AlertJson::default());
+        keys_sorted(&RemovedJson::default());
+        keys_sorted(&SeriesJson::default());
+    }
+
+    #[test]
+    fn bodies_name_the_field() {
+        let e = crate::api::typed::<BindBody>(serde_json::json!({"remove": "yes"}))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "remove 须为 true 或 false");
+        let e = crate::api::typed::<ActBody>(serde_json::json!({"text": 1}))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "text 须为字符串");
+    }
 }

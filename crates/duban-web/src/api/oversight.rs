@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_core::escalation::EscalationLevel;
 use duban_store::escalation::{EscalationFilter, EscalationRow, parse_state};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+
+use super::{Body, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -97,16 +99,50 @@ async fn import(
         .date;
     let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
     match crate::sheet::import(&state, &auth, &sheet, &bytes).await? {
-        Ok(saved) => Ok((
-            StatusCode::OK,
-            Json(json!({
-                "plan_id": id, "period": sheet.period.key, "unit": sheet.unit.code,
-                "reports": saved,
-            })),
-        )
-            .into_response()),
+        Ok(saved) => {
+            let body = ImportJson {
+                period: &sheet.period.key,
+                plan_id: id,
+                reports: &saved,
+                unit: &sheet.unit.code,
+            };
+            Ok((StatusCode::OK, Json(body)).into_response())
+        }
         Err(refused) => Ok((refused.status(), Json(refused.json())).into_response()),
     }
+}
+
+// Response fields are declared in alphabetical order: the wire order `json!` gave them
+// (checked by `tests::responses_keep_sorted_keys`).
+
+/// The drafts a 督办表 import saved.
+#[derive(Serialize, Default)]
+struct ImportJson<'a> {
+    period: &'a str,
+    plan_id: i64,
+    #[serde(serialize_with = "sorted")]
+    reports: &'a [crate::sheet::ImportedReport],
+    unit: &'a str,
+}
+
+/// The (optional) body of `POST /api/v1/plans/{id}/escalations/run`.
+#[derive(Deserialize)]
+struct RunBody {
+    /// `YYYY-MM-DD`; default today.
+    as_of: Option<String>,
+}
+
+impl Body for RunBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
+}
+
+/// What an escalation run found and created.
+#[derive(Serialize, Default)]
+struct EscalationRunJson<'a> {
+    as_of: chrono::NaiveDate,
+    created: &'a [i64],
+    plan_id: i64,
+    required: usize,
 }
 
 async fn run_escalations(
@@ -115,29 +151,73 @@ async fn run_escalations(
     headers: HeaderMap,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     super::require_admin_write(&auth, &headers)?;
-    let v = super::parse_optional_body(&body)?;
-    let as_of = v.get("as_of").and_then(Value::as_str).map(str::to_string);
-    let as_of = crate::deliver::parse_as_of(as_of.as_ref())?;
+    let b: RunBody = super::read_optional_body(&body)?;
+    let as_of = crate::deliver::parse_as_of(b.as_of.as_ref())?;
     state.store.plan(id).await?;
     let run = state.store.run_escalations(id, as_of).await?;
-    Ok(Json(json!({
-        "plan_id": run.plan_id, "as_of": run.as_of, "required": run.required, "created": run.created,
-    })))
+    Ok(Json(EscalationRunJson {
+        as_of: run.as_of,
+        created: &run.created,
+        plan_id: run.plan_id,
+        required: run.required,
+    })
+    .into_response())
 }
 
-pub fn escalation_json(e: &EscalationRow) -> Value {
-    json!({
-        "id": e.id, "plan_id": e.plan_id, "task": e.task_number, "task_id": e.task_id,
-        "unit_id": e.unit_id, "unit_name": e.unit_name, "ident": e.ident,
-        "level": e.level.as_str(), "level_label": e.level_label, "reason": e.reason,
-        "raised_on": e.raised_on, "respond_by": e.respond_by,
-        "state": duban_store::escalation::state_str(e.state), "state_label": e.state_label,
-        "response": e.response, "responded_by": e.responded_by, "responded_at": e.responded_at,
-        "office_note": e.office_note, "closed_by": e.closed_by, "closed_at": e.closed_at,
-        "demo": e.demo,
-    })
+/// An escalation record (`Escalation` in the OpenAPI document).
+#[derive(Serialize, Default)]
+pub struct EscalationJson<'a> {
+    closed_at: Option<&'a str>,
+    closed_by: Option<&'a str>,
+    demo: bool,
+    id: i64,
+    ident: &'a str,
+    level: &'static str,
+    level_label: &'static str,
+    office_note: Option<&'a str>,
+    plan_id: i64,
+    raised_on: chrono::NaiveDate,
+    reason: &'a str,
+    respond_by: chrono::NaiveDate,
+    responded_at: Option<&'a str>,
+    responded_by: Option<&'a str>,
+    response: Option<&'a str>,
+    state: &'static str,
+    state_label: &'static str,
+    task: i64,
+    task_id: i64,
+    unit_id: i64,
+    unit_name: &'a str,
+}
+
+impl<'a> From<&'a EscalationRow> for EscalationJson<'a> {
+    fn from(e: &'a EscalationRow) -> Self {
+        EscalationJson {
+            closed_at: e.closed_at.as_deref(),
+            closed_by: e.closed_by.as_deref(),
+            demo: e.demo,
+            id: e.id,
+            ident: &e.ident,
+            level: e.level.as_str(),
+            level_label: e.level_label,
+            office_note: e.office_note.as_deref(),
+            plan_id: e.plan_id,
+            raised_on: e.raised_on,
+            reason: &e.reason,
+            respond_by: e.respond_by,
+            responded_at: e.responded_at.as_deref(),
+            responded_by: e.responded_by.as_deref(),
+            response: e.response.as_deref(),
+            state: duban_store::escalation::state_str(e.state),
+            state_label: e.state_label,
+            task: e.task_number,
+            task_id: e.task_id,
+            unit_id: e.unit_id,
+            unit_name: &e.unit_name,
+        }
+    }
 }
 
 /// The filter of an escalation list from query parameters; reporters see their unit only.
@@ -187,10 +267,39 @@ async fn list_escalations(
     State(state): State<AppState>,
     auth: Auth,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let f = escalation_filter(&state, &auth, &q).await?;
     let rows = state.store.list_escalations(&f, 1000).await?;
-    Ok(Json(Value::Array(
-        rows.iter().map(escalation_json).collect(),
-    )))
+    let rows: Vec<EscalationJson> = rows.iter().map(EscalationJson::from).collect();
+    Ok(Json(rows).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::keys_sorted;
+
+    /// The wire order of every response's keys is the sorted order `json!` gave them.
+    #[test]
+    fn responses_keep_sorted_keys() {
+        let saved = [crate::sheet::ImportedReport {
+            task_code: "1".into(),
+            report_id: 1,
+            created: true,
+        }];
+        keys_sorted(&ImportJson {
+            reports: &saved,
+            ..Default::default()
+        });
+        keys_sorted(&EscalationRunJson::default());
+        keys_sorted(&EscalationJson::default());
+    }
+
+    #[test]
+    fn run_body_names_the_field() {
+        let e = crate::api::typed::<RunBody>(serde_json::json!({"as_of": 20200101}))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "as_of 须为字符串");
+    }
 }
