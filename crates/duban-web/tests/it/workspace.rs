@@ -872,3 +872,43 @@ async fn probe_moves_and_splits_stay_inside_their_plan() {
     assert_eq!(da2.task_targets(ta.id).next().map(|t| t.id), Some(target_a));
     assert_eq!(db2.task_targets(tb.id).next().map(|t| t.id), Some(target_b));
 }
+
+/// Probe (issue 9): the 一页汇总 and the 督办总表 answer bad queries with 4xx (never 500),
+/// for every role, and an unknown plan is 404.
+#[tokio::test]
+async fn probe_summary_and_overview_refuse_bad_queries() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    for who in ["admin", "viewer", "rep_fgw"] {
+        let mut c = login(&app, who).await;
+        for q in [
+            "period=nope",
+            "period=2020-Q9",
+            "as_of=9999-99-99",
+            "as_of=262143-01-01",
+            "as_of=-1",
+            "unit=%00%ff",
+            "period=2020-Q2&as_of=1900-01-01",
+            "period=2020-Q2&as_of=9999-12-31",
+        ] {
+            for path in [
+                format!("/plans/{plan}/summary?{q}"),
+                format!("/plans/{plan}/sheet/all.xlsx?{q}"),
+            ] {
+                let r = c.get(&path).await;
+                assert!(
+                    r.status.is_success() || r.status.is_client_error(),
+                    "{who} {path}: {}",
+                    r.status
+                );
+            }
+        }
+        for path in ["/plans/999999/summary", "/plans/999999/sheet/all.xlsx"] {
+            assert_eq!(
+                c.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "{who} {path}"
+            );
+        }
+    }
+}
