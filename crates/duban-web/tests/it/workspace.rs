@@ -894,6 +894,8 @@ async fn probe_summary_and_overview_refuse_bad_queries() {
             for path in [
                 format!("/plans/{plan}/summary?{q}"),
                 format!("/plans/{plan}/sheet/all.xlsx?{q}"),
+                format!("/plans/{plan}/sheet?{q}"),
+                format!("/api/v1/plans/{plan}/export.xlsx?period=2020-Q2&{q}"),
             ] {
                 let r = c.get(&path).await;
                 assert!(
