@@ -923,6 +923,7 @@ impl Store {
         recorded_by: Option<i64>,
     ) -> Result<Objection> {
         let mut tx = self.begin_write().await?;
+        refuse_if_final(&mut tx, run_id).await?;
         let found: Option<(i64,)> =
             sqlx::query_as("SELECT seq FROM muni_firm WHERE run_id = $1 AND firm = $2")
                 .bind(run_id)
@@ -969,6 +970,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let (run_id, decision) = row.ok_or(StoreError::NotFound)?;
+        refuse_if_final(&mut tx, run_id).await?;
         if decision.is_some() {
             return Err(StoreError::Invalid("该异议已有处理结论".into()));
         }
@@ -1056,6 +1058,24 @@ impl Store {
         if taken.is_some() {
             return Err(StoreError::Invalid("该运行已正式发布".into()));
         }
+        // Checked again inside the write: an objection recorded or accepted while the
+        // snapshot was being computed must still block the publication.
+        let (open, accepted): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN decision = 'accepted' THEN 1 ELSE 0 END), 0)
+             FROM muni_objection WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if open > 0 {
+            return Err(StoreError::Invalid("尚有未处理的异议".into()));
+        }
+        if accepted > 0 {
+            return Err(StoreError::Invalid(
+                "已采纳异议：请用更正后的数据重新运行，公示后发布新结果".into(),
+            ));
+        }
         let sha = sha256_hex(body.as_bytes());
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO muni_final (run_id, title, body, sha256, data_hash, method_hash, demo, published_by, published_at)
@@ -1128,4 +1148,16 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         Ok(b)
     }
+}
+
+/// Objections are closed once the run's result is published as final.
+async fn refuse_if_final(conn: &mut sqlx::AnyConnection, run_id: i64) -> Result<()> {
+    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM muni_final WHERE run_id = $1")
+        .bind(run_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Invalid("该结果已正式发布，异议已关闭".into()));
+    }
+    Ok(())
 }

@@ -216,16 +216,37 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         .add_muni_objection(r.id, "f3", "税收少计 10 万元", "张三", "2026-12-08", None)
         .await
         .unwrap();
-    s.decide_muni_objection(o.id, true, "核实属实", None)
+    // Probe: the store itself refuses a final while an objection is open or accepted
+    // (the page checks first, but an objection may land while the snapshot is computed).
+    let open = s
+        .create_muni_final(r.id, "t", "{}", "d", "m", true, None)
+        .await
+        .unwrap_err();
+    assert!(open.to_string().contains("未处理的异议"), "{open}");
+    s.decide_muni_objection(o.id, false, "核实不属实", None)
+        .await
+        .unwrap();
+    assert!(s.decide_muni_objection(o.id, true, "", None).await.is_err());
+    let os = s.muni_objections(r.id).await.unwrap();
+    assert_eq!(os[0].decision.as_deref(), Some("rejected"));
+    let o2 = s
+        .add_muni_objection(r.id, "f3", "另一异议", "李四", "2026-12-08", None)
+        .await
+        .unwrap();
+    s.decide_muni_objection(o2.id, true, "属实", None)
         .await
         .unwrap();
     assert!(
-        s.decide_muni_objection(o.id, false, "", None)
+        s.create_muni_final(r.id, "t", "{}", "d", "m", true, None)
             .await
-            .is_err()
+            .is_err(),
+        "an accepted objection calls for a re-run, not a final"
     );
-    let os = s.muni_objections(r.id).await.unwrap();
-    assert_eq!(os[0].decision.as_deref(), Some("accepted"));
+    sqlx::query("UPDATE muni_objection SET decision = 'rejected' WHERE id = $1")
+        .bind(o2.id)
+        .execute(s.pool())
+        .await
+        .unwrap();
     let f = s
         .create_muni_final(r.id, "2026年度亩均效益评价结果", "{}", "d", "m", true, None)
         .await
@@ -236,6 +257,12 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
             .is_err()
     );
     assert_eq!(s.muni_run(r.id).await.unwrap().final_id, Some(f.id));
+    // Probe: once final, no objection is recorded or decided on that run.
+    assert!(
+        s.add_muni_objection(r.id, "f3", "迟到的异议", "王五", "2026-12-20", None)
+            .await
+            .is_err()
+    );
     assert_eq!(s.muni_finals().await.unwrap().len(), 1);
     let upd = sqlx::query("UPDATE muni_final SET title = 'x'")
         .execute(s.pool())

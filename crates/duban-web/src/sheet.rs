@@ -69,6 +69,10 @@ pub async fn resolve(
             .clone()
             .ok_or_else(|| AppError::BadRequest("请指定单位（unit）".into()))?,
     };
+    // PostgreSQL refuses a NUL in text (a 500 before this check).
+    if code.chars().count() > 100 || code.chars().any(char::is_control) {
+        return Err(AppError::BadRequest("单位代码无效".into()));
+    }
     let unit = state
         .store
         .unit_by_code(&code)

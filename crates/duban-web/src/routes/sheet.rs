@@ -222,6 +222,11 @@ async fn summary_page(
 ) -> Result<Response, AppError> {
     let (at, periods, period, pd) = overview_of(&state, id, &q).await?;
     let unit = match q.get("unit").map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        // A control character or an overlong code names no unit (and PostgreSQL refuses a
+        // NUL in text: a 500 before this check).
+        Some(code) if code.chars().count() > 100 || code.chars().any(char::is_control) => {
+            return Err(AppError::BadRequest("单位代码无效".into()));
+        }
         Some(code) => Some(
             state
                 .store

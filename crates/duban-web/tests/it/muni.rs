@@ -784,3 +784,101 @@ async fn a_run_left_by_a_dead_worker_is_resumed() {
         4
     );
 }
+
+/// Probe (issue 9): numbers out of range and broken text in a data file are refused with
+/// 422 and store nothing; a finished run is not cancelled, 公示 is not opened twice, and
+/// unknown ids are 404 — never a 500.
+#[tokio::test]
+async fn probe_bad_numbers_states_and_unknown_ids_are_refused() {
+    let app = app_with_users().await;
+    let store = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "探测方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    // ("NaN" is one of the marks of a missing value, like "NA".)
+    for bad in ["inf", "-inf", "1e309", "Infinity", "0x10", "1,5"] {
+        let data = DATA.replace("f1,甲,10,150,5", &format!("f1,甲,10,{bad},5"));
+        let r = upload(&mut c, scheme, "firms.csv", data.into_bytes()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let mut broken = DATA.as_bytes().to_vec();
+    broken.extend_from_slice(b"f5,\xff\xfe,4,8,2,x\n");
+    let r = upload(&mut c, scheme, "firms.csv", broken).await;
+    assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
+    assert!(store.muni_datasets(Some(scheme)).await.unwrap().is_empty());
+
+    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let r = c
+        .post_csrf(
+            "/muni/runs",
+            &[
+                ("scheme_id", &scheme.to_string()),
+                ("dataset_id", &ds.to_string()),
+            ],
+        )
+        .await;
+    let run = id_after(r.location(), "/muni/runs/");
+    assert_eq!(wait_run(&app, run).await.state, RunState::Done);
+    let r = c.post_csrf(&format!("/muni/runs/{run}/cancel"), &[]).await;
+    assert!(r.status != StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(store.muni_run(run).await.unwrap().state, RunState::Done);
+    for days in ["-1", "1e3", "NaN", ""] {
+        let r = c
+            .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", days)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+    }
+    c.post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "5")])
+        .await;
+    let until = store.muni_run(run).await.unwrap().publicity_until;
+    c.post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
+        .await;
+    assert_eq!(store.muni_run(run).await.unwrap().publicity_until, until);
+    // The 公示 runs for 5 days: no final yet.
+    let r = c
+        .post_csrf(&format!("/muni/runs/{run}/final"), &[("title", "t")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for path in [
+        "/muni/runs/999999/cancel",
+        "/muni/runs/999999/publicity",
+        "/muni/runs/999999/objections",
+        "/muni/objections/999999/decide",
+        "/muni/runs/999999/final",
+    ] {
+        let r = c
+            .post_csrf(
+                path,
+                &[
+                    ("days", "1"),
+                    ("firm", "f1"),
+                    ("body", "x"),
+                    ("raised_by", "y"),
+                    ("decision", "accepted"),
+                    ("title", "t"),
+                ],
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::NOT_FOUND || r.status == StatusCode::SEE_OTHER,
+            "{path}: {}",
+            r.status
+        );
+    }
+    // Without the token, nothing changes.
+    let r = c
+        .post_form(
+            &format!("/muni/runs/{run}/objections"),
+            &[("firm", "f1"), ("body", "x"), ("raised_by", "y")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(store.muni_objections(run).await.unwrap().is_empty());
+}

@@ -767,3 +767,150 @@ async fn the_review_page_shows_the_item_tree() {
     assert_eq!(tasks, 30, "the seed's 30 tasks are marked in the tree");
     assert!(items >= 30, "{items} items");
 }
+
+/// Probe (issue 9): ids of another plan cannot be used — a target of plan A is not moved
+/// into a task of plan B, a task of A is not split with B's targets; bad ids are 4xx, never
+/// 500; without the token nothing moves.
+#[tokio::test]
+async fn probe_moves_and_splits_stay_inside_their_plan() {
+    let app = app_with_users().await;
+    let a = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    let mut c = login(&app, "admin").await;
+    let export = c.get(&format!("/plans/{a}/export.json")).await;
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[("csrf", &csrf)],
+            Some(("copy.json", export.body.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let b = s
+        .list_plans()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .max()
+        .unwrap();
+    let (da, db) = (
+        s.plan_detail(a).await.unwrap(),
+        s.plan_detail(b).await.unwrap(),
+    );
+    let ta = da
+        .tasks
+        .iter()
+        .find(|t| da.task_targets(t.id).count() >= 1)
+        .unwrap();
+    let target_a = da.task_targets(ta.id).next().unwrap().id;
+    let tb = db
+        .tasks
+        .iter()
+        .find(|t| db.task_targets(t.id).count() >= 1)
+        .unwrap();
+    let target_b = db.task_targets(tb.id).next().unwrap().id;
+
+    let r = c
+        .post_csrf(
+            &format!("/targets/{target_a}/move"),
+            &[("to", &tb.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = c
+        .post_csrf(
+            &format!("/tasks/{}/split", ta.id),
+            &[("split_title", "越界"), ("target", &target_b.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for (path, fields) in [
+        ("/targets/999999/move".to_string(), vec![("to", "")]),
+        (format!("/targets/{target_a}/move"), vec![("to", "999999")]),
+        (
+            format!("/targets/{target_a}/move"),
+            vec![("to", "x; DROP TABLE target")],
+        ),
+        (
+            "/tasks/999999/split".to_string(),
+            vec![("split_title", "x")],
+        ),
+        (
+            format!("/tasks/{}/split", ta.id),
+            vec![("split_title", "x"), ("target", "-1")],
+        ),
+        (
+            format!("/tasks/{}/split", ta.id),
+            vec![
+                ("split_title", ""),
+                ("target", &*target_a.to_string().leak()),
+            ],
+        ),
+    ] {
+        let r = c.post_csrf(&path, &fields).await;
+        assert!(
+            r.status.is_client_error(),
+            "{path} {fields:?}: {}",
+            r.status
+        );
+    }
+    let r = c
+        .post_form(
+            &format!("/targets/{target_a}/move"),
+            &[("csrf", "forged"), ("to", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (da2, db2) = (
+        s.plan_detail(a).await.unwrap(),
+        s.plan_detail(b).await.unwrap(),
+    );
+    assert_eq!(da2.tasks.len(), da.tasks.len());
+    assert_eq!(db2.tasks.len(), db.tasks.len());
+    assert_eq!(da2.task_targets(ta.id).next().map(|t| t.id), Some(target_a));
+    assert_eq!(db2.task_targets(tb.id).next().map(|t| t.id), Some(target_b));
+}
+
+/// Probe (issue 9): the 一页汇总 and the 督办总表 answer bad queries with 4xx (never 500),
+/// for every role, and an unknown plan is 404.
+#[tokio::test]
+async fn probe_summary_and_overview_refuse_bad_queries() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    for who in ["admin", "viewer", "rep_fgw"] {
+        let mut c = login(&app, who).await;
+        for q in [
+            "period=nope",
+            "period=2020-Q9",
+            "as_of=9999-99-99",
+            "as_of=262143-01-01",
+            "as_of=-1",
+            "unit=%00%ff",
+            "period=2020-Q2&as_of=1900-01-01",
+            "period=2020-Q2&as_of=9999-12-31",
+        ] {
+            for path in [
+                format!("/plans/{plan}/summary?{q}"),
+                format!("/plans/{plan}/sheet/all.xlsx?{q}"),
+                format!("/plans/{plan}/sheet?{q}"),
+                format!("/api/v1/plans/{plan}/export.xlsx?period=2020-Q2&{q}"),
+            ] {
+                let r = c.get(&path).await;
+                assert!(
+                    r.status.is_success() || r.status.is_client_error(),
+                    "{who} {path}: {}",
+                    r.status
+                );
+            }
+        }
+        for path in ["/plans/999999/summary", "/plans/999999/sheet/all.xlsx"] {
+            assert_eq!(
+                c.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "{who} {path}"
+            );
+        }
+    }
+}
