@@ -507,34 +507,8 @@ mod tests {
     use super::*;
     use crate::firm_table::read_csv_table;
 
-    const SPEC: &str = r#"
-schema = "duban.eval/1"
-id = "firm_id"
-class = "county"
-[[exclude]]
-column = "land_mu"
-below = 3
-reason = "用地面积不足3亩"
-[[indicator]]
-name = "亩均税收"
-formula = "税收 / land_mu"
-weight = 60
-[[indicator]]
-name = "亩均能耗"
-formula = "energy / land_mu"
-direction = "cost"
-weight = 40
-[method]
-normalise = "benchmark"
-[method.benchmark]
-basis = "mean"
-cap = 3.0
-[grades]
-A = 25
-B = 45
-C = 25
-D = 5
-"#;
+    /// A small 亩均 scheme shared with the web tests (`data/fixtures/eval/`).
+    const SPEC: &str = include_str!("../../../data/fixtures/eval/firm-small.spec.toml");
     const DATA: &str = "firm_id,county,land_mu,税收,energy\n\
         f1,甲,10,150,5\nf2,甲,2,50,1\n\"f,3\",甲,5,25,NA\nf4,乙,4,8,2\n";
 

@@ -341,8 +341,18 @@ pub struct RunOutcome {
 /// Runs the stored rules over the stored series as of a date and raises the new alerts
 /// (an alert on 示例数据 series is flagged demo).
 pub async fn run_rules(store: &Store, as_of: NaiveDate) -> Result<RunOutcome, AppError> {
+    run_stored_rules(store, as_of)
+        .await?
+        .ok_or_else(|| AppError::Invalid("尚未设置预警规则".into()))
+}
+
+/// [`run_rules`], or `None` when the office has set no rules yet (the background tick).
+pub async fn run_stored_rules(
+    store: &Store,
+    as_of: NaiveDate,
+) -> Result<Option<RunOutcome>, AppError> {
     let Some(rules) = stored_rules(store).await? else {
-        return Err(AppError::Invalid("尚未设置预警规则".into()));
+        return Ok(None);
     };
     let values = store.monitor_values(None).await?;
     let demo_keys: BTreeSet<(String, String)> = values
@@ -360,11 +370,11 @@ pub async fn run_rules(store: &Store, as_of: NaiveDate) -> Result<RunOutcome, Ap
         .partition(|a| demo_keys.contains(&(a.region.clone(), a.indicator.clone())));
     let mut created = store.raise_monitor_alerts(as_of, &real, false).await?;
     created.extend(store.raise_monitor_alerts(as_of, &demo, true).await?);
-    Ok(RunOutcome {
+    Ok(Some(RunOutcome {
         as_of,
         found: alerts.len(),
         created,
-    })
+    }))
 }
 
 /// One point of a drawn series.

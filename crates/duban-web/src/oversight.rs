@@ -186,12 +186,7 @@ pub async fn escalation_tick(store: &Store) -> Result<Vec<EscalationRun>, StoreE
 #[tracing::instrument(skip_all)]
 pub async fn monitor_tick(store: &Store) -> Result<usize, StoreError> {
     let today = duban_store::deliver::report::today();
-    let run = async {
-        match crate::monitor::stored_rules(store).await? {
-            None => Ok(None),
-            Some(_) => crate::monitor::run_rules(store, today).await.map(Some),
-        }
-    };
+    let run = crate::monitor::run_stored_rules(store, today);
     match duban_store::audit::with_actor("system", run).await {
         Ok(None) => Ok(0),
         Ok(Some(run)) => {

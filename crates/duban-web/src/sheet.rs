@@ -240,12 +240,7 @@ pub fn overview_rows(
         } else {
             state.to_string()
         };
-        let light = pd
-            .status
-            .tasks
-            .iter()
-            .find(|(n, _)| i64::from(*n) == task.number)
-            .map(|(_, r)| r.light);
+        let light = pd.status.task(task.number as u32).map(|r| r.light);
         rows.push(duban_io::supervision_sheet::OverviewRow {
             number: task.number.to_string(),
             task: task.title.clone(),

@@ -314,8 +314,8 @@ async fn dashboard(
         .collect();
     dates.sort();
     dates.dedup();
-    dates.push(as_of);
-    let points = state.store.plan_status_at(&pd, &dates).await?;
+    let mut points = state.store.plan_status_at(&pd, &dates).await?;
+    points.push((as_of, pd.status.clone()));
     let trend: Vec<Value> = points
         .iter()
         .map(|(date, s)| {

@@ -892,9 +892,6 @@ async fn record_objection(
     if run.publicity_from.is_none() {
         return Err(AppError::Invalid("该结果尚未公示，不能登记异议".into()));
     }
-    if run.final_id.is_some() {
-        return Err(AppError::Invalid("该结果已正式发布".into()));
-    }
     let (firm, body, who) = (
         field(&form, "firm"),
         field(&form, "body"),

@@ -12,34 +12,8 @@ use duban_web::testing::TestApp;
 use crate::client::Client;
 use crate::{app_with_users, login};
 
-const SPEC: &str = r#"
-schema = "duban.eval/1"
-id = "firm_id"
-class = "county"
-[[exclude]]
-column = "land_mu"
-below = 3
-reason = "用地面积不足3亩"
-[[indicator]]
-name = "亩均税收"
-formula = "税收 / land_mu"
-weight = 60
-[[indicator]]
-name = "亩均能耗"
-formula = "energy / land_mu"
-direction = "cost"
-weight = 40
-[method]
-normalise = "benchmark"
-[method.benchmark]
-basis = "mean"
-cap = 3.0
-[grades]
-A = 25
-B = 45
-C = 25
-D = 5
-"#;
+/// The small 亩均 scheme of duban-io's own tests.
+const SPEC: &str = include_str!("../../../../data/fixtures/eval/firm-small.spec.toml");
 
 const DATA: &str = "firm_id,county,land_mu,税收,energy,name\n\
     f1,甲,10,150,5,甲一厂\nf2,甲,2,50,1,甲二厂\nf3,甲,5,25,NA,甲三厂\nf4,乙,4,8,2,乙一厂\n";
