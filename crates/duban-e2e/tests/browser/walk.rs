@@ -202,6 +202,27 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
             .await
             .unwrap();
         assert!(nav.is_displayed().await.unwrap(), "menu opens on a tap");
+        // 督办事项 read as cards on a phone: no column headers, nothing hidden sideways.
+        c.goto(&format!("{}/escalations", app.base)).await.unwrap();
+        wait_for(c, Locator::Css("#escalations")).await;
+        let fit = c
+            .execute(
+                "const t = document.getElementById('escalations');
+                 return [getComputedStyle(t.tHead).display, t.scrollWidth, t.parentElement.clientWidth,
+                         t.querySelectorAll('tbody tr').length];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fit[0], "none", "{role}: 督办事项 headers hidden on a phone");
+        assert!(
+            fit[1].as_u64() <= fit[2].as_u64(),
+            "{role}: 督办事项 cards fit their box on a phone: {fit:?}"
+        );
+        assert!(
+            fit[3].as_u64().unwrap() > 0,
+            "{role}: demo escalations listed"
+        );
         b.client.clone().close().await.unwrap();
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
