@@ -9,7 +9,7 @@ use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
 use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
-use super::walk::{check_page, set_viewport};
+use super::walk::{assert_cards, check_page, set_viewport};
 
 const INDICATOR: &str = "/monitor/indicators/%E6%9C%8D%E5%8A%A1%E4%B8%9A%E5%A2%9E%E5%8A%A0%E5%80%BC?as_of=2020-10-31&measure=yoy";
 
@@ -104,6 +104,8 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+    // The alerts list reads as cards on a phone (the viewport is still 390 px).
+    assert_cards(c, &app.base, "/monitor/alerts", "alerts").await;
 
     // An import with a bad cell names it and stores nothing.
     set_viewport(c, 1366, 768).await;

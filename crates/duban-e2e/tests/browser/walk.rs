@@ -101,6 +101,31 @@ pub(crate) async fn check_page(
     problems
 }
 
+/// On a phone (call after `set_viewport(c, 390, …)`), the table `id` on `path` reads as cards:
+/// no column headers, nothing hidden sideways, at least one row.
+pub(crate) async fn assert_cards(c: &Client, base: &str, path: &str, id: &str) {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    wait_for(c, Locator::Id(id)).await;
+    let fit = c
+        .execute(
+            "const t = document.getElementById(arguments[0]);
+             return [getComputedStyle(t.tHead).display, t.scrollWidth, t.parentElement.clientWidth,
+                     t.querySelectorAll('tbody tr').length];",
+            vec![serde_json::json!(id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fit[0], "none",
+        "{path}: #{id} has no column headers on a phone"
+    );
+    assert!(
+        fit[1].as_u64() <= fit[2].as_u64(),
+        "{path}: #{id} cards fit their box on a phone: {fit:?}"
+    );
+    assert!(fit[3].as_u64().unwrap() > 0, "{path}: #{id} lists rows");
+}
+
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
 async fn browser_every_role_every_page_fits_desk_and_phone() {
@@ -202,27 +227,11 @@ async fn browser_every_role_every_page_fits_desk_and_phone() {
             .await
             .unwrap();
         assert!(nav.is_displayed().await.unwrap(), "menu opens on a tap");
-        // 督办事项 read as cards on a phone: no column headers, nothing hidden sideways.
-        c.goto(&format!("{}/escalations", app.base)).await.unwrap();
-        wait_for(c, Locator::Css("#escalations")).await;
-        let fit = c
-            .execute(
-                "const t = document.getElementById('escalations');
-                 return [getComputedStyle(t.tHead).display, t.scrollWidth, t.parentElement.clientWidth,
-                         t.querySelectorAll('tbody tr').length];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(fit[0], "none", "{role}: 督办事项 headers hidden on a phone");
-        assert!(
-            fit[1].as_u64() <= fit[2].as_u64(),
-            "{role}: 督办事项 cards fit their box on a phone: {fit:?}"
-        );
-        assert!(
-            fit[3].as_u64().unwrap() > 0,
-            "{role}: demo escalations listed"
-        );
+        // Lists read row by row are cards on a phone.
+        assert_cards(c, &app.base, "/escalations", "escalations").await;
+        if role == "admin" {
+            assert_cards(c, &app.base, "/admin/audit", "audit-entries").await;
+        }
         b.client.clone().close().await.unwrap();
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
