@@ -80,6 +80,7 @@ pub fn declared_charset(bytes: &[u8]) -> Option<String> {
 /// runs of blank lines collapsed to one.
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
+    let mut tables: Vec<Table> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         push_text(&mut out, &rest[..lt]);
@@ -112,14 +113,113 @@ pub fn html_to_text(html: &str) -> String {
             }
             continue;
         }
-        match name.as_str() {
-            "td" | "th" if closing => out.push('\t'),
-            n if BLOCK.contains(&n) => out.push('\n'),
+        match (name.as_str(), tables.last_mut()) {
+            ("td" | "th", Some(t)) => {
+                // An open cell ends where the next starts (`</td>` may be omitted).
+                let was_open = t.close_cell(&mut out);
+                if closing && !was_open {
+                    out.push('\t');
+                }
+                if !closing {
+                    t.open = Some((out.len(), false));
+                    t.row_cells += 1;
+                }
+            }
+            ("td" | "th", None) if closing => out.push('\t'),
+            ("tr", Some(t)) => {
+                t.close_cell(&mut out);
+                t.end_row();
+                out.push('\n');
+            }
+            ("table", _) if !closing => {
+                if let Some(t) = tables.last_mut()
+                    && let Some((_, nested)) = t.open.as_mut()
+                {
+                    *nested = true;
+                }
+                tables.push(Table::default());
+                out.push('\n');
+            }
+            ("table", Some(_)) => {
+                if let Some(t) = tables.pop() {
+                    t.finish(&mut out);
+                }
+                out.push('\n');
+            }
+            (n, _) if BLOCK.contains(&n) => out.push('\n'),
             _ => {}
         }
     }
     push_text(&mut out, rest);
+    while let Some(t) = tables.pop() {
+        t.finish(&mut out);
+    }
     tidy_lines(&out)
+}
+
+/// An open `<table>` while converting: the cells read so far, to join each data cell's
+/// paragraphs when the table closes.
+#[derive(Default)]
+struct Table {
+    /// Closed cells: `[start, end)` byte ranges of `out`, and whether a table is nested.
+    cells: Vec<(usize, usize, bool)>,
+    /// The open cell: where it starts, whether a table is nested in it.
+    open: Option<(usize, bool)>,
+    row_cells: usize,
+    /// Rows with two or more cells.
+    data_rows: usize,
+}
+
+/// The longest cell (in chars) whose paragraphs are joined into one line.
+const MAX_FLAT_CELL: usize = 2000;
+
+impl Table {
+    /// Closes the open cell (recording it) and writes the cell separator; whether one was
+    /// open.
+    fn close_cell(&mut self, out: &mut String) -> bool {
+        match self.open.take() {
+            Some((start, nested)) => {
+                self.cells.push((start.min(out.len()), out.len(), nested));
+                out.push('\t');
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn end_row(&mut self) {
+        if self.row_cells >= 2 {
+            self.data_rows += 1;
+        }
+        self.row_cells = 0;
+    }
+
+    /// A data table (two or more rows of two or more cells): each cell's paragraphs
+    /// (`<td><p>…</p><p>…</p></td>`) become one line joined by spaces, so a row stays one
+    /// line with its unit columns. A layout table (one row holding the article and a
+    /// sidebar) and cells holding a table of their own keep their lines.
+    fn finish(mut self, out: &mut String) {
+        self.close_cell(out);
+        self.end_row();
+        if self.data_rows < 2 {
+            return;
+        }
+        for &(start, end, nested) in self.cells.iter().rev() {
+            if nested || end > out.len() || start > end {
+                continue;
+            }
+            let content = &out[start..end];
+            if !content.contains('\n') || content.chars().count() > MAX_FLAT_CELL {
+                continue;
+            }
+            let flat = content
+                .split(['\n', '\t', ' '])
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.replace_range(start..end, &flat);
+        }
+    }
 }
 
 /// Skips past `</name>` (case-insensitive); the rest of the page if it is missing.

@@ -13,6 +13,20 @@ pub struct Layout {
     pub pillars: Vec<PillarOut>,
     pub tasks: Vec<TaskSpan>,
     pub restarts: bool,
+    /// Category rows of a table (`| 一、扩大有效投资 | | |`, `| 一 | 扩大有效投资 | |`):
+    /// items of the tree, parents of the rows below them.
+    pub categories: Vec<CategoryRow>,
+}
+
+/// A category row of a task table.
+#[derive(Debug)]
+pub struct CategoryRow {
+    pub label_start: usize,
+    pub label_end: usize,
+    pub number: u32,
+    /// The category's name (the cell after the label).
+    pub heading_start: usize,
+    pub heading_end: usize,
 }
 
 #[derive(Debug)]
@@ -92,6 +106,7 @@ impl Layout {
             pillars: Vec::new(),
             tasks,
             restarts: false,
+            categories: Vec::new(),
         }
     }
 
@@ -140,6 +155,7 @@ impl Layout {
             pillars,
             tasks,
             restarts: sk.restarts,
+            categories: Vec::new(),
         }
     }
 }
@@ -249,6 +265,35 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                 .ok()
                 .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
         });
+        let cell = |i: Option<usize>| i.and_then(|i| cs.get(i).copied()).filter(|(s, e)| e > s);
+        // `| 一 | 扩大有效投资 | | |`: a Chinese numeral in the number column, a short name
+        // and no units is a category row, not a task.
+        if let (Some(n), Some((ns, ne)), Some((hs, he))) =
+            (number, num_cell, cell(Some(cols.content)))
+            && view
+                .norm_str(ns, ne)
+                .trim_end_matches(['.', '、'])
+                .chars()
+                .all(crate::text::is_cn_numeral)
+            && cell(cols.lead).is_none()
+            && cell(cols.co).is_none()
+            && he - hs <= 30
+            && !view.norm_str(hs, he).contains('。')
+        {
+            layout.pillars.push(PillarOut {
+                heading: view.orig(hs, he),
+                subtitle: None,
+                start: line.start,
+            });
+            layout.categories.push(CategoryRow {
+                label_start: ns,
+                label_end: ne,
+                number: n,
+                heading_start: hs,
+                heading_end: he,
+            });
+            continue;
+        }
         if let (Some(n), Some(&(cs_s, cs_e))) = (number, cs.get(cols.content))
             && cs_e > cs_s
         {
@@ -260,7 +305,6 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
             }
             last = n;
             let (ls, le) = num_cell.unwrap_or((cs_s, cs_s));
-            let cell = |i: Option<usize>| i.and_then(|i| cs.get(i).copied()).filter(|(s, e)| e > s);
             layout.tasks.push(TaskSpan {
                 number: n,
                 label_start: ls,
@@ -292,6 +336,19 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                 subtitle: None,
                 start: line.start,
             });
+            let label: String = text.chars().take(label_end).collect();
+            let numeral = label.trim_matches(['、', ')', '(']);
+            if label_end > 0
+                && let Some(n) = parse_cn_number(numeral).and_then(|n| u32::try_from(n).ok())
+            {
+                layout.categories.push(CategoryRow {
+                    label_start: s,
+                    label_end: s + label_end,
+                    number: n,
+                    heading_start: hs,
+                    heading_end: he,
+                });
+            }
         }
     }
     (!layout.tasks.is_empty()).then_some(layout)

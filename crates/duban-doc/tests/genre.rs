@@ -1,0 +1,427 @@
+//! Genres of text as users paste or export it: portal HTML tables with `<p>` in every
+//! cell, task tables extracted from PDF with space-aligned columns and wrapped cells,
+//! Markdown / `|` tables with category rows, news summaries written as 一要…二要….
+//! Each case is a small realistic snippet; the properties at the end check the splitting
+//! logic never panics and never loses a numbered row.
+
+use duban_core::Plan;
+use proptest::prelude::*;
+
+fn parse_html(html: &str) -> Plan {
+    duban_doc::parse_document(html.as_bytes(), "page.html").expect("parses")
+}
+
+fn parse(text: &str) -> Plan {
+    duban_doc::parse_text(text).expect("parses")
+}
+
+fn task(plan: &Plan, number: u32) -> &duban_core::Task {
+    plan.tasks
+        .iter()
+        .find(|t| t.number == number)
+        .unwrap_or_else(|| panic!("task {number} missing: {:#?}", plan.tasks))
+}
+
+fn phrases(t: &duban_core::Task) -> Vec<&str> {
+    t.targets.iter().map(|x| x.phrase.as_str()).collect()
+}
+
+// ---------------------------------------------------------------- (a) portal HTML
+
+const PORTAL_TABLE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>任务分解</title></head>
+<body><div class="article">
+<h1>某市2024年政府工作报告重点工作任务分解表</h1>
+<table border="1" cellspacing="0">
+<tr><td><p>序号</p></td><td><p>重点任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td><td><p>完成时限</p></td></tr>
+<tr><td><p style="text-align:center">1</p></td>
+<td><p><span>推进重大项目建设，</span></p><p>全年完成固定资产投资200亿元以上。</p></td>
+<td><p>市发展改革委</p></td>
+<td><p>市财政局</p><p>市自然资源和规划局</p></td>
+<td><p>2024年12月底</p></td></tr>
+<tr><td><p>2</p></td>
+<td><p>稳定外贸外资。</p><p>实际使用外资增长5%。</p></td>
+<td><p>市商务局</p></td>
+<td><p>市税务局、</p><p>各区县政府</p></td>
+<td><p>全年</p></td></tr>
+<tr><td><p>3</p></td><td><p>新建改建农村公路150公里。</p></td><td><p>市交通运输局</p></td><td><p></p></td><td><p>2024年11月</p></td></tr>
+</table></div></body></html>"#;
+
+#[test]
+fn portal_html_rows_with_paragraph_cells_stay_one_task_each() {
+    let plan = parse_html(PORTAL_TABLE);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert!(t1.text.contains("推进重大项目建设") || t1.title.contains("推进重大项目建设"));
+    assert!(
+        format!("{}{}", t1.title, t1.text).contains("200亿元"),
+        "{t1:?}"
+    );
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()]);
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()]
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("200亿元")), "{t1:?}");
+    let t2 = task(&plan, 2);
+    assert_eq!(t2.lead_units, vec!["市商务局".to_string()]);
+    assert_eq!(
+        t2.co_units,
+        vec!["市税务局".to_string(), "各区县政府".to_string()]
+    );
+    assert!(phrases(t2).iter().any(|p| p.contains("5%")), "{t2:?}");
+    let t3 = task(&plan, 3);
+    assert_eq!(t3.lead_units, vec!["市交通运输局".to_string()]);
+    assert!(t3.co_units.is_empty());
+    assert!(phrases(t3).iter().any(|p| p.contains("150公里")));
+}
+
+/// A layout table holding the whole article keeps its paragraphs as lines.
+#[test]
+fn a_layout_cell_holding_the_article_keeps_its_lines() {
+    let mut body = String::new();
+    for k in 1..=4 {
+        body.push_str(&format!(
+            "<p>{k}.推进第{k}项工作，完善相关制度，加强督促检查，确保各项措施落到实处，形成长效机制，\
+             进一步提升服务质量和群众满意度，切实增强人民群众获得感幸福感安全感。</p>"
+        ));
+    }
+    let html = format!(
+        "<html><body><table><tr><td><p>关于印发某区2024年工作要点的通知</p><p>一、总体要求</p>{body}</td><td>栏目导航</td></tr></table></body></html>"
+    );
+    let plan = parse_html(&html);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+}
+
+// ---------------------------------------------------------------- (b) PDF columns
+
+const PDF_TABLE: &str = "\
+某县2023年重点工作任务分解表
+
+序号  重点任务                              牵头单位          配合单位            完成时限
+一、扩大有效投资
+1     推进重大项目建设，全年完成固定资产    县发展改革局      县财政局、县自然    2023年12月
+      投资120亿元以上。                                       资源局
+2     实施城市更新行动，改造老旧小区32个，  县住房城乡建设局  各乡镇人民政府      2023年10月
+      惠及居民5000户。
+二、保障和改善民生
+3     新增城镇就业3000人以上。              县人力社保局      县财政局            2023年12月
+4     新建改建农村公路80公里，完成危桥改    县交通运输局      县财政局            2023年11月
+      造5座。
+";
+
+#[test]
+fn pdf_space_aligned_table_keeps_wrapped_cells() {
+    let plan = parse(PDF_TABLE);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    let all1 = format!("{}{}", t1.title, t1.text);
+    assert!(
+        all1.contains("投资120亿元以上"),
+        "continuation lost: {t1:?}"
+    );
+    assert_eq!(t1.lead_units, vec!["县发展改革局".to_string()]);
+    assert_eq!(
+        t1.co_units,
+        vec!["县财政局".to_string(), "县自然资源局".to_string()],
+        "{t1:?}"
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("120亿元")), "{t1:?}");
+    let t2 = task(&plan, 2);
+    assert!(format!("{}{}", t2.title, t2.text).contains("惠及居民5000户"));
+    assert_eq!(t2.lead_units, vec!["县住房城乡建设局".to_string()]);
+    let t4 = task(&plan, 4);
+    assert!(
+        format!("{}{}", t4.title, t4.text).contains("危桥改造5座"),
+        "{t4:?}"
+    );
+    // Category rows are pillars and parents.
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(t1.pillar, Some(0));
+    assert_eq!(t4.pillar, Some(1));
+    let items = &plan.outline.items;
+    let row3 = items
+        .iter()
+        .find(|i| i.task == Some(3))
+        .expect("row 3 in the tree");
+    let parent = row3.parent.expect("row 3 has a parent");
+    assert!(items[parent].label.starts_with("二"), "{items:#?}");
+}
+
+// ---------------------------------------------------------------- (c) Markdown tables
+
+const MD_TABLE: &str = "\
+# 某市2024年重点工作责任分工
+
+| 序号 | 工作任务 | 牵头单位 | 配合单位 |
+| --- | --- | --- | --- |
+| 一、扩大有效投资 | | | |
+| 1 | 全年实施重点项目300个，完成投资500亿元。 | 市发展改革委 | 市财政局 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 | 各区政府 |
+| 二、提升城市品质 | | | |
+| 3 | 新增城市绿地100公顷。 | 市园林局 | 市自然资源局 |
+";
+
+#[test]
+fn markdown_category_rows_are_parents() {
+    let plan = parse(MD_TABLE);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[0].heading, "扩大有效投资");
+    assert_eq!(task(&plan, 1).pillar, Some(0));
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(task(&plan, 2).co_units, vec!["各区政府".to_string()]);
+    let items = &plan.outline.items;
+    let row3 = items.iter().find(|i| i.task == Some(3)).expect("row 3");
+    let parent = row3.parent.expect("row 3 has a parent");
+    assert!(items[parent].label.starts_with("二"), "{items:#?}");
+}
+
+/// The category in the number column (`| 一 | 扩大有效投资 | | |`), a Chinese numeral,
+/// is a category row, not task 1.
+#[test]
+fn markdown_category_with_numeral_in_the_number_cell() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 | 配合单位 |
+|---|---|---|---|
+| 一 | 扩大有效投资 | | |
+| 1 | 全年实施重点项目300个。 | 市发展改革委 | 市财政局 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 | 各区政府 |
+| 二 | 提升城市品质 | | |
+| 3 | 新增城市绿地100公顷。 | 市园林局 | 市自然资源局 |
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[1].heading, "提升城市品质");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(task(&plan, 1).lead_units, vec!["市发展改革委".to_string()]);
+}
+
+// ---------------------------------------------------------------- (d) news summaries
+
+#[test]
+fn news_summary_with_yao_items() {
+    let text = "\
+市政府召开常务会议研究部署2024年工作要点
+
+本报讯（记者 王明）3月5日，市政府召开常务会议，审议通过《2024年市政府工作要点》。会议强调，一要稳住经济大盘，全年地区生产总值增长6%左右；二要扩大有效投资，新开工重大项目100个以上；三要提振消费，社会消费品零售总额增长7%；四要深化改革开放，持续优化营商环境；五要保障改善民生，新增城镇就业3万人；六要加强政府自身建设，确保各项任务落地见效。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 6, "{:#?}", plan.tasks);
+    let all: Vec<&str> = plan.targets().map(|t| t.phrase.as_str()).collect();
+    assert!(all.iter().any(|p| p.contains("100个")), "{all:?}");
+    assert!(all.iter().any(|p| p.contains("3万人")), "{all:?}");
+}
+
+#[test]
+fn news_summary_with_shi_items_each_in_its_paragraph() {
+    let text = "\
+区政府部署今年重点工作
+
+近日，区政府印发《2024年区政府工作要点》，明确今年重点抓好以下工作：
+一是聚焦产业升级，新引进亿元以上项目20个。
+二是聚焦城乡融合，改造农村公路50公里。
+三是聚焦民生保障，新增托位500个。
+会议还对安全生产工作作了部署。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert!(plan.targets().any(|t| t.phrase.contains("50公里")));
+}
+
+/// 一是/二是 inside a numbered section (a summary that keeps the 一、 of the plan): the
+/// sub-items are read, not refused.
+#[test]
+fn yao_items_in_a_single_paragraph_after_a_heading() {
+    let text = "\
+省政府工作要点发布
+
+记者从省政府办公厅获悉，《2024年省政府工作要点》日前印发。要点明确，一要着力扩大内需，二要加快建设现代化产业体系，三要深化重点领域改革，四要扩大高水平对外开放。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+}
+
+// ---------------------------------------------------------------- properties
+
+/// A random task table (tabs, `|`, or space-aligned) of `n` rows with wrapped cells.
+fn table_text(style: u8, rows: &[(u8, bool)]) -> String {
+    let mut out = String::from("某市重点工作任务分解表\n\n");
+    match style {
+        0 => out.push_str("序号\t重点任务\t牵头单位\t配合单位\n"),
+        1 => out.push_str("| 序号 | 重点任务 | 牵头单位 | 配合单位 |\n|---|---|---|---|\n"),
+        _ => out.push_str("序号  重点任务                    牵头单位      配合单位\n"),
+    }
+    for (k, &(len, wrap)) in rows.iter().enumerate() {
+        let n = k + 1;
+        let body: String = "推进重点项目建设完成投资"
+            .chars()
+            .cycle()
+            .take(len as usize % 20 + 2)
+            .collect();
+        match style {
+            0 => out.push_str(&format!("{n}\t{body}\t市发展改革委\t市财政局\n")),
+            1 => out.push_str(&format!("| {n} | {body} | 市发展改革委 | 市财政局 |\n")),
+            _ => {
+                out.push_str(&format!("{n:<4}  {body:<24}  市发展改革委  市财政局\n"));
+                if wrap {
+                    out.push_str("      续写内容十个字。\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every numbered row of a table is a task (or, if not, the outline says why).
+    #[test]
+    fn no_table_row_is_lost(style in 0u8..3, rows in prop::collection::vec((any::<u8>(), any::<bool>()), 1..25)) {
+        let text = table_text(style, &rows);
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        for n in 1..=rows.len() as u32 {
+            let found = plan.tasks.iter().any(|t| t.number == n);
+            prop_assert!(found || !plan.outline.diagnostics.is_empty(), "row {n} lost in {text}");
+        }
+    }
+
+    /// Cut or garbled space-aligned tables and HTML tables never panic.
+    #[test]
+    fn mangled_tables_do_not_panic(cut in 0usize..2000, junk in "[ 　\t\n|一二1234序号牵头单位配合<>/tdpr]{0,80}") {
+        for base in [PDF_TABLE, MD_TABLE, PORTAL_TABLE] {
+            let chars: Vec<char> = base.chars().collect();
+            let at = cut % (chars.len() + 1);
+            let mut s: String = chars[..at].iter().collect();
+            s.push_str(&junk);
+            s.extend(chars[at..].iter());
+            let _ = duban_doc::parse_text(&s);
+            let _ = duban_doc::parse_document(s.as_bytes(), "x.html");
+        }
+    }
+}
+
+/// 一是/二是 inside 一要 items are the items' own points, not items of the outer list.
+#[test]
+fn shi_points_inside_yao_items_do_not_join_the_outer_list() {
+    let text = "\
+市政府常务会议研究部署今年重点工作
+
+会议指出，要抓好以下工作：一要稳定经济增长。一是扩大有效投资，新开工项目100个；二是促进消费。二要深化改革开放，实际使用外资增长5%。三要保障改善民生，新增城镇就业3万人。四要加强安全生产。五要强化作风建设。六要务实高效推进政府自身建设。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["一要", "二要", "三要", "四要", "五要", "六要"],
+        "{:#?}",
+        plan.tasks
+    );
+    // The points stay in their item's text.
+    assert!(
+        plan.tasks[0].text.contains("二是促进消费") || plan.tasks[0].title.contains("二是促进消费")
+    );
+}
+
+/// A summary that ends with a numbered list of related links still reads its 一要 items.
+#[test]
+fn news_summary_with_a_numbered_footer() {
+    let text = "\
+区政府召开全体会议部署2024年工作要点
+
+会议强调，一要聚焦项目建设，全年完成投资80亿元；二要聚焦城市更新，改造老旧小区12个；三要聚焦民生实事，新增托位300个。
+
+相关阅读：
+1.区政府召开第5次常务会议
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(labels, vec!["一要", "二要", "三要"], "{:#?}", plan.tasks);
+}
+
+/// A gap in the 一要 sequence (二要 missing) does not drop the rest: the items after it
+/// are read and the break is diagnosed.
+#[test]
+fn a_gap_in_yao_items_is_diagnosed_not_lost() {
+    let text = "\
+县政府部署今年工作
+
+会议要求，一要抓项目，新开工项目50个；三要抓民生，新增就业2000人；四要抓安全。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(labels, vec!["一要", "三要", "四要"], "{:#?}", plan.tasks);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break"),
+        "{:#?}",
+        plan.outline.diagnostics
+    );
+}
+
+/// Inline items are items of the tree, so the review shows them.
+#[test]
+fn inline_items_are_in_the_tree() {
+    let text = "县政府部署今年工作\n\n会议要求，一要抓项目，新开工项目50个；二要抓民生，新增就业2000人。\n";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan
+        .outline
+        .items
+        .iter()
+        .map(|i| i.label.as_str())
+        .collect();
+    assert_eq!(labels, vec!["一要", "二要"]);
+    assert!(plan.outline.items.iter().all(|i| i.task.is_some()));
+}
+
+const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every 一要 of a summary is an item, or a break is diagnosed.
+    #[test]
+    fn no_inline_item_is_lost(
+        n in 2usize..=10,
+        fill in prop::collection::vec("[推进建设完成新增一是二是项目0-9个万，]{0,20}", 10),
+        sep in prop::sample::select(vec!["；", "。", "，", "\n"]),
+    ) {
+        let mut text = String::from("会议部署今年工作\n\n会议要求，");
+        for k in 0..n {
+            text.push_str(&format!("{}要{}{}", CN[k], fill[k], sep));
+        }
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        for cn in CN.iter().take(n) {
+            let label = format!("{cn}要");
+            let found = plan.outline.items.iter().any(|i| i.label == label);
+            prop_assert!(found || !plan.outline.diagnostics.is_empty(), "{label} lost in {text}");
+        }
+    }
+
+    /// Every row of a portal table with `<p>` cells is one task.
+    #[test]
+    fn no_html_row_is_lost(rows in prop::collection::vec((1usize..4, 0usize..3), 1..20)) {
+        let mut html = String::from("<html><body><p>某市重点工作任务分解表</p><table><tr><td><p>序号</p></td><td><p>重点任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td></tr>");
+        for (k, &(paras, cos)) in rows.iter().enumerate() {
+            html.push_str(&format!("<tr><td><p>{}</p></td><td>", k + 1));
+            for p in 0..paras {
+                html.push_str(&format!("<p>推进第{p}项工作。</p>"));
+            }
+            html.push_str("</td><td><p>市发展改革委</p></td><td>");
+            for c in 0..cos {
+                html.push_str(&format!("<p>市第{c}局</p>"));
+            }
+            html.push_str("</td></tr>");
+        }
+        html.push_str("</table></body></html>");
+        let plan = duban_doc::parse_document(html.as_bytes(), "t.html").expect("parses");
+        prop_assert_eq!(plan.tasks.len(), rows.len(), "{}", html);
+        for (t, &(_, cos)) in plan.tasks.iter().zip(&rows) {
+            prop_assert_eq!(&t.lead_units, &vec!["市发展改革委".to_string()]);
+            prop_assert_eq!(t.co_units.len(), cos);
+        }
+    }
+}
