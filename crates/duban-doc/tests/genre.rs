@@ -425,3 +425,47 @@ proptest! {
         }
     }
 }
+
+/// A portal table with category rows spanning the table (`<td colspan="5">`) and a task
+/// cell holding numbered points in paragraphs.
+#[test]
+fn portal_table_with_colspan_category_rows() {
+    let html = r#"<html><body><p>某区2024年重点工作任务责任分工表</p><table>
+<tr><td><p>序号</p></td><td><p>工作任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td></tr>
+<tr><td colspan="4"><p>一、稳增长</p></td></tr>
+<tr><td><p>1</p></td><td><p>（1）新开工项目30个；</p><p>（2）完成投资60亿元。</p></td><td><p>区发展改革局</p></td><td><p>各街道</p></td></tr>
+<tr><td><p>2</p></td><td><p>新增市场主体5000户。</p></td><td><p>区市场监管局</p></td><td></td></tr>
+<tr><td colspan="4"><p>二、惠民生</p></td></tr>
+<tr><td><p>3</p></td><td><p>新增托位200个。</p></td><td><p>区卫生健康局</p></td><td><p>区财政局</p></td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["区发展改革局".to_string()]);
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("30个")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("60亿元")), "{p1:?}");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+}
+
+/// A PDF table over two pages: a page number between rows and the header repeated.
+#[test]
+fn pdf_table_over_a_page_break() {
+    let text = "\
+某县2023年重点工作任务分解表
+
+序号  重点任务                              牵头单位          配合单位
+1     新建改建农村公路80公里，完成危桥改    县交通运输局      县财政局
+      造5座。
+
+                               — 1 —
+
+序号  重点任务                              牵头单位          配合单位
+2     新增城镇就业3000人以上。              县人力社保局      县财政局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("危桥改造5座"));
+    assert_eq!(task(&plan, 2).lead_units, vec!["县人力社保局".to_string()]);
+}
