@@ -190,13 +190,9 @@ pub fn reflow(text: &str) -> Option<String> {
             i += 1;
             continue;
         };
-        let head = segments(lines[i]);
-        out.push(
-            head.iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\t"),
-        );
+        let mut head: Vec<String> = segments(lines[i]).into_iter().map(|s| s.text).collect();
+        let header_at = out.len();
+        out.push(head.join("\t"));
         i += 1;
         let width = cols.len();
         let mut row: Option<Vec<String>> = None;
@@ -264,6 +260,18 @@ pub fn reflow(text: &str) -> Option<String> {
                 i += 1;
                 continue;
             }
+            // A header cell wrapped onto the next line (`完成` / `时限`).
+            if indented && row.is_none() && out.len() == header_at + 1 {
+                for p in segs {
+                    let c = nearest(&cols, p.pos);
+                    if let Some(h) = head.get_mut(c) {
+                        h.push_str(&p.text);
+                    }
+                }
+                out[header_at] = head.join("\t");
+                i += 1;
+                continue;
+            }
             break;
         }
         flush(&mut row, &mut out);
@@ -298,6 +306,18 @@ mod tests {
              1\t推进重大项目建设，完成投资。\t市发改委\t市财政局、市自然资源局\n\
              2\t新增就业。\t市人社局\t\n\
              正文继续。"
+        );
+    }
+
+    #[test]
+    fn a_wrapped_header_cell_is_joined() {
+        let text = "序号  任务                牵头        完成\n\
+                    \x20                         单位        时限\n\
+                    1     推进项目建设。      市发改委    年底";
+        let out = reflow(text).expect("a table");
+        assert_eq!(
+            out,
+            "序号\t任务\t牵头单位\t完成时限\n1\t推进项目建设。\t市发改委\t年底"
         );
     }
 
