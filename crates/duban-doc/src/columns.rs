@@ -196,9 +196,31 @@ pub fn reflow(text: &str) -> Option<String> {
         i += 1;
         let width = cols.len();
         let mut row: Option<Vec<String>> = None;
-        let flush = |row: &mut Option<Vec<String>>, out: &mut Vec<String>| {
-            if let Some(cells) = row.take() {
+        // Lines of a row read before its number: cells centred vertically put the number
+        // on a middle line (`推进…` / `1  …` / `…`). Held here until the number comes.
+        let mut pending: Vec<(usize, String)> = Vec::new();
+        // The table centres its cells: its first row had lines before its number.
+        let mut centred = false;
+        let flush = |row: &mut Option<Vec<String>>,
+                     pending: &mut Vec<(usize, String)>,
+                     out: &mut Vec<String>| {
+            if let Some(mut cells) = row.take() {
+                // Lines held for a next row that never came belong to this one.
+                for (c, t) in pending.drain(..) {
+                    if let Some(cell) = cells.get_mut(c) {
+                        cell.push_str(&t);
+                    }
+                }
                 out.push(cells.join("\t"));
+            } else if !pending.is_empty() {
+                // No row at all: keep the text as a line of its own.
+                out.push(
+                    pending
+                        .drain(..)
+                        .map(|(_, t)| t)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
             }
         };
         while i < lines.len() {
@@ -219,9 +241,16 @@ pub fn reflow(text: &str) -> Option<String> {
             let first = &segs[0];
             let number_col = nearest(&cols, first.pos) == 0;
             if number_col && let Some((label, rest)) = row_number(first) {
-                flush(&mut row, &mut out);
+                // The held lines open this row when the row before is complete.
+                let held = std::mem::take(&mut pending);
+                flush(&mut row, &mut pending, &mut out);
                 let mut cells = vec![String::new(); width];
                 cells[0] = label;
+                for (c, t) in held {
+                    if let Some(cell) = cells.get_mut(c) {
+                        cell.push_str(&t);
+                    }
+                }
                 let mut pieces: Vec<Seg> = Vec::new();
                 pieces.extend(rest);
                 pieces.extend(segs.drain(1..));
@@ -230,14 +259,10 @@ pub fn reflow(text: &str) -> Option<String> {
                     for (k, p) in pieces.iter().enumerate() {
                         cols[k + 1] = p.pos;
                     }
-                    for (k, p) in pieces.into_iter().enumerate() {
-                        cells[k + 1] = p.text;
-                    }
-                } else {
-                    for p in pieces {
-                        let c = nearest(&cols[1..], p.pos) + 1;
-                        cells[c].push_str(&p.text);
-                    }
+                }
+                for p in pieces {
+                    let c = nearest(&cols[1..], p.pos) + 1;
+                    cells[c].push_str(&p.text);
                 }
                 row = Some(cells);
                 changed = true;
@@ -245,36 +270,56 @@ pub fn reflow(text: &str) -> Option<String> {
                 continue;
             }
             if is_category(line, &segs) {
-                flush(&mut row, &mut out);
+                flush(&mut row, &mut pending, &mut out);
                 out.push(line.trim().to_string());
                 i += 1;
                 continue;
             }
-            // A continuation: indented past the number column, inside a row.
             let indented = line.starts_with([' ', '\u{3000}']) && !number_col;
-            if let (true, Some(cells)) = (indented, row.as_mut()) {
-                for p in segs {
-                    let c = nearest(&cols, p.pos).max(1);
-                    cells[c].push_str(&p.text);
-                }
-                i += 1;
-                continue;
+            if !indented {
+                break;
             }
-            // A header cell wrapped onto the next line (`完成` / `时限`).
-            if indented && row.is_none() && out.len() == header_at + 1 {
-                for p in segs {
-                    let c = nearest(&cols, p.pos);
-                    if let Some(h) = head.get_mut(c) {
-                        h.push_str(&p.text);
+            let pieces: Vec<(usize, String)> = segs
+                .into_iter()
+                .map(|p| (nearest(&cols, p.pos).max(1), p.text))
+                .collect();
+            match row.as_mut() {
+                // A header cell wrapped onto the next line (`完成` / `时限`): short pieces
+                // without punctuation right under the header.
+                None if out.len() == header_at + 1
+                    && pending.is_empty()
+                    && pieces
+                        .iter()
+                        .all(|(_, t)| t.chars().count() <= 8 && !t.contains(['，', '。', ','])) =>
+                {
+                    for (c, t) in pieces {
+                        if let Some(h) = head.get_mut(c) {
+                            h.push_str(&t);
+                        }
+                    }
+                    out[header_at] = head.join("\t");
+                }
+                // Before the first row: the first row's cells are centred.
+                None => {
+                    centred = true;
+                    pending.extend(pieces);
+                }
+                Some(cells) => {
+                    // In a centred table, a line after a row whose text is complete opens
+                    // the next row; otherwise it continues the row above.
+                    let complete = cells.get(1).is_some_and(|c| c.ends_with(['。', '；', ';']));
+                    if centred && (complete || !pending.is_empty()) {
+                        pending.extend(pieces);
+                    } else {
+                        for (c, t) in pieces {
+                            cells[c].push_str(&t);
+                        }
                     }
                 }
-                out[header_at] = head.join("\t");
-                i += 1;
-                continue;
             }
-            break;
+            i += 1;
         }
-        flush(&mut row, &mut out);
+        flush(&mut row, &mut pending, &mut out);
     }
     changed.then(|| out.join("\n"))
 }
@@ -318,6 +363,24 @@ mod tests {
         assert_eq!(
             out,
             "序号\t任务\t牵头单位\t完成时限\n1\t推进项目建设。\t市发改委\t年底"
+        );
+    }
+
+    #[test]
+    fn centred_cells_put_lines_before_the_number_into_its_row() {
+        let text = "序号  任务                    牵头单位\n\
+                    \x20     推进重大项目建设，\n\
+                    1     全年完成投资100亿元。   市发改委\n\
+                    \x20     新增就业岗位，\n\
+                    2     全年新增就业3万人。     市人社局\n\
+                    正文。";
+        let out = reflow(text).expect("a table");
+        assert_eq!(
+            out,
+            "序号\t任务\t牵头单位\n\
+             1\t推进重大项目建设，全年完成投资100亿元。\t市发改委\n\
+             2\t新增就业岗位，全年新增就业3万人。\t市人社局\n\
+             正文。"
         );
     }
 

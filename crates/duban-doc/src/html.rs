@@ -168,7 +168,20 @@ struct Table {
     row_cells: usize,
     /// Rows with two or more cells.
     data_rows: usize,
+    /// A cell names a task-table column (序号, 牵头单位, 配合单位, 责任单位 …).
+    task_header: bool,
 }
+
+/// Column names of a task table; only such a table has its cells' paragraphs joined.
+const TASK_COLUMNS: &[&str] = &[
+    "序号",
+    "编号",
+    "牵头",
+    "配合",
+    "责任单位",
+    "责任部门",
+    "协办",
+];
 
 /// The longest cell (in chars) whose paragraphs are joined into one line.
 const MAX_FLAT_CELL: usize = 2000;
@@ -179,7 +192,13 @@ impl Table {
     fn close_cell(&mut self, out: &mut String) -> bool {
         match self.open.take() {
             Some((start, nested)) => {
-                self.cells.push((start.min(out.len()), out.len(), nested));
+                let start = start.min(out.len());
+                let text = &out[start..];
+                if !self.task_header && text.len() <= 60 {
+                    let name: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    self.task_header = TASK_COLUMNS.iter().any(|w| name.contains(w));
+                }
+                self.cells.push((start, out.len(), nested));
                 out.push('\t');
                 true
             }
@@ -194,14 +213,15 @@ impl Table {
         self.row_cells = 0;
     }
 
-    /// A data table (two or more rows of two or more cells): each cell's paragraphs
-    /// (`<td><p>…</p><p>…</p></td>`) become one line joined by spaces, so a row stays one
-    /// line with its unit columns. A layout table (one row holding the article and a
-    /// sidebar) and cells holding a table of their own keep their lines.
+    /// A task table (two or more rows of two or more cells, a cell naming a task column
+    /// such as 序号 or 牵头单位): each cell's paragraphs (`<td><p>…</p><p>…</p></td>`)
+    /// become one line joined by spaces, so a row stays one line with its unit columns. A
+    /// layout table (one row holding the article and a sidebar), a metadata table
+    /// (索引号 / 内容) and cells holding a table of their own keep their lines.
     fn finish(mut self, out: &mut String) {
         self.close_cell(out);
         self.end_row();
-        if self.data_rows < 2 {
+        if self.data_rows < 2 || !self.task_header {
             return;
         }
         for &(start, end, nested) in self.cells.iter().rev() {

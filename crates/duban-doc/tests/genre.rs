@@ -262,11 +262,19 @@ fn table_text(style: u8, rows: &[(u8, bool)]) -> String {
         match style {
             0 => out.push_str(&format!("{n}\t{body}\t市发展改革委\t市财政局\n")),
             1 => out.push_str(&format!("| {n} | {body} | 市发展改革委 | 市财政局 |\n")),
-            _ => {
+            2 => {
                 out.push_str(&format!("{n:<4}  {body:<24}  市发展改革委  市财政局\n"));
                 if wrap {
                     out.push_str("      续写内容十个字。\n");
                 }
+            }
+            // Cells centred vertically: a line before the number.
+            _ => {
+                if wrap {
+                    out.push_str("      开头内容八个字，\n");
+                }
+                let body = format!("{body}。");
+                out.push_str(&format!("{n:<4}  {body:<24}  市发展改革委  市财政局\n"));
             }
         }
     }
@@ -278,12 +286,21 @@ proptest! {
 
     /// Every numbered row of a table is a task (or, if not, the outline says why).
     #[test]
-    fn no_table_row_is_lost(style in 0u8..3, rows in prop::collection::vec((any::<u8>(), any::<bool>()), 1..25)) {
+    fn no_table_row_is_lost(style in 0u8..4, rows in prop::collection::vec((any::<u8>(), any::<bool>()), 1..25)) {
         let text = table_text(style, &rows);
         let plan = duban_doc::parse_text(&text).expect("parses");
         for n in 1..=rows.len() as u32 {
             let found = plan.tasks.iter().any(|t| t.number == n);
             prop_assert!(found || !plan.outline.diagnostics.is_empty(), "row {n} lost in {text}");
+        }
+        // Wrapped text stays with its own row (a centred table is recognised by lines
+        // before its first row's number).
+        if style == 2 || style == 3 && rows[0].1 {
+            let piece = if style == 2 { "续写内容十个字" } else { "开头内容八个字" };
+            for (t, &(_, wrap)) in plan.tasks.iter().zip(&rows) {
+                let all = format!("{}{}", t.title, t.text);
+                prop_assert_eq!(all.contains(piece), wrap, "row {} in {}", t.number, text);
+            }
         }
     }
 
@@ -468,4 +485,20 @@ fn pdf_table_over_a_page_break() {
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
     assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("危桥改造5座"));
     assert_eq!(task(&plan, 2).lead_units, vec!["县人力社保局".to_string()]);
+}
+
+/// A portal metadata table whose 内容 cell holds the plan keeps the plan's lines: only a
+/// task table (序号 / 牵头单位 …) has its cells joined.
+#[test]
+fn a_metadata_table_holding_the_plan_keeps_its_lines() {
+    let html = "<html><body><table>\
+        <tr><td>索引号</td><td>11330000/2024-00012</td></tr>\
+        <tr><td>发布机构</td><td>某市人民政府办公室</td></tr>\
+        <tr><td>内容</td><td><p>某市2024年政务公开工作要点</p><p>一、加强政策解读</p>\
+        <p>1.推进政策解读与政策文件同步起草。</p><p>2.政策解读率达到100%。</p>\
+        <p>二、优化政务服务</p><p>3.新增“一件事”主题服务10个。</p></td></tr>\
+        </table></body></html>";
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2);
 }
