@@ -525,22 +525,23 @@ fn structure_free(view: &View, lines: &[Line]) -> bool {
     !lines.iter().any(|l| structure::classify(view, l).is_some())
 }
 
-/// Inline 一要…二要… (or 一是…二是…) in running text, as `(number, label start, label
-/// end)`, when they run 1, 2, 3… from the first; needs at least two. One mark is read:
+/// Inline 一要…二要… (or 一是…二是…, 第一，…第二，…) in running text, as `(number, label
+/// start, label end)`, when they run 1, 2, 3… from the first; needs at least two. One mark
+/// is read:
 /// the one with the longer run (一是/二是 inside 一要 items are the items' own points). A
 /// number may skip ahead by up to two (a gap, reported by [`inline_breaks`]); once the
 /// run is open, a label followed by a word char (`六要务实`) still counts.
 pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize, usize)> {
-    let yao_run = inline_run(view, start, end, '要');
-    let shi_run = inline_run(view, start, end, '是');
-    let best = if shi_run.len() > yao_run.len()
-        || shi_run.len() == yao_run.len()
-            && shi_run.first().map(|x| x.1) < yao_run.first().map(|x| x.1)
-    {
-        shi_run
-    } else {
-        yao_run
-    };
+    // The longest run; of equal runs, the one that starts first.
+    let mut best: Vec<(u32, usize, usize)> = Vec::new();
+    for mark in ['要', '是', '第'] {
+        let run = inline_run(view, start, end, mark);
+        if run.len() > best.len()
+            || run.len() == best.len() && run.first().map(|x| x.1) < best.first().map(|x| x.1)
+        {
+            best = run;
+        }
+    }
     if best.len() >= 2 { best } else { Vec::new() }
 }
 
@@ -575,7 +576,17 @@ fn inline_run(view: &View, start: usize, end: usize, mark: char) -> Vec<(u32, us
                 view.at(i.saturating_sub(1)),
                 '。' | ';' | '\n' | ':' | '!' | ',' | ' ' | '　'
             );
-        if boundary && is_cn_numeral(view.at(i)) {
+        if boundary && mark == '第' && view.at(i) == '第' {
+            let last = found.last().map_or(0, |x| x.0);
+            if let Some((n, label_end)) = di_label(view, i, end)
+                && (n == last + 1 || !found.is_empty() && n > last + 1 && n <= last + 3)
+            {
+                found.push((n, i, label_end));
+                i = label_end;
+                continue;
+            }
+        }
+        if boundary && mark != '第' && is_cn_numeral(view.at(i)) {
             let last = found.last().map_or(0, |x| x.0);
             let label = yao(view, i, end).or_else(|| {
                 // Inside an open run the word check is relaxed: 六要务实 is 六要.
@@ -597,6 +608,21 @@ fn inline_run(view: &View, start: usize, end: usize, mark: char) -> Vec<(u32, us
         i += 1;
     }
     found
+}
+
+/// `第一，` / `第二、` at `at` (a speech or news summary counting its points): the number
+/// and where the label ends (after the comma). `第一批`, `第一次` are words, not labels.
+fn di_label(view: &View, at: usize, end: usize) -> Option<(u32, usize)> {
+    let mut k = at + 1;
+    while k < end && k - at <= 3 && is_cn_numeral(view.at(k)) {
+        k += 1;
+    }
+    if k == at + 1 || k >= end || !matches!(view.at(k), ',' | '、') {
+        return None;
+    }
+    let n = parse_cn_number(&view.norm_str(at + 1, k))?;
+    let n = u32::try_from(n).ok().filter(|n| (1..=30).contains(n))?;
+    Some((n, k + 1))
 }
 
 /// `一要` / `二是` at `at` without the word check of [`yao`].

@@ -502,3 +502,22 @@ fn a_metadata_table_holding_the_plan_keeps_its_lines() {
     assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
     assert_eq!(plan.pillars.len(), 2);
 }
+
+/// A summary counting its points 第一，…第二，…: items; 第一批 is a word.
+#[test]
+fn news_summary_with_di_items() {
+    let text = "\
+市政府常务会议部署今年重点工作
+
+会议指出，今年要重点抓好三方面工作：第一，扩大有效投资，推动第一批重大项目开工，新开工项目120个；第二，提振消费，社会消费品零售总额增长6%；第三，保障民生，新增城镇就业2万人。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["第一，", "第二，", "第三，"],
+        "{:#?}",
+        plan.tasks
+    );
+    assert!(plan.targets().any(|t| t.phrase.contains("120个")));
+}
