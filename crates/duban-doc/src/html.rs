@@ -1,6 +1,9 @@
 //! HTML saved from a portal → plain text lines. A small tag stripper: block elements end
 //! lines, table cells are separated by tabs, non-content elements (script, style, head,
-//! nav …) are dropped, entities are decoded.
+//! nav …) are dropped, entities are decoded; a task table's cells keep one line each
+//! (`cells`).
+
+use crate::cells::CellTable;
 
 /// Elements whose whole content is dropped.
 const SKIP: &[&str] = &[
@@ -80,7 +83,7 @@ pub fn declared_charset(bytes: &[u8]) -> Option<String> {
 /// runs of blank lines collapsed to one.
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
-    let mut tables: Vec<Table> = Vec::new();
+    let mut tables: Vec<CellTable> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         push_text(&mut out, &rest[..lt]);
@@ -121,8 +124,7 @@ pub fn html_to_text(html: &str) -> String {
                     out.push('\t');
                 }
                 if !closing {
-                    t.open = Some((out.len(), false));
-                    t.row_cells += 1;
+                    t.open_cell(out.len());
                 }
             }
             ("td" | "th", None) if closing => out.push('\t'),
@@ -132,12 +134,10 @@ pub fn html_to_text(html: &str) -> String {
                 out.push('\n');
             }
             ("table", _) if !closing => {
-                if let Some(t) = tables.last_mut()
-                    && let Some((_, nested)) = t.open.as_mut()
-                {
-                    *nested = true;
+                if let Some(t) = tables.last_mut() {
+                    t.mark_nested();
                 }
-                tables.push(Table::default());
+                tables.push(CellTable::default());
                 out.push('\n');
             }
             ("table", Some(_)) => {
@@ -155,91 +155,6 @@ pub fn html_to_text(html: &str) -> String {
         t.finish(&mut out);
     }
     tidy_lines(&out)
-}
-
-/// An open `<table>` while converting: the cells read so far, to join each data cell's
-/// paragraphs when the table closes.
-#[derive(Default)]
-struct Table {
-    /// Closed cells: `[start, end)` byte ranges of `out`, and whether a table is nested.
-    cells: Vec<(usize, usize, bool)>,
-    /// The open cell: where it starts, whether a table is nested in it.
-    open: Option<(usize, bool)>,
-    row_cells: usize,
-    /// Rows with two or more cells.
-    data_rows: usize,
-    /// A cell names a task-table column (序号, 牵头单位, 配合单位, 责任单位 …).
-    task_header: bool,
-}
-
-/// Column names of a task table; only such a table has its cells' paragraphs joined.
-const TASK_COLUMNS: &[&str] = &[
-    "序号",
-    "编号",
-    "牵头",
-    "配合",
-    "责任单位",
-    "责任部门",
-    "协办",
-];
-
-/// The longest cell (in chars) whose paragraphs are joined into one line.
-const MAX_FLAT_CELL: usize = 2000;
-
-impl Table {
-    /// Closes the open cell (recording it) and writes the cell separator; whether one was
-    /// open.
-    fn close_cell(&mut self, out: &mut String) -> bool {
-        match self.open.take() {
-            Some((start, nested)) => {
-                let start = start.min(out.len());
-                let text = &out[start..];
-                if !self.task_header && text.len() <= 60 {
-                    let name: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                    self.task_header = TASK_COLUMNS.iter().any(|w| name.contains(w));
-                }
-                self.cells.push((start, out.len(), nested));
-                out.push('\t');
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn end_row(&mut self) {
-        if self.row_cells >= 2 {
-            self.data_rows += 1;
-        }
-        self.row_cells = 0;
-    }
-
-    /// A task table (two or more rows of two or more cells, a cell naming a task column
-    /// such as 序号 or 牵头单位): each cell's paragraphs (`<td><p>…</p><p>…</p></td>`)
-    /// become one line joined by spaces, so a row stays one line with its unit columns. A
-    /// layout table (one row holding the article and a sidebar), a metadata table
-    /// (索引号 / 内容) and cells holding a table of their own keep their lines.
-    fn finish(mut self, out: &mut String) {
-        self.close_cell(out);
-        self.end_row();
-        if self.data_rows < 2 || !self.task_header {
-            return;
-        }
-        for &(start, end, nested) in self.cells.iter().rev() {
-            if nested || end > out.len() || start > end {
-                continue;
-            }
-            let content = &out[start..end];
-            if !content.contains('\n') || content.chars().count() > MAX_FLAT_CELL {
-                continue;
-            }
-            let flat = content
-                .split(['\n', '\t', ' '])
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            out.replace_range(start..end, &flat);
-        }
-    }
 }
 
 /// Skips past `</name>` (case-insensitive); the rest of the page if it is missing.

@@ -16,6 +16,7 @@
 //! Invariants: no function panics on any input (proptest and a fuzz target check it);
 //! every `Target::span` indexes `Plan::text` in chars and slices to exactly `phrase`.
 
+mod cells;
 mod chrome;
 mod columns;
 mod decode;

@@ -521,3 +521,45 @@ fn news_summary_with_di_items() {
     );
     assert!(plan.targets().any(|t| t.phrase.contains("120个")));
 }
+
+/// A division list: each item followed by 责任领导 / 牵头单位 / 配合单位 / 完成时限 lines.
+#[test]
+fn division_list_with_label_lines() {
+    let text = "\
+某市2024年政府工作报告重点工作任务分解
+
+一、扩大有效投资
+1.推进重大项目建设。全年实施市级重点项目120个，完成投资300亿元以上。
+责任领导：张三
+牵头单位：市发展改革委
+配合单位：市财政局、市自然资源和规划局，各县（市、区）人民政府
+完成时限：2024年12月底
+2.新开工保障性租赁住房2000套。
+责任领导：李四
+牵头单位：市住房城乡建设局
+配合单位：各县（市、区）人民政府
+完成时限：2024年11月底
+二、保障改善民生
+3.新增城镇就业3万人。
+牵头单位：市人力资源社会保障局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec![
+            "市财政局".to_string(),
+            "市自然资源和规划局".to_string(),
+            "各县（市、区）人民政府".to_string()
+        ],
+        "{t1:#?}"
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("120个")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("300亿元")), "{p1:?}");
+    // Dates of the 完成时限 line are not targets.
+    assert!(!p1.iter().any(|p| p.contains("2024")), "{p1:?}");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+}
