@@ -283,6 +283,7 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     }
     let mut diagnostics = tree.diagnostics;
     diagnostics.extend(inline_diagnostics);
+    diagnostics.append(&mut layout.diagnostics);
     // A document whose tasks are the rows of a table divides tasks among units.
     let kind = kind.or(from_table.then_some(DocKind::TaskDivision));
     if kind.is_none() {

@@ -16,6 +16,8 @@ pub struct Layout {
     /// Category rows of a table (`| 一、扩大有效投资 | | |`, `| 一 | 扩大有效投资 | |`):
     /// items of the tree, parents of the rows below them.
     pub categories: Vec<CategoryRow>,
+    /// Sequence breaks found while reading table rows.
+    pub diagnostics: Vec<duban_core::Diagnostic>,
 }
 
 /// A category row of a task table.
@@ -107,6 +109,7 @@ impl Layout {
             tasks,
             restarts: false,
             categories: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
@@ -156,6 +159,7 @@ impl Layout {
             tasks,
             restarts: sk.restarts,
             categories: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 }
@@ -297,8 +301,26 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
         if let (Some(n), Some(&(cs_s, cs_e))) = (number, cs.get(cols.content))
             && cs_e > cs_s
         {
+            // A number out of sequence (a row missing from the copy, a typo) is still a
+            // row: the break is reported, the rest of the table is not lost.
             if n != last + 1 && n != 1 {
-                continue;
+                layout.diagnostics.push(duban_core::Diagnostic {
+                    code: "sequence_break".into(),
+                    message: format!(
+                        "表格序号“{}”不连续（此处应为{}），已按任务行读入，请核对",
+                        view.orig(
+                            num_cell.map_or(cs_s, |c| c.0),
+                            num_cell.map_or(cs_s, |c| c.1)
+                        ),
+                        last + 1
+                    ),
+                    span: num_cell.map(|(s, e)| duban_core::Span { start: s, end: e }),
+                });
+                // A repeated or backward number: tasks are numbered by position so that
+                // numbers stay unique.
+                if n <= last {
+                    layout.restarts = true;
+                }
             }
             if n == 1 && last != 0 {
                 layout.restarts = true;

@@ -563,3 +563,51 @@ fn division_list_with_label_lines() {
     assert!(!p1.iter().any(|p| p.contains("2024")), "{p1:?}");
     assert_eq!(task(&plan, 3).pillar, Some(1));
 }
+
+/// A table whose numbers skip (row 3 missing from the copy) keeps every later row and
+/// says where the sequence breaks.
+#[test]
+fn a_gap_in_table_rows_is_diagnosed_not_lost() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 |
+|---|---|---|
+| 1 | 全年实施重点项目300个。 | 市发展改革委 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 |
+| 4 | 新增城市绿地100公顷。 | 市园林局 |
+| 5 | 新增托位500个。 | 市卫生健康委 |
+";
+    let plan = parse(text);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, vec![1, 2, 4, 5], "{:#?}", plan.tasks);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break"),
+        "{:#?}",
+        plan.outline.diagnostics
+    );
+}
+
+/// A repeated row number keeps both rows, with unique task numbers.
+#[test]
+fn a_repeated_table_number_keeps_both_rows() {
+    let text = "\
+序号\t工作任务\t牵头单位
+1\t全年实施重点项目300个。\t市发展改革委
+2\t新开工保障性租赁住房2000套。\t市住房城乡建设局
+2\t新增城市绿地100公顷。\t市园林局
+3\t新增托位500个。\t市卫生健康委
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    let mut numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 4);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break")
+    );
+}
