@@ -210,6 +210,8 @@ fn cells(view: &View, line: &Line) -> Vec<(usize, usize)> {
 
 /// Column roles from a header row.
 struct Columns {
+    /// How many cells the header has.
+    width: usize,
     number: usize,
     content: usize,
     lead: Option<usize>,
@@ -239,6 +241,7 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
     });
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
+        width: cs.len(),
         number,
         content,
         lead,
@@ -259,16 +262,30 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
         if line.is_blank() {
             continue;
         }
-        let cs = cells(view, line);
+        let mut cs = cells(view, line);
         let non_empty = cs.iter().filter(|(s, e)| e > s).count();
+        let parse_number = |cs: &[(usize, usize)]| {
+            cs.get(cols.number).copied().and_then(|(s, e)| {
+                let t = view.norm_str(s, e);
+                let t = t.trim_end_matches(['.', '、']);
+                t.parse::<u32>()
+                    .ok()
+                    .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
+            })
+        };
+        let mut number = parse_number(&cs);
+        // A row under a category cell spanning several rows (`rowspan`) lacks the leading
+        // cells: its cells are shifted right by what is missing.
+        if number.is_none() && cs.len() < cols.width && cols.number > 0 {
+            let shift = (cols.width - cs.len()).min(cols.number);
+            let mut shifted = vec![(line.start, line.start); shift];
+            shifted.extend(cs.iter().copied());
+            if let Some(n) = parse_number(&shifted) {
+                number = Some(n);
+                cs = shifted;
+            }
+        }
         let num_cell = cs.get(cols.number).copied();
-        let number = num_cell.and_then(|(s, e)| {
-            let t = view.norm_str(s, e);
-            let t = t.trim_end_matches(['.', '、']);
-            t.parse::<u32>()
-                .ok()
-                .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
-        });
         let cell = |i: Option<usize>| i.and_then(|i| cs.get(i).copied()).filter(|(s, e)| e > s);
         // `| 一 | 扩大有效投资 | | |`: a Chinese numeral in the number column, a short name
         // and no units is a category row, not a task.
@@ -326,6 +343,21 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                 layout.restarts = true;
             }
             last = n;
+            // The first row under a spanning category cell: the category is a pillar.
+            if cols.number > 0
+                && let Some((gs, ge)) = cell(Some(0))
+                && ge - gs <= 30
+                && view.norm_str(gs, ge).parse::<u32>().is_err()
+            {
+                let heading = view.orig(gs, ge);
+                if layout.pillars.last().is_none_or(|p| p.heading != heading) {
+                    layout.pillars.push(PillarOut {
+                        heading,
+                        subtitle: None,
+                        start: line.start,
+                    });
+                }
+            }
             let (ls, le) = num_cell.unwrap_or((cs_s, cs_s));
             layout.tasks.push(TaskSpan {
                 number: n,
@@ -437,6 +469,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
     names.truncate(last + 1);
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
+        width: names.len(),
         number: names.len(),
         content,
         lead,

@@ -611,3 +611,26 @@ fn a_repeated_table_number_keeps_both_rows() {
             .any(|d| d.code == "sequence_break")
     );
 }
+
+/// A category column spanning several rows (`rowspan`): the rows under it lack that cell
+/// and are still read, each under its category.
+#[test]
+fn portal_table_with_a_rowspan_category_column() {
+    let html = r#"<html><body><p>某市2024年重点工作任务分解表</p><table>
+<tr><td>类别</td><td>序号</td><td>重点任务</td><td>牵头单位</td><td>配合单位</td></tr>
+<tr><td rowspan="2"><p>扩大有效投资</p></td><td>1</td><td><p>全年实施重点项目300个。</p></td><td>市发展改革委</td><td>市财政局</td></tr>
+<tr><td>2</td><td><p>新开工保障性租赁住房2000套。</p></td><td>市住房城乡建设局</td><td>各区政府</td></tr>
+<tr><td rowspan="2"><p>保障改善民生</p></td><td>3</td><td><p>新增托位500个。</p></td><td>市卫生健康委</td><td>市财政局</td></tr>
+<tr><td>4</td><td><p>新增城镇就业3万人。</p></td><td>市人力资源社会保障局</td><td>各区政府</td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(task(&plan, 2).pillar, Some(0));
+    assert_eq!(task(&plan, 4).pillar, Some(1));
+    assert_eq!(
+        task(&plan, 2).lead_units,
+        vec!["市住房城乡建设局".to_string()]
+    );
+    assert_eq!(task(&plan, 4).co_units, vec!["各区政府".to_string()]);
+}
