@@ -225,6 +225,43 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
         return None;
     }
     let names: Vec<String> = cs.iter().map(|&(s, e)| view.norm_str(s, e)).collect();
+    columns_from_names(&names)
+}
+
+/// A header over two rows: a spanning `责任单位` cell over `牵头单位` / `配合单位` on the
+/// next line. The second line's names replace the spanning one.
+fn two_row_header(view: &View, first: &Line, second: &Line) -> Option<Columns> {
+    let names: Vec<String> = cells(view, first)
+        .iter()
+        .map(|&(s, e)| view.norm_str(s, e))
+        .collect();
+    let subs: Vec<String> = cells(view, second)
+        .iter()
+        .map(|&(s, e)| view.norm_str(s, e))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let unit_word = |n: &str| {
+        ["牵头", "配合", "协同", "参与", "协助", "责任"]
+            .iter()
+            .any(|w| n.contains(w))
+    };
+    if subs.len() < 2
+        || subs.len() > 4
+        || !subs.iter().all(|n| n.chars().count() <= 8 && unit_word(n))
+    {
+        return None;
+    }
+    let span = names.iter().position(|n| {
+        n.contains("责任单位") || n.contains("责任部门") || n == "单位" || n.contains("责任分工")
+    })?;
+    let mut merged: Vec<String> = names[..span].to_vec();
+    merged.extend(subs);
+    merged.extend(names[span + 1..].iter().cloned());
+    columns_from_names(&merged)
+}
+
+fn columns_from_names(names: &[String]) -> Option<Columns> {
+    let cs = names;
     let number = names.iter().position(|n| n == "序号" || n == "编号")?;
     let content = names.iter().position(|n| {
         ["任务", "工作", "内容", "措施", "事项"]
@@ -252,10 +289,17 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
 
 /// Recognises a task table; `None` when the document is not one.
 pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
-    let (h, cols) = lines
+    let (mut h, mut cols) = lines
         .iter()
         .enumerate()
         .find_map(|(i, l)| header(view, l).map(|c| (i, c)))?;
+    // A second header row under a spanning 责任单位 cell.
+    if let Some(next) = (h + 1..lines.len()).find(|&k| !lines[k].is_blank())
+        && let Some(c) = two_row_header(view, &lines[h], &lines[next])
+    {
+        cols = c;
+        h = next;
+    }
     let mut layout = Layout::default();
     let mut last = 0u32;
     for line in &lines[h + 1..] {

@@ -634,3 +634,23 @@ fn portal_table_with_a_rowspan_category_column() {
     );
     assert_eq!(task(&plan, 4).co_units, vec!["各区政府".to_string()]);
 }
+
+/// A header over two rows: `责任单位` spanning `牵头单位` / `配合单位`.
+#[test]
+fn portal_table_with_a_two_row_header() {
+    let html = r#"<html><body><p>某县2024年重点工作任务分解表</p><table>
+<tr><td rowspan="2">序号</td><td rowspan="2">重点任务</td><td colspan="2">责任单位</td><td rowspan="2">完成时限</td></tr>
+<tr><td>牵头单位</td><td>配合单位</td></tr>
+<tr><td>1</td><td><p>新建改建农村公路80公里。</p></td><td>县交通运输局</td><td><p>县财政局</p><p>各乡镇</p></td><td>2024年12月</td></tr>
+<tr><td>2</td><td>新增城镇就业3000人。</td><td>县人力社保局</td><td>县财政局</td><td>2024年12月</td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["县交通运输局".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["县财政局".to_string(), "各乡镇".to_string()],
+        "{t1:#?}"
+    );
+}
