@@ -311,7 +311,8 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
         let parse_number = |cs: &[(usize, usize)]| {
             cs.get(cols.number).copied().and_then(|(s, e)| {
                 let t = view.norm_str(s, e);
-                let t = t.trim_end_matches(['.', '、']);
+                // 1, 1., 1、, (1)
+                let t = t.trim_end_matches(['.', '、']).trim_matches(['(', ')']);
                 t.parse::<u32>()
                     .ok()
                     .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
@@ -416,6 +417,18 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                     co: cell(cols.co),
                 }),
             });
+        } else if non_empty >= 2
+            && header(view, line).is_none()
+            && !cs.iter().all(|&(s, e)| {
+                view.norm_str(s, e)
+                    .chars()
+                    .all(|c| matches!(c, '-' | ':' | ' ' | '—'))
+            })
+            && let Some(prev) = layout.tasks.last_mut()
+        {
+            // A row without a number under a task (its cells merged over two rows, a
+            // second line of units): part of the task above, so its text is not lost.
+            prev.end = prev.end.max(line.end);
         } else if non_empty == 1 && line.len() <= 40 {
             let &(s, e) = cs.iter().find(|(s, e)| e > s)?;
             let text = view.norm_str(s, e);

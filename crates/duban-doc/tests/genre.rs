@@ -654,3 +654,24 @@ fn portal_table_with_a_two_row_header() {
         "{t1:#?}"
     );
 }
+
+/// Row numbers written `（1）`, and a row without a number (the task's cells merged over
+/// two rows) whose text stays with the task above.
+#[test]
+fn table_rows_with_parenthesised_numbers_and_unnumbered_rows() {
+    let text = "\
+序号\t工作任务\t牵头单位\t配合单位
+（1）\t全年实施重点项目300个。\t市发展改革委\t市财政局
+\t其中新开工项目120个。\t市发展改革委\t各区政府
+（2）\t新增城市绿地100公顷。\t市园林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert!(
+        format!("{}{}", t1.title, t1.text).contains("新开工项目120个"),
+        "{t1:#?}"
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("120个")), "{t1:#?}");
+    assert_eq!(task(&plan, 2).lead_units, vec!["市园林局".to_string()]);
+}
