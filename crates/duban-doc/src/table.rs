@@ -270,12 +270,34 @@ fn columns_from_names(names: &[String]) -> Option<Columns> {
             && !n.contains("单位")
             && !n.contains("部门")
     })?;
+    // 牵头市领导 / 责任领导 / 分管领导 name leaders, not units.
+    let leader = |n: &str| n.contains("领导");
     let lead = names.iter().position(|n| {
-        n.contains("牵头") || n.contains("责任单位") || n.contains("责任部门") || n.contains("负责")
+        !leader(n)
+            && (n.contains("牵头")
+                || n.contains("责任单位")
+                || n.contains("责任部门")
+                || n.contains("负责"))
     });
-    let co = names.iter().position(|n| {
-        n.contains("配合") || n.contains("参与") || n.contains("协同") || n.contains("协助")
-    });
+    let co = names
+        .iter()
+        .position(|n| {
+            !leader(n)
+                && (n.contains("配合")
+                    || n.contains("参与")
+                    || n.contains("协同")
+                    || n.contains("协助"))
+        })
+        // 牵头单位 beside 责任单位: the 责任单位 share the work.
+        .or_else(|| {
+            let l = lead?;
+            if !names[l].contains("牵头") {
+                return None;
+            }
+            names.iter().enumerate().position(|(k, n)| {
+                k != l && !leader(n) && (n.contains("责任单位") || n.contains("责任部门"))
+            })
+        });
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
         width: cs.len(),

@@ -675,3 +675,79 @@ fn table_rows_with_parenthesised_numbers_and_unnumbered_rows() {
     assert!(phrases(t1).iter().any(|p| p.contains("120个")), "{t1:#?}");
     assert_eq!(task(&plan, 2).lead_units, vec!["市园林局".to_string()]);
 }
+
+/// A whole 工作要点 as portals publish it: the notice, its signature and date, the plan's
+/// title again, sections 一、 with items （一） whose text holds 一是…二是… points and a
+/// closing unit clause.
+#[test]
+fn a_work_points_notice_with_points_inside_items() {
+    let text = "\
+某市人民政府办公室关于印发某市2024年政务公开工作要点的通知
+某政办发〔2024〕8号
+
+各县（市、区）人民政府，市政府各部门：
+《某市2024年政务公开工作要点》已经市政府同意，现印发给你们，请认真贯彻落实。
+
+某市人民政府办公室
+2024年4月10日
+
+某市2024年政务公开工作要点
+
+一、围绕稳经济促发展加强政策发布解读
+（一）加强政策解读。一是完善政策解读机制，政策解读率达到100%；二是开展“政策进企业”活动不少于20场。（牵头单位：市政府办公室；配合单位：市发展改革委、市工业和信息化局）
+（二）优化惠企政策服务。推动惠企政策“免申即享”，年内新增“免申即享”事项10项以上。（牵头单位：市营商环境建设局）
+二、围绕保障和改善民生加强信息公开
+（三）做好民生实事公开。及时公开年度民生实事项目进展情况。（牵头单位：市发展改革委；配合单位：各县（市、区）人民政府）
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["（一）", "（二）", "（三）"],
+        "{:#?}",
+        plan.tasks
+    );
+    assert_eq!(plan.pillars.len(), 2);
+    assert_eq!(plan.year, Some(2024));
+    assert_eq!(plan.title, "某市2024年政务公开工作要点");
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市政府办公室".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市发展改革委".to_string(), "市工业和信息化局".to_string()]
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("100%")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("20场")), "{p1:?}");
+    assert!(phrases(task(&plan, 2)).iter().any(|p| p.contains("10项")));
+    assert_eq!(
+        task(&plan, 3).co_units,
+        vec!["各县（市、区）人民政府".to_string()]
+    );
+    // The points are items of the tree under their item.
+    let items = &plan.outline.items;
+    let shi = items.iter().position(|i| i.label == "二是");
+    if let Some(k) = shi {
+        let parent = items[k].parent.expect("a parent");
+        assert_eq!(items[parent].label, "（一）");
+    }
+}
+
+/// A 牵头市领导 column names leaders, not the lead unit.
+#[test]
+fn a_leader_column_is_not_the_lead_unit() {
+    let text = "\
+序号\t重点任务\t牵头市领导\t牵头单位\t责任单位
+1\t全年实施重点项目300个。\t张三\t市发展改革委\t市财政局、各区政府
+2\t新增城市绿地100公顷。\t李四\t市园林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "各区政府".to_string()],
+        "{t1:#?}"
+    );
+}
