@@ -525,21 +525,22 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
     })?;
     // The header ends where the content column's header is followed by unit columns.
     let lead = names.iter().position(|n| {
-        [
-            "牵头",
-            "责任单位",
-            "责任部门",
-            "指导部门",
-            "主管部门",
-            "负责部门",
-            "责任处室",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
+        !n.contains("领导")
+            && [
+                "牵头",
+                "责任单位",
+                "责任部门",
+                "指导部门",
+                "主管部门",
+                "负责部门",
+                "责任处室",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
     });
-    let co = names
-        .iter()
-        .position(|n| n.contains("配合") || n.contains("参与") || n.contains("协同"));
+    let co = names.iter().position(|n| {
+        !n.contains("领导") && (n.contains("配合") || n.contains("参与") || n.contains("协同"))
+    });
     let mut last = lead.into_iter().chain(co).chain([content]).max()?;
     // Further short column names (推广范围, 完成时限, 备注) belong to the header too.
     while last + 1 < names.len() && names[last + 1].chars().count() <= 8 {
