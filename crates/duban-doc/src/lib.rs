@@ -24,6 +24,7 @@ mod docx;
 mod error;
 mod html;
 mod lexicon;
+mod markdown;
 mod meta;
 mod outline;
 mod report;
@@ -126,6 +127,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     if text.trim().is_empty() {
         return Err(DocError::Empty);
     }
+    // Markdown markup around the numbering is removed.
+    let text = markdown::strip(&text).unwrap_or(text);
     // A table with space-aligned columns (from a PDF) becomes tab-separated rows.
     let text = columns::reflow(&text).unwrap_or(text);
     let view = View::new(&text);

@@ -751,3 +751,33 @@ fn a_leader_column_is_not_the_lead_unit() {
         "{t1:#?}"
     );
 }
+
+/// A plan exported as Markdown: `#` headings, bold labels, list markers.
+#[test]
+fn a_plan_exported_as_markdown() {
+    let text = "\
+# 某市2024年重点工作要点
+
+## 一、扩大有效投资
+
+**1. 推进重大项目建设。**全年实施重点项目300个，完成投资500亿元以上。（牵头单位：市发展改革委）
+
+**2. 加快城市更新。**改造老旧小区50个。（牵头单位：市住房城乡建设局）
+
+## 二、保障改善民生
+
+- 3. 新增城镇就业3万人。（牵头单位：市人力资源社会保障局）
+";
+    let plan = parse(text);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, vec![1, 2, 3], "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[0].heading, "扩大有效投资");
+    assert_eq!(task(&plan, 1).title, "推进重大项目建设");
+    assert_eq!(
+        task(&plan, 2).lead_units,
+        vec!["市住房城乡建设局".to_string()]
+    );
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(plan.title, "某市2024年重点工作要点");
+}
