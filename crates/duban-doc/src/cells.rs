@@ -53,7 +53,12 @@ impl CellTable {
                 let start = start.min(out.len());
                 let text = &out[start..];
                 if !self.task_header && text.len() <= 60 {
-                    let name: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    // On the normalised view: 序號 / 牽頭單位 in Traditional script.
+                    let name: String = text
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .map(crate::text::norm_char)
+                        .collect();
                     self.task_header = TASK_COLUMNS.iter().any(|w| name.contains(w));
                 }
                 self.cells.push((start, out.len(), nested));

@@ -93,7 +93,14 @@ fn header(line: &str) -> Option<Vec<usize>> {
     if segs.len() < 3 {
         return None;
     }
-    let name = |s: &Seg| s.text.replace(' ', "");
+    // Compared on the normalised view: 序號 / 牽頭單位 in Traditional script.
+    let name = |s: &Seg| -> String {
+        s.text
+            .chars()
+            .filter(|&c| c != ' ')
+            .map(crate::text::norm_char)
+            .collect()
+    };
     let first = name(&segs[0]);
     if first != "序号" && first != "编号" {
         return None;

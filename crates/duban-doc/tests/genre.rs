@@ -802,3 +802,49 @@ proptest! {
         }
     }
 }
+
+/// A task table in Traditional script (a Hong Kong / Macao / Taiwan copy, or a Big5 page).
+#[test]
+fn a_traditional_script_task_table() {
+    let text = "\
+序號\t工作任務\t牽頭單位\t配合單位
+1\t全年實施重點項目300個。\t市發展改革委\t市財政局
+2\t新增城市綠地100公頃。\t市園林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(task(&plan, 1).lead_units, vec!["市發展改革委".to_string()]);
+    assert_eq!(task(&plan, 1).co_units, vec!["市財政局".to_string()]);
+    assert!(phrases(task(&plan, 1)).iter().any(|p| p.contains("300個")));
+}
+
+/// A PDF table in Traditional script.
+#[test]
+fn a_traditional_script_pdf_table() {
+    let text = "\
+序號  工作任務                    牽頭單位      配合單位
+1     全年實施重點項目300個，     市發展改革委  市財政局
+      完成投資500億元。
+2     新增城市綠地100公頃。       市園林局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("500億元"));
+    assert_eq!(task(&plan, 2).lead_units, vec!["市園林局".to_string()]);
+}
+
+/// A portal table in Traditional script with paragraph cells.
+#[test]
+fn a_traditional_script_portal_table() {
+    let html = "<html><body><p>某市重點工作任務分解表</p><table>\
+        <tr><td><p>序號</p></td><td><p>工作任務</p></td><td><p>牽頭單位</p></td><td><p>配合單位</p></td></tr>\
+        <tr><td><p>1</p></td><td><p>全年實施重點項目300個，</p><p>完成投資500億元。</p></td><td><p>市發展改革委</p></td><td><p>市財政局</p><p>各區政府</p></td></tr>\
+        <tr><td><p>2</p></td><td><p>新增城市綠地100公頃。</p></td><td><p>市園林局</p></td><td></td></tr>\
+        </table></body></html>";
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(
+        task(&plan, 1).co_units,
+        vec!["市財政局".to_string(), "各區政府".to_string()]
+    );
+}
