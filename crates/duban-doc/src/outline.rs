@@ -332,6 +332,8 @@ pub fn with_table_rows(
 ) -> Vec<Item> {
     let known: std::collections::HashSet<usize> = items.iter().map(|i| i.span.start).collect();
     let mut merged: Vec<(Item, bool)> = items.into_iter().map(|i| (i, false)).collect();
+    // Where the added category items start, to nest `（一）` categories under `一、` ones.
+    let mut added_categories = std::collections::HashSet::new();
     // Category rows the tree did not read (their label is a cell after `|`).
     for c in categories {
         let line_start = {
@@ -344,6 +346,7 @@ pub fn with_table_rows(
         if known.contains(&c.label_start) || known.contains(&line_start) {
             continue;
         }
+        added_categories.insert(c.label_start);
         merged.push((
             Item {
                 label: view.orig(c.label_start, c.label_end).trim().to_string(),
@@ -395,11 +398,22 @@ pub fn with_table_rows(
     }
     let mut out: Vec<Item> = Vec::with_capacity(merged.len());
     let mut last_read: Option<usize> = None;
+    // The last outer category (`一、…`) added from the table.
+    let mut last_outer: Option<usize> = None;
     for &old in &order {
         let (mut item, is_row) = merged[old].clone();
         if is_row {
             item.parent = last_read;
             item.depth = last_read.map_or(0, |p| out[p].depth + 1);
+        } else if added_categories.contains(&item.span.start) {
+            // `（一）` under the `一、` category above it; `一、` at the top.
+            let inner = item.label.starts_with(['(', '（']);
+            item.parent = if inner { last_outer } else { None };
+            item.depth = item.parent.map_or(0, |p| out[p].depth + 1);
+            if !inner {
+                last_outer = Some(out.len());
+            }
+            last_read = Some(out.len());
         } else {
             item.parent = item.parent.map(|p| new_of_old[p]);
             last_read = Some(out.len());

@@ -848,3 +848,39 @@ fn a_traditional_script_portal_table() {
         vec!["市財政局".to_string(), "各區政府".to_string()]
     );
 }
+
+/// Two levels of category rows in a `|` table: `（一）` rows under `一、` rows.
+#[test]
+fn two_levels_of_category_rows() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 |
+|---|---|---|
+| 一、加强政策发布解读 | | |
+| （一）做好政策解读 | | |
+| 1 | 政策解读率达到100%。 | 市政府办公室 |
+| （二）回应社会关切 | | |
+| 2 | 开展政策宣讲不少于20场。 | 市司法局 |
+| 二、优化政务服务 | | |
+| （三）推进一件事 | | |
+| 3 | 新增主题服务10个。 | 市营商环境建设局 |
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let items = &plan.outline.items;
+    let path = |task_no: u32| {
+        let mut k = items
+            .iter()
+            .position(|i| i.task == Some(task_no))
+            .expect("row");
+        let mut labels = vec![items[k].label.clone()];
+        while let Some(p) = items[k].parent {
+            labels.push(items[p].label.clone());
+            k = p;
+        }
+        labels.reverse();
+        labels.join("/")
+    };
+    assert_eq!(path(1), "一、/（一）/1");
+    assert_eq!(path(2), "一、/（二）/2");
+    assert_eq!(path(3), "二、/（三）/3");
+}
