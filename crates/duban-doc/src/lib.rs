@@ -33,6 +33,7 @@ mod table;
 mod targets;
 mod text;
 mod units;
+mod wrap;
 
 pub use decode::decode;
 pub use error::{DocError, MAX_BYTES};
@@ -131,6 +132,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let text = markdown::strip(&text).unwrap_or(text);
     // A table with space-aligned columns (from a PDF) becomes tab-separated rows.
     let text = columns::reflow(&text).unwrap_or(text);
+    // Hard line breaks of a PDF page (full lines of one width) are joined.
+    let text = wrap::join(&text).unwrap_or(text);
     let view = View::new(&text);
     let lines = view.lines();
     let quoted = quoted_mask(&view);

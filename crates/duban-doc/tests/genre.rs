@@ -884,3 +884,88 @@ fn two_levels_of_category_rows() {
     assert_eq!(path(2), "一、/（二）/2");
     assert_eq!(path(3), "二、/（三）/3");
 }
+
+/// Text copied from a PDF with its hard line breaks: lines of the page width break words,
+/// unit names and targets in the middle.
+#[test]
+fn pdf_text_with_hard_line_breaks() {
+    let text = "\
+某市2024年重点工作要点
+一、扩大有效投资
+1.推进重大项目建设。全年实施市级重点项目120个，完
+成投资300亿元以上，新开工项目不少于80个。（牵头单
+位：市发展改革委；配合单位：市财政局、市自然资源
+和规划局）
+2.加快城市更新。改造城镇老旧小区50个，惠及居民2
+万户。（牵头单位：市住房城乡建设局）
+二、保障改善民生
+3.新增城镇就业3万人以上。（牵头单位：市人力资源社
+会保障局）
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()],
+        "{t1:#?}"
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("300亿元")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("80个")), "{p1:?}");
+    let t2 = task(&plan, 2);
+    assert!(
+        phrases(t2)
+            .iter()
+            .any(|p| p.contains("2\n万户") || p.contains("2万户")),
+        "{t2:#?}"
+    );
+    assert_eq!(
+        task(&plan, 3).lead_units,
+        vec!["市人力资源社会保障局".to_string()]
+    );
+}
+
+/// Display width: two for Han and full-width forms.
+fn display_width(c: char) -> usize {
+    if c.is_ascii() { 1 } else { 2 }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A plan hard-wrapped at any page width reads the same items with the same lead unit.
+    #[test]
+    fn hard_wrapped_text_keeps_items_and_units(
+        lens in prop::collection::vec(10usize..60, 3..12),
+        page in 40usize..64,
+    ) {
+        let mut paras = vec!["某市重点工作要点".to_string(), "一、总体任务".to_string()];
+        for (k, &len) in lens.iter().enumerate() {
+            let body: String = "推进重点项目建设完成投资新增就业岗位".chars().cycle().take(len).collect();
+            paras.push(format!("{}.{body}，全年新增项目{}个。（牵头单位：市发展改革委；配合单位：市财政局）", k + 1, k + 10));
+        }
+        // Wrap every paragraph at the page width.
+        let mut text = String::new();
+        for p in &paras {
+            let mut w = 0;
+            for c in p.chars() {
+                if w + display_width(c) > page {
+                    text.push('\n');
+                    w = 0;
+                }
+                text.push(c);
+                w += display_width(c);
+            }
+            text.push('\n');
+        }
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+        prop_assert_eq!(numbers, (1..=lens.len() as u32).collect::<Vec<_>>(), "{}", text);
+        for t in &plan.tasks {
+            prop_assert_eq!(&t.lead_units, &vec!["市发展改革委".to_string()], "{}", text);
+            prop_assert_eq!(&t.co_units, &vec!["市财政局".to_string()], "{}", text);
+        }
+    }
+}
