@@ -969,3 +969,23 @@ proptest! {
         }
     }
 }
+
+/// The format stages are idempotent: parsing a plan's own text again (as the workspace
+/// does when a person corrects the kind) gives the same text, so spans stay valid.
+#[test]
+fn reparsing_plan_text_keeps_it() {
+    let texts = [
+        PDF_TABLE.to_string(),
+        MD_TABLE.to_string(),
+        "# 某市要点\n\n## 一、扩大投资\n\n**1. 推进建设。**全年完成投资500亿元。\n\n- 2. 新增就业3万人。\n".to_string(),
+        "某市2024年重点工作要点\n一、扩大有效投资\n1.推进重大项目建设。全年实施市级重点项目120个，完\n成投资300亿元以上，新开工项目不少于80个。（牵头单\n位：市发展改革委；配合单位：市财政局、市自然资源\n和规划局）\n2.加快城市更新。改造城镇老旧小区50个，惠及居民2\n万户。（牵头单位：市住房城乡建设局）\n".to_string(),
+    ];
+    for t in &texts {
+        let first = parse(t);
+        let again = parse(&first.text);
+        assert_eq!(again.text, first.text);
+        assert_eq!(again.tasks.len(), first.tasks.len());
+    }
+    let html = parse_html(PORTAL_TABLE);
+    assert_eq!(parse(&html.text).text, html.text);
+}
