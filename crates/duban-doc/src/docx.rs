@@ -1,5 +1,6 @@
 //! DOCX → plain text: paragraphs are lines, table cells are tab-separated.
 
+use crate::cells::CellTable;
 use crate::error::DocError;
 use quick_xml::events::Event;
 use std::collections::HashMap;
@@ -232,6 +233,7 @@ fn document_xml_to_text(xml: &str, numbering: &Numbering) -> Result<String, DocE
     let mut in_text = false;
     let mut num: (Option<String>, usize) = (None, 0);
     let mut counters = Counters::default();
+    let mut tables: Vec<CellTable> = Vec::new();
     loop {
         let event = reader
             .read_event()
@@ -243,6 +245,17 @@ fn document_xml_to_text(xml: &str, numbering: &Numbering) -> Result<String, DocE
                 b"p" => {
                     para.clear();
                     num = (None, 0);
+                }
+                b"tbl" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.mark_nested();
+                    }
+                    tables.push(CellTable::default());
+                }
+                b"tc" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.open_cell(out.len());
+                    }
                 }
                 _ => {}
             },
@@ -270,13 +283,24 @@ fn document_xml_to_text(xml: &str, numbering: &Numbering) -> Result<String, DocE
                     if out.ends_with('\n') {
                         out.pop();
                     }
-                    out.push('\t');
+                    let recorded = tables.last_mut().is_some_and(|t| t.close_cell(&mut out));
+                    if !recorded {
+                        out.push('\t');
+                    }
                 }
                 b"tr" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.end_row();
+                    }
                     if out.ends_with('\t') {
                         out.pop();
                     }
                     out.push('\n');
+                }
+                b"tbl" => {
+                    if let Some(t) = tables.pop() {
+                        t.finish(&mut out);
+                    }
                 }
                 _ => {}
             },
@@ -286,7 +310,12 @@ fn document_xml_to_text(xml: &str, numbering: &Numbering) -> Result<String, DocE
                     .map_err(|e| DocError::CorruptDocx(format!("bad XML text: {e}")))?;
                 para.push_str(&s);
             }
-            Event::Eof => break,
+            Event::Eof => {
+                while let Some(t) = tables.pop() {
+                    t.finish(&mut out);
+                }
+                break;
+            }
             _ => {}
         }
     }
@@ -307,6 +336,38 @@ mod tests {
         assert_eq!(
             document_xml_to_text(xml, &Numbering::default()).unwrap(),
             "一、总体要求\n1\t任务 & 说明\n"
+        );
+    }
+
+    #[test]
+    fn a_task_table_cell_of_several_paragraphs_stays_one_line() {
+        let cell = |ps: &[&str]| {
+            let body: String = ps
+                .iter()
+                .map(|p| format!("<w:p><w:r><w:t>{p}</w:t></w:r></w:p>"))
+                .collect();
+            format!("<w:tc>{body}</w:tc>")
+        };
+        let row = |cells: &[&[&str]]| {
+            let body: String = cells.iter().map(|c| cell(c)).collect();
+            format!("<w:tr>{body}</w:tr>")
+        };
+        let xml = format!(
+            r#"<w:document xmlns:w="x"><w:body><w:tbl>{}{}{}</w:tbl></w:body></w:document>"#,
+            row(&[&["序号"], &["重点任务"], &["牵头单位"], &["配合单位"]]),
+            row(&[
+                &["1"],
+                &["推进重大项目建设，", "完成投资200亿元。"],
+                &["市发展改革委"],
+                &["市财政局", "市自然资源局"]
+            ]),
+            row(&[&["2"], &["新增就业3万人。"], &["市人社局"], &[]]),
+        );
+        assert_eq!(
+            document_xml_to_text(&xml, &Numbering::default()).unwrap(),
+            "序号\t重点任务\t牵头单位\t配合单位\n\
+             1\t推进重大项目建设， 完成投资200亿元。\t市发展改革委\t市财政局 市自然资源局\n\
+             2\t新增就业3万人。\t市人社局\t\n"
         );
     }
 

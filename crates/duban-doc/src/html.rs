@@ -1,6 +1,9 @@
 //! HTML saved from a portal → plain text lines. A small tag stripper: block elements end
 //! lines, table cells are separated by tabs, non-content elements (script, style, head,
-//! nav …) are dropped, entities are decoded.
+//! nav …) are dropped, entities are decoded; a task table's cells keep one line each
+//! (`cells`).
+
+use crate::cells::CellTable;
 
 /// Elements whose whole content is dropped.
 const SKIP: &[&str] = &[
@@ -80,6 +83,7 @@ pub fn declared_charset(bytes: &[u8]) -> Option<String> {
 /// runs of blank lines collapsed to one.
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
+    let mut tables: Vec<CellTable> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         push_text(&mut out, &rest[..lt]);
@@ -112,13 +116,44 @@ pub fn html_to_text(html: &str) -> String {
             }
             continue;
         }
-        match name.as_str() {
-            "td" | "th" if closing => out.push('\t'),
-            n if BLOCK.contains(&n) => out.push('\n'),
+        match (name.as_str(), tables.last_mut()) {
+            ("td" | "th", Some(t)) => {
+                // An open cell ends where the next starts (`</td>` may be omitted).
+                let was_open = t.close_cell(&mut out);
+                if closing && !was_open {
+                    out.push('\t');
+                }
+                if !closing {
+                    t.open_cell(out.len());
+                }
+            }
+            ("td" | "th", None) if closing => out.push('\t'),
+            ("tr", Some(t)) => {
+                t.close_cell(&mut out);
+                t.end_row();
+                out.push('\n');
+            }
+            ("table", _) if !closing => {
+                if let Some(t) = tables.last_mut() {
+                    t.mark_nested();
+                }
+                tables.push(CellTable::default());
+                out.push('\n');
+            }
+            ("table", Some(_)) => {
+                if let Some(t) = tables.pop() {
+                    t.finish(&mut out);
+                }
+                out.push('\n');
+            }
+            (n, _) if BLOCK.contains(&n) => out.push('\n'),
             _ => {}
         }
     }
     push_text(&mut out, rest);
+    while let Some(t) = tables.pop() {
+        t.finish(&mut out);
+    }
     tidy_lines(&out)
 }
 

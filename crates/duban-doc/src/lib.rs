@@ -16,12 +16,15 @@
 //! Invariants: no function panics on any input (proptest and a fuzz target check it);
 //! every `Target::span` indexes `Plan::text` in chars and slices to exactly `phrase`.
 
+mod cells;
 mod chrome;
+mod columns;
 mod decode;
 mod docx;
 mod error;
 mod html;
 mod lexicon;
+mod markdown;
 mod meta;
 mod outline;
 mod report;
@@ -30,6 +33,7 @@ mod table;
 mod targets;
 mod text;
 mod units;
+mod wrap;
 
 pub use decode::decode;
 pub use error::{DocError, MAX_BYTES};
@@ -124,6 +128,12 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     if text.trim().is_empty() {
         return Err(DocError::Empty);
     }
+    // Markdown markup around the numbering is removed.
+    let text = markdown::strip(&text).unwrap_or(text);
+    // A table with space-aligned columns (from a PDF) becomes tab-separated rows.
+    let text = columns::reflow(&text).unwrap_or(text);
+    // Hard line breaks of a PDF page (full lines of one width) are joined.
+    let text = wrap::join(&text).unwrap_or(text);
     let view = View::new(&text);
     let lines = view.lines();
     let quoted = quoted_mask(&view);
@@ -161,9 +171,20 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
             }
         }
     };
-    if layout.tasks.is_empty() {
-        // A summary written as 一要…二要… (or 一是…) in running text.
-        layout = table::Layout::from_inline(&view, outline::inline_sequence(&view, 0, view.len()));
+    // A summary written as 一要…二要… (or 一是…) in running text: read when nothing else
+    // was, or, in a news summary, when it holds more items than the numbered lines (a
+    // `1.` in a list of related links).
+    let mut inline_diagnostics = Vec::new();
+    let mut from_inline = false;
+    if layout.tasks.len() <= 1 || kind == Some(DocKind::NewsSummary) && !from_table {
+        let run = outline::inline_sequence(&view, 0, view.len());
+        if run.len() > layout.tasks.len() {
+            inline_diagnostics = outline::inline_breaks(&view, &run);
+            layout = table::Layout::from_inline(&view, run);
+            from_table = false;
+            from_inline = true;
+            headline_ranges = None;
+        }
     }
     if layout.tasks.is_empty() {
         return Err(DocError::NoTasks);
@@ -257,8 +278,9 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
         .collect();
     let mut items = tree.items;
-    if from_table {
-        items = outline::with_table_rows(&view, items, &layout.tasks);
+    // Table rows and inline items (一要… inside a paragraph) are not lines the tree read.
+    if from_table || from_inline {
+        items = outline::with_table_rows(&view, items, &layout.tasks, &layout.categories);
     }
     for (t, span) in layout.tasks.iter().enumerate() {
         if let Some(item) = items.iter_mut().find(|i| i.span.start == span.label_start) {
@@ -266,6 +288,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         }
     }
     let mut diagnostics = tree.diagnostics;
+    diagnostics.extend(inline_diagnostics);
+    diagnostics.append(&mut layout.diagnostics);
     // A document whose tasks are the rows of a table divides tasks among units.
     let kind = kind.or(from_table.then_some(DocKind::TaskDivision));
     if kind.is_none() {

@@ -328,9 +328,41 @@ pub fn with_table_rows(
     view: &View,
     items: Vec<Item>,
     rows: &[crate::table::TaskSpan],
+    categories: &[crate::table::CategoryRow],
 ) -> Vec<Item> {
     let known: std::collections::HashSet<usize> = items.iter().map(|i| i.span.start).collect();
     let mut merged: Vec<(Item, bool)> = items.into_iter().map(|i| (i, false)).collect();
+    // Where the added category items start, to nest `（一）` categories under `一、` ones.
+    let mut added_categories = std::collections::HashSet::new();
+    // Category rows the tree did not read (their label is a cell after `|`).
+    for c in categories {
+        let line_start = {
+            let mut k = c.label_start;
+            while k > 0 && view.at(k - 1) != '\n' {
+                k -= 1;
+            }
+            k
+        };
+        if known.contains(&c.label_start) || known.contains(&line_start) {
+            continue;
+        }
+        added_categories.insert(c.label_start);
+        merged.push((
+            Item {
+                label: view.orig(c.label_start, c.label_end).trim().to_string(),
+                number: c.number,
+                depth: 0,
+                parent: None,
+                title: item_title(view, c.heading_start, c.heading_end),
+                span: Span {
+                    start: c.label_start,
+                    end: c.heading_end,
+                },
+                task: None,
+            },
+            false,
+        ));
+    }
     for row in rows {
         if known.contains(&row.label_start) {
             continue;
@@ -366,11 +398,22 @@ pub fn with_table_rows(
     }
     let mut out: Vec<Item> = Vec::with_capacity(merged.len());
     let mut last_read: Option<usize> = None;
+    // The last outer category (`一、…`) added from the table.
+    let mut last_outer: Option<usize> = None;
     for &old in &order {
         let (mut item, is_row) = merged[old].clone();
         if is_row {
             item.parent = last_read;
             item.depth = last_read.map_or(0, |p| out[p].depth + 1);
+        } else if added_categories.contains(&item.span.start) {
+            // `（一）` under the `一、` category above it; `一、` at the top.
+            let inner = item.label.starts_with(['(', '（']);
+            item.parent = if inner { last_outer } else { None };
+            item.depth = item.parent.map_or(0, |p| out[p].depth + 1);
+            if !inner {
+                last_outer = Some(out.len());
+            }
+            last_read = Some(out.len());
         } else {
             item.parent = item.parent.map(|p| new_of_old[p]);
             last_read = Some(out.len());
@@ -496,9 +539,49 @@ fn structure_free(view: &View, lines: &[Line]) -> bool {
     !lines.iter().any(|l| structure::classify(view, l).is_some())
 }
 
-/// Inline 一要…二要… (or 一是…二是…) in running text, as `(number, label start, label
-/// end)`, when they run 1, 2, 3… from the first; needs at least two.
+/// Inline 一要…二要… (or 一是…二是…, 第一，…第二，…) in running text, as `(number, label
+/// start, label end)`, when they run 1, 2, 3… from the first; needs at least two. One mark
+/// is read:
+/// the one with the longer run (一是/二是 inside 一要 items are the items' own points). A
+/// number may skip ahead by up to two (a gap, reported by [`inline_breaks`]); once the
+/// run is open, a label followed by a word char (`六要务实`) still counts.
 pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize, usize)> {
+    // The longest run; of equal runs, the one that starts first.
+    let mut best: Vec<(u32, usize, usize)> = Vec::new();
+    for mark in ['要', '是', '第'] {
+        let run = inline_run(view, start, end, mark);
+        if run.len() > best.len()
+            || run.len() == best.len() && run.first().map(|x| x.1) < best.first().map(|x| x.1)
+        {
+            best = run;
+        }
+    }
+    if best.len() >= 2 { best } else { Vec::new() }
+}
+
+/// The gaps of an inline run, as `sequence_break` diagnostics.
+pub fn inline_breaks(view: &View, run: &[(u32, usize, usize)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut last = 0;
+    for &(n, s, e) in run {
+        if n != last + 1 {
+            out.push(Diagnostic {
+                code: "sequence_break".into(),
+                message: format!(
+                    "编号“{}”不连续（此处应为{}），已按编号项读入，请核对",
+                    view.orig(s, e),
+                    last + 1
+                ),
+                span: Some(Span { start: s, end: e }),
+            });
+        }
+        last = n;
+    }
+    out
+}
+
+/// One run of labels with the mark `mark` (要 or 是).
+fn inline_run(view: &View, start: usize, end: usize, mark: char) -> Vec<(u32, usize, usize)> {
     let mut found: Vec<(u32, usize, usize)> = Vec::new();
     let mut i = start;
     while i < end {
@@ -507,18 +590,67 @@ pub fn inline_sequence(view: &View, start: usize, end: usize) -> Vec<(u32, usize
                 view.at(i.saturating_sub(1)),
                 '。' | ';' | '\n' | ':' | '!' | ',' | ' ' | '　'
             );
-        if boundary
-            && is_cn_numeral(view.at(i))
-            && let Some((n, label_end)) = yao(view, i, end)
-            && n == found.len() as u32 + 1
-        {
-            found.push((n, i, label_end));
-            i = label_end;
-            continue;
+        if boundary && mark == '第' && view.at(i) == '第' {
+            let last = found.last().map_or(0, |x| x.0);
+            if let Some((n, label_end)) = di_label(view, i, end)
+                && (n == last + 1 || !found.is_empty() && n > last + 1 && n <= last + 3)
+            {
+                found.push((n, i, label_end));
+                i = label_end;
+                continue;
+            }
+        }
+        if boundary && mark != '第' && is_cn_numeral(view.at(i)) {
+            let last = found.last().map_or(0, |x| x.0);
+            let label = yao(view, i, end).or_else(|| {
+                // Inside an open run the word check is relaxed: 六要务实 is 六要.
+                if found.is_empty() {
+                    None
+                } else {
+                    yao_label(view, i, end)
+                }
+            });
+            if let Some((n, label_end)) = label
+                && view.at(label_end - 1) == mark
+                && (n == last + 1 || !found.is_empty() && n > last + 1 && n <= last + 3)
+            {
+                found.push((n, i, label_end));
+                i = label_end;
+                continue;
+            }
         }
         i += 1;
     }
-    if found.len() >= 2 { found } else { Vec::new() }
+    found
+}
+
+/// `第一，` / `第二、` at `at` (a speech or news summary counting its points): the number
+/// and where the label ends (after the comma). `第一批`, `第一次` are words, not labels.
+fn di_label(view: &View, at: usize, end: usize) -> Option<(u32, usize)> {
+    let mut k = at + 1;
+    while k < end && k - at <= 3 && is_cn_numeral(view.at(k)) {
+        k += 1;
+    }
+    if k == at + 1 || k >= end || !matches!(view.at(k), ',' | '、') {
+        return None;
+    }
+    let n = parse_cn_number(&view.norm_str(at + 1, k))?;
+    let n = u32::try_from(n).ok().filter(|n| (1..=30).contains(n))?;
+    Some((n, k + 1))
+}
+
+/// `一要` / `二是` at `at` without the word check of [`yao`].
+fn yao_label(view: &View, at: usize, end: usize) -> Option<(u32, usize)> {
+    let mut k = at;
+    while k < end && k - at < 3 && is_cn_numeral(view.at(k)) {
+        k += 1;
+    }
+    if k == at || !matches!(view.at(k), '要' | '是') || k + 1 >= end {
+        return None;
+    }
+    let n = parse_cn_number(&view.norm_str(at, k))?;
+    let n = u32::try_from(n).ok().filter(|n| (2..=30).contains(n))?;
+    Some((n, k + 1))
 }
 
 #[cfg(test)]
@@ -560,7 +692,7 @@ mod tests {
         let lines = view.lines();
         let t = tree(&view, &lines);
         let layout = crate::table::recognise_vertical(&view, &lines).unwrap();
-        let items = with_table_rows(&view, t.items, &layout.tasks);
+        let items = with_table_rows(&view, t.items, &layout.tasks, &layout.categories);
         let labels: Vec<(&str, Option<&str>)> = items
             .iter()
             .map(|i| (i.label.as_str(), i.parent.map(|p| items[p].label.as_str())))

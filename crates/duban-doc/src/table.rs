@@ -13,6 +13,22 @@ pub struct Layout {
     pub pillars: Vec<PillarOut>,
     pub tasks: Vec<TaskSpan>,
     pub restarts: bool,
+    /// Category rows of a table (`| 一、扩大有效投资 | | |`, `| 一 | 扩大有效投资 | |`):
+    /// items of the tree, parents of the rows below them.
+    pub categories: Vec<CategoryRow>,
+    /// Sequence breaks found while reading table rows.
+    pub diagnostics: Vec<duban_core::Diagnostic>,
+}
+
+/// A category row of a task table.
+#[derive(Debug)]
+pub struct CategoryRow {
+    pub label_start: usize,
+    pub label_end: usize,
+    pub number: u32,
+    /// The category's name (the cell after the label).
+    pub heading_start: usize,
+    pub heading_end: usize,
 }
 
 #[derive(Debug)]
@@ -92,6 +108,8 @@ impl Layout {
             pillars: Vec::new(),
             tasks,
             restarts: false,
+            categories: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
@@ -140,6 +158,8 @@ impl Layout {
             pillars,
             tasks,
             restarts: sk.restarts,
+            categories: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 }
@@ -190,6 +210,8 @@ fn cells(view: &View, line: &Line) -> Vec<(usize, usize)> {
 
 /// Column roles from a header row.
 struct Columns {
+    /// How many cells the header has.
+    width: usize,
     number: usize,
     content: usize,
     lead: Option<usize>,
@@ -203,6 +225,43 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
         return None;
     }
     let names: Vec<String> = cs.iter().map(|&(s, e)| view.norm_str(s, e)).collect();
+    columns_from_names(&names)
+}
+
+/// A header over two rows: a spanning `责任单位` cell over `牵头单位` / `配合单位` on the
+/// next line. The second line's names replace the spanning one.
+fn two_row_header(view: &View, first: &Line, second: &Line) -> Option<Columns> {
+    let names: Vec<String> = cells(view, first)
+        .iter()
+        .map(|&(s, e)| view.norm_str(s, e))
+        .collect();
+    let subs: Vec<String> = cells(view, second)
+        .iter()
+        .map(|&(s, e)| view.norm_str(s, e))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let unit_word = |n: &str| {
+        ["牵头", "配合", "协同", "参与", "协助", "责任"]
+            .iter()
+            .any(|w| n.contains(w))
+    };
+    if subs.len() < 2
+        || subs.len() > 4
+        || !subs.iter().all(|n| n.chars().count() <= 8 && unit_word(n))
+    {
+        return None;
+    }
+    let span = names.iter().position(|n| {
+        n.contains("责任单位") || n.contains("责任部门") || n == "单位" || n.contains("责任分工")
+    })?;
+    let mut merged: Vec<String> = names[..span].to_vec();
+    merged.extend(subs);
+    merged.extend(names[span + 1..].iter().cloned());
+    columns_from_names(&merged)
+}
+
+fn columns_from_names(names: &[String]) -> Option<Columns> {
+    let cs = names;
     let number = names.iter().position(|n| n == "序号" || n == "编号")?;
     let content = names.iter().position(|n| {
         ["任务", "工作", "内容", "措施", "事项"]
@@ -211,14 +270,37 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
             && !n.contains("单位")
             && !n.contains("部门")
     })?;
+    // 牵头市领导 / 责任领导 / 分管领导 name leaders, not units.
+    let leader = |n: &str| n.contains("领导");
     let lead = names.iter().position(|n| {
-        n.contains("牵头") || n.contains("责任单位") || n.contains("责任部门") || n.contains("负责")
+        !leader(n)
+            && (n.contains("牵头")
+                || n.contains("责任单位")
+                || n.contains("责任部门")
+                || n.contains("负责"))
     });
-    let co = names.iter().position(|n| {
-        n.contains("配合") || n.contains("参与") || n.contains("协同") || n.contains("协助")
-    });
+    let co = names
+        .iter()
+        .position(|n| {
+            !leader(n)
+                && (n.contains("配合")
+                    || n.contains("参与")
+                    || n.contains("协同")
+                    || n.contains("协助"))
+        })
+        // 牵头单位 beside 责任单位: the 责任单位 share the work.
+        .or_else(|| {
+            let l = lead?;
+            if !names[l].contains("牵头") {
+                return None;
+            }
+            names.iter().enumerate().position(|(k, n)| {
+                k != l && !leader(n) && (n.contains("责任单位") || n.contains("责任部门"))
+            })
+        });
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
+        width: cs.len(),
         number,
         content,
         lead,
@@ -229,38 +311,121 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
 
 /// Recognises a task table; `None` when the document is not one.
 pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
-    let (h, cols) = lines
+    let (mut h, mut cols) = lines
         .iter()
         .enumerate()
         .find_map(|(i, l)| header(view, l).map(|c| (i, c)))?;
+    // A second header row under a spanning 责任单位 cell.
+    if let Some(next) = (h + 1..lines.len()).find(|&k| !lines[k].is_blank())
+        && let Some(c) = two_row_header(view, &lines[h], &lines[next])
+    {
+        cols = c;
+        h = next;
+    }
     let mut layout = Layout::default();
     let mut last = 0u32;
     for line in &lines[h + 1..] {
         if line.is_blank() {
             continue;
         }
-        let cs = cells(view, line);
+        let mut cs = cells(view, line);
         let non_empty = cs.iter().filter(|(s, e)| e > s).count();
+        let parse_number = |cs: &[(usize, usize)]| {
+            cs.get(cols.number).copied().and_then(|(s, e)| {
+                let t = view.norm_str(s, e);
+                // 1, 1., 1、, (1)
+                let t = t.trim_end_matches(['.', '、']).trim_matches(['(', ')']);
+                t.parse::<u32>()
+                    .ok()
+                    .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
+            })
+        };
+        let mut number = parse_number(&cs);
+        // A row under a category cell spanning several rows (`rowspan`) lacks the leading
+        // cells: its cells are shifted right by what is missing.
+        if number.is_none() && cs.len() < cols.width && cols.number > 0 {
+            let shift = (cols.width - cs.len()).min(cols.number);
+            let mut shifted = vec![(line.start, line.start); shift];
+            shifted.extend(cs.iter().copied());
+            if let Some(n) = parse_number(&shifted) {
+                number = Some(n);
+                cs = shifted;
+            }
+        }
         let num_cell = cs.get(cols.number).copied();
-        let number = num_cell.and_then(|(s, e)| {
-            let t = view.norm_str(s, e);
-            let t = t.trim_end_matches(['.', '、']);
-            t.parse::<u32>()
-                .ok()
-                .or_else(|| parse_cn_number(t).and_then(|n| u32::try_from(n).ok()))
-        });
+        let cell = |i: Option<usize>| i.and_then(|i| cs.get(i).copied()).filter(|(s, e)| e > s);
+        // `| 一 | 扩大有效投资 | | |`: a Chinese numeral in the number column, a short name
+        // and no units is a category row, not a task.
+        if let (Some(n), Some((ns, ne)), Some((hs, he))) =
+            (number, num_cell, cell(Some(cols.content)))
+            && view
+                .norm_str(ns, ne)
+                .trim_end_matches(['.', '、'])
+                .chars()
+                .all(crate::text::is_cn_numeral)
+            && cell(cols.lead).is_none()
+            && cell(cols.co).is_none()
+            && he - hs <= 30
+            && !view.norm_str(hs, he).contains('。')
+        {
+            layout.pillars.push(PillarOut {
+                heading: view.orig(hs, he),
+                subtitle: None,
+                start: line.start,
+            });
+            layout.categories.push(CategoryRow {
+                label_start: ns,
+                label_end: ne,
+                number: n,
+                heading_start: hs,
+                heading_end: he,
+            });
+            continue;
+        }
         if let (Some(n), Some(&(cs_s, cs_e))) = (number, cs.get(cols.content))
             && cs_e > cs_s
         {
+            // A number out of sequence (a row missing from the copy, a typo) is still a
+            // row: the break is reported, the rest of the table is not lost.
             if n != last + 1 && n != 1 {
-                continue;
+                layout.diagnostics.push(duban_core::Diagnostic {
+                    code: "sequence_break".into(),
+                    message: format!(
+                        "表格序号“{}”不连续（此处应为{}），已按任务行读入，请核对",
+                        view.orig(
+                            num_cell.map_or(cs_s, |c| c.0),
+                            num_cell.map_or(cs_s, |c| c.1)
+                        ),
+                        last + 1
+                    ),
+                    span: num_cell.map(|(s, e)| duban_core::Span { start: s, end: e }),
+                });
+                // A repeated or backward number: tasks are numbered by position so that
+                // numbers stay unique.
+                if n <= last {
+                    layout.restarts = true;
+                }
             }
             if n == 1 && last != 0 {
                 layout.restarts = true;
             }
             last = n;
+            // The first row under a spanning category cell: the category is a pillar.
+            if cols.number > 0
+                && let Some((gs, ge)) = cell(Some(0))
+                && ge - gs <= 30
+                && view.norm_str(gs, ge).parse::<u32>().is_err()
+            {
+                let heading = view.orig(gs, ge);
+                if layout.pillars.last().is_none_or(|p| p.heading != heading) {
+                    layout.pillars.push(PillarOut {
+                        heading,
+                        subtitle: None,
+                        start: line.start,
+                    });
+                }
+            }
             let (ls, le) = num_cell.unwrap_or((cs_s, cs_s));
-            let cell = |i: Option<usize>| i.and_then(|i| cs.get(i).copied()).filter(|(s, e)| e > s);
             layout.tasks.push(TaskSpan {
                 number: n,
                 label_start: ls,
@@ -274,6 +439,18 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                     co: cell(cols.co),
                 }),
             });
+        } else if non_empty >= 2
+            && header(view, line).is_none()
+            && !cs.iter().all(|&(s, e)| {
+                view.norm_str(s, e)
+                    .chars()
+                    .all(|c| matches!(c, '-' | ':' | ' ' | '—'))
+            })
+            && let Some(prev) = layout.tasks.last_mut()
+        {
+            // A row without a number under a task (its cells merged over two rows, a
+            // second line of units): part of the task above, so its text is not lost.
+            prev.end = prev.end.max(line.end);
         } else if non_empty == 1 && line.len() <= 40 {
             let &(s, e) = cs.iter().find(|(s, e)| e > s)?;
             let text = view.norm_str(s, e);
@@ -292,6 +469,19 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                 subtitle: None,
                 start: line.start,
             });
+            let label: String = text.chars().take(label_end).collect();
+            let numeral = label.trim_matches(['、', ')', '(']);
+            if label_end > 0
+                && let Some(n) = parse_cn_number(numeral).and_then(|n| u32::try_from(n).ok())
+            {
+                layout.categories.push(CategoryRow {
+                    label_start: s,
+                    label_end: s + label_end,
+                    number: n,
+                    heading_start: hs,
+                    heading_end: he,
+                });
+            }
         }
     }
     (!layout.tasks.is_empty()).then_some(layout)
@@ -335,21 +525,22 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
     })?;
     // The header ends where the content column's header is followed by unit columns.
     let lead = names.iter().position(|n| {
-        [
-            "牵头",
-            "责任单位",
-            "责任部门",
-            "指导部门",
-            "主管部门",
-            "负责部门",
-            "责任处室",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
+        !n.contains("领导")
+            && [
+                "牵头",
+                "责任单位",
+                "责任部门",
+                "指导部门",
+                "主管部门",
+                "负责部门",
+                "责任处室",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
     });
-    let co = names
-        .iter()
-        .position(|n| n.contains("配合") || n.contains("参与") || n.contains("协同"));
+    let co = names.iter().position(|n| {
+        !n.contains("领导") && (n.contains("配合") || n.contains("参与") || n.contains("协同"))
+    });
     let mut last = lead.into_iter().chain(co).chain([content]).max()?;
     // Further short column names (推广范围, 完成时限, 备注) belong to the header too.
     while last + 1 < names.len() && names[last + 1].chars().count() <= 8 {
@@ -358,6 +549,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
     names.truncate(last + 1);
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
     Some(Columns {
+        width: names.len(),
         number: names.len(),
         content,
         lead,

@@ -12,7 +12,7 @@
 //!   reports' task targets are not annotated),
 //! - meta: title, year and issuer right (of 3),
 //! - items lost without a diagnostic: annotated items missing from the tree while the
-//!   outline carries no diagnostic at all.
+//!   outline carries no `sequence_break` diagnostic.
 //!
 //! `FLOORS` holds the figures of the current parser; a document scoring below its floor
 //! fails the test, so a regression cannot pass unnoticed. Run with `-- --nocapture`.
@@ -216,10 +216,17 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         }
     }
     let extra_items = paths.len();
-    let lost_silently = if plan.outline.diagnostics.is_empty() {
-        missing.len()
-    } else {
+    // Only a sequence diagnostic accounts for a missing item (the meta prompts 未在文中找到…
+    // are on nearly every document and say nothing about items).
+    let lost_silently = if plan
+        .outline
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "sequence_break")
+    {
         0
+    } else {
+        missing.len()
     };
     if !missing.is_empty() {
         println!("  items not found with their parent: {}", missing.join(" "));

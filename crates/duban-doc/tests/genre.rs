@@ -1,0 +1,991 @@
+//! Genres of text as users paste or export it: portal HTML tables with `<p>` in every
+//! cell, task tables extracted from PDF with space-aligned columns and wrapped cells,
+//! Markdown / `|` tables with category rows, news summaries written as 一要…二要….
+//! Each case is a small realistic snippet; the properties at the end check the splitting
+//! logic never panics and never loses a numbered row.
+
+use duban_core::Plan;
+use proptest::prelude::*;
+
+fn parse_html(html: &str) -> Plan {
+    duban_doc::parse_document(html.as_bytes(), "page.html").expect("parses")
+}
+
+fn parse(text: &str) -> Plan {
+    duban_doc::parse_text(text).expect("parses")
+}
+
+fn task(plan: &Plan, number: u32) -> &duban_core::Task {
+    plan.tasks
+        .iter()
+        .find(|t| t.number == number)
+        .unwrap_or_else(|| panic!("task {number} missing: {:#?}", plan.tasks))
+}
+
+fn phrases(t: &duban_core::Task) -> Vec<&str> {
+    t.targets.iter().map(|x| x.phrase.as_str()).collect()
+}
+
+// ---------------------------------------------------------------- (a) portal HTML
+
+const PORTAL_TABLE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>任务分解</title></head>
+<body><div class="article">
+<h1>某市2024年政府工作报告重点工作任务分解表</h1>
+<table border="1" cellspacing="0">
+<tr><td><p>序号</p></td><td><p>重点任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td><td><p>完成时限</p></td></tr>
+<tr><td><p style="text-align:center">1</p></td>
+<td><p><span>推进重大项目建设，</span></p><p>全年完成固定资产投资200亿元以上。</p></td>
+<td><p>市发展改革委</p></td>
+<td><p>市财政局</p><p>市自然资源和规划局</p></td>
+<td><p>2024年12月底</p></td></tr>
+<tr><td><p>2</p></td>
+<td><p>稳定外贸外资。</p><p>实际使用外资增长5%。</p></td>
+<td><p>市商务局</p></td>
+<td><p>市税务局、</p><p>各区县政府</p></td>
+<td><p>全年</p></td></tr>
+<tr><td><p>3</p></td><td><p>新建改建农村公路150公里。</p></td><td><p>市交通运输局</p></td><td><p></p></td><td><p>2024年11月</p></td></tr>
+</table></div></body></html>"#;
+
+#[test]
+fn portal_html_rows_with_paragraph_cells_stay_one_task_each() {
+    let plan = parse_html(PORTAL_TABLE);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert!(t1.text.contains("推进重大项目建设") || t1.title.contains("推进重大项目建设"));
+    assert!(
+        format!("{}{}", t1.title, t1.text).contains("200亿元"),
+        "{t1:?}"
+    );
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()]);
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()]
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("200亿元")), "{t1:?}");
+    let t2 = task(&plan, 2);
+    assert_eq!(t2.lead_units, vec!["市商务局".to_string()]);
+    assert_eq!(
+        t2.co_units,
+        vec!["市税务局".to_string(), "各区县政府".to_string()]
+    );
+    assert!(phrases(t2).iter().any(|p| p.contains("5%")), "{t2:?}");
+    let t3 = task(&plan, 3);
+    assert_eq!(t3.lead_units, vec!["市交通运输局".to_string()]);
+    assert!(t3.co_units.is_empty());
+    assert!(phrases(t3).iter().any(|p| p.contains("150公里")));
+}
+
+/// A layout table holding the whole article keeps its paragraphs as lines.
+#[test]
+fn a_layout_cell_holding_the_article_keeps_its_lines() {
+    let mut body = String::new();
+    for k in 1..=4 {
+        body.push_str(&format!(
+            "<p>{k}.推进第{k}项工作，完善相关制度，加强督促检查，确保各项措施落到实处，形成长效机制，\
+             进一步提升服务质量和群众满意度，切实增强人民群众获得感幸福感安全感。</p>"
+        ));
+    }
+    let html = format!(
+        "<html><body><table><tr><td><p>关于印发某区2024年工作要点的通知</p><p>一、总体要求</p>{body}</td><td>栏目导航</td></tr></table></body></html>"
+    );
+    let plan = parse_html(&html);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+}
+
+// ---------------------------------------------------------------- (b) PDF columns
+
+const PDF_TABLE: &str = "\
+某县2023年重点工作任务分解表
+
+序号  重点任务                              牵头单位          配合单位            完成时限
+一、扩大有效投资
+1     推进重大项目建设，全年完成固定资产    县发展改革局      县财政局、县自然    2023年12月
+      投资120亿元以上。                                       资源局
+2     实施城市更新行动，改造老旧小区32个，  县住房城乡建设局  各乡镇人民政府      2023年10月
+      惠及居民5000户。
+二、保障和改善民生
+3     新增城镇就业3000人以上。              县人力社保局      县财政局            2023年12月
+4     新建改建农村公路80公里，完成危桥改    县交通运输局      县财政局            2023年11月
+      造5座。
+";
+
+#[test]
+fn pdf_space_aligned_table_keeps_wrapped_cells() {
+    let plan = parse(PDF_TABLE);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    let all1 = format!("{}{}", t1.title, t1.text);
+    assert!(
+        all1.contains("投资120亿元以上"),
+        "continuation lost: {t1:?}"
+    );
+    assert_eq!(t1.lead_units, vec!["县发展改革局".to_string()]);
+    assert_eq!(
+        t1.co_units,
+        vec!["县财政局".to_string(), "县自然资源局".to_string()],
+        "{t1:?}"
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("120亿元")), "{t1:?}");
+    let t2 = task(&plan, 2);
+    assert!(format!("{}{}", t2.title, t2.text).contains("惠及居民5000户"));
+    assert_eq!(t2.lead_units, vec!["县住房城乡建设局".to_string()]);
+    let t4 = task(&plan, 4);
+    assert!(
+        format!("{}{}", t4.title, t4.text).contains("危桥改造5座"),
+        "{t4:?}"
+    );
+    // Category rows are pillars and parents.
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(t1.pillar, Some(0));
+    assert_eq!(t4.pillar, Some(1));
+    let items = &plan.outline.items;
+    let row3 = items
+        .iter()
+        .find(|i| i.task == Some(3))
+        .expect("row 3 in the tree");
+    let parent = row3.parent.expect("row 3 has a parent");
+    assert!(items[parent].label.starts_with("二"), "{items:#?}");
+}
+
+// ---------------------------------------------------------------- (c) Markdown tables
+
+const MD_TABLE: &str = "\
+# 某市2024年重点工作责任分工
+
+| 序号 | 工作任务 | 牵头单位 | 配合单位 |
+| --- | --- | --- | --- |
+| 一、扩大有效投资 | | | |
+| 1 | 全年实施重点项目300个，完成投资500亿元。 | 市发展改革委 | 市财政局 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 | 各区政府 |
+| 二、提升城市品质 | | | |
+| 3 | 新增城市绿地100公顷。 | 市园林局 | 市自然资源局 |
+";
+
+#[test]
+fn markdown_category_rows_are_parents() {
+    let plan = parse(MD_TABLE);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[0].heading, "扩大有效投资");
+    assert_eq!(task(&plan, 1).pillar, Some(0));
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(task(&plan, 2).co_units, vec!["各区政府".to_string()]);
+    let items = &plan.outline.items;
+    let row3 = items.iter().find(|i| i.task == Some(3)).expect("row 3");
+    let parent = row3.parent.expect("row 3 has a parent");
+    assert!(items[parent].label.starts_with("二"), "{items:#?}");
+}
+
+/// The category in the number column (`| 一 | 扩大有效投资 | | |`), a Chinese numeral,
+/// is a category row, not task 1.
+#[test]
+fn markdown_category_with_numeral_in_the_number_cell() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 | 配合单位 |
+|---|---|---|---|
+| 一 | 扩大有效投资 | | |
+| 1 | 全年实施重点项目300个。 | 市发展改革委 | 市财政局 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 | 各区政府 |
+| 二 | 提升城市品质 | | |
+| 3 | 新增城市绿地100公顷。 | 市园林局 | 市自然资源局 |
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[1].heading, "提升城市品质");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(task(&plan, 1).lead_units, vec!["市发展改革委".to_string()]);
+}
+
+// ---------------------------------------------------------------- (d) news summaries
+
+#[test]
+fn news_summary_with_yao_items() {
+    let text = "\
+市政府召开常务会议研究部署2024年工作要点
+
+本报讯（记者 王明）3月5日，市政府召开常务会议，审议通过《2024年市政府工作要点》。会议强调，一要稳住经济大盘，全年地区生产总值增长6%左右；二要扩大有效投资，新开工重大项目100个以上；三要提振消费，社会消费品零售总额增长7%；四要深化改革开放，持续优化营商环境；五要保障改善民生，新增城镇就业3万人；六要加强政府自身建设，确保各项任务落地见效。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 6, "{:#?}", plan.tasks);
+    let all: Vec<&str> = plan.targets().map(|t| t.phrase.as_str()).collect();
+    assert!(all.iter().any(|p| p.contains("100个")), "{all:?}");
+    assert!(all.iter().any(|p| p.contains("3万人")), "{all:?}");
+}
+
+#[test]
+fn news_summary_with_shi_items_each_in_its_paragraph() {
+    let text = "\
+区政府部署今年重点工作
+
+近日，区政府印发《2024年区政府工作要点》，明确今年重点抓好以下工作：
+一是聚焦产业升级，新引进亿元以上项目20个。
+二是聚焦城乡融合，改造农村公路50公里。
+三是聚焦民生保障，新增托位500个。
+会议还对安全生产工作作了部署。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert!(plan.targets().any(|t| t.phrase.contains("50公里")));
+}
+
+/// 一是/二是 inside a numbered section (a summary that keeps the 一、 of the plan): the
+/// sub-items are read, not refused.
+#[test]
+fn yao_items_in_a_single_paragraph_after_a_heading() {
+    let text = "\
+省政府工作要点发布
+
+记者从省政府办公厅获悉，《2024年省政府工作要点》日前印发。要点明确，一要着力扩大内需，二要加快建设现代化产业体系，三要深化重点领域改革，四要扩大高水平对外开放。
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+}
+
+// ---------------------------------------------------------------- properties
+
+/// A random task table (tabs, `|`, or space-aligned) of `n` rows with wrapped cells.
+fn table_text(style: u8, rows: &[(u8, bool)]) -> String {
+    let mut out = String::from("某市重点工作任务分解表\n\n");
+    match style {
+        0 => out.push_str("序号\t重点任务\t牵头单位\t配合单位\n"),
+        1 => out.push_str("| 序号 | 重点任务 | 牵头单位 | 配合单位 |\n|---|---|---|---|\n"),
+        _ => out.push_str("序号  重点任务                    牵头单位      配合单位\n"),
+    }
+    for (k, &(len, wrap)) in rows.iter().enumerate() {
+        let n = k + 1;
+        let body: String = "推进重点项目建设完成投资"
+            .chars()
+            .cycle()
+            .take(len as usize % 20 + 2)
+            .collect();
+        match style {
+            0 => out.push_str(&format!("{n}\t{body}\t市发展改革委\t市财政局\n")),
+            1 => out.push_str(&format!("| {n} | {body} | 市发展改革委 | 市财政局 |\n")),
+            2 => {
+                out.push_str(&format!("{n:<4}  {body:<24}  市发展改革委  市财政局\n"));
+                if wrap {
+                    out.push_str("      续写内容十个字。\n");
+                }
+            }
+            // Cells centred vertically: a line before the number.
+            _ => {
+                if wrap {
+                    out.push_str("      开头内容八个字，\n");
+                }
+                let body = format!("{body}。");
+                out.push_str(&format!("{n:<4}  {body:<24}  市发展改革委  市财政局\n"));
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every numbered row of a table is a task (or, if not, the outline says why).
+    #[test]
+    fn no_table_row_is_lost(style in 0u8..4, rows in prop::collection::vec((any::<u8>(), any::<bool>()), 1..25)) {
+        let text = table_text(style, &rows);
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        for n in 1..=rows.len() as u32 {
+            let found = plan.tasks.iter().any(|t| t.number == n);
+            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "row {n} lost in {text}");
+        }
+        // Wrapped text stays with its own row (a centred table is recognised by lines
+        // before its first row's number).
+        if style == 2 || style == 3 && rows[0].1 {
+            let piece = if style == 2 { "续写内容十个字" } else { "开头内容八个字" };
+            for (t, &(_, wrap)) in plan.tasks.iter().zip(&rows) {
+                let all = format!("{}{}", t.title, t.text);
+                prop_assert_eq!(all.contains(piece), wrap, "row {} in {}", t.number, text);
+            }
+        }
+    }
+
+    /// Cut or garbled space-aligned tables and HTML tables never panic.
+    #[test]
+    fn mangled_tables_do_not_panic(cut in 0usize..2000, junk in "[ 　\t\n|一二1234序号牵头单位配合<>/tdpr]{0,80}") {
+        for base in [PDF_TABLE, MD_TABLE, PORTAL_TABLE] {
+            let chars: Vec<char> = base.chars().collect();
+            let at = cut % (chars.len() + 1);
+            let mut s: String = chars[..at].iter().collect();
+            s.push_str(&junk);
+            s.extend(chars[at..].iter());
+            let _ = duban_doc::parse_text(&s);
+            let _ = duban_doc::parse_document(s.as_bytes(), "x.html");
+        }
+    }
+}
+
+/// 一是/二是 inside 一要 items are the items' own points, not items of the outer list.
+#[test]
+fn shi_points_inside_yao_items_do_not_join_the_outer_list() {
+    let text = "\
+市政府常务会议研究部署今年重点工作
+
+会议指出，要抓好以下工作：一要稳定经济增长。一是扩大有效投资，新开工项目100个；二是促进消费。二要深化改革开放，实际使用外资增长5%。三要保障改善民生，新增城镇就业3万人。四要加强安全生产。五要强化作风建设。六要务实高效推进政府自身建设。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["一要", "二要", "三要", "四要", "五要", "六要"],
+        "{:#?}",
+        plan.tasks
+    );
+    // The points stay in their item's text.
+    assert!(
+        plan.tasks[0].text.contains("二是促进消费") || plan.tasks[0].title.contains("二是促进消费")
+    );
+}
+
+/// A summary that ends with a numbered list of related links still reads its 一要 items.
+#[test]
+fn news_summary_with_a_numbered_footer() {
+    let text = "\
+区政府召开全体会议部署2024年工作要点
+
+会议强调，一要聚焦项目建设，全年完成投资80亿元；二要聚焦城市更新，改造老旧小区12个；三要聚焦民生实事，新增托位300个。
+
+相关阅读：
+1.区政府召开第5次常务会议
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(labels, vec!["一要", "二要", "三要"], "{:#?}", plan.tasks);
+}
+
+/// A gap in the 一要 sequence (二要 missing) does not drop the rest: the items after it
+/// are read and the break is diagnosed.
+#[test]
+fn a_gap_in_yao_items_is_diagnosed_not_lost() {
+    let text = "\
+县政府部署今年工作
+
+会议要求，一要抓项目，新开工项目50个；三要抓民生，新增就业2000人；四要抓安全。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(labels, vec!["一要", "三要", "四要"], "{:#?}", plan.tasks);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break"),
+        "{:#?}",
+        plan.outline.diagnostics
+    );
+}
+
+/// Inline items are items of the tree, so the review shows them.
+#[test]
+fn inline_items_are_in_the_tree() {
+    let text = "县政府部署今年工作\n\n会议要求，一要抓项目，新开工项目50个；二要抓民生，新增就业2000人。\n";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan
+        .outline
+        .items
+        .iter()
+        .map(|i| i.label.as_str())
+        .collect();
+    assert_eq!(labels, vec!["一要", "二要"]);
+    assert!(plan.outline.items.iter().all(|i| i.task.is_some()));
+}
+
+const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every 一要 of a summary is an item, or a break is diagnosed.
+    #[test]
+    fn no_inline_item_is_lost(
+        n in 2usize..=10,
+        fill in prop::collection::vec("[推进建设完成新增一是二是项目0-9个万，]{0,20}", 10),
+        sep in prop::sample::select(vec!["；", "。", "，", "\n"]),
+    ) {
+        let mut text = String::from("会议部署今年工作\n\n会议要求，");
+        for k in 0..n {
+            text.push_str(&format!("{}要{}{}", CN[k], fill[k], sep));
+        }
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        for cn in CN.iter().take(n) {
+            let label = format!("{cn}要");
+            let found = plan.outline.items.iter().any(|i| i.label == label);
+            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "{label} lost in {text}");
+        }
+    }
+
+    /// Every row of a portal table with `<p>` cells is one task.
+    #[test]
+    fn no_html_row_is_lost(rows in prop::collection::vec((1usize..4, 0usize..3), 1..20)) {
+        let mut html = String::from("<html><body><p>某市重点工作任务分解表</p><table><tr><td><p>序号</p></td><td><p>重点任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td></tr>");
+        for (k, &(paras, cos)) in rows.iter().enumerate() {
+            html.push_str(&format!("<tr><td><p>{}</p></td><td>", k + 1));
+            for p in 0..paras {
+                html.push_str(&format!("<p>推进第{p}项工作。</p>"));
+            }
+            html.push_str("</td><td><p>市发展改革委</p></td><td>");
+            for c in 0..cos {
+                html.push_str(&format!("<p>市第{c}局</p>"));
+            }
+            html.push_str("</td></tr>");
+        }
+        html.push_str("</table></body></html>");
+        let plan = duban_doc::parse_document(html.as_bytes(), "t.html").expect("parses");
+        prop_assert_eq!(plan.tasks.len(), rows.len(), "{}", html);
+        for (t, &(_, cos)) in plan.tasks.iter().zip(&rows) {
+            prop_assert_eq!(&t.lead_units, &vec!["市发展改革委".to_string()]);
+            prop_assert_eq!(t.co_units.len(), cos);
+        }
+    }
+}
+
+/// A portal table with category rows spanning the table (`<td colspan="5">`) and a task
+/// cell holding numbered points in paragraphs.
+#[test]
+fn portal_table_with_colspan_category_rows() {
+    let html = r#"<html><body><p>某区2024年重点工作任务责任分工表</p><table>
+<tr><td><p>序号</p></td><td><p>工作任务</p></td><td><p>牵头单位</p></td><td><p>配合单位</p></td></tr>
+<tr><td colspan="4"><p>一、稳增长</p></td></tr>
+<tr><td><p>1</p></td><td><p>（1）新开工项目30个；</p><p>（2）完成投资60亿元。</p></td><td><p>区发展改革局</p></td><td><p>各街道</p></td></tr>
+<tr><td><p>2</p></td><td><p>新增市场主体5000户。</p></td><td><p>区市场监管局</p></td><td></td></tr>
+<tr><td colspan="4"><p>二、惠民生</p></td></tr>
+<tr><td><p>3</p></td><td><p>新增托位200个。</p></td><td><p>区卫生健康局</p></td><td><p>区财政局</p></td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["区发展改革局".to_string()]);
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("30个")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("60亿元")), "{p1:?}");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+}
+
+/// A PDF table over two pages: a page number between rows and the header repeated.
+#[test]
+fn pdf_table_over_a_page_break() {
+    let text = "\
+某县2023年重点工作任务分解表
+
+序号  重点任务                              牵头单位          配合单位
+1     新建改建农村公路80公里，完成危桥改    县交通运输局      县财政局
+      造5座。
+
+                               — 1 —
+
+序号  重点任务                              牵头单位          配合单位
+2     新增城镇就业3000人以上。              县人力社保局      县财政局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("危桥改造5座"));
+    assert_eq!(task(&plan, 2).lead_units, vec!["县人力社保局".to_string()]);
+}
+
+/// A portal metadata table whose 内容 cell holds the plan keeps the plan's lines: only a
+/// task table (序号 / 牵头单位 …) has its cells joined.
+#[test]
+fn a_metadata_table_holding_the_plan_keeps_its_lines() {
+    let html = "<html><body><table>\
+        <tr><td>索引号</td><td>11330000/2024-00012</td></tr>\
+        <tr><td>发布机构</td><td>某市人民政府办公室</td></tr>\
+        <tr><td>内容</td><td><p>某市2024年政务公开工作要点</p><p>一、加强政策解读</p>\
+        <p>1.推进政策解读与政策文件同步起草。</p><p>2.政策解读率达到100%。</p>\
+        <p>二、优化政务服务</p><p>3.新增“一件事”主题服务10个。</p></td></tr>\
+        </table></body></html>";
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2);
+}
+
+/// A summary counting its points 第一，…第二，…: items; 第一批 is a word.
+#[test]
+fn news_summary_with_di_items() {
+    let text = "\
+市政府常务会议部署今年重点工作
+
+会议指出，今年要重点抓好三方面工作：第一，扩大有效投资，推动第一批重大项目开工，新开工项目120个；第二，提振消费，社会消费品零售总额增长6%；第三，保障民生，新增城镇就业2万人。
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["第一，", "第二，", "第三，"],
+        "{:#?}",
+        plan.tasks
+    );
+    assert!(plan.targets().any(|t| t.phrase.contains("120个")));
+}
+
+/// A division list: each item followed by 责任领导 / 牵头单位 / 配合单位 / 完成时限 lines.
+#[test]
+fn division_list_with_label_lines() {
+    let text = "\
+某市2024年政府工作报告重点工作任务分解
+
+一、扩大有效投资
+1.推进重大项目建设。全年实施市级重点项目120个，完成投资300亿元以上。
+责任领导：张三
+牵头单位：市发展改革委
+配合单位：市财政局、市自然资源和规划局，各县（市、区）人民政府
+完成时限：2024年12月底
+2.新开工保障性租赁住房2000套。
+责任领导：李四
+牵头单位：市住房城乡建设局
+配合单位：各县（市、区）人民政府
+完成时限：2024年11月底
+二、保障改善民生
+3.新增城镇就业3万人。
+牵头单位：市人力资源社会保障局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec![
+            "市财政局".to_string(),
+            "市自然资源和规划局".to_string(),
+            "各县（市、区）人民政府".to_string()
+        ],
+        "{t1:#?}"
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("120个")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("300亿元")), "{p1:?}");
+    // Dates of the 完成时限 line are not targets.
+    assert!(!p1.iter().any(|p| p.contains("2024")), "{p1:?}");
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+}
+
+/// A table whose numbers skip (row 3 missing from the copy) keeps every later row and
+/// says where the sequence breaks.
+#[test]
+fn a_gap_in_table_rows_is_diagnosed_not_lost() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 |
+|---|---|---|
+| 1 | 全年实施重点项目300个。 | 市发展改革委 |
+| 2 | 新开工保障性租赁住房2000套。 | 市住房城乡建设局 |
+| 4 | 新增城市绿地100公顷。 | 市园林局 |
+| 5 | 新增托位500个。 | 市卫生健康委 |
+";
+    let plan = parse(text);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, vec![1, 2, 4, 5], "{:#?}", plan.tasks);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break"),
+        "{:#?}",
+        plan.outline.diagnostics
+    );
+}
+
+/// A repeated row number keeps both rows, with unique task numbers.
+#[test]
+fn a_repeated_table_number_keeps_both_rows() {
+    let text = "\
+序号\t工作任务\t牵头单位
+1\t全年实施重点项目300个。\t市发展改革委
+2\t新开工保障性租赁住房2000套。\t市住房城乡建设局
+2\t新增城市绿地100公顷。\t市园林局
+3\t新增托位500个。\t市卫生健康委
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    let mut numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 4);
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "sequence_break")
+    );
+}
+
+/// A category column spanning several rows (`rowspan`): the rows under it lack that cell
+/// and are still read, each under its category.
+#[test]
+fn portal_table_with_a_rowspan_category_column() {
+    let html = r#"<html><body><p>某市2024年重点工作任务分解表</p><table>
+<tr><td>类别</td><td>序号</td><td>重点任务</td><td>牵头单位</td><td>配合单位</td></tr>
+<tr><td rowspan="2"><p>扩大有效投资</p></td><td>1</td><td><p>全年实施重点项目300个。</p></td><td>市发展改革委</td><td>市财政局</td></tr>
+<tr><td>2</td><td><p>新开工保障性租赁住房2000套。</p></td><td>市住房城乡建设局</td><td>各区政府</td></tr>
+<tr><td rowspan="2"><p>保障改善民生</p></td><td>3</td><td><p>新增托位500个。</p></td><td>市卫生健康委</td><td>市财政局</td></tr>
+<tr><td>4</td><td><p>新增城镇就业3万人。</p></td><td>市人力资源社会保障局</td><td>各区政府</td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(task(&plan, 2).pillar, Some(0));
+    assert_eq!(task(&plan, 4).pillar, Some(1));
+    assert_eq!(
+        task(&plan, 2).lead_units,
+        vec!["市住房城乡建设局".to_string()]
+    );
+    assert_eq!(task(&plan, 4).co_units, vec!["各区政府".to_string()]);
+}
+
+/// A header over two rows: `责任单位` spanning `牵头单位` / `配合单位`.
+#[test]
+fn portal_table_with_a_two_row_header() {
+    let html = r#"<html><body><p>某县2024年重点工作任务分解表</p><table>
+<tr><td rowspan="2">序号</td><td rowspan="2">重点任务</td><td colspan="2">责任单位</td><td rowspan="2">完成时限</td></tr>
+<tr><td>牵头单位</td><td>配合单位</td></tr>
+<tr><td>1</td><td><p>新建改建农村公路80公里。</p></td><td>县交通运输局</td><td><p>县财政局</p><p>各乡镇</p></td><td>2024年12月</td></tr>
+<tr><td>2</td><td>新增城镇就业3000人。</td><td>县人力社保局</td><td>县财政局</td><td>2024年12月</td></tr>
+</table></body></html>"#;
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["县交通运输局".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["县财政局".to_string(), "各乡镇".to_string()],
+        "{t1:#?}"
+    );
+}
+
+/// Row numbers written `（1）`, and a row without a number (the task's cells merged over
+/// two rows) whose text stays with the task above.
+#[test]
+fn table_rows_with_parenthesised_numbers_and_unnumbered_rows() {
+    let text = "\
+序号\t工作任务\t牵头单位\t配合单位
+（1）\t全年实施重点项目300个。\t市发展改革委\t市财政局
+\t其中新开工项目120个。\t市发展改革委\t各区政府
+（2）\t新增城市绿地100公顷。\t市园林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert!(
+        format!("{}{}", t1.title, t1.text).contains("新开工项目120个"),
+        "{t1:#?}"
+    );
+    assert!(phrases(t1).iter().any(|p| p.contains("120个")), "{t1:#?}");
+    assert_eq!(task(&plan, 2).lead_units, vec!["市园林局".to_string()]);
+}
+
+/// A whole 工作要点 as portals publish it: the notice, its signature and date, the plan's
+/// title again, sections 一、 with items （一） whose text holds 一是…二是… points and a
+/// closing unit clause.
+#[test]
+fn a_work_points_notice_with_points_inside_items() {
+    let text = "\
+某市人民政府办公室关于印发某市2024年政务公开工作要点的通知
+某政办发〔2024〕8号
+
+各县（市、区）人民政府，市政府各部门：
+《某市2024年政务公开工作要点》已经市政府同意，现印发给你们，请认真贯彻落实。
+
+某市人民政府办公室
+2024年4月10日
+
+某市2024年政务公开工作要点
+
+一、围绕稳经济促发展加强政策发布解读
+（一）加强政策解读。一是完善政策解读机制，政策解读率达到100%；二是开展“政策进企业”活动不少于20场。（牵头单位：市政府办公室；配合单位：市发展改革委、市工业和信息化局）
+（二）优化惠企政策服务。推动惠企政策“免申即享”，年内新增“免申即享”事项10项以上。（牵头单位：市营商环境建设局）
+二、围绕保障和改善民生加强信息公开
+（三）做好民生实事公开。及时公开年度民生实事项目进展情况。（牵头单位：市发展改革委；配合单位：各县（市、区）人民政府）
+";
+    let plan = parse(text);
+    let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec!["（一）", "（二）", "（三）"],
+        "{:#?}",
+        plan.tasks
+    );
+    assert_eq!(plan.pillars.len(), 2);
+    assert_eq!(plan.year, Some(2024));
+    assert_eq!(plan.title, "某市2024年政务公开工作要点");
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市政府办公室".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市发展改革委".to_string(), "市工业和信息化局".to_string()]
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("100%")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("20场")), "{p1:?}");
+    assert!(phrases(task(&plan, 2)).iter().any(|p| p.contains("10项")));
+    assert_eq!(
+        task(&plan, 3).co_units,
+        vec!["各县（市、区）人民政府".to_string()]
+    );
+    // The points are items of the tree under their item.
+    let items = &plan.outline.items;
+    let shi = items.iter().position(|i| i.label == "二是");
+    if let Some(k) = shi {
+        let parent = items[k].parent.expect("a parent");
+        assert_eq!(items[parent].label, "（一）");
+    }
+}
+
+/// A 牵头市领导 column names leaders, not the lead unit.
+#[test]
+fn a_leader_column_is_not_the_lead_unit() {
+    let text = "\
+序号\t重点任务\t牵头市领导\t牵头单位\t责任单位
+1\t全年实施重点项目300个。\t张三\t市发展改革委\t市财政局、各区政府
+2\t新增城市绿地100公顷。\t李四\t市园林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "各区政府".to_string()],
+        "{t1:#?}"
+    );
+}
+
+/// A plan exported as Markdown: `#` headings, bold labels, list markers.
+#[test]
+fn a_plan_exported_as_markdown() {
+    let text = "\
+# 某市2024年重点工作要点
+
+## 一、扩大有效投资
+
+**1. 推进重大项目建设。**全年实施重点项目300个，完成投资500亿元以上。（牵头单位：市发展改革委）
+
+**2. 加快城市更新。**改造老旧小区50个。（牵头单位：市住房城乡建设局）
+
+## 二、保障改善民生
+
+- 3. 新增城镇就业3万人。（牵头单位：市人力资源社会保障局）
+";
+    let plan = parse(text);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, vec![1, 2, 3], "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(plan.pillars[0].heading, "扩大有效投资");
+    assert_eq!(task(&plan, 1).title, "推进重大项目建设");
+    assert_eq!(
+        task(&plan, 2).lead_units,
+        vec!["市住房城乡建设局".to_string()]
+    );
+    assert_eq!(task(&plan, 3).pillar, Some(1));
+    assert_eq!(plan.title, "某市2024年重点工作要点");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever Markdown wraps the numbered lines, every item is read.
+    #[test]
+    fn no_markdown_item_is_lost(
+        marks in prop::collection::vec(prop::sample::select(vec!["", "- ", "* ", "**", "### ", "> "]), 2..15),
+    ) {
+        let mut text = String::from("# 某市重点工作要点\n\n一、总体任务\n");
+        for (k, m) in marks.iter().enumerate() {
+            let close = if *m == "**" { "**" } else { "" };
+            text.push_str(&format!("{m}{}. 推进第{}项工作。{close}完成项目{}个。\n", k + 1, k + 1, k + 10));
+        }
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        for n in 1..=marks.len() as u32 {
+            let found = plan.tasks.iter().any(|t| t.number == n);
+            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "item {n} lost in {text}");
+        }
+    }
+}
+
+/// A task table in Traditional script (a Hong Kong / Macao / Taiwan copy, or a Big5 page).
+#[test]
+fn a_traditional_script_task_table() {
+    let text = "\
+序號\t工作任務\t牽頭單位\t配合單位
+1\t全年實施重點項目300個。\t市發展改革委\t市財政局
+2\t新增城市綠地100公頃。\t市園林局\t
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(task(&plan, 1).lead_units, vec!["市發展改革委".to_string()]);
+    assert_eq!(task(&plan, 1).co_units, vec!["市財政局".to_string()]);
+    assert!(phrases(task(&plan, 1)).iter().any(|p| p.contains("300個")));
+}
+
+/// A PDF table in Traditional script.
+#[test]
+fn a_traditional_script_pdf_table() {
+    let text = "\
+序號  工作任務                    牽頭單位      配合單位
+1     全年實施重點項目300個，     市發展改革委  市財政局
+      完成投資500億元。
+2     新增城市綠地100公頃。       市園林局
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("500億元"));
+    assert_eq!(task(&plan, 2).lead_units, vec!["市園林局".to_string()]);
+}
+
+/// A portal table in Traditional script with paragraph cells.
+#[test]
+fn a_traditional_script_portal_table() {
+    let html = "<html><body><p>某市重點工作任務分解表</p><table>\
+        <tr><td><p>序號</p></td><td><p>工作任務</p></td><td><p>牽頭單位</p></td><td><p>配合單位</p></td></tr>\
+        <tr><td><p>1</p></td><td><p>全年實施重點項目300個，</p><p>完成投資500億元。</p></td><td><p>市發展改革委</p></td><td><p>市財政局</p><p>各區政府</p></td></tr>\
+        <tr><td><p>2</p></td><td><p>新增城市綠地100公頃。</p></td><td><p>市園林局</p></td><td></td></tr>\
+        </table></body></html>";
+    let plan = parse_html(html);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(
+        task(&plan, 1).co_units,
+        vec!["市財政局".to_string(), "各區政府".to_string()]
+    );
+}
+
+/// Two levels of category rows in a `|` table: `（一）` rows under `一、` rows.
+#[test]
+fn two_levels_of_category_rows() {
+    let text = "\
+| 序号 | 工作任务 | 牵头单位 |
+|---|---|---|
+| 一、加强政策发布解读 | | |
+| （一）做好政策解读 | | |
+| 1 | 政策解读率达到100%。 | 市政府办公室 |
+| （二）回应社会关切 | | |
+| 2 | 开展政策宣讲不少于20场。 | 市司法局 |
+| 二、优化政务服务 | | |
+| （三）推进一件事 | | |
+| 3 | 新增主题服务10个。 | 市营商环境建设局 |
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let items = &plan.outline.items;
+    let path = |task_no: u32| {
+        let mut k = items
+            .iter()
+            .position(|i| i.task == Some(task_no))
+            .expect("row");
+        let mut labels = vec![items[k].label.clone()];
+        while let Some(p) = items[k].parent {
+            labels.push(items[p].label.clone());
+            k = p;
+        }
+        labels.reverse();
+        labels.join("/")
+    };
+    assert_eq!(path(1), "一、/（一）/1");
+    assert_eq!(path(2), "一、/（二）/2");
+    assert_eq!(path(3), "二、/（三）/3");
+}
+
+/// Text copied from a PDF with its hard line breaks: lines of the page width break words,
+/// unit names and targets in the middle.
+#[test]
+fn pdf_text_with_hard_line_breaks() {
+    let text = "\
+某市2024年重点工作要点
+一、扩大有效投资
+1.推进重大项目建设。全年实施市级重点项目120个，完
+成投资300亿元以上，新开工项目不少于80个。（牵头单
+位：市发展改革委；配合单位：市财政局、市自然资源
+和规划局）
+2.加快城市更新。改造城镇老旧小区50个，惠及居民2
+万户。（牵头单位：市住房城乡建设局）
+二、保障改善民生
+3.新增城镇就业3万人以上。（牵头单位：市人力资源社
+会保障局）
+";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t1 = task(&plan, 1);
+    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
+    assert_eq!(
+        t1.co_units,
+        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()],
+        "{t1:#?}"
+    );
+    let p1 = phrases(t1);
+    assert!(p1.iter().any(|p| p.contains("300亿元")), "{p1:?}");
+    assert!(p1.iter().any(|p| p.contains("80个")), "{p1:?}");
+    let t2 = task(&plan, 2);
+    assert!(
+        phrases(t2)
+            .iter()
+            .any(|p| p.contains("2\n万户") || p.contains("2万户")),
+        "{t2:#?}"
+    );
+    assert_eq!(
+        task(&plan, 3).lead_units,
+        vec!["市人力资源社会保障局".to_string()]
+    );
+}
+
+/// Display width: two for Han and full-width forms.
+fn display_width(c: char) -> usize {
+    if c.is_ascii() { 1 } else { 2 }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A plan hard-wrapped at any page width reads the same items with the same lead unit.
+    #[test]
+    fn hard_wrapped_text_keeps_items_and_units(
+        lens in prop::collection::vec(10usize..60, 3..12),
+        page in 40usize..64,
+    ) {
+        let mut paras = vec!["某市重点工作要点".to_string(), "一、总体任务".to_string()];
+        for (k, &len) in lens.iter().enumerate() {
+            let body: String = "推进重点项目建设完成投资新增就业岗位".chars().cycle().take(len).collect();
+            paras.push(format!("{}.{body}，全年新增项目{}个。（牵头单位：市发展改革委；配合单位：市财政局）", k + 1, k + 10));
+        }
+        // Wrap every paragraph at the page width.
+        let mut text = String::new();
+        for p in &paras {
+            let mut w = 0;
+            for c in p.chars() {
+                if w + display_width(c) > page {
+                    text.push('\n');
+                    w = 0;
+                }
+                text.push(c);
+                w += display_width(c);
+            }
+            text.push('\n');
+        }
+        let plan = duban_doc::parse_text(&text).expect("parses");
+        let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+        prop_assert_eq!(numbers, (1..=lens.len() as u32).collect::<Vec<_>>(), "{}", text);
+        for t in &plan.tasks {
+            prop_assert_eq!(&t.lead_units, &vec!["市发展改革委".to_string()], "{}", text);
+            prop_assert_eq!(&t.co_units, &vec!["市财政局".to_string()], "{}", text);
+        }
+    }
+}
+
+/// The format stages are idempotent: parsing a plan's own text again (as the workspace
+/// does when a person corrects the kind) gives the same text, so spans stay valid.
+#[test]
+fn reparsing_plan_text_keeps_it() {
+    let texts = [
+        PDF_TABLE.to_string(),
+        MD_TABLE.to_string(),
+        "# 某市要点\n\n## 一、扩大投资\n\n**1. 推进建设。**全年完成投资500亿元。\n\n- 2. 新增就业3万人。\n".to_string(),
+        "某市2024年重点工作要点\n一、扩大有效投资\n1.推进重大项目建设。全年实施市级重点项目120个，完\n成投资300亿元以上，新开工项目不少于80个。（牵头单\n位：市发展改革委；配合单位：市财政局、市自然资源\n和规划局）\n2.加快城市更新。改造城镇老旧小区50个，惠及居民2\n万户。（牵头单位：市住房城乡建设局）\n".to_string(),
+    ];
+    for t in &texts {
+        let first = parse(t);
+        let again = parse(&first.text);
+        assert_eq!(again.text, first.text);
+        assert_eq!(again.tasks.len(), first.tasks.len());
+    }
+    let html = parse_html(PORTAL_TABLE);
+    assert_eq!(parse(&html.text).text, html.text);
+}
