@@ -54,7 +54,7 @@ impl FormPrefill {
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body (the last of a repeated name wins;
-/// invalid UTF-8 is replaced, as the form guard refuses such bodies before any handler).
+/// invalid UTF-8 is replaced, as the text guard (`security::text_guard`) refuses such bodies before any handler).
 pub fn decode_form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }

@@ -70,7 +70,9 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             oversight::audit_actor,
         ))
-        .layer(axum::middleware::from_fn(security::form_utf8_guard))
+        // NUL bytes and invalid UTF-8 refused (400) in every path, query, form, multipart
+        // field or file name and JSON string, before any handler or database sees them.
+        .layer(axum::middleware::from_fn(security::text_guard))
         // Inside the error layer, so a 413 is rendered like every other error.
         .layer(axum::middleware::from_fn(security::size_guard))
         .layer(axum::middleware::from_fn_with_state(

@@ -667,6 +667,23 @@ async fn status(
     Ok(Json(PlanStatusJson::of(id, as_of, &pd)).into_response())
 }
 
+/// The report bodies read from `bytes` the way their handlers read them (see
+/// [`super::parse_bodies`]).
+pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
+    out.push((
+        "POST /api/v1/reports",
+        super::read_body::<ReportBody>(bytes).and_then(|b| b.into_parts().map(drop)),
+    ));
+    out.push((
+        "POST /api/v1/reports/{id}/return",
+        read_optional_body::<ReturnBody>(bytes).map(drop),
+    ));
+    out.push((
+        "POST /api/v1/reports/{id}/reopen",
+        read_optional_body::<ReopenBody>(bytes).map(drop),
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

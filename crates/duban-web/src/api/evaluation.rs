@@ -222,6 +222,14 @@ async fn snapshot(
     Ok(r)
 }
 
+/// The run body read from `bytes` (see [`super::parse_bodies`]).
+pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
+    out.push((
+        "POST /api/v1/evaluations/run",
+        super::read_body::<RunBody>(bytes).map(drop),
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

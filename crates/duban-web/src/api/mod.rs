@@ -285,6 +285,52 @@ pub(crate) fn keys_sorted<T: Serialize>(t: &T) {
     assert_eq!(direct, via_value, "keys out of order");
 }
 
+/// A `duban.plan/1` document sent as the body of `POST /api/v1/plans`, checked.
+fn plan_of_value(v: Value) -> Result<Plan, AppError> {
+    let plan: Plan = serde_json::from_value(v)
+        .map_err(|e| AppError::Invalid(format!("不是有效的 duban.plan/1：{e}")))?;
+    plan.validate()
+        .map_err(|e| AppError::Invalid(format!("计划结构无效：{e}")))?;
+    Ok(plan)
+}
+
+/// Every typed request body of the JSON API read from the same `bytes` the way its handler
+/// reads it (the text guard's JSON check; the JSON; the typed body; its conversion to store
+/// and core types), without a database or a request; a plan document's text is left to
+/// `duban-doc`'s own fuzz target. Run by `fuzz/fuzz_targets/api_bodies.rs` and by the
+/// proptest below: nothing may panic, and every refusal must be a 400 or a 422
+/// ([`is_client_refusal`]).
+pub fn parse_bodies(bytes: &[u8]) -> Vec<(&'static str, Result<(), AppError>)> {
+    let mut out = vec![("text guard", crate::security::check_json_text(bytes))];
+    out.push((
+        "POST /api/v1/plans",
+        parse_body(bytes).and_then(|v| {
+            let meta: PlanBody = typed(v.clone())?;
+            match meta.document {
+                Some(_) => Ok(()),
+                None => plan_of_value(v).map(drop),
+            }
+        }),
+    ));
+    out.push((
+        "POST /api/v1/users",
+        read_body::<UserBody>(bytes).and_then(|b| NewUser::try_from(b).map(drop)),
+    ));
+    deliver::parse_bodies(bytes, &mut out);
+    evaluation::parse_bodies(bytes, &mut out);
+    monitor::parse_bodies(bytes, &mut out);
+    oversight::parse_bodies(bytes, &mut out);
+    out
+}
+
+/// Whether a refusal is the client's: 400 or 422, never a 5xx.
+pub fn is_client_refusal(e: &AppError) -> bool {
+    matches!(
+        e.status(),
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+    )
+}
+
 /// `values[3].value` → `values[].value`.
 fn without_indices(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -340,11 +386,7 @@ async fn create_plan(
             .map_err(AppError::Invalid)?;
         (plan, name)
     } else {
-        let plan: Plan = serde_json::from_value(v)
-            .map_err(|e| AppError::Invalid(format!("不是有效的 duban.plan/1：{e}")))?;
-        plan.validate()
-            .map_err(|e| AppError::Invalid(format!("计划结构无效：{e}")))?;
-        (plan, "plan.json".to_string())
+        (plan_of_value(v)?, "plan.json".to_string())
     };
     let id = state
         .store

@@ -449,6 +449,40 @@ async fn act(
     Ok(Json(AlertJson::from(&a)).into_response())
 }
 
+/// The monitor bodies read from `bytes` the way their handlers read them (see
+/// [`super::parse_bodies`]).
+pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
+    out.push((
+        "POST /api/v1/monitor/bindings",
+        super::read_body::<BindBody>(bytes).and_then(|v| {
+            let Some(target_id) = v.target_id else {
+                return Ok(());
+            };
+            crate::routes::monitor::binding_of(target_id, |k| match k {
+                "indicator" => v.indicator.clone(),
+                "region" => v.region.clone(),
+                "reference_indicator" => v.reference_indicator.clone(),
+                "reference_region" => v.reference_region.clone(),
+                _ => None,
+            })
+            .map(drop)
+        }),
+    ));
+    out.push((
+        "POST /api/v1/monitor/alerts/run",
+        super::read_optional_body::<RunBody>(bytes)
+            .and_then(|b| parse_as_of(b.as_of.as_ref()).map(drop)),
+    ));
+    for action in ["acknowledge", "interview", "close"] {
+        out.push((
+            "POST /api/v1/monitor/alerts/{id}/{action}",
+            super::read_optional_body::<ActBody>(bytes).and_then(|b| {
+                crate::routes::monitor::alert_action(action, b.text.unwrap_or_default()).map(drop)
+            }),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -274,6 +274,15 @@ async fn list_escalations(
     Ok(Json(rows).into_response())
 }
 
+/// The escalation run body read from `bytes` (see [`super::parse_bodies`]).
+pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
+    out.push((
+        "POST /api/v1/plans/{id}/escalations/run",
+        super::read_optional_body::<RunBody>(bytes)
+            .and_then(|b| crate::deliver::parse_as_of(b.as_of.as_ref()).map(drop)),
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::client::Client;
 use crate::{app_with_users, login};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Access {
+pub(crate) enum Access {
     /// Anyone, no login (login page, health, assets, the public portal).
     Public,
     /// Any signed-in user (the handler may narrow by role or unit).
@@ -24,8 +24,9 @@ enum Access {
 }
 use Access::*;
 
-/// (method, path as written in the router, class).
-const ROUTES: &[(&str, &str, Access)] = &[
+/// (method, path as written in the router, class). Shared with `security_text.rs`, which
+/// sends invalid text to every route.
+pub(crate) const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/", Signed),
     ("GET", "/assets/{*path}", Public),
     ("GET", "/login", Public),
@@ -294,7 +295,7 @@ fn every_routed_path_has_a_row() {
 }
 
 /// The path with its parameters filled by placeholders that exist nowhere.
-fn concrete(path: &str) -> String {
+pub(crate) fn concrete(path: &str) -> String {
     path.split('/')
         .map(|seg| match seg {
             "{*path}" => "app.css",
