@@ -117,9 +117,10 @@ pub async fn append_current(
     append(conn, &current_actor(), action, subject, payload).await
 }
 
-/// The audit entry (and, for a return or an acceptance, the unit's notification) of one
-/// report change; called by `deliver::report::record_event` in the change's transaction.
-/// The payload carries the report's content after the change, so the chain commits to it.
+/// The audit entry (and the notification the application decided on, if any:
+/// `duban_app::report`) of one report change; called by `deliver::report::record_event` in
+/// the change's transaction. The payload carries the report's content after the change, so
+/// the chain commits to it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn report_changed(
     conn: &mut AnyConnection,
@@ -130,14 +131,13 @@ pub(crate) async fn report_changed(
     user_id: i64,
     comment: Option<&str>,
     content: &Value,
+    notice: Option<&crate::notification::Notice>,
 ) -> Result<()> {
-    let (task_id, unit_id, number, period): (i64, i64, i64, String) = sqlx::query_as(
-        "SELECT r.task_id, r.unit_id, t.number, p.label FROM report r JOIN task t ON t.id = r.task_id
-         JOIN period p ON p.id = r.period_id WHERE r.id = $1",
-    )
-    .bind(report_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (task_id, unit_id): (i64, i64) =
+        sqlx::query_as("SELECT r.task_id, r.unit_id FROM report r WHERE r.id = $1")
+            .bind(report_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let actor: Option<(String,)> = sqlx::query_as("SELECT name FROM app_user WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -155,32 +155,9 @@ pub(crate) async fn report_changed(
         &payload,
     )
     .await?;
-    let Some((recipient, event, what)) = duban_core::report::report_notice(action) else {
-        return Ok(());
-    };
-    let audience = match recipient {
-        duban_core::report::Recipient::Unit => crate::notification::Audience::Unit(unit_id),
-        duban_core::report::Recipient::Office => {
-            crate::notification::Audience::Role(crate::user::Role::Admin.as_str().to_string())
-        }
-    };
-    let comment = comment.unwrap_or("").trim();
-    crate::notification::notify(
-        conn,
-        &audience,
-        &crate::notification::NewNotification {
-            event: event.to_string(),
-            subject: format!("第{number}项任务 {period} 报告{what}"),
-            body_text: if comment.is_empty() {
-                format!("第{number}项任务 {period} 报告{what}。")
-            } else {
-                format!("第{number}项任务 {period} 报告{what}。\n意见：{comment}")
-            },
-            link: Some(format!("/reports/{report_id}")),
-            payload: serde_json::json!({"report_id": report_id, "task_id": task_id, "unit_id": unit_id, "action": action}),
-        },
-    )
-    .await?;
+    if let Some(n) = notice {
+        crate::notification::notify(conn, &n.audience, &n.notification).await?;
+    }
     Ok(())
 }
 

@@ -111,17 +111,6 @@ pub struct EvalSnapshot {
     pub published_at: String,
 }
 
-/// The latest accepted value of one target for one unit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AcceptedValue {
-    pub target_id: i64,
-    pub unit_code: String,
-    pub unit_name: String,
-    pub value: f64,
-    pub as_of: String,
-    pub period_key: String,
-}
-
 /// A target with at least one accepted reported value (a candidate indicator).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReportedTarget {
@@ -524,39 +513,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// For one target, each unit's value in its latest accepted report (latest period end,
-    /// then latest `as_of`).
-    pub async fn accepted_values(&self, target_id: i64) -> Result<Vec<AcceptedValue>> {
-        let rows = sqlx::query(
-            "SELECT u.code, u.name, v.value, v.as_of, pe.key
-             FROM report_value v
-             JOIN report r ON r.id = v.report_id
-             JOIN period pe ON pe.id = r.period_id
-             JOIN unit u ON u.id = r.unit_id
-             WHERE v.target_id = $1 AND r.state = 'accepted' AND v.value IS NOT NULL
-             ORDER BY u.code, pe.end_date DESC, v.as_of DESC, r.id DESC",
-        )
-        .bind(target_id)
-        .fetch_all(self.pool())
-        .await?;
-        let mut out: Vec<AcceptedValue> = Vec::new();
-        for r in &rows {
-            let code: String = r.try_get("code")?;
-            if out.last().is_some_and(|l| l.unit_code == code) {
-                continue;
-            }
-            out.push(AcceptedValue {
-                target_id,
-                unit_code: code,
-                unit_name: r.try_get("name")?,
-                value: r.try_get("value")?,
-                as_of: r.try_get("as_of")?,
-                period_key: r.try_get("key")?,
-            });
-        }
-        Ok(out)
     }
 }
 

@@ -35,6 +35,14 @@ pub struct NewNotification {
     pub payload: Value,
 }
 
+/// A notification to send with a change, as the application decided it (who hears of
+/// what is not the store's to decide).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub audience: Audience,
+    pub notification: NewNotification,
+}
+
 /// Writes the inbox item and the outbox row in the caller's transaction. The e-mail
 /// recipients are the audience unit's contact address and the office address (if set).
 /// Returns the outbox id (`uid`, the idempotency key of every delivery).

@@ -1,8 +1,8 @@
 //! Deliver (督办) helpers shared by the pages and the API: error mapping of the workflow,
-//! the as-of date, views of lights and roll-ups, the due/overdue lists and the unit
-//! ranking (部门排名), the version diff and the methods page. Every status comes from
-//! `duban_store::deliver::status` (which calls `duban_core::plan_status`); nothing here
-//! computes a light.
+//! the as-of date, views of lights and roll-ups, the version diff and the methods page.
+//! Every status comes from `duban_app::status` (which calls `duban_core::plan_status`);
+//! the due/overdue lists and the unit ranking (部门排名) from `duban_app::ranking`; nothing
+//! here computes a light or a rank.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +15,8 @@ use duban_store::deliver::report::{ReportDuty, today};
 use minijinja::{Value, context};
 
 use crate::error::AppError;
+
+pub use duban_app::ranking::{UnitRank, due_lists, submitted_by, unit_ranking};
 
 /// The published method text (`docs/status-method.md`), rendered on `/methods/status`.
 pub const STATUS_METHOD_MD: &str = include_str!("../../../docs/status-method.md");
@@ -30,6 +32,17 @@ impl From<DeliverError> for AppError {
                 ReportError::CommentRequired(_) => AppError::Invalid(w.to_string()),
                 other => AppError::Conflict(other.to_string()),
             },
+        }
+    }
+}
+
+impl From<duban_app::Error> for AppError {
+    fn from(e: duban_app::Error) -> Self {
+        match e {
+            duban_app::Error::Store(s) => s.into(),
+            duban_app::Error::Workflow(w) => DeliverError::Workflow(w).into(),
+            duban_app::Error::Invalid(m) => AppError::Invalid(m),
+            duban_app::Error::Internal(m) => AppError::Internal(m),
         }
     }
 }
@@ -168,106 +181,6 @@ pub fn target_status_view(s: &TargetStatus) -> Value {
     }
 }
 
-/// Whether a duty's report was submitted by `as_of`.
-pub fn submitted_by(d: &ReportDuty, as_of: NaiveDate) -> bool {
-    d.first_submitted.is_some_and(|s| s <= as_of)
-}
-
-/// Duties due within `days` calendar days after `as_of` and not yet submitted (待报), and
-/// those past due and still unsubmitted at `as_of` (逾期).
-pub fn due_lists(
-    duties: &[ReportDuty],
-    as_of: NaiveDate,
-    days: i64,
-) -> (Vec<&ReportDuty>, Vec<&ReportDuty>) {
-    let horizon = as_of + chrono::Duration::days(days);
-    let mut due: Vec<&ReportDuty> = duties
-        .iter()
-        .filter(|d| !submitted_by(d, as_of) && d.due >= as_of && d.due <= horizon)
-        .collect();
-    due.sort_by_key(|d| (d.due, d.task_number));
-    let mut overdue: Vec<&ReportDuty> = duties
-        .iter()
-        .filter(|d| !submitted_by(d, as_of) && d.due < as_of)
-        .collect();
-    overdue.sort_by_key(|d| (d.due, d.task_number));
-    (due, overdue)
-}
-
-/// Punctuality and quality per unit at `as_of` (部门排名): of the reports due by then, how
-/// many came in on time (first submission on or before the due date), and of those
-/// submitted, how many were returned at least once.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct UnitRank {
-    pub unit_code: String,
-    pub unit_name: String,
-    pub due: usize,
-    pub on_time: usize,
-    pub late: usize,
-    pub missing: usize,
-    pub submitted: usize,
-    pub returned: usize,
-    pub on_time_pct: Option<f64>,
-    pub returned_pct: Option<f64>,
-}
-
-pub fn unit_ranking(duties: &[ReportDuty], as_of: NaiveDate) -> Vec<UnitRank> {
-    let mut by_unit: BTreeMap<String, UnitRank> = BTreeMap::new();
-    for d in duties
-        .iter()
-        .filter(|d| d.due < as_of || submitted_by(d, as_of))
-    {
-        let u = by_unit
-            .entry(d.unit_code.clone())
-            .or_insert_with(|| UnitRank {
-                unit_code: d.unit_code.clone(),
-                unit_name: d.unit_name.clone(),
-                due: 0,
-                on_time: 0,
-                late: 0,
-                missing: 0,
-                submitted: 0,
-                returned: 0,
-                on_time_pct: None,
-                returned_pct: None,
-            });
-        u.due += 1;
-        match d.first_submitted.filter(|s| *s <= as_of) {
-            Some(s) if s <= d.due => u.on_time += 1,
-            Some(_) => u.late += 1,
-            None => u.missing += 1,
-        }
-        if submitted_by(d, as_of) {
-            u.submitted += 1;
-            if d.returned_times > 0 {
-                u.returned += 1;
-            }
-        }
-    }
-    let mut out: Vec<UnitRank> = by_unit
-        .into_values()
-        .map(|mut u| {
-            u.on_time_pct =
-                (u.due > 0).then(|| (u.on_time as f64 * 1000.0 / u.due as f64).round() / 10.0);
-            u.returned_pct = (u.submitted > 0)
-                .then(|| (u.returned as f64 * 1000.0 / u.submitted as f64).round() / 10.0);
-            u
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.on_time_pct
-            .unwrap_or(-1.0)
-            .total_cmp(&a.on_time_pct.unwrap_or(-1.0))
-            .then(
-                a.returned_pct
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.returned_pct.unwrap_or(0.0)),
-            )
-            .then(a.unit_code.cmp(&b.unit_code))
-    });
-    out
-}
-
 pub fn duty_view(d: &ReportDuty, as_of: NaiveDate) -> Value {
     context! {
         task_id => d.task_id,
@@ -339,7 +252,7 @@ pub fn methods_html() -> String {
 /// (pillar id → view, task id → view), at `as_of`. Errors (e.g. a plan without a year)
 /// give empty maps so the overview still renders.
 pub async fn overview_status(store: &Store, plan_id: i64, as_of: NaiveDate) -> Value {
-    let Ok(pd) = store.plan_deliver(plan_id, as_of).await else {
+    let Ok(pd) = duban_app::status::plan_deliver(store, plan_id, as_of).await else {
         return Value::from(());
     };
     let pillars: BTreeMap<String, Value> = pd

@@ -31,6 +31,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Deliver(#[from] DeliverError),
+    #[error(transparent)]
+    App(#[from] duban_app::Error),
 }
 
 /// What `load_demo` did.
@@ -217,9 +219,14 @@ pub async fn load_demo(store: &Store) -> Result<DemoOutcome, DemoError> {
             let (id, _) = store
                 .create_report_at(key, &content, &reporter, at(s_y, s_m, s_d - 1), true)
                 .await?;
-            store
-                .report_action_at(id, &ReportAction::Submit, &reporter, at(s_y, s_m, s_d))
-                .await?;
+            duban_app::report::act_at(
+                store,
+                id,
+                &ReportAction::Submit,
+                &reporter,
+                at(s_y, s_m, s_d),
+            )
+            .await?;
             let review = at(s_y, s_m, s_d) + chrono::Duration::days(3);
             let action = match returned {
                 Some(comment) => ReportAction::Return {
@@ -227,13 +234,12 @@ pub async fn load_demo(store: &Store) -> Result<DemoOutcome, DemoError> {
                 },
                 None => ReportAction::Accept,
             };
-            store.report_action_at(id, &action, &office, review).await?;
+            duban_app::report::act_at(store, id, &action, &office, review).await?;
             reports += 1;
         }
     }
     let (y, m, d) = DEMO_AS_OF;
-    let escalations = store
-        .run_escalations(plan_id, date(y, m, d))
+    let escalations = duban_app::escalation::run_escalations(store, plan_id, date(y, m, d))
         .await
         .map(|run| run.created.len())?;
     store.meta_set(MARKER, "1").await?;

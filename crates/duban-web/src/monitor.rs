@@ -3,12 +3,9 @@
 //! running the stored rules (`duban_core::monitor::check`) into alerts, and the series the
 //! charts draw (measures from `duban_core::monitor::derive`).
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use duban_core::monitor::{
-    Frequency, Indicator, Kind, Measure, Observation, Regions, Rule, Series, check, known_points,
-    track::round4,
+    Frequency, Indicator, Kind, Measure, Regions, Rule, Series, known_points, track::round4,
 };
 use duban_io::monitor::wide::{GROWTH_SUFFIX, read_wide};
 use duban_io::monitor::{MonitorIoError, Place, RulesFile, parse_rules, read_series_csv};
@@ -18,6 +15,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::AppError;
+
+pub use duban_app::monitor::RunOutcome;
 
 const DEMO_FILE: &str = "services-2019-2020-示例数据.csv";
 const DEMO_SERIES: &[u8] = include_bytes!("../../../data/monitor/services-2019-2020-示例数据.csv");
@@ -318,63 +317,15 @@ pub async fn import_upload(
         })
 }
 
-/// The stored rules file, parsed (`None` when the office has not set one).
+/// The stored rules file, parsed (`None` when the office has not set one); see
+/// `duban_app::monitor::stored_rules`.
 pub async fn stored_rules(store: &Store) -> Result<Option<RulesFile>, AppError> {
-    match store.monitor_rules().await? {
-        None => Ok(None),
-        Some(r) => parse_rules(&r.body)
-            .map(Some)
-            .map_err(|e| AppError::Internal(format!("stored monitor rules: {e}"))),
-    }
+    Ok(duban_app::monitor::stored_rules(store).await?)
 }
 
-/// What running the rules did.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunOutcome {
-    pub as_of: NaiveDate,
-    /// Alerts the rules give at that date (stored before or now).
-    pub found: usize,
-    /// Ids of the alerts raised by this run.
-    pub created: Vec<i64>,
-}
-
-/// Runs the stored rules over the stored series as of a date and raises the new alerts
-/// (an alert on 示例数据 series is flagged demo).
+/// Runs the stored rules as of a date (`duban_app::monitor::run_rules`).
 pub async fn run_rules(store: &Store, as_of: NaiveDate) -> Result<RunOutcome, AppError> {
-    run_stored_rules(store, as_of)
-        .await?
-        .ok_or_else(|| AppError::Invalid("尚未设置预警规则".into()))
-}
-
-/// [`run_rules`], or `None` when the office has set no rules yet (the background tick).
-pub async fn run_stored_rules(
-    store: &Store,
-    as_of: NaiveDate,
-) -> Result<Option<RunOutcome>, AppError> {
-    let Some(rules) = stored_rules(store).await? else {
-        return Ok(None);
-    };
-    let values = store.monitor_values(None).await?;
-    let demo_keys: BTreeSet<(String, String)> = values
-        .iter()
-        .filter(|v| v.demo)
-        .map(|v| (v.region.clone(), v.indicator.clone()))
-        .collect();
-    let obs: Vec<Observation> = values.iter().map(|v| v.observation()).collect();
-    let series = Series::new(&obs).map_err(|e| AppError::Internal(e.to_string()))?;
-    let alerts = check(&rules.indicators, &series, &rules.rules, as_of)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let (demo, real): (Vec<_>, Vec<_>) = alerts
-        .iter()
-        .cloned()
-        .partition(|a| demo_keys.contains(&(a.region.clone(), a.indicator.clone())));
-    let mut created = store.raise_monitor_alerts(as_of, &real, false).await?;
-    created.extend(store.raise_monitor_alerts(as_of, &demo, true).await?);
-    Ok(Some(RunOutcome {
-        as_of,
-        found: alerts.len(),
-        created,
-    }))
+    Ok(duban_app::monitor::run_rules(store, as_of).await?)
 }
 
 /// One point of a drawn series.

@@ -32,7 +32,7 @@ pub async fn plan_snapshot(
     plan_id: i64,
     as_of: NaiveDate,
 ) -> Result<PlanSnapshot, AppError> {
-    let pd = store.plan_deliver(plan_id, as_of).await?;
+    let pd = duban_app::status::plan_deliver(store, plan_id, as_of).await?;
     let d = &pd.detail;
     let task_line = |t: &duban_store::task::TaskRow| {
         let r = pd.status.task(t.number as u32);

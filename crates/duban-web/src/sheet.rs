@@ -97,7 +97,7 @@ pub async fn build(
     unit: Unit,
     as_of: NaiveDate,
 ) -> Result<PlanSheet, AppError> {
-    let pd = state.store.plan_deliver(plan_id, as_of).await?;
+    let pd = duban_app::status::plan_deliver(&state.store, plan_id, as_of).await?;
     let model = pd.detail.to_model();
     let lights: HashMap<i64, duban_core::Light> = pd
         .status
@@ -175,7 +175,7 @@ pub async fn build(
 /// period, the report's state (逾期 once past due and not yet submitted), its texts where
 /// `reader` may read them, and the task's light at `as_of` — the same light as every view.
 pub fn overview_rows(
-    pd: &duban_store::deliver::status::PlanDeliver,
+    pd: &duban_app::status::PlanDeliver,
     reader: &duban_store::user::User,
     period_id: i64,
     as_of: NaiveDate,

@@ -165,6 +165,7 @@ impl Store {
             by.user_id,
             &at,
             Some(&name),
+            None,
         )
         .await?;
         tx.commit().await?;
@@ -198,6 +199,7 @@ impl Store {
             by.user_id,
             &at,
             Some(&e.file_name),
+            None,
         )
         .await?;
         tx.commit().await?;

@@ -12,7 +12,6 @@ pub mod calendar;
 pub mod evidence;
 pub mod period;
 pub mod report;
-pub mod status;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use duban_core::report::ReportError;

@@ -287,6 +287,7 @@ pub(crate) async fn record_event(
     user_id: i64,
     at: &str,
     comment: Option<&str>,
+    notice: Option<&crate::notification::Notice>,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO report_event (report_id, action, from_state, to_state, user_id, at, comment)
@@ -311,6 +312,7 @@ pub(crate) async fn record_event(
         user_id,
         comment,
         &content,
+        notice,
     )
     .await?;
     Ok(())
@@ -743,24 +745,16 @@ impl Store {
     }
 
     /// Applies a workflow action (submit, withdraw, accept, return, reopen) as decided by
-    /// `duban_core::report::transition`; stamps who and when; a submission freezes a new
-    /// version. Returns the new state.
-    pub async fn report_action(
-        &self,
-        id: i64,
-        action: &ReportAction,
-        by: &ReportActor,
-    ) -> DeliverResult<ReportState> {
-        self.report_action_at(id, action, by, Utc::now()).await
-    }
-
-    /// [`Store::report_action`] at a given time (the demo loader replays 2020).
+    /// `duban_core::report::transition` at `at` (the demo loader replays 2020); stamps who
+    /// and when; a submission freezes a new version; `notice` (decided by the caller,
+    /// `duban_app::report::act`) is sent in the same transaction. Returns the new state.
     pub async fn report_action_at(
         &self,
         id: i64,
         action: &ReportAction,
         by: &ReportActor,
         at: DateTime<Utc>,
+        notice: Option<&crate::notification::Notice>,
     ) -> DeliverResult<ReportState> {
         if matches!(action, ReportAction::Edit) {
             return Err(StoreError::Invalid("修改内容请使用保存".into()).into());
@@ -834,6 +828,7 @@ impl Store {
             by.user_id,
             &at,
             t.comment.as_deref(),
+            notice,
         )
         .await?;
         tx.commit().await?;
@@ -897,7 +892,7 @@ impl Store {
     }
 
     /// How many times each report of a plan was returned, by report id.
-    pub(crate) async fn return_counts(&self, plan_id: i64) -> Result<HashMap<i64, i64>> {
+    pub async fn return_counts(&self, plan_id: i64) -> Result<HashMap<i64, i64>> {
         let returns: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT e.report_id, COUNT(*) FROM report_event e JOIN report r ON r.id = e.report_id
              WHERE r.plan_id = $1 AND e.action = 'return' GROUP BY e.report_id",
@@ -972,6 +967,7 @@ async fn apply_draft(
                 by.user_id,
                 at,
                 None,
+                None,
             )
             .await?;
             Ok(id)
@@ -1003,7 +999,7 @@ async fn apply_draft(
                 return Err(StoreError::Conflict.into());
             }
             write_content(tx, id, content, period_end).await?;
-            record_event(tx, id, "edit", state, state, by.user_id, at, None).await?;
+            record_event(tx, id, "edit", state, state, by.user_id, at, None, None).await?;
             Ok(id)
         }
     }

@@ -10,13 +10,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use duban_app::status::PlanDeliver;
 use duban_core::report::ReportAction;
 use duban_core::status::{Forecast, LightCounts, RollUp, TargetStatus, Timeliness};
 use duban_store::deliver::period::PeriodRow;
 use duban_store::deliver::report::{
     MilestoneInput, ReportActor, ReportContent, ReportKey, ReportRow, ValueInput,
 };
-use duban_store::deliver::status::PlanDeliver;
 use serde::{Deserialize, Serialize};
 
 use super::{Body, read_optional_body, sorted};
@@ -413,7 +413,7 @@ async fn act(
     action: ReportAction,
 ) -> Result<Response, AppError> {
     let by = writer(auth, headers)?;
-    state.store.report_action(id, &action, &by).await?;
+    duban_app::report::act(&state.store, id, &action, &by).await?;
     let r = state.store.report(id).await?;
     Ok(Json(report_json(&r)).into_response())
 }
@@ -663,7 +663,7 @@ async fn status(
     let as_of = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of"))
         .await?
         .date;
-    let pd = state.store.plan_deliver(id, as_of).await?;
+    let pd = duban_app::status::plan_deliver(&state.store, id, as_of).await?;
     Ok(Json(PlanStatusJson::of(id, as_of, &pd)).into_response())
 }
 

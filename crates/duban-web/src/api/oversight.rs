@@ -156,7 +156,7 @@ async fn run_escalations(
     let b: RunBody = super::read_optional_body(&body)?;
     let as_of = crate::deliver::parse_as_of(b.as_of.as_ref())?;
     state.store.plan(id).await?;
-    let run = state.store.run_escalations(id, as_of).await?;
+    let run = duban_app::escalation::run_escalations(&state.store, id, as_of).await?;
     Ok(Json(EscalationRunJson {
         as_of: run.as_of,
         created: &run.created,

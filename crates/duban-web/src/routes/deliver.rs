@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
+use duban_app::status::PlanDeliver;
 use duban_core::WorkCalendar;
 use duban_core::escalation::EscalationState;
 use duban_core::report::{ReportAction, ReportState};
@@ -24,7 +25,6 @@ use duban_store::deliver::report::{
     MilestoneInput, ReportActor, ReportContent, ReportDuty, ReportKey, ReportRow, ValueInput,
     version_text,
 };
-use duban_store::deliver::status::PlanDeliver;
 use duban_store::target::TargetRow;
 use minijinja::{Value, context};
 
@@ -251,7 +251,7 @@ async fn dashboard(
 ) -> Result<Response, AppError> {
     let at = PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
     let as_of = at.date;
-    let pd = state.store.plan_deliver(id, as_of).await?;
+    let pd = duban_app::status::plan_deliver(&state.store, id, as_of).await?;
     let d = &pd.detail;
     let task_row = |t: &duban_store::task::TaskRow| {
         let r = pd.status.task(t.number as u32);
@@ -314,7 +314,7 @@ async fn dashboard(
         .collect();
     dates.sort();
     dates.dedup();
-    let mut points = state.store.plan_status_at(&pd, &dates).await?;
+    let mut points = duban_app::status::plan_status_at(&state.store, &pd, &dates).await?;
     points.push((as_of, pd.status.clone()));
     let trend: Vec<Value> = points
         .iter()
@@ -401,10 +401,12 @@ fn trend(pd: &PlanDeliver, t: &TargetRow) -> (Vec<Value>, String) {
         .filter_map(|r| r.value_of(t.id).map(|v| (v.as_of, r, v.value)))
         .collect();
     rows.sort_by_key(|(d, r, _)| (*d, r.unit_id));
-    let accepted: Vec<(String, f64)> = rows
+    // The chart: the values that count (the one rule), by date and unit.
+    let mut counted: Vec<_> = duban_app::status::accepted_values(&pd.reports, t.id).collect();
+    counted.sort_by_key(|v| (v.as_of, v.report.unit_id));
+    let accepted: Vec<(String, f64)> = counted
         .iter()
-        .filter(|(_, r, v)| r.state == ReportState::Accepted && v.is_some())
-        .map(|(d, _, v)| (d.to_string(), v.unwrap_or_default()))
+        .map(|v| (v.as_of.to_string(), v.value))
         .collect();
     let mut series = vec![serde_json::json!({
         "name": "报送值（已审核）", "type": "line",
@@ -440,7 +442,7 @@ async fn task_page(
     let task = state.store.task(id).await?;
     let at = PlanAsOf::of(&state.store, task.plan_id, q.get("as_of")).await?;
     let as_of = at.date;
-    let mut pd = state.store.plan_deliver(task.plan_id, as_of).await?;
+    let mut pd = duban_app::status::plan_deliver(&state.store, task.plan_id, as_of).await?;
     // Status is computed above from accepted values; the reports shown are those readable.
     pd.reports
         .retain(|r| crate::access::can_read_report(&auth.user, r.unit_id, r.state));
@@ -756,10 +758,7 @@ async fn save_report(
         return Ok(AppError::from(e).with_back(back));
     }
     if field(&f, "then") == "submit"
-        && let Err(e) = state
-            .store
-            .report_action(id, &ReportAction::Submit, &by)
-            .await
+        && let Err(e) = duban_app::report::act(&state.store, id, &ReportAction::Submit, &by).await
     {
         return Ok(AppError::from(e).with_back(back));
     }
@@ -788,7 +787,7 @@ async fn report_action(
         action,
         ReportAction::Return { .. } | ReportAction::Reopen { .. }
     );
-    match state.store.report_action(id, &action, &by).await {
+    match duban_app::report::act(&state.store, id, &action, &by).await {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(e) if with_comment => Ok(AppError::from(e).on_field("comment").with_back(back)),
         Err(e) => Ok(AppError::from(e).with_back(back)),
@@ -809,11 +808,7 @@ async fn batch_accept(
     let ids = super::ticked_ids(&f, "report", "报告")?;
     let (mut accepted, mut skipped) = (0, 0);
     for id in ids {
-        match state
-            .store
-            .report_action(id, &ReportAction::Accept, &by)
-            .await
-        {
+        match duban_app::report::act(&state.store, id, &ReportAction::Accept, &by).await {
             Ok(_) => accepted += 1,
             Err(DeliverError::Workflow(_)) | Err(DeliverError::Store(StoreError::NotFound)) => {
                 skipped += 1

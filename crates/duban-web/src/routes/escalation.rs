@@ -340,7 +340,7 @@ async fn run_now(
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| AppError::BadRequest("请选择计划".into()))?;
     let as_of = crate::deliver::parse_as_of(form.get("as_of"))?;
-    let run = state.store.run_escalations(plan_id, as_of).await?;
+    let run = duban_app::escalation::run_escalations(&state.store, plan_id, as_of).await?;
     let msg = format!(
         "已按 {} 运行督办规则：应有 {} 条，新增 {} 条",
         run.as_of,

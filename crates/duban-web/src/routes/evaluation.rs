@@ -289,7 +289,7 @@ async fn dataset_from_reports(
             t.position + 1,
             t.metric
         ));
-        for v in state.store.accepted_values(*id).await? {
+        for v in duban_app::dataset::unit_values(&state.store, t).await? {
             cells
                 .entry((v.unit_code, v.unit_name))
                 .or_default()

@@ -175,14 +175,14 @@ async fn overview_of(
         crate::deliver::PlanAsOf,
         Vec<duban_store::deliver::period::PeriodRow>,
         duban_store::deliver::period::PeriodRow,
-        duban_store::deliver::status::PlanDeliver,
+        duban_app::status::PlanDeliver,
     ),
     AppError,
 > {
     let at = crate::deliver::PlanAsOf::of(&state.store, id, q.get("as_of")).await?;
     let periods = state.store.plan_periods(id).await?;
     let period = pick_period(&periods, q.get("period"), at.date)?;
-    let pd = state.store.plan_deliver(id, at.date).await?;
+    let pd = duban_app::status::plan_deliver(&state.store, id, at.date).await?;
     Ok((at, periods, period, pd))
 }
 

@@ -667,12 +667,13 @@ async fn demo_data_shows_every_colour_and_is_idempotent() {
             .iter()
             .any(|r| r.state.as_str() == "returned" && r.review_comment.is_some())
     );
-    let status = app
-        .state
-        .store
-        .plan_status(plan, chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap())
-        .await
-        .unwrap();
+    let status = duban_app::status::plan_status(
+        &app.state.store,
+        plan,
+        chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap(),
+    )
+    .await
+    .unwrap();
     let lights: std::collections::BTreeSet<&str> =
         status.tasks.iter().map(|(_, r)| r.light.as_str()).collect();
     for l in ["blue", "green", "yellow", "red", "grey"] {
@@ -736,7 +737,7 @@ async fn the_office_accepts_several_reports_at_once() {
             ..Default::default()
         };
         let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-        s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+        duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
             .await
             .unwrap();
         fresh.push(rid);
@@ -880,7 +881,7 @@ async fn each_role_lands_on_what_it_has_to_do() {
         ..Default::default()
     };
     let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-    s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+    duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
         .await
         .unwrap();
     let mut office = login(&app, "admin").await;

@@ -649,7 +649,9 @@ async fn a_data_set_from_accepted_reports() {
     let mut chosen = Vec::new();
     let mut units = Vec::new();
     for t in &targets {
-        let v = app.state.store.accepted_values(t.target_id).await.unwrap();
+        let v = duban_app::dataset::unit_values(&app.state.store, t)
+            .await
+            .unwrap();
         assert_eq!(v.len() as i64, t.units);
         if !units.contains(&v[0].unit_name) && chosen.len() < 3 {
             units.push(v[0].unit_name.clone());

@@ -335,12 +335,13 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
         let table = table.split("</table>").next().unwrap();
         table.matches("<tr><td class=\"num\">").count()
     };
-    let pd = app
-        .state
-        .store
-        .plan_deliver(plan, chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap())
-        .await
-        .unwrap();
+    let pd = duban_app::status::plan_deliver(
+        &app.state.store,
+        plan,
+        chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap(),
+    )
+    .await
+    .unwrap();
     let q2 = pd.periods.iter().find(|p| p.key == "2020-Q2").unwrap().id;
     let duties: Vec<_> = pd.duties.iter().filter(|d| d.period_id == q2).collect();
     assert_eq!(rows, duties.len(), "one row per task × lead unit");

@@ -531,7 +531,7 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         ..Default::default()
     };
     let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-    s.report_action(rid, &duban_core::report::ReportAction::Submit, &by)
+    duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
         .await
         .unwrap();
     let office_user = s.user_by_name("admin").await.unwrap().unwrap();
@@ -544,7 +544,8 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         "the office is told of a submission"
     );
     let ob = duban_store::deliver::report::ReportActor::of(&office_user).unwrap();
-    s.report_action(
+    duban_app::report::act(
+        s,
         rid,
         &duban_core::report::ReportAction::Return {
             comment: "数据不全".into(),

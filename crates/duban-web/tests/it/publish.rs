@@ -245,13 +245,14 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     assert!(hant.set_cookies().is_empty());
 
     // Nothing personal or unpublished on any public page: no user name, no report text.
-    let reports = app
-        .state
-        .store
-        .plan_deliver(plan, chrono::NaiveDate::from_ymd_opt(2020, 12, 31).unwrap())
-        .await
-        .unwrap()
-        .reports;
+    let reports = duban_app::status::plan_deliver(
+        &app.state.store,
+        plan,
+        chrono::NaiveDate::from_ymd_opt(2020, 12, 31).unwrap(),
+    )
+    .await
+    .unwrap()
+    .reports;
     let mut texts: Vec<String> = reports
         .iter()
         .flat_map(|r| [r.progress.clone(), r.problems.clone(), r.next_steps.clone()])
