@@ -774,9 +774,17 @@ async fn escalations_sort_by_deadline_across_pages() {
     duban_web::demo::load_demo(&app.state.store).await.unwrap();
     let mut office = crate::login(&app, "admin").await;
     let dates = |body: &str| -> Vec<String> {
-        body.split("<td class=\"respond-by\">")
+        body.split("class=\"respond-by\"")
             .skip(1)
-            .map(|t| t.split('<').next().unwrap().to_string())
+            .map(|t| {
+                t.split('>')
+                    .nth(1)
+                    .unwrap()
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     };
     let first = office.get("/escalations?sort=respond_by").await;
