@@ -989,3 +989,23 @@ fn reparsing_plan_text_keeps_it() {
     let html = parse_html(PORTAL_TABLE);
     assert_eq!(parse(&html.text).text, html.text);
 }
+
+/// PDF category rows with trailing spaces or centred over the table.
+#[test]
+fn pdf_category_rows_centred_or_with_trailing_spaces() {
+    let text = "序号  重点任务                              牵头单位          配合单位\n\
+                一、扩大有效投资      \n\
+                1     推进重大项目建设，全年完成固定资产    县发展改革局      县财政局\n\
+                \x20     投资120亿元以上。\n\
+                \x20                 二、保障和改善民生\n\
+                2     新增城镇就业3000人以上。              县人力社保局      县财政局\n";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(task(&plan, 2).pillar, Some(1));
+    let t1 = task(&plan, 1);
+    assert!(
+        !format!("{}{}", t1.title, t1.text).contains("保障和改善民生"),
+        "{t1:#?}"
+    );
+}
