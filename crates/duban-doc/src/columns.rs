@@ -145,23 +145,23 @@ fn row_number(seg: &Seg) -> Option<(String, Option<Seg>)> {
     None
 }
 
-/// A category row: one short unpunctuated piece starting at the left margin, opened by a
-/// Chinese numeral label (`一、扩大有效投资`, `（二）保障民生`).
-fn is_category(line: &str, segs: &[Seg]) -> bool {
-    if segs.len() != 1 || segs[0].pos > 1 {
+/// A category row: one short piece opened by a Chinese label (`一、扩大有效投资`,
+/// `（二）保障民生`), at the left margin or centred over the table, not ending mid-sentence.
+fn is_category(segs: &[Seg]) -> bool {
+    if segs.len() != 1 {
         return false;
     }
     let t = segs[0].text.trim();
-    let count = t.chars().count();
-    if count > 40 || t.contains('。') {
+    if t.chars().count() > 40 || t.contains('。') || t.ends_with(['，', '；', ',', ';']) {
         return false;
     }
-    let head: String = t
-        .trim_start_matches(['(', '（'])
-        .chars()
-        .take_while(|&c| crate::text::is_cn_numeral(c))
-        .collect();
-    !head.is_empty() && line.trim_start().len() == line.trim_start().trim_end().len()
+    let cn = |c: char| crate::text::is_cn_numeral(c);
+    if let Some(rest) = t.strip_prefix(['(', '（']) {
+        let after: String = rest.chars().skip_while(|&c| cn(c)).collect();
+        return rest.starts_with(cn) && after.starts_with([')', '）']);
+    }
+    let after: String = t.chars().skip_while(|&c| cn(c)).collect();
+    t.starts_with(cn) && after.starts_with('、') && after.chars().count() > 1
 }
 
 /// A page number line inside a PDF table (`— 3 —`, `- 12 -`, `3`) to drop.
@@ -276,7 +276,7 @@ pub fn reflow(text: &str) -> Option<String> {
                 i += 1;
                 continue;
             }
-            if is_category(line, &segs) {
+            if is_category(&segs) {
                 flush(&mut row, &mut pending, &mut out);
                 out.push(line.trim().to_string());
                 i += 1;

@@ -600,6 +600,9 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
         };
         let mut pending: Option<usize> = None;
         let mut current: Option<usize> = None;
+        // The row before had all its cells: a number right after it opens a row even when
+        // it skips (a row missing from the copy), with a diagnostic.
+        let mut last_full = false;
         loop {
             let mut after_category = false;
             while category(k) {
@@ -608,9 +611,30 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                 k += 1;
             }
             let number = match bare_number(k) {
-                Some(n) if n == expect || (after_category && n > expect && n <= expect + 20) => n,
+                Some(n)
+                    if n == expect
+                        || (after_category && n > expect && n <= expect + 20)
+                        || (last_full && n > expect && n <= expect + 3) =>
+                {
+                    n
+                }
                 _ => break,
             };
+            if number != expect {
+                let l = &lines[nb[k]];
+                layout.diagnostics.push(duban_core::Diagnostic {
+                    code: "sequence_break".into(),
+                    message: format!(
+                        "表格序号“{}”不连续（此处应为{}），已按任务行读入，请核对",
+                        view.orig(l.start, l.end).trim(),
+                        expect
+                    ),
+                    span: Some(duban_core::Span {
+                        start: l.start,
+                        end: l.end,
+                    }),
+                });
+            }
             if let Some(c) = pending.take() {
                 let l = &lines[c];
                 current = Some(layout.pillars.len());
@@ -647,6 +671,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                         .all(crate::units::looks_like_unit)
             };
             let positional = cells.len() == width - 1;
+            last_full = positional;
             let mut content_end = lines[cells[0]].end;
             let (mut lead, mut co) = (None, None);
             // Column of each remaining cell: by position, or the next free unit column.

@@ -989,3 +989,65 @@ fn reparsing_plan_text_keeps_it() {
     let html = parse_html(PORTAL_TABLE);
     assert_eq!(parse(&html.text).text, html.text);
 }
+
+/// PDF category rows with trailing spaces or centred over the table.
+#[test]
+fn pdf_category_rows_centred_or_with_trailing_spaces() {
+    let text = "序号  重点任务                              牵头单位          配合单位\n\
+                一、扩大有效投资      \n\
+                1     推进重大项目建设，全年完成固定资产    县发展改革局      县财政局\n\
+                \x20     投资120亿元以上。\n\
+                \x20                 二、保障和改善民生\n\
+                2     新增城镇就业3000人以上。              县人力社保局      县财政局\n";
+    let plan = parse(text);
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
+    assert_eq!(task(&plan, 2).pillar, Some(1));
+    let t1 = task(&plan, 1);
+    assert!(
+        !format!("{}{}", t1.title, t1.text).contains("保障和改善民生"),
+        "{t1:#?}"
+    );
+}
+
+/// A table pasted one cell per line whose numbers skip (row 3 missing from the copy).
+#[test]
+fn a_gap_in_a_one_cell_per_line_table_is_not_silent() {
+    let text = "\
+某市重点工作任务分解表
+序号
+工作任务
+牵头单位
+配合单位
+1
+全年实施重点项目300个。
+市发展改革委
+市财政局
+2
+新开工保障性租赁住房2000套。
+市住房城乡建设局
+各区政府
+4
+新增城市绿地100公顷。
+市园林局
+市自然资源局
+5
+新增托位500个。
+市卫生健康委
+市财政局
+";
+    let plan = parse(text);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    let all_read = numbers.contains(&4) && numbers.contains(&5);
+    let diagnosed = plan
+        .outline
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "sequence_break");
+    assert!(
+        all_read && diagnosed,
+        "{numbers:?} {:#?}",
+        plan.outline.diagnostics
+    );
+    assert_eq!(task(&plan, 4).lead_units, vec!["市园林局".to_string()]);
+}
