@@ -142,9 +142,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
 
 fn load_previous(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-    Ok(duban_io::eval_result::EvalResult::from_json(&text)
-        .with_context(|| format!("{}", path.display()))?
-        .ranks())
+    duban_io::eval_result::ranks_from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
 fn to_table(e: &Evaluation, ds: &Dataset, spec: &Spec) -> String {

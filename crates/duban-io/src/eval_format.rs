@@ -133,8 +133,8 @@ pub fn evaluate_dataset(
 /// Unit id → rank, from a result (`duban.eval.result/1`) JSON: the "previous evaluation" for
 /// rank changes. The error names what does not read ([`EvalResult`]).
 pub fn previous_ranks(result: &Value) -> Result<HashMap<String, f64>> {
-    EvalResult::deserialize(result)
-        .map(|r| r.ranks())
+    crate::eval_result::Ranks::deserialize(result)
+        .map(crate::eval_result::Ranks::into_map)
         .map_err(|e| EvalFormatError::Snapshot(format!("not a duban.eval.result/1 result: {e}")))
 }
 

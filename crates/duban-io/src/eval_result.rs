@@ -258,6 +258,37 @@ impl EvalResult {
     }
 }
 
+/// Unit id → rank from a result's text, reading only what ranks need (`units[].id`,
+/// `units[].rank`): the "previous evaluation" of `duban eval --previous`, which also takes
+/// a hand-written `{"units": [{"id": "甲", "rank": 3}]}`. Units without a rank are left out.
+pub fn ranks_from_json(text: &str) -> Result<HashMap<String, f64>, ResultError> {
+    serde_json::from_str::<Ranks>(text)
+        .map(Ranks::into_map)
+        .map_err(ResultError)
+}
+
+/// The part of a result that ranks are read from.
+#[derive(Deserialize)]
+pub(crate) struct Ranks {
+    units: Vec<RankOf>,
+}
+
+#[derive(Deserialize)]
+struct RankOf {
+    id: String,
+    #[serde(default)]
+    rank: Option<f64>,
+}
+
+impl Ranks {
+    pub(crate) fn into_map(self) -> HashMap<String, f64> {
+        self.units
+            .into_iter()
+            .filter_map(|u| Some((u.id, u.rank?)))
+            .collect()
+    }
+}
+
 /// A result that does not read as `duban.eval.result/1`.
 #[derive(Debug, thiserror::Error)]
 #[error("not a duban.eval.result/1 result: {0}")]
@@ -273,6 +304,10 @@ mod tests {
         assert!(e.to_string().contains("duban.eval.result/1"), "{e}");
         let e = EvalResult::from_snapshot(r#"{"result": {"units": []}}"#).unwrap_err();
         assert!(e.to_string().contains("missing field"), "{e}");
+        // Ranks need only ids and ranks; a rank that is not a number is an error.
+        let r = ranks_from_json(r#"{"units": [{"id": "甲", "rank": 3}, {"id": "乙"}]}"#);
+        assert_eq!(r.unwrap(), HashMap::from([("甲".to_string(), 3.0)]));
+        assert!(ranks_from_json(r#"{"units": [{"id": "甲", "rank": "3"}]}"#).is_err());
     }
 
     #[test]
