@@ -5,12 +5,12 @@
 //! (`duban_store::notification::Notice`), so the store only stores.
 
 use chrono::{DateTime, Utc};
-use duban_core::report::{Recipient, ReportAction, ReportState, report_notice};
-use duban_store::Store;
+use duban_core::report::{Recipient, ReportAction, ReportState, report_notice, transition};
 use duban_store::deliver::DeliverResult;
 use duban_store::deliver::report::{ReportActor, ReportRow};
 use duban_store::notification::{Audience, NewNotification, Notice};
 use duban_store::user::Role;
+use duban_store::{Store, StoreError};
 
 /// The notification a workflow action on report `r` sends, if any (pure).
 pub fn notice_of(r: &ReportRow, action: &ReportAction) -> Option<Notice> {
@@ -44,6 +44,14 @@ pub fn notice_of(r: &ReportRow, action: &ReportAction) -> Option<Notice> {
     })
 }
 
+/// A submission needs its 进展情况 (progress) filled in.
+pub fn submittable(r: &ReportRow, action: &ReportAction) -> Result<(), StoreError> {
+    if matches!(action, ReportAction::Submit) && r.progress.trim().is_empty() {
+        return Err(StoreError::Invalid("请先填写进展情况再报送".into()));
+    }
+    Ok(())
+}
+
 /// Applies a workflow action now (see [`act_at`]).
 pub async fn act(
     store: &Store,
@@ -54,9 +62,10 @@ pub async fn act(
     act_at(store, id, action, by, Utc::now()).await
 }
 
-/// Applies a workflow action at `at` (the demo loader replays 2020): the store checks the
-/// transition under its guard and records it; the notification decided here goes in the
-/// same transaction.
+/// Applies a workflow action at `at` (the demo loader replays 2020): the workflow rule and
+/// the platform's rule ([`submittable`]) are checked here; the store re-checks the
+/// transition under its guard (a concurrent change is a conflict) and records it; the
+/// notification decided here goes in the same transaction.
 #[tracing::instrument(skip(store, by))]
 pub async fn act_at(
     store: &Store,
@@ -66,6 +75,12 @@ pub async fn act_at(
     at: DateTime<Utc>,
 ) -> DeliverResult<ReportState> {
     let r = store.report(id).await?;
+    if !matches!(action, ReportAction::Edit) {
+        // The workflow rule first (a wrong role or state says so before anything else),
+        // then the platform's: a report is submitted with its 进展 filled in.
+        transition(r.state, action, &by.actor, &r.unit_code)?;
+        submittable(&r, action)?;
+    }
     let notice = notice_of(&r, action);
     store
         .report_action_at(id, action, by, at, notice.as_ref())
@@ -102,6 +117,14 @@ mod tests {
         assert_eq!(n.notification.link.as_deref(), Some("/reports/42"));
         assert_eq!(n.notification.payload["action"], "return");
         assert!(notice_of(&r, &ReportAction::Withdraw).is_none());
+        let mut empty = report(1, 9, "u", ReportState::Draft, d(6, 30), None);
+        empty.progress = "  ".into();
+        assert!(matches!(
+            submittable(&empty, &ReportAction::Submit),
+            Err(StoreError::Invalid(m)) if m.contains("进展情况")
+        ));
+        assert!(submittable(&empty, &ReportAction::Withdraw).is_ok());
+        assert!(submittable(&r, &ReportAction::Submit).is_ok());
         assert!(notice_of(&r, &ReportAction::Edit).is_none());
     }
 }

@@ -424,42 +424,28 @@ mod tests {
     use super::*;
     use crate::fixtures::{d, report};
 
+    /// A report of unit 1 ("a") or 2 ("b") with one value of target `target`.
+    fn r(
+        id: i64,
+        unit: i64,
+        state: ReportState,
+        end: NaiveDate,
+        target: i64,
+        value: Option<f64>,
+        as_of: NaiveDate,
+    ) -> ReportRow {
+        let code = if unit == 1 { "a" } else { "b" };
+        report(id, unit, code, state, end, Some((target, value, as_of)))
+    }
+
     #[test]
     fn only_accepted_reports_with_a_value_count() {
         let reports = vec![
-            report(
-                1,
-                1,
-                "a",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(5.0), d(6, 30))),
-            ),
-            report(
-                2,
-                1,
-                "a",
-                S::Submitted,
-                d(9, 30),
-                Some((7, Some(9.0), d(9, 30))),
-            ),
-            report(
-                3,
-                2,
-                "b",
-                S::Returned,
-                d(6, 30),
-                Some((7, Some(4.0), d(6, 30))),
-            ),
-            report(4, 2, "b", S::Accepted, d(6, 30), Some((7, None, d(6, 30)))),
-            report(
-                5,
-                2,
-                "b",
-                S::Accepted,
-                d(6, 30),
-                Some((8, Some(1.0), d(6, 30))),
-            ),
+            r(1, 1, S::Accepted, d(6, 30), 7, Some(5.0), d(6, 30)),
+            r(2, 1, S::Submitted, d(9, 30), 7, Some(9.0), d(9, 30)),
+            r(3, 2, S::Returned, d(6, 30), 7, Some(4.0), d(6, 30)),
+            r(4, 2, S::Accepted, d(6, 30), 7, None, d(6, 30)),
+            r(5, 2, S::Accepted, d(6, 30), 8, Some(1.0), d(6, 30)),
         ];
         let v: Vec<_> = accepted_values(&reports, 7).collect();
         assert_eq!(v.len(), 1);
@@ -471,30 +457,9 @@ mod tests {
     #[test]
     fn the_first_lead_wins_a_date_and_another_lead_fills_a_gap() {
         let reports = vec![
-            report(
-                1,
-                2,
-                "b",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(4.0), d(6, 30))),
-            ),
-            report(
-                2,
-                1,
-                "a",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(5.0), d(6, 30))),
-            ),
-            report(
-                3,
-                2,
-                "b",
-                S::Accepted,
-                d(9, 30),
-                Some((7, Some(8.0), d(9, 30))),
-            ),
+            r(1, 2, S::Accepted, d(6, 30), 7, Some(4.0), d(6, 30)),
+            r(2, 1, S::Accepted, d(6, 30), 7, Some(5.0), d(6, 30)),
+            r(3, 2, S::Accepted, d(9, 30), 7, Some(8.0), d(9, 30)),
         ];
         let rank = |r: &ReportRow| if r.unit_id == 1 { 0 } else { 1 };
         let v = consolidated(accepted_values(&reports, 7), rank);
@@ -505,46 +470,11 @@ mod tests {
     #[test]
     fn each_unit_keeps_its_latest_period_then_date_then_report() {
         let reports = vec![
-            report(
-                1,
-                1,
-                "a",
-                S::Accepted,
-                d(9, 30),
-                Some((7, Some(9.0), d(9, 15))),
-            ),
-            report(
-                2,
-                1,
-                "a",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(5.0), d(6, 30))),
-            ),
-            report(
-                3,
-                1,
-                "a",
-                S::Accepted,
-                d(9, 30),
-                Some((7, Some(10.0), d(9, 30))),
-            ),
-            report(
-                4,
-                2,
-                "b",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(4.0), d(6, 30))),
-            ),
-            report(
-                5,
-                2,
-                "b",
-                S::Accepted,
-                d(6, 30),
-                Some((7, Some(6.0), d(6, 30))),
-            ),
+            r(1, 1, S::Accepted, d(9, 30), 7, Some(9.0), d(9, 15)),
+            r(2, 1, S::Accepted, d(6, 30), 7, Some(5.0), d(6, 30)),
+            r(3, 1, S::Accepted, d(9, 30), 7, Some(10.0), d(9, 30)),
+            r(4, 2, S::Accepted, d(6, 30), 7, Some(4.0), d(6, 30)),
+            r(5, 2, S::Accepted, d(6, 30), 7, Some(6.0), d(6, 30)),
         ];
         let v = latest_by_unit(accepted_values(&reports, 7));
         let got: Vec<(&str, f64)> = v

@@ -11,11 +11,9 @@ use clap::{Subcommand, ValueEnum};
 use duban_engine::{Dataset, Evaluation, Spec};
 // Spec parsing, hashes, result and snapshot formats are shared with the web platform.
 use duban_io::eval_format::{
-    self, parse_spec, previous_ranks, read_dataset_path, snapshot_json, snapshot_text,
-    verify_snapshot,
+    self, parse_spec, read_dataset_path, snapshot_json, snapshot_text, verify_snapshot,
 };
 use duban_io::eval_write::{rank_order, write_csv, write_result_json};
-use serde_json::Value;
 
 #[derive(Subcommand)]
 pub enum EvalCommand {
@@ -143,11 +141,8 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
 }
 
 fn load_previous(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?,
-    )
-    .with_context(|| format!("{}", path.display()))?;
-    previous_ranks(&v).with_context(|| format!("{}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    duban_io::eval_result::ranks_from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
 fn to_table(e: &Evaluation, ds: &Dataset, spec: &Spec) -> String {

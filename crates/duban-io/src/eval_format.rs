@@ -17,10 +17,12 @@ use std::path::Path;
 use duban_engine::{
     Dataset, ENGINE_VERSION, EngineError, Evaluation, Matrix, Spec, evaluate, spec::SPEC_SCHEMA,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::eval_data::{Columns, EvalDataError, read_path};
+use crate::eval_result::EvalResult;
 pub use crate::table_read::DataKind;
 use crate::table_read::read_table;
 
@@ -129,15 +131,11 @@ pub fn evaluate_dataset(
 }
 
 /// Unit id → rank, from a result (`duban.eval.result/1`) JSON: the "previous evaluation" for
-/// rank changes.
+/// rank changes. The error names what does not read ([`EvalResult`]).
 pub fn previous_ranks(result: &Value) -> Result<HashMap<String, f64>> {
-    let units = result["units"]
-        .as_array()
-        .ok_or_else(|| EvalFormatError::Snapshot("no `units` array".into()))?;
-    Ok(units
-        .iter()
-        .filter_map(|u| Some((u["id"].as_str()?.to_string(), u["rank"].as_f64()?)))
-        .collect())
+    crate::eval_result::Ranks::deserialize(result)
+        .map(crate::eval_result::Ranks::into_map)
+        .map_err(|e| EvalFormatError::Snapshot(format!("not a duban.eval.result/1 result: {e}")))
 }
 
 /// Canonical bytes of the data as the engine sees it: independent of file format, layout,
@@ -189,81 +187,20 @@ pub(crate) fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-/// Named numbers as a JSON object (NaN → null).
-fn named(names: &[String], vals: &[f64]) -> Value {
-    let mut m = Map::new();
-    for (n, v) in names.iter().zip(vals) {
-        m.insert(n.clone(), num(*v));
-    }
-    Value::Object(m)
-}
-
-/// Everything of the result but `units` (left as a `null` placeholder so the key order, which
-/// is the map's, stays the same): small, whatever the number of units.
+/// Everything of the result but `units` (an empty placeholder, so the key order stays the
+/// wire's): small, whatever the number of units (see [`EvalResult::head`]).
 pub(crate) fn result_head(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Map<String, Value> {
-    let (uncertainty, sensitivity, factors) = match &e.uncertainty {
-        Some(u) => (
-            serde_json::to_value(&u.units).expect("serialises"),
-            serde_json::to_value(&u.sensitivity).expect("serialises"),
-            json!({"draws": u.draws, "seed": u.seed, "factors": u.factors}),
-        ),
-        None => (Value::Null, Value::Null, Value::Null),
-    };
-    let Value::Object(head) = json!({
-        "schema": RESULT_SCHEMA,
-        "engine": ENGINE_VERSION,
-        "weights": named(&e.indicators, &e.weights),
-        "group_weights": named(&e.groups, &e.group_weights),
-        "excluded": e.excluded,
-        "units": Value::Null,
-        "uncertainty": uncertainty,
-        "uncertainty_setup": factors,
-        "sensitivity": sensitivity,
-        "diagnostics": e.diagnostics,
-        "ahp": e.ahp,
-        "method_hash": method_hash(spec),
-        "data_hash": data_hash(ds, spec),
-    }) else {
-        unreachable!("an object literal")
-    };
-    head
+    match serde_json::to_value(EvalResult::head(e, spec, ds)) {
+        Ok(Value::Object(head)) => head,
+        _ => unreachable!("a struct serialises to an object"),
+    }
 }
 
-/// The result as `duban.eval.result/1` JSON (units in rank order). For large data sets write it
-/// with [`crate::eval_write::write_result_json`] instead (same bytes, no per-unit value).
+/// The result as `duban.eval.result/1` JSON (units in rank order): [`EvalResult::of`] as a
+/// value. For large data sets write it with [`crate::eval_write::write_result_json`]
+/// instead (same bytes, no per-unit value).
 pub fn result_json(e: &Evaluation, spec: &Spec, ds: &Dataset) -> Value {
-    let units: Vec<Value> = crate::eval_write::rank_order(e)
-        .iter()
-        .map(|&k| {
-            let u = e.unit(k);
-            let mut o = Map::new();
-            o.insert("id".into(), json!(ds.ids[u.row]));
-            o.insert("score".into(), num(u.score));
-            o.insert("rank".into(), num(u.rank));
-            if let Some(c) = &u.class {
-                o.insert("class".into(), json!(c));
-                o.insert("class_rank".into(), u.class_rank.map_or(Value::Null, num));
-            }
-            if let Some(m) = u.mark {
-                o.insert("mark".into(), json!(m));
-            }
-            if let Some(rc) = u.rank_change {
-                o.insert("rank_change".into(), num(rc));
-            }
-            let nv: Vec<f64> = (0..e.indicators.len())
-                .map(|j| e.normalised.get(k, j))
-                .collect();
-            o.insert("normalised".into(), named(&e.indicators, &nv));
-            if !e.groups.is_empty() {
-                let gv: Vec<f64> = e.group_scores.iter().map(|g| g[k]).collect();
-                o.insert("groups".into(), named(&e.groups, &gv));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let mut head = result_head(e, spec, ds);
-    head.insert("units".into(), Value::Array(units));
-    Value::Object(head)
+    serde_json::to_value(EvalResult::of(e, spec, ds)).expect("a result serialises")
 }
 
 fn data_json(ds: &Dataset) -> Value {

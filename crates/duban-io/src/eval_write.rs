@@ -409,6 +409,7 @@ fn write_units<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ds: &Dataset) -> io
 mod tests {
     use super::*;
     use crate::eval_format::{DataKind, parse_spec, read_dataset, result_json};
+    use crate::eval_result::EvalResult;
     use duban_engine::evaluate;
     use std::collections::HashMap;
 
@@ -419,7 +420,18 @@ mod tests {
         let want = serde_json::to_string_pretty(&result_json(&e, &spec, &ds)).unwrap();
         let mut got = Vec::new();
         write_result_json(&mut got, &e, &spec, &ds).unwrap();
-        assert_eq!(String::from_utf8(got).unwrap(), want);
+        let got = String::from_utf8(got).unwrap();
+        assert_eq!(got, want);
+        // The one type: the streamed bytes are the type's, and they read back as it.
+        let typed = EvalResult::of(&e, &spec, &ds);
+        assert_eq!(got, serde_json::to_string_pretty(&typed).unwrap());
+        let back = EvalResult::from_json(&got).unwrap();
+        assert_eq!(back, typed);
+        assert_eq!(serde_json::to_string_pretty(&back).unwrap(), got);
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(&typed).unwrap()
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod eval_data;
 pub mod eval_format;
+pub mod eval_result;
 pub mod eval_write;
 pub mod firm_demo;
 pub mod firm_format;

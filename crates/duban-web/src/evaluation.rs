@@ -17,12 +17,14 @@ use duban_engine::spec::{
     Spec, Ties, TopsisNorm, Uncertainty, WeightMethod,
 };
 use duban_io::eval_format::{
-    self, DataKind, parse_spec, previous_ranks, read_dataset, snapshot_json, snapshot_text,
+    self, DataKind, parse_spec, read_dataset, snapshot_json, snapshot_text,
 };
+use duban_io::eval_result::{EvalResult, UnitUncertainty};
 use duban_store::Store;
 use duban_store::evaluation::NewEvalDataset;
 use duban_store::user::Role;
 use minijinja::{Value as J, context};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Auth;
@@ -161,13 +163,9 @@ pub async fn verify(text: String) -> Result<String, String> {
 
 /// Unit id → rank of a stored run (for "compare with a previous evaluation").
 pub fn ranks_of_snapshot(snapshot_text: &str) -> Result<HashMap<String, f64>, AppError> {
-    let v: Value = serde_json::from_str(snapshot_text)
-        .map_err(|e| AppError::Internal(format!("snapshot: {e}")))?;
-    previous_ranks(&v["result"]).map_err(|e| AppError::Internal(e.to_string()))
-}
-
-fn f(v: &Value) -> Option<f64> {
-    v.as_f64()
+    EvalResult::from_snapshot(snapshot_text)
+        .map(|r| r.ranks())
+        .map_err(|e| AppError::Internal(format!("snapshot: {e}")))
 }
 
 fn fmt_rank(r: f64) -> String {
@@ -178,21 +176,21 @@ fn fmt_rank(r: f64) -> String {
     }
 }
 
-/// Everything a result page shows, from a snapshot (`duban.eval.snapshot/1`) value.
-pub fn result_view(snapshot: &Value) -> J {
-    let result = &snapshot["result"];
+/// Everything a result page shows, from a snapshot (`duban.eval.snapshot/1`) value; its
+/// result is read as the one type [`EvalResult`] (a malformed one is an error).
+pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
+    let result = EvalResult::deserialize(&snapshot["result"])
+        .map_err(|e| AppError::Internal(format!("snapshot result: {e}")))?;
     let spec = &snapshot["spec"];
-    let unc: HashMap<&str, &Value> = result["uncertainty"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|u| Some((u["id"].as_str()?, u)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let unc: HashMap<&str, &UnitUncertainty> = result
+        .uncertainty
+        .iter()
+        .flatten()
+        .map(|u| (u.id.as_str(), u))
+        .collect();
     let has_prev = !snapshot["previous"].is_null();
-    let units = result["units"].as_array().cloned().unwrap_or_default();
-    let has_class = units.iter().any(|u| u.get("class").is_some());
+    let units = &result.units;
+    let has_class = units.iter().any(|u| u.class.is_some());
     let mut rows = Vec::new();
     let (mut ids, mut scores, mut p5, mut span, mut med, mut nominal) = (
         Vec::new(),
@@ -202,10 +200,10 @@ pub fn result_view(snapshot: &Value) -> J {
         Vec::new(),
         Vec::new(),
     );
-    for u in &units {
-        let id = u["id"].as_str().unwrap_or("");
-        let rank = f(&u["rank"]).unwrap_or(f64::NAN);
-        let change = f(&u["rank_change"]);
+    for u in units {
+        let id = u.id.as_str();
+        let rank = u.rank.unwrap_or(f64::NAN);
+        let change = u.rank_change;
         let (change_text, change_class) = match change {
             Some(c) if c > 0.0 => (format!("↑{}", fmt_rank(c)), "up"),
             Some(c) if c < 0.0 => (format!("↓{}", fmt_rank(-c)), "down"),
@@ -214,25 +212,27 @@ pub fn result_view(snapshot: &Value) -> J {
             None => (String::new(), ""),
         };
         let uu = unc.get(id);
-        let g = |k: &str| uu.and_then(|x| f(&x[k]));
+        let g = |k: fn(&UnitUncertainty) -> Option<f64>| uu.and_then(|x| k(x));
         rows.push(context! {
             id => id,
-            score => f(&u["score"]).map(|s| format!("{s:.4}")),
+            score => u.score.map(|s| format!("{s:.4}")),
             rank => fmt_rank(rank),
-            class => u["class"].as_str(),
-            class_rank => f(&u["class_rank"]).map(fmt_rank),
-            mark => u["mark"].as_str(),
+            class => u.class.as_deref(),
+            class_rank => u.class_rank.flatten().map(fmt_rank),
+            mark => u.mark.as_deref(),
             change => change_text,
             change_class => change_class,
-            p5 => g("rank_p5").map(fmt_rank),
-            p95 => g("rank_p95").map(fmt_rank),
-            median => g("rank_median").map(fmt_rank),
-            share_first => g("share_first").map(|s| format!("{:.1}%", s * 100.0)),
-            groups => u["groups"].as_object().map(|m| m.values().map(|v| f(v).map(|x| format!("{x:.4}"))).collect::<Vec<_>>()),
+            p5 => g(|x| x.rank_p5).map(fmt_rank),
+            p95 => g(|x| x.rank_p95).map(fmt_rank),
+            median => g(|x| x.rank_median).map(fmt_rank),
+            share_first => g(|x| x.share_first).map(|s| format!("{:.1}%", s * 100.0)),
+            groups => u.groups.as_ref().map(|m| m.values().map(|v| v.map(|x| format!("{x:.4}"))).collect::<Vec<_>>()),
         });
         ids.push(json!(id));
-        scores.push(u["score"].clone());
-        if let (Some(a), Some(b), Some(m)) = (g("rank_p5"), g("rank_p95"), g("rank_median")) {
+        scores.push(json!(u.score));
+        if let (Some(a), Some(b), Some(m)) =
+            (g(|x| x.rank_p5), g(|x| x.rank_p95), g(|x| x.rank_median))
+        {
             p5.push(json!(a));
             span.push(json!(b - a));
             med.push(json!([m, id]));
@@ -241,7 +241,7 @@ pub fn result_view(snapshot: &Value) -> J {
     }
     let group_names: Vec<String> = units
         .first()
-        .and_then(|u| u["groups"].as_object())
+        .and_then(|u| u.groups.as_ref())
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     // Weights in the method's indicator order (the result's object is keyed by name).
@@ -250,7 +250,7 @@ pub fn result_view(snapshot: &Value) -> J {
         .iter()
         .filter_map(|i| {
             let name = i["name"].as_str()?;
-            let w = f(&result["weights"][name]);
+            let w = result.weights.get(name).copied().flatten();
             Some(context! {
                 name => name,
                 group => i["group"].as_str(),
@@ -260,30 +260,30 @@ pub fn result_view(snapshot: &Value) -> J {
             })
         })
         .collect();
-    let group_weights: Vec<J> = result["group_weights"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| context! { name => k, weight => f(v).map(|w| format!("{w:.4}")) })
-                .collect()
-        })
-        .unwrap_or_default();
-    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
-    let diagnostics: Vec<J> = list(&result["diagnostics"])
+    let group_weights: Vec<J> = result
+        .group_weights
         .iter()
-        .map(|d| context! { code => d["code"].as_str(), subject => d["subject"].as_str(), message => d["message"].as_str() })
+        .map(|(k, v)| context! { name => k, weight => v.map(|w| format!("{w:.4}")) })
         .collect();
-    let excluded: Vec<J> = list(&result["excluded"])
+    let diagnostics: Vec<J> = result
+        .diagnostics
         .iter()
-        .map(|d| context! { kind => d["kind"].as_str(), name => d["name"].as_str(), reason => d["reason"].as_str() })
+        .map(|d| context! { code => d.code, subject => d.subject, message => d.message })
         .collect();
-    let sensitivity: Vec<J> = list(&result["sensitivity"])
+    let excluded: Vec<J> = result
+        .excluded
         .iter()
+        .map(|d| context! { kind => d.kind, name => d.name, reason => d.reason })
+        .collect();
+    let sensitivity: Vec<J> = result
+        .sensitivity
+        .iter()
+        .flatten()
         .map(|s| {
             context! {
-                factor => s["factor"].as_str(),
-                first_order => f(&s["first_order"]).map(|x| format!("{x:.3}")),
-                total => f(&s["total"]).map(|x| format!("{x:.3}")),
+                factor => s.factor,
+                first_order => s.first_order.map(|x| format!("{x:.3}")),
+                total => s.total.map(|x| format!("{x:.3}")),
             }
         })
         .collect();
@@ -314,7 +314,8 @@ pub fn result_view(snapshot: &Value) -> J {
             ],
         })
     };
-    context! {
+    let setup = result.uncertainty_setup.as_ref();
+    Ok(context! {
         rows => rows,
         has_class => has_class,
         has_prev => has_prev,
@@ -325,16 +326,16 @@ pub fn result_view(snapshot: &Value) -> J {
         diagnostics => diagnostics,
         excluded => excluded,
         sensitivity => sensitivity,
-        draws => result["uncertainty_setup"]["draws"].as_u64(),
-        seed => result["uncertainty_setup"]["seed"].as_u64(),
-        factors => result["uncertainty_setup"]["factors"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>().join("、")),
+        draws => setup.map(|u| u.draws as u64),
+        seed => setup.map(|u| u.seed),
+        factors => setup.map(|u| u.factors.join("、")),
         bar_chart => bar.to_string(),
         interval_chart => if interval.is_null() { None } else { Some(interval.to_string()) },
         interval_class => match n { 0..=15 => "rows-s", 16..=40 => "rows-m", _ => "rows-l" },
-        engine => result["engine"].as_str(),
-        data_hash => result["data_hash"].as_str(),
-        method_hash => result["method_hash"].as_str(),
-    }
+        engine => result.engine,
+        data_hash => result.data_hash,
+        method_hash => result.method_hash,
+    })
 }
 
 // ---- the method form ----
@@ -659,7 +660,7 @@ mod tests {
         let prev: HashMap<String, f64> = [("甲".to_string(), 3.0), ("乙".to_string(), 2.0)].into();
         let (_, result) = eval_format::run(&ds, &spec, Some(&prev)).unwrap();
         let snap = snapshot_json(&spec, &ds, Some(&prev), &result);
-        let v: Value = serde_json::to_value(result_view(&snap)).unwrap();
+        let v: Value = serde_json::to_value(result_view(&snap).unwrap()).unwrap();
         let row = |id: &str| {
             v["rows"]
                 .as_array()

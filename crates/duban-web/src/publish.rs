@@ -165,21 +165,17 @@ pub async fn evaluation_table(
 ) -> Result<EvaluationTable, AppError> {
     let s = store.eval_snapshot(snapshot_id).await?;
     let body = store.eval_snapshot_body(&s).await?;
-    let v: serde_json::Value = serde_json::from_str(&body)
+    let result = duban_io::eval_result::EvalResult::from_snapshot(&body)
         .map_err(|e| AppError::Internal(format!("snapshot {snapshot_id}: {e}")))?;
-    let lines = v["result"]["units"]
-        .as_array()
-        .map(|units| {
-            units
-                .iter()
-                .map(|u| EvaluationLine {
-                    unit: u["id"].as_str().unwrap_or_default().to_string(),
-                    score: u["score"].as_f64(),
-                    rank: u["rank"].as_f64(),
-                })
-                .collect()
+    let lines = result
+        .units
+        .into_iter()
+        .map(|u| EvaluationLine {
+            unit: u.id,
+            score: u.score,
+            rank: u.rank,
         })
-        .unwrap_or_default();
+        .collect();
     Ok(EvaluationTable {
         snapshot_id,
         title: s.title.clone(),

@@ -663,7 +663,7 @@ async fn run_page(
         &state,
         &page,
         "evaluation/result.html",
-        context! { run => run_view(&r), v => result_view(&snap), spec => spec, snapshot => J::UNDEFINED },
+        context! { run => run_view(&r), v => result_view(&snap)?, spec => spec, snapshot => J::UNDEFINED },
     )?
     .into_response())
 }
@@ -728,7 +728,7 @@ async fn snapshot_view(
         "evaluation/result.html",
         context! {
             run => run_view(&r),
-            v => result_view(&snap),
+            v => result_view(&snap)?,
             snapshot => s,
             verify_ok => verified.as_ref().map(|v| v.0),
             verify_message => verified.map(|v| v.1),

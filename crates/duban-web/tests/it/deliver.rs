@@ -862,25 +862,7 @@ async fn each_role_lands_on_what_it_has_to_do() {
     let _first = login(&app, "admin").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
-    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
-    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
-    let duty = s
-        .report_duties(plan)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.unit_id == fgw.id && d.report_id.is_none())
-        .unwrap();
-    let key = duban_store::deliver::report::ReportKey {
-        task_id: duty.task_id,
-        period_id: duty.period_id,
-        unit_id: fgw.id,
-    };
-    let content = duban_store::deliver::report::ReportContent {
-        progress: "按计划推进".into(),
-        ..Default::default()
-    };
-    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
+    let (rid, by) = new_fgw_report(s, plan, "按计划推进").await;
     duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
         .await
         .unwrap();
@@ -938,4 +920,63 @@ async fn each_role_lands_on_what_it_has_to_do() {
     assert_eq!(now, due.len() + overdue.len() + returned);
     assert!(now < mine.len(), "not every period is due now");
     assert!(home.body.contains("id=\"later-duties\""));
+}
+
+/// A submission needs its 进展情况 (the application's rule, `duban_app::report::submittable`),
+/// checked after the workflow rule: the office submitting is refused for its role first.
+#[tokio::test]
+async fn a_report_is_submitted_with_its_progress_and_the_role_is_checked_first() {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    let s = &app.state.store;
+    let (rid, by) = new_fgw_report(s, plan, "  ").await;
+    let submit = duban_core::report::ReportAction::Submit;
+    let office_user = s.user_by_name("admin").await.unwrap().unwrap();
+    let office = duban_store::deliver::report::ReportActor::of(&office_user).unwrap();
+    assert!(matches!(
+        duban_app::report::act(s, rid, &submit, &office).await,
+        Err(duban_store::deliver::DeliverError::Workflow(
+            duban_core::report::ReportError::RoleNotAllowed { .. }
+        ))
+    ));
+    match duban_app::report::act(s, rid, &submit, &by).await {
+        Err(duban_store::deliver::DeliverError::Store(duban_store::StoreError::Invalid(m))) => {
+            assert_eq!(m, "请先填写进展情况再报送")
+        }
+        other => panic!("expected the 进展 rule, got {other:?}"),
+    }
+    assert_eq!(
+        s.report(rid).await.unwrap().state,
+        duban_core::report::ReportState::Draft
+    );
+}
+
+/// A new draft report of 发改委 (fgw) on its first duty without a report, with `progress`;
+/// returns the report id and its reporter.
+async fn new_fgw_report(
+    s: &duban_store::Store,
+    plan: i64,
+    progress: &str,
+) -> (i64, duban_store::deliver::report::ReportActor) {
+    let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
+    let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
+    let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
+    let duty = s
+        .report_duties(plan)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.unit_id == fgw.id && d.report_id.is_none())
+        .unwrap();
+    let key = duban_store::deliver::report::ReportKey {
+        task_id: duty.task_id,
+        period_id: duty.period_id,
+        unit_id: fgw.id,
+    };
+    let content = duban_store::deliver::report::ReportContent {
+        progress: progress.into(),
+        ..Default::default()
+    };
+    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
+    (rid, by)
 }
