@@ -61,6 +61,7 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
     let method = app.state.store.eval_methods().await.unwrap()[0]
         .id
         .to_string();
+    let datasets = app.state.store.eval_datasets().await.unwrap().len();
     for bad in ["服务\0业".as_bytes(), b"\xff\xfe"] {
         // Monitor series: the indicator cell of data row 2.
         let file = with_cell(monitor, 2, bad);
@@ -91,6 +92,32 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
         };
         failures.extend(refused("evaluation", &r, "cities.csv", place));
     }
+    assert_eq!(
+        app.state.store.monitor_imports().await.unwrap().len(),
+        before
+    );
+    assert_eq!(
+        app.state.store.eval_datasets().await.unwrap().len(),
+        datasets
+    );
+    // The same in the `note` column, which the reader does not read: accepted or
+    // refused, never a 5xx.
+    let text = String::from_utf8_lossy(monitor).into_owned();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let noted = lines[2].replace("示例数据", "示例\0数据");
+    lines[2] = &noted;
+    let file = lines.join("\n");
+    let r = c
+        .post_multipart(
+            "/monitor/import",
+            &[("csrf", &csrf), ("format", "series")],
+            Some(("noted.csv", file.as_bytes())),
+        )
+        .await;
+    if r.status.is_server_error() {
+        failures.push(format!("monitor note: {}", r.status));
+    }
+
     // 亩均: the firm name of the second firm, into the demo scheme.
     let r = c.post_csrf("/muni/demo", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -116,10 +143,6 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
         failures.extend(refused("muni", &r, "firms.csv", place));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(
-        app.state.store.monitor_imports().await.unwrap().len(),
-        before
-    );
     assert_eq!(
         app.state.store.muni_datasets(None).await.unwrap().len(),
         firms_before
