@@ -37,6 +37,13 @@ pub enum EvalDataError {
         col: String,
         name: String,
     },
+    /// A NUL character in a text cell (PostgreSQL cannot store it; never a real name).
+    #[error("row {row}, column {col} ('{name}'): the text holds a NUL character")]
+    NulText {
+        row: usize,
+        col: String,
+        name: String,
+    },
     #[error("row 1: no column named '{0}' in the header (unknown indicator or id/class column)")]
     UnknownColumn(String),
     #[error("row 1, column {col}: column name '{name}' appears twice")]

@@ -125,6 +125,19 @@ fn every_bad_cell_is_reported_with_its_reference() {
     assert_eq!((e.errors[1].row, e.errors[1].col), (Some(4), Some(10)));
 }
 
+/// A NUL in a text cell (issue 9: PostgreSQL answered 500 storing it) is named at its cell.
+#[test]
+fn a_nul_in_a_text_cell_is_named_at_its_cell() {
+    let spec = sample_spec();
+    let mut b = exported();
+    b.set("T13", "进展情况", s("已完成\0一半"));
+    let e = read_supervision_sheet(&b.save_xlsxwriter(), &spec).unwrap_err();
+    assert_eq!(
+        messages(&e),
+        ["第5行 G列：单元格含有 NUL 字符（不可见的控制字符），请删除后重新上传"]
+    );
+}
+
 #[test]
 fn rows_survive_resorting() {
     let spec = sample_spec();

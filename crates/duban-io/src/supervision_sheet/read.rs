@@ -171,6 +171,10 @@ impl Grid {
 fn cell_text(v: &Data) -> Result<String, String> {
     Ok(match v {
         Data::Empty => String::new(),
+        // PostgreSQL cannot store a NUL (issue 9): named at its cell instead.
+        Data::String(s) if s.contains('\0') => {
+            return Err("单元格含有 NUL 字符（不可见的控制字符），请删除后重新上传".into());
+        }
         Data::String(s) => crate::formula::strip_neutralised(s).to_string(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => format!("{f}"),

@@ -153,6 +153,13 @@ impl<'r> Sink<'r> {
                     v.push(x);
                 }
                 Column::Text(t) => match cell(k) {
+                    CellRef::Text(s) if s.contains('\0') => {
+                        return Err(EvalDataError::NulText {
+                            row,
+                            col: column_letter(res.src[k]),
+                            name: res.names[k].clone(),
+                        });
+                    }
                     CellRef::Text(s) => t.push(s.trim()),
                     CellRef::Number(x) => t.push(&number_text(x)),
                     CellRef::Empty => t.push(""),
@@ -326,6 +333,11 @@ pub(crate) fn shift_rows(e: EvalDataError, by: usize) -> EvalDataError {
             first: first + by,
         },
         EvalDataError::EmptyId { row, col, name } => EvalDataError::EmptyId {
+            row: row + by,
+            col,
+            name,
+        },
+        EvalDataError::NulText { row, col, name } => EvalDataError::NulText {
             row: row + by,
             col,
             name,

@@ -351,3 +351,19 @@ proptest! {
         }
     }
 }
+
+/// A NUL in a text cell is an error naming its row and column (PostgreSQL cannot store it,
+/// issue 9), in every chunking of the CSV reader; a NUL elsewhere in a number cell is "not a
+/// number".
+#[test]
+fn a_nul_in_a_text_cell_names_its_row_and_column() {
+    let csv = "id,区县,a,b\nx1,甲,1,2\nx2,乙\0县,3,4\n";
+    let e = read_csv_table(csv.as_bytes(), &spec()).unwrap_err();
+    assert!(
+        matches!(&e, EvalDataError::NulText { row: 3, col, name } if col == "B" && name == "区县"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("row 3, column B"), "{e}");
+    let e = read_csv_table(b"id,\xe5\x8c\xba\xe5\x8e\xbf,a,b\nx\0,q,1,2\n", &spec()).unwrap_err();
+    assert!(matches!(e, EvalDataError::NulText { row: 2, .. }), "{e:?}");
+}

@@ -21,6 +21,7 @@ mod reads;
 mod roles;
 mod route_access;
 mod security;
+mod security_files;
 mod security_text;
 mod workspace;
 
