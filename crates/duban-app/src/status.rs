@@ -90,6 +90,17 @@ fn date(s: Option<&String>) -> Option<NaiveDate> {
 }
 
 /// The status method's curve for a stored target's curve.
+/// A quantity target's spec: its own deadline, else `fallback` (the task's, or the year end
+/// for a headline target).
+fn quantity_spec(t: &TargetRow, start: NaiveDate, fallback: NaiveDate) -> TargetSpec {
+    TargetSpec {
+        measure: Measure::Quantity(QuantityTarget::from_target(&t.target, t.baseline)),
+        start,
+        deadline: date(t.deadline.as_ref()).unwrap_or(fallback),
+        curve: core_curve(t),
+    }
+}
+
 pub fn core_curve(t: &TargetRow) -> CoreCurve {
     match t.curve {
         Curve::Linear => CoreCurve::Linear,
@@ -220,14 +231,7 @@ pub fn compute_status(
                     .filter(|x| x.task_id.is_none())
                     .nth(index)?;
                 return Some(TargetInput {
-                    spec: TargetSpec {
-                        measure: Measure::Quantity(QuantityTarget::from_target(
-                            &t.target, t.baseline,
-                        )),
-                        start,
-                        deadline: date(t.deadline.as_ref()).unwrap_or(year_end),
-                        curve: core_curve(t),
-                    },
+                    spec: quantity_spec(t, start, year_end),
                     observations: bound.get(&t.id)?.clone(),
                     reports: vec![],
                     weight: 1.0,
@@ -272,14 +276,7 @@ pub fn compute_status(
                         .collect(),
                 };
                 Some(TargetInput {
-                    spec: TargetSpec {
-                        measure: Measure::Quantity(QuantityTarget::from_target(
-                            &t.target, t.baseline,
-                        )),
-                        start,
-                        deadline: date(t.deadline.as_ref()).unwrap_or(task_deadline),
-                        curve: core_curve(t),
-                    },
+                    spec: quantity_spec(t, start, task_deadline),
                     observations,
                     reports: dues,
                     weight: 1.0,
