@@ -9,7 +9,10 @@
 //!
 //! | module | use-case |
 //! |---|---|
+//! | [`access`] | who may read what (reports, escalations, audit entries) |
+//! | [`sheet`] | the 督办表: building a unit's sheet, the import policy, the 督办总表 rows |
 //! | [`status`] | the status of a plan at a date; which reported values count |
+//! | [`plan`] | editing a plan: the edit's own checks before the store applies it |
 //! | [`ranking`] | 部门排名 and the due/overdue lists |
 //! | [`report`] | report workflow actions and who hears of them |
 //! | [`escalation`] | escalation runs (the ladder's required records, stored once) |
@@ -17,12 +20,15 @@
 //! | [`dataset`] | evaluation data from accepted reports |
 //! | [`workers`] | the background jobs: escalation tick, monitor tick, outbox |
 
+pub mod access;
 pub mod dataset;
 pub mod error;
 pub mod escalation;
 pub mod monitor;
+pub mod plan;
 pub mod ranking;
 pub mod report;
+pub mod sheet;
 pub mod status;
 pub mod workers;
 

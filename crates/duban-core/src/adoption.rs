@@ -8,6 +8,29 @@ use chrono::{Datelike, NaiveDate};
 /// The years a plan may have (periods and calendars are generated for them).
 pub const YEARS: std::ops::RangeInclusive<i64> = 2000..=2100;
 
+/// The rules for editing a plan once it is adopted: every change needs a reason (it is
+/// recorded as an adjustment 调整), and the year stays valid (the periods come from it).
+/// The store applies them inside the edit's transaction, where the plan's state is read
+/// under the write lock, so an adoption cannot slip between the check and the write.
+pub fn check_adopted_edit(
+    adopted: bool,
+    reason: &str,
+    year_after: Option<Option<i64>>,
+) -> Result<(), String> {
+    if !adopted {
+        return Ok(());
+    }
+    if reason.trim().is_empty() {
+        return Err("计划已通过，修改须填写调整理由".to_string());
+    }
+    match year_after {
+        Some(year) if !year.is_some_and(|y| YEARS.contains(&y)) => {
+            Err("计划已通过，年份不能清空或设为无效年份（报送周期依年份生成）".to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// One task as the check needs it.
 #[derive(Debug, Clone)]
 pub struct TaskFacts {
@@ -99,6 +122,28 @@ pub fn problems(year: Option<i64>, tasks: &[TaskFacts], targets: &[TargetFacts])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adopted_edits_need_a_reason_and_keep_a_valid_year() {
+        assert_eq!(check_adopted_edit(false, "", Some(None)), Ok(()));
+        assert!(
+            check_adopted_edit(true, "  ", None)
+                .unwrap_err()
+                .contains("调整理由")
+        );
+        assert_eq!(check_adopted_edit(true, "口径调整", None), Ok(()));
+        assert_eq!(
+            check_adopted_edit(true, "口径调整", Some(Some(2020))),
+            Ok(())
+        );
+        for bad in [None, Some(1999), Some(2101)] {
+            assert!(
+                check_adopted_edit(true, "口径调整", Some(bad))
+                    .unwrap_err()
+                    .contains("年份")
+            );
+        }
+    }
 
     fn task(leads: usize, deadline: Option<&str>) -> TaskFacts {
         TaskFacts {

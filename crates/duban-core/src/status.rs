@@ -78,6 +78,18 @@ impl Light {
         Light::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
+    /// The short name shown beside a light on every page, sheet and table ("绿灯").
+    pub fn short_zh(self) -> &'static str {
+        match self {
+            Light::Blue => "蓝灯",
+            Light::Green => "绿灯",
+            Light::Yellow => "黄灯",
+            Light::Red => "红灯",
+            Light::Grey => "无数据",
+            Light::NotApplicable => "不适用",
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Light::Blue => "蓝灯（已完成）",
@@ -968,6 +980,17 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn short_light_names_are_distinct_and_start_the_long_ones() {
+        let short: std::collections::BTreeSet<_> =
+            Light::ALL.iter().map(|l| l.short_zh()).collect();
+        assert_eq!(short.len(), Light::ALL.len());
+        assert_eq!(Light::Blue.short_zh(), "蓝灯");
+        for l in [Light::Blue, Light::Green, Light::Yellow, Light::Red] {
+            assert!(l.label_zh().starts_with(l.short_zh()), "{l:?}");
+        }
     }
 
     fn qty(c: Comparator, value: Option<f64>, baseline: Option<f64>) -> TargetSpec {

@@ -466,26 +466,14 @@ impl Store {
     }
 
     /// Edits the plan's own fields and pillar headings, guarded by the plan version. On an
-    /// adopted plan a reason is required and an adjustment is recorded.
+    /// adopted plan a reason is required and an adjustment is recorded. The edit's own
+    /// values are checked before, by `duban_app::plan::check_plan_meta_edit`.
     pub async fn update_plan_meta(&self, edit: &PlanMetaEdit, user_id: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let before = plan_meta_json(&mut tx, edit.plan_id).await?;
         let adopted = before["state"] == "adopted";
-        if adopted && edit.reason.trim().is_empty() {
-            return Err(StoreError::Invalid("计划已通过，修改须填写调整理由".into()));
-        }
-        if adopted
-            && !edit
-                .year
-                .is_some_and(|y| duban_core::adoption::YEARS.contains(&y))
-        {
-            return Err(StoreError::Invalid(
-                "计划已通过，年份不能清空或设为无效年份（报送周期依年份生成）".into(),
-            ));
-        }
-        if edit.title.trim().is_empty() {
-            return Err(StoreError::Invalid("标题不能为空".into()));
-        }
+        duban_core::adoption::check_adopted_edit(adopted, &edit.reason, Some(edit.year))
+            .map_err(StoreError::Invalid)?;
         let r = sqlx::query(
             "UPDATE plan SET title = $1, year = $2, issuer = $3, region = $4, version = version + 1
              WHERE id = $5 AND version = $6",
@@ -502,9 +490,6 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         for (pillar_id, heading, subtitle) in &edit.pillars {
-            if heading.trim().is_empty() {
-                return Err(StoreError::Invalid("板块标题不能为空".into()));
-            }
             let r = sqlx::query(
                 "UPDATE pillar SET heading = $1, subtitle = $2 WHERE id = $3 AND plan_id = $4",
             )

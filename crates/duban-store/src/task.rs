@@ -2,7 +2,7 @@
 //! it was made against; if someone saved in between, the edit is refused (`Conflict`) and
 //! nothing is overwritten. Edits of an adopted plan need a reason and leave an adjustment.
 
-use duban_core::{Commitment, Comparator, Span, Target};
+use duban_core::{Commitment, Comparator};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -156,51 +156,11 @@ impl Store {
     }
 
     /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
-    /// for a bad value (nothing saved).
+    /// when it breaks a rule only the stored rows can tell (an adopted plan without a
+    /// reason, a pillar or carried task of the wrong plan). The edit's own values are
+    /// checked before, by `duban_app::plan::check_task_edit`.
     #[tracing::instrument(skip_all, fields(task_id = edit.task_id))]
     pub async fn update_task(&self, edit: &TaskEdit, user_id: i64) -> Result<TaskRow> {
-        if edit.title.trim().is_empty() {
-            return Err(StoreError::Invalid("任务标题不能为空".into()));
-        }
-        if edit.leads.iter().any(|u| edit.cos.contains(u)) {
-            return Err(StoreError::Invalid("同一单位不能既牵头又配合".into()));
-        }
-        if let Some(d) = &edit.deadline {
-            check_date(d)?;
-        }
-        for (i, t) in edit.targets.iter().enumerate().filter(|(_, t)| !t.delete) {
-            let probe = Target {
-                phrase: t.phrase.clone(),
-                span: Span { start: 0, end: 0 },
-                metric: t.metric.clone(),
-                comparator: t.comparator,
-                value: t.value,
-                low: t.low,
-                high: t.high,
-                unit: t.unit.clone(),
-                normalized: None,
-                commitment: t.commitment,
-            };
-            probe
-                .validate()
-                .map_err(|e| StoreError::Invalid(format!("第 {} 个目标：{e}", i + 1)))?;
-            if t.metric.trim().is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "第 {} 个目标：指标不能为空",
-                    i + 1
-                )));
-            }
-            if let Some(d) = &t.deadline {
-                check_date(d)?;
-            }
-            if t.curve == Curve::Milestones && t.milestones.is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "第 {} 个目标：按节点推进需要至少一个节点",
-                    i + 1
-                )));
-            }
-        }
-
         let mut tx = self.begin_write().await?;
         let before = task_json(&mut tx, edit.task_id).await?;
         let plan_id = before["plan_id"].as_i64().ok_or(StoreError::NotFound)?;
@@ -209,9 +169,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let adopted = state == "adopted";
-        if adopted && edit.reason.trim().is_empty() {
-            return Err(StoreError::Invalid("计划已通过，修改须填写调整理由".into()));
-        }
+        duban_core::adoption::check_adopted_edit(adopted, &edit.reason, None)
+            .map_err(StoreError::Invalid)?;
         if let Some(p) = edit.pillar_id {
             let ok: Option<(i64,)> =
                 sqlx::query_as("SELECT id FROM pillar WHERE id = $1 AND plan_id = $2")
@@ -384,12 +343,6 @@ impl Store {
         self.refresh_periods(task.plan_id).await?;
         Ok(task)
     }
-}
-
-fn check_date(d: &str) -> Result<()> {
-    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-        .map(|_| ())
-        .map_err(|_| StoreError::Invalid(format!("日期“{d}”无效（格式 YYYY-MM-DD）")))
 }
 
 /// The task with its targets and assignments as JSON (for adjustment records).

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use duban_core::report::ReportError;
-use duban_core::status::{Light, RollUp, TargetStatus, Timeliness};
+use duban_core::status::{RollUp, TargetStatus, Timeliness};
 use duban_store::Store;
 use duban_store::deliver::DeliverError;
 use duban_store::deliver::report::{ReportDuty, today};
@@ -122,17 +122,6 @@ pub async fn demo_as_of(store: &Store, plan_id: i64) -> Result<Option<NaiveDate>
     Ok(NaiveDate::from_ymd_opt(year, m, d))
 }
 
-pub fn light_label(l: Light) -> &'static str {
-    match l {
-        Light::Blue => "蓝灯",
-        Light::Green => "绿灯",
-        Light::Yellow => "黄灯",
-        Light::Red => "红灯",
-        Light::Grey => "无数据",
-        Light::NotApplicable => "不适用",
-    }
-}
-
 /// A share (0..1) as a percentage with one decimal, as every page and publication shows it.
 pub fn pct(x: Option<f64>) -> Option<f64> {
     x.map(|p| (p * 1000.0).round() / 10.0)
@@ -141,7 +130,7 @@ pub fn pct(x: Option<f64>) -> Option<f64> {
 pub fn roll_up_view(r: &RollUp) -> Value {
     context! {
         light => r.light.as_str(),
-        light_label => light_label(r.light),
+        light_label => r.light.short_zh(),
         light_title => r.light.label_zh(),
         progress => pct(r.progress),
         counted => r.counted,
@@ -162,7 +151,7 @@ pub fn timeliness_label(t: Option<Timeliness>) -> Option<String> {
 pub fn target_status_view(s: &TargetStatus) -> Value {
     context! {
         light => s.light.as_str(),
-        light_label => light_label(s.light),
+        light_label => s.light.short_zh(),
         light_title => s.light.label_zh(),
         progress => pct(s.progress),
         expected => pct(s.expected),

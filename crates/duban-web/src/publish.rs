@@ -22,7 +22,7 @@ use duban_store::publication::Publication;
 use minijinja::{Value, context};
 use tokio::sync::RwLock;
 
-use crate::deliver::{due_lists, light_label, pct, unit_ranking};
+use crate::deliver::{due_lists, pct, unit_ranking};
 use crate::error::AppError;
 
 /// A plan's progress as of `as_of`, frozen for publication: lights and progress per pillar
@@ -245,7 +245,7 @@ impl Table {
 }
 
 fn light_cell(l: Light) -> Cell {
-    Cell::from(light_label(l))
+    Cell::from(l.short_zh())
 }
 
 fn task_rows(tasks: &[&TaskLine]) -> Vec<Vec<Cell>> {
@@ -350,7 +350,7 @@ fn plan_view(p: &PlanSnapshot) -> Value {
     let task = |t: &TaskLine| {
         context! {
             number => t.number, title => t.title, leads => t.leads.join("、"),
-            light => t.light.as_str(), light_label => light_label(t.light), progress => t.progress,
+            light => t.light.as_str(), light_label => t.light.short_zh(), progress => t.progress,
         }
     };
     context! {
@@ -360,7 +360,7 @@ fn plan_view(p: &PlanSnapshot) -> Value {
         as_of_zh => zh_date(p.as_of),
         method => p.method,
         light => p.light.as_str(),
-        light_label => light_label(p.light),
+        light_label => p.light.short_zh(),
         progress => p.progress,
         demo => p.demo,
         counts => context! {
@@ -368,7 +368,7 @@ fn plan_view(p: &PlanSnapshot) -> Value {
             yellow => p.count(Light::Yellow), red => p.count(Light::Red), grey => p.count(Light::Grey),
         },
         pillars => p.pillars.iter().map(|x| context! {
-            heading => x.heading, light => x.light.as_str(), light_label => light_label(x.light),
+            heading => x.heading, light => x.light.as_str(), light_label => x.light.short_zh(),
             progress => x.progress, tasks => x.tasks.iter().map(task).collect::<Vec<_>>(),
         }).collect::<Vec<_>>(),
         loose => p.loose.iter().map(task).collect::<Vec<_>>(),

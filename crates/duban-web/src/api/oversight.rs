@@ -72,7 +72,7 @@ async fn export(
         q.get("unit").map(String::as_str),
     )
     .await?;
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
+    let sheet = crate::sheet::build(&state.store, &auth.user, id, period, unit, as_of).await?;
     let bytes = duban_io::supervision_sheet::write_supervision_sheet(&sheet.spec)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     xlsx_response(bytes, &crate::sheet::file_name(&sheet))
@@ -97,7 +97,7 @@ async fn import(
     let as_of = crate::deliver::PlanAsOf::of(&state.store, id, None)
         .await?
         .date;
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
+    let sheet = crate::sheet::build(&state.store, &auth.user, id, period, unit, as_of).await?;
     match crate::sheet::import(&state, &auth, &sheet, &bytes).await? {
         Ok(saved) => {
             let body = ImportJson {

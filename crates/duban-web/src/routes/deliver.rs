@@ -322,7 +322,7 @@ async fn dashboard(
             context! {
                 date => duban_core::period::zh_date(*date), progress => crate::deliver::pct(s.plan.progress),
                 red => s.plan.counts.red, yellow => s.plan.counts.yellow,
-                green => s.plan.counts.green + s.plan.counts.blue, light_label => crate::deliver::light_label(s.plan.light),
+                green => s.plan.counts.green + s.plan.counts.blue, light_label => s.plan.light.short_zh(),
             }
         })
         .collect();
@@ -1016,12 +1016,4 @@ async fn save_calendar(
         .set_calendar_override(&body, auth.user.id)
         .await?;
     Ok(Redirect::to("/admin/calendar").into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn light_labels() {
-        assert_eq!(crate::deliver::light_label(duban_core::Light::Blue), "蓝灯");
-    }
 }

@@ -21,7 +21,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::auth::Office;
-use crate::deliver::{PlanAsOf, light_label, parse_as_of};
+use crate::deliver::{PlanAsOf, parse_as_of};
 use crate::error::AppError;
 use crate::publish::{compose, evaluation_table, pdf_fonts, plan_snapshot};
 use crate::render::{Page, render};
@@ -355,9 +355,7 @@ async fn compare_page(
         return Err(AppError::BadRequest("只能比较同一计划的两次发布".into()));
     }
     let side = |x: Option<(duban_core::Light, Option<f64>)>| {
-        x.map(
-            |(l, p)| context! { light => l.as_str(), light_label => light_label(l), progress => p },
-        )
+        x.map(|(l, p)| context! { light => l.as_str(), light_label => l.short_zh(), progress => p })
     };
     let changes: Vec<_> = compare(sa, sb)
         .into_iter()

@@ -124,7 +124,7 @@ async fn upload(
     let as_of = crate::deliver::PlanAsOf::of(&state.store, id, None)
         .await?
         .date;
-    let sheet = crate::sheet::build(&state, &auth.user, id, period, unit, as_of).await?;
+    let sheet = crate::sheet::build(&state.store, &auth.user, id, period, unit, as_of).await?;
     let outcome = crate::sheet::import(&state, &auth, &sheet, &bytes).await?;
     let ctx = choices(&state, &auth, id, &q).await?;
     let (status, ctx) = match outcome {

@@ -228,9 +228,9 @@ async fn edit_plan(
         pillars,
         reason: field(&form, "reason").unwrap_or("").to_string(),
     };
-    match state.store.update_plan_meta(&edit, auth.user.id).await {
+    match duban_app::plan::update_plan_meta(&state.store, &edit, auth.user.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
-        Err(StoreError::Conflict) => Ok(AppError::Conflict(
+        Err(duban_app::Error::Store(StoreError::Conflict)) => Ok(AppError::Conflict(
             "该计划已被他人修改，您的修改未保存。请重新打开编辑页面，在最新版本上修改。".into(),
         )
         .with_back(format!("/plans/{id}/edit"))),
@@ -444,9 +444,9 @@ async fn edit_task(
         Ok(e) => e,
         Err(e) => return Ok(e.with_back(back)),
     };
-    match state.store.update_task(&edit, auth.user.id).await {
+    match duban_app::plan::update_task(&state.store, &edit, auth.user.id).await {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
-        Err(StoreError::Conflict) => {
+        Err(duban_app::Error::Store(StoreError::Conflict)) => {
             let current = state.store.task(id).await?;
             Ok(AppError::Conflict(format!(
                 "编辑冲突：您打开的是第 {} 版，此后已有人保存了第 {} 版。您的修改未保存，也没有覆盖他人的修改。请重新打开编辑页面，在最新版本上修改。",

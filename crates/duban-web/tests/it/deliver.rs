@@ -683,7 +683,9 @@ async fn demo_data_shows_every_colour_and_is_idempotent() {
     let dash = office
         .get(&format!("/plans/{plan}/status?as_of=2020-07-15"))
         .await;
-    assert!(dash.body.contains("id=\"demo-notice\""));
+    // The demo plan shows one notice: its banner (which says the reports are 示例数据).
+    assert!(dash.body.contains("id=\"demo-banner\""));
+    assert!(!dash.body.contains("id=\"demo-notice\""));
     let esc = app
         .state
         .store
