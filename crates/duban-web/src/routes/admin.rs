@@ -9,9 +9,10 @@ use duban_core::UnitKind;
 use duban_store::unit::NewUnit;
 use duban_store::user::{NewUser, Role};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
 use super::unit::kind_label;
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
@@ -29,7 +30,84 @@ pub fn router() -> Router<AppState> {
         .route("/admin/adjustments", get(adjustments))
 }
 
-use super::{FormMap as F, field as get_field};
+/// The forms of these pages, typed: every field defaults to empty, so a missing CSRF token
+/// is a 403 and a missing value the page's own message, as for a field left blank.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewUserForm {
+    csrf: String,
+    name: String,
+    password: String,
+    role: String,
+    unit: String,
+}
+
+impl TryFrom<NewUserForm> for NewUser {
+    type Error = String;
+    fn try_from(f: NewUserForm) -> Result<Self, String> {
+        Ok(NewUser {
+            role: Role::parse(&f.role).ok_or("角色无效")?,
+            name: f.name.trim().to_string(),
+            password: f.password,
+            unit_code: Some(f.unit).filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewUnitForm {
+    csrf: String,
+    code: String,
+    name: String,
+    kind: String,
+}
+
+impl TryFrom<NewUnitForm> for NewUnit {
+    type Error = String;
+    fn try_from(f: NewUnitForm) -> Result<Self, String> {
+        Ok(NewUnit {
+            kind: unit_kind(&f.kind)?,
+            code: f.code.trim().to_string(),
+            name: f.name.trim().to_string(),
+            demo: false,
+        })
+    }
+}
+
+/// A unit kind posted by a form, or the message for a wrong one.
+fn unit_kind(s: &str) -> Result<UnitKind, String> {
+    UnitKind::parse(s).ok_or_else(|| "单位类型无效".to_string())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UnitKindForm {
+    csrf: String,
+    kind: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MergeForm {
+    csrf: String,
+    into: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AliasForm {
+    csrf: String,
+    alias: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewTokenForm {
+    csrf: String,
+    user: String,
+    label: String,
+}
 
 /// The message a create form shows again (422) for an invalid or conflicting entry; any
 /// other error is returned as it is.
@@ -80,19 +158,12 @@ async fn users(
 
 async fn create_user(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
-    Form(f): F,
+    Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let role =
-        Role::parse(get_field(&f, "role")).ok_or_else(|| AppError::Invalid("角色无效".into()))?;
-    let new = NewUser {
-        name: get_field(&f, "name").trim().to_string(),
-        password: get_field(&f, "password").to_string(),
-        role,
-        unit_code: Some(get_field(&f, "unit").to_string()).filter(|s| !s.is_empty()),
-    };
+    auth.check_csrf(&f.csrf)?;
+    let new = NewUser::try_from(f).map_err(AppError::Invalid)?;
     match state.store.create_user(&new).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(e) => {
@@ -153,19 +224,12 @@ async fn units(
 
 async fn create_unit(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
-    Form(f): F,
+    Form(f): Form<NewUnitForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let kind = UnitKind::parse(get_field(&f, "kind"))
-        .ok_or_else(|| AppError::Invalid("单位类型无效".into()))?;
-    let new = NewUnit {
-        code: get_field(&f, "code").trim().to_string(),
-        name: get_field(&f, "name").trim().to_string(),
-        kind,
-        demo: false,
-    };
+    auth.check_csrf(&f.csrf)?;
+    let new = NewUnit::try_from(f).map_err(AppError::Invalid)?;
     match state.store.create_unit(&new).await {
         Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
         Err(e) => {
@@ -175,21 +239,16 @@ async fn create_unit(
     }
 }
 
-/// The unit kind a form posted, or the message for a wrong one.
-fn posted_kind(f: &std::collections::HashMap<String, String>) -> Result<UnitKind, String> {
-    UnitKind::parse(get_field(f, "kind")).ok_or_else(|| "单位类型无效".to_string())
-}
-
 /// Changes a unit's kind (单位类型).
 async fn set_unit_kind(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<UnitKindForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let kind = match posted_kind(&f) {
+    auth.check_csrf(&f.csrf)?;
+    let kind = match unit_kind(&f.kind) {
         Ok(kind) => kind,
         Err(m) => {
             return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
@@ -202,13 +261,13 @@ async fn set_unit_kind(
 /// Keeps a unit created from an uploaded plan, with the kind chosen.
 async fn confirm_unit(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<UnitKindForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let kind = match posted_kind(&f) {
+    auth.check_csrf(&f.csrf)?;
+    let kind = match unit_kind(&f.kind) {
         Ok(kind) => kind,
         Err(m) => {
             return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
@@ -222,13 +281,13 @@ async fn confirm_unit(
 /// alias there).
 async fn merge_unit(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<MergeForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let Ok(into) = get_field(&f, "into").parse::<i64>() else {
+    auth.check_csrf(&f.csrf)?;
+    let Ok(into) = f.into.parse::<i64>() else {
         let m = "请选择要合并到的单位".to_string();
         return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
     };
@@ -244,13 +303,13 @@ async fn merge_unit(
 /// Adds another name of a unit, used to match unit names in uploaded plans.
 async fn add_unit_alias(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<AliasForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    match state.store.add_unit_alias(id, get_field(&f, "alias")).await {
+    auth.check_csrf(&f.csrf)?;
+    match state.store.add_unit_alias(id, &f.alias).await {
         Ok(()) => Ok(Redirect::to("/admin/units").into_response()),
         Err(e) => {
             let m = form_message(e)?;
@@ -300,14 +359,14 @@ async fn tokens(
 
 async fn create_token(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
-    Form(f): F,
+    Form(f): Form<NewTokenForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
-    let label = get_field(&f, "label").trim();
+    auth.check_csrf(&f.csrf)?;
+    let label = f.label.trim();
     let label = if label.is_empty() { "api" } else { label };
-    match state.store.create_token(get_field(&f, "user"), label).await {
+    match state.store.create_token(&f.user, label).await {
         Ok((_, secret)) => tokens_page(&state, &page, StatusCode::OK, Some(secret), None).await,
         Err(e) => match AppError::from(e) {
             AppError::Invalid(m) => {
@@ -327,11 +386,11 @@ async fn create_token(
 
 async fn revoke_token(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(get_field(&f, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     state.store.revoke_token(id).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -27,9 +27,10 @@ use duban_store::deliver::report::{
 };
 use duban_store::target::TargetRow;
 use minijinja::{Value, context};
+use serde::Deserialize;
 
 use super::plan::{plan_view, target_view};
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::deliver::{
     PlanAsOf, diff_lines, due_lists, duty_view, methods_html, roll_up_view, target_status_view,
     unit_ranking, value_of,
@@ -765,15 +766,23 @@ async fn save_report(
     Ok(Redirect::to(&back).into_response())
 }
 
+/// A report workflow button: the CSRF token and, for 退回 and 重新打开, the comment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ActionForm {
+    csrf: String,
+    comment: String,
+}
+
 async fn report_action(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): F,
+    Form(f): Form<ActionForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&f, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     let by = actor(&auth)?;
-    let comment = field(&f, "comment").to_string();
+    let comment = f.comment;
     let action = match action.as_str() {
         "submit" => ReportAction::Submit,
         "withdraw" => ReportAction::Withdraw,
@@ -880,9 +889,9 @@ async fn delete_evidence(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Form(f): F,
+    Form(f): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&f, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     let by = actor(&auth)?;
     let e = state.store.evidence(id).await?;
     state.store.remove_evidence(id, &by).await?;
@@ -987,17 +996,26 @@ async fn calendar_page(
     calendar_render(&state, &page, StatusCode::OK, None, None).await
 }
 
+/// The office's calendar overrides (节假日/调休 lines), or `reset=1` for the built-in calendar.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CalendarForm {
+    csrf: String,
+    reset: String,
+    body: String,
+}
+
 async fn save_calendar(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
-    Form(f): F,
+    Form(f): Form<CalendarForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&f, "csrf"))?;
-    let body = if field(&f, "reset") == "1" {
+    auth.check_csrf(&f.csrf)?;
+    let body = if f.reset == "1" {
         String::new()
     } else {
-        field(&f, "body").replace("\r\n", "\n")
+        f.body.replace("\r\n", "\n")
     };
     if !body.trim().is_empty()
         && let Err(e) = WorkCalendar::parse(&body)

@@ -90,6 +90,13 @@ pub fn redirect_back<T, E: Into<AppError>>(result: Result<T, E>, back: String) -
 /// A posted HTML form, field name → value (the last of a repeated name).
 pub type FormMap = axum::Form<std::collections::HashMap<String, String>>;
 
+/// A form that carries only the session's CSRF token (a button). A missing token is "" (403).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
 /// A form/query field as posted ("" when absent).
 pub fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> &'a str {
     f.get(k).map(String::as_str).unwrap_or("")

@@ -12,8 +12,9 @@ use axum::routing::{get, post};
 use duban_notify::{NotifierConfig, SmtpConfig, SmtpTls, WebhookConfig};
 use duban_store::notification::NotifySettings;
 use minijinja::context;
+use serde::Deserialize;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::render::{Page, render, url_encode};
 use crate::state::AppState;
@@ -65,62 +66,92 @@ async fn page_view(
     .into_response())
 }
 
-fn field<'a>(form: &'a HashMap<String, String>, k: &str) -> &'a str {
-    super::field(form, k).trim()
+/// The settings form. Every field defaults to empty (a missing CSRF token is a 403) and is
+/// read trimmed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SettingsForm {
+    csrf: String,
+    smtp_host: String,
+    smtp_port: String,
+    smtp_tls: String,
+    smtp_from: String,
+    smtp_username: String,
+    /// Empty keeps the stored password (it is never shown).
+    smtp_password: String,
+    webhook_url: String,
+    /// Empty keeps the stored secret of the same URL.
+    webhook_secret: String,
+    /// Event names separated by commas or spaces; empty for every event.
+    webhook_events: String,
+    office_email: String,
+}
+
+impl SettingsForm {
+    /// The notifier configuration the form describes, keeping the stored password and
+    /// secret where their fields were left empty; the message for a webhook without one.
+    fn config(&self, old: &NotifierConfig) -> Result<NotifierConfig, String> {
+        let mut cfg = NotifierConfig::default();
+        let host = self.smtp_host.trim();
+        if !host.is_empty() {
+            let tls: SmtpTls = self.smtp_tls.trim().parse().unwrap_or_default();
+            let mut smtp = SmtpConfig::new(host, self.smtp_from.trim(), tls);
+            if let Ok(p) = self.smtp_port.trim().parse::<u16>() {
+                smtp.port = p;
+            }
+            let user = self.smtp_username.trim();
+            smtp.username = (!user.is_empty()).then(|| user.to_string());
+            smtp.password = match self.smtp_password.trim() {
+                "" => old.smtp.as_ref().and_then(|s| s.password.clone()),
+                p => Some(p.to_string()),
+            };
+            cfg.smtp = Some(smtp);
+        }
+        let url = self.webhook_url.trim();
+        if !url.is_empty() {
+            let secret = match self.webhook_secret.trim() {
+                "" => old
+                    .webhooks
+                    .iter()
+                    .find(|h| h.url == url)
+                    .map(|h| h.secret.clone())
+                    .unwrap_or_default(),
+                s => s.to_string(),
+            };
+            if secret.is_empty() {
+                return Err("Webhook 须设置签名密钥".into());
+            }
+            let mut hook = WebhookConfig::new(url, secret);
+            hook.timeout = Duration::from_secs(10);
+            hook.events = self
+                .webhook_events
+                .split([',', '，', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            cfg.webhooks.push(hook);
+        }
+        Ok(cfg)
+    }
 }
 
 async fn save(
     State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    auth: Office,
+    Form(form): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let old = state.store.notify_settings().await?;
     let old_cfg: NotifierConfig = serde_json::from_value(old.notifier.clone()).unwrap_or_default();
-    let mut cfg = NotifierConfig::default();
-    if !field(&form, "smtp_host").is_empty() {
-        let tls: SmtpTls = field(&form, "smtp_tls").parse().unwrap_or_default();
-        let mut smtp = SmtpConfig::new(field(&form, "smtp_host"), field(&form, "smtp_from"), tls);
-        if let Ok(p) = field(&form, "smtp_port").parse::<u16>() {
-            smtp.port = p;
-        }
-        let user = field(&form, "smtp_username");
-        smtp.username = (!user.is_empty()).then(|| user.to_string());
-        // An empty password field keeps the stored one (it is never shown).
-        smtp.password = match field(&form, "smtp_password") {
-            "" => old_cfg.smtp.as_ref().and_then(|s| s.password.clone()),
-            p => Some(p.to_string()),
-        };
-        cfg.smtp = Some(smtp);
-    }
-    let url = field(&form, "webhook_url");
-    if !url.is_empty() {
-        let secret = match field(&form, "webhook_secret") {
-            "" => old_cfg
-                .webhooks
-                .iter()
-                .find(|h| h.url == url)
-                .map(|h| h.secret.clone())
-                .unwrap_or_default(),
-            s => s.to_string(),
-        };
-        if secret.is_empty() {
-            return Ok(AppError::Invalid("Webhook 须设置签名密钥".into())
-                .with_back("/admin/notifications"));
-        }
-        let mut hook = WebhookConfig::new(url, secret);
-        hook.timeout = Duration::from_secs(10);
-        hook.events = field(&form, "webhook_events")
-            .split([',', '，', ' '])
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        cfg.webhooks.push(hook);
-    }
+    let cfg = match form.config(&old_cfg) {
+        Ok(cfg) => cfg,
+        Err(m) => return Ok(AppError::Invalid(m).with_back("/admin/notifications")),
+    };
     if let Err(e) = duban_notify::Notifier::new(cfg.clone()) {
         return Ok(AppError::Invalid(format!("配置无效：{e}")).with_back("/admin/notifications"));
     }
-    let office = field(&form, "office_email");
+    let office = form.office_email.trim();
     let settings = NotifySettings {
         office_email: (!office.is_empty()).then(|| office.to_string()),
         notifier: serde_json::to_value(&cfg).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -129,16 +160,26 @@ async fn save(
     Ok(back("已保存通知设置"))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ContactForm {
+    csrf: String,
+    unit: String,
+    email: String,
+}
+
 async fn save_contact(
     State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    auth: Office,
+    Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
-    let unit: i64 = field(&form, "unit")
+    auth.check_csrf(&form.csrf)?;
+    let unit: i64 = form
+        .unit
+        .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("单位无效".into()))?;
-    let email = field(&form, "email");
+    let email = form.email.trim();
     if !email.is_empty() && email.parse::<duban_notify::EmailAddress>().is_err() {
         return Ok(AppError::Invalid(format!("“{email}”不是有效的邮箱地址"))
             .with_back("/admin/notifications"));
@@ -150,10 +191,10 @@ async fn save_contact(
 
 async fn deliver_now(
     State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    auth: Office,
+    Form(form): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let notifier = crate::oversight::notifier_for(&state.store, None)
         .await
         .map_err(|e| AppError::Invalid(e.to_string()))?;
