@@ -280,6 +280,8 @@ def gen_monitor(rng):
     import datetime
 
     as_of = datetime.date(as_of_year, 1, 1) + datetime.timedelta(days=rng.randint(0, 364))
+    if rng.random() < 0.4:  # on a boundary: the last day of a period or the day after
+        as_of = as_of.replace(day=1) - datetime.timedelta(days=rng.choice([0, 1]))
     pool = [0, 0.0, 50, 100, 100, 120, 80.5, 200, 95, -10]
     rows = []
     for ind in inds:
@@ -304,6 +306,8 @@ def gen_monitor(rng):
                 end = monitor_ref.period_end(p)
                 if has_pub:
                     pub = end + datetime.timedelta(days=rng.randint(1, 40) if rng.random() < 0.9 else 0)
+                    if rng.random() < 0.05:
+                        pub = as_of  # published on the as-of date: known
                     # an empty cell: known from the day after the period ends
                     cell = pub.isoformat() if rng.random() < 0.95 else ""
                     rows.append([region, ind["name"], monitor_ref.period_text(p), fmt(v), cell])
