@@ -466,7 +466,12 @@ below = 100
     cases.append(("muni: text in a numeric cell", "muni", good_data[:2] + [["F2", "西湖区", "abc", "4"]], good_spec, ["abc"]))
     cases.append(("muni: bad formula", "muni", good_data, good_spec.replace("tax / land_mu", "tax / (land_mu"), ["formula"]))
     cases.append(("muni: unknown basis", "muni", good_data, good_spec.replace('basis = "mean"', 'basis = "mode"'), ["mode"]))
+    cases.append(("muni: shares not summing to 100", "muni", good_data, good_spec.replace("D = 5", "D = 6"), ["[grades]", "101"]))
+    cases.append(("muni: id column missing", "muni", good_data, good_spec.replace('id = "firm_id"', 'id = "fid"'), ["fid"]))
+    cases.append(("muni: duplicate id", "muni", good_data + [["F1", "西湖区", "1", "1"]], good_spec, ["F1"]))
     # monitor
+    cases.append(("monitor: frequency differs from the data", "monitor", good_series, good_rules.replace("quarterly", "monthly"), ["GDP"], "2020-10-31"))
+    cases.append(("monitor: duplicate rule id", "monitor", good_series, good_rules + good_rules[good_rules.index("[[rule]]"):], ["low"], "2020-10-31"))
     cases.append(("monitor: bad period", "monitor", good_series + [["杭州市", "GDP", "2020-13", "3"]], good_rules, ["2020-13"], "2020-10-31"))
     cases.append(("monitor: bad period Q5", "monitor", good_series + [["杭州市", "GDP", "2020-Q5", "3"]], good_rules, ["2020-Q5"], "2020-10-31"))
     cases.append(("monitor: bad as-of", "monitor", good_series, good_rules, ["2020-02-30"], "2020-02-30"))
