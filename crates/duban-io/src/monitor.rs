@@ -203,7 +203,13 @@ pub fn read_series_csv(bytes: &[u8]) -> Result<Vec<Observation>> {
         });
         lines.push(line);
     }
-    // Conflicts and mixed frequencies, named by line.
+    // Of rows of one vintage (same key and date) the last in the file is the value.
+    let keep = duban_core::monitor::last_row_per_vintage(&out);
+    if keep.len() < out.len() {
+        out = keep.iter().map(|&i| out[i].clone()).collect();
+        lines = keep.iter().map(|&i| lines[i]).collect();
+    }
+    // Mixed frequencies, named by line.
     Series::new(&out).map_err(|e| {
         let mut msg = e.to_string();
         if let duban_core::monitor::SeriesError::Conflict { other, .. } = &e {

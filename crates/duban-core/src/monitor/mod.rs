@@ -17,7 +17,7 @@ pub use catalogue::{
 pub use derive::{Derived, Measure};
 pub use period::{Frequency, Period, PeriodError};
 pub use rules::{Alert, Level, Rule, RuleError, TargetGap, Threshold, check, validate};
-pub use series::{Known, Observation, Series, SeriesError, View};
+pub use series::{Known, Observation, Series, SeriesError, View, last_row_per_vintage};
 pub use track::{KnownPoint, bound_observations, known_points};
 
 /// Schema of the rules file.

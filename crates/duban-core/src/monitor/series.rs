@@ -180,6 +180,31 @@ impl Series {
     }
 }
 
+/// Which rows of a file, read in order, are vintages: of rows with the same (region,
+/// indicator, period) and the same known-from date, the **last** one ("the latest published
+/// row is its value", issue 13; a correction written below the row it corrects). Indices of
+/// the rows kept, in file order. A file may therefore not make a [`SeriesError::Conflict`];
+/// [`Series::new`] still refuses one across files (a stored vintage against an import).
+pub fn last_row_per_vintage(observations: &[Observation]) -> Vec<usize> {
+    let mut last: BTreeMap<(&str, &str, Period, NaiveDate), usize> = BTreeMap::new();
+    for (i, o) in observations.iter().enumerate() {
+        last.insert((&o.region, &o.indicator, o.period, o.known_from()), i);
+    }
+    observations
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| {
+            last[&(
+                o.region.as_str(),
+                o.indicator.as_str(),
+                o.period,
+                o.known_from(),
+            )] == *i
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// One (region, indicator) series as known on a date.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
@@ -274,6 +299,36 @@ mod tests {
         assert_eq!(
             s.as_of("a", "x", d("2021-01-01")).latest(),
             Period::parse("2020-Q4").ok()
+        );
+    }
+
+    #[test]
+    fn in_a_file_the_last_row_of_a_vintage_wins() {
+        // Two rows published the same day (2020-10-20): the one written later is the value;
+        // without a date both are known from 2020-10-01 (the day after Q3): the later wins.
+        let rows = [
+            obs("a", "2020-Q3", 1.0, Some("2020-10-20")),
+            obs("b", "2020-Q3", 7.0, None),
+            obs("a", "2020-Q3", 2.0, Some("2020-10-20")),
+            obs("a", "2020-Q3", 3.0, Some("2020-10-25")),
+            obs("b", "2020-Q3", 8.0, None),
+            obs("b", "2020-Q3", 9.0, Some("2020-10-01")),
+        ];
+        assert_eq!(last_row_per_vintage(&rows), vec![2, 3, 5]);
+        let kept: Vec<Observation> = [2, 3, 5].iter().map(|&i| rows[i].clone()).collect();
+        let s = Series::new(&kept).unwrap();
+        let q3 = Period::parse("2020-Q3").unwrap();
+        assert_eq!(
+            s.as_of("a", "x", d("2020-10-24")).get(q3).unwrap().value,
+            2.0
+        );
+        assert_eq!(
+            s.as_of("a", "x", d("2020-10-25")).get(q3).unwrap().value,
+            3.0
+        );
+        assert_eq!(
+            s.as_of("b", "x", d("2020-10-01")).get(q3).unwrap().value,
+            9.0
         );
     }
 

@@ -149,10 +149,6 @@ fn series_csv_errors_name_line_and_column() {
             "第2行 region 列：为空",
         ),
         (
-            "region,indicator,period,value\na,x,2020-03,1\na,x,2020-03,2\n",
-            "第3行：a x 2020-03 在同一发布日期有两个不同的数值（另见第 2 行）",
-        ),
-        (
             "region,indicator,period,value\na,x,2020-03,1\na,x,2020-Q1,2\n",
             "第3行：指标“x”混用了月度和季度统计期",
         ),
@@ -166,6 +162,28 @@ fn series_csv_errors_name_line_and_column() {
         let e = read_series_csv(csv.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with(want), "{csv:?}: {e}");
     }
+}
+
+#[test]
+fn a_later_line_of_the_same_vintage_is_the_value() {
+    // Lines 2 and 4: 2020-03 published 2020-04-15 twice → line 4 (5) wins; line 3 has no
+    // date (known from 2020-04-01) and stays a vintage of its own. The mixed-frequency line 5
+    // is still named by its own line number after the superseded line 2 is dropped.
+    let csv = "region,indicator,period,value,published
+a,x,2020-03,1,2020-04-15
+a,x,2020-03,3,
+a,x,2020-03,5,2020-04-15
+";
+    let obs = read_series_csv(csv.as_bytes()).unwrap();
+    let values: Vec<f64> = obs.iter().map(|o| o.value).collect();
+    assert_eq!(values, [3.0, 5.0]);
+    let series = Series::new(&obs).unwrap();
+    let march = Period::parse("2020-03").unwrap();
+    let known = |on: &str| series.as_of("a", "x", d(on)).get(march).unwrap().value;
+    assert_eq!(known("2020-04-14"), 3.0);
+    assert_eq!(known("2020-04-15"), 5.0);
+    let e = read_series_csv(format!("{csv}a,x,2020-Q2,1,\n").as_bytes()).unwrap_err();
+    assert!(e.to_string().starts_with("第5行："), "{e}");
 }
 
 #[test]
