@@ -22,6 +22,7 @@ use duban_store::muni::{
     Scheme,
 };
 use minijinja::{Value as J, context};
+use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::{Auth, Office};
@@ -133,9 +134,9 @@ async fn index(
 async fn load_demo(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Fields,
+    Form(form): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let id = m::ensure_demo(&state.store, Some(auth.user.id))
         .await
         .map_err(|e| AppError::Internal(e.0))?;
@@ -608,9 +609,9 @@ async fn cancel_run(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let back = format!("/muni/runs/{id}");
     Ok(super::redirect_back(
         state.store.cancel_muni_run(id).await,
@@ -852,15 +853,24 @@ fn today() -> chrono::NaiveDate {
 /// Longest 公示期 accepted (days).
 const MAX_PUBLICITY_DAYS: i64 = 30;
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PublicityForm {
+    csrf: String,
+    days: String,
+}
+
 /// 公示: the result of a finished run is shown as a draft for N days (0–30) from today.
 async fn open_publicity(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<PublicityForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let days: i64 = field(&form, "days")
+    auth.check_csrf(&form.csrf)?;
+    let days: i64 = form
+        .days
+        .trim()
         .parse()
         .ok()
         .filter(|d| (0..=MAX_PUBLICITY_DAYS).contains(d))
@@ -880,60 +890,85 @@ async fn open_publicity(
     ))
 }
 
+/// An objection (异议) as the form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ObjectionForm {
+    csrf: String,
+    firm: String,
+    body: String,
+    raised_by: String,
+    raised_at: String,
+}
+
+/// An objection read from its form: every text present and at most 2,000 characters, the
+/// date a date (today when left empty).
+struct Objection {
+    firm: String,
+    body: String,
+    raised_by: String,
+    raised_at: chrono::NaiveDate,
+}
+
+impl TryFrom<ObjectionForm> for Objection {
+    type Error = AppError;
+    fn try_from(f: ObjectionForm) -> Result<Self, AppError> {
+        let text = |k: &str, v: &str, what: &str| -> Result<String, AppError> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Err(AppError::InvalidField {
+                    field: k.into(),
+                    message: format!("请填写{what}"),
+                });
+            }
+            if v.chars().count() > 2000 {
+                return Err(AppError::InvalidField {
+                    field: k.into(),
+                    message: format!("{what}不能超过 2000 字"),
+                });
+            }
+            Ok(v.to_string())
+        };
+        Ok(Objection {
+            firm: text("firm", &f.firm, "企业代码")?,
+            body: text("body", &f.body, "异议内容")?,
+            raised_by: text("raised_by", &f.raised_by, "提出人")?,
+            raised_at: match f.raised_at.trim() {
+                "" => today(),
+                d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    AppError::InvalidField {
+                        field: "raised_at".into(),
+                        message: format!("提出日期“{d}”应为 年-月-日"),
+                    }
+                })?,
+            },
+        })
+    }
+}
+
 /// Records an objection (异议) raised during the 公示: which firm, what, who and when.
 async fn record_objection(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<ObjectionForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let run = state.store.muni_run(id).await?;
     if run.publicity_from.is_none() {
         return Err(AppError::Invalid("该结果尚未公示，不能登记异议".into()));
     }
-    let (firm, body, who) = (
-        field(&form, "firm"),
-        field(&form, "body"),
-        field(&form, "raised_by"),
-    );
-    for (k, v, what) in [
-        ("firm", firm, "企业代码"),
-        ("body", body, "异议内容"),
-        ("raised_by", who, "提出人"),
-    ] {
-        if v.is_empty() {
-            return Err(AppError::InvalidField {
-                field: k.into(),
-                message: format!("请填写{what}"),
-            });
-        }
-        if v.chars().count() > 2000 {
-            return Err(AppError::InvalidField {
-                field: k.into(),
-                message: format!("{what}不能超过 2000 字"),
-            });
-        }
-    }
-    let raised_at = match field(&form, "raised_at") {
-        "" => today(),
-        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-            AppError::InvalidField {
-                field: "raised_at".into(),
-                message: format!("提出日期“{d}”应为 年-月-日"),
-            }
-        })?,
-    };
+    let o = Objection::try_from(form)?;
     let back = format!("/muni/runs/{id}#objections");
     Ok(super::redirect_back(
         state
             .store
             .add_muni_objection(
                 id,
-                firm,
-                body,
-                who,
-                &raised_at.to_string(),
+                &o.firm,
+                &o.body,
+                &o.raised_by,
+                &o.raised_at.to_string(),
                 Some(auth.user.id),
             )
             .await,
@@ -941,43 +976,67 @@ async fn record_objection(
     ))
 }
 
+/// The decision on an objection as the form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DecisionForm {
+    csrf: String,
+    decision: String,
+    note: String,
+}
+
+/// A decision read from its form: 采纳 or 不采纳, a note of at most 2,000 characters,
+/// required when the objection is not accepted.
+struct Decision {
+    accepted: bool,
+    note: String,
+}
+
+impl TryFrom<DecisionForm> for Decision {
+    type Error = AppError;
+    fn try_from(f: DecisionForm) -> Result<Self, AppError> {
+        let accepted = match f.decision.trim() {
+            "accepted" => true,
+            "rejected" => false,
+            _ => {
+                return Err(AppError::InvalidField {
+                    field: "decision".into(),
+                    message: "请选择采纳或不采纳".into(),
+                });
+            }
+        };
+        let note = f.note.trim().to_string();
+        if note.chars().count() > 2000 {
+            return Err(AppError::InvalidField {
+                field: "note".into(),
+                message: "说明不能超过 2000 字".into(),
+            });
+        }
+        if !accepted && note.is_empty() {
+            return Err(AppError::InvalidField {
+                field: "note".into(),
+                message: "不采纳时请写明理由".into(),
+            });
+        }
+        Ok(Decision { accepted, note })
+    }
+}
+
 /// The decision on an objection: 采纳 (accepted) or 不采纳 (rejected), with a note.
 async fn decide_objection(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let o = state.store.muni_objection(id).await?;
-    let accepted = match field(&form, "decision") {
-        "accepted" => true,
-        "rejected" => false,
-        _ => {
-            return Err(AppError::InvalidField {
-                field: "decision".into(),
-                message: "请选择采纳或不采纳".into(),
-            });
-        }
-    };
-    let note = field(&form, "note");
-    if note.chars().count() > 2000 {
-        return Err(AppError::InvalidField {
-            field: "note".into(),
-            message: "说明不能超过 2000 字".into(),
-        });
-    }
-    if !accepted && note.is_empty() {
-        return Err(AppError::InvalidField {
-            field: "note".into(),
-            message: "不采纳时请写明理由".into(),
-        });
-    }
+    let d = Decision::try_from(form)?;
     let back = format!("/muni/runs/{}#objections", o.run_id);
     Ok(super::redirect_back(
         state
             .store
-            .decide_muni_objection(id, accepted, note, Some(auth.user.id))
+            .decide_muni_objection(id, d.accepted, &d.note, Some(auth.user.id))
             .await,
         back,
     ))
