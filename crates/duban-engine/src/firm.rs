@@ -497,7 +497,7 @@ fn dictionary(col: &Column) -> (Vec<u32>, Vec<String>) {
         let parts: Vec<(Vec<u32>, Vec<K>)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
-                let mut index: HashMap<K, u32> = HashMap::new();
+                let mut index: HashMap<K, u32, foldhash::fast::RandomState> = HashMap::default();
                 let mut levels = Vec::new();
                 let codes = (c * CHUNK..((c + 1) * CHUNK).min(n))
                     .map(|i| {
@@ -511,7 +511,7 @@ fn dictionary(col: &Column) -> (Vec<u32>, Vec<String>) {
                 (codes, levels)
             })
             .collect();
-        let mut global: HashMap<K, u32> = HashMap::new();
+        let mut global: HashMap<K, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut names = Vec::new();
         let mut codes = Vec::with_capacity(n);
         for (local, levels) in parts {
@@ -611,8 +611,10 @@ fn numbers<'a>(table: &'a Table, name: &str, what: &str) -> Result<&'a [f64], En
 }
 
 /// Firm ids must be present and distinct. Rows are hashed in parallel, split into 64
-/// partitions by hash and each partition checked with its own set; the error names the
-/// earliest row repeating an earlier id (data rows counted from 2, the header being row 1).
+/// partitions by hash and each partition checked by its hashes (a map of u64 to first row, no
+/// text hashed twice); an equal hash is then compared as text. The error names the earliest
+/// row repeating an earlier id (data rows counted from 2, the header being row 1). A partition
+/// where two different ids share a 64-bit hash is checked again by text.
 fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
     use std::hash::BuildHasher;
     let n = col.len();
@@ -629,34 +631,45 @@ fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
             i + 2
         )));
     }
-    let hasher = std::collections::hash_map::RandomState::new();
+    // Seeded per process: crafted ids cannot make every row collide.
+    let hasher = foldhash::quality::RandomState::default();
     let key = |i: usize| -> u64 {
         match col {
             Column::Text(t) => hasher.hash_one(t.get(i)),
             Column::Number(v) => hasher.hash_one((v[i] + 0.0).to_bits()),
         }
     };
-    let hashes: Vec<u64> = (0..n).into_par_iter().map(key).collect();
+    let hashes: Vec<u64> = (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 12)
+        .map(key)
+        .collect();
     let mut parts: Vec<Vec<u32>> = vec![Vec::new(); 64];
     for (i, h) in hashes.iter().enumerate() {
         parts[(h >> 58) as usize].push(i as u32);
     }
+    // Earliest (row, first row of its id) in one partition, rows ascending, by text.
+    let by_text = |rows: &[u32]| -> Option<(u32, u32)> {
+        let mut seen: HashMap<std::borrow::Cow<'_, str>, u32> = HashMap::with_capacity(rows.len());
+        for &i in rows {
+            match seen.entry(text(i as usize)) {
+                std::collections::hash_map::Entry::Occupied(f) => return Some((i, *f.get())),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
+        }
+        None
+    };
     let first_dup = parts
         .par_iter()
         .filter_map(|rows| {
-            let mut seen: HashMap<std::borrow::Cow<'_, str>, u32> =
-                HashMap::with_capacity(rows.len());
-            let mut found: Option<(u32, u32)> = None;
-            for &i in rows {
-                if let Some(&f) = seen.get(&text(i as usize)) {
-                    if found.is_none_or(|(r, _)| i < r) {
-                        found = Some((i, f));
-                    }
-                } else {
-                    seen.insert(text(i as usize), i);
-                }
-            }
-            found
+            first_repeat(
+                rows,
+                &hashes,
+                |i, f| text(i as usize) == text(f as usize),
+                by_text,
+            )
         })
         .min();
     match first_dup {
@@ -667,6 +680,65 @@ fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
             f as usize + 2
         ))),
         None => Ok(()),
+    }
+}
+
+/// The earliest row of `rows` (ascending) repeating an earlier one, with that earlier row,
+/// found by the rows' hashes; two rows with one hash are compared with `same`. When two
+/// different ids share a hash, the partition is searched again with `by_text`.
+fn first_repeat(
+    rows: &[u32],
+    hashes: &[u64],
+    same: impl Fn(u32, u32) -> bool,
+    by_text: impl Fn(&[u32]) -> Option<(u32, u32)>,
+) -> Option<(u32, u32)> {
+    let mut seen: HashMap<u64, u32, IdentityHash> =
+        HashMap::with_capacity_and_hasher(rows.len(), IdentityHash);
+    for &i in rows {
+        match seen.entry(hashes[i as usize]) {
+            std::collections::hash_map::Entry::Occupied(f) => {
+                let f = *f.get();
+                // Two ids, one hash: rows later in the partition may repeat either.
+                return if same(i, f) {
+                    Some((i, f))
+                } else {
+                    by_text(rows)
+                };
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
+    }
+    None
+}
+
+/// Keys that are already hashes (well mixed): used as they are.
+#[derive(Clone, Copy, Default)]
+struct IdentityHash;
+
+impl std::hash::BuildHasher for IdentityHash {
+    type Hasher = IdentityHasher;
+    fn build_hasher(&self) -> IdentityHasher {
+        IdentityHasher(0)
+    }
+}
+
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        // The partition fixes the top bits; a multiply spreads the rest over all 64 (the
+        // table takes its bucket from the low bits and its tag from the top seven).
+        self.0 = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 

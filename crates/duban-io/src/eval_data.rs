@@ -194,6 +194,9 @@ const MISSING: &[&str] = &[
 /// A cell's text as a value: `Some(NaN)` for missing, `None` when not a finite number.
 pub fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
+    if let Some(v) = parse_plain_decimal(t.as_bytes()) {
+        return Some(v);
+    }
     // Numbers first (the common cell): no mark is a finite number, so the order of the two
     // checks does not change any result.
     if let Ok(v) = t.parse::<f64>()
@@ -205,6 +208,47 @@ pub fn parse_number(text: &str) -> Option<f64> {
         return Some(f64::NAN);
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Exact powers of ten as f64 (10^22 is the largest one a double holds exactly).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The common cell `[-+]digits[.digits]` (at most 19 digits, mantissa ≤ 2⁵³, at most 22
+/// after the point) without the general parser: the mantissa and 10^k are exact doubles, so
+/// one IEEE division gives the correctly rounded value, the same bits as `str::parse`
+/// (Clinger's fast path). `None` for anything else (the caller then uses `str::parse`).
+#[inline]
+fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: u64 = 0;
+    let mut count = 0usize;
+    let mut frac: Option<usize> = None;
+    for (k, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                count += 1;
+                if count > 19 {
+                    return None;
+                }
+                m = m * 10 + u64::from(c - b'0');
+            }
+            b'.' if frac.is_none() => frac = Some(k + 1),
+            _ => return None,
+        }
+    }
+    if count == 0 || m > 1 << 53 {
+        return None;
+    }
+    let scale = frac.map_or(0, |f| digits.len() - f);
+    let v = m as f64 / *POW10.get(scale)?;
+    Some(if neg { -v } else { v })
 }
 
 /// Reads an evaluation's columns from CSV bytes.
@@ -225,6 +269,72 @@ pub fn read_path(path: &Path, want: &Columns) -> Result<Dataset, EvalDataError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path gives `str::parse`'s bits or declines, never another value.
+    #[test]
+    fn plain_decimals_read_as_str_parse_does() {
+        for t in [
+            "0",
+            "-0",
+            "+0",
+            "1.",
+            ".5",
+            "-.5",
+            "007.50",
+            "0.1",
+            "0.3",
+            "123456.789",
+            "9007199254740992",
+            "9007199254740993",
+            "1234567890123456789",
+            "0.0000000000000000000001",
+            "1.7976931348623157",
+            "-12.25",
+            "1e5",
+            ".",
+            "-",
+            "+",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "",
+        ] {
+            let fast = parse_plain_decimal(t.as_bytes());
+            if let Some(v) = fast {
+                assert_eq!(v.to_bits(), t.parse::<f64>().unwrap().to_bits(), "{t}");
+            }
+        }
+        assert_eq!(parse_plain_decimal(b"1e5"), None);
+        assert_eq!(parse_plain_decimal(b"9007199254740993"), None);
+        assert_eq!(parse_plain_decimal(b"."), None);
+        assert!(parse_number("-").unwrap().is_nan());
+        assert_eq!(parse_number(" -0.5 "), Some(-0.5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimals_match_str_parse(
+            sign in proptest::sample::select(vec!["", "-", "+"]),
+            int in "[0-9]{0,12}",
+            point in proptest::bool::ANY,
+            frac in "[0-9]{0,12}",
+        ) {
+            let t = format!("{sign}{int}{}{frac}", if point { "." } else { "" });
+            let want = t.parse::<f64>().ok();
+            match parse_plain_decimal(t.as_bytes()) {
+                Some(v) => proptest::prop_assert_eq!(Some(v.to_bits()), want.map(f64::to_bits)),
+                None => proptest::prop_assert!(
+                    want.is_none() || int.len() + frac.len() > 15,
+                    "declined {}", t
+                ),
+            }
+            proptest::prop_assert_eq!(
+                parse_number(&t).map(f64::to_bits),
+                want.filter(|v| v.is_finite()).map(f64::to_bits)
+                    .or_else(|| (t == "-" || t.is_empty()).then_some(f64::NAN.to_bits()))
+            );
+        }
+    }
 
     fn cols(inds: &[&str]) -> Vec<String> {
         inds.iter().map(|s| s.to_string()).collect()

@@ -48,36 +48,60 @@ pub fn run(table: &Table, spec: &FirmSpec) -> Result<FirmEvaluation> {
 /// Rows formatted per parallel work item, and work items per batch (bounds the memory of
 /// formatted text to about batch × chunk rows).
 const CHUNK: usize = 1 << 15;
-const BATCH: usize = 64;
+const BATCH: usize = 16;
 
-/// Formats rows in parallel chunks and writes them in order.
+/// Formats rows in parallel chunks and writes them in order. The formatting runs on a thread
+/// of its own, one batch ahead of the writing, and written buffers are reused.
 fn write_rows(
     n: usize,
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     row: impl Fn(usize, &mut Vec<u8>) + Sync,
 ) -> std::io::Result<()> {
     let chunks = n.div_ceil(CHUNK);
-    for batch in (0..chunks).step_by(BATCH) {
-        let bufs: Vec<Vec<u8>> = (batch..(batch + BATCH).min(chunks))
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
+    let format = |batch: usize| -> Vec<Vec<u8>> {
+        (batch..(batch + BATCH).min(chunks))
             .into_par_iter()
             .map(|c| {
-                let mut buf = Vec::with_capacity(CHUNK * 48);
+                let mut buf = spare
+                    .lock()
+                    .ok()
+                    .and_then(|mut v| v.pop())
+                    .unwrap_or_else(|| Vec::with_capacity(CHUNK * 48));
                 for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
                     row(i, &mut buf);
                 }
                 buf
             })
-            .collect();
-        for b in bufs {
-            out.write_all(&b)?;
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+        let format = &format;
+        s.spawn(move || {
+            for batch in (0..chunks).step_by(BATCH) {
+                if tx.send(format(batch)).is_err() {
+                    return; // the writer stopped (an I/O error)
+                }
+            }
+        });
+        for bufs in rx {
+            for mut b in bufs {
+                out.write_all(&b)?;
+                b.clear();
+                if let Ok(mut v) = spare.lock() {
+                    v.push(b);
+                }
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
 fn csv_field(buf: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
+    // Bytes, not chars: the four are ASCII and never part of a longer UTF-8 sequence.
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         buf.push(b'"');
         buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
         buf.push(b'"');
@@ -86,10 +110,36 @@ fn csv_field(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// A field as [`csv_field`] writes it, made once for text written on many rows.
+fn csv_field_bytes(s: &str) -> Vec<u8> {
+    let mut b = Vec::with_capacity(s.len() + 2);
+    csv_field(&mut b, s);
+    b
+}
+
+/// A whole number in decimal, as `{}` prints it.
+fn put_uint(buf: &mut Vec<u8>, mut n: u64) {
+    let mut d = [0u8; 20];
+    let mut k = d.len();
+    loop {
+        k -= 1;
+        d[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&d[k..]);
+}
+
 /// A number as the shortest text that reads back to the same f64 (integers without ".0").
 fn number(buf: &mut Vec<u8>, x: f64) {
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        let _ = write!(buf, "{}", x as i64);
+        let i = x as i64;
+        if i < 0 {
+            buf.push(b'-');
+        }
+        put_uint(buf, i.unsigned_abs());
     } else {
         let mut r = zmij::Buffer::new();
         buf.extend_from_slice(r.format_finite(x).as_bytes());
@@ -128,23 +178,26 @@ pub fn write_csv(
         head += ",leader";
     }
     writeln!(out, "{head}")?;
+    // Class names and reasons repeat on many rows: quoted once.
+    let classes: Vec<Vec<u8>> = e.classes.iter().map(|c| csv_field_bytes(c)).collect();
+    let reasons: Vec<Vec<u8>> = e.reasons.iter().map(|r| csv_field_bytes(r)).collect();
     write_rows(e.len(), out, |i, buf| {
         id_text(ids, i, buf);
         buf.push(b',');
-        csv_field(buf, &e.classes[e.class_of[i] as usize]);
+        buf.extend_from_slice(&classes[e.class_of[i] as usize]);
         buf.push(b',');
-        match e.reason(i) {
-            Some(reason) => {
-                buf.extend_from_slice(b",,,");
-                csv_field(buf, reason);
-            }
-            None => {
+        match e.excluded[i] {
+            0 => {
                 number(buf, e.score[i]);
                 buf.push(b',');
-                let _ = write!(buf, "{}", e.rank[i]);
+                put_uint(buf, e.rank[i].into());
                 buf.push(b',');
                 buf.push(e.grade[i]);
                 buf.push(b',');
+            }
+            k => {
+                buf.extend_from_slice(b",,,");
+                buf.extend_from_slice(&reasons[k as usize - 1]);
             }
         }
         if !spec.adjustments.is_empty() {

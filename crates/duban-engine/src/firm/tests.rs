@@ -432,3 +432,56 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn duplicate_ids_name_the_earliest_repeat_and_its_first_row() {
+    let ids: Vec<String> = (0..5000).map(|i| format!("企{i}")).collect();
+    let mut with_dups = ids.clone();
+    with_dups[4000] = "企5".into(); // later repeat
+    with_dups[3000] = "企100".into(); // earliest repeat
+    let refs: Vec<&str> = with_dups.iter().map(String::as_str).collect();
+    let col = Column::Text(refs.iter().copied().collect());
+    assert_eq!(
+        check_ids(&col, "id").unwrap_err().to_string(),
+        EngineError::Shape(
+            "data row 3002: id '企100' (column 'id') already at data row 102".into()
+        )
+        .to_string()
+    );
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert!(check_ids(&Column::Text(refs.iter().copied().collect()), "id").is_ok());
+    // Numeric ids are compared as written ("0" and "-0" differ) but hashed as values, so
+    // 0 and −0 share a hash: the text comparison sorts it out.
+    let nums = Column::Number(vec![1.0, 0.0, 2.5, -0.0, 2.5]);
+    let e = check_ids(&nums, "no").unwrap_err().to_string();
+    assert!(
+        e.contains("data row 6: id '2.5' (column 'no') already at data row 4"),
+        "{e}"
+    );
+    let e = check_ids(&Column::Number(vec![1.0, NA]), "no")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("data row 3: empty id"), "{e}");
+}
+
+#[test]
+fn a_hash_shared_by_two_ids_falls_back_to_text() {
+    let text = ["a", "b", "c", "b"];
+    let same = |i: u32, f: u32| text[i as usize] == text[f as usize];
+    let by_text = |rows: &[u32]| {
+        let mut seen = HashMap::new();
+        rows.iter()
+            .find_map(|&i| seen.insert(text[i as usize], i).map(|f| (i, f)))
+    };
+    let rows = [0, 1, 2, 3];
+    // Rows 0 and 1 share a hash but not their text; row 3 repeats row 1.
+    assert_eq!(
+        first_repeat(&rows, &[1, 1, 2, 1], same, by_text),
+        Some((3, 1))
+    );
+    assert_eq!(
+        first_repeat(&rows, &[1, 2, 3, 2], same, by_text),
+        Some((3, 1))
+    );
+    assert_eq!(first_repeat(&rows[..3], &[1, 2, 3], same, by_text), None);
+}
