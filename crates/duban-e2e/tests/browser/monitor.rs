@@ -1,6 +1,8 @@
 //! Monitor (监测预警, issue 13) in the browser at a desk (1366 × 768) and on a phone
 //! (390 × 844): the office runs the seeded rules as of 2020-10-31 (示例数据), the alerts list
-//! fills, an alert is acknowledged, and the indicator page draws eleven small multiples with
+//! fills, an alert is acknowledged and its 约谈 recorded (a 约谈 record on the escalation
+//! ladder for the city, shown on the alert and on its escalation page), and the indicator
+//! page draws eleven small multiples with
 //! the rules' threshold lines and the ranking bars. Every page fits the screen and is kept
 //! as a screenshot under `artifacts/screenshots/monitor-*`.
 
@@ -49,9 +51,51 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     click(c, Locator::Id("ack-submit")).await;
     let state = wait_for(c, Locator::Css("#alert-state[data-state='acknowledged']")).await;
     assert_eq!(state.text().await.unwrap(), "已确认");
-    type_in(c, Locator::Id("interview-text"), "约谈该市发展改革委").await;
+    // The 约谈: the day defaults to today, the city's unit is chosen for it.
+    let unit = c
+        .execute(
+            "var s = document.getElementById('interview-unit'); return s.options[s.selectedIndex].text;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let region = c
+        .execute(
+            "return document.getElementById('alert-title').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let unit = unit.as_str().unwrap().to_string();
+    assert!(
+        region.as_str().unwrap().contains(&unit),
+        "{unit} in {region}"
+    );
+    type_in(c, Locator::Id("interview-held-by"), "省发展改革委副主任").await;
+    type_in(
+        c,
+        Locator::Id("interview-attendees"),
+        "市政府分管副市长、市发展改革委主任",
+    )
+    .await;
+    type_in(
+        c,
+        Locator::Id("interview-text"),
+        "约谈该市发展改革委，要求一个月内报送整改措施",
+    )
+    .await;
     click(c, Locator::Id("interview-submit")).await;
     wait_for(c, Locator::Css("#alert-state[data-state='interviewed']")).await;
+    let alert_url = c.current_url().await.unwrap().path().to_string();
+    let link = wait_for(c, Locator::Id("alert-escalation-link")).await;
+    assert!(link.text().await.unwrap().starts_with("督办事项 #"));
+    assert!(body_text(c).await.contains("市政府分管副市长"));
+    click(c, Locator::Id("alert-escalation-link")).await;
+    wait_for(c, Locator::Id("escalation-interview")).await;
+    let escalation_url = c.current_url().await.unwrap().path().to_string();
+    let text = body_text(c).await;
+    assert!(text.contains("约谈") && text.contains(&unit), "{text}");
+    assert!(text.contains("待反馈"));
 
     // The indicator page: 11 small multiples drawn, threshold lines in 杭州's chart, ranking.
     c.goto(&format!("{}{INDICATOR}", app.base)).await.unwrap();
@@ -90,7 +134,10 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         "/monitor/regions/330100?as_of=2020-10-31&measure=yoy".to_string(),
         "/monitor/regions/330000?as_of=2024-12-31".to_string(),
         "/monitor/alerts".to_string(),
-        "/monitor/alerts/1".to_string(),
+        alert_url.clone(),
+        escalation_url.clone(),
+        "/escalations?level=interview".to_string(),
+        "/monitor/regions/330200?as_of=2021-12-31".to_string(),
         "/monitor/import".to_string(),
         format!("/monitor/bindings?plan={plan}"),
         "/monitor/rules".to_string(),
