@@ -200,7 +200,7 @@ impl Trigger {
                 alert_id,
                 subject,
                 level,
-            } => format!("监测{level}（预警 #{alert_id}）：{subject}"),
+            } => format!("监测{level}：{subject}（预警 #{alert_id}）"),
         }
     }
 }
@@ -406,7 +406,7 @@ mod tests {
         };
         assert_eq!(
             t.reason_zh(),
-            "监测预警（预警 #7）：杭州市 服务业增加值 2020年第一季度"
+            "监测预警：杭州市 服务业增加值 2020年第一季度（预警 #7）"
         );
         let json = serde_json::to_value(&t).unwrap();
         assert_eq!(json["kind"], "monitor_alert");

@@ -370,7 +370,7 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     assert_eq!(e.raised_on, d("2020-11-02"));
     assert_eq!(
         e.reason,
-        "监测预警（预警 #1）：杭州市 服务业增加值 2020年第三季度".replace("#1", &format!("#{id}"))
+        format!("监测预警：杭州市 服务业增加值 2020年第三季度（预警 #{id}）")
     );
     let i = e.interview.as_ref().unwrap();
     assert_eq!(

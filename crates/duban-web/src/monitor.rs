@@ -491,6 +491,8 @@ pub struct Provenance {
     pub real: bool,
     /// The sources of the real values' imports, each once, in import order.
     pub sources: Vec<String>,
+    /// The periods with a 示例数据 input (keys, `2019`, `2020-Q3`), oldest first.
+    pub demo_periods: Vec<String>,
 }
 
 pub fn provenance(
@@ -515,6 +517,10 @@ pub fn provenance(
     for v in used {
         if v.demo {
             p.demo = true;
+            let key = v.period.to_string();
+            if !p.demo_periods.contains(&key) {
+                p.demo_periods.push(key);
+            }
         } else {
             p.real = true;
             if !ids.contains(&v.import_id) {
@@ -522,6 +528,7 @@ pub fn provenance(
             }
         }
     }
+    p.demo_periods.sort();
     ids.sort_unstable();
     for id in ids {
         if let Some(i) = imports.iter().find(|i| i.id == id)

@@ -154,6 +154,32 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     // The alerts list reads as cards on a phone (the viewport is still 390 px).
     assert_cards(c, &app.base, "/monitor/alerts", "alerts").await;
 
+    // The province's real figures say so and name their bulletin (phone width).
+    c.goto(&format!(
+        "{}/monitor/regions/330000?as_of=2024-12-31",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let sources = wait_for(c, Locator::Css(".sources")).await;
+    let text = sources.text().await.unwrap();
+    assert!(
+        text.contains("2023年浙江省国民经济和社会发展统计公报"),
+        "{text}"
+    );
+    assert!(body_text(c).await.contains("真实数据"));
+    c.execute(
+        "document.querySelector('.sources').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("monitor-phone-real-sources.png"), png).unwrap();
+
     // An import with a bad cell names it and stores nothing.
     set_viewport(c, 1366, 768).await;
     c.goto(&format!("{}/monitor/import", app.base))

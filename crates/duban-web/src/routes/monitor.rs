@@ -252,6 +252,7 @@ async fn region_page(
                 chart => line_chart(&ind.name, unit, &pts, &lines, false),
                 points => pts, lines => lines,
                 demo => provenance.demo, real => provenance.real, sources => provenance.sources,
+                mixed => provenance.demo && provenance.real, demo_periods => provenance.demo_periods,
             })
         })
         .collect();

@@ -1012,3 +1012,36 @@ fn real_quarterly_figures_track_the_share() {
     );
     assert_eq!(obs.len(), 1);
 }
+
+/// The seeded real figures are labelled real with their bulletin, the 示例数据 labelled as
+/// such, period by period where one chart mixes them.
+#[tokio::test]
+async fn real_figures_are_labelled_with_their_source() {
+    let app = app_with_users().await;
+    let imports = app.state.store.monitor_imports().await.unwrap();
+    let real: Vec<_> = imports.iter().filter(|i| !i.demo).collect();
+    assert_eq!(real.len(), 4, "one import per bulletin");
+    assert!(real.iter().all(|i| i.source.starts_with("真实数据：")));
+    let mut web = login(&app, "viewer").await;
+    let page = web
+        .get("/monitor/regions/330200?as_of=2021-12-31")
+        .await
+        .body;
+    assert!(page.contains("real-badge"));
+    assert!(page.contains("宁波市2020年国民经济和社会发展统计公报"));
+    assert!(page.contains("12408.7"));
+    let page = web
+        .get("/monitor/regions/330000?as_of=2024-12-31")
+        .await
+        .body;
+    // 2018 and 2019 are 示例数据, 2023 the provincial bulletin's.
+    assert!(page.contains("2023年浙江省国民经济和社会发展统计公报"));
+    assert!(page.contains("2018年 <span class=\"demo-badge\">示例</span>"));
+    assert!(!page.contains("2023年 <span class=\"demo-badge\">"));
+    // Before the bulletins were out, nothing real is shown for 宁波.
+    let early = web
+        .get("/monitor/regions/330200?as_of=2021-01-31")
+        .await
+        .body;
+    assert!(!early.contains("real-badge"));
+}
