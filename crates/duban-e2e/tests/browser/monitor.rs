@@ -128,7 +128,16 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         .unwrap();
     assert_eq!(bars, 11);
 
+    // An alert still raised shows the whole 约谈 form.
+    let raised = app
+        .state
+        .store
+        .monitor_alerts(Some(duban_core::monitor::AlertState::Raised))
+        .await
+        .unwrap()[0]
+        .id;
     let pages = [
+        format!("/monitor/alerts/{raised}"),
         "/monitor".to_string(),
         INDICATOR.to_string(),
         "/monitor/regions/330100?as_of=2020-10-31&measure=yoy".to_string(),
@@ -179,6 +188,19 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     std::fs::write(shots.join("monitor-phone-real-sources.png"), png).unwrap();
+    // The 约谈 form on a phone.
+    c.goto(&format!("{}/monitor/alerts/{raised}", app.base))
+        .await
+        .unwrap();
+    wait_for(c, Locator::Id("interview-form")).await;
+    c.execute(
+        "document.getElementById('interview-form').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots.join("monitor-phone-interview-form.png"), png).unwrap();
 
     // An import with a bad cell names it and stores nothing.
     set_viewport(c, 1366, 768).await;
