@@ -1,13 +1,18 @@
 //! Monitor (监测预警) use-cases: running the office's stored warning rules
 //! (`duban_core::monitor::check`) over the stored series as of a date and raising the new
-//! alerts (stored once per rule, region, indicator and period by `duban_store::monitor`).
+//! alerts (stored once per rule, region, indicator and period by `duban_store::monitor`),
+//! and the office's actions on an alert (a 约谈 goes on the escalation ladder).
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use duban_core::monitor::{Observation, Series, check};
+use duban_core::calendar::WorkCalendar;
+use duban_core::escalation::{EscalationLevel, EscalationRules};
+use duban_core::monitor::{AlertAction, Observation, Series, check};
 use duban_io::monitor::{RulesFile, parse_rules};
 use duban_store::Store;
+use duban_store::monitor::{LadderLink, MonitorAlertRow};
+use duban_store::unit::Unit;
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -67,4 +72,97 @@ pub async fn run_stored_rules(store: &Store, as_of: NaiveDate) -> Result<Option<
         found: alerts.len(),
         created,
     }))
+}
+
+/// The response deadline of a 约谈 record: the office's working days for 约谈 on the ladder,
+/// counted from the day it is recorded (a 约谈 recorded late still leaves the unit its days).
+pub fn interview_deadline(
+    rules: &EscalationRules,
+    cal: &WorkCalendar,
+    today: NaiveDate,
+) -> NaiveDate {
+    cal.add_working_days(today, rules.response_days(EscalationLevel::Interview))
+}
+
+/// The unit a region's 约谈 goes to by default: the unit named like the region (杭州市).
+pub fn unit_for_region(units: &[Unit], region_name: &str) -> Option<i64> {
+    units.iter().find(|u| u.name == region_name).map(|u| u.id)
+}
+
+/// The office acts on an alert: acknowledge, record the 约谈 (with the unit talked to: a
+/// 约谈 record on the escalation ladder, its deadline from the office's rules and the work
+/// calendar) or close with a note. `today` is the caller's date in China.
+#[tracing::instrument(skip(store, action))]
+pub async fn act_on_alert(
+    store: &Store,
+    id: i64,
+    action: &AlertAction,
+    unit_id: Option<i64>,
+    user_id: i64,
+    today: NaiveDate,
+) -> Result<MonitorAlertRow> {
+    let ladder = match action {
+        AlertAction::Interview { record } => {
+            record
+                .check(today)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            let unit_id = unit_id.ok_or_else(|| Error::Invalid("请选择被约谈单位".into()))?;
+            let rules = store.escalation_rules().await?;
+            let cal = store.work_calendar().await?;
+            Some(LadderLink {
+                unit_id,
+                respond_by: interview_deadline(&rules, &cal, today),
+            })
+        }
+        _ => None,
+    };
+    Ok(store
+        .act_on_monitor_alert(id, action, user_id, ladder)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duban_core::UnitKind;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn interview_deadline_counts_working_days_from_today() {
+        let cal = WorkCalendar::china();
+        let rules = EscalationRules::default();
+        // 约谈 answers in 10 working days; Friday 2020-07-31 + 10 → Friday 2020-08-14.
+        assert_eq!(rules.response_days(EscalationLevel::Interview), 10);
+        assert_eq!(
+            interview_deadline(&rules, &cal, d("2020-07-31")),
+            d("2020-08-14")
+        );
+        // Across 国庆/中秋 2020 (10-01 … 10-08 off, Saturday 10-10 worked): from 09-30,
+        // the 10 working days are 10-09, 10-10, 10-12 … 10-16, 10-19, 10-20, 10-21.
+        assert_eq!(
+            interview_deadline(&rules, &cal, d("2020-09-30")),
+            d("2020-10-21")
+        );
+    }
+
+    #[test]
+    fn a_region_goes_to_the_unit_of_its_name() {
+        let unit = |id, name: &str, kind| Unit {
+            id,
+            code: format!("u{id}"),
+            name: name.into(),
+            kind,
+            demo: false,
+        };
+        let units = vec![
+            unit(1, "省发展改革委", UnitKind::Department),
+            unit(2, "杭州市", UnitKind::City),
+            unit(3, "宁波市", UnitKind::City),
+        ];
+        assert_eq!(unit_for_region(&units, "宁波市"), Some(3));
+        assert_eq!(unit_for_region(&units, "浙江省"), None);
+    }
 }

@@ -174,6 +174,35 @@ pub enum Trigger {
     Overdue { period: String, working_days: u32 },
     /// Red in these consecutive periods.
     RedStreak { periods: Vec<String> },
+    /// A 约谈 held on a monitor alert (监测预警): the office records it, no rule computes it.
+    MonitorAlert {
+        alert_id: i64,
+        /// e.g. 杭州市 服务业增加值 2020年第一季度
+        subject: String,
+        /// The alert's level (提示 / 预警 / 严重).
+        level: String,
+    },
+}
+
+impl Trigger {
+    /// A one-line Chinese reason for notices.
+    pub fn reason_zh(&self) -> String {
+        match self {
+            Trigger::Overdue {
+                period,
+                working_days,
+            } => format!("{} 报告逾期 {working_days} 个工作日未报送", label(period)),
+            Trigger::RedStreak { periods } => {
+                let labels: Vec<String> = periods.iter().map(|p| label(p)).collect();
+                format!("连续 {} 期红灯（{}）", periods.len(), labels.join("、"))
+            }
+            Trigger::MonitorAlert {
+                alert_id,
+                subject,
+                level,
+            } => format!("监测{level}：{subject}（预警 #{alert_id}）"),
+        }
+    }
 }
 
 /// An escalation that should exist.
@@ -194,16 +223,7 @@ pub struct Escalation<K> {
 impl<K> Escalation<K> {
     /// A one-line Chinese reason for notices.
     pub fn reason_zh(&self) -> String {
-        match &self.trigger {
-            Trigger::Overdue {
-                period,
-                working_days,
-            } => format!("{} 报告逾期 {working_days} 个工作日未报送", label(period)),
-            Trigger::RedStreak { periods } => {
-                let labels: Vec<String> = periods.iter().map(|p| label(p)).collect();
-                format!("连续 {} 期红灯（{}）", periods.len(), labels.join("、"))
-            }
-        }
+        self.trigger.reason_zh()
     }
 }
 
@@ -375,6 +395,22 @@ mod tests {
             light,
             light_on: None,
         }
+    }
+
+    #[test]
+    fn monitor_alert_reason() {
+        let t = Trigger::MonitorAlert {
+            alert_id: 7,
+            subject: "杭州市 服务业增加值 2020年第一季度".into(),
+            level: "预警".into(),
+        };
+        assert_eq!(
+            t.reason_zh(),
+            "监测预警：杭州市 服务业增加值 2020年第一季度（预警 #7）"
+        );
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["kind"], "monitor_alert");
+        assert_eq!(json["alert_id"], 7);
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/postgres/0600_monitor.sql"),
     ),
     (
+        "0610_monitor_interview.sql",
+        include_str!("../migrations/sqlite/0610_monitor_interview.sql"),
+        include_str!("../migrations/postgres/0610_monitor_interview.sql"),
+    ),
+    (
         "0700_publication.sql",
         include_str!("../migrations/sqlite/0700_publication.sql"),
         include_str!("../migrations/postgres/0700_publication.sql"),

@@ -28,13 +28,28 @@ pub struct DutyKey {
     pub unit_id: i64,
 }
 
+/// A 约谈 as recorded (on a monitor alert's escalation record).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterviewRow {
+    pub held_on: NaiveDate,
+    pub held_by: String,
+    pub attendees: String,
+    pub outcome: String,
+    pub recorded_by: Option<String>,
+    pub recorded_at: String,
+}
+
+/// An escalation record: about a plan task's duty (`task_id`, raised by the rules) or about
+/// a monitor alert (`alert_id`, a 约谈 the office recorded; no plan or task).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EscalationRow {
     pub id: i64,
-    pub plan_id: i64,
-    pub task_id: i64,
-    pub task_number: i64,
-    pub task_title: String,
+    pub plan_id: Option<i64>,
+    pub task_id: Option<i64>,
+    pub task_number: Option<i64>,
+    pub task_title: Option<String>,
+    pub alert_id: Option<i64>,
+    pub interview: Option<InterviewRow>,
     pub unit_id: i64,
     pub unit_name: String,
     pub ident: String,
@@ -87,6 +102,32 @@ fn date(s: &str) -> Result<NaiveDate> {
         .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
 }
 
+impl EscalationRow {
+    /// Its audit subject: under its task, or under its monitor alert.
+    pub fn subject(&self) -> String {
+        match (self.task_id, self.alert_id) {
+            (Some(task), _) => escalation_subject(task, self.id),
+            (None, Some(alert)) => alert_escalation_subject(alert, self.id),
+            (None, None) => format!("escalation:{}", self.id),
+        }
+    }
+
+    /// What it is about, for messages: 第3项任务 or 监测预警 #7.
+    pub fn about(&self) -> String {
+        match (self.task_number, self.alert_id) {
+            (Some(n), _) => format!("第{n}项任务"),
+            (None, Some(a)) => format!("监测预警 #{a}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Audit subject of the escalation record of a monitor alert's 约谈 (under the alert, so the
+/// alert's history finds it).
+pub fn alert_escalation_subject(alert_id: i64, escalation_id: i64) -> String {
+    format!("monitor-alert:{alert_id}/escalation:{escalation_id}")
+}
+
 fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
     let level: String = r.try_get("level")?;
     let level = EscalationLevel::parse(&level)
@@ -96,12 +137,26 @@ fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
         .ok_or_else(|| StoreError::Corrupt(format!("escalation state {state:?}")))?;
     let raised: String = r.try_get("raised_on")?;
     let respond: String = r.try_get("respond_by")?;
+    let held_on: Option<String> = r.try_get("i_held_on")?;
+    let interview = match held_on {
+        None => None,
+        Some(h) => Some(InterviewRow {
+            held_on: date(&h)?,
+            held_by: r.try_get("i_held_by")?,
+            attendees: r.try_get("i_attendees")?,
+            outcome: r.try_get("i_outcome")?,
+            recorded_by: r.try_get("i_recorded_by")?,
+            recorded_at: r.try_get("i_recorded_at")?,
+        }),
+    };
     Ok(EscalationRow {
         id: r.try_get("id")?,
         plan_id: r.try_get("plan_id")?,
         task_id: r.try_get("task_id")?,
         task_number: r.try_get("task_number")?,
         task_title: r.try_get("task_title")?,
+        alert_id: r.try_get("alert_id")?,
+        interview,
         unit_id: r.try_get("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         ident: r.try_get("ident")?,
@@ -124,11 +179,15 @@ fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
 }
 
 const SELECT: &str = "SELECT e.id, e.plan_id, e.task_id, t.number AS task_number, t.title AS task_title,
-        e.unit_id, u.name AS unit_name, e.ident, e.level, e.reason, e.raised_on, e.respond_by, e.state,
+        e.alert_id, e.unit_id, u.name AS unit_name, e.ident, e.level, e.reason, e.raised_on, e.respond_by, e.state,
         e.response, ru.name AS responded_name, e.responded_at, e.office_note, cu.name AS closed_name,
-        e.closed_at, e.demo, e.created_at
-    FROM escalation e JOIN task t ON t.id = e.task_id JOIN unit u ON u.id = e.unit_id
-    LEFT JOIN app_user ru ON ru.id = e.responded_by LEFT JOIN app_user cu ON cu.id = e.closed_by";
+        e.closed_at, e.demo, e.created_at, i.held_on AS i_held_on, i.held_by AS i_held_by,
+        i.attendees AS i_attendees, i.outcome AS i_outcome, iu.name AS i_recorded_by,
+        i.recorded_at AS i_recorded_at
+    FROM escalation e LEFT JOIN task t ON t.id = e.task_id JOIN unit u ON u.id = e.unit_id
+    LEFT JOIN app_user ru ON ru.id = e.responded_by LEFT JOIN app_user cu ON cu.id = e.closed_by
+    LEFT JOIN escalation_interview i ON i.escalation_id = e.id
+    LEFT JOIN app_user iu ON iu.id = i.recorded_by";
 
 impl Store {
     /// The office's rules, or duban-core's defaults when none are saved.
@@ -333,13 +392,7 @@ impl Store {
             "id": id, "from": state_str(current.state), "to": state_str(next), "text": text.trim(),
             "level": current.level.as_str(), "unit_id": current.unit_id,
         });
-        append_current(
-            &mut tx,
-            name,
-            &escalation_subject(current.task_id, id),
-            &payload,
-        )
-        .await?;
+        append_current(&mut tx, name, &current.subject(), &payload).await?;
         let what = match action {
             EscalationAction::Respond { .. } => "已反馈整改措施",
             EscalationAction::Reject { .. } => "整改措施被退回，请重新反馈",
@@ -356,9 +409,9 @@ impl Store {
             &NewNotification {
                 event: event.into(),
                 subject: format!(
-                    "【{}】第{}项任务 {}：{what}",
+                    "【{}】{} {}：{what}",
                     current.level.label_zh(),
-                    current.task_number,
+                    current.about(),
                     current.unit_name
                 ),
                 body_text: format!("{}\n\n{}", current.reason, text.trim()),

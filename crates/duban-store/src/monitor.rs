@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use duban_core::escalation::{EscalationLevel, EscalationState, Trigger};
 use duban_core::monitor::{
     Alert, AlertAction, AlertState, Direction, Formula, Frequency, Indicator, Kind, Level,
     Observation, Period, Region, RegionLevel, Regions, Series, SeriesError, alert_transition,
@@ -119,6 +120,31 @@ pub struct MonitorAlertRow {
     pub closed_at: Option<String>,
     pub demo: bool,
     pub created_at: String,
+    /// The 约谈's record on the escalation ladder, once recorded.
+    pub escalation: Option<AlertEscalation>,
+}
+
+/// The escalation record a 约谈 on an alert raised: the unit talked to, the record's state
+/// (the unit answers it with its 整改 measures) and the 约谈 itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertEscalation {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub state: EscalationState,
+    pub state_label: &'static str,
+    pub respond_by: String,
+    pub held_on: String,
+    pub held_by: String,
+    pub attendees: String,
+}
+
+/// Where a 约谈 goes on the ladder: the unit talked to and its response deadline (the
+/// caller computes it from the office's rules and the work calendar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LadderLink {
+    pub unit_id: i64,
+    pub respond_by: NaiveDate,
 }
 
 /// A plan target bound to an indicator series (and, for comparisons, a reference series).
@@ -203,6 +229,25 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
 }
 
 fn alert_from_row(r: &AnyRow) -> Result<MonitorAlertRow> {
+    let escalation = match r.try_get::<Option<i64>, _>("esc_id")? {
+        None => None,
+        Some(id) => {
+            let state: String = r.try_get("esc_state")?;
+            let state = crate::escalation::parse_state(&state)
+                .ok_or_else(|| corrupt("escalation state", &state))?;
+            Some(AlertEscalation {
+                id,
+                unit_id: r.try_get("esc_unit_id")?,
+                unit_name: r.try_get("esc_unit_name")?,
+                state,
+                state_label: state.label_zh(),
+                respond_by: r.try_get("esc_respond_by")?,
+                held_on: r.try_get("esc_held_on")?,
+                held_by: r.try_get("esc_held_by")?,
+                attendees: r.try_get("esc_attendees")?,
+            })
+        }
+    };
     let level: String = r.try_get("level")?;
     let level = Level::parse(&level).ok_or_else(|| corrupt("alert level", &level))?;
     let state: String = r.try_get("state")?;
@@ -234,6 +279,7 @@ fn alert_from_row(r: &AnyRow) -> Result<MonitorAlertRow> {
         closed_at: r.try_get("closed_at")?,
         demo: r.try_get::<i64, _>("demo")? != 0,
         created_at: r.try_get("created_at")?,
+        escalation,
     })
 }
 
@@ -243,12 +289,18 @@ macro_rules! alert_select {
         a.period, a.level, a.value, a.as_of, a.state,
         ua.name AS acknowledged_by, a.acknowledged_at, a.interview_record,
         ui.name AS interviewed_by, a.interviewed_at, a.close_note,
-        uc.name AS closed_by, a.closed_at, a.demo, a.created_at
+        uc.name AS closed_by, a.closed_at, a.demo, a.created_at,
+        e.id AS esc_id, e.unit_id AS esc_unit_id, eu.name AS esc_unit_name, e.state AS esc_state,
+        e.respond_by AS esc_respond_by, ei.held_on AS esc_held_on, ei.held_by AS esc_held_by,
+        ei.attendees AS esc_attendees
    FROM monitor_alert a
    JOIN monitor_region g ON g.code = a.region
    LEFT JOIN app_user ua ON ua.id = a.acknowledged_by
    LEFT JOIN app_user ui ON ui.id = a.interviewed_by
-   LEFT JOIN app_user uc ON uc.id = a.closed_by"
+   LEFT JOIN app_user uc ON uc.id = a.closed_by
+   LEFT JOIN escalation e ON e.alert_id = a.id
+   LEFT JOIN unit eu ON eu.id = e.unit_id
+   LEFT JOIN escalation_interview ei ON ei.escalation_id = e.id"
     };
 }
 
@@ -811,15 +863,34 @@ impl Store {
 
     /// Acknowledge, record the 约谈 or close with a note (the office; the caller checks the
     /// role), through `alert_transition`; a concurrent change gives `Conflict`.
+    ///
+    /// A 约谈 needs its place on the ladder (`ladder`: the unit talked to and its response
+    /// deadline): in the same transaction it raises a 约谈 escalation record for that unit
+    /// (linked to the alert, with the 约谈's who/when/whom/outcome), audited under the alert
+    /// and notified to the unit, as the escalation rules' records are.
     pub async fn act_on_monitor_alert(
         &self,
         id: i64,
         action: &AlertAction,
         user_id: i64,
+        ladder: Option<LadderLink>,
     ) -> Result<MonitorAlertRow> {
         let current = self.monitor_alert(id).await?;
         let next = alert_transition(current.state, action)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let unit = match (action, ladder) {
+            (AlertAction::Interview { .. }, None) => {
+                return Err(StoreError::Invalid("约谈须指明被约谈单位".into()));
+            }
+            (AlertAction::Interview { .. }, Some(l)) => match self.unit(l.unit_id).await {
+                Ok(u) => Some(u),
+                Err(StoreError::NotFound) => {
+                    return Err(StoreError::Invalid("被约谈单位不存在".into()));
+                }
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
         let at = now();
         let (text, name, event, what) = match action {
             AlertAction::Acknowledge => (
@@ -829,7 +900,7 @@ impl Store {
                 "已确认",
             ),
             AlertAction::Interview { record } => (
-                record.trim(),
+                record.outcome.trim(),
                 "monitor.alert.interview",
                 "monitor.alert.interviewed",
                 "已记录约谈",
@@ -888,9 +959,94 @@ impl Store {
         if r.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
+        let subject_line = format!(
+            "{} {} {}",
+            current.region_name, current.indicator, current.period_label
+        );
+        let mut escalation_id = None;
+        if let (AlertAction::Interview { record }, Some(unit), Some(link)) = (action, &unit, ladder)
+        {
+            let trigger = Trigger::MonitorAlert {
+                alert_id: id,
+                subject: subject_line.clone(),
+                level: current.level_label.to_string(),
+            };
+            let reason = trigger.reason_zh();
+            let level = EscalationLevel::Interview;
+            let eid: i64 = sqlx::query_scalar(
+                "INSERT INTO escalation (plan_id, task_id, alert_id, unit_id, ident, level, level_rank,
+                     trigger_json, reason, raised_on, respond_by, demo, created_at)
+                 VALUES (NULL, NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(id)
+            .bind(unit.id)
+            .bind(format!("monitor-alert:{id}:{}", level.as_str()))
+            .bind(level.as_str())
+            .bind(level as i64)
+            .bind(serde_json::to_string(&trigger).unwrap_or_else(|_| "{}".into()))
+            .bind(&reason)
+            .bind(record.held_on.to_string())
+            .bind(link.respond_by.to_string())
+            .bind(i64::from(current.demo))
+            .bind(&at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO escalation_interview (escalation_id, held_on, held_by, attendees,
+                    outcome, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(eid)
+            .bind(record.held_on.to_string())
+            .bind(record.held_by.trim())
+            .bind(record.attendees.trim())
+            .bind(text)
+            .bind(user_id)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+            let payload = json!({
+                "id": eid, "alert_id": id, "unit_id": unit.id, "level": level.as_str(),
+                "reason": reason, "raised_on": record.held_on.to_string(),
+                "respond_by": link.respond_by.to_string(), "demo": current.demo,
+                "interview": {
+                    "held_on": record.held_on.to_string(), "held_by": record.held_by.trim(),
+                    "attendees": record.attendees.trim(), "outcome": text,
+                },
+            });
+            append_current(
+                &mut tx,
+                "escalation.raise",
+                &crate::escalation::alert_escalation_subject(id, eid),
+                &payload,
+            )
+            .await?;
+            notify(
+                &mut tx,
+                &Audience::Unit(unit.id),
+                &NewNotification {
+                    event: "escalation.raised".into(),
+                    subject: format!("【约谈】{reason}"),
+                    body_text: format!(
+                        "{} 日，{} 就{}约谈{}（{}）。\n约谈记录：{text}\n请于 {} 前反馈整改措施。{}",
+                        record.held_on,
+                        record.held_by.trim(),
+                        subject_line,
+                        unit.name,
+                        record.attendees.trim(),
+                        link.respond_by,
+                        if current.demo { "（示例数据）" } else { "" }
+                    ),
+                    link: Some(format!("/escalations/{eid}")),
+                    payload,
+                },
+            )
+            .await?;
+            escalation_id = Some(eid);
+        }
         let payload = json!({
             "id": id, "from": alert_state_str(current.state), "to": alert_state_str(next),
             "text": text, "escalation_level": action.escalation_level().map(|l| l.as_str()),
+            "escalation_id": escalation_id,
         });
         append_current(&mut tx, name, &alert_subject(id), &payload).await?;
         notify(
@@ -898,13 +1054,7 @@ impl Store {
             &Audience::Role("admin".into()),
             &NewNotification {
                 event: event.into(),
-                subject: format!(
-                    "【监测{}】{} {} {}：{what}",
-                    current.level_label,
-                    current.region_name,
-                    current.indicator,
-                    current.period_label
-                ),
+                subject: format!("【监测{}】{subject_line}：{what}", current.level_label),
                 body_text: text.to_string(),
                 link: Some(format!("/monitor/alerts/{id}")),
                 payload,

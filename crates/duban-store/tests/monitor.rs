@@ -3,12 +3,15 @@
 //! lifecycle, every change on the audit chain.
 
 use chrono::NaiveDate;
+use duban_core::escalation::{EscalationAction, EscalationLevel, EscalationState};
 use duban_core::monitor::{
-    Alert, AlertAction, AlertState, Indicator, Kind, Level, Observation, Period,
+    Alert, AlertAction, AlertState, Indicator, InterviewRecord, Kind, Level, Observation, Period,
 };
 use duban_store::StoreError;
-use duban_store::monitor::NewMonitorImport;
+use duban_store::escalation::EscalationFilter;
+use duban_store::monitor::{LadderLink, NewMonitorImport};
 use duban_store::testing::TestDb;
+use duban_store::unit::NewUnit;
 use duban_store::user::{NewUser, Role};
 
 fn d(s: &str) -> NaiveDate {
@@ -286,24 +289,144 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     // Closing needs a note; 约谈 after acknowledging; nothing after closing.
     let err = db
         .store
-        .act_on_monitor_alert(id, &AlertAction::Close { note: " ".into() }, office.id)
+        .act_on_monitor_alert(
+            id,
+            &AlertAction::Close { note: " ".into() },
+            office.id,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
     db.store
-        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id)
+        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id, None)
         .await
         .unwrap();
-    db.store
-        .act_on_monitor_alert(
-            id,
-            &AlertAction::Interview {
-                record: "约谈杭州市商务局".into(),
+    // A 约谈 goes on the ladder: it needs the unit talked to, an existing one.
+    let hz = db
+        .store
+        .create_unit(&NewUnit {
+            code: "hangzhou".into(),
+            name: "杭州市".into(),
+            kind: duban_core::UnitKind::City,
+            demo: false,
+        })
+        .await
+        .unwrap();
+    let interview = AlertAction::Interview {
+        record: InterviewRecord {
+            held_on: d("2020-11-02"),
+            held_by: "省发展改革委副主任".into(),
+            attendees: "杭州市政府分管副市长".into(),
+            outcome: "约谈杭州市商务局".into(),
+        },
+    };
+    let link = |unit_id| LadderLink {
+        unit_id,
+        respond_by: d("2020-11-16"),
+    };
+    for ladder in [None, Some(link(hz.id + 1000))] {
+        let err = db
+            .store
+            .act_on_monitor_alert(id, &interview, office.id, ladder)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    }
+    assert_eq!(
+        db.store.monitor_alert(id).await.unwrap().state,
+        AlertState::Acknowledged,
+        "a refused 约谈 changes nothing"
+    );
+    let a = db
+        .store
+        .act_on_monitor_alert(id, &interview, office.id, Some(link(hz.id)))
+        .await
+        .unwrap();
+    assert_eq!(a.state, AlertState::Interviewed);
+    let esc = a.escalation.clone().expect("a 约谈 record on the ladder");
+    assert_eq!(
+        (esc.unit_name.as_str(), esc.state, esc.respond_by.as_str()),
+        ("杭州市", EscalationState::Raised, "2020-11-16")
+    );
+    let rows = db
+        .store
+        .list_escalations(
+            &EscalationFilter {
+                level: Some(EscalationLevel::Interview),
+                ..Default::default()
             },
-            office.id,
+            10,
         )
         .await
         .unwrap();
+    assert_eq!(rows.len(), 1);
+    let e = &rows[0];
+    assert_eq!(
+        (e.id, e.alert_id, e.task_id, e.plan_id),
+        (esc.id, Some(id), None, None)
+    );
+    assert_eq!(e.unit_id, hz.id);
+    assert_eq!(e.raised_on, d("2020-11-02"));
+    assert_eq!(
+        e.reason,
+        format!("监测预警：杭州市 服务业增加值 2020年第三季度（预警 #{id}）")
+    );
+    let i = e.interview.as_ref().unwrap();
+    assert_eq!(
+        (i.held_by.as_str(), i.attendees.as_str(), i.outcome.as_str()),
+        (
+            "省发展改革委副主任",
+            "杭州市政府分管副市长",
+            "约谈杭州市商务局"
+        )
+    );
+    assert_eq!(i.recorded_by.as_deref(), Some("office"));
+    assert_eq!(
+        e.subject(),
+        format!("monitor-alert:{id}/escalation:{}", e.id)
+    );
+    // The unit was told (inbox item addressed to the unit, outbox row).
+    let told: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbox_item WHERE unit_id = $1 AND event = 'escalation.raised'",
+    )
+    .bind(hz.id)
+    .fetch_one(db.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    // The unit answers it like any 督办 record; the alert shows it.
+    let rep = db
+        .store
+        .create_user(&NewUser {
+            name: "rep_hz".into(),
+            password: "rep-hz-password-1".into(),
+            role: Role::Reporter,
+            unit_code: Some("hangzhou".into()),
+        })
+        .await
+        .unwrap();
+    db.store
+        .act_on_escalation(
+            e.id,
+            &EscalationAction::Respond {
+                measures: "已制定整改措施".into(),
+            },
+            duban_core::report::Role::Reporter,
+            rep.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .monitor_alert(id)
+            .await
+            .unwrap()
+            .escalation
+            .unwrap()
+            .state,
+        EscalationState::Responded
+    );
     let a = db
         .store
         .act_on_monitor_alert(
@@ -312,6 +435,7 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
                 note: "已整改，四季度回升".into(),
             },
             office.id,
+            None,
         )
         .await
         .unwrap();
@@ -321,7 +445,7 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     assert_eq!(a.closed_by.as_deref(), Some("office"));
     let err = db
         .store
-        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id)
+        .act_on_monitor_alert(id, &AlertAction::Acknowledge, office.id, None)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
@@ -343,6 +467,8 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     assert_eq!(
         actions,
         [
+            "escalation.raise",
+            "escalation.respond",
             "monitor.alert.acknowledge",
             "monitor.alert.close",
             "monitor.alert.interview",

@@ -25,7 +25,6 @@ const PROVINCE_DEMO: &[u8] =
     include_bytes!("../../../data/monitor/province-2018-2019-示例数据.csv");
 const REAL_FILE: &str = "real-zhejiang.csv";
 const REAL_SERIES: &[u8] = include_bytes!("../../../data/monitor/real-zhejiang.csv");
-const REAL_SOURCE: &str = "2023年浙江省国民经济和社会发展统计公报（浙江省统计局、国家统计局浙江调查总队） http://zjzd.stats.gov.cn/zwgk/xxgkml/tjxx/tjgb/202403/t20240304_110816.html";
 pub const SEED_RULES: &str = include_str!("../../../data/monitor/rules-seed.toml");
 const MARKER: &str = "seed.monitor";
 
@@ -46,8 +45,8 @@ const HEADLINE_BINDINGS: [(&str, &str, &str); 2] = [
     ),
 ];
 
-/// The built-in regions and indicators, the 示例数据 series, the real 2023 provincial figures
-/// and the example rules, and the seed plan's headline goals bound to their series, once
+/// The built-in regions and indicators, the 示例数据 series, the real yearly figures
+/// (`real-zhejiang.csv`: 浙江省 2023, 宁波 and 嘉兴 2020, 绍兴 2021) and the example rules, and the seed plan's headline goals bound to their series, once
 /// (marker in `meta`).
 pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Result<(), String> {
     store
@@ -75,8 +74,17 @@ pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Resul
             "示例数据（虚构的整数，并非统计数据）",
             true,
         ),
-        (REAL_FILE, REAL_SERIES, REAL_SOURCE, false),
-    ] {
+    ]
+    .into_iter()
+    .map(|(f, b, s, d)| (f, b.to_vec(), s.to_string(), d))
+    // The real set: one import per source (its `source` column), so each stored value
+    // names the bulletin it was read in.
+    .chain(
+        split_by_source(REAL_SERIES)
+            .into_iter()
+            .map(|(source, bytes)| (REAL_FILE, bytes, format!("真实数据：{source}"), false)),
+    ) {
+        let (bytes, source) = (&bytes[..], source.as_str());
         let obs = read_series_csv(bytes).map_err(|e| format!("{file}: {e}"))?;
         store
             .import_monitor_values(
@@ -125,6 +133,29 @@ pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Resul
         }
     }
     store.meta_set(MARKER, "1").await.map_err(|e| e.to_string())
+}
+
+/// The rows of a series CSV whose sixth column names each row's source, grouped by source
+/// (in order of first appearance), each group as a series CSV of its own (the header and
+/// its rows).
+pub fn split_by_source(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut groups: Vec<(String, Vec<u8>)> = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let source = line.splitn(6, ',').nth(5).unwrap_or_default().trim();
+        let i = match groups.iter().position(|(s, _)| s == source) {
+            Some(i) => i,
+            None => {
+                groups.push((source.to_string(), format!("{header}\n").into_bytes()));
+                groups.len() - 1
+            }
+        };
+        groups[i].1.extend_from_slice(line.as_bytes());
+        groups[i].1.push(b'\n');
+    }
+    groups
 }
 
 /// What kind of file an upload is.
@@ -452,6 +483,63 @@ pub fn ranking_chart(title: &str, rows: &[(String, f64)]) -> String {
     .to_string()
 }
 
+/// Where a region's figures of an indicator (for a share: of its numerator and denominator)
+/// known on a date come from: 示例数据, real figures, and the real ones' sources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Provenance {
+    pub demo: bool,
+    pub real: bool,
+    /// The sources of the real values' imports, each once, in import order.
+    pub sources: Vec<String>,
+    /// The periods with a 示例数据 input (keys, `2019`, `2020-Q3`), oldest first.
+    pub demo_periods: Vec<String>,
+}
+
+pub fn provenance(
+    values: &[duban_store::monitor::StoredValue],
+    imports: &[MonitorImport],
+    ind: &Indicator,
+    region: &str,
+    as_of: NaiveDate,
+) -> Provenance {
+    let inputs: Vec<&str> = match &ind.formula {
+        Some(duban_core::monitor::Formula::Share {
+            numerator,
+            denominator,
+        }) => vec![numerator, denominator],
+        None => vec![&ind.name],
+    };
+    let used = values.iter().filter(|v| {
+        v.region == region && inputs.contains(&v.indicator.as_str()) && v.published <= as_of
+    });
+    let mut p = Provenance::default();
+    let mut ids: Vec<i64> = Vec::new();
+    for v in used {
+        if v.demo {
+            p.demo = true;
+            let key = v.period.to_string();
+            if !p.demo_periods.contains(&key) {
+                p.demo_periods.push(key);
+            }
+        } else {
+            p.real = true;
+            if !ids.contains(&v.import_id) {
+                ids.push(v.import_id);
+            }
+        }
+    }
+    p.demo_periods.sort();
+    ids.sort_unstable();
+    for id in ids {
+        if let Some(i) = imports.iter().find(|i| i.id == id)
+            && !p.sources.contains(&i.source)
+        {
+            p.sources.push(i.source.clone());
+        }
+    }
+    p
+}
+
 /// The 设区市 under the province, in code order.
 pub fn cities(regions: &Regions) -> Vec<(String, String)> {
     regions
@@ -489,4 +577,27 @@ pub fn state_filter(
 /// The as-of date of a monitor page or call (default today in China time).
 pub fn parse_as_of(s: Option<&String>) -> Result<NaiveDate, AppError> {
     crate::deliver::parse_as_of(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_real_set_splits_by_source() {
+        let groups = super::split_by_source(super::REAL_SERIES);
+        // 浙江省 2023, 宁波 2020, 嘉兴 2020, 绍兴 2021: two rows each, every one read back.
+        assert_eq!(groups.len(), 4);
+        let mut rows = 0;
+        for (source, bytes) in &groups {
+            assert!(source.contains("http"), "{source}");
+            let obs = duban_io::monitor::read_series_csv(bytes).unwrap();
+            assert_eq!(obs.len(), 2, "{source}");
+            rows += obs.len();
+        }
+        assert_eq!(rows, 8);
+        assert!(
+            groups[1]
+                .0
+                .starts_with("宁波市2020年国民经济和社会发展统计公报")
+        );
+    }
 }

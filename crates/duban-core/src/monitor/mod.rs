@@ -10,7 +10,7 @@ pub mod rules;
 pub mod series;
 pub mod track;
 
-pub use alert::{AlertAction, AlertError, AlertState, alert_transition};
+pub use alert::{AlertAction, AlertError, AlertState, InterviewRecord, alert_transition};
 pub use catalogue::{
     Direction, Formula, Indicator, Kind, Region, RegionLevel, Regions, ZHEJIANG, builtin_indicators,
 };

@@ -1,6 +1,8 @@
 //! Monitor (监测预警, issue 13) in the browser at a desk (1366 × 768) and on a phone
 //! (390 × 844): the office runs the seeded rules as of 2020-10-31 (示例数据), the alerts list
-//! fills, an alert is acknowledged, and the indicator page draws eleven small multiples with
+//! fills, an alert is acknowledged and its 约谈 recorded (a 约谈 record on the escalation
+//! ladder for the city, shown on the alert and on its escalation page), and the indicator
+//! page draws eleven small multiples with
 //! the rules' threshold lines and the ranking bars. Every page fits the screen and is kept
 //! as a screenshot under `artifacts/screenshots/monitor-*`.
 
@@ -49,9 +51,51 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     click(c, Locator::Id("ack-submit")).await;
     let state = wait_for(c, Locator::Css("#alert-state[data-state='acknowledged']")).await;
     assert_eq!(state.text().await.unwrap(), "已确认");
-    type_in(c, Locator::Id("interview-text"), "约谈该市发展改革委").await;
+    // The 约谈: the day defaults to today, the city's unit is chosen for it.
+    let unit = c
+        .execute(
+            "var s = document.getElementById('interview-unit'); return s.options[s.selectedIndex].text;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let region = c
+        .execute(
+            "return document.getElementById('alert-title').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let unit = unit.as_str().unwrap().to_string();
+    assert!(
+        region.as_str().unwrap().contains(&unit),
+        "{unit} in {region}"
+    );
+    type_in(c, Locator::Id("interview-held-by"), "省发展改革委副主任").await;
+    type_in(
+        c,
+        Locator::Id("interview-attendees"),
+        "市政府分管副市长、市发展改革委主任",
+    )
+    .await;
+    type_in(
+        c,
+        Locator::Id("interview-text"),
+        "约谈该市发展改革委，要求一个月内报送整改措施",
+    )
+    .await;
     click(c, Locator::Id("interview-submit")).await;
     wait_for(c, Locator::Css("#alert-state[data-state='interviewed']")).await;
+    let alert_url = c.current_url().await.unwrap().path().to_string();
+    let link = wait_for(c, Locator::Id("alert-escalation-link")).await;
+    assert!(link.text().await.unwrap().starts_with("督办事项 #"));
+    assert!(body_text(c).await.contains("市政府分管副市长"));
+    click(c, Locator::Id("alert-escalation-link")).await;
+    wait_for(c, Locator::Id("escalation-interview")).await;
+    let escalation_url = c.current_url().await.unwrap().path().to_string();
+    let text = body_text(c).await;
+    assert!(text.contains("约谈") && text.contains(&unit), "{text}");
+    assert!(text.contains("待反馈"));
 
     // The indicator page: 11 small multiples drawn, threshold lines in 杭州's chart, ranking.
     c.goto(&format!("{}{INDICATOR}", app.base)).await.unwrap();
@@ -84,13 +128,25 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         .unwrap();
     assert_eq!(bars, 11);
 
+    // An alert still raised shows the whole 约谈 form.
+    let raised = app
+        .state
+        .store
+        .monitor_alerts(Some(duban_core::monitor::AlertState::Raised))
+        .await
+        .unwrap()[0]
+        .id;
     let pages = [
+        format!("/monitor/alerts/{raised}"),
         "/monitor".to_string(),
         INDICATOR.to_string(),
         "/monitor/regions/330100?as_of=2020-10-31&measure=yoy".to_string(),
         "/monitor/regions/330000?as_of=2024-12-31".to_string(),
         "/monitor/alerts".to_string(),
-        "/monitor/alerts/1".to_string(),
+        alert_url.clone(),
+        escalation_url.clone(),
+        "/escalations?level=interview".to_string(),
+        "/monitor/regions/330200?as_of=2021-12-31".to_string(),
         "/monitor/import".to_string(),
         format!("/monitor/bindings?plan={plan}"),
         "/monitor/rules".to_string(),
@@ -106,6 +162,45 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     assert!(problems.is_empty(), "{problems:#?}");
     // The alerts list reads as cards on a phone (the viewport is still 390 px).
     assert_cards(c, &app.base, "/monitor/alerts", "alerts").await;
+
+    // The province's real figures say so and name their bulletin (phone width).
+    c.goto(&format!(
+        "{}/monitor/regions/330000?as_of=2024-12-31",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let sources = wait_for(c, Locator::Css(".sources")).await;
+    let text = sources.text().await.unwrap();
+    assert!(
+        text.contains("2023年浙江省国民经济和社会发展统计公报"),
+        "{text}"
+    );
+    assert!(body_text(c).await.contains("真实数据"));
+    c.execute(
+        "document.querySelector('.sources').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("monitor-phone-real-sources.png"), png).unwrap();
+    // The 约谈 form on a phone.
+    c.goto(&format!("{}/monitor/alerts/{raised}", app.base))
+        .await
+        .unwrap();
+    wait_for(c, Locator::Id("interview-form")).await;
+    c.execute(
+        "document.getElementById('interview-form').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots.join("monitor-phone-interview-form.png"), png).unwrap();
 
     // An import with a bad cell names it and stores nothing.
     set_viewport(c, 1366, 768).await;

@@ -331,6 +331,7 @@ pub struct AlertJson<'a> {
     closed_by: Option<&'a str>,
     created_at: &'a str,
     demo: bool,
+    escalation: Option<AlertEscalationJson<'a>>,
     id: i64,
     indicator: &'a str,
     interview_record: Option<&'a str>,
@@ -348,9 +349,34 @@ pub struct AlertJson<'a> {
     value: f64,
 }
 
+/// The 约谈 record an alert raised on the escalation ladder.
+#[derive(Serialize, Default)]
+pub struct AlertEscalationJson<'a> {
+    attendees: &'a str,
+    held_by: &'a str,
+    held_on: &'a str,
+    id: i64,
+    respond_by: &'a str,
+    state: &'static str,
+    state_label: &'static str,
+    unit_id: i64,
+    unit_name: &'a str,
+}
+
 impl<'a> From<&'a MonitorAlertRow> for AlertJson<'a> {
     fn from(a: &'a MonitorAlertRow) -> Self {
         AlertJson {
+            escalation: a.escalation.as_ref().map(|e| AlertEscalationJson {
+                attendees: &e.attendees,
+                held_by: &e.held_by,
+                held_on: &e.held_on,
+                id: e.id,
+                respond_by: &e.respond_by,
+                state: duban_store::escalation::state_str(e.state),
+                state_label: e.state_label,
+                unit_id: e.unit_id,
+                unit_name: &e.unit_name,
+            }),
             acknowledged_at: a.acknowledged_at.as_deref(),
             acknowledged_by: a.acknowledged_by.as_deref(),
             as_of: &a.as_of,
@@ -389,14 +415,39 @@ impl Body for RunBody {
     const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
 }
 
-/// The (optional) body of an alert action: the interview record or the closing note.
+/// The (optional) body of an alert action: the closing note (`text`), or for a 约谈 its
+/// record (`text`), day (`held_on`, default today), who held it (`held_by`), whom
+/// (`attendees`) and the code of the unit talked to (`unit`).
 #[derive(Deserialize)]
 struct ActBody {
     text: Option<String>,
+    held_on: Option<String>,
+    held_by: Option<String>,
+    attendees: Option<String>,
+    unit: Option<String>,
 }
 
 impl Body for ActBody {
-    const FIELDS: &'static [(&'static str, &'static str)] = &[("text", "须为字符串")];
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("text", "须为字符串"),
+        ("held_on", "须为字符串（YYYY-MM-DD）"),
+        ("held_by", "须为字符串"),
+        ("attendees", "须为字符串"),
+        ("unit", "须为字符串（单位代码）"),
+    ];
+}
+
+impl ActBody {
+    fn field(&self, k: &str) -> Option<String> {
+        match k {
+            "text" => self.text.clone(),
+            "held_on" => self.held_on.clone(),
+            "held_by" => self.held_by.clone(),
+            "attendees" => self.attendees.clone(),
+            "unit" => self.unit.clone(),
+            _ => None,
+        }
+    }
 }
 
 async fn alerts(
@@ -440,12 +491,10 @@ async fn act(
 ) -> Result<Response, AppError> {
     super::require_admin_write(&auth, &headers)?;
     let b: ActBody = super::read_optional_body(&body)?;
-    let text = b.text.unwrap_or_default();
-    let action = crate::routes::monitor::alert_action(&action, text)?;
-    let a = state
-        .store
-        .act_on_monitor_alert(id, &action, auth.user.id)
-        .await?;
+    let today = duban_store::deliver::report::today();
+    let (action, unit) = crate::routes::monitor::alert_action(&action, |k| b.field(k), today)?;
+    let a =
+        crate::routes::monitor::act_on_alert(&state, &auth, id, &action, unit.as_deref()).await?;
     Ok(Json(AlertJson::from(&a)).into_response())
 }
 
@@ -477,7 +526,8 @@ pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(),
         out.push((
             "POST /api/v1/monitor/alerts/{id}/{action}",
             super::read_optional_body::<ActBody>(bytes).and_then(|b| {
-                crate::routes::monitor::alert_action(action, b.text.unwrap_or_default()).map(drop)
+                let today = chrono::NaiveDate::from_ymd_opt(2020, 7, 15).unwrap_or_default();
+                crate::routes::monitor::alert_action(action, |k| b.field(k), today).map(drop)
             }),
         ));
     }
@@ -492,6 +542,7 @@ mod tests {
     #[test]
     fn responses_keep_sorted_keys() {
         keys_sorted(&AlertJson::default());
+        keys_sorted(&AlertEscalationJson::default());
         keys_sorted(&RemovedJson::default());
         keys_sorted(&SeriesJson::default());
     }

@@ -28,6 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/plans/{id}/import"),
     ("post", "/api/v1/plans/{id}/escalations/run"),
     ("get", "/api/v1/escalations"),
+    ("get", "/api/v1/escalations/{id}"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/plans/{id}/import", post(import))
         .route("/api/v1/plans/{id}/escalations/run", post(run_escalations))
         .route("/api/v1/escalations", get(list_escalations))
+        .route("/api/v1/escalations/{id}", get(one_escalation))
 }
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -166,18 +168,32 @@ async fn run_escalations(
     .into_response())
 }
 
-/// An escalation record (`Escalation` in the OpenAPI document).
+/// A 约谈 as recorded on an escalation record (`Interview` in the OpenAPI document).
+#[derive(Serialize, Default)]
+pub struct InterviewJson<'a> {
+    attendees: &'a str,
+    held_by: &'a str,
+    held_on: chrono::NaiveDate,
+    outcome: &'a str,
+    recorded_at: &'a str,
+    recorded_by: Option<&'a str>,
+}
+
+/// An escalation record (`Escalation` in the OpenAPI document): about a plan task
+/// (`task_id`) or, for a 约谈 recorded on a monitor alert, about the alert (`alert_id`).
 #[derive(Serialize, Default)]
 pub struct EscalationJson<'a> {
+    alert_id: Option<i64>,
     closed_at: Option<&'a str>,
     closed_by: Option<&'a str>,
     demo: bool,
     id: i64,
     ident: &'a str,
+    interview: Option<InterviewJson<'a>>,
     level: &'static str,
     level_label: &'static str,
     office_note: Option<&'a str>,
-    plan_id: i64,
+    plan_id: Option<i64>,
     raised_on: chrono::NaiveDate,
     reason: &'a str,
     respond_by: chrono::NaiveDate,
@@ -186,8 +202,8 @@ pub struct EscalationJson<'a> {
     response: Option<&'a str>,
     state: &'static str,
     state_label: &'static str,
-    task: i64,
-    task_id: i64,
+    task: Option<i64>,
+    task_id: Option<i64>,
     unit_id: i64,
     unit_name: &'a str,
 }
@@ -195,11 +211,20 @@ pub struct EscalationJson<'a> {
 impl<'a> From<&'a EscalationRow> for EscalationJson<'a> {
     fn from(e: &'a EscalationRow) -> Self {
         EscalationJson {
+            alert_id: e.alert_id,
             closed_at: e.closed_at.as_deref(),
             closed_by: e.closed_by.as_deref(),
             demo: e.demo,
             id: e.id,
             ident: &e.ident,
+            interview: e.interview.as_ref().map(|i| InterviewJson {
+                attendees: &i.attendees,
+                held_by: &i.held_by,
+                held_on: i.held_on,
+                outcome: &i.outcome,
+                recorded_at: &i.recorded_at,
+                recorded_by: i.recorded_by.as_deref(),
+            }),
             level: e.level.as_str(),
             level_label: e.level_label,
             office_note: e.office_note.as_deref(),
@@ -274,6 +299,19 @@ async fn list_escalations(
     Ok(Json(rows).into_response())
 }
 
+/// One escalation record, read as its page reads it (`access::can_read_escalation`).
+async fn one_escalation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let e = state.store.escalation(id).await?;
+    if !crate::access::can_read_escalation(&auth.user, e.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(EscalationJson::from(&e)).into_response())
+}
+
 /// The escalation run body read from `bytes` (see [`super::parse_bodies`]).
 pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
     out.push((
@@ -302,6 +340,7 @@ mod tests {
         });
         keys_sorted(&EscalationRunJson::default());
         keys_sorted(&EscalationJson::default());
+        keys_sorted(&InterviewJson::default());
     }
 
     #[test]

@@ -99,13 +99,7 @@ async fn detail(
     if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
         return Err(AppError::Forbidden);
     }
-    let history = state
-        .store
-        .audit_entries(
-            Some(&duban_store::audit::escalation_subject(e.task_id, e.id)),
-            100,
-        )
-        .await?;
+    let history = state.store.audit_entries(Some(&e.subject()), 100).await?;
     let can_respond = auth.role() == Role::Reporter && state_str(e.state) == "raised";
     let can_review = auth.is_admin() && state_str(e.state) != "closed";
     let overdue = duban_core::escalation::response_overdue(
@@ -135,13 +129,19 @@ async fn notice(
     if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
         return Err(AppError::Forbidden);
     }
-    let plan = state.store.plan_detail(e.plan_id).await?.plan;
+    // A notice is about a plan task; a monitor alert's 约谈 is recorded after it was held.
+    let (Some(plan_id), Some(task_number), Some(task_title)) =
+        (e.plan_id, e.task_number, e.task_title.as_deref())
+    else {
+        return Err(AppError::NotFound);
+    };
+    let plan = state.store.plan_detail(plan_id).await?.plan;
     let text = duban_core::escalation::notice_text(&duban_core::escalation::NoticeFacts {
         level: e.level,
         unit: &e.unit_name,
         plan_title: &plan.title,
-        task_number: e.task_number,
-        task_title: &e.task_title,
+        task_number,
+        task_title,
         reason: &e.reason,
         raised_on: e.raised_on,
         respond_by: e.respond_by,

@@ -2,7 +2,8 @@
 //! (small multiples with rule thresholds and targets, ranking bars, the table), a region's
 //! indicators, the office's import of a wide statistics table or a series CSV (all or
 //! nothing, the error names its cell), and alerts with their lifecycle (raised → 已确认 →
-//! 约谈 → 关闭). Everyone signed in reads; the office (admin) imports, runs and acts.
+//! 约谈 → 关闭; a 约谈 raises a 约谈 record on the escalation ladder for the unit talked to).
+//! Everyone signed in reads; the office (admin) imports, runs and acts.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use duban_core::monitor::{AlertAction, Indicator, Measure};
+use duban_core::monitor::{AlertAction, Indicator, InterviewRecord, Measure};
 use duban_store::monitor::alert_state_str;
 use minijinja::context;
 
@@ -123,12 +124,9 @@ async fn indicator_page(
     } else {
         ind.unit.clone()
     };
-    let demo = state
-        .store
-        .monitor_values(None)
-        .await?
-        .iter()
-        .any(|v| v.demo && (v.indicator == ind.name || ind.formula.is_some()));
+    let values = state.store.monitor_values(None).await?;
+    let imports = state.store.monitor_imports().await?;
+    let mut demo = false;
     let mut panels = Vec::new();
     let mut ranking: Vec<(String, f64, String)> = Vec::new();
     let mut table_periods: Vec<String> = Vec::new();
@@ -154,11 +152,13 @@ async fn indicator_page(
             ranking.push((rname.clone(), l.value.unwrap_or_default(), l.period.clone()));
         }
         let lines = rule_lines(&rules, &ind.name, m, code);
+        let provenance = crate::monitor::provenance(&values, &imports, &ind, code, as_of);
+        demo |= provenance.demo;
         if is_city || !pts.is_empty() {
             panels.push(context! {
                 code => code, name => rname, href => format!("/monitor/regions/{code}?as_of={as_of}&measure={}", m.as_str()),
                 chart => line_chart(rname, &unit, &pts, &lines, true), has_data => !pts.is_empty(),
-                city => is_city,
+                city => is_city, demo => provenance.demo, real => provenance.real,
             });
         }
         if !pts.is_empty() {
@@ -228,6 +228,7 @@ async fn region_page(
     let catalogue = state.store.monitor_indicators().await?;
     let series = state.store.monitor_series(None).await?;
     let values = state.store.monitor_values(None).await?;
+    let imports = state.store.monitor_imports().await?;
     let rules = stored_rules(&state.store)
         .await?
         .map(|r| r.rules)
@@ -245,14 +246,13 @@ async fn region_page(
                 ind.unit.as_str()
             };
             let lines = rule_lines(&rules, &ind.name, m, &code);
-            let demo = values
-                .iter()
-                .any(|v| v.region == code && v.indicator == ind.name && v.demo);
+            let provenance = crate::monitor::provenance(&values, &imports, ind, &code, as_of);
             Some(context! {
                 name => ind.name, unit => unit, href => indicator_href(&ind.name),
                 chart => line_chart(&ind.name, unit, &pts, &lines, false),
                 points => pts, lines => lines,
-                demo => demo,
+                demo => provenance.demo, real => provenance.real, sources => provenance.sources,
+                mixed => provenance.demo && provenance.real, demo_periods => provenance.demo_periods,
             })
         })
         .collect();
@@ -410,6 +410,16 @@ async fn alert_page(
             }
         })
         .collect();
+    // The 约谈 form offers every unit, the one named like the region first chosen.
+    let units = if auth.is_admin() {
+        state.store.list_units().await?
+    } else {
+        Vec::new()
+    };
+    let default_unit = duban_app::monitor::unit_for_region(&units, &a.region_name)
+        .and_then(|id| units.iter().find(|u| u.id == id))
+        .map(|u| u.code.clone())
+        .unwrap_or_default();
     Ok(render(
         &state,
         &page,
@@ -418,19 +428,84 @@ async fn alert_page(
             a => a, state => alert_state_str(a.state), history => history, is_admin => auth.is_admin(),
             region_href => format!("/monitor/regions/{}", a.region),
             indicator_href => indicator_href(&a.indicator),
+            units => units, default_unit => default_unit,
+            today => duban_store::deliver::report::today().to_string(),
         },
     )?
     .into_response())
 }
 
-/// The lifecycle action named in a path, with the text the form sent.
-pub fn alert_action(action: &str, text: String) -> Result<AlertAction, AppError> {
+/// The lifecycle action named in a path, from the fields the form or body sent: `text` (the
+/// closing note, or the 约谈记录), and for a 约谈 `held_on` (default today), `held_by`,
+/// `attendees` and `unit` (the code of the unit talked to). Returns the action and the
+/// unit code.
+pub fn alert_action(
+    action: &str,
+    get: impl Fn(&str) -> Option<String>,
+    today: chrono::NaiveDate,
+) -> Result<(AlertAction, Option<String>), AppError> {
+    let text = || get("text").unwrap_or_default();
     match action {
-        "acknowledge" => Ok(AlertAction::Acknowledge),
-        "interview" => Ok(AlertAction::Interview { record: text }),
-        "close" => Ok(AlertAction::Close { note: text }),
+        "acknowledge" => Ok((AlertAction::Acknowledge, None)),
+        "interview" => {
+            let held_on = match get("held_on").map(|s| s.trim().to_string()) {
+                None => today,
+                Some(s) if s.is_empty() => today,
+                Some(s) => {
+                    duban_io::monitor::parse_date(&s).ok_or_else(|| AppError::InvalidField {
+                        field: "held_on".into(),
+                        message: format!("约谈日期“{s}”无效（YYYY-MM-DD）"),
+                    })?
+                }
+            };
+            let unit = get("unit")
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            let record = InterviewRecord {
+                held_on,
+                held_by: get("held_by").unwrap_or_default(),
+                attendees: get("attendees").unwrap_or_default(),
+                outcome: text(),
+            };
+            Ok((AlertAction::Interview { record }, unit))
+        }
+        "close" => Ok((AlertAction::Close { note: text() }, None)),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// Acts on an alert for the office (pages and API): the unit named by its code, the use-case
+/// `duban_app::monitor::act_on_alert`.
+pub async fn act_on_alert(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    action: &AlertAction,
+    unit: Option<&str>,
+) -> Result<duban_store::monitor::MonitorAlertRow, AppError> {
+    let unit_id = match unit {
+        None => None,
+        Some(code) => Some(
+            state
+                .store
+                .unit_by_code(code)
+                .await?
+                .ok_or_else(|| AppError::InvalidField {
+                    field: "unit".into(),
+                    message: format!("单位“{code}”不存在"),
+                })?
+                .id,
+        ),
+    };
+    Ok(duban_app::monitor::act_on_alert(
+        &state.store,
+        id,
+        action,
+        unit_id,
+        auth.user.id,
+        duban_store::deliver::report::today(),
+    )
+    .await?)
 }
 
 async fn act(
@@ -440,11 +515,9 @@ async fn act(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     auth.require_admin_form(super::field(&form, "csrf"))?;
-    let action = alert_action(&action, form.get("text").cloned().unwrap_or_default())?;
-    let done = state
-        .store
-        .act_on_monitor_alert(id, &action, auth.user.id)
-        .await;
+    let today = duban_store::deliver::report::today();
+    let (action, unit) = alert_action(&action, |k| form.get(k).cloned(), today)?;
+    let done = act_on_alert(&state, &auth, id, &action, unit.as_deref()).await;
     Ok(super::redirect_back(done, format!("/monitor/alerts/{id}")))
 }
 

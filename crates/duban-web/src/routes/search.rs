@@ -106,11 +106,13 @@ async fn search(
             {
                 continue;
             }
-            if hit(&e.reason, &needle) || hit(&e.unit_name, &needle) || hit(&e.task_title, &needle)
+            if hit(&e.reason, &needle)
+                || hit(&e.unit_name, &needle)
+                || e.task_title.as_deref().is_some_and(|t| hit(t, &needle))
             {
                 escalations.push(context! {
                     id => e.id, level => e.level_label, unit => e.unit_name,
-                    task_number => e.task_number, reason => e.reason, state => e.state_label,
+                    about => e.about(), reason => e.reason, state => e.state_label,
                 });
             }
         }

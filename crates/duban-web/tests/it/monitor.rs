@@ -252,10 +252,16 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
     let r = c
         .post_csrf(
             &format!("/monitor/alerts/{id}/interview"),
-            &[("text", "约谈杭州市发展改革委，分析三季度服务业增速回落原因")],
+            &[
+                ("held_on", "2020-11-02"),
+                ("unit", "hangzhou"),
+                ("held_by", "省发展改革委副主任"),
+                ("attendees", "杭州市发展改革委主任"),
+                ("text", "约谈杭州市发展改革委，分析三季度服务业增速回落原因"),
+            ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = c
         .post_csrf(&format!("/monitor/alerts/{id}/close"), &[("text", " ")])
         .await;
@@ -706,4 +712,336 @@ async fn the_rules_run_on_the_background_tick() {
     let mut office = login(&app, "admin").await;
     let page = office.get("/monitor/rules").await;
     assert!(page.body.contains("id=\"monitor-failures\""));
+}
+
+/// A 约谈 on an alert goes on the escalation ladder: the office records who held it, when,
+/// with which unit's officials and what came of it; a 约谈 escalation record is raised for
+/// that unit (audited under the alert, notified to the unit), shown on the alert and on the
+/// escalation pages, and answered by the unit like any 督办 record. Only the office records.
+#[tokio::test]
+async fn a_monitor_interview_goes_on_the_escalation_ladder() {
+    let app = app_with_users().await;
+    app.add_user(
+        "rep_hz",
+        duban_store::user::Role::Reporter,
+        Some("hangzhou"),
+    )
+    .await;
+    let mut api = bearer(&app, "admin").await;
+    let run = api
+        .post_json(
+            "/api/v1/monitor/alerts/run",
+            &json!({"as_of": "2020-10-31"}),
+            &[],
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    let alerts = api.get("/api/v1/monitor/alerts").await.json();
+    let id = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "growth-low" && a["region"] == "330100")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/monitor/alerts/{id}/interview");
+    let body = |unit: &str, held_on: &str, attendees: &str| {
+        json!({
+            "held_on": held_on, "unit": unit, "held_by": "省发展改革委副主任",
+            "attendees": attendees, "text": "约谈杭州市政府，要求分析服务业增速回落原因并提出整改措施",
+        })
+    };
+    // The page offers the form, the unit named like the region chosen.
+    let mut web = login(&app, "admin").await;
+    let page = web.get(&format!("/monitor/alerts/{id}")).await.body;
+    assert!(page.contains("interview-form"));
+    assert!(page.contains("<option value=\"hangzhou\" selected>杭州市</option>"));
+    // Not the office: refused before anything is read.
+    for user in ["viewer", "rep_hz"] {
+        let mut c = bearer(&app, user).await;
+        let r = c
+            .post_json(&path, &body("hangzhou", "2020-11-02", "副市长"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+        let mut w = login(&app, user).await;
+        let r = w
+            .post_csrf(
+                &format!("/monitor/alerts/{id}/interview"),
+                &[("unit", "hangzhou"), ("text", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} page");
+    }
+    // Incomplete or wrong records store nothing.
+    let today = duban_store::deliver::report::today();
+    let tomorrow = today.succ_opt().unwrap().to_string();
+    for (b, want) in [
+        (body("hangzhou", "2020-11-02", " "), "被约谈对象"),
+        (body("nowhere", "2020-11-02", "副市长"), "nowhere"),
+        (body("hangzhou", &tomorrow, "副市长"), "晚于今天"),
+        (body("hangzhou", "2020-13-01", "副市长"), "约谈日期"),
+        (
+            json!({"text": "x", "held_by": "a", "attendees": "b"}),
+            "被约谈单位",
+        ),
+    ] {
+        let r = api.post_json(&path, &b, &[]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: {}",
+            r.body
+        );
+        assert!(r.body.contains(want), "{want}: {}", r.body);
+    }
+    let a = api
+        .get(&format!("/api/v1/monitor/alerts/{id}"))
+        .await
+        .json();
+    assert_eq!(a["state"], "raised");
+    assert!(a["escalation"].is_null());
+
+    // The office records it.
+    let r = api
+        .post_json(
+            &path,
+            &body(
+                "hangzhou",
+                "2020-11-02",
+                "杭州市政府分管副市长、市发展改革委主任",
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = r.json();
+    assert_eq!(a["state"], "interviewed");
+    let e = &a["escalation"];
+    assert_eq!(e["unit_name"], "杭州市");
+    assert_eq!(e["state"], "raised");
+    assert_eq!(e["held_on"], "2020-11-02");
+    assert_eq!(e["held_by"], "省发展改革委副主任");
+    let eid = e["id"].as_i64().unwrap();
+    // Its deadline: the ladder's 10 working days for 约谈, from the day it is recorded.
+    let cal = app.state.store.work_calendar().await.unwrap();
+    assert_eq!(
+        e["respond_by"],
+        cal.add_working_days(today, 10).to_string(),
+        "{e}"
+    );
+    // A second 约谈 on the same alert is refused by the lifecycle.
+    let r = api
+        .post_json(&path, &body("hangzhou", "2020-11-02", "副市长"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The record on the ladder, by the API.
+    let rec = api.get(&format!("/api/v1/escalations/{eid}")).await;
+    assert_eq!(rec.status, StatusCode::OK, "{}", rec.body);
+    let rec = rec.json();
+    assert_eq!(rec["level"], "interview");
+    assert_eq!(rec["alert_id"], id);
+    assert!(rec["task_id"].is_null() && rec["plan_id"].is_null());
+    assert_eq!(rec["unit_name"], "杭州市");
+    assert_eq!(rec["raised_on"], "2020-11-02");
+    assert_eq!(
+        rec["interview"]["attendees"],
+        "杭州市政府分管副市长、市发展改革委主任"
+    );
+    assert_eq!(rec["interview"]["recorded_by"], "admin");
+    assert!(
+        rec["reason"]
+            .as_str()
+            .unwrap()
+            .contains("杭州市 服务业增加值")
+    );
+    let list = api.get("/api/v1/escalations?level=interview").await.json();
+    assert!(list.as_array().unwrap().iter().any(|x| x["id"] == eid));
+    // A reporter of another unit may not read it; the unit's reporter may.
+    let mut fgw = bearer(&app, "rep_fgw").await;
+    assert_eq!(
+        fgw.get(&format!("/api/v1/escalations/{eid}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.get("/api/v1/escalations/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut hz = login(&app, "rep_hz").await;
+    let page = hz.get(&format!("/escalations/{eid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("监测预警 #{id}")));
+    assert!(page.body.contains("escalation-interview"));
+    assert!(page.body.contains("respond-form"), "the unit answers it");
+    assert!(!page.body.contains("notice-downloads"), "no task notice");
+    // Notified to the unit (inbox), as the rules' records are.
+    let unit = app
+        .state
+        .store
+        .unit_by_code("hangzhou")
+        .await
+        .unwrap()
+        .unwrap();
+    let user = app
+        .state
+        .store
+        .user_by_name("rep_hz")
+        .await
+        .unwrap()
+        .unwrap();
+    let inbox = app
+        .state
+        .store
+        .inbox(user.id, Some(unit.id), "reporter", 50)
+        .await
+        .unwrap();
+    assert!(
+        inbox.iter().any(|i| i.event == "escalation.raised"
+            && i.title.starts_with("【约谈】")
+            && i.link.as_deref() == Some(&format!("/escalations/{eid}"))),
+        "{inbox:?}"
+    );
+    // The unit answers with its measures; the office sees it on the alert.
+    let r = hz
+        .post_csrf(
+            &format!("/escalations/{eid}/respond"),
+            &[("text", "已制定服务业稳增长十条措施")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = api
+        .get(&format!("/api/v1/monitor/alerts/{id}"))
+        .await
+        .json();
+    assert_eq!(a["escalation"]["state"], "responded");
+    let page = web.get(&format!("/monitor/alerts/{id}")).await.body;
+    assert!(page.contains(&format!("/escalations/{eid}")));
+    assert!(page.contains("alert-interview"));
+    assert!(page.contains("杭州市政府分管副市长"));
+    // The escalation list shows where it comes from.
+    let list = web.get("/escalations?level=interview").await.body;
+    assert!(list.contains(&format!("/monitor/alerts/{id}")));
+    // Audited under the alert: its history has the ladder's entry too.
+    let entries = app
+        .state
+        .store
+        .audit_entries(Some(&format!("monitor-alert:{id}")), 50)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for want in [
+        "monitor.alert.interview",
+        "escalation.raise",
+        "escalation.respond",
+    ] {
+        assert!(actions.contains(&want), "{want}: {actions:?}");
+    }
+    app.state.store.verify_audit().await.unwrap().unwrap();
+}
+
+/// The real quarterly figures (`data/monitor/real-zhejiang-quarterly.csv`, not seeded: the
+/// seed's provincial series is yearly) light a 稳步上升 goal bound to the share of 330000 when
+/// loaded alone: as of 2023-11-01 the latest period is 2023-Q3 (33168 / 59182) against
+/// 2022-Q3 (30322 / 55750).
+#[test]
+fn real_quarterly_figures_track_the_share() {
+    use duban_core::monitor::{Measure, Series, builtin_indicators, known_points};
+    let bytes = include_bytes!("../../../../data/monitor/real-zhejiang-quarterly.csv");
+    let obs = duban_io::monitor::read_series_csv(bytes).unwrap();
+    assert_eq!(obs.len(), 22);
+    let series = Series::new(&obs).unwrap();
+    let cat = builtin_indicators();
+    let share = cat
+        .iter()
+        .find(|i| i.name == "服务业增加值占GDP比重")
+        .unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let pts = known_points(
+        &series,
+        &cat,
+        share,
+        "330000",
+        d("2023-11-01"),
+        Measure::Value,
+    );
+    let got: Vec<(String, f64)> = pts
+        .iter()
+        .map(|p| {
+            (
+                p.period.to_string(),
+                (p.value.unwrap() * 100.0).round() / 100.0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2018-Q2", 54.2),
+            ("2020-Q1", 59.85),
+            ("2020-Q2", 56.91),
+            ("2021-Q1", 58.9),
+            ("2022-Q3", 54.39),
+            ("2023-Q1", 58.47),
+            ("2023-Q3", 56.04),
+        ]
+        .map(|(p, v)| (p.to_string(), v))
+    );
+    let obs = duban_core::monitor::track::bound_observations(
+        duban_core::plan::Comparator::Increase,
+        false,
+        &pts,
+        &[],
+    );
+    let values: Vec<f64> = obs.iter().filter_map(|o| o.value).collect();
+    assert_eq!(values, [54.3892, 56.0441], "2022-Q3 → 2023-Q3: rising");
+    // As of 2020-07-15 (the seed's date) only 2020-Q1 is known and no 2019-Q1: no comparison.
+    let early = known_points(
+        &series,
+        &cat,
+        share,
+        "330000",
+        d("2020-07-15"),
+        Measure::Value,
+    );
+    let obs = duban_core::monitor::track::bound_observations(
+        duban_core::plan::Comparator::Increase,
+        false,
+        &early,
+        &[],
+    );
+    assert_eq!(obs.len(), 1);
+}
+
+/// The seeded real figures are labelled real with their bulletin, the 示例数据 labelled as
+/// such, period by period where one chart mixes them.
+#[tokio::test]
+async fn real_figures_are_labelled_with_their_source() {
+    let app = app_with_users().await;
+    let imports = app.state.store.monitor_imports().await.unwrap();
+    let real: Vec<_> = imports.iter().filter(|i| !i.demo).collect();
+    assert_eq!(real.len(), 4, "one import per bulletin");
+    assert!(real.iter().all(|i| i.source.starts_with("真实数据：")));
+    let mut web = login(&app, "viewer").await;
+    let page = web
+        .get("/monitor/regions/330200?as_of=2021-12-31")
+        .await
+        .body;
+    assert!(page.contains("real-badge"));
+    assert!(page.contains("宁波市2020年国民经济和社会发展统计公报"));
+    assert!(page.contains("12408.7"));
+    let page = web
+        .get("/monitor/regions/330000?as_of=2024-12-31")
+        .await
+        .body;
+    // 2018 and 2019 are 示例数据, 2023 the provincial bulletin's.
+    assert!(page.contains("2023年浙江省国民经济和社会发展统计公报"));
+    assert!(page.contains("2018年 <span class=\"demo-badge\">示例</span>"));
+    assert!(!page.contains("2023年 <span class=\"demo-badge\">"));
+    // Before the bulletins were out, nothing real is shown for 宁波.
+    let early = web
+        .get("/monitor/regions/330200?as_of=2021-01-31")
+        .await
+        .body;
+    assert!(!early.contains("real-badge"));
 }

@@ -168,9 +168,34 @@ async fn api_responses_match_the_documented_schemas() {
         .as_i64()
         .expect("an alert");
 
+    // A 约谈 on it: the alert then carries its record on the escalation ladder.
+    let r = c
+        .post_json(
+            &format!("/api/v1/monitor/alerts/{alert}/interview"),
+            &json!({"held_on": "2020-11-02", "unit": "fgw", "held_by": "办公室主任",
+                    "attendees": "分管负责人", "text": "约谈记录"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let interviewed = r.json();
+    let ladder = interviewed["escalation"]["id"]
+        .as_i64()
+        .expect("its record");
+    let list = c.get("/api/v1/escalations").await.json();
+    let task_escalation = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["task_id"].is_i64())
+        .expect("a task's escalation")["id"]
+        .as_i64()
+        .unwrap();
+
     let mut checked = vec![
         ("post", "/api/v1/plans/{id}/escalations/run", run),
         ("post", "/api/v1/monitor/alerts/run", alerts),
+        ("post", "/api/v1/monitor/alerts/{id}/interview", interviewed),
     ];
     for (documented, url) in [
         ("/api/v1/plans", "/api/v1/plans".to_string()),
@@ -187,6 +212,14 @@ async fn api_responses_match_the_documented_schemas() {
         ),
         ("/api/v1/reports/{id}", format!("/api/v1/reports/{report}")),
         ("/api/v1/escalations", "/api/v1/escalations".to_string()),
+        (
+            "/api/v1/escalations/{id}",
+            format!("/api/v1/escalations/{ladder}"),
+        ),
+        (
+            "/api/v1/escalations/{id}",
+            format!("/api/v1/escalations/{task_escalation}"),
+        ),
         ("/api/v1/evaluations", "/api/v1/evaluations".to_string()),
         (
             "/api/v1/monitor/catalogue",

@@ -422,7 +422,7 @@ async fn an_escalation_downloads_as_an_official_notice() {
         xml.contains(&format!("{}：", own.unit_name)),
         "addressed to the unit"
     );
-    assert!(xml.contains(&format!("第{}项任务", own.task_number)));
+    assert!(xml.contains(&format!("第{}项任务", own.task_number.unwrap())));
     assert!(xml.contains(&format!("督办〔2020〕{}号", own.id)));
     let rep = login(&app, "rep_fgw").await;
     let (status, _, _) = get_bytes(

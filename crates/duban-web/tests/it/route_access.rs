@@ -206,6 +206,7 @@ pub(crate) const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/plans/{id}/import", Signed),
     ("POST", "/api/v1/plans/{id}/escalations/run", Admin),
     ("GET", "/api/v1/escalations", Signed),
+    ("GET", "/api/v1/escalations/{id}", Signed),
 ];
 
 /// Every (method, path) routed in `src/routes/` and `src/api/` (test modules left out).
