@@ -1045,3 +1045,20 @@ async fn real_figures_are_labelled_with_their_source() {
         .body;
     assert!(!early.contains("real-badge"));
 }
+
+/// A database seeded before the real set grew gets its new rows once, nothing else.
+#[tokio::test]
+async fn an_older_seed_gets_the_new_real_figures_once() {
+    let db = duban_store::testing::TestDb::fresh().await.unwrap();
+    db.store.meta_set("seed.monitor", "1").await.unwrap();
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    let values = db.store.monitor_values(None).await.unwrap();
+    assert_eq!(values.len(), 8);
+    assert!(values.iter().all(|v| !v.demo));
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 4);
+}
