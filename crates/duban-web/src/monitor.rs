@@ -27,6 +27,8 @@ const REAL_FILE: &str = "real-zhejiang.csv";
 const REAL_SERIES: &[u8] = include_bytes!("../../../data/monitor/real-zhejiang.csv");
 pub const SEED_RULES: &str = include_str!("../../../data/monitor/rules-seed.toml");
 const MARKER: &str = "seed.monitor";
+/// Set once the real set as shipped now (one import per source) is stored.
+const REAL_MARKER: &str = "seed.monitor.real-2";
 
 /// Largest upload read (the wide reader's cap; the series CSV cap is larger).
 pub const MAX_UPLOAD_BYTES: usize = duban_io::monitor::wide::MAX_WIDE_BYTES;
@@ -59,6 +61,37 @@ pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Resul
         .map_err(|e| e.to_string())?
         .is_some()
     {
+        // Seeded before the real set grew: add its new rows once (stored vintages are
+        // skipped, so the figures already there stay as they were).
+        if store
+            .meta_get(REAL_MARKER)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            for (source, bytes) in split_by_source(REAL_SERIES) {
+                let obs = read_series_csv(&bytes).map_err(|e| format!("{REAL_FILE}: {e}"))?;
+                store
+                    .import_monitor_values(
+                        &NewMonitorImport {
+                            file_name: REAL_FILE,
+                            format: "series_csv",
+                            bytes: &bytes,
+                            source: &format!("真实数据：{source}"),
+                            demo: false,
+                            created_by: None,
+                            new_indicators: &[],
+                        },
+                        &obs,
+                    )
+                    .await
+                    .map_err(|e| format!("{REAL_FILE}: {e}"))?;
+            }
+            store
+                .meta_set(REAL_MARKER, "1")
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         return Ok(());
     }
     for (file, bytes, source, demo) in [
@@ -132,6 +165,10 @@ pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Resul
                 .map_err(|e| e.to_string())?;
         }
     }
+    store
+        .meta_set(REAL_MARKER, "1")
+        .await
+        .map_err(|e| e.to_string())?;
     store.meta_set(MARKER, "1").await.map_err(|e| e.to_string())
 }
 

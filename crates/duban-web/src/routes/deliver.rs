@@ -284,6 +284,16 @@ async fn dashboard(
         .collect();
     // Headline goals: tracked only when bound to an indicator series (monitor, issue 13).
     let bindings = state.store.monitor_bindings(id).await?;
+    // Whether a bound series' figures are 示例数据 or real, as on the monitor pages.
+    let (values, imports, catalogue) = if bindings.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            state.store.monitor_values(None).await?,
+            state.store.monitor_imports().await?,
+            state.store.monitor_indicators().await?,
+        )
+    };
     let headline: Vec<Value> = d
         .targets
         .iter()
@@ -297,9 +307,17 @@ async fn dashboard(
             context! {
                 id => t.id, phrase => t.target.phrase, metric => t.target.metric,
                 status => s.map(crate::deliver::target_status_view),
-                series => b.map(|b| context! {
-                    indicator => b.indicator, region => b.region,
-                    href => format!("/monitor/regions/{}?as_of={as_of}", b.region),
+                series => b.map(|b| {
+                    let p = catalogue
+                        .iter()
+                        .find(|i| i.name == b.indicator)
+                        .map(|i| crate::monitor::provenance(&values, &imports, i, &b.region, as_of))
+                        .unwrap_or_default();
+                    context! {
+                        indicator => b.indicator, region => b.region,
+                        href => format!("/monitor/regions/{}?as_of={as_of}", b.region),
+                        demo => p.demo, real => p.real,
+                    }
                 }),
             }
         })

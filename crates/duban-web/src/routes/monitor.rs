@@ -126,7 +126,7 @@ async fn indicator_page(
     };
     let values = state.store.monitor_values(None).await?;
     let imports = state.store.monitor_imports().await?;
-    let mut demo = false;
+    let (mut demo, mut real) = (false, false);
     let mut panels = Vec::new();
     let mut ranking: Vec<(String, f64, String)> = Vec::new();
     let mut table_periods: Vec<String> = Vec::new();
@@ -154,6 +154,7 @@ async fn indicator_page(
         let lines = rule_lines(&rules, &ind.name, m, code);
         let provenance = crate::monitor::provenance(&values, &imports, &ind, code, as_of);
         demo |= provenance.demo;
+        real |= provenance.real;
         if is_city || !pts.is_empty() {
             panels.push(context! {
                 code => code, name => rname, href => format!("/monitor/regions/{code}?as_of={as_of}&measure={}", m.as_str()),
@@ -202,7 +203,7 @@ async fn indicator_page(
             ind => context! { name => ind.name, unit => ind.unit, kind => ind.kind.label_zh(), source => ind.source,
                 frequency => ind.frequency.map(|f| f.label_zh()), formula => ind.formula.is_some() },
             as_of => as_of.to_string(), measure => m.as_str(), measure_label => m.label_zh(),
-            measures => measures(m), unit => unit, demo => demo,
+            measures => measures(m), unit => unit, demo => demo, real => real,
             panels => panels, ranking => ranked.iter().map(|(n, v)| context! { name => n, value => v }).collect::<Vec<_>>(),
             ranking_chart => (!ranked.is_empty()).then(|| ranking_chart(&ranking_title, &ranked)),
             ranking_title => ranking_title,

@@ -476,8 +476,12 @@ async fn headline_goals_get_lights_from_series() {
         .body;
     assert!(page.contains("headline-lights"));
     assert!(page.contains("服务业增加值占GDP比重（330000）"));
-    // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier.
+    // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier —
+    // on 示例数据, and the page says so.
     assert!(page.contains("data-light=\"green\""));
+    assert!(page.contains(
+        "服务业增加值占GDP比重（330000）</a> <span class=\"demo-badge\">示例数据</span>"
+    ));
 }
 
 /// The office binds a target to a series (API and page); others read only.
@@ -1044,4 +1048,21 @@ async fn real_figures_are_labelled_with_their_source() {
         .await
         .body;
     assert!(!early.contains("real-badge"));
+}
+
+/// A database seeded before the real set grew gets its new rows once, nothing else.
+#[tokio::test]
+async fn an_older_seed_gets_the_new_real_figures_once() {
+    let db = duban_store::testing::TestDb::fresh().await.unwrap();
+    db.store.meta_set("seed.monitor", "1").await.unwrap();
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    let values = db.store.monitor_values(None).await.unwrap();
+    assert_eq!(values.len(), 8);
+    assert!(values.iter().all(|v| !v.demo));
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 4);
 }
