@@ -68,17 +68,7 @@ pub fn can_read_audit_entry(user: &User, e: &AuditEntry) -> bool {
 mod tests {
     use super::*;
 
-    fn user(role: Role, unit: Option<i64>) -> User {
-        User {
-            id: 1,
-            name: "u".into(),
-            role,
-            unit_id: unit,
-            unit_code: None,
-            unit_name: None,
-            created_at: String::new(),
-        }
-    }
+    use duban_store::testing::user;
 
     fn entry(action: &str, payload: &str) -> AuditEntry {
         AuditEntry {

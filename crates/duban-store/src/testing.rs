@@ -12,6 +12,19 @@ use crate::{Result, Store};
 
 pub const TEST_DATABASE_ENV: &str = "DUBAN_TEST_DATABASE_URL";
 
+/// A user for rule tests that need no database: id 1, named "u", of `role` and `unit`.
+pub fn user(role: crate::user::Role, unit: Option<i64>) -> crate::user::User {
+    crate::user::User {
+        id: 1,
+        name: "u".into(),
+        role,
+        unit_id: unit,
+        unit_code: None,
+        unit_name: None,
+        created_at: String::new(),
+    }
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub store: Store,

@@ -25,15 +25,7 @@ mod tests {
 
     #[test]
     fn another_units_draft_is_forbidden() {
-        let other = User {
-            id: 1,
-            name: "u".into(),
-            role: Role::Reporter,
-            unit_id: Some(8),
-            unit_code: None,
-            unit_name: None,
-            created_at: String::new(),
-        };
+        let other = duban_store::testing::user(Role::Reporter, Some(8));
         assert!(require_read_report(&other, 7, ReportState::Draft).is_err());
         assert!(require_read_report(&other, 7, ReportState::Accepted).is_ok());
     }

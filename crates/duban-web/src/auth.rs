@@ -226,15 +226,7 @@ mod tests {
 
     fn auth(role: Role, unit: Option<i64>) -> Auth {
         Auth {
-            user: User {
-                id: 1,
-                name: "u".into(),
-                role,
-                unit_id: unit,
-                unit_code: None,
-                unit_name: None,
-                created_at: String::new(),
-            },
+            user: duban_store::testing::user(role, unit),
             csrf: Some("tok".into()),
             session_cookie: None,
         }
