@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::csv_fast::{CsvPath, decode};
+use super::csv_fast::{CsvPath, decode, decode_with, utf8_parallel};
 use super::*;
 use duban_engine::Column;
 
@@ -160,6 +160,46 @@ fn gb18030_and_bom() {
     let t = read_csv_table("\u{feff}id,区县,a,b\nu1,杭州,1,2\n".as_bytes(), &spec()).unwrap();
     assert_eq!(t.table.rows(), 1);
     assert_eq!(decode(b"ab"), "ab");
+}
+
+proptest! {
+    /// Parallel UTF-8 validation gives `std::str::from_utf8`'s verdict whatever the cuts hit:
+    /// multi-byte characters, stray continuation bytes, truncated sequences, GB18030 text.
+    #[test]
+    fn utf8_in_parts_as_std(
+        pieces in prop::collection::vec(prop_oneof![
+            Just(b"a,1\n".to_vec()),
+            Just("杭州".as_bytes().to_vec()),
+            Just("𝄞".as_bytes().to_vec()),
+            Just(vec![0xe6, 0x9d]),
+            Just(vec![0x80]),
+            Just(vec![0xff]),
+            Just(encoding_rs::GB18030.encode("区县").0.into_owned()),
+        ], 0..40),
+        min_part in 1usize..9,
+    ) {
+        let bytes = pieces.concat();
+        prop_assert_eq!(utf8_parallel(&bytes, min_part), std::str::from_utf8(&bytes).ok());
+        prop_assert_eq!(decode_with(&bytes, min_part), decode_with(&bytes, usize::MAX));
+    }
+}
+
+#[test]
+fn utf8_in_parts_invalid_at_a_cut() {
+    // A character split across every possible cut, then a broken one in the last part.
+    let mut text = "id,区县,a,b\n".repeat(50).into_bytes();
+    assert_eq!(
+        utf8_parallel(&text, 7),
+        Some(std::str::from_utf8(&text).unwrap())
+    );
+    let len = text.len();
+    text[len - 3] = 0xe5;
+    assert_eq!(utf8_parallel(&text, 7), None);
+    // Not UTF-8 → read as GB18030, as before, in parts or not.
+    let src = "id,区县,a,b\nu1,杭州,1,2\n".repeat(3);
+    let (gb, _, _) = encoding_rs::GB18030.encode(&src);
+    assert_eq!(decode_with(&gb, 5), decode_with(&gb, usize::MAX));
+    assert!(decode_with(&gb, 5).contains("杭州"));
 }
 
 fn xlsx(cells: &[(u32, u16, &str)], numbers: &[(u32, u16, f64)]) -> Vec<u8> {
