@@ -102,6 +102,12 @@ pub fn environment() -> Environment<'static> {
     }
     env.add_filter("urlenc", |v: String| -> String { url_encode(&v) });
     env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
+    // A calendar date as people write it (2020年11月2日); anything else is shown as it is.
+    env.add_filter("zh_date", |v: String| -> String {
+        chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map(duban_core::period::zh_date)
+            .unwrap_or(v)
+    });
     // Audit codes as offices read them (the code stays in the cell's title).
     env.add_filter("audit_action", |v: String| -> String {
         duban_core::audit::action_label(&v).map_or(v.clone(), str::to_string)

@@ -877,6 +877,10 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&format!("监测预警 #{id}")));
     assert!(page.body.contains("escalation-interview"));
+    assert!(
+        page.body.contains("2020年11月2日，"),
+        "the day held as people write it"
+    );
     assert!(page.body.contains("respond-form"), "the unit answers it");
     assert!(!page.body.contains("notice-downloads"), "no task notice");
     // Notified to the unit (inbox), as the rules' records are.
