@@ -223,7 +223,7 @@ const POW10: [f64; 23] = [
 /// The common cell `[-+]digits[.digits]` (at most 19 digits, mantissa ≤ 2⁵³, at most 22
 /// after the point) without the general parser: the mantissa and 10^k are exact doubles, so
 /// one IEEE division gives the correctly rounded value, the same bits as `str::parse`
-/// (Clinger's fast path). `None` for anything else (the caller then uses `str::parse`).
+/// (Clinger's fast path). `None` for anything else (the caller then tries `fast_float2`).
 #[inline]
 fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
     let (neg, digits) = match b.first()? {

@@ -125,8 +125,8 @@ impl SettingsForm {
             hook.timeout = Duration::from_secs(10);
             hook.events = self
                 .webhook_events
+                .trim()
                 .split([',', '，', ' '])
-                .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
