@@ -5,6 +5,7 @@
 //! the store inside its transaction.
 
 use chrono::NaiveDate;
+use duban_core::period::Cadence;
 use duban_core::{Span, Target};
 use duban_store::Store;
 use duban_store::plan::PlanMetaEdit;
@@ -13,6 +14,9 @@ use duban_store::task::{TaskEdit, TaskRow};
 
 use crate::{Error, Result};
 
+/// What a task edit with another reporting cadence is told.
+pub const CADENCE_MESSAGE: &str = "报送频次须为按月或按季";
+
 /// Checks a task edit's own values; `Error::Invalid` names the first problem.
 pub fn check_task_edit(edit: &TaskEdit) -> Result<()> {
     if edit.title.trim().is_empty() {
@@ -20,6 +24,11 @@ pub fn check_task_edit(edit: &TaskEdit) -> Result<()> {
     }
     if edit.leads.iter().any(|u| edit.cos.contains(u)) {
         return Err(invalid("同一单位不能既牵头又配合"));
+    }
+    // The core knows half-yearly and yearly periods too; the 督办 pages (as-of shortcuts,
+    // trend, 督办表) are built on months and quarters, so a task reports on those.
+    if !matches!(edit.cadence, Cadence::Monthly | Cadence::Quarterly) {
+        return Err(invalid(CADENCE_MESSAGE));
     }
     if let Some(d) = &edit.deadline {
         check_date(d)?;
@@ -95,7 +104,7 @@ fn invalid(m: &str) -> Error {
 mod tests {
     use super::*;
     use duban_core::Comparator;
-    use duban_store::task::{Cadence, TargetEdit};
+    use duban_store::task::TargetEdit;
 
     fn target() -> TargetEdit {
         TargetEdit {
@@ -166,6 +175,15 @@ mod tests {
         let mut e = edit();
         e.targets[0].curve = Curve::Milestones;
         assert!(message(check_task_edit(&e)).contains("至少一个节点"));
+        for cadence in [Cadence::HalfYearly, Cadence::Yearly] {
+            let e = TaskEdit { cadence, ..edit() };
+            assert_eq!(message(check_task_edit(&e)), CADENCE_MESSAGE);
+        }
+        let e = TaskEdit {
+            cadence: Cadence::Monthly,
+            ..edit()
+        };
+        assert!(check_task_edit(&e).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! it was made against; if someone saved in between, the edit is refused (`Conflict`) and
 //! nothing is overwritten. Edits of an adopted plan need a reason and leave an adjustment.
 
+use duban_core::period::Cadence;
 use duban_core::{Commitment, Comparator};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -9,36 +10,6 @@ use sqlx::any::AnyRow;
 use crate::assignment::AssignRole;
 use crate::target::{Curve, Milestone, commitment_str};
 use crate::{Result, Store, StoreError};
-
-/// How often the responsible units report on a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cadence {
-    Monthly,
-    Quarterly,
-}
-
-impl Cadence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cadence::Monthly => "monthly",
-            Cadence::Quarterly => "quarterly",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Cadence> {
-        match s {
-            "monthly" => Some(Cadence::Monthly),
-            "quarterly" => Some(Cadence::Quarterly),
-            _ => None,
-        }
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Cadence::Monthly => "按月",
-            Cadence::Quarterly => "按季",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskRow {

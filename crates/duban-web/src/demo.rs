@@ -158,7 +158,7 @@ pub async fn load_demo(store: &Store) -> Result<DemoOutcome, DemoError> {
     let suitable: Vec<&duban_store::task::TaskRow> = detail
         .tasks
         .iter()
-        .filter(|t| t.cadence == duban_store::task::Cadence::Quarterly)
+        .filter(|t| t.cadence == duban_core::period::Cadence::Quarterly)
         .filter(|t| !existing.iter().any(|r| r.task_id == t.id))
         .filter(|t| detail.task_targets(t.id).any(countable))
         .collect();

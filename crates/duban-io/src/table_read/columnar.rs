@@ -205,8 +205,17 @@ fn append_batch(
             }
             Column::Text(t) => match a.data_type() {
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                    for s in strings(a) {
-                        t.push(s.unwrap_or("").trim());
+                    for (i, s) in strings(a).enumerate() {
+                        let s = s.unwrap_or("");
+                        // As in the CSV and XLSX readers: PostgreSQL cannot store a NUL.
+                        if s.contains('\0') {
+                            return Err(EvalDataError::NulText {
+                                row: row_of(row0 + i),
+                                col: column_letter(res.src[k]),
+                                name: res.names[k].clone(),
+                            });
+                        }
+                        t.push(s.trim());
                     }
                 }
                 dt if dt.is_integer() || dt.is_floating() => {

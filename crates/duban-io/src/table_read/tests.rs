@@ -407,3 +407,53 @@ fn a_nul_in_a_text_cell_names_its_row_and_column() {
     let e = read_csv_table(b"id,\xe5\x8c\xba\xe5\x8e\xbf,a,b\nx\0,q,1,2\n", &spec()).unwrap_err();
     assert!(matches!(e, EvalDataError::NulText { row: 2, .. }), "{e:?}");
 }
+
+/// The same table as Parquet and as Arrow IPC bytes (written with the arrow crates).
+fn columnar_files(ids: &[&str], counties: &[&str], a: &[Option<f64>]) -> (Vec<u8>, Vec<u8>) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(StringArray::from(ids.to_vec()))),
+        ("区县", Arc::new(StringArray::from(counties.to_vec()))),
+        ("a", Arc::new(Float64Array::from(a.to_vec()))),
+        ("b", Arc::new(StringArray::from(vec!["1,234.5"; ids.len()]))),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).unwrap();
+    let mut parquet = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut parquet, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let mut arrow = Vec::new();
+    let mut w = arrow_ipc::writer::FileWriter::try_new(&mut arrow, &batch.schema()).unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    drop(w);
+    (parquet, arrow)
+}
+
+/// Parquet and Arrow IPC read like the CSV of the same cells: nulls missing, text numbers in
+/// the one number syntax; a NUL in a text cell names its row and column there too (issue 9).
+#[test]
+fn parquet_and_arrow_read_like_csv_and_refuse_nul_text() {
+    let (pq, ipc) = columnar_files(&["x1", "x2"], &["甲", " 乙 "], &[Some(1.5), None]);
+    let csv = read_csv_table(
+        "id,区县,a,b\nx1,甲,1.5,\"1,234.5\"\nx2,乙,,\"1,234.5\"\n".as_bytes(),
+        &spec(),
+    );
+    for bytes in [
+        read_table(&pq, DataKind::Parquet, &spec()),
+        read_table(&ipc, DataKind::Arrow, &spec()),
+    ] {
+        assert_eq!(canon(&bytes), canon(&csv));
+    }
+    let (pq, ipc) = columnar_files(&["x1", "x2", "x3"], &["甲", "乙", "丙\0县"], &[None; 3]);
+    for e in [
+        read_table(&pq, DataKind::Parquet, &spec()).unwrap_err(),
+        read_table(&ipc, DataKind::Arrow, &spec()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, EvalDataError::NulText { row: 4, col, name } if col == "B" && name == "区县"),
+            "{e:?}"
+        );
+    }
+}

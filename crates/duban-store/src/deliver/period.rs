@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use duban_core::period::{Cadence, DueRule, periods};
 
 use super::{fmt_date, parse_date};
-use crate::task::Cadence as TaskCadence;
 use crate::{Result, Store, StoreError};
 
 /// The due rule used for every plan (5 working days after the period ends).
@@ -23,14 +22,6 @@ pub struct PeriodRow {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub due: NaiveDate,
-}
-
-/// The core cadence of a task's stored cadence.
-pub fn core_cadence(c: TaskCadence) -> Cadence {
-    match c {
-        TaskCadence::Monthly => Cadence::Monthly,
-        TaskCadence::Quarterly => Cadence::Quarterly,
-    }
 }
 
 type PeriodTuple = (i64, i64, String, String, String, String, String, String);
@@ -77,13 +68,9 @@ impl Store {
         let existing = self.stored_periods(plan_id).await?;
         let mut wanted = Vec::new();
         for (c,) in cadences {
-            let c = TaskCadence::parse(&c)
-                .ok_or_else(|| StoreError::Corrupt(format!("cadence {c:?}")))?;
-            wanted.extend(
-                periods(year, core_cadence(c), DUE_RULE, &cal)
-                    .into_iter()
-                    .map(|p| (c, p)),
-            );
+            let c =
+                Cadence::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("cadence {c:?}")))?;
+            wanted.extend(periods(year, c, DUE_RULE, &cal).into_iter().map(|p| (c, p)));
         }
         let current = |p: &duban_core::period::Period| {
             existing
@@ -103,7 +90,7 @@ impl Store {
             )
             .bind(plan_id)
             .bind(&p.key)
-            .bind(core_cadence(*c).as_str())
+            .bind(c.as_str())
             .bind(&p.label)
             .bind(fmt_date(p.start))
             .bind(fmt_date(p.end))

@@ -15,7 +15,6 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::period::core_cadence;
 use super::{DeliverResult, china_date, fmt_date, parse_date, stored_china_date};
 use crate::db::format_time;
 use crate::user::{Role, User};
@@ -664,7 +663,7 @@ impl Store {
         if period.plan_id != task.plan_id {
             return Err(StoreError::Invalid("报送周期不属于该任务所在计划".into()).into());
         }
-        if period.cadence != core_cadence(task.cadence) {
+        if period.cadence != task.cadence {
             return Err(StoreError::Invalid(format!(
                 "任务 {} 按{}报送，周期 {} 不适用",
                 task.number,
@@ -1011,7 +1010,7 @@ pub fn duties_of(
 ) -> Vec<ReportDuty> {
     let mut out = Vec::new();
     for task in &detail.tasks {
-        let cadence = core_cadence(task.cadence);
+        let cadence = task.cadence;
         let leads: Vec<_> = detail
             .task_assignments(task.id)
             .filter(|a| a.role == crate::assignment::AssignRole::Lead)

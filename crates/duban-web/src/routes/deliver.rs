@@ -483,7 +483,7 @@ async fn task_page(
     let reports: Vec<&ReportRow> = pd.reports.iter().filter(|r| r.task_id == task.id).collect();
     let reporter =
         ReportActor::of(&auth.user).filter(|a| a.actor.role == duban_core::report::Role::Reporter);
-    let cadence = duban_store::deliver::period::core_cadence(task.cadence);
+    let cadence = task.cadence;
     let grid: Vec<Value> = pd
         .periods
         .iter()

@@ -10,11 +10,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use duban_core::period::Cadence;
 use duban_core::{Commitment, Comparator, Plan};
 use duban_store::StoreError;
 use duban_store::plan::{ImportMeta, PlanMetaEdit};
 use duban_store::target::{Curve, parse_milestones};
-use duban_store::task::{Cadence, TargetEdit, TaskEdit};
+use duban_store::task::{TargetEdit, TaskEdit};
 use minijinja::{Value, context};
 
 use super::plan::{plan_view, target_view};
@@ -492,7 +493,7 @@ async fn task_edit_from_form(
         deadline: text(form, "deadline"),
         cadence: text(form, "cadence")
             .and_then(|c| Cadence::parse(&c))
-            .ok_or_else(|| AppError::Invalid("报送频次须为按月或按季".into()))?,
+            .ok_or_else(|| AppError::Invalid(duban_app::plan::CADENCE_MESSAGE.into()))?,
         leads_separately: field(form, "leads_separately").is_some(),
         carried_from: int(form, "carried_from")?,
         leads,

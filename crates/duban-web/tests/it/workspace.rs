@@ -234,7 +234,7 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     let d = app.state.store.plan_detail(id).await.unwrap();
     let task = d.task(t).unwrap();
     assert_eq!(task.deadline.as_deref(), Some("2020-12-31"));
-    assert_eq!(task.cadence, duban_store::task::Cadence::Monthly);
+    assert_eq!(task.cadence, duban_core::period::Cadence::Monthly);
     assert!(task.leads_separately);
     let leads: Vec<&str> = d
         .task_assignments(t)
