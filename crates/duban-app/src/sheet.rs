@@ -77,7 +77,7 @@ pub async fn build(
             continue;
         };
         let mut row = row_for_task(core);
-        row.deadline = task.deadline.clone().unwrap_or_default();
+        row.deadline = task.deadline.map(|d| d.to_string()).unwrap_or_default();
         row.status_label = lights
             .get(&task.number)
             .map(|l| l.short_zh().to_string())
@@ -198,7 +198,7 @@ pub fn overview_rows(
             targets,
             lead_unit: d.unit_name.clone(),
             co_units,
-            deadline: task.deadline.clone().unwrap_or_default(),
+            deadline: task.deadline.map(|d| d.to_string()).unwrap_or_default(),
             report_state,
             submitted,
             progress: report.map(|r| r.progress.clone()).unwrap_or_default(),

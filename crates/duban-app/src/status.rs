@@ -85,10 +85,6 @@ fn year_bounds(d: &PlanDetail) -> Option<(NaiveDate, NaiveDate)> {
     ))
 }
 
-fn date(s: Option<&String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-}
-
 /// The status method's curve for a stored target's curve.
 /// A quantity target's spec: its own deadline, else `fallback` (the task's, or the year end
 /// for a headline target).
@@ -96,7 +92,7 @@ fn quantity_spec(t: &TargetRow, start: NaiveDate, fallback: NaiveDate) -> Target
     TargetSpec {
         measure: Measure::Quantity(QuantityTarget::from_target(&t.target, t.baseline)),
         start,
-        deadline: date(t.deadline.as_ref()).unwrap_or(fallback),
+        deadline: t.deadline.unwrap_or(fallback),
         curve: core_curve(t),
     }
 }
@@ -110,12 +106,7 @@ pub fn core_curve(t: &TargetRow) -> CoreCurve {
             points: t
                 .milestones
                 .iter()
-                .filter_map(|m| {
-                    Some((
-                        NaiveDate::parse_from_str(&m.date, "%Y-%m-%d").ok()?,
-                        m.percent / 100.0,
-                    ))
-                })
+                .map(|m| (m.date, m.percent / 100.0))
                 .collect(),
         },
     }
@@ -240,7 +231,7 @@ pub fn compute_status(
             TargetRef::Task { number, .. } | TargetRef::TaskMilestone { number } => number,
         };
         let task = *task_by_number.get(&number)?;
-        let task_deadline = date(task.deadline.as_ref()).unwrap_or(year_end);
+        let task_deadline = task.deadline.unwrap_or(year_end);
         let task_duties: Vec<&ReportDuty> =
             duties.iter().filter(|x| x.task_id == task.id).collect();
         let dues: Vec<ReportDue> = task_duties

@@ -38,8 +38,8 @@ pub struct TaskFacts {
     pub title: String,
     /// Lead units that exist in the unit list.
     pub leads: usize,
-    /// The task deadline as stored (ISO date), if any.
-    pub deadline: Option<String>,
+    /// The task deadline, if any.
+    pub deadline: Option<NaiveDate>,
     /// Its units created from the uploaded document and not yet reviewed by the office.
     pub unreviewed_units: Vec<String>,
 }
@@ -52,7 +52,7 @@ pub struct TargetFacts {
     pub metric: String,
     /// Why its type does not fit its values (`Target::validate`), if it does not.
     pub type_error: Option<String>,
-    pub deadline: Option<String>,
+    pub deadline: Option<NaiveDate>,
 }
 
 /// Everything that blocks adoption, in a stable order (plan, then tasks, then targets).
@@ -76,15 +76,12 @@ pub fn problems(year: Option<i64>, tasks: &[TaskFacts], targets: &[TargetFacts])
     if tasks.is_empty() {
         out.push("计划没有任务".to_string());
     }
-    let outside = |what: &str, d: &str| -> Option<String> {
-        match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Err(_) => Some(format!("{what}的完成时限“{d}”不是有效日期")),
-            Ok(date) => match year {
-                Some(y) if i64::from(date.year()) != y => {
-                    Some(format!("{what}的完成时限 {d} 不在计划年度 {y} 年内"))
-                }
-                _ => None,
-            },
+    let outside = |what: &str, d: NaiveDate| -> Option<String> {
+        match year {
+            Some(y) if i64::from(d.year()) != y => {
+                Some(format!("{what}的完成时限 {d} 不在计划年度 {y} 年内"))
+            }
+            _ => None,
         }
     };
     for t in tasks {
@@ -92,7 +89,7 @@ pub fn problems(year: Option<i64>, tasks: &[TaskFacts], targets: &[TargetFacts])
         if t.leads == 0 {
             out.push(format!("{what}没有牵头单位（或牵头单位已不在单位名录中）"));
         }
-        if let Some(p) = t.deadline.as_deref().and_then(|d| outside(&what, d)) {
+        if let Some(p) = t.deadline.and_then(|d| outside(&what, d)) {
             out.push(p);
         }
         for u in &t.unreviewed_units {
@@ -112,7 +109,7 @@ pub fn problems(year: Option<i64>, tasks: &[TaskFacts], targets: &[TargetFacts])
         if let Some(e) = &t.type_error {
             out.push(format!("{what}类型与数值不符：{e}"));
         }
-        if let Some(p) = t.deadline.as_deref().and_then(|d| outside(&what, d)) {
+        if let Some(p) = t.deadline.and_then(|d| outside(&what, d)) {
             out.push(p);
         }
     }
@@ -150,7 +147,7 @@ mod tests {
             number: 1,
             title: "甲".into(),
             leads,
-            deadline: deadline.map(str::to_string),
+            deadline: deadline.map(|d| d.parse().unwrap()),
             unreviewed_units: vec![],
         }
     }
@@ -166,7 +163,7 @@ mod tests {
             task_number: Some(1),
             metric: "新建学校".into(),
             type_error: Some("缺少目标值".into()),
-            deadline: Some("2021-03-01".into()),
+            deadline: Some("2021-03-01".parse().unwrap()),
         };
         let p = problems(Some(2020), &[task(0, Some("2019-12-31"))], &[target]);
         assert_eq!(p.len(), 4, "{p:?}");

@@ -190,6 +190,13 @@ fn clamped_date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day.clamp(1, last.day())).unwrap_or(last)
 }
 
+/// A date as forms and files write it (`2020-06-30`); the error names what the date is
+/// (`完成时限`, `节点日期` …) and the text, as every form shows it.
+pub fn parse_iso_date(what: &str, text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{what}“{}”无效（格式 YYYY-MM-DD）", text.trim()))
+}
+
 /// A date as prose writes it: `2020年7月15日`.
 pub fn zh_date(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
@@ -199,6 +206,16 @@ pub fn zh_date(d: chrono::NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates_parse_and_name_what_is_wrong() {
+        assert_eq!(parse_iso_date("日期", " 2020-06-30 "), Ok(d("2020-06-30")));
+        assert_eq!(
+            parse_iso_date("完成时限", "2020-02-30"),
+            Err("完成时限“2020-02-30”无效（格式 YYYY-MM-DD）".to_string())
+        );
+        assert!(parse_iso_date("日期", "明年").is_err());
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -6,6 +6,7 @@
 //! in the same transaction. Responses and closure go through
 //! `duban_core::escalation::escalation_transition`, guarded by the stored state.
 
+use crate::deliver::parse_date;
 use chrono::NaiveDate;
 use duban_core::escalation::{
     Escalation, EscalationAction, EscalationLevel, EscalationRules, EscalationState,
@@ -97,11 +98,6 @@ pub fn parse_state(s: &str) -> Option<EscalationState> {
     .find(|x| state_str(*x) == s)
 }
 
-fn date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
-}
-
 impl EscalationRow {
     /// Its audit subject: under its task, or under its monitor alert.
     pub fn subject(&self) -> String {
@@ -141,7 +137,7 @@ fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
     let interview = match held_on {
         None => None,
         Some(h) => Some(InterviewRow {
-            held_on: date(&h)?,
+            held_on: parse_date(&h)?,
             held_by: r.try_get("i_held_by")?,
             attendees: r.try_get("i_attendees")?,
             outcome: r.try_get("i_outcome")?,
@@ -163,8 +159,8 @@ fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
         level,
         level_label: level.label_zh(),
         reason: r.try_get("reason")?,
-        raised_on: date(&raised)?,
-        respond_by: date(&respond)?,
+        raised_on: parse_date(&raised)?,
+        respond_by: parse_date(&respond)?,
         state,
         state_label: state.label_zh(),
         response: r.try_get("response")?,

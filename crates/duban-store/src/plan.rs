@@ -345,7 +345,7 @@ impl Store {
                     .iter()
                     .filter(|a| a.task_id == t.id && a.role == crate::assignment::AssignRole::Lead)
                     .count(),
-                deadline: t.deadline.clone(),
+                deadline: t.deadline,
                 unreviewed_units: d
                     .task_assignments(t.id)
                     .filter(|a| review.contains(&a.unit_id))
@@ -361,7 +361,7 @@ impl Store {
                 task_number: t.task_id.and_then(number),
                 metric: t.target.metric.clone(),
                 type_error: t.target.validate().err(),
-                deadline: t.deadline.clone(),
+                deadline: t.deadline,
             })
             .collect();
         Ok(duban_core::adoption::problems(

@@ -1,6 +1,8 @@
 //! Targets as stored: the typed fields of `duban_core::Target` plus what the office sets
 //! (baseline, deadline, expected-progress curve with milestones).
 
+use chrono::NaiveDate;
+use duban_core::period::parse_iso_date;
 use duban_core::{Commitment, Comparator, Span, Target};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -40,10 +42,11 @@ impl Curve {
     }
 }
 
-/// One dated milestone: by `date` (YYYY-MM-DD) the target should be `percent` % done.
+/// One dated milestone: by `date` the target should be `percent` % done (stored in the
+/// target's `milestones` JSON as `{"date": "2020-06-30", "percent": 50.0}`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Milestone {
-    pub date: String,
+    pub date: NaiveDate,
     pub percent: f64,
 }
 
@@ -59,22 +62,18 @@ pub fn parse_milestones(s: &str) -> std::result::Result<Vec<Milestone>, String> 
             .split_once(['=', ':', '：'])
             .ok_or_else(|| format!("节点“{part}”应写成 日期=百分比，如 2020-06-30=50"))?;
         let (d, p) = (d.trim(), p.trim().trim_end_matches('%'));
-        let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| format!("节点日期“{d}”无效（格式 YYYY-MM-DD）"))?;
+        let date = parse_iso_date("节点日期", d)?;
         let percent: f64 = p
             .parse()
             .ok()
             .filter(|v: &f64| v.is_finite() && (0.0..=100.0).contains(v))
             .ok_or_else(|| format!("节点百分比“{p}”应为 0–100 的数"))?;
         if let Some(prev) = out.last()
-            && prev.date.as_str() >= d
+            && prev.date >= date
         {
             return Err(format!("节点日期须递增：{} 之后是 {d}", prev.date));
         }
-        out.push(Milestone {
-            date: date.format("%Y-%m-%d").to_string(),
-            percent,
-        });
+        out.push(Milestone { date, percent });
     }
     Ok(out)
 }
@@ -95,7 +94,7 @@ pub struct TargetRow {
     pub position: i64,
     pub target: Target,
     pub baseline: Option<f64>,
-    pub deadline: Option<String>,
+    pub deadline: Option<NaiveDate>,
     pub curve: Curve,
     pub milestones: Vec<Milestone>,
 }
@@ -132,7 +131,7 @@ pub(crate) fn target_from_row(r: &AnyRow) -> Result<TargetRow> {
             },
         },
         baseline: r.try_get("baseline")?,
-        deadline: r.try_get("deadline")?,
+        deadline: crate::deliver::opt_date(r, "deadline")?,
         curve: Curve::parse(&curve)
             .ok_or_else(|| StoreError::Corrupt(format!("curve {curve:?}")))?,
         milestones: serde_json::from_str(&milestones)

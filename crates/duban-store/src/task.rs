@@ -2,7 +2,10 @@
 //! it was made against; if someone saved in between, the edit is refused (`Conflict`) and
 //! nothing is overwritten. Edits of an adopted plan need a reason and leave an adjustment.
 
+use chrono::NaiveDate;
 use duban_core::period::Cadence;
+
+use crate::deliver::{fmt_date, opt_date};
 use duban_core::{Commitment, Comparator};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -23,7 +26,7 @@ pub struct TaskRow {
     pub body: String,
     /// Char offset of `body` in the plan's source text, when found there.
     pub text_start: Option<i64>,
-    pub deadline: Option<String>,
+    pub deadline: Option<NaiveDate>,
     pub cadence: Cadence,
     pub leads_separately: bool,
     /// Last year's task this one carries over (任务延续).
@@ -42,7 +45,7 @@ pub(crate) fn task_from_row(r: &AnyRow) -> Result<TaskRow> {
         title: r.try_get("title")?,
         body: r.try_get("body")?,
         text_start: r.try_get("text_start")?,
-        deadline: r.try_get("deadline")?,
+        deadline: opt_date(r, "deadline")?,
         cadence: Cadence::parse(&cadence)
             .ok_or_else(|| StoreError::Corrupt(format!("cadence {cadence:?}")))?,
         leads_separately: r.try_get::<i64, _>("leads_separately")? != 0,
@@ -69,7 +72,7 @@ fn bind_target_fields<'q>(
         .bind(normalized)
         .bind(commitment_str(t.commitment))
         .bind(t.baseline)
-        .bind(t.deadline.as_deref())
+        .bind(t.deadline.map(fmt_date))
         .bind(t.curve.as_str())
         .bind(milestones)
 }
@@ -88,7 +91,7 @@ pub struct TargetEdit {
     pub unit: Option<String>,
     pub commitment: Option<Commitment>,
     pub baseline: Option<f64>,
-    pub deadline: Option<String>,
+    pub deadline: Option<NaiveDate>,
     pub curve: Curve,
     pub milestones: Vec<Milestone>,
 }
@@ -102,7 +105,7 @@ pub struct TaskEdit {
     pub title: String,
     pub body: String,
     pub pillar_id: Option<i64>,
-    pub deadline: Option<String>,
+    pub deadline: Option<NaiveDate>,
     pub cadence: Cadence,
     pub leads_separately: bool,
     pub carried_from: Option<i64>,
@@ -174,7 +177,7 @@ impl Store {
         .bind(edit.title.trim())
         .bind(&edit.body)
         .bind(edit.pillar_id)
-        .bind(edit.deadline.as_deref())
+        .bind(edit.deadline.map(fmt_date))
         .bind(edit.cadence.as_str())
         .bind(edit.leads_separately as i64)
         .bind(edit.carried_from)

@@ -52,6 +52,15 @@ pub(crate) fn parse_date(s: &str) -> crate::Result<NaiveDate> {
         .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
 }
 
+/// An optional date column (`YYYY-MM-DD` text on both engines).
+pub(crate) fn opt_date(r: &sqlx::any::AnyRow, column: &str) -> crate::Result<Option<NaiveDate>> {
+    use sqlx::Row;
+    r.try_get::<Option<String>, _>(column)?
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+}
+
 pub(crate) fn fmt_date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }

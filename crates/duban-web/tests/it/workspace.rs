@@ -233,7 +233,10 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = app.state.store.plan_detail(id).await.unwrap();
     let task = d.task(t).unwrap();
-    assert_eq!(task.deadline.as_deref(), Some("2020-12-31"));
+    assert_eq!(
+        task.deadline.map(|d| d.to_string()).as_deref(),
+        Some("2020-12-31")
+    );
     assert_eq!(task.cadence, duban_core::period::Cadence::Monthly);
     assert!(task.leads_separately);
     let leads: Vec<&str> = d
@@ -280,14 +283,23 @@ async fn malformed_task_edits_save_nothing() {
     let base = task_form(&mut c, t).await;
     let first = before.task_targets(t).next().unwrap().id;
     let bad: Vec<(String, String, &str)> = vec![
-        (format!("t{first}_value"), "三百五十".into(), "不是有效数字"),
+        (format!("t{first}_value"), "三百五十".into(), "不是数字"),
+        (
+            format!("t{first}_baseline"),
+            "1,5".into(),
+            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）",
+        ),
         (
             format!("t{first}_milestones"),
             "2020-13-40=50".into(),
             "节点",
         ),
         (format!("t{first}_comparator"), "bogus".into(), "比较方式"),
-        ("deadline".into(), "明年".into(), "日期"),
+        (
+            "deadline".into(),
+            "明年".into(),
+            "完成时限“明年”无效（格式 YYYY-MM-DD）",
+        ),
         ("title".into(), "  ".into(), "标题"),
         ("cadence".into(), "yearly".into(), "报送频次"),
     ];
