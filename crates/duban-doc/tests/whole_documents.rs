@@ -12,7 +12,9 @@
 //!   reports' task targets are not annotated),
 //! - meta: title, year and issuer right (of 3),
 //! - items lost without a diagnostic: annotated items missing from the tree while the
-//!   outline carries no `sequence_break` diagnostic.
+//!   outline carries no `sequence_break` diagnostic,
+//! - targets read where none may be (`target_free`: a report's review, outlook, glossary),
+//!   counted over every extracted target, headline or task.
 //!
 //! `FLOORS` holds the figures of the current parser; a document scoring below its floor
 //! fails the test, so a regression cannot pass unnoticed. Run with `-- --nocapture`.
@@ -32,6 +34,11 @@ struct Annotation {
     task_targets: Option<Vec<String>>,
     #[serde(default)]
     split: Option<String>,
+    /// Parts of the text where no target may be read (a report's review of last year,
+    /// a five-year outlook, a glossary): `[from, to]`, from the first occurrence of
+    /// `from` to the first occurrence of `to` after it (`null`: to the end).
+    #[serde(default)]
+    target_free: Vec<(String, Option<String>)>,
 }
 
 /// Minimums per document: (name, items right, targets found, extracted that are real,
@@ -177,6 +184,31 @@ fn occurrences(text: &str, phrase: &str) -> Vec<Span> {
     out
 }
 
+/// Char spans of the annotated target-free parts of `text`.
+fn free_spans(name: &str, text: &str, parts: &[(String, Option<String>)]) -> Vec<Span> {
+    parts
+        .iter()
+        .map(|(from, to)| {
+            let start = text
+                .find(from.as_str())
+                .unwrap_or_else(|| panic!("{name}: target_free start {from:?} not in the text"));
+            let end = match to {
+                Some(to) => {
+                    start
+                        + text[start..].find(to.as_str()).unwrap_or_else(|| {
+                            panic!("{name}: target_free end {to:?} not in the text")
+                        })
+                }
+                None => text.len(),
+            };
+            Span {
+                start: text[..start].chars().count(),
+                end: text[..end].chars().count(),
+            }
+        })
+        .collect()
+}
+
 fn overlaps(a: Span, b: Span) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -195,6 +227,7 @@ struct Score {
     all_extracted: usize,
     meta_right: usize,
     kind_right: bool,
+    in_free: usize,
 }
 
 fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
@@ -296,6 +329,22 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         }
     }
 
+    // Targets where none may be.
+    let free = free_spans(name, &plan.text, &ann.target_free);
+    let mut in_free = 0;
+    for e in headline.iter().chain(tasks.iter()) {
+        if free.iter().any(|f| overlaps(*f, *e)) {
+            in_free += 1;
+            let phrase: String = plan
+                .text
+                .chars()
+                .skip(e.start)
+                .take(e.end - e.start)
+                .collect();
+            println!("  target in a part without targets: {phrase}");
+        }
+    }
+
     // Meta.
     let mut meta_right = 0;
     if plan.title == ann.title {
@@ -335,6 +384,7 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         all_extracted,
         meta_right,
         kind_right,
+        in_free,
     }
 }
 
@@ -381,17 +431,18 @@ fn whole_documents_meet_their_floors() {
                     all_extracted: 0,
                     meta_right: 0,
                     kind_right: false,
+                    in_free: 0,
                 });
             }
         }
     }
     println!(
-        "\n| document | items with right parent (extra) | recall | precision | meta | kind | all extracted |"
+        "\n| document | items with right parent (extra) | recall | precision | meta | kind | all extracted | in review/outlook |"
     );
     let (mut ir, mut it, mut f, mut a, mut r, mut x) = (0, 0, 0, 0, 0, 0);
     for s in &scores {
         println!(
-            "| {}{} | {}/{} ({}) | {}/{} | {}/{} | {}/3 | {} | {} |",
+            "| {}{} | {}/{} ({}) | {}/{} | {}/{} | {}/3 | {} | {} | {} |",
             if s.holdout { "hold-out " } else { "" },
             s.name,
             s.items_right,
@@ -403,7 +454,8 @@ fn whole_documents_meet_their_floors() {
             s.extracted,
             s.meta_right,
             if s.kind_right { "ok" } else { "wrong" },
-            s.all_extracted
+            s.all_extracted,
+            s.in_free
         );
         ir += s.items_right;
         it += s.items_total;
@@ -412,7 +464,7 @@ fn whole_documents_meet_their_floors() {
         r += s.real;
         x += s.extracted;
     }
-    println!("| total | {ir}/{it} | {f}/{a} | {r}/{x} | | | |");
+    println!("| total | {ir}/{it} | {f}/{a} | {r}/{x} | | | | |");
 
     let mut failures = Vec::new();
     for s in &scores {
