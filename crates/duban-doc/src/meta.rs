@@ -289,20 +289,30 @@ const GENRE_ENDINGS: &[&str] = &[
 /// A notice title broken after its first line (`国务院关于印发国家职业教育改革` /
 /// `实施方案的通知`): the short unpunctuated line just below a `关于` line that does not yet
 /// end with a genre word, when that line does.
+///
+/// A title cut inside its genre word (`政府工作报` / `告`, the copy breaking a line at a
+/// link) is joined with the few chars below that complete it, with or without 关于.
 pub fn title_second_half(view: &View, lines: &[Line], title: usize) -> Option<usize> {
     let own = view.norm_str(lines[title].start, lines[title].end);
     let own = own.trim();
-    if !own.contains("关于") || GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
+    if GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
         return None;
     }
     let n = (title + 1..lines.len()).find(|&i| !lines[i].is_blank())?;
     let t = view.norm_str(lines[n].start, lines[n].end);
     let t = t.trim();
+    let completes_word = t.chars().count() <= 3
+        && GENRE_ENDINGS
+            .iter()
+            .any(|g| format!("{own}{t}").ends_with(g) && !t.ends_with(g) && !own.ends_with(g));
+    if !own.contains("关于") && !completes_word {
+        return None;
+    }
     let ok = t.chars().count() <= 40
         && !t.contains(['。', ',', ':', ';', '!', '?', '['])
         && !is_date_line(view, &lines[n])
         && classify(view, &lines[n]).is_none()
-        && GENRE_ENDINGS.iter().any(|g| t.ends_with(g));
+        && (completes_word || GENRE_ENDINGS.iter().any(|g| t.ends_with(g)));
     ok.then_some(n)
 }
 
@@ -410,8 +420,40 @@ fn reporting_body(view: &View, before: usize) -> Option<String> {
     let name = view.orig(p, e).trim().to_string();
     let bare = ["省", "市", "区", "县", "州", "旗", "自治区"]
         .iter()
-        .any(|l| name.starts_with(l));
-    (looks_like_org(&name) && !bare).then_some(name)
+        .find(|l| name.starts_with(**l));
+    match bare {
+        None => looks_like_org(&name).then_some(name),
+        Some(level) => speaker_government(view, before, level),
+    }
+}
+
+/// The government a bare `我代表省人民政府` speaks for, when the head names it in full
+/// (`四川省人民政府省长 施小琳`, `…会议上河南省人民政府省长王凯作政府工作报告`): a
+/// `<place>人民政府` whose place ends with the speaker's level and is named in the
+/// document's first line (`2025年四川省政府工作报告`). A head naming only the office
+/// (`广东省省长 王伟中`) gives none.
+fn speaker_government(view: &View, before: usize, level: &str) -> Option<String> {
+    let end = before.min(view.len());
+    let first_end = (0..end).find(|&i| view.at(i) == '\n').unwrap_or(end);
+    let first = view.norm_str(0, first_end);
+    let level = level.chars().last()?;
+    let mut from = 0;
+    while let Some(p) = view.find(from, end, "人民政府") {
+        from = p + 4;
+        // The longest place named in the first line.
+        for len in (2..=8.min(p)).rev() {
+            let place = view.norm_str(p - len, p);
+            if place.ends_with(level)
+                && place
+                    .chars()
+                    .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                && first.contains(place.as_str())
+            {
+                return Some(format!("{}人民政府", view.orig(p - len, p)));
+            }
+        }
+    }
+    None
 }
 
 /// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
@@ -867,6 +909,62 @@ mod tests {
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
         let view = View::new("关于印发要点\n各区：现将方案印发给你们。\n");
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+    }
+
+    #[test]
+    fn a_title_cut_inside_its_genre_word_is_joined() {
+        // A wiki copy breaks the line at a link: `政府工作报` / `告`.
+        let text = "\u{200b}\n\n政府工作报\n\n告\n\n——2021年3月5日在第十三届全国人民代表大会第四次会议上\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let title = (0..lines.len())
+            .find(|&i| view.norm_str(lines[i].start, lines[i].end) == "政府工作报")
+            .unwrap();
+        let second = title_second_half(&view, &lines, title).unwrap();
+        assert_eq!(view.norm_str(lines[second].start, lines[second].end), "告");
+        // A short line below a complete title, or a longer line, is not joined.
+        let view = View::new("政府工作报告\n告\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+        let view = View::new("政府工作报\n告别过去的一年\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+    }
+
+    #[test]
+    fn a_report_names_its_government_in_the_speakers_line() {
+        let issuer_of = |text: &str| {
+            let view = View::new(text);
+            let lines = view.lines();
+            issuer(&view, &lines, view.len())
+        };
+        // The bare 我代表省人民政府, the government named in the speaker's line.
+        assert_eq!(
+            issuer_of(
+                "2025年四川省政府工作报告\n四川省人民政府省长 施小琳\n各位代表：\n现在，我代表省人民政府，向大会报告工作。\n"
+            )
+            .as_deref(),
+            Some("四川省人民政府")
+        );
+        assert_eq!(
+            issuer_of(
+                "2025年河南省政府工作报告\n2025年1月18日在河南省第十四届人民代表大会第三次会议上河南省人民政府省长王凯作政府工作报告\n各位代表:\n现在，我代表省人民政府，向大会报告工作。\n"
+            )
+            .as_deref(),
+            Some("河南省人民政府")
+        );
+        // Only the office named: no government in the text, none read.
+        assert_eq!(
+            issuer_of(
+                "2025年广东省政府工作报告\n广东省省长 王伟中\n各位代表：\n现在，我代表省人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
+        // A government of another level, or one the first line does not name, is not it.
+        assert_eq!(
+            issuer_of(
+                "2025年四川省政府工作报告\n成都市人民政府市长 某某\n现在，我代表省人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
     }
 
     #[test]

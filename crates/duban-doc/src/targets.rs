@@ -1597,6 +1597,16 @@ mod tests {
     }
 
     #[test]
+    fn steady_growth_of_a_measure_is_a_direction_goal() {
+        let t = one("居民收入稳步增长");
+        assert_eq!(t.comparator, Comparator::Increase);
+        assert_eq!(t.metric, "居民收入");
+        // Without a measured quantity before it there is nothing to track.
+        let view = View::new("推动各项事业持续增长。");
+        assert!(direction_targets(&view, 0, view.len()).is_empty());
+    }
+
+    #[test]
     fn directions() {
         let t = one("服务业增加值占地区生产总值比重保持稳步上升");
         assert_eq!(t.comparator, Comparator::Increase);

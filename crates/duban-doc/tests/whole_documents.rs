@@ -79,11 +79,20 @@ const FLOORS: &[(&str, usize, usize, usize, usize)] = &[
     ("gov-2019-vocational-education-plan", 27, 8, 8, 3),
     ("guangzhou-2012-talent-implementation", 59, 66, 66, 2),
     ("holdout-report-2023-national", 20, 7, 7, 3),
-    ("holdout-report-2025-fujian", 25, 9, 9, 3),
+    // Fujian and Hebei: their annotations (an earlier round) give no issuer, while the
+    // head names it (`…会议上福建省人民政府省长…`), which the parser now reads; the
+    // annotations are left as they were written.
+    ("holdout-report-2025-fujian", 25, 9, 9, 2),
     ("holdout-report-2025-shaanxi", 18, 35, 35, 3),
+    ("report-2021-national", 18, 8, 8, 3),
+    ("report-2022-national", 20, 7, 7, 3),
     ("report-2024-national", 13, 7, 7, 3),
-    ("report-2025-hebei", 16, 32, 32, 3),
+    ("report-2025-beijing", 20, 5, 5, 3),
+    ("report-2025-guangdong", 33, 9, 9, 3),
+    ("report-2025-hebei", 16, 32, 32, 2),
+    ("report-2025-henan", 21, 10, 10, 3),
     ("report-2025-jilin", 16, 9, 9, 3),
+    ("report-2025-sichuan", 19, 7, 7, 3),
     ("report-2025-zhejiang", 34, 4, 4, 3),
 ];
 
@@ -118,9 +127,15 @@ const MAX_FALSE: &[(&str, usize)] = &[
     ("holdout-report-2023-national", 0),
     ("holdout-report-2025-fujian", 0),
     ("holdout-report-2025-shaanxi", 1),
+    ("report-2021-national", 0),
+    ("report-2022-national", 0),
     ("report-2024-national", 0),
+    ("report-2025-beijing", 0),
+    ("report-2025-guangdong", 0),
     ("report-2025-hebei", 1),
+    ("report-2025-henan", 0),
     ("report-2025-jilin", 0),
+    ("report-2025-sichuan", 0),
     ("report-2025-zhejiang", 0),
 ];
 
@@ -483,6 +498,12 @@ fn whole_documents_meet_their_floors() {
         }
         if !s.kind_right {
             failures.push(format!("{}: kind not detected", s.name));
+        }
+        if s.in_free > 0 {
+            failures.push(format!(
+                "{}: {} targets read in a part without targets (review, outlook, glossary)",
+                s.name, s.in_free
+            ));
         }
         if let Some(&(_, max)) = MAX_EXTRACTED.iter().find(|f| f.0 == s.name)
             && s.all_extracted > max
