@@ -233,6 +233,11 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     // The title's year, else the year of the document's own number (国发〔2018〕42号 on
     // its own line), else the first year in the head.
     let year = meta::year(&title)
+        .or_else(|| {
+            (kind == Some(DocKind::GovernmentReport))
+                .then(|| report::report_year(&view, &lines))
+                .flatten()
+        })
         .or_else(|| meta::own_number_year(&view, &lines, struct_line))
         .or_else(|| meta::year(&view.orig(0, first_struct)));
 

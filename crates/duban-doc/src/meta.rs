@@ -48,7 +48,12 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
             .filter(|(_, l)| !l.is_blank() && l.len() <= 80)
             .filter(|(_, l)| {
                 let t = view.norm_str(l.start, l.end);
-                !t.ends_with('。') && t.chars().filter(|&c| is_han(c)).count() >= 4
+                // A salutation (`各位代表：`, `各区人民政府：`) addresses, it does not title;
+                // a numbered item (`一、2018年工作回顾`) is part of the body.
+                classify(view, l).is_none()
+                    && !t.ends_with('。')
+                    && !t.trim_end().ends_with([':', '!', '！'])
+                    && t.chars().filter(|&c| is_han(c)).count() >= 4
             })
     };
     candidates()
@@ -56,7 +61,15 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
             let t = view.norm_str(l.start, l.end);
             TITLE_WORDS.iter().any(|w| t.contains(w)) && !t.contains('。')
         })
-        .or_else(|| candidates().find(|(_, l)| l.len() <= 40))
+        .or_else(|| {
+            // Without a genre word: a short line that is not a sentence.
+            candidates().find(|(_, l)| {
+                l.len() <= 40
+                    && !view
+                        .norm_str(l.start, l.end)
+                        .contains(['。', ',', ';', '，', '；'])
+            })
+        })
         .map(|(i, _)| i)
 }
 
@@ -400,10 +413,22 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
         k -= 1;
     }
     if k >= 2 && is_date_line(view, nonblank[k - 1]) {
-        let l = nonblank[k - 2];
-        let name = view.orig(l.start, l.end);
-        if looks_like_org(&name) {
-            return Some(name);
+        // Joint senders sign one per line over the date (国家发展改革委办公厅 /
+        // 税务总局办公厅 / 2019年8月20日): up to six organ lines, joined by a space.
+        let mut names = Vec::new();
+        let mut j = k - 1;
+        while j > 0 && names.len() < 6 {
+            let l = nonblank[j - 1];
+            let name = view.orig(l.start, l.end).trim().to_string();
+            if !looks_like_org(&name) {
+                break;
+            }
+            names.push(name);
+            j -= 1;
+        }
+        if !names.is_empty() {
+            names.reverse();
+            return Some(names.join(" "));
         }
     }
     reporting_body(view, before)
@@ -927,6 +952,36 @@ mod tests {
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
         let view = View::new("政府工作报\n告别过去的一年\n");
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+    }
+
+    #[test]
+    fn a_salutation_a_numbered_heading_or_a_sentence_is_no_title() {
+        // A report copied without its title line: the fallback title is used.
+        let text = "各位代表：\n\n现在，我代表国务院，向大会报告政府工作。\n各位代表！\n一、2018年工作回顾\n稳健的货币政策要松紧适度。广义货币M\n三、2019年政府工作任务\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(title_line_before(&view, &lines, lines.len()), None);
+        // A short unpunctuated line is still taken.
+        let view = View::new("各位代表：\n某某区服务业发展安排\n一、总体要求\n");
+        let lines = view.lines();
+        assert_eq!(title_line_before(&view, &lines, lines.len()), Some(1));
+    }
+
+    #[test]
+    fn joint_senders_sign_one_per_line_over_the_date() {
+        let text = "关于加强个人所得税纳税信用建设的通知\n各省发展改革委：\n一、总体要求\n（一）建立机制。\n国家发展改革委办公厅\n税务总局办公厅\n2019年8月20日\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(
+            issuer(&view, &lines, 0).as_deref(),
+            Some("国家发展改革委办公厅 税务总局办公厅")
+        );
+        // One sender: its name alone.
+        let view = View::new("正文。\n国家发展改革委办公厅\n2019年8月20日\n");
+        assert_eq!(
+            issuer(&view, &view.lines(), 0).as_deref(),
+            Some("国家发展改革委办公厅")
+        );
     }
 
     #[test]

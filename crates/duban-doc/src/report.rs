@@ -336,6 +336,36 @@ fn glossary_line(view: &View, lines: &[Line]) -> usize {
     lines.len()
 }
 
+/// The year a report plans for, read from its section headings when its title gives none:
+/// the year of a heading of the year's work (`三、2019年政府工作任务`), else the year after
+/// a review's (`一、2018年工作回顾` → 2019). Headings are short lines without sentence
+/// punctuation (numbered or not).
+pub fn report_year(view: &View, lines: &[Line]) -> Option<i32> {
+    let mut after_review = None;
+    for l in lines {
+        if l.is_blank() || l.len() > 40 {
+            continue;
+        }
+        let t = view.norm_str(l.start, l.end);
+        if t.chars().any(|c| "。，；:,;".contains(c)) {
+            continue;
+        }
+        let Some(y) = crate::meta::year(&t) else {
+            continue;
+        };
+        if REVIEW.iter().any(|w| t.contains(w)) {
+            after_review = after_review.or(Some(y + 1));
+        } else if YEAR_HEADING
+            .iter()
+            .chain(&["政府工作任务", "经济社会发展", "政策取向"])
+            .any(|w| t.contains(w))
+        {
+            return Some(y);
+        }
+    }
+    after_review
+}
+
 /// The char range of a glossary (`名词解释` to the next `附件` line or the end), if any.
 pub fn glossary_span(view: &View, lines: &[Line]) -> Option<(usize, usize)> {
     let g = glossary_line(view, lines);
@@ -455,6 +485,27 @@ mod tests {
         let view = View::new("名词解释\n1.两重：重大战略。\n附件3\n一、新增就业1万人。\n");
         let (s, e) = glossary_span(&view, &view.lines()).unwrap();
         assert_eq!(view.orig(s, e).trim_end(), "名词解释\n1.两重：重大战略。");
+    }
+
+    #[test]
+    fn a_report_plans_for_the_year_of_its_work_headings() {
+        let year = |t: &str| {
+            let view = View::new(t);
+            report_year(&view, &view.lines())
+        };
+        assert_eq!(
+            year(
+                "一、2018年工作回顾\n过去一年，增长6.6%。\n二、2019年经济社会发展总体要求和政策取向\n"
+            ),
+            Some(2019)
+        );
+        // Only a review heading: the year after it.
+        assert_eq!(year("2024年工作回顾\n过去一年。\n今年工作\n"), Some(2025));
+        // A year inside a sentence is not a heading.
+        assert_eq!(
+            year("2024年是实现“十四五”规划目标任务的关键一年，成绩来之不易。\n"),
+            None
+        );
     }
 
     #[test]

@@ -614,6 +614,18 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
     if i >= 2 && view.at(i - 1) == '共' && matches!(view.at(i - 2), '(' | '（') {
         return true;
     }
+    // The count of a report's 民生实事 (`实施民生实事28项`, `办好15件民生实事`): its items
+    // are the plan's own tasks, listed with their own targets.
+    if view.ends_with(i, "实事") {
+        return true;
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "实事") {
+            return true;
+        }
+        k += 1;
+    }
     view.ends_with(i, "方面")
         || view.starts_with(tok.end, "方面")
         || view.starts_with(tok.end, "个方面")
@@ -1433,6 +1445,13 @@ mod tests {
         assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
         // Counts of the document's own measures.
         assert!(
+            phrases("安排资金148亿元，实施民生实事28项，不断增强群众获得感。")
+                .iter()
+                .all(|p| !p.contains("28"))
+        );
+        assert!(phrases("接续办好15件重点民生实事，包括：").is_empty());
+        assert_eq!(phrases("新建民生工程项目28项。").len(), 1);
+        assert!(
             phrases("市政府工作报告确定了10个方面190项重点工作，明确各项工作的牵头单位。")
                 .is_empty()
         );
@@ -1601,6 +1620,9 @@ mod tests {
         let t = one("居民收入稳步增长");
         assert_eq!(t.comparator, Comparator::Increase);
         assert_eq!(t.metric, "居民收入");
+        let t = one("进出口总额保持正增长");
+        assert_eq!(t.comparator, Comparator::Increase);
+        assert_eq!(t.metric, "进出口总额");
         // Without a measured quantity before it there is nothing to track.
         let view = View::new("推动各项事业持续增长。");
         assert!(direction_targets(&view, 0, view.len()).is_empty());
