@@ -461,6 +461,8 @@ fn speaker_government(view: &View, before: usize, level: &str) -> Option<String>
     let end = before.min(view.len());
     let first_end = (0..end).find(|&i| view.at(i) == '\n').unwrap_or(end);
     let first = view.norm_str(0, first_end);
+    // The place is more than the level itself (`自治区人民政府` names no government).
+    let min_len = level.chars().count() + 2;
     let level = level.chars().last()?;
     let mut from = 0;
     while let Some(p) = view.find(from, end, "人民政府") {
@@ -468,7 +470,8 @@ fn speaker_government(view: &View, before: usize, level: &str) -> Option<String>
         // The longest place named in the first line.
         for len in (2..=8.min(p)).rev() {
             let place = view.norm_str(p - len, p);
-            if place.ends_with(level)
+            if len >= min_len
+                && place.ends_with(level)
                 && place
                     .chars()
                     .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -1010,6 +1013,13 @@ mod tests {
         assert_eq!(
             issuer_of(
                 "2025年广东省政府工作报告\n广东省省长 王伟中\n各位代表：\n现在，我代表省人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
+        // The bare level is no name, even where the first line holds it.
+        assert_eq!(
+            issuer_of(
+                "2025年内蒙古自治区政府工作报告\n自治区主席 某某\n现在，我代表自治区人民政府，向大会报告工作。\n"
             ),
             None
         );
