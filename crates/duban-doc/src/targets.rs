@@ -519,7 +519,14 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         return false;
     }
     // 等15部门 describes who acts; 引进机数科技等8家研发机构 counts what is to be done.
-    if prev == '等' && !clause_starts_with_goal_verb(view, i - 1) {
+    if prev == '等'
+        && !clause_starts_with_goal_verb(view, i - 1)
+        && !parallel_to_goal_clause(view, i - 1)
+    {
+        return false;
+    }
+    // A class, not an amount: 30万吨级进港航道, 5A级景区.
+    if tok.end < view.len() && view.at(tok.end) == '级' {
         return false;
     }
     if tok.cn && (tok.value < 2.0 || !CN_VERBS.iter().any(|v| view.ends_with(i, v))) {
@@ -823,13 +830,58 @@ fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
     while s > 0 && pos - s < 60 && !(is_delim(view.at(s - 1)) && view.at(s - 1) != '、') {
         s -= 1;
     }
-    for filler in ["力争", "确保", "争取", "全年", "年内"] {
-        if view.starts_with(s, filler) {
-            s += filler.chars().count();
-            break;
-        }
+    opens_with_goal_verb(view, s)
+}
+
+/// Whether the text at `s`, past commitment words and adverbs (力争, 重点, 加快 …),
+/// starts with one of `GOAL_VERBS`.
+fn opens_with_goal_verb(view: &View, mut s: usize) -> bool {
+    const FILLERS: &[&str] = &[
+        "力争",
+        "确保",
+        "争取",
+        "全年",
+        "年内",
+        "重点",
+        "大力",
+        "加快",
+        "着力",
+        "积极",
+        "持续",
+        "全力",
+        "努力",
+        "进一步",
+    ];
+    let mut guard = 0;
+    while guard < 4
+        && let Some(f) = FILLERS.iter().find(|f| view.starts_with(s, f))
+    {
+        s += f.chars().count();
+        guard += 1;
     }
     GOAL_VERBS.iter().any(|v| view.starts_with(s, v))
+}
+
+/// `重点打造A、B等10条具有国际优势，C、D等10条具有全国优势`: a clause without a verb that
+/// repeats the `X等N` of the goal clause before it in the same sentence shares its verb.
+fn parallel_to_goal_clause(view: &View, pos: usize) -> bool {
+    // Back to the start of this clause (past 、).
+    let mut s = pos;
+    while s > 0 && pos - s < 60 && !(is_delim(view.at(s - 1)) && view.at(s - 1) != '、') {
+        s -= 1;
+    }
+    if s == 0 || !matches!(view.at(s - 1), ',' | '，') {
+        return false;
+    }
+    // The clause before it.
+    let end = s - 1;
+    let mut b = end;
+    while b > 0 && end - b < 60 && !(is_delim(view.at(b - 1)) && view.at(b - 1) != '、') {
+        b -= 1;
+    }
+    let repeats =
+        (b..end.saturating_sub(1)).any(|k| view.at(k) == '等' && view.at(k + 1).is_ascii_digit());
+    repeats && opens_with_goal_verb(view, b)
 }
 
 /// Physical capacities that name a plant: `榆能西南70万千瓦热电项目`, `50万吨甲醇制乙醇
@@ -1598,6 +1650,21 @@ mod tests {
 
     #[test]
     fn deng_n_after_a_goal_verb_is_a_target() {
+        // Adverbs before the verb, and a parallel clause sharing it.
+        let p: Vec<String> = targets(
+            "大力建设国家先进制造业集群，重点打造智能电网、工程机械等10条具有国际优势，生物药、集成电路等10条具有全国优势，飞机配套等具有发展潜力的重点产业链。",
+        )
+        .into_iter()
+        .map(|t| t.phrase)
+        .collect();
+        assert_eq!(p.len(), 2, "{p:?}");
+        // Who acts, listed after a clause without a goal verb, stays out.
+        assert!(
+            targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
+        );
+        // A class is not an amount.
+        assert!(targets("推进防城港30万吨级进港航道、北海铁山港20万吨级航道建设。").is_empty());
+        assert_eq!(targets("新增港口吞吐能力2000万吨。").len(), 1);
         let t = one("推动实验室落地,引进机数科技等8家独立法人研发机构、中科院所");
         assert_eq!((t.value, t.unit.as_deref()), (Some(8.0), Some("家")));
         assert!(targets("认真贯彻落实国家发展改革委等14部委印发的文件").is_empty());
