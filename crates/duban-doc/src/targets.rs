@@ -48,6 +48,7 @@ const UNITS: &[(&str, &str)] = &[
     ("千米", ""),
     ("公顷", ""),
     ("亩", ""),
+    ("标准箱", ""),
     ("标箱", ""),
     ("千瓦时", ""),
     ("千瓦", ""),
@@ -525,6 +526,10 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
     {
         return false;
     }
+    // 巩固368个经济薄弱村扶持成效: the places whose results are kept, not a new count.
+    if view.ends_with(i, "巩固") {
+        return false;
+    }
     // A class, not an amount: 30万吨级进港航道, 5A级景区.
     if tok.end < view.len() && view.at(tok.end) == '级' {
         return false;
@@ -807,6 +812,7 @@ fn counts_listed_names(view: &View, tok: &Token) -> bool {
 
 /// Verbs that open a clause whose `X等N家…` names what is to be achieved.
 const GOAL_VERBS: &[&str] = &[
+    "完成",
     "引进",
     "招引",
     "新引进",
@@ -837,6 +843,7 @@ fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
 /// starts with one of `GOAL_VERBS`.
 fn opens_with_goal_verb(view: &View, mut s: usize) -> bool {
     const FILLERS: &[&str] = &[
+        "集中力量",
         "力争",
         "确保",
         "争取",
@@ -886,7 +893,16 @@ fn parallel_to_goal_clause(view: &View, pos: usize) -> bool {
 
 /// Physical capacities that name a plant: `榆能西南70万千瓦热电项目`, `50万吨甲醇制乙醇
 /// 项目建成投产`. The plant is the goal; its size is part of its name.
-const CAPACITY_UNITS: &[&str] = &["吨", "千瓦", "兆瓦", "千瓦时", "立方米", "方", "标箱"];
+const CAPACITY_UNITS: &[&str] = &[
+    "吨",
+    "千瓦",
+    "兆瓦",
+    "千瓦时",
+    "立方米",
+    "方",
+    "标箱",
+    "标准箱",
+];
 const PLANT_NOUNS: &[&str] = &["项目", "工程", "电站", "机组", "生产线", "基地"];
 
 fn is_capacity_of_named_project(view: &View, tok: &Token) -> bool {
@@ -1661,6 +1677,15 @@ mod tests {
         // Who acts, listed after a clause without a goal verb, stays out.
         assert!(
             targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
+        );
+        // Kept results of existing places are no count to reach; a goal of 完善 is.
+        assert!(targets("巩固368个经济薄弱村扶持成效。").is_empty());
+        assert_eq!(targets("完善1000个居住小区再生资源回收体系。").len(), 1);
+        // Containers in 标准箱; a verb after 集中力量 counts its 等N.
+        assert_eq!(targets("集装箱吞吐量突破2400万标准箱。").len(), 1);
+        assert_eq!(
+            targets("集中力量完成瑶琳路、临月里、密云一支路等13处易积水点位改造。").len(),
+            1
         );
         // A class is not an amount.
         assert!(targets("推进防城港30万吨级进港航道、北海铁山港20万吨级航道建设。").is_empty());

@@ -102,6 +102,7 @@ const FLOORS: &[(&str, usize, usize, usize, usize)] = &[
     ("report-2025-jilin", 16, 9, 9, 3),
     ("report-2025-national", 20, 7, 7, 3),
     ("report-2025-sichuan", 19, 7, 7, 3),
+    ("report-2025-tianjin", 15, 37, 44, 3),
     ("report-2025-xizang", 16, 35, 36, 3),
     ("report-2025-zhejiang", 34, 4, 4, 3),
 ];
@@ -153,6 +154,7 @@ const MAX_FALSE: &[(&str, usize)] = &[
     ("report-2025-jilin", 0),
     ("report-2025-national", 0),
     ("report-2025-sichuan", 0),
+    ("report-2025-tianjin", 1),
     ("report-2025-xizang", 0),
     ("report-2025-zhejiang", 0),
 ];
