@@ -631,6 +631,19 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
     if view.ends_with(i, "实事") {
         return true;
     }
+    // A package of measures named by its count: 58条改革举措, 稳增长18条措施.
+    if tok.unit_norm == "条" {
+        let mut k = tok.end;
+        while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
+            if ["举措", "措施", "政策"]
+                .iter()
+                .any(|w| view.starts_with(k, w))
+            {
+                return true;
+            }
+            k += 1;
+        }
+    }
     let mut k = tok.end;
     while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
         if view.starts_with(k, "实事") {
@@ -1442,6 +1455,15 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             k += wlen;
             continue;
         }
+        // 推动技术改造投资稳步增长: growth an action aims at, not a level to check.
+        if matches!(word, "稳步增长" | "持续增长")
+            && ["推动", "促进", "带动", "支持", "引导", "鼓励"]
+                .iter()
+                .any(|v| view.starts_with(s, v))
+        {
+            k += wlen;
+            continue;
+        }
         out.push(Target {
             phrase: view.orig(ps, pe),
             span: Span { start: ps, end: pe },
@@ -1678,6 +1700,9 @@ mod tests {
         assert!(
             targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
         );
+        // A package of measures named by its count is no target; roads counted in 条 are.
+        assert!(targets("实施新一轮优化营商环境58条改革举措。").is_empty());
+        assert_eq!(targets("再推出10条乡村旅游精品线路。").len(), 1);
         // Kept results of existing places are no count to reach; a goal of 完善 is.
         assert!(targets("巩固368个经济薄弱村扶持成效。").is_empty());
         assert_eq!(targets("完善1000个居住小区再生资源回收体系。").len(), 1);
@@ -1712,6 +1737,8 @@ mod tests {
         let t = one("居民收入稳步增长");
         assert_eq!(t.comparator, Comparator::Increase);
         assert_eq!(t.metric, "居民收入");
+        // Growth an action aims at is not a level to check.
+        assert!(targets("推动技术改造投资稳步增长。").is_empty());
         let t = one("进出口总额保持正增长");
         assert_eq!(t.comparator, Comparator::Increase);
         assert_eq!(t.metric, "进出口总额");
