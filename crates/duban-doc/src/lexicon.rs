@@ -24,6 +24,9 @@ pub const TRENDS: &[(&str, Comparator)] = &[
     ("保持下降", Comparator::Decrease),
     ("继续提高", Comparator::Increase),
     ("继续提升", Comparator::Increase),
+    ("稳步增长", Comparator::Increase),
+    ("持续增长", Comparator::Increase),
+    ("正增长", Comparator::Increase),
 ];
 
 /// Endings of a noun phrase that names a measured quantity (…比重, …增加值, …增速).

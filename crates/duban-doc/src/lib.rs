@@ -233,6 +233,11 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     // The title's year, else the year of the document's own number (国发〔2018〕42号 on
     // its own line), else the first year in the head.
     let year = meta::year(&title)
+        .or_else(|| {
+            (kind == Some(DocKind::GovernmentReport))
+                .then(|| report::report_year(&view, &lines))
+                .flatten()
+        })
         .or_else(|| meta::own_number_year(&view, &lines, struct_line))
         .or_else(|| meta::year(&view.orig(0, first_struct)));
 
@@ -282,6 +287,27 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     if from_table || from_inline {
         items = outline::with_table_rows(&view, items, &layout.tasks, &layout.categories);
     }
+    // A report's glossary (名词解释) explains terms: its numbered entries are not items.
+    let mut glossary_note = None;
+    let mut glossary_range = None;
+    if kind == Some(DocKind::GovernmentReport)
+        && !from_table
+        && !from_inline
+        && let Some(range) = report::glossary_span(&view, &lines)
+    {
+        let dropped = report::drop_items_in(&mut items, range);
+        if dropped > 0 {
+            glossary_range = Some(range);
+            glossary_note = Some(Diagnostic {
+                code: "glossary".into(),
+                message: format!("名词解释中的{dropped}条编号解释不是工作任务，未作为事项读入"),
+                span: Some(Span {
+                    start: range.0,
+                    end: range.1,
+                }),
+            });
+        }
+    }
     for (t, span) in layout.tasks.iter().enumerate() {
         if let Some(item) = items.iter_mut().find(|i| i.span.start == span.label_start) {
             item.task = Some(tasks[t].number);
@@ -289,6 +315,11 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     }
     let mut diagnostics = tree.diagnostics;
     diagnostics.extend(inline_diagnostics);
+    // Sequence breaks inside the glossary concern entries that are no longer items.
+    if let Some((gs, ge)) = glossary_range {
+        diagnostics.retain(|d| !d.span.is_some_and(|s| s.start >= gs && s.start < ge));
+    }
+    diagnostics.extend(glossary_note);
     diagnostics.append(&mut layout.diagnostics);
     // A document whose tasks are the rows of a table divides tasks among units.
     let kind = kind.or(from_table.then_some(DocKind::TaskDivision));

@@ -48,7 +48,12 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
             .filter(|(_, l)| !l.is_blank() && l.len() <= 80)
             .filter(|(_, l)| {
                 let t = view.norm_str(l.start, l.end);
-                !t.ends_with('。') && t.chars().filter(|&c| is_han(c)).count() >= 4
+                // A salutation (`各位代表：`, `各区人民政府：`) addresses, it does not title;
+                // a numbered item (`一、2018年工作回顾`) is part of the body.
+                classify(view, l).is_none()
+                    && !t.ends_with('。')
+                    && !t.trim_end().ends_with([':', '!', '！'])
+                    && t.chars().filter(|&c| is_han(c)).count() >= 4
             })
     };
     candidates()
@@ -56,7 +61,15 @@ pub fn title_line_before(view: &View, lines: &[Line], limit: usize) -> Option<us
             let t = view.norm_str(l.start, l.end);
             TITLE_WORDS.iter().any(|w| t.contains(w)) && !t.contains('。')
         })
-        .or_else(|| candidates().find(|(_, l)| l.len() <= 40))
+        .or_else(|| {
+            // Without a genre word: a short line that is not a sentence.
+            candidates().find(|(_, l)| {
+                l.len() <= 40
+                    && !view
+                        .norm_str(l.start, l.end)
+                        .contains(['。', ',', ';', '，', '；'])
+            })
+        })
         .map(|(i, _)| i)
 }
 
@@ -289,20 +302,30 @@ const GENRE_ENDINGS: &[&str] = &[
 /// A notice title broken after its first line (`国务院关于印发国家职业教育改革` /
 /// `实施方案的通知`): the short unpunctuated line just below a `关于` line that does not yet
 /// end with a genre word, when that line does.
+///
+/// A title cut inside its genre word (`政府工作报` / `告`, the copy breaking a line at a
+/// link) is joined with the few chars below that complete it, with or without 关于.
 pub fn title_second_half(view: &View, lines: &[Line], title: usize) -> Option<usize> {
     let own = view.norm_str(lines[title].start, lines[title].end);
     let own = own.trim();
-    if !own.contains("关于") || GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
+    if GENRE_ENDINGS.iter().any(|g| own.ends_with(g)) {
         return None;
     }
     let n = (title + 1..lines.len()).find(|&i| !lines[i].is_blank())?;
     let t = view.norm_str(lines[n].start, lines[n].end);
     let t = t.trim();
+    let completes_word = t.chars().count() <= 3
+        && GENRE_ENDINGS
+            .iter()
+            .any(|g| format!("{own}{t}").ends_with(g) && !t.ends_with(g) && !own.ends_with(g));
+    if !own.contains("关于") && !completes_word {
+        return None;
+    }
     let ok = t.chars().count() <= 40
         && !t.contains(['。', ',', ':', ';', '!', '?', '['])
         && !is_date_line(view, &lines[n])
         && classify(view, &lines[n]).is_none()
-        && GENRE_ENDINGS.iter().any(|g| t.ends_with(g));
+        && (completes_word || GENRE_ENDINGS.iter().any(|g| t.ends_with(g)));
     ok.then_some(n)
 }
 
@@ -390,10 +413,22 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
         k -= 1;
     }
     if k >= 2 && is_date_line(view, nonblank[k - 1]) {
-        let l = nonblank[k - 2];
-        let name = view.orig(l.start, l.end);
-        if looks_like_org(&name) {
-            return Some(name);
+        // Joint senders sign one per line over the date (国家发展改革委办公厅 /
+        // 税务总局办公厅 / 2019年8月20日): up to six organ lines, joined by a space.
+        let mut names = Vec::new();
+        let mut j = k - 1;
+        while j > 0 && names.len() < 6 {
+            let l = nonblank[j - 1];
+            let name = view.orig(l.start, l.end).trim().to_string();
+            if !looks_like_org(&name) {
+                break;
+            }
+            names.push(name);
+            j -= 1;
+        }
+        if !names.is_empty() {
+            names.reverse();
+            return Some(names.join(" "));
         }
     }
     reporting_body(view, before)
@@ -410,8 +445,43 @@ fn reporting_body(view: &View, before: usize) -> Option<String> {
     let name = view.orig(p, e).trim().to_string();
     let bare = ["省", "市", "区", "县", "州", "旗", "自治区"]
         .iter()
-        .any(|l| name.starts_with(l));
-    (looks_like_org(&name) && !bare).then_some(name)
+        .find(|l| name.starts_with(**l));
+    match bare {
+        None => looks_like_org(&name).then_some(name),
+        Some(level) => speaker_government(view, before, level),
+    }
+}
+
+/// The government a bare `我代表省人民政府` speaks for, when the head names it in full
+/// (`四川省人民政府省长 施小琳`, `…会议上河南省人民政府省长王凯作政府工作报告`): a
+/// `<place>人民政府` whose place ends with the speaker's level and is named in the
+/// document's first line (`2025年四川省政府工作报告`). A head naming only the office
+/// (`广东省省长 王伟中`) gives none.
+fn speaker_government(view: &View, before: usize, level: &str) -> Option<String> {
+    let end = before.min(view.len());
+    let first_end = (0..end).find(|&i| view.at(i) == '\n').unwrap_or(end);
+    let first = view.norm_str(0, first_end);
+    // The place is more than the level itself (`自治区人民政府` names no government).
+    let min_len = level.chars().count() + 2;
+    let level = level.chars().last()?;
+    let mut from = 0;
+    while let Some(p) = view.find(from, end, "人民政府") {
+        from = p + 4;
+        // The longest place named in the first line.
+        for len in (2..=8.min(p)).rev() {
+            let place = view.norm_str(p - len, p);
+            if len >= min_len
+                && place.ends_with(level)
+                && place
+                    .chars()
+                    .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                && first.contains(place.as_str())
+            {
+                return Some(format!("{}人民政府", view.orig(p - len, p)));
+            }
+        }
+    }
+    None
 }
 
 /// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
@@ -867,6 +937,99 @@ mod tests {
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
         let view = View::new("关于印发要点\n各区：现将方案印发给你们。\n");
         assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+    }
+
+    #[test]
+    fn a_title_cut_inside_its_genre_word_is_joined() {
+        // A wiki copy breaks the line at a link: `政府工作报` / `告`.
+        let text = "\u{200b}\n\n政府工作报\n\n告\n\n——2021年3月5日在第十三届全国人民代表大会第四次会议上\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        let title = (0..lines.len())
+            .find(|&i| view.norm_str(lines[i].start, lines[i].end) == "政府工作报")
+            .unwrap();
+        let second = title_second_half(&view, &lines, title).unwrap();
+        assert_eq!(view.norm_str(lines[second].start, lines[second].end), "告");
+        // A short line below a complete title, or a longer line, is not joined.
+        let view = View::new("政府工作报告\n告\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+        let view = View::new("政府工作报\n告别过去的一年\n");
+        assert_eq!(title_second_half(&view, &view.lines(), 0), None);
+    }
+
+    #[test]
+    fn a_salutation_a_numbered_heading_or_a_sentence_is_no_title() {
+        // A report copied without its title line: the fallback title is used.
+        let text = "各位代表：\n\n现在，我代表国务院，向大会报告政府工作。\n各位代表！\n一、2018年工作回顾\n稳健的货币政策要松紧适度。广义货币M\n三、2019年政府工作任务\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(title_line_before(&view, &lines, lines.len()), None);
+        // A short unpunctuated line is still taken.
+        let view = View::new("各位代表：\n某某区服务业发展安排\n一、总体要求\n");
+        let lines = view.lines();
+        assert_eq!(title_line_before(&view, &lines, lines.len()), Some(1));
+    }
+
+    #[test]
+    fn joint_senders_sign_one_per_line_over_the_date() {
+        let text = "关于加强个人所得税纳税信用建设的通知\n各省发展改革委：\n一、总体要求\n（一）建立机制。\n国家发展改革委办公厅\n税务总局办公厅\n2019年8月20日\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(
+            issuer(&view, &lines, 0).as_deref(),
+            Some("国家发展改革委办公厅 税务总局办公厅")
+        );
+        // One sender: its name alone.
+        let view = View::new("正文。\n国家发展改革委办公厅\n2019年8月20日\n");
+        assert_eq!(
+            issuer(&view, &view.lines(), 0).as_deref(),
+            Some("国家发展改革委办公厅")
+        );
+    }
+
+    #[test]
+    fn a_report_names_its_government_in_the_speakers_line() {
+        let issuer_of = |text: &str| {
+            let view = View::new(text);
+            let lines = view.lines();
+            issuer(&view, &lines, view.len())
+        };
+        // The bare 我代表省人民政府, the government named in the speaker's line.
+        assert_eq!(
+            issuer_of(
+                "2025年四川省政府工作报告\n四川省人民政府省长 施小琳\n各位代表：\n现在，我代表省人民政府，向大会报告工作。\n"
+            )
+            .as_deref(),
+            Some("四川省人民政府")
+        );
+        assert_eq!(
+            issuer_of(
+                "2025年河南省政府工作报告\n2025年1月18日在河南省第十四届人民代表大会第三次会议上河南省人民政府省长王凯作政府工作报告\n各位代表:\n现在，我代表省人民政府，向大会报告工作。\n"
+            )
+            .as_deref(),
+            Some("河南省人民政府")
+        );
+        // Only the office named: no government in the text, none read.
+        assert_eq!(
+            issuer_of(
+                "2025年广东省政府工作报告\n广东省省长 王伟中\n各位代表：\n现在，我代表省人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
+        // The bare level is no name, even where the first line holds it.
+        assert_eq!(
+            issuer_of(
+                "2025年内蒙古自治区政府工作报告\n自治区主席 某某\n现在，我代表自治区人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
+        // A government of another level, or one the first line does not name, is not it.
+        assert_eq!(
+            issuer_of(
+                "2025年四川省政府工作报告\n成都市人民政府市长 某某\n现在，我代表省人民政府，向大会报告工作。\n"
+            ),
+            None
+        );
     }
 
     #[test]

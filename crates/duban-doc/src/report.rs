@@ -45,6 +45,17 @@ const OUTLOOK: &[&str] = &[
     "十四五”时期",
     "十五五”时期",
 ];
+/// Words of the year's work in an unnumbered section heading (`2025年工作安排建议`).
+const YEAR_HEADING: &[&str] = &[
+    "工作安排",
+    "重点工作",
+    "工作任务",
+    "工作建议",
+    "自身建设",
+    "总体要求",
+    "主要目标",
+    "目标任务",
+];
 /// Lines that open a glossary or annex of terms (not tasks).
 const GLOSSARY: &[&str] = &["名词解释", "注释", "词语解释", "名词注释", "本报告"];
 /// Words that introduce the headline goals.
@@ -67,6 +78,46 @@ fn opening_reviews(view: &View, lines: &[Line], tree: &Tree, item: usize) -> boo
     let opening = view.norm_str(start, end);
     REVIEW_OPENING.iter().any(|w| opening.contains(w))
         && !YEAR_OPENING.iter().any(|w| opening.contains(w))
+}
+
+/// Unnumbered section headings (`2024年工作回顾` / `2025年工作安排建议` / `加强政府自身建设`
+/// on lines of their own, the 一、 lost in the copy): short lines without sentence
+/// punctuation, not items, naming a review, an outlook or the year's work. They are the
+/// report's sections when one of them is a review and no numbered top-level item is one:
+/// the numbered items then sit under them. Returns (line, whether it is the year's).
+fn banner_sections(view: &View, lines: &[Line], tree: &Tree, end: usize) -> Vec<(usize, bool)> {
+    let items = &tree.items;
+    if items
+        .iter()
+        .any(|it| it.depth == 0 && REVIEW.iter().chain(OUTLOOK).any(|w| it.title.contains(w)))
+    {
+        return Vec::new();
+    }
+    let mut is_item = vec![false; lines.len()];
+    for &li in &tree.line_of {
+        if let Some(x) = is_item.get_mut(li) {
+            *x = true;
+        }
+    }
+    let mut out = Vec::new();
+    for (li, l) in lines.iter().enumerate().take(end) {
+        if l.is_blank() || is_item[li] || l.len() > 24 {
+            continue;
+        }
+        let t = view.norm_str(l.start, l.end);
+        if t.chars().any(|c| "。，；：:,;！!？?".contains(c)) {
+            continue;
+        }
+        let past = REVIEW.iter().chain(OUTLOOK).any(|w| t.contains(w));
+        if past || YEAR_HEADING.iter().any(|w| t.contains(w)) {
+            out.push((li, !past));
+        }
+    }
+    if out.iter().any(|b| !b.1) {
+        out
+    } else {
+        Vec::new()
+    }
 }
 
 /// A report's skeleton and the char ranges of its headline goal paragraphs.
@@ -101,16 +152,25 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         sections.iter().copied().find(|s| s.0 == k)
     };
     // Where the report body ends: a glossary or annex of terms.
-    let mut glossary = lines.len();
-    for (i, l) in lines.iter().enumerate() {
-        let t = view.norm_str(l.start, l.end.min(l.start + 12));
-        if GLOSSARY.iter().any(|g| t.starts_with(g)) && !t.contains("实事") {
-            glossary = i;
-            break;
+    let glossary = glossary_line(view, lines);
+    // Unnumbered section headings, when the numbered items sit under them.
+    let banners = banner_sections(view, lines, tree, glossary);
+    let banner_over = |li: usize| banners.iter().rev().find(|b| b.0 < li).copied();
+    // Whether line `li` lies in a section of the past (review, outlook).
+    let past_line = |li: usize| -> bool {
+        if !banners.is_empty() {
+            return banner_over(li).is_some_and(|b| !b.1);
         }
-    }
+        tree.line_of
+            .iter()
+            .rposition(|&x| x <= li)
+            .is_some_and(|b| matches!(section_of(b), Some((_, false))))
+    };
     for &(i, _) in &sections {
         sk.boundaries.push(tree.line_of[i]);
+    }
+    for &(li, _) in &banners {
+        sk.boundaries.push(li);
     }
     if glossary < lines.len() {
         sk.boundaries.push(glossary);
@@ -120,27 +180,38 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
             sk.boundaries.push(i);
         }
     }
-    // Second-level items of the year's sections.
+    // Second-level items of the year's sections (top-level items under an unnumbered
+    // heading of the year's work): the heading's line and where its text starts.
     let mut pillar_of_section: Vec<(usize, usize)> = Vec::new();
     let mut taken = vec![false; items.len()];
     for (i, it) in items.iter().enumerate() {
         let li = tree.line_of[i];
-        if it.depth != 1 || li >= glossary {
+        if li >= glossary {
             continue;
         }
-        let Some((sec, true)) = section_of(i) else {
-            continue;
+        let heading = if banners.is_empty() {
+            match section_of(i) {
+                Some((sec, true)) if it.depth == 1 => {
+                    (tree.line_of[sec], label_end_of(view, lines, tree, sec))
+                }
+                _ => continue,
+            }
+        } else {
+            match banner_over(li) {
+                Some((bl, true)) if it.depth == 0 => (bl, lines[bl].start),
+                _ => continue,
+            }
         };
-        let pillar = match pillar_of_section.iter().find(|p| p.0 == sec) {
+        let pillar = match pillar_of_section.iter().find(|p| p.0 == heading.0) {
             Some(p) => p.1,
             None => {
                 let p = sk.pillars.len();
                 sk.pillars.push(PillarAt {
-                    line: tree.line_of[sec],
-                    text_start: label_end_of(view, lines, tree, sec),
+                    line: heading.0,
+                    text_start: heading.1,
                     subtitle_line: None,
                 });
-                pillar_of_section.push((sec, p));
+                pillar_of_section.push((heading.0, p));
                 p
             }
         };
@@ -168,10 +239,7 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         else {
             continue;
         };
-        if taken[first] {
-            continue;
-        }
-        if let Some((_, false)) = section_of(first) {
+        if taken[first] || past_line(tree.line_of[first]) {
             continue;
         }
         let p = sk.pillars.len();
@@ -219,8 +287,7 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         if !HEADLINE.iter().any(|h| text.contains(h)) {
             continue;
         }
-        let before = tree.line_of.iter().rposition(|&x| x <= li);
-        if before.is_some_and(|b| matches!(section_of(b), Some((_, false)))) {
+        if past_line(li) {
             continue;
         }
         let mut end = l.end;
@@ -245,6 +312,97 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
     }
 }
 
+/// The line opening a glossary or annex of terms (`名词解释`, `附件2 名词解释`), else the
+/// number of lines.
+fn glossary_line(view: &View, lines: &[Line]) -> usize {
+    for (i, l) in lines.iter().enumerate() {
+        let mut s = l.start;
+        // An annex label before the glossary's name: 附件2 / 附件二： / 附件 2
+        if view.starts_with(s, "附件") {
+            s += 2;
+            while s < l.end
+                && (view.at(s).is_ascii_digit()
+                    || "一二三四五六七八九十：:、. ".contains(view.at(s))
+                    || view.at(s) == '\u{3000}')
+            {
+                s += 1;
+            }
+        }
+        let t = view.norm_str(s, l.end.min(s + 12));
+        if GLOSSARY.iter().any(|g| t.starts_with(g)) && !t.contains("实事") {
+            return i;
+        }
+    }
+    lines.len()
+}
+
+/// The year a report plans for, read from its section headings when its title gives none:
+/// the year of a heading of the year's work (`三、2019年政府工作任务`), else the year after
+/// a review's (`一、2018年工作回顾` → 2019). Headings are short lines without sentence
+/// punctuation (numbered or not).
+pub fn report_year(view: &View, lines: &[Line]) -> Option<i32> {
+    let mut after_review = None;
+    for l in lines {
+        if l.is_blank() || l.len() > 40 {
+            continue;
+        }
+        let t = view.norm_str(l.start, l.end);
+        if t.chars().any(|c| "。，；:,;".contains(c)) {
+            continue;
+        }
+        let Some(y) = crate::meta::year(&t) else {
+            continue;
+        };
+        if REVIEW.iter().any(|w| t.contains(w)) {
+            after_review = after_review.or(Some(y + 1));
+        } else if YEAR_HEADING
+            .iter()
+            .chain(&["政府工作任务", "经济社会发展", "政策取向"])
+            .any(|w| t.contains(w))
+        {
+            return Some(y);
+        }
+    }
+    after_review
+}
+
+/// The char range of a glossary (`名词解释` to the next `附件` line or the end), if any.
+pub fn glossary_span(view: &View, lines: &[Line]) -> Option<(usize, usize)> {
+    let g = glossary_line(view, lines);
+    let start = lines.get(g)?.start;
+    let end = lines[g + 1..]
+        .iter()
+        .find(|l| view.starts_with(l.start, "附件"))
+        .map_or(view.len(), |l| l.raw_start);
+    Some((start, end))
+}
+
+/// Removes the items whose label lies in `range` (a glossary's numbered entries explain
+/// terms; they are not items of the plan). Parents are re-indexed; returns how many went.
+pub fn drop_items_in(items: &mut Vec<duban_core::Item>, range: (usize, usize)) -> usize {
+    let inside = |it: &duban_core::Item| it.span.start >= range.0 && it.span.start < range.1;
+    let mut new_index = Vec::with_capacity(items.len());
+    let mut kept = 0;
+    for it in items.iter() {
+        if inside(it) {
+            new_index.push(None);
+        } else {
+            new_index.push(Some(kept));
+            kept += 1;
+        }
+    }
+    let before = items.len();
+    let old = std::mem::take(items);
+    for mut it in old {
+        if inside(&it) {
+            continue;
+        }
+        it.parent = it.parent.and_then(|p| new_index.get(p).copied().flatten());
+        items.push(it);
+    }
+    before - items.len()
+}
+
 fn label_end_of(view: &View, lines: &[Line], tree: &Tree, item: usize) -> usize {
     let line = &lines[tree.line_of[item]];
     crate::outline::label(view, line).map_or(line.start, |l| l.label_end)
@@ -265,6 +423,117 @@ mod tests {
             .iter()
             .map(|t| view.norm_str(lines[t.line].start, lines[t.line].end))
             .collect()
+    }
+
+    fn headline(text: &str) -> Vec<String> {
+        let view = View::new(text);
+        let lines = view.lines();
+        let tree = outline::tree(&view, &lines);
+        layout(&view, &lines, &tree)
+            .headline
+            .iter()
+            .map(|&(s, e)| view.norm_str(s, e))
+            .collect()
+    }
+
+    #[test]
+    fn unnumbered_section_headings_keep_the_review_out_of_the_tasks() {
+        // The copy lost the 一、二、三、 of the sections: their headings stand alone, and
+        // （一） restarts under each.
+        let text = "各位代表：\n2024年工作回顾\n过去一年，经济运行稳中向好。\n（一）巩固增强经济回升向好态势。新增规上企业2157家。\n（二）大力推动科技创新。新增高新技术企业28家。\n2025年工作安排建议\n今年发展主要预期目标是：地区生产总值增长5.5%以上。\n（一）全方位扩大内需。新建5G基站1万个。\n（二）深化改革开放。\n加强政府自身建设\n（一）树牢正确政绩观。\n";
+        let tasks = task_lines(text);
+        assert_eq!(tasks.len(), 3, "{tasks:?}");
+        assert!(tasks[0].contains("全方位扩大内需"));
+        assert!(tasks[2].contains("树牢正确政绩观"));
+        let h = headline(text);
+        assert_eq!(h.len(), 1);
+        assert!(h[0].contains("5.5%以上"));
+        // Headings without a review among them, or a review already numbered, do not
+        // make the unnumbered lines sections.
+        let banners = |t: &str| {
+            let view = View::new(t);
+            let lines = view.lines();
+            let tree = outline::tree(&view, &lines);
+            banner_sections(&view, &lines, &tree, lines.len()).len()
+        };
+        assert_eq!(banners(text), 3);
+        assert_eq!(banners(&text.replace("2024年工作回顾\n", "")), 0);
+        assert_eq!(
+            banners(&text.replace("2024年工作回顾\n", "一、2024年工作回顾\n")),
+            0
+        );
+        // A sentence is not a heading.
+        assert_eq!(
+            banners(&text.replace("2024年工作回顾\n", "2024年工作回顾，成绩来之不易。\n")),
+            0
+        );
+    }
+
+    #[test]
+    fn a_glossary_in_an_annex_ends_the_tasks() {
+        let text = "二、2025年工作安排\n（一）扩大内需\n新建充电桩1000个。\n附件2 名词解释\n1.“岳山造林”：上世纪70年代发动万人造林。\n2.“四新”产业：发展3个产业。\n";
+        let view = View::new(text);
+        let lines = view.lines();
+        assert_eq!(glossary_line(&view, &lines), 3);
+        let (s, e) = glossary_span(&view, &lines).unwrap();
+        assert!(view.norm_str(s, e).starts_with("附件2 名词解释"));
+        assert_eq!(e, view.len());
+        // A 民生实事 annex is not a glossary; a glossary runs to the next annex.
+        let view = View::new("附件1 十件民生实事\n一、新建学位1万个。\n");
+        let lines = view.lines();
+        assert_eq!(glossary_line(&view, &lines), lines.len());
+        let view = View::new("名词解释\n1.两重：重大战略。\n附件3\n一、新增就业1万人。\n");
+        let (s, e) = glossary_span(&view, &view.lines()).unwrap();
+        assert_eq!(view.orig(s, e).trim_end(), "名词解释\n1.两重：重大战略。");
+    }
+
+    #[test]
+    fn a_report_plans_for_the_year_of_its_work_headings() {
+        let year = |t: &str| {
+            let view = View::new(t);
+            report_year(&view, &view.lines())
+        };
+        assert_eq!(
+            year(
+                "一、2018年工作回顾\n过去一年，增长6.6%。\n二、2019年经济社会发展总体要求和政策取向\n"
+            ),
+            Some(2019)
+        );
+        // Only a review heading: the year after it.
+        assert_eq!(year("2024年工作回顾\n过去一年。\n今年工作\n"), Some(2025));
+        // A year inside a sentence is not a heading.
+        assert_eq!(
+            year("2024年是实现“十四五”规划目标任务的关键一年，成绩来之不易。\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn glossary_entries_leave_the_item_tree() {
+        use duban_core::Item;
+        let item = |label: &str, parent: Option<usize>, start: usize| Item {
+            label: label.into(),
+            number: 1,
+            depth: u32::from(parent.is_some()),
+            parent,
+            title: String::new(),
+            span: duban_core::Span {
+                start,
+                end: start + 1,
+            },
+            task: None,
+        };
+        let mut items = vec![
+            item("一、", None, 0),
+            item("1.", Some(0), 10),
+            item("2.", Some(0), 20),
+            item("二、", None, 30),
+            item("（一）", Some(3), 40),
+        ];
+        assert_eq!(drop_items_in(&mut items, (10, 25)), 2);
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2].label, "（一）");
+        assert_eq!(items[2].parent, Some(1));
     }
 
     #[test]

@@ -48,6 +48,7 @@ const UNITS: &[(&str, &str)] = &[
     ("千米", ""),
     ("公顷", ""),
     ("亩", ""),
+    ("标准箱", ""),
     ("标箱", ""),
     ("千瓦时", ""),
     ("千瓦", ""),
@@ -519,7 +520,18 @@ fn keep(view: &View, tok: &Token, quoted: &[bool]) -> bool {
         return false;
     }
     // 等15部门 describes who acts; 引进机数科技等8家研发机构 counts what is to be done.
-    if prev == '等' && !clause_starts_with_goal_verb(view, i - 1) {
+    if prev == '等'
+        && !clause_starts_with_goal_verb(view, i - 1)
+        && !parallel_to_goal_clause(view, i - 1)
+    {
+        return false;
+    }
+    // 巩固368个经济薄弱村扶持成效: the places whose results are kept, not a new count.
+    if view.ends_with(i, "巩固") {
+        return false;
+    }
+    // A class, not an amount: 30万吨级进港航道, 5A级景区.
+    if tok.end < view.len() && view.at(tok.end) == '级' {
         return false;
     }
     if tok.cn && (tok.value < 2.0 || !CN_VERBS.iter().any(|v| view.ends_with(i, v))) {
@@ -613,6 +625,31 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
     }
     if i >= 2 && view.at(i - 1) == '共' && matches!(view.at(i - 2), '(' | '（') {
         return true;
+    }
+    // The count of a report's 民生实事 (`实施民生实事28项`, `办好15件民生实事`): its items
+    // are the plan's own tasks, listed with their own targets.
+    if view.ends_with(i, "实事") {
+        return true;
+    }
+    // A package of measures named by its count: 58条改革举措, 稳增长18条措施.
+    if tok.unit_norm == "条" {
+        let mut k = tok.end;
+        while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
+            if ["举措", "措施", "政策"]
+                .iter()
+                .any(|w| view.starts_with(k, w))
+            {
+                return true;
+            }
+            k += 1;
+        }
+    }
+    let mut k = tok.end;
+    while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
+        if view.starts_with(k, "实事") {
+            return true;
+        }
+        k += 1;
     }
     view.ends_with(i, "方面")
         || view.starts_with(tok.end, "方面")
@@ -788,6 +825,7 @@ fn counts_listed_names(view: &View, tok: &Token) -> bool {
 
 /// Verbs that open a clause whose `X等N家…` names what is to be achieved.
 const GOAL_VERBS: &[&str] = &[
+    "完成",
     "引进",
     "招引",
     "新引进",
@@ -811,18 +849,73 @@ fn clause_starts_with_goal_verb(view: &View, pos: usize) -> bool {
     while s > 0 && pos - s < 60 && !(is_delim(view.at(s - 1)) && view.at(s - 1) != '、') {
         s -= 1;
     }
-    for filler in ["力争", "确保", "争取", "全年", "年内"] {
-        if view.starts_with(s, filler) {
-            s += filler.chars().count();
-            break;
-        }
+    opens_with_goal_verb(view, s)
+}
+
+/// Whether the text at `s`, past commitment words and adverbs (力争, 重点, 加快 …),
+/// starts with one of `GOAL_VERBS`.
+fn opens_with_goal_verb(view: &View, mut s: usize) -> bool {
+    const FILLERS: &[&str] = &[
+        "集中力量",
+        "力争",
+        "确保",
+        "争取",
+        "全年",
+        "年内",
+        "重点",
+        "大力",
+        "加快",
+        "着力",
+        "积极",
+        "持续",
+        "全力",
+        "努力",
+        "进一步",
+    ];
+    let mut guard = 0;
+    while guard < 4
+        && let Some(f) = FILLERS.iter().find(|f| view.starts_with(s, f))
+    {
+        s += f.chars().count();
+        guard += 1;
     }
     GOAL_VERBS.iter().any(|v| view.starts_with(s, v))
 }
 
+/// `重点打造A、B等10条具有国际优势，C、D等10条具有全国优势`: a clause without a verb that
+/// repeats the `X等N` of the goal clause before it in the same sentence shares its verb.
+fn parallel_to_goal_clause(view: &View, pos: usize) -> bool {
+    // Back to the start of this clause (past 、).
+    let mut s = pos;
+    while s > 0 && pos - s < 60 && !(is_delim(view.at(s - 1)) && view.at(s - 1) != '、') {
+        s -= 1;
+    }
+    if s == 0 || !matches!(view.at(s - 1), ',' | '，') {
+        return false;
+    }
+    // The clause before it.
+    let end = s - 1;
+    let mut b = end;
+    while b > 0 && end - b < 60 && !(is_delim(view.at(b - 1)) && view.at(b - 1) != '、') {
+        b -= 1;
+    }
+    let repeats =
+        (b..end.saturating_sub(1)).any(|k| view.at(k) == '等' && view.at(k + 1).is_ascii_digit());
+    repeats && opens_with_goal_verb(view, b)
+}
+
 /// Physical capacities that name a plant: `榆能西南70万千瓦热电项目`, `50万吨甲醇制乙醇
 /// 项目建成投产`. The plant is the goal; its size is part of its name.
-const CAPACITY_UNITS: &[&str] = &["吨", "千瓦", "兆瓦", "千瓦时", "立方米", "方", "标箱"];
+const CAPACITY_UNITS: &[&str] = &[
+    "吨",
+    "千瓦",
+    "兆瓦",
+    "千瓦时",
+    "立方米",
+    "方",
+    "标箱",
+    "标准箱",
+];
 const PLANT_NOUNS: &[&str] = &["项目", "工程", "电站", "机组", "生产线", "基地"];
 
 fn is_capacity_of_named_project(view: &View, tok: &Token) -> bool {
@@ -1362,6 +1455,15 @@ fn direction_targets(view: &View, start: usize, end: usize) -> Vec<Target> {
             k += wlen;
             continue;
         }
+        // 推动技术改造投资稳步增长: growth an action aims at, not a level to check.
+        if matches!(word, "稳步增长" | "持续增长")
+            && ["推动", "促进", "带动", "支持", "引导", "鼓励"]
+                .iter()
+                .any(|v| view.starts_with(s, v))
+        {
+            k += wlen;
+            continue;
+        }
         out.push(Target {
             phrase: view.orig(ps, pe),
             span: Span { start: ps, end: pe },
@@ -1432,6 +1534,13 @@ mod tests {
         assert!(phrases("选择北京、天津、上海和西安11个城市开展试点。").is_empty());
         assert_eq!(phrases("建成北京、天津、上海3个国家中心。").len(), 1);
         // Counts of the document's own measures.
+        assert!(
+            phrases("安排资金148亿元，实施民生实事28项，不断增强群众获得感。")
+                .iter()
+                .all(|p| !p.contains("28"))
+        );
+        assert!(phrases("接续办好15件重点民生实事，包括：").is_empty());
+        assert_eq!(phrases("新建民生工程项目28项。").len(), 1);
         assert!(
             phrases("市政府工作报告确定了10个方面190项重点工作，明确各项工作的牵头单位。")
                 .is_empty()
@@ -1579,6 +1688,33 @@ mod tests {
 
     #[test]
     fn deng_n_after_a_goal_verb_is_a_target() {
+        // Adverbs before the verb, and a parallel clause sharing it.
+        let p: Vec<String> = targets(
+            "大力建设国家先进制造业集群，重点打造智能电网、工程机械等10条具有国际优势，生物药、集成电路等10条具有全国优势，飞机配套等具有发展潜力的重点产业链。",
+        )
+        .into_iter()
+        .map(|t| t.phrase)
+        .collect();
+        assert_eq!(p.len(), 2, "{p:?}");
+        // Who acts, listed after a clause without a goal verb, stays out.
+        assert!(
+            targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
+        );
+        // A package of measures named by its count is no target; roads counted in 条 are.
+        assert!(targets("实施新一轮优化营商环境58条改革举措。").is_empty());
+        assert_eq!(targets("再推出10条乡村旅游精品线路。").len(), 1);
+        // Kept results of existing places are no count to reach; a goal of 完善 is.
+        assert!(targets("巩固368个经济薄弱村扶持成效。").is_empty());
+        assert_eq!(targets("完善1000个居住小区再生资源回收体系。").len(), 1);
+        // Containers in 标准箱; a verb after 集中力量 counts its 等N.
+        assert_eq!(targets("集装箱吞吐量突破2400万标准箱。").len(), 1);
+        assert_eq!(
+            targets("集中力量完成瑶琳路、临月里、密云一支路等13处易积水点位改造。").len(),
+            1
+        );
+        // A class is not an amount.
+        assert!(targets("推进防城港30万吨级进港航道、北海铁山港20万吨级航道建设。").is_empty());
+        assert_eq!(targets("新增港口吞吐能力2000万吨。").len(), 1);
         let t = one("推动实验室落地,引进机数科技等8家独立法人研发机构、中科院所");
         assert_eq!((t.value, t.unit.as_deref()), (Some(8.0), Some("家")));
         assert!(targets("认真贯彻落实国家发展改革委等14部委印发的文件").is_empty());
@@ -1594,6 +1730,21 @@ mod tests {
         assert_eq!(t.comparator, Comparator::HigherThan);
         assert_eq!(one("床位数不低于5%").comparator, Comparator::AtLeast);
         assert!(targets("质量不低于标准要求").is_empty());
+    }
+
+    #[test]
+    fn steady_growth_of_a_measure_is_a_direction_goal() {
+        let t = one("居民收入稳步增长");
+        assert_eq!(t.comparator, Comparator::Increase);
+        assert_eq!(t.metric, "居民收入");
+        // Growth an action aims at is not a level to check.
+        assert!(targets("推动技术改造投资稳步增长。").is_empty());
+        let t = one("进出口总额保持正增长");
+        assert_eq!(t.comparator, Comparator::Increase);
+        assert_eq!(t.metric, "进出口总额");
+        // Without a measured quantity before it there is nothing to track.
+        let view = View::new("推动各项事业持续增长。");
+        assert!(direction_targets(&view, 0, view.len()).is_empty());
     }
 
     #[test]

@@ -242,6 +242,68 @@ fn yao_items_in_a_single_paragraph_after_a_heading() {
     assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
 }
 
+// ---------------------------------------------------------------- (e) government reports
+
+/// A provincial report as its newspaper copy gives it: section headings without 一、,
+/// （一） restarting under each, a 民生实事 annex and a glossary of terms.
+const REPORT_UNNUMBERED: &str = "2025年某某省政府工作报告\n来源：某某日报\n2025年1月20日在某某省第十四届人民代表大会第四次会议上\n某某省人民政府省长 张某\n各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n2024年工作回顾\n过去一年，全省地区生产总值增长5.7%。\n（一）巩固增强经济回升向好态势。新增规上工业企业2157家，完成投资9757亿元。\n（二）扎实做好保障改善民生工作。城镇新增就业30万人。\n2025年工作安排建议\n今年发展主要预期目标是：地区生产总值增长5.5%以上；城镇新增就业85万人。\n（一）全方位扩大内需。新建充电桩1万个以上。\n（二）切实保障和改善民生。新增托位2万个。\n附件1\n2025年十件民生实事\n一、为老年人提供健康服务。为2.5万名失能老年人提供康复护理。\n二、推进污水治理。新增改造管网2000公里。\n附件2 名词解释\n1.“两重”：是指国家重大战略实施和重点领域安全能力建设。\n2.“三级百圈”：力争用5年打造100个商圈。\n";
+
+#[test]
+fn a_report_with_unnumbered_sections_reads_only_the_years_targets() {
+    let plan = parse(REPORT_UNNUMBERED);
+    assert_eq!(
+        plan.outline.kind,
+        Some(duban_core::DocKind::GovernmentReport)
+    );
+    assert_eq!(plan.issuer.as_deref(), Some("某某省人民政府"));
+    let all: Vec<&str> = plan
+        .headline_targets
+        .iter()
+        .chain(plan.tasks.iter().flat_map(|t| t.targets.iter()))
+        .map(|t| t.phrase.as_str())
+        .collect();
+    // Last year's results (2157家, 9757亿元, 30万人) and the glossary (100个) are not targets.
+    for past in ["2157", "9757", "30万人", "100个", "5.7%"] {
+        assert!(!all.iter().any(|p| p.contains(past)), "{past} in {all:?}");
+    }
+    for goal in [
+        "5.5%以上",
+        "85万人",
+        "1万个以上",
+        "2万个",
+        "2.5万名",
+        "2000公里",
+    ] {
+        assert!(
+            all.iter().any(|p| p.contains(goal)),
+            "{goal} missing: {all:?}"
+        );
+    }
+    // The year's items and the 民生实事 annex are tasks; the review's items are not.
+    let titles: Vec<&str> = plan.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles.len(), 4, "{titles:?}");
+    // The glossary's entries are not items of the plan, and a diagnostic says so.
+    assert!(
+        !plan
+            .outline
+            .items
+            .iter()
+            .any(|i| i.label == "1." || i.label == "2."),
+        "{:?}",
+        plan.outline
+            .items
+            .iter()
+            .map(|i| &i.label)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        plan.outline
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "glossary")
+    );
+}
+
 // ---------------------------------------------------------------- properties
 
 /// A random task table (tabs, `|`, or space-aligned) of `n` rows with wrapped cells.

@@ -12,7 +12,9 @@
 //!   reports' task targets are not annotated),
 //! - meta: title, year and issuer right (of 3),
 //! - items lost without a diagnostic: annotated items missing from the tree while the
-//!   outline carries no `sequence_break` diagnostic.
+//!   outline carries no `sequence_break` diagnostic,
+//! - targets read where none may be (`target_free`: a report's review, outlook, glossary),
+//!   counted over every extracted target, headline or task.
 //!
 //! `FLOORS` holds the figures of the current parser; a document scoring below its floor
 //! fails the test, so a regression cannot pass unnoticed. Run with `-- --nocapture`.
@@ -32,6 +34,11 @@ struct Annotation {
     task_targets: Option<Vec<String>>,
     #[serde(default)]
     split: Option<String>,
+    /// Parts of the text where no target may be read (a report's review of last year,
+    /// a five-year outlook, a glossary): `[from, to]`, from the first occurrence of
+    /// `from` to the first occurrence of `to` after it (`null`: to the end).
+    #[serde(default)]
+    target_free: Vec<(String, Option<String>)>,
 }
 
 /// Minimums per document: (name, items right, targets found, extracted that are real,
@@ -72,11 +79,32 @@ const FLOORS: &[(&str, usize, usize, usize, usize)] = &[
     ("gov-2019-vocational-education-plan", 27, 8, 8, 3),
     ("guangzhou-2012-talent-implementation", 59, 66, 66, 2),
     ("holdout-report-2023-national", 20, 7, 7, 3),
-    ("holdout-report-2025-fujian", 25, 9, 9, 3),
+    // Fujian and Hebei: their annotations (an earlier round) give no issuer, while the
+    // head names it (`…会议上福建省人民政府省长…`), which the parser now reads; the
+    // annotations are left as they were written.
+    ("holdout-report-2025-fujian", 25, 9, 9, 2),
     ("holdout-report-2025-shaanxi", 18, 35, 35, 3),
+    ("notice-2019-tax-credit", 14, 0, 0, 3),
+    // The 2019 record has no title line; its annotation says 政府工作报告 where the
+    // parser (and the convention of the other files) gives the file stem.
+    ("report-2019-national", 21, 9, 9, 2),
+    ("report-2021-national", 18, 8, 8, 3),
+    ("report-2022-national", 20, 7, 7, 3),
     ("report-2024-national", 13, 7, 7, 3),
-    ("report-2025-hebei", 16, 32, 32, 3),
+    ("report-2025-beijing", 20, 5, 5, 3),
+    ("report-2025-chongqing", 26, 9, 9, 3),
+    ("report-2025-guangdong", 33, 9, 9, 3),
+    ("report-2025-guangxi", 21, 25, 25, 3),
+    ("report-2025-hebei", 16, 32, 32, 2),
+    ("report-2025-henan", 21, 10, 10, 3),
+    ("report-2025-hubei", 24, 6, 6, 3),
+    ("report-2025-jiangsu", 19, 22, 22, 3),
     ("report-2025-jilin", 16, 9, 9, 3),
+    ("report-2025-national", 20, 7, 7, 3),
+    ("report-2025-shanghai", 22, 42, 42, 3),
+    ("report-2025-sichuan", 19, 7, 7, 3),
+    ("report-2025-tianjin", 15, 37, 44, 3),
+    ("report-2025-xizang", 16, 35, 36, 3),
     ("report-2025-zhejiang", 34, 4, 4, 3),
 ];
 
@@ -111,9 +139,25 @@ const MAX_FALSE: &[(&str, usize)] = &[
     ("holdout-report-2023-national", 0),
     ("holdout-report-2025-fujian", 0),
     ("holdout-report-2025-shaanxi", 1),
+    ("notice-2019-tax-credit", 0),
+    ("report-2019-national", 0),
+    ("report-2021-national", 0),
+    ("report-2022-national", 0),
     ("report-2024-national", 0),
+    ("report-2025-beijing", 0),
+    ("report-2025-chongqing", 0),
+    ("report-2025-guangdong", 0),
+    ("report-2025-guangxi", 0),
     ("report-2025-hebei", 1),
+    ("report-2025-henan", 0),
+    ("report-2025-hubei", 0),
+    ("report-2025-jiangsu", 0),
     ("report-2025-jilin", 0),
+    ("report-2025-national", 0),
+    ("report-2025-shanghai", 0),
+    ("report-2025-sichuan", 0),
+    ("report-2025-tianjin", 1),
+    ("report-2025-xizang", 0),
     ("report-2025-zhejiang", 0),
 ];
 
@@ -177,6 +221,31 @@ fn occurrences(text: &str, phrase: &str) -> Vec<Span> {
     out
 }
 
+/// Char spans of the annotated target-free parts of `text`.
+fn free_spans(name: &str, text: &str, parts: &[(String, Option<String>)]) -> Vec<Span> {
+    parts
+        .iter()
+        .map(|(from, to)| {
+            let start = text
+                .find(from.as_str())
+                .unwrap_or_else(|| panic!("{name}: target_free start {from:?} not in the text"));
+            let end = match to {
+                Some(to) => {
+                    start
+                        + text[start..].find(to.as_str()).unwrap_or_else(|| {
+                            panic!("{name}: target_free end {to:?} not in the text")
+                        })
+                }
+                None => text.len(),
+            };
+            Span {
+                start: text[..start].chars().count(),
+                end: text[..end].chars().count(),
+            }
+        })
+        .collect()
+}
+
 fn overlaps(a: Span, b: Span) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -195,6 +264,7 @@ struct Score {
     all_extracted: usize,
     meta_right: usize,
     kind_right: bool,
+    in_free: usize,
 }
 
 fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
@@ -296,6 +366,22 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         }
     }
 
+    // Targets where none may be.
+    let free = free_spans(name, &plan.text, &ann.target_free);
+    let mut in_free = 0;
+    for e in headline.iter().chain(tasks.iter()) {
+        if free.iter().any(|f| overlaps(*f, *e)) {
+            in_free += 1;
+            let phrase: String = plan
+                .text
+                .chars()
+                .skip(e.start)
+                .take(e.end - e.start)
+                .collect();
+            println!("  target in a part without targets: {phrase}");
+        }
+    }
+
     // Meta.
     let mut meta_right = 0;
     if plan.title == ann.title {
@@ -335,6 +421,7 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         all_extracted,
         meta_right,
         kind_right,
+        in_free,
     }
 }
 
@@ -381,17 +468,18 @@ fn whole_documents_meet_their_floors() {
                     all_extracted: 0,
                     meta_right: 0,
                     kind_right: false,
+                    in_free: 0,
                 });
             }
         }
     }
     println!(
-        "\n| document | items with right parent (extra) | recall | precision | meta | kind | all extracted |"
+        "\n| document | items with right parent (extra) | recall | precision | meta | kind | all extracted | in review/outlook |"
     );
     let (mut ir, mut it, mut f, mut a, mut r, mut x) = (0, 0, 0, 0, 0, 0);
     for s in &scores {
         println!(
-            "| {}{} | {}/{} ({}) | {}/{} | {}/{} | {}/3 | {} | {} |",
+            "| {}{} | {}/{} ({}) | {}/{} | {}/{} | {}/3 | {} | {} | {} |",
             if s.holdout { "hold-out " } else { "" },
             s.name,
             s.items_right,
@@ -403,7 +491,8 @@ fn whole_documents_meet_their_floors() {
             s.extracted,
             s.meta_right,
             if s.kind_right { "ok" } else { "wrong" },
-            s.all_extracted
+            s.all_extracted,
+            s.in_free
         );
         ir += s.items_right;
         it += s.items_total;
@@ -412,7 +501,7 @@ fn whole_documents_meet_their_floors() {
         r += s.real;
         x += s.extracted;
     }
-    println!("| total | {ir}/{it} | {f}/{a} | {r}/{x} | | | |");
+    println!("| total | {ir}/{it} | {f}/{a} | {r}/{x} | | | | |");
 
     let mut failures = Vec::new();
     for s in &scores {
@@ -431,6 +520,12 @@ fn whole_documents_meet_their_floors() {
         }
         if !s.kind_right {
             failures.push(format!("{}: kind not detected", s.name));
+        }
+        if s.in_free > 0 {
+            failures.push(format!(
+                "{}: {} targets read in a part without targets (review, outlook, glossary)",
+                s.name, s.in_free
+            ));
         }
         if let Some(&(_, max)) = MAX_EXTRACTED.iter().find(|f| f.0 == s.name)
             && s.all_extracted > max
