@@ -882,7 +882,38 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
         "the day held as people write it"
     );
     assert!(page.body.contains("respond-form"), "the unit answers it");
-    assert!(!page.body.contains("notice-downloads"), "no task notice");
+    // Its 约谈通知 (GB/T 9704), as a task's notice: the region, indicator, period and the
+    // rule's measure that raised the alert, the 约谈 itself and the deadline.
+    assert!(page.body.contains("notice-downloads"), "the 约谈通知");
+    let (status, xml) = crate::oversight::notice_docx(&hz, &app.base, eid).await;
+    assert_eq!(status, StatusCode::OK);
+    let alert = api
+        .get(&format!("/api/v1/monitor/alerts/{id}"))
+        .await
+        .json();
+    let period = alert["period_label"].as_str().unwrap();
+    // growth-low measures yoy: the stored value, two decimals, in per cent.
+    let value = alert["value"].as_f64().unwrap();
+    let shown = format!("{value:.2}");
+    let shown = shown.trim_end_matches('0').trim_end_matches('.');
+    for want in [
+        format!("关于杭州市服务业增加值{period}监测预警的约谈通知"),
+        "杭州市：".to_string(),
+        format!("杭州市服务业增加值{period}同比增速为{shown}%"),
+        format!("触发预警规则“growth-low”（预警级，预警 #{id}）"),
+        "2020年11月2日，省发展改革委副主任已就此约谈你单位，现予约谈。".to_string(),
+        format!("督办〔2020〕{eid}号"),
+    ] {
+        assert!(xml.contains(&want), "{want} in the notice");
+    }
+    // Another unit's reporter may not download it; a format that is none is not found.
+    let other = login(&app, "rep_fgw").await;
+    let (status, _) = crate::oversight::notice_docx(&other, &app.base, eid).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) =
+        crate::oversight::get_bytes(&hz, &app.base, &format!("/escalations/{eid}/notice/odt"))
+            .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // Notified to the unit (inbox), as the rules' records are.
     let unit = app
         .state
