@@ -1059,7 +1059,7 @@ async fn real_figures_are_labelled_with_their_source() {
     let app = app_with_users().await;
     let imports = app.state.store.monitor_imports().await.unwrap();
     let real: Vec<_> = imports.iter().filter(|i| !i.demo).collect();
-    assert_eq!(real.len(), 4, "one import per bulletin");
+    assert_eq!(real.len(), 6, "one import per bulletin");
     assert!(real.iter().all(|i| i.source.starts_with("真实数据：")));
     let mut web = login(&app, "viewer").await;
     let page = web
@@ -1085,7 +1085,8 @@ async fn real_figures_are_labelled_with_their_source() {
     assert!(!early.contains("real-badge"));
 }
 
-/// A database seeded before the real set grew gets its new rows once, nothing else.
+/// A database seeded before the real set grew gets its new rows once, nothing else (no
+/// second import of a bulletin it has).
 #[tokio::test]
 async fn an_older_seed_gets_the_new_real_figures_once() {
     let db = duban_store::testing::TestDb::fresh().await.unwrap();
@@ -1094,10 +1095,21 @@ async fn an_older_seed_gets_the_new_real_figures_once() {
         .await
         .unwrap();
     let values = db.store.monitor_values(None).await.unwrap();
-    assert_eq!(values.len(), 8);
+    assert_eq!(values.len(), 12);
     assert!(values.iter().all(|v| !v.demo));
     duban_web::monitor::ensure_monitor_seed(&db.store, None)
         .await
         .unwrap();
-    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 4);
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 6);
+    // A database at an earlier real set (its marker gone, its figures stored): the bulletins
+    // stored already are not imported again.
+    sqlx::query("DELETE FROM meta WHERE key LIKE 'seed.monitor.real%'")
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 6);
+    assert_eq!(db.store.monitor_values(None).await.unwrap().len(), 12);
 }
