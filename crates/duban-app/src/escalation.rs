@@ -132,6 +132,7 @@ pub async fn escalation_notice(
         reason: &e.reason,
         raised_on: e.raised_on,
         respond_by: e.respond_by,
+        demo: e.demo,
     };
     let (text, issuer) = match (e.plan_id, e.task_number, e.task_title.as_deref()) {
         (Some(plan_id), Some(number), Some(title)) => {

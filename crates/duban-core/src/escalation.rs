@@ -582,6 +582,8 @@ pub struct NoticeFacts<'a> {
     pub reason: &'a str,
     pub raised_on: chrono::NaiveDate,
     pub respond_by: chrono::NaiveDate,
+    /// Raised on demonstration data (示例数据): the notice says so.
+    pub demo: bool,
 }
 
 /// What an escalation is about: a plan task's duty (raised by the rules), or a monitor
@@ -680,17 +682,21 @@ pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
             ),
         ),
     };
+    let mut paragraphs = vec![
+        first,
+        format!(
+            "请于{}前通过督办系统报送整改措施和进展情况，逾期未报的将按规定升级督办。",
+            date(f.respond_by)
+        ),
+        format!("特此通知。（督办日期：{}）", date(f.raised_on)),
+    ];
+    if f.demo {
+        paragraphs.push("（本通知由示例数据生成，仅供演示，并非正式文书。）".into());
+    }
     NoticeText {
         title,
         addressee: format!("{}：", f.unit),
-        paragraphs: vec![
-            first,
-            format!(
-                "请于{}前通过督办系统报送整改措施和进展情况，逾期未报的将按规定升级督办。",
-                date(f.respond_by)
-            ),
-            format!("特此通知。（督办日期：{}）", date(f.raised_on)),
-        ],
+        paragraphs,
     }
 }
 
@@ -712,6 +718,7 @@ mod notice_tests {
             reason: "2020年第二季度进展逾期未报10个工作日",
             raised_on: d(7, 15),
             respond_by: d(7, 22),
+            demo: false,
         });
         assert_eq!(
             n.title,
@@ -743,6 +750,7 @@ mod notice_tests {
             reason: "监测预警：杭州市 服务业增加值 2020年第三季度（预警 #12）",
             raised_on: d(11, 2),
             respond_by: d(11, 16),
+            demo: measure.is_none(),
         })
     }
 
@@ -761,6 +769,7 @@ mod notice_tests {
         );
         assert!(n.paragraphs[1].starts_with("请于2020年11月16日前"));
         assert_eq!(n.paragraphs[2], "特此通知。（督办日期：2020年11月2日）");
+        assert_eq!(n.paragraphs.len(), 3, "real data: no demo note");
         // A level measure carries the indicator's unit; a rule no longer in force, none.
         let v = alert_notice(Some(Measure::PeriodValue), 903.60);
         assert!(
