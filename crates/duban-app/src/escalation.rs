@@ -110,3 +110,79 @@ pub async fn run_escalations(
         created,
     })
 }
+
+/// The issuer of a notice when its plan names none (and of an alert's 约谈通知).
+pub const DEFAULT_ISSUER: &str = "督办办公室";
+
+/// An escalation record as an official notice to its unit (催办通知书, 督办通知, 约谈通知,
+/// 通报), laid out to GB/T 9704 by `duban_io::official_doc`; one path for both kinds of
+/// record: a task's notice names the plan and the task, the 约谈通知 of a monitor alert
+/// names the region, indicator, period and the rule's measure that raised the alert, and
+/// the 约谈 (when, by whom). `None` for a record about neither (or an alert's record
+/// without its 约谈).
+pub async fn escalation_notice(
+    store: &Store,
+    e: &duban_store::escalation::EscalationRow,
+) -> Result<Option<duban_io::official_doc::OfficialDoc>> {
+    use duban_core::escalation::{AlertFacts, NoticeFacts, NoticeSubject, notice_text};
+    let facts = |subject| NoticeFacts {
+        level: e.level,
+        unit: &e.unit_name,
+        subject,
+        reason: &e.reason,
+        raised_on: e.raised_on,
+        respond_by: e.respond_by,
+        demo: e.demo,
+    };
+    let (text, issuer) = match (e.plan_id, e.task_number, e.task_title.as_deref()) {
+        (Some(plan_id), Some(number), Some(title)) => {
+            let plan = store.plan_detail(plan_id).await?.plan;
+            let text = notice_text(&facts(NoticeSubject::Task {
+                plan_title: &plan.title,
+                number,
+                title,
+            }));
+            let issuer = plan.issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_string());
+            (text, issuer)
+        }
+        _ => {
+            let (Some(alert_id), Some(interview)) = (e.alert_id, e.interview.as_ref()) else {
+                return Ok(None);
+            };
+            let a = store.monitor_alert(alert_id).await?;
+            // The measure of the rule that raised it, while the rule is in force.
+            let measure = crate::monitor::stored_rules(store)
+                .await?
+                .and_then(|f| f.rules.into_iter().find(|r| r.id == a.rule))
+                .map(|r| r.measure);
+            let unit = store
+                .monitor_indicators()
+                .await?
+                .into_iter()
+                .find(|i| i.name == a.indicator)
+                .map(|i| i.unit)
+                .unwrap_or_default();
+            let text = notice_text(&facts(NoticeSubject::Alert(AlertFacts {
+                alert_id,
+                region: &a.region_name,
+                indicator: &a.indicator,
+                period: &a.period_label,
+                level: a.level_label,
+                rule: &a.rule,
+                measure,
+                value: a.value,
+                unit: &unit,
+                held_on: interview.held_on,
+                held_by: &interview.held_by,
+            })));
+            (text, DEFAULT_ISSUER.to_string())
+        }
+    };
+    let number = format!("督办〔{}〕{}号", chrono::Datelike::year(&e.raised_on), e.id);
+    Ok(Some(duban_io::official_doc::OfficialDoc::notice(
+        &issuer,
+        &number,
+        &text,
+        e.raised_on,
+    )))
+}

@@ -573,20 +573,72 @@ pub struct NoticeText {
     pub paragraphs: Vec<String>,
 }
 
-/// What a notice says: the plan, the task, why it is raised and by when the unit answers.
+/// What a notice says: what it is about, why it is raised and by when the unit answers.
 pub struct NoticeFacts<'a> {
     pub level: EscalationLevel,
     pub unit: &'a str,
-    pub plan_title: &'a str,
-    pub task_number: i64,
-    pub task_title: &'a str,
+    pub subject: NoticeSubject<'a>,
+    /// The record's reason (a task's; an alert's is written from its facts).
     pub reason: &'a str,
     pub raised_on: chrono::NaiveDate,
     pub respond_by: chrono::NaiveDate,
+    /// Raised on demonstration data (示例数据): the notice says so.
+    pub demo: bool,
+}
+
+/// What an escalation is about: a plan task's duty (raised by the rules), or a monitor
+/// alert the office held a 约谈 on.
+pub enum NoticeSubject<'a> {
+    Task {
+        plan_title: &'a str,
+        number: i64,
+        title: &'a str,
+    },
+    Alert(AlertFacts<'a>),
+}
+
+/// The monitor alert behind a 约谈: region, indicator, period, the rule and its measure.
+pub struct AlertFacts<'a> {
+    pub alert_id: i64,
+    /// 杭州市
+    pub region: &'a str,
+    /// 服务业增加值
+    pub indicator: &'a str,
+    /// 2020年第三季度
+    pub period: &'a str,
+    /// The alert's level (提示 / 预警 / 严重).
+    pub level: &'a str,
+    pub rule: &'a str,
+    /// The rule's measure; `None` when the rule is no longer in the office's rules file.
+    pub measure: Option<crate::monitor::Measure>,
+    pub value: f64,
+    /// The indicator's unit (亿元), for a measure that is a level rather than a rate.
+    pub unit: &'a str,
+    /// The 约谈: when and by whom.
+    pub held_on: chrono::NaiveDate,
+    pub held_by: &'a str,
+}
+
+impl AlertFacts<'_> {
+    /// "同比增速为-2.35%", "当期值为903.6亿元", or, the rule gone, "度量值为-2.35".
+    fn measured(&self) -> String {
+        use crate::monitor::Measure;
+        let v = self.value;
+        // Two decimals, no trailing zeros: -2.35, 903.6, 0.
+        let n = format!("{v:.2}");
+        let n = n.trim_end_matches('0').trim_end_matches('.');
+        let n = if n == "-0" { "0" } else { n };
+        match self.measure {
+            Some(m @ (Measure::Yoy | Measure::PeriodYoy)) => format!("{}为{n}%", m.label_zh()),
+            Some(m) => format!("{}为{n}{}", m.label_zh(), self.unit),
+            None => format!("度量值为{n}"),
+        }
+    }
 }
 
 /// The notice of an escalation: 催办通知书 for a reminder or an urge, else the level's name
-/// (督办通知, 约谈通知, 通报).
+/// (督办通知, 约谈通知, 通报). A task's names the plan and the task; an alert's 约谈通知
+/// names the region, indicator, period and the measure that raised the alert, and the 约谈.
 pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
     let date = crate::period::zh_date;
     let kind = match f.level {
@@ -594,25 +646,57 @@ pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
         EscalationLevel::Interview => "约谈通知",
         other => other.label_zh(),
     };
-    let task = f.task_title.trim_end_matches(['。', '；', ';']);
-    NoticeText {
-        title: format!("关于第{}项任务“{}”的{}", f.task_number, task, kind),
-        addressee: format!("{}：", f.unit),
-        paragraphs: vec![
+    let (title, first) = match &f.subject {
+        NoticeSubject::Task {
+            plan_title,
+            number,
+            title,
+        } => {
+            let task = title.trim_end_matches(['。', '；', ';']);
+            (
+                format!("关于第{number}项任务“{task}”的{kind}"),
+                format!(
+                    "根据《{plan_title}》分工，你单位牵头负责第{number}项任务“{task}”。{}，现予{}。",
+                    f.reason.trim_end_matches(['。', '；']),
+                    f.level.label_zh()
+                ),
+            )
+        }
+        NoticeSubject::Alert(a) => (
             format!(
-                "根据《{}》分工，你单位牵头负责第{}项任务“{}”。{}，现予{}。",
-                f.plan_title,
-                f.task_number,
-                task,
-                f.reason.trim_end_matches(['。', '；']),
+                "关于{}{}{}监测{}的{kind}",
+                a.region, a.indicator, a.period, a.level
+            ),
+            format!(
+                "经运行监测，{}{}{}{}，触发预警规则“{}”（{}级，预警 #{}）。{}，{}已就此约谈你单位，现予{}。",
+                a.region,
+                a.indicator,
+                a.period,
+                a.measured(),
+                a.rule,
+                a.level,
+                a.alert_id,
+                date(a.held_on),
+                a.held_by.trim(),
                 f.level.label_zh()
             ),
-            format!(
-                "请于{}前通过督办系统报送整改措施和进展情况，逾期未报的将按规定升级督办。",
-                date(f.respond_by)
-            ),
-            format!("特此通知。（督办日期：{}）", date(f.raised_on)),
-        ],
+        ),
+    };
+    let mut paragraphs = vec![
+        first,
+        format!(
+            "请于{}前通过督办系统报送整改措施和进展情况，逾期未报的将按规定升级督办。",
+            date(f.respond_by)
+        ),
+        format!("特此通知。（督办日期：{}）", date(f.raised_on)),
+    ];
+    if f.demo {
+        paragraphs.push("（本通知由示例数据生成，仅供演示，并非正式文书。）".into());
+    }
+    NoticeText {
+        title,
+        addressee: format!("{}：", f.unit),
+        paragraphs,
     }
 }
 
@@ -626,12 +710,15 @@ mod notice_tests {
         let n = notice_text(&NoticeFacts {
             level: EscalationLevel::Urge,
             unit: "省商务厅",
-            plan_title: "2020年浙江省服务业发展工作要点",
-            task_number: 8,
-            task_title: "推动生活性服务业提质扩容。",
+            subject: NoticeSubject::Task {
+                plan_title: "2020年浙江省服务业发展工作要点",
+                number: 8,
+                title: "推动生活性服务业提质扩容。",
+            },
             reason: "2020年第二季度进展逾期未报10个工作日",
             raised_on: d(7, 15),
             respond_by: d(7, 22),
+            demo: false,
         });
         assert_eq!(
             n.title,
@@ -640,5 +727,61 @@ mod notice_tests {
         assert_eq!(n.addressee, "省商务厅：");
         assert!(n.paragraphs[0].ends_with("2020年第二季度进展逾期未报10个工作日，现予催办。"));
         assert!(n.paragraphs[1].starts_with("请于2020年7月22日前"));
+    }
+
+    fn alert_notice(measure: Option<crate::monitor::Measure>, value: f64) -> NoticeText {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2020, m, day).unwrap();
+        notice_text(&NoticeFacts {
+            level: EscalationLevel::Interview,
+            unit: "杭州市",
+            subject: NoticeSubject::Alert(AlertFacts {
+                alert_id: 12,
+                region: "杭州市",
+                indicator: "服务业增加值",
+                period: "2020年第三季度",
+                level: "预警",
+                rule: "growth-low",
+                measure,
+                value,
+                unit: "亿元",
+                held_on: d(11, 2),
+                held_by: " 省发展改革委副主任 ",
+            }),
+            reason: "监测预警：杭州市 服务业增加值 2020年第三季度（预警 #12）",
+            raised_on: d(11, 2),
+            respond_by: d(11, 16),
+            demo: measure.is_none(),
+        })
+    }
+
+    #[test]
+    fn an_alert_约谈_notice_names_region_indicator_period_and_measure() {
+        use crate::monitor::Measure;
+        let n = alert_notice(Some(Measure::Yoy), -2.3456);
+        assert_eq!(
+            n.title,
+            "关于杭州市服务业增加值2020年第三季度监测预警的约谈通知"
+        );
+        assert_eq!(n.addressee, "杭州市：");
+        assert_eq!(
+            n.paragraphs[0],
+            "经运行监测，杭州市服务业增加值2020年第三季度同比增速为-2.35%，触发预警规则“growth-low”（预警级，预警 #12）。2020年11月2日，省发展改革委副主任已就此约谈你单位，现予约谈。"
+        );
+        assert!(n.paragraphs[1].starts_with("请于2020年11月16日前"));
+        assert_eq!(n.paragraphs[2], "特此通知。（督办日期：2020年11月2日）");
+        assert_eq!(n.paragraphs.len(), 3, "real data: no demo note");
+        // A level measure carries the indicator's unit; a rule no longer in force, none.
+        let v = alert_notice(Some(Measure::PeriodValue), 903.60);
+        assert!(
+            v.paragraphs[0].contains("当期值为903.6亿元，"),
+            "{:?}",
+            v.paragraphs
+        );
+        let gone = alert_notice(None, 0.0);
+        assert!(
+            gone.paragraphs[0].contains("度量值为0，"),
+            "{:?}",
+            gone.paragraphs
+        );
     }
 }

@@ -28,7 +28,7 @@ const REAL_SERIES: &[u8] = include_bytes!("../../../data/monitor/real-zhejiang.c
 pub const SEED_RULES: &str = include_str!("../../../data/monitor/rules-seed.toml");
 const MARKER: &str = "seed.monitor";
 /// Set once the real set as shipped now (one import per source) is stored.
-const REAL_MARKER: &str = "seed.monitor.real-2";
+const REAL_MARKER: &str = "seed.monitor.real-3";
 
 /// Largest upload read (the wide reader's cap; the series CSV cap is larger).
 pub const MAX_UPLOAD_BYTES: usize = duban_io::monitor::wide::MAX_WIDE_BYTES;
@@ -48,7 +48,8 @@ const HEADLINE_BINDINGS: [(&str, &str, &str); 2] = [
 ];
 
 /// The built-in regions and indicators, the 示例数据 series, the real yearly figures
-/// (`real-zhejiang.csv`: 浙江省 2023, 宁波 and 嘉兴 2020, 绍兴 2021) and the example rules, and the seed plan's headline goals bound to their series, once
+/// (`real-zhejiang.csv`: 浙江省 2023, 宁波, 嘉兴, 湖州 and 衢州 2020, 绍兴 2021) and the example
+/// rules, and the seed plan's headline goals bound to their series, once
 /// (marker in `meta`).
 pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Result<(), String> {
     store
@@ -69,8 +70,27 @@ pub async fn ensure_monitor_seed(store: &Store, seed_plan: Option<i64>) -> Resul
             .map_err(|e| e.to_string())?
             .is_none()
         {
+            // A bulletin whose every figure is stored already is not imported again.
+            let stored: std::collections::BTreeSet<_> = store
+                .monitor_values(None)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|v| !v.demo)
+                .map(|v| (v.region, v.indicator, v.period, v.published))
+                .collect();
             for (source, bytes) in split_by_source(REAL_SERIES) {
                 let obs = read_series_csv(&bytes).map_err(|e| format!("{REAL_FILE}: {e}"))?;
+                if obs.iter().all(|o| {
+                    stored.contains(&(
+                        o.region.clone(),
+                        o.indicator.clone(),
+                        o.period,
+                        o.known_from(),
+                    ))
+                }) {
+                    continue;
+                }
                 store
                     .import_monitor_values(
                         &NewMonitorImport {
@@ -621,8 +641,9 @@ mod tests {
     #[test]
     fn the_real_set_splits_by_source() {
         let groups = super::split_by_source(super::REAL_SERIES);
-        // 浙江省 2023, 宁波 2020, 嘉兴 2020, 绍兴 2021: two rows each, every one read back.
-        assert_eq!(groups.len(), 4);
+        // 浙江省 2023, 宁波 2020, 嘉兴 2020, 绍兴 2021, 湖州 2020, 衢州 2020: two rows each
+        // (地区生产总值, 第三产业增加值), every one read back.
+        assert_eq!(groups.len(), 6);
         let mut rows = 0;
         for (source, bytes) in &groups {
             assert!(source.contains("http"), "{source}");
@@ -630,7 +651,7 @@ mod tests {
             assert_eq!(obs.len(), 2, "{source}");
             rows += obs.len();
         }
-        assert_eq!(rows, 8);
+        assert_eq!(rows, 12);
         assert!(
             groups[1]
                 .0

@@ -1,7 +1,8 @@
 //! Monitor (监测预警, issue 13) in the browser at a desk (1366 × 768) and on a phone
 //! (390 × 844): the office runs the seeded rules as of 2020-10-31 (示例数据), the alerts list
 //! fills, an alert is acknowledged and its 约谈 recorded (a 约谈 record on the escalation
-//! ladder for the city, shown on the alert and on its escalation page), and the indicator
+//! ladder for the city, shown on the alert and on its escalation page, whose 约谈通知
+//! downloads), and the indicator
 //! page draws eleven small multiples with
 //! the rules' threshold lines and the ranking bars. Every page fits the screen and is kept
 //! as a screenshot under `artifacts/screenshots/monitor-*`.
@@ -96,6 +97,23 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     let text = body_text(c).await;
     assert!(text.contains("约谈") && text.contains(&unit), "{text}");
     assert!(text.contains("待反馈"));
+    // Its 约谈通知 downloads as a task's notice does (GB/T 9704 .docx).
+    let docx = wait_for(c, Locator::Id("notice-docx")).await;
+    let href = docx.attr("href").await.unwrap().unwrap();
+    assert!(href.ends_with("/notice/docx"), "{href}");
+    let got = c
+        .execute(
+            "return fetch(arguments[0]).then(function (r) { return r.status + ' ' + r.headers.get('content-type'); });",
+            vec![href.into()],
+        )
+        .await
+        .unwrap();
+    assert!(
+        got.as_str()
+            .unwrap()
+            .starts_with("200 application/vnd.openxmlformats-officedocument.wordprocessingml"),
+        "{got}"
+    );
 
     // The indicator page: 11 small multiples drawn, threshold lines in 杭州's chart, ranking.
     c.goto(&format!("{}{INDICATOR}", app.base)).await.unwrap();

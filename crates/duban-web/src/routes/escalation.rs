@@ -118,8 +118,9 @@ async fn detail(
     .into_response())
 }
 
-/// The escalation as an official notice to the unit (催办通知书 …) in .docx or PDF, laid out
-/// to GB/T 9704; who may read the escalation may download it.
+/// The escalation as an official notice to the unit (催办通知书 … 约谈通知, a task's or a
+/// monitor alert's) in .docx or PDF, laid out to GB/T 9704; who may read the escalation may
+/// download it.
 async fn notice(
     State(state): State<AppState>,
     auth: Auth,
@@ -129,29 +130,9 @@ async fn notice(
     if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
         return Err(AppError::Forbidden);
     }
-    // A notice is about a plan task; a monitor alert's 约谈 is recorded after it was held.
-    let (Some(plan_id), Some(task_number), Some(task_title)) =
-        (e.plan_id, e.task_number, e.task_title.as_deref())
-    else {
-        return Err(AppError::NotFound);
-    };
-    let plan = state.store.plan_detail(plan_id).await?.plan;
-    let text = duban_core::escalation::notice_text(&duban_core::escalation::NoticeFacts {
-        level: e.level,
-        unit: &e.unit_name,
-        plan_title: &plan.title,
-        task_number,
-        task_title,
-        reason: &e.reason,
-        raised_on: e.raised_on,
-        respond_by: e.respond_by,
-    });
-    let issuer = plan
-        .issuer
-        .clone()
-        .unwrap_or_else(|| "督办办公室".to_string());
-    let number = format!("督办〔{}〕{}号", chrono::Datelike::year(&e.raised_on), e.id);
-    let doc = duban_io::official_doc::OfficialDoc::notice(&issuer, &number, &text, e.raised_on);
+    let doc = duban_app::escalation::escalation_notice(&state.store, &e)
+        .await?
+        .ok_or(AppError::NotFound)?;
     crate::routes::publish::official_download(&doc, &format, &format!("notice-{id}"))
 }
 

@@ -882,7 +882,40 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
         "the day held as people write it"
     );
     assert!(page.body.contains("respond-form"), "the unit answers it");
-    assert!(!page.body.contains("notice-downloads"), "no task notice");
+    // Its 约谈通知 (GB/T 9704), as a task's notice: the region, indicator, period and the
+    // rule's measure that raised the alert, the 约谈 itself and the deadline.
+    assert!(page.body.contains("notice-downloads"), "the 约谈通知");
+    let (status, xml) = crate::oversight::notice_docx(&hz, &app.base, eid).await;
+    assert_eq!(status, StatusCode::OK);
+    let alert = api
+        .get(&format!("/api/v1/monitor/alerts/{id}"))
+        .await
+        .json();
+    let period = alert["period_label"].as_str().unwrap();
+    // growth-low measures yoy: the stored value, two decimals, in per cent.
+    let value = alert["value"].as_f64().unwrap();
+    let shown = format!("{value:.2}");
+    let shown = shown.trim_end_matches('0').trim_end_matches('.');
+    for want in [
+        format!("关于杭州市服务业增加值{period}监测预警的约谈通知"),
+        "杭州市：".to_string(),
+        format!("杭州市服务业增加值{period}同比增速为{shown}%"),
+        format!("触发预警规则“growth-low”（预警级，预警 #{id}）"),
+        "2020年11月2日，省发展改革委副主任已就此约谈你单位，现予约谈。".to_string(),
+        format!("督办〔2020〕{eid}号"),
+        // The alert was raised on the seed's 示例数据 series: the notice says so.
+        "本通知由示例数据生成".to_string(),
+    ] {
+        assert!(xml.contains(&want), "{want} in the notice");
+    }
+    // Another unit's reporter may not download it; a format that is none is not found.
+    let other = login(&app, "rep_fgw").await;
+    let (status, _) = crate::oversight::notice_docx(&other, &app.base, eid).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) =
+        crate::oversight::get_bytes(&hz, &app.base, &format!("/escalations/{eid}/notice/odt"))
+            .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // Notified to the unit (inbox), as the rules' records are.
     let unit = app
         .state
@@ -1028,7 +1061,7 @@ async fn real_figures_are_labelled_with_their_source() {
     let app = app_with_users().await;
     let imports = app.state.store.monitor_imports().await.unwrap();
     let real: Vec<_> = imports.iter().filter(|i| !i.demo).collect();
-    assert_eq!(real.len(), 4, "one import per bulletin");
+    assert_eq!(real.len(), 6, "one import per bulletin");
     assert!(real.iter().all(|i| i.source.starts_with("真实数据：")));
     let mut web = login(&app, "viewer").await;
     let page = web
@@ -1054,7 +1087,8 @@ async fn real_figures_are_labelled_with_their_source() {
     assert!(!early.contains("real-badge"));
 }
 
-/// A database seeded before the real set grew gets its new rows once, nothing else.
+/// A database seeded before the real set grew gets its new rows once, nothing else (no
+/// second import of a bulletin it has).
 #[tokio::test]
 async fn an_older_seed_gets_the_new_real_figures_once() {
     let db = duban_store::testing::TestDb::fresh().await.unwrap();
@@ -1063,10 +1097,21 @@ async fn an_older_seed_gets_the_new_real_figures_once() {
         .await
         .unwrap();
     let values = db.store.monitor_values(None).await.unwrap();
-    assert_eq!(values.len(), 8);
+    assert_eq!(values.len(), 12);
     assert!(values.iter().all(|v| !v.demo));
     duban_web::monitor::ensure_monitor_seed(&db.store, None)
         .await
         .unwrap();
-    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 4);
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 6);
+    // A database at an earlier real set (its marker gone, its figures stored): the bulletins
+    // stored already are not imported again.
+    sqlx::query("DELETE FROM meta WHERE key LIKE 'seed.monitor.real%'")
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    duban_web::monitor::ensure_monitor_seed(&db.store, None)
+        .await
+        .unwrap();
+    assert_eq!(db.store.monitor_imports().await.unwrap().len(), 6);
+    assert_eq!(db.store.monitor_values(None).await.unwrap().len(), 12);
 }

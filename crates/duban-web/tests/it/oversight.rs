@@ -47,6 +47,21 @@ pub(crate) async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode
     (status, ct, body)
 }
 
+/// An escalation's notice downloaded as .docx: its status, and the text of its
+/// `word/document.xml` (empty unless it is a Word document).
+pub(crate) async fn notice_docx(c: &Client, base: &str, id: i64) -> (StatusCode, String) {
+    let (status, ctype, bytes) =
+        get_bytes(c, base, &format!("/escalations/{id}/notice/docx")).await;
+    if !ctype.contains("wordprocessingml") {
+        return (status, String::new());
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    (status, xml)
+}
+
 /// The first quarterly period key of the plan.
 pub(crate) async fn first_quarter(c: &mut Client, plan: i64) -> String {
     let r = c.get(&format!("/api/v1/plans/{plan}/periods")).await;
