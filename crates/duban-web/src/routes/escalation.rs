@@ -136,15 +136,42 @@ async fn notice(
     crate::routes::publish::official_download(&doc, &format, &format!("notice-{id}"))
 }
 
+/// The forms of these pages, typed: every field defaults to empty, so a missing CSRF token
+/// is a 403 and a missing value the page's own message.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ActForm {
+    csrf: String,
+    /// The unit's measures, the office's comment or closing note.
+    text: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct RunNowForm {
+    csrf: String,
+    plan: String,
+    as_of: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct MarkReadForm {
+    csrf: String,
+    /// One message; empty marks all read.
+    item: String,
+    next: String,
+}
+
 async fn act(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, action)): Path<(i64, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<ActForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let e = state.store.escalation(id).await?;
-    let text = form.get("text").cloned().unwrap_or_default();
+    let text = form.text;
     let (action, role) = match action.as_str() {
         "respond" => {
             auth.require_unit(e.unit_id)?;
@@ -313,14 +340,15 @@ async fn save_rules(
 async fn run_now(
     State(state): State<AppState>,
     auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<RunNowForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.require_admin_form(&form.csrf)?;
     let plan_id: i64 = form
-        .get("plan")
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| AppError::BadRequest("请选择计划".into()))?;
-    let as_of = crate::deliver::parse_as_of(form.get("as_of"))?;
+        .plan
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("请选择计划".into()))?;
+    let as_of = crate::deliver::parse_as_of(Some(&form.as_of))?;
     let run = duban_app::escalation::run_escalations(&state.store, plan_id, as_of).await?;
     let msg = format!(
         "已按 {} 运行督办规则：应有 {} 条，新增 {} 条",
@@ -357,17 +385,14 @@ async fn messages(
 async fn mark_read(
     State(state): State<AppState>,
     auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<MarkReadForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
-    let item = form.get("item").and_then(|s| s.parse::<i64>().ok());
+    auth.check_csrf(&form.csrf)?;
+    let item = form.item.trim().parse::<i64>().ok();
     state
         .store
         .mark_inbox_read(auth.user.id, auth.user.unit_id, auth.role().as_str(), item)
         .await?;
-    let next = form
-        .get("next")
-        .and_then(|n| crate::security::same_site_path(n))
-        .unwrap_or("/messages");
+    let next = crate::security::same_site_path(&form.next).unwrap_or("/messages");
     Ok(Redirect::to(next).into_response())
 }

@@ -79,26 +79,36 @@ async fn login_page(
     .await
 }
 
+/// The login form, typed (missing fields are empty: a missing token is refused as CSRF, a
+/// missing name or password is a failed login). The password is never logged or echoed.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct LoginForm {
+    login_csrf: String,
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
 async fn login(
     State(state): State<AppState>,
     client: axum::Extension<crate::proxy::ClientAddr>,
     headers: HeaderMap,
     page: Page,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let field = |k: &str| super::field(&form, k);
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(&expected, field("login_csrf")) {
+    if expected.is_empty() || !constant_time_eq(&expected, &form.login_csrf) {
         return Err(AppError::Csrf);
     }
-    let name = field("name").trim().to_string();
-    let next = safe_next(form.get("next"));
+    let name = form.name.trim().to_string();
+    let next = safe_next(form.next.as_ref());
     // The socket peer, or the client a trusted reverse proxy names (crate::proxy).
     let ip = client.0.0.to_string();
     if state.store.login_throttled(&name, &ip).await? {
         return Err(AppError::Throttled);
     }
-    match state.store.authenticate(&name, field("password")).await? {
+    match state.store.authenticate(&name, &form.password).await? {
         Some(user) => {
             state.store.clear_login_failures(&name, &ip).await?;
             // Housekeeping: expired sessions are removed whenever someone logs in.
@@ -142,9 +152,9 @@ async fn login(
 async fn logout(
     State(state): State<AppState>,
     auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     if let Some(c) = &auth.session_cookie {
         state.store.delete_session(c).await?;
     }
