@@ -798,7 +798,9 @@ fn is_rule_or_category(view: &View, tok: &Token) -> bool {
         }
     }
     let de_after = e + 1 < view.len() && view.at(e) == '的' && is_han(view.at(e + 1));
-    if de_after && (qualified || before.contains('对')) {
+    // 在50%以上的县建立“教联体”: the share of places a measure is to reach.
+    let coverage = tok.unit_norm == "%" && tok.num_start > 0 && view.at(tok.num_start - 1) == '在';
+    if de_after && !coverage && (qualified || before.contains('对')) {
         return true;
     }
     false
@@ -1700,6 +1702,9 @@ mod tests {
         assert!(
             targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
         );
+        // The share of places a measure is to reach is a goal; a category by amount is not.
+        assert_eq!(targets("在50%以上的县建立“教联体”。").len(), 1);
+        assert!(targets("对单户担保金额500万元及以下的小微企业给予支持。").is_empty());
         // A package of measures named by its count is no target; roads counted in 条 are.
         assert!(targets("实施新一轮优化营商环境58条改革举措。").is_empty());
         assert_eq!(targets("再推出10条乡村旅游精品线路。").len(), 1);
