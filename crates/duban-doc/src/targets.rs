@@ -631,11 +631,12 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
     if view.ends_with(i, "实事") {
         return true;
     }
-    // A package of measures named by its count: 58条改革举措, 稳增长18条措施.
-    if tok.unit_norm == "条" {
+    // A package of measures named by its count: 58条改革举措, 稳增长18条措施, 第一批12项
+    // 重大改革事项.
+    if tok.unit_norm == "条" || tok.unit_norm == "项" {
         let mut k = tok.end;
         while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
-            if ["举措", "措施", "政策"]
+            if ["举措", "措施", "政策", "改革事项"]
                 .iter()
                 .any(|w| view.starts_with(k, w))
             {
@@ -1708,6 +1709,8 @@ mod tests {
         // A package of measures named by its count is no target; roads counted in 条 are.
         assert!(targets("实施新一轮优化营商环境58条改革举措。").is_empty());
         assert_eq!(targets("再推出10条乡村旅游精品线路。").len(), 1);
+        assert!(targets("加快推进第一批12项重大改革事项落地见效。").is_empty());
+        assert_eq!(targets("力争突破关键技术125项以上。").len(), 1);
         // Kept results of existing places are no count to reach; a goal of 完善 is.
         assert!(targets("巩固368个经济薄弱村扶持成效。").is_empty());
         assert_eq!(targets("完善1000个居住小区再生资源回收体系。").len(), 1);
