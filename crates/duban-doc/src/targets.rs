@@ -631,11 +631,12 @@ fn counts_own_measures(view: &View, tok: &Token) -> bool {
     if view.ends_with(i, "实事") {
         return true;
     }
-    // A package of measures named by its count: 58条改革举措, 稳增长18条措施.
-    if tok.unit_norm == "条" {
+    // A package of measures named by its count: 58条改革举措, 稳增长18条措施, 第一批12项
+    // 重大改革事项.
+    if tok.unit_norm == "条" || tok.unit_norm == "项" {
         let mut k = tok.end;
         while k < view.len() && k - tok.end < 6 && !is_delim(view.at(k)) {
-            if ["举措", "措施", "政策"]
+            if ["举措", "措施", "政策", "改革事项"]
                 .iter()
                 .any(|w| view.starts_with(k, w))
             {
@@ -798,7 +799,9 @@ fn is_rule_or_category(view: &View, tok: &Token) -> bool {
         }
     }
     let de_after = e + 1 < view.len() && view.at(e) == '的' && is_han(view.at(e + 1));
-    if de_after && (qualified || before.contains('对')) {
+    // 在50%以上的县建立“教联体”: the share of places a measure is to reach.
+    let coverage = tok.unit_norm == "%" && tok.num_start > 0 && view.at(tok.num_start - 1) == '在';
+    if de_after && !coverage && (qualified || before.contains('对')) {
         return true;
     }
     false
@@ -1700,9 +1703,14 @@ mod tests {
         assert!(
             targets("会同发展改革、财政等15部门，商务、海关等8部门按职责分工负责。").is_empty()
         );
+        // The share of places a measure is to reach is a goal; a category by amount is not.
+        assert_eq!(targets("在50%以上的县建立“教联体”。").len(), 1);
+        assert!(targets("对单户担保金额500万元及以下的小微企业给予支持。").is_empty());
         // A package of measures named by its count is no target; roads counted in 条 are.
         assert!(targets("实施新一轮优化营商环境58条改革举措。").is_empty());
         assert_eq!(targets("再推出10条乡村旅游精品线路。").len(), 1);
+        assert!(targets("加快推进第一批12项重大改革事项落地见效。").is_empty());
+        assert_eq!(targets("力争突破关键技术125项以上。").len(), 1);
         // Kept results of existing places are no count to reach; a goal of 完善 is.
         assert!(targets("巩固368个经济薄弱村扶持成效。").is_empty());
         assert_eq!(targets("完善1000个居住小区再生资源回收体系。").len(), 1);
