@@ -262,7 +262,8 @@ pub fn extract(view: &View, start: usize, end: usize, quoted: &[bool]) -> Vec<Ta
     while i < end {
         let c = view.at(i);
         let starts_number = (c.is_ascii_digit() && !is_number_char(view.at(i.wrapping_sub(1)), i))
-            || (is_cn_numeral(c) && (i == 0 || !is_cn_numeral(view.at(i - 1))));
+            || (is_cn_numeral(c) && (i == 0 || !is_cn_numeral(view.at(i - 1))))
+            || bare_magnitude_at(view, i);
         if starts_number && let Some(tok) = read_token(view, i, end) {
             i = tok.end.max(i + 1);
             tokens.push(tok);
@@ -422,8 +423,25 @@ fn rate_subject_before(view: &View, cue_start: usize) -> bool {
         .any(|w| view.ends_with(k, w))
 }
 
-/// An Arabic (12, 1.5) or Chinese (三, 二十) number at `i`: value, end, whether Chinese.
+/// Verbs after which a bare 万亿/亿/万 stands for one of it: `产业规模突破万亿元`.
+const BARE_MAGNITUDE_VERBS: &[&str] = &["突破", "超过", "达到", "迈上", "跨上", "跃上", "跨越"];
+
+/// `突破万亿元`: a magnitude word with no digit before it, right after a goal verb, reads as
+/// one of that magnitude (the multiplier and unit are read after it as usual). `千亿`/`百亿`
+/// are already numbers (千, 百 are numerals).
+fn bare_magnitude_at(view: &View, i: usize) -> bool {
+    matches!(view.at(i), '万' | '亿')
+        && !is_cn_numeral(view.at(i.wrapping_sub(1)))
+        && !view.at(i.wrapping_sub(1)).is_ascii_digit()
+        && BARE_MAGNITUDE_VERBS.iter().any(|v| view.ends_with(i, v))
+}
+
+/// An Arabic (12, 1.5) or Chinese (三, 二十) number at `i`: value, end, whether Chinese; a
+/// bare magnitude (see [`bare_magnitude_at`]) is 1, zero characters long.
 fn read_number(view: &View, i: usize, end: usize) -> Option<(f64, usize, bool)> {
+    if bare_magnitude_at(view, i) {
+        return Some((1.0, i, false));
+    }
     let mut k = i;
     if view.at(k).is_ascii_digit() {
         let mut thousands = false;
@@ -1738,6 +1756,17 @@ mod tests {
         assert_eq!(t.comparator, Comparator::HigherThan);
         assert_eq!(one("床位数不低于5%").comparator, Comparator::AtLeast);
         assert!(targets("质量不低于标准要求").is_empty());
+    }
+
+    #[test]
+    fn a_bare_magnitude_after_a_goal_verb_is_one_of_it() {
+        let t = one("力争产业规模突破万亿元");
+        assert!(t.phrase.ends_with("突破万亿元"), "{t:?}");
+        assert_eq!((t.value, t.unit.as_deref()), (Some(1.0), Some("万亿元")));
+        assert_eq!(t.normalized, Some(1e12));
+        // A class (万亿级) and a magnitude inside a word are not targets.
+        assert!(targets("支柱产业突破万亿级规模").is_empty());
+        assert!(targets("建设万亿级产业集群").is_empty());
     }
 
     #[test]
