@@ -151,10 +151,15 @@ pub async fn escalation_notice(
             };
             let a = store.monitor_alert(alert_id).await?;
             // The measure of the rule that raised it, while the rule is in force.
-            let measure = crate::monitor::stored_rules(store)
-                .await?
-                .and_then(|f| f.rules.into_iter().find(|r| r.id == a.rule))
+            let rules = crate::monitor::stored_rules(store).await?;
+            let measure = rules
+                .as_ref()
+                .and_then(|f| f.rules.iter().find(|r| r.id == a.rule))
                 .map(|r| r.measure);
+            let rule_description = rules
+                .as_ref()
+                .and_then(|f| f.descriptions.get(&a.rule))
+                .map(String::as_str);
             let unit = store
                 .monitor_indicators()
                 .await?
@@ -169,6 +174,7 @@ pub async fn escalation_notice(
                 period: &a.period_label,
                 level: a.level_label,
                 rule: &a.rule,
+                rule_description,
                 measure,
                 value: a.value,
                 unit: &unit,

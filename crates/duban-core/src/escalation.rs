@@ -609,6 +609,8 @@ pub struct AlertFacts<'a> {
     /// The alert's level (提示 / 预警 / 严重).
     pub level: &'a str,
     pub rule: &'a str,
+    /// The rule's description for people (累计同比负增长), when the rules file gives one.
+    pub rule_description: Option<&'a str>,
     /// The rule's measure; `None` when the rule is no longer in the office's rules file.
     pub measure: Option<crate::monitor::Measure>,
     pub value: f64,
@@ -668,12 +670,16 @@ pub fn notice_text(f: &NoticeFacts<'_>) -> NoticeText {
                 a.region, a.indicator, a.period, a.level
             ),
             format!(
-                "经运行监测，{}{}{}{}，触发预警规则“{}”（{}级，预警 #{}）。{}，{}已就此约谈你单位，现予{}。",
+                "经运行监测，{}{}{}{}，触发预警规则{}{}级，预警 #{}）。{}，{}已就此约谈你单位，现予{}。",
                 a.region,
                 a.indicator,
                 a.period,
                 a.measured(),
-                a.rule,
+                // “累计同比负增长”（growth-low，… or “growth-low”（…
+                match a.rule_description {
+                    Some(d) => format!("“{d}”（{}，", a.rule),
+                    None => format!("“{}”（", a.rule),
+                },
                 a.level,
                 a.alert_id,
                 date(a.held_on),
@@ -729,7 +735,11 @@ mod notice_tests {
         assert!(n.paragraphs[1].starts_with("请于2020年7月22日前"));
     }
 
-    fn alert_notice(measure: Option<crate::monitor::Measure>, value: f64) -> NoticeText {
+    fn alert_notice(
+        measure: Option<crate::monitor::Measure>,
+        value: f64,
+        rule_description: Option<&str>,
+    ) -> NoticeText {
         let d = |m, day| chrono::NaiveDate::from_ymd_opt(2020, m, day).unwrap();
         notice_text(&NoticeFacts {
             level: EscalationLevel::Interview,
@@ -741,6 +751,7 @@ mod notice_tests {
                 period: "2020年第三季度",
                 level: "预警",
                 rule: "growth-low",
+                rule_description,
                 measure,
                 value,
                 unit: "亿元",
@@ -757,7 +768,7 @@ mod notice_tests {
     #[test]
     fn an_alert_约谈_notice_names_region_indicator_period_and_measure() {
         use crate::monitor::Measure;
-        let n = alert_notice(Some(Measure::Yoy), -2.3456);
+        let n = alert_notice(Some(Measure::Yoy), -2.3456, None);
         assert_eq!(
             n.title,
             "关于杭州市服务业增加值2020年第三季度监测预警的约谈通知"
@@ -771,17 +782,33 @@ mod notice_tests {
         assert_eq!(n.paragraphs[2], "特此通知。（督办日期：2020年11月2日）");
         assert_eq!(n.paragraphs.len(), 3, "real data: no demo note");
         // A level measure carries the indicator's unit; a rule no longer in force, none.
-        let v = alert_notice(Some(Measure::PeriodValue), 903.60);
+        let v = alert_notice(Some(Measure::PeriodValue), 903.60, None);
         assert!(
             v.paragraphs[0].contains("当期值为903.6亿元，"),
             "{:?}",
             v.paragraphs
         );
-        let gone = alert_notice(None, 0.0);
+        let gone = alert_notice(None, 0.0, None);
         assert!(
             gone.paragraphs[0].contains("度量值为0，"),
             "{:?}",
             gone.paragraphs
+        );
+        // A record on 示例数据 says so.
+        assert_eq!(gone.paragraphs.len(), 4);
+        assert!(
+            gone.paragraphs[3].contains("示例数据"),
+            "{:?}",
+            gone.paragraphs
+        );
+        // A rule described in the rules file is named by its description.
+        let d = alert_notice(Some(Measure::Yoy), -0.7, Some("累计同比负增长"));
+        assert!(
+            d.paragraphs[0].contains(
+                "同比增速为-0.7%，触发预警规则“累计同比负增长”（growth-low，预警级，预警 #12）。"
+            ),
+            "{:?}",
+            d.paragraphs
         );
     }
 }

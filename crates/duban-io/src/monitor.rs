@@ -232,6 +232,9 @@ fn csv_error(e: csv::Error) -> MonitorIoError {
 pub struct RulesFile {
     pub indicators: Vec<Indicator>,
     pub rules: Vec<Rule>,
+    /// Each rule's `description` for people (rule id → text), where one is given; the
+    /// 约谈通知 names a rule by it.
+    pub descriptions: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -276,9 +279,8 @@ struct RawRule {
     level: Option<String>,
     #[serde(default)]
     regions: BTreeMap<String, RawThreshold>,
-    /// Free text for people; not used.
+    /// Free text for people (the 约谈通知 names the rule by it); not used by the check.
     #[serde(default)]
-    #[allow(dead_code)]
     description: String,
 }
 
@@ -345,6 +347,7 @@ pub fn parse_rules(text: &str) -> Result<RulesFile> {
         });
     }
     let mut rules = Vec::new();
+    let mut descriptions = BTreeMap::new();
     for r in raw.rule {
         let bad = |msg: String| MonitorIoError::file(format!("规则 {}：{msg}", r.id));
         let measure = match &r.measure {
@@ -397,11 +400,18 @@ pub fn parse_rules(text: &str) -> Result<RulesFile> {
         rule.bottom = count("bottom", r.bottom)?;
         rule.target_gap = target_gap;
         rule.level = level;
+        if !r.description.trim().is_empty() {
+            descriptions.insert(rule.id.clone(), r.description.trim().to_string());
+        }
         rules.push(rule);
     }
     duban_core::monitor::validate(&indicators, &rules)
         .map_err(|e| MonitorIoError::file(e.to_string()))?;
-    Ok(RulesFile { indicators, rules })
+    Ok(RulesFile {
+        indicators,
+        rules,
+        descriptions,
+    })
 }
 
 /// Observations as the series CSV (`region,indicator,period,value,published`; an empty

@@ -227,10 +227,13 @@ fn rules_errors_are_precise() {
         assert!(e.contains(want), "{text:?}: {e}");
     }
     let ok = parse_rules(
-        "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"x\"\nbelow = 5\n[rule.regions.\"杭州\"]\nbelow = 6.5\n",
+        "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"x\"\nbelow = 5\ndescription = \" 低于 5 \"\n[rule.regions.\"杭州\"]\nbelow = 6.5\n[[rule]]\nid = \"s\"\nindicator = \"x\"\nabove = 9\n",
     )
     .unwrap();
     assert_eq!(ok.rules[0].region_thresholds["杭州"].below, Some(6.5));
+    // The description is kept for people (trimmed); a rule without one has none.
+    assert_eq!(ok.descriptions.get("r").map(String::as_str), Some("低于 5"));
+    assert!(!ok.descriptions.contains_key("s"));
     assert_eq!(ok.rules[0].level, Level::Warning);
     assert_eq!(ok.indicators[0].kind, Kind::Period);
 }

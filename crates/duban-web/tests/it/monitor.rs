@@ -900,13 +900,26 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
         format!("关于杭州市服务业增加值{period}监测预警的约谈通知"),
         "杭州市：".to_string(),
         format!("杭州市服务业增加值{period}同比增速为{shown}%"),
-        format!("触发预警规则“growth-low”（预警级，预警 #{id}）"),
+        // The rule by its description in the seed's rules file.
+        format!("触发预警规则“累计同比负增长”（growth-low，预警级，预警 #{id}）"),
         "2020年11月2日，省发展改革委副主任已就此约谈你单位，现予约谈。".to_string(),
         format!("督办〔2020〕{eid}号"),
         // The alert was raised on the seed's 示例数据 series: the notice says so.
         "本通知由示例数据生成".to_string(),
     ] {
         assert!(xml.contains(&want), "{want} in the notice");
+    }
+    // The PDF from the same layout, where the CJK faces are installed (else 503, as for
+    // every official PDF).
+    let (status, ctype, pdf) =
+        crate::oversight::get_bytes(&hz, &app.base, &format!("/escalations/{eid}/notice/pdf"))
+            .await;
+    if duban_web::publish::pdf_fonts().is_ok() {
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ctype, "application/pdf");
+        assert!(pdf.starts_with(b"%PDF-"));
+    } else {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     }
     // Another unit's reporter may not download it; a format that is none is not found.
     let other = login(&app, "rep_fgw").await;
