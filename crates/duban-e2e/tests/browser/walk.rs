@@ -59,7 +59,8 @@ return [...new Set(out)];
 
 /// Controls a user could not use as shown: a visible link, button or menu whose text is cut
 /// (by its own box, by a box that hides overflow, or by the screen edge; a box that scrolls
-/// sideways is fine), a short button label squeezed onto more than two lines, and controls or
+/// sideways is fine), a short button label squeezed onto more than two lines, a tab, menu or
+/// action link of a few characters split over two lines, and controls or
 /// status badges whose text hardly stands out from what is behind it (contrast below 3:1, the
 /// WCAG minimum for large text and controls: what reads as "disabled").
 const CONTROLS_JS: &str = r#"
@@ -91,9 +92,17 @@ for (const el of document.querySelectorAll('a, button, summary, input[type=submi
   }
   // Off-screen on purpose (a skip link waiting for focus) is not cut; half on screen is.
   if (!why && !scrolls && ((r.left < vw && r.right > vw + 1) || (r.right > 0 && r.left < -1))) why = 'text cut by the screen edge';
+  const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.6;
+  const inner = r.height - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
   if (!why && (el.tagName === 'BUTTON' || el.tagName === 'SUMMARY' || el.classList.contains('button')) && text.length <= 12) {
-    const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.6;
-    if (r.height - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom) > line * 2.5) why = 'label squeezed to ' + Math.round(r.width) + ' px';
+    if (inner > line * 2.5) why = 'label squeezed to ' + Math.round(r.width) + ' px';
+  }
+  // A tab, menu entry or action link of a few characters is one word: never split over lines.
+  if (!why && el.tagName === 'A' && el.closest('nav, .tabs, .actions') && text.length <= 8) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set([...range.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.bottom)));
+    if (tops.size > 1) why = 'label broken over lines';
   }
   if (!why) {
     const fg = rgba(cs.color), bg = behind(el);
@@ -364,7 +373,8 @@ async fn browser_walk_checks_catch_broken_controls() {
         add(add(main, 'p', '', '', ''), 'button', 'faint', '打印', 'color:#fff', 'link');
         add(main, 'span', 'pale', '黄灯', 'background:#ca8a04', 'light');
         add(main, 'div', '', '宽表格', 'width:600px');
-        add(main, 'p', '', 'auth.login 登录 session_token', '');"#,
+        add(main, 'p', '', 'auth.login 登录 session_token', '');
+        add(add(main, 'nav', '', '', 'display:flex;width:2.5em', 'tabs'), 'a', 'split-tab', '审计日志', 'white-space:normal').href = '#';"#,
         vec![],
     )
     .await
@@ -379,6 +389,7 @@ async fn browser_walk_checks_catch_broken_controls() {
         "#pale 「黄灯」: text contrast 2.",
         "page scrolls sideways (6",
         "code in Chinese prose: session_token",
+        "#split-tab 「审计日志」: label broken over lines",
     ] {
         assert!(
             found.contains(expected),
