@@ -59,8 +59,8 @@ return [...new Set(out)];
 
 /// Controls a user could not use as shown: a visible link, button or menu whose text is cut
 /// (by its own box, by a box that hides overflow, or by the screen edge; a box that scrolls
-/// sideways is fine), a short button label squeezed onto more than two lines, a tab, menu or
-/// action link of a few characters split over two lines, and controls or
+/// sideways is fine), a short button label squeezed onto more than two lines, a tab, menu
+/// entry, action link, button or badge of a few characters split over lines, and controls or
 /// status badges whose text hardly stands out from what is behind it (contrast below 3:1, the
 /// WCAG minimum for large text and controls: what reads as "disabled").
 const CONTROLS_JS: &str = r#"
@@ -72,7 +72,7 @@ const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : 
 const behind = el => { for (let a = el; a; a = a.parentElement) { const c = rgba(getComputedStyle(a).backgroundColor);
   if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
 const name = (el, text) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' 「' + text.slice(0, 30) + '」';
-for (const el of document.querySelectorAll('a, button, summary, input[type=submit], .button, .light, .rstate, .tag, .grade, .demo-tag, .demo-badge')) {
+for (const el of document.querySelectorAll('a, button, summary, input[type=submit], .button, .light, .rstate, .tag, .grade, .demo-tag, .demo-badge, small.error')) {
   const cs = getComputedStyle(el);
   if (cs.visibility === 'hidden' || el.disabled || el.closest('.visually-hidden')) continue;
   const r = el.getBoundingClientRect();
@@ -97,8 +97,9 @@ for (const el of document.querySelectorAll('a, button, summary, input[type=submi
   if (!why && (el.tagName === 'BUTTON' || el.tagName === 'SUMMARY' || el.classList.contains('button')) && text.length <= 12) {
     if (inner > line * 2.5) why = 'label squeezed to ' + Math.round(r.width) + ' px';
   }
-  // A tab, menu entry or action link of a few characters is one word: never split over lines.
-  if (!why && el.tagName === 'A' && el.closest('nav, .tabs, .actions') && text.length <= 8) {
+  // A tab, menu entry, action link, button or badge of a few characters is one word: never
+  // split over lines (填 / 报, 审计日 / 志, 逾期 98 / 天).
+  if (!why && text.length <= 8 && (el.tagName !== 'A' || el.closest('nav, .tabs, .actions') || el.classList.contains('button'))) {
     const range = document.createRange();
     range.selectNodeContents(el);
     const tops = new Set([...range.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.bottom)));
