@@ -180,9 +180,10 @@ pub fn environment() -> Environment<'static> {
 }
 
 /// Beijing time (UTC+8, no daylight saving) for a stored UTC timestamp, as a `<time>` element:
-/// `2020-07-03T02:00:00Z` → `2020-07-03 10:00` with `datetime="2020-07-03T10:00:00+08:00"`.
-/// Times are stored in UTC; every page shows them in Beijing time. Anything that is not an
-/// RFC 3339 timestamp (a bare date, an empty value) is shown as it is.
+/// `2020-07-03T02:00:00Z` → `2020年7月3日 10:00` with `datetime="2020-07-03T10:00:00+08:00"`.
+/// Times are stored in UTC; every page shows them in Beijing time, the date as people write
+/// it. Anything that is not an RFC 3339 timestamp (a bare date, an empty value) is shown as
+/// it is.
 pub fn beijing_time(stored: &str) -> Value {
     let Ok(at) = chrono::DateTime::parse_from_rfc3339(stored.trim()) else {
         return Value::from(stored);
@@ -190,9 +191,10 @@ pub fn beijing_time(stored: &str) -> Value {
     let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     let local = at.with_timezone(&beijing);
     Value::from_safe_string(format!(
-        "<time datetime=\"{}\">{}</time>",
+        "<time datetime=\"{}\">{} {}</time>",
         local.format("%Y-%m-%dT%H:%M:%S+08:00"),
-        local.format("%Y-%m-%d %H:%M")
+        duban_core::period::zh_date(local.date_naive()),
+        local.format("%H:%M")
     ))
 }
 
@@ -373,7 +375,7 @@ mod time_tests {
     fn utc_timestamps_are_shown_in_beijing_time() {
         assert_eq!(
             beijing_time("2020-07-03T18:30:05Z").to_string(),
-            "<time datetime=\"2020-07-04T02:30:05+08:00\">2020-07-04 02:30</time>"
+            "<time datetime=\"2020-07-04T02:30:05+08:00\">2020年7月4日 02:30</time>"
         );
         assert_eq!(beijing_time("2020-07-03").to_string(), "2020-07-03");
         assert_eq!(beijing_time("").to_string(), "");

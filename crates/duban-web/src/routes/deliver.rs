@@ -285,13 +285,14 @@ async fn dashboard(
     // Headline goals: tracked only when bound to an indicator series (monitor, issue 13).
     let bindings = state.store.monitor_bindings(id).await?;
     // Whether a bound series' figures are 示例数据 or real, as on the monitor pages.
-    let (values, imports, catalogue) = if bindings.is_empty() {
-        (Vec::new(), Vec::new(), Vec::new())
+    let (values, imports, catalogue, regions) = if bindings.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new(), None)
     } else {
         (
             state.store.monitor_values(None).await?,
             state.store.monitor_imports().await?,
             state.store.monitor_indicators().await?,
+            Some(state.store.monitor_regions().await?),
         )
     };
     let headline: Vec<Value> = d
@@ -314,7 +315,9 @@ async fn dashboard(
                         .map(|i| crate::monitor::provenance(&values, &imports, i, &b.region, as_of))
                         .unwrap_or_default();
                     context! {
-                        indicator => b.indicator, region => b.region,
+                        indicator => b.indicator,
+                        // The region as people name it (浙江省), not its GB/T 2260 code.
+                        region => regions.as_ref().and_then(|r| r.get(&b.region)).map_or(b.region.as_str(), |r| r.name.as_str()),
                         href => format!("/monitor/regions/{}?as_of={as_of}", b.region),
                         demo => p.demo, real => p.real,
                     }
@@ -352,7 +355,7 @@ async fn dashboard(
         "yAxis": [{"type": "value", "max": 100, "name": "进度 %"}, {"type": "value", "name": "红灯数", "minInterval": 1}],
         "series": [
             {"name": "总体进度", "type": "line", "data": points.iter().map(|(_, s)| crate::deliver::pct(s.plan.progress)).collect::<Vec<_>>()},
-            {"name": "红灯", "type": "bar", "yAxisIndex": 1, "data": points.iter().map(|(_, s)| s.plan.counts.red).collect::<Vec<_>>()},
+            {"name": "红灯", "type": "bar", "yAxisIndex": 1, "itemStyle": {"color": "#b91c1c"}, "data": points.iter().map(|(_, s)| s.plan.counts.red).collect::<Vec<_>>()},
         ],
     });
     let chart = serde_json::json!({

@@ -475,12 +475,12 @@ async fn headline_goals_get_lights_from_series() {
         .await
         .body;
     assert!(page.contains("headline-lights"));
-    assert!(page.contains("服务业增加值占GDP比重（330000）"));
+    assert!(page.contains("服务业增加值占GDP比重（浙江省）"));
     // 53.5714 % (2018) → 54.5 % (2019): rising against the same period a year earlier —
     // on 示例数据, and the page says so.
     assert!(page.contains("data-light=\"green\""));
     assert!(page.contains(
-        "服务业增加值占GDP比重（330000）</a> <span class=\"demo-badge\">示例数据</span>"
+        "服务业增加值占GDP比重（浙江省）</a> <span class=\"demo-badge\">示例数据</span>"
     ));
 }
 

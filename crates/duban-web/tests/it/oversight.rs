@@ -789,13 +789,14 @@ async fn escalations_sort_by_deadline_across_pages() {
     duban_web::demo::load_demo(&app.state.store).await.unwrap();
     let mut office = crate::login(&app, "admin").await;
     let dates = |body: &str| -> Vec<String> {
+        // The cell shows 2020年7月22日; its <time datetime> holds the sortable ISO date.
         body.split("class=\"respond-by\"")
             .skip(1)
             .map(|t| {
-                t.split('>')
+                t.split("datetime=\"")
                     .nth(1)
                     .unwrap()
-                    .split('<')
+                    .split('"')
                     .next()
                     .unwrap()
                     .to_string()
