@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum PlanCommand {
-    /// Parse a plan document (.txt, .html, .docx; UTF-8, GBK/GB18030 or Big5) and print
+    /// Parse a plan document (.txt, .html, .docx, .xlsx (first worksheet); UTF-8, GBK/GB18030 or Big5) and print
     /// the plan (schema duban.plan/1).
     Parse {
         /// The document to read.

@@ -6,32 +6,35 @@ use quick_xml::events::Event;
 use std::collections::HashMap;
 use std::io::Read;
 
-/// The largest `word/document.xml` we inflate (a zip bomb guard).
+/// The largest XML part of a DOCX or XLSX we inflate (a zip bomb guard).
 const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
 
 pub fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
+/// One XML part of an Office archive, inflated at most [`MAX_XML_BYTES`]; `None` when absent.
+pub(crate) fn read_part<R: std::io::Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Option<String>, std::io::Error> {
+    let Ok(entry) = archive.by_name(name) else {
+        return Ok(None);
+    };
+    let mut xml = String::new();
+    entry.take(MAX_XML_BYTES).read_to_string(&mut xml)?;
+    Ok(Some(xml))
+}
+
 pub fn docx_to_text(bytes: &[u8]) -> Result<String, DocError> {
     let corrupt = |e: &dyn std::fmt::Display| DocError::CorruptDocx(e.to_string());
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| corrupt(&e))?;
     let read = |archive: &mut zip::ZipArchive<_>, name: &str| -> Result<Option<String>, DocError> {
-        let Ok(entry) = archive.by_name(name) else {
-            return Ok(None);
-        };
-        let mut xml = String::new();
-        entry
-            .take(MAX_XML_BYTES)
-            .read_to_string(&mut xml)
-            .map_err(|e| corrupt(&e))?;
-        Ok(Some(xml))
+        read_part(archive, name).map_err(|e| corrupt(&e))
     };
     let Some(xml) = read(&mut archive, "word/document.xml")? else {
         // A whole archive without the Word part: another format, not a damaged DOCX.
-        let kind = if archive.by_name("xl/workbook.xml").is_ok() {
-            "Excel workbook (.xlsx)"
-        } else if archive.by_name("ppt/presentation.xml").is_ok() {
+        let kind = if archive.by_name("ppt/presentation.xml").is_ok() {
             "PowerPoint (.pptx)"
         } else {
             "a zip archive without word/document.xml"
@@ -61,7 +64,7 @@ struct Numbering {
     nums: HashMap<String, String>,
 }
 
-fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+pub(crate) fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)

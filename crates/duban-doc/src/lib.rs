@@ -34,6 +34,7 @@ mod targets;
 mod text;
 mod units;
 mod wrap;
+mod xlsx;
 
 pub use decode::decode;
 pub use error::{DocError, MAX_BYTES};
@@ -76,6 +77,9 @@ fn document_text(bytes: &[u8], file_name: &str) -> Result<String, DocError> {
         return Err(DocError::Empty);
     }
     let lower = file_name.to_ascii_lowercase();
+    if docx::is_zip(bytes) && (lower.ends_with(".xlsx") || xlsx::is_workbook(bytes)) {
+        return xlsx::xlsx_to_text(bytes);
+    }
     if docx::is_zip(bytes) || lower.ends_with(".docx") {
         if !docx::is_zip(bytes) {
             return Err(DocError::CorruptDocx("not a zip archive".into()));

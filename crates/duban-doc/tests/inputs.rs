@@ -175,3 +175,95 @@ fn errors_are_typed_and_one_line() {
     assert_eq!(parse_text(""), Err(DocError::Empty));
     assert_eq!(parse_text("一些文字"), Err(DocError::NoTasks));
 }
+
+/// A 任务分解表 kept as an Excel workbook: a merged title row, a header, category rows, a cell
+/// of two lines (Alt+Enter), numbers as numbers, a stray far cell — read like the same table
+/// in DOCX or HTML, the first worksheet only.
+#[test]
+fn a_task_table_in_an_xlsx_workbook() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(0, 0, 0, 4, "2023年重点工作任务分解表", &Format::new())
+        .unwrap();
+    for (c, h) in ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "一、扩大有效投资").unwrap();
+    let rows: [(f64, &str, &str, &str, &str); 3] = [
+        (
+            1.0,
+            "新开工重大项目50个以上，完成投资300亿元",
+            "市发展改革委",
+            "市财政局、市自然资源局",
+            "2023年12月底",
+        ),
+        (
+            2.0,
+            "推进老旧小区改造\n完成改造小区120个",
+            "市住房城乡建设局",
+            "各区人民政府",
+            "2023年11月底",
+        ),
+        (
+            3.0,
+            "新增规上工业企业100家",
+            "市经济和信息化局",
+            "",
+            "2023年12月底",
+        ),
+    ];
+    for (i, (n, task, lead, co, due)) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        ws.write_number(r, 0, *n).unwrap();
+        for (c, v) in [task, lead, co, due].iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r, 1 + c as u16, **v).unwrap();
+            }
+        }
+    }
+    ws.write_string(1_048_575, 16_383, "远处的单元格").unwrap();
+    wb.add_worksheet()
+        .write_string(0, 0, "第二张表不读")
+        .unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+
+    let plan = parse_document(&bytes, "分解表.xlsx").unwrap();
+    assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
+    let t2 = &plan.tasks[1];
+    assert_eq!(t2.number, 2);
+    let whole = format!("{} {}", t2.title, t2.text);
+    assert!(whole.contains("完成改造小区120个"), "{whole}");
+    assert_eq!(t2.lead_units, ["市住房城乡建设局"]);
+    assert_eq!(plan.tasks[0].co_units, ["市财政局", "市自然资源局"]);
+    assert!(
+        plan.tasks[0]
+            .targets
+            .iter()
+            .any(|t| t.phrase.contains("300亿元")),
+        "{:#?}",
+        plan.tasks[0].targets
+    );
+    assert!(!plan.text.contains("第二张表不读"));
+    assert_eq!(plan.title, "2023年重点工作任务分解表");
+    assert_eq!(plan.pillars.len(), 1, "{:?}", plan.pillars);
+    assert!(plan.tasks.iter().all(|t| t.pillar == Some(0)));
+    // The same workbook under another name is still a workbook; a damaged one is a clear error.
+    assert_eq!(parse_document(&bytes, "upload.bin").unwrap().tasks.len(), 3);
+    let err = parse_document(&bytes[..bytes.len() / 2], "分解表.xlsx").unwrap_err();
+    assert!(err.to_string().contains("XLSX"), "{err}");
+    // Damaged bytes anywhere: an error or a plan, never a panic.
+    let mut seed = 0x2545_f491_u32;
+    for _ in 0..1000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let mut damaged = bytes.clone();
+        let at = seed as usize % damaged.len();
+        damaged[at] = (seed >> 8) as u8;
+        let _ = parse_document(&damaged, "分解表.xlsx");
+    }
+}
