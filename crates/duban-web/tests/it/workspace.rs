@@ -52,6 +52,49 @@ async fn upload_a_document_then_review_it_with_targets_marked() {
     assert_eq!(d.tasks.len(), 3);
 }
 
+/// A 任务分解表 kept in Excel is uploaded like any document and lands as a draft plan with its
+/// tasks and units.
+#[tokio::test]
+async fn upload_a_task_table_workbook() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows = [
+        ["序号", "重点任务", "牵头单位", "配合单位"],
+        ["1", "新增规上工业企业100家", "市经济和信息化局", "市统计局"],
+        [
+            "2",
+            "新开工重大项目50个以上",
+            "市发展改革委",
+            "各区人民政府",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    ws.write_string(0, 0, "2022年某区重点工作任务分解表")
+        .unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let app = app_with_users().await;
+    let before = plan_count(&app).await;
+    let mut c = login(&app, "admin").await;
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart("/plans", &[("csrf", &csrf)], Some(("分解表.xlsx", &bytes)))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(plan_count(&app).await, before + 1);
+    let plans = app.state.store.list_plans().await.unwrap();
+    let new = plans
+        .iter()
+        .find(|p| p.title.contains("任务分解表"))
+        .unwrap();
+    let d = app.state.store.plan_detail(new.id).await.unwrap();
+    assert_eq!(d.tasks.len(), 2);
+    assert_eq!(d.task_targets(d.tasks[0].id).count(), 1);
+}
+
 #[tokio::test]
 async fn upload_a_plan_json_exported_from_another() {
     let app = app_with_users().await;
