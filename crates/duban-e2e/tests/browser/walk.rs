@@ -102,8 +102,11 @@ for (const el of document.querySelectorAll('a, button, summary, input[type=submi
   if (!why && text.length <= 8 && (el.tagName !== 'A' || el.closest('nav, .tabs, .actions') || el.classList.contains('button'))) {
     const range = document.createRange();
     range.selectNodeContents(el);
-    const tops = new Set([...range.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.bottom)));
-    if (tops.size > 1) why = 'label broken over lines';
+    // A second line starts below the bottom of the first (an icon set a little higher or
+    // lower on the same line overlaps it and does not count).
+    const boxes = [...range.getClientRects()].filter(q => q.width > 0);
+    const first = Math.min(...boxes.map(q => q.bottom));
+    if (boxes.some(q => q.top >= first - 1)) why = 'label broken over lines';
   }
   if (!why) {
     const fg = rgba(cs.color), bg = behind(el);
