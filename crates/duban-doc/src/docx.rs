@@ -68,7 +68,10 @@ pub(crate) fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .map(|a| match a.unescape_value() {
+            Ok(v) => v.into_owned(),
+            Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
+        })
 }
 
 impl Numbering {

@@ -4,7 +4,8 @@
 //! emitted as they come, never as a dense range, so a stray cell at XFD1048576 costs nothing
 //! (columns past [`MAX_COLUMNS`] are ignored). Parts are inflated at most 64 MB each (`docx::read_part`).
 //! A merged cell's text stands in its first cell, the others are empty (as Word's `vMerge`).
-//! Dates typed as Excel dates are read as their serial numbers (the styles are not read).
+//! A cell typed as an Excel date (its style's number format is a date) reads as people write
+//! it, `2023年12月31日`.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -40,9 +41,13 @@ pub fn xlsx_to_text(bytes: &[u8]) -> Result<String, DocError> {
         Some(xml) => shared_strings(&xml)?,
         None => Vec::new(),
     };
+    let dates = match read_part(&mut archive, "xl/styles.xml")? {
+        Some(xml) => date_styles(&xml)?,
+        None => Vec::new(),
+    };
     let xml = read_part(&mut archive, &sheet)?
         .ok_or_else(|| corrupt(format!("the workbook names {sheet}, which is missing")))?;
-    sheet_to_text(&xml, &strings)
+    sheet_to_text(&xml, &strings, &dates)
 }
 
 /// The first worksheet in the workbook's order (`xl/workbook.xml` → its relationship).
@@ -115,6 +120,68 @@ fn shared_strings(xml: &str) -> Result<Vec<String>, DocError> {
     }
 }
 
+/// Per cell style (`<cellXfs>` in order): whether its number format shows a date.
+fn date_styles(xml: &str) -> Result<Vec<bool>, DocError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut custom: HashMap<u32, bool> = HashMap::new();
+    let mut out = Vec::new();
+    let mut in_cell_xfs = false;
+    loop {
+        match reader.read_event().map_err(corrupt)? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                b"numFmt" => {
+                    if let Some(id) = attr(&e, b"numFmtId").and_then(|v| v.parse().ok()) {
+                        let code = attr(&e, b"formatCode").unwrap_or_default();
+                        custom.insert(id, is_date_format(&code));
+                    }
+                }
+                b"cellXfs" => in_cell_xfs = true,
+                b"xf" if in_cell_xfs => {
+                    let id: u32 = attr(&e, b"numFmtId")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    // Built-in date formats: 14–17, 22, and the East Asian 27–36, 50–58.
+                    let builtin = matches!(id, 14..=17 | 22 | 27..=36 | 50..=58);
+                    out.push(custom.get(&id).copied().unwrap_or(builtin));
+                }
+                _ => {}
+            },
+            Event::End(e) if e.local_name().as_ref() == b"cellXfs" => in_cell_xfs = false,
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
+}
+
+/// A custom number format shows a date when, outside quoted text and `[...]`, it has a year
+/// or day code (`yyyy"年"m"月"d"日"`, `yyyy/mm/dd`), not only hours and minutes.
+fn is_date_format(code: &str) -> bool {
+    let (mut quoted, mut bracket, mut escaped) = (false, false, false);
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            'y' | 'Y' | 'd' | 'D' | 'e' if !quoted && !bracket => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// An Excel date serial (days since 1899-12-30, the 1900 system) as prose writes it.
+fn serial_date(text: &str) -> Option<String> {
+    let serial: f64 = text.trim().parse().ok()?;
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let date = epoch.checked_add_days(chrono::Days::new(serial.floor() as u64))?;
+    Some(duban_core::period::zh_date(date))
+}
+
 /// `B12` → column index 1 (`None` for a reference without letters).
 fn column_of(reference: &str) -> Option<usize> {
     let letters = reference.bytes().take_while(u8::is_ascii_alphabetic);
@@ -131,14 +198,15 @@ fn column_of(reference: &str) -> Option<usize> {
 
 /// The worksheet's rows as lines: cells in column order, tab-separated, trailing empty cells
 /// dropped, empty rows skipped; a task table's multi-line cells joined (`cells.rs`).
-fn sheet_to_text(xml: &str, strings: &[String]) -> Result<String, DocError> {
+fn sheet_to_text(xml: &str, strings: &[String], dates: &[bool]) -> Result<String, DocError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = String::new();
     let mut table = CellTable::default();
     let mut row: HashMap<usize, String> = HashMap::new();
     let mut next_col = 0usize;
-    // The open cell: its column and type; the text of its <v> or inline <t>.
-    let mut cell: Option<(usize, String)> = None;
+    // The open cell: its column, type and whether its style shows a date; the text of its
+    // <v> or inline <t>.
+    let mut cell: Option<(usize, String, bool)> = None;
     let mut value = String::new();
     let mut in_value = false;
     loop {
@@ -153,7 +221,11 @@ fn sheet_to_text(xml: &str, strings: &[String]) -> Result<String, DocError> {
                         .and_then(|r| column_of(&r))
                         .unwrap_or(next_col);
                     next_col = col.saturating_add(1);
-                    cell = Some((col, attr(&e, b"t").unwrap_or_default()));
+                    let date = attr(&e, b"s")
+                        .and_then(|s| s.parse::<usize>().ok())
+                        .and_then(|s| dates.get(s).copied())
+                        .unwrap_or(false);
+                    cell = Some((col, attr(&e, b"t").unwrap_or_default(), date));
                     value.clear();
                 }
                 b"v" | b"t" => in_value = cell.is_some(),
@@ -169,7 +241,7 @@ fn sheet_to_text(xml: &str, strings: &[String]) -> Result<String, DocError> {
             Event::End(e) => match e.local_name().as_ref() {
                 b"v" | b"t" => in_value = false,
                 b"c" => {
-                    if let Some((col, kind)) = cell.take()
+                    if let Some((col, kind, date)) = cell.take()
                         && col < MAX_COLUMNS
                     {
                         let text = match kind.as_str() {
@@ -180,6 +252,9 @@ fn sheet_to_text(xml: &str, strings: &[String]) -> Result<String, DocError> {
                                 .and_then(|i| strings.get(i).cloned())
                                 .unwrap_or_default(),
                             "e" => String::new(),
+                            "" | "n" if date => {
+                                serial_date(&value).unwrap_or_else(|| std::mem::take(&mut value))
+                            }
                             _ => std::mem::take(&mut value),
                         };
                         if !text.trim().is_empty() {
@@ -222,6 +297,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn date_cells_read_as_dates() {
+        let styles = r#"<styleSheet><numFmts><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="177" formatCode="[h]:mm"/><numFmt numFmtId="178" formatCode="0.0&quot;d&quot;"/></numFmts>
+            <cellStyleXfs><xf numFmtId="14"/></cellStyleXfs>
+            <cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="176"/><xf numFmtId="177"/><xf numFmtId="178"/></cellXfs></styleSheet>"#;
+        assert_eq!(
+            date_styles(styles).unwrap(),
+            [false, true, true, false, false]
+        );
+        let xml = r#"<worksheet><sheetData><row r="1">
+            <c r="A1" s="1"><v>45291</v></c><c r="B1" s="2"><v>43921.5</v></c><c r="C1" s="0"><v>45291</v></c><c r="D1" s="1" t="s"><v>0</v></c>
+            </row></sheetData></worksheet>"#;
+        let strings = vec!["2023年底".to_string()];
+        let dates = date_styles(styles).unwrap();
+        assert_eq!(
+            sheet_to_text(xml, &strings, &dates).unwrap(),
+            "2023年12月31日\t2020年3月31日\t45291\t2023年底\n"
+        );
+    }
+
+    #[test]
     fn column_letters() {
         assert_eq!(column_of("A1"), Some(0));
         assert_eq!(column_of("Z9"), Some(25));
@@ -248,7 +343,7 @@ mod tests {
             <row r="1048576"><c r="XFD1048576" t="s"><v>3</v></c></row>
             </sheetData></worksheet>"#;
         assert_eq!(
-            sheet_to_text(xml, &strings).unwrap(),
+            sheet_to_text(xml, &strings, &[]).unwrap(),
             "序号\t任务\t牵头单位\n1\t建设&改造\t\t甲局\n"
         );
     }

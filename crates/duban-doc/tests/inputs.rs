@@ -213,7 +213,7 @@ fn a_task_table_in_an_xlsx_workbook() {
             "新增规上工业企业100家",
             "市经济和信息化局",
             "",
-            "2023年12月底",
+            "",
         ),
     ];
     for (i, (n, task, lead, co, due)) in rows.iter().enumerate() {
@@ -225,6 +225,9 @@ fn a_task_table_in_an_xlsx_workbook() {
             }
         }
     }
+    // 完成时限 typed as an Excel date (serial 45291 = 2023-12-31).
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_number_with_format(5, 4, 45291.0, &date).unwrap();
     ws.write_string(1_048_575, 16_383, "远处的单元格").unwrap();
     wb.add_worksheet()
         .write_string(0, 0, "第二张表不读")
@@ -248,6 +251,7 @@ fn a_task_table_in_an_xlsx_workbook() {
         plan.tasks[0].targets
     );
     assert!(!plan.text.contains("第二张表不读"));
+    assert!(plan.text.contains("2023年12月31日"), "{}", plan.text);
     assert_eq!(plan.title, "2023年重点工作任务分解表");
     assert_eq!(plan.pillars.len(), 1, "{:?}", plan.pillars);
     assert!(plan.tasks.iter().all(|t| t.pillar == Some(0)));
