@@ -208,13 +208,7 @@ fn a_task_table_in_an_xlsx_workbook() {
             "各区人民政府",
             "2023年11月底",
         ),
-        (
-            3.0,
-            "新增规上工业企业100家",
-            "市经济和信息化局",
-            "",
-            "",
-        ),
+        (3.0, "新增规上工业企业100家", "市经济和信息化局", "", ""),
     ];
     for (i, (n, task, lead, co, due)) in rows.iter().enumerate() {
         let r = 3 + i as u32;
