@@ -98,7 +98,7 @@ const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passw
 
 /// The password rule: at least [`MIN_PASSWORD_CHARS`] characters, not the user name (nor
 /// the name with only digits or symbols around it, `admin123`), not a common password
-/// (compared case-insensitively).
+/// (compared case-insensitively, also with digits or symbols around it: `password123`).
 pub fn check_password_policy(name: &str, password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(StoreError::Invalid(format!(
@@ -116,7 +116,13 @@ pub fn check_password_policy(name: &str, password: &str) -> Result<()> {
             "密码不能是用户名（或用户名加数字）".into(),
         ));
     }
-    if COMMON_PASSWORDS.lines().any(|w| w == lower) {
+    // A common password with digits or symbols around it (`password123`, `qwerty2020!`) is
+    // as weak as the word itself.
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    if COMMON_PASSWORDS
+        .lines()
+        .any(|w| w == lower || (!core.is_empty() && w == core))
+    {
         return Err(StoreError::Invalid(
             "密码过于常见（在常用密码列表中），请换一个".into(),
         ));
@@ -348,6 +354,9 @@ mod policy_tests {
             ("u", "password"),
             ("u", "PassWord1"),
             ("u", "woaini1314"),
+            ("u", "password123"),
+            ("u", "!Password2020"),
+            ("u", "football99"),
             ("zhangsan", "zhangsan"),
             ("zhangsan", "ZhangSan2024"),
             ("zhangsan", "nasgnahz"),
@@ -358,6 +367,7 @@ mod policy_tests {
             ("zhangsan", "zhangsan-password"),
             ("u", "correct horse battery"),
             ("u", "督办平台2026年口令"),
+            ("u", "password-manager-2026"),
         ] {
             assert!(check_password_policy(name, ok).is_ok(), "{ok}");
         }

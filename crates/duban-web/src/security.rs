@@ -481,7 +481,12 @@ pub fn same_site_path(next: &str) -> Option<&str> {
     for _ in 0..4 {
         let s: &str = &form;
         let bad_start = !s.starts_with('/') || s[1..].starts_with(['/', '\\']);
+        // A dot segment could make the resolved path start with `//` (`/.//host`), which a
+        // later redirect might follow off-site; duban never links with one.
+        let path = s.split(['?', '#']).next().unwrap_or("");
+        let dot_segment = path.split('/').any(|seg| seg == "." || seg == "..");
         if bad_start
+            || dot_segment
             || s.chars()
                 .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
         {
@@ -612,7 +617,14 @@ mod tests {
 
     #[test]
     fn only_same_site_paths_are_followed() {
-        for ok in ["/plans", "/plans/1?x=a", "/reports/3#v", "/任务?q=中文"] {
+        for ok in [
+            "/plans",
+            "/plans/1?x=a",
+            "/reports/3#v",
+            "/任务?q=中文",
+            "/search?q=..",
+            "/a.b/c",
+        ] {
             assert_eq!(same_site_path(ok), Some(ok), "{ok}");
         }
         for bad in [
@@ -632,6 +644,10 @@ mod tests {
             "/%FF",
             "/\u{85}/x",
             "/%5Cevil",
+            "/.//evil.example",
+            "/%2e//evil.example",
+            "/a/..//evil.example",
+            "/a/%2E%2E//evil.example",
         ] {
             assert_eq!(same_site_path(bad), None, "{bad:?}");
         }

@@ -2,9 +2,9 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -19,13 +19,13 @@ async fn healthz() -> &'static str {
 }
 
 /// 200 `ready` after a real write and read of the database; otherwise 503 with the reason
-/// (disk full, read-only, file deleted, database recreated empty …).
-async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+/// (disk full, read-only, file deleted, database recreated empty …). The reason travels as an
+/// [`AppError::Unavailable`] so the error layer shows it instead of its generic 5xx text.
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     match state.store.readiness().await {
-        Ok(()) => (StatusCode::OK, "ready".into()),
-        Err(reason) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {reason}"),
-        ),
+        Ok(()) => Ok("ready"),
+        Err(reason) => Err(AppError::Unavailable(format!(
+            "数据库未就绪（not ready: {reason}）"
+        ))),
     }
 }

@@ -270,6 +270,9 @@ async fn health_probes_answer_without_login() {
     app.state.store.close().await;
     let r = c.get("/readyz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    // The reason is shown, not the generic 5xx text of the error layer (probe of issue 9).
+    assert!(r.body.contains("数据库未就绪（not ready: "), "{}", r.body);
+    assert!(!r.body.contains("服务器内部错误"), "{}", r.body);
 }
 
 #[tokio::test]

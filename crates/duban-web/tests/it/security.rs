@@ -127,6 +127,8 @@ async fn next_is_a_same_site_path_only() {
         ("/\\evil.example", "/"),
         ("https://evil.example/", "/"),
         ("/%2F/evil.example", "/"),
+        ("/.//evil.example", "/"),
+        ("/%2e//evil.example", "/"),
         ("/units?x=1", "/units?x=1"),
     ] {
         let mut c = crate::client::Client::new(&app);
