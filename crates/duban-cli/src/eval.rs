@@ -229,7 +229,13 @@ fn run_firms(
     let spec = firm_format::parse_firm_spec(spec_text)
         .with_context(|| format!("{}", spec_path.display()))?;
     let bytes = std::fs::read(data).with_context(|| format!("{}", data.display()))?;
-    let table = duban_io::firm_table::read_csv_table(&bytes, &spec.columns()?)
+    // By the file's extension (.xlsx, .parquet, .arrow …); anything else is read as CSV.
+    let kind = data
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(duban_io::table_read::DataKind::of_name)
+        .unwrap_or(duban_io::table_read::DataKind::Csv);
+    let table = duban_io::firm_table::read_firm_table(&bytes, kind, &spec.columns()?)
         .with_context(|| format!("{}", data.display()))?;
     drop(bytes);
     let e = firm_format::run(&table, &spec).with_context(|| format!("{}", data.display()))?;

@@ -108,6 +108,36 @@ fn hand_computed_csv_and_json() {
     assert_eq!(v["classes"][0]["benchmarks"]["亩均税收"], 5.0);
 }
 
+/// The same firms in an Excel workbook give the same result: the file is read by its
+/// extension (.xlsx, .parquet, .arrow; anything else as CSV).
+#[test]
+fn an_xlsx_firm_file_reads_like_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "spec.toml", SPEC);
+    let csv = write(dir.path(), "firms.csv", DATA);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, line) in DATA.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            match cell.parse::<f64>() {
+                Ok(x) if r > 0 => ws.write_number(r as u32, c as u16, x),
+                _ => ws.write_string(r as u32, c as u16, cell),
+            }
+            .unwrap();
+        }
+    }
+    let xlsx = dir.path().join("firms.xlsx");
+    wb.save(&xlsx).unwrap();
+    let run = |data: &str| {
+        let (ok, out, err) = duban(&[
+            "eval", "run", "--data", data, "--spec", &spec, "--format", "csv",
+        ]);
+        assert!(ok, "{data}: {err}");
+        out
+    };
+    assert_eq!(run(xlsx.to_str().unwrap()), run(&csv));
+}
+
 #[test]
 fn errors_name_formula_position_row_and_column() {
     let dir = tempfile::tempdir().unwrap();

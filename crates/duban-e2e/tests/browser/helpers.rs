@@ -115,6 +115,21 @@ pub async fn click(c: &Client, loc: Locator<'_>) {
     c.find(loc).await.unwrap().click().await.unwrap();
 }
 
+/// Clicks the element `loc` finds and waits until the browser is on another address (a GET
+/// form or a link): what is read next is the new page, never the old one still shown.
+pub async fn click_to_navigate(c: &Client, loc: Locator<'_>) {
+    let before = c.current_url().await.unwrap();
+    click(c, loc).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while c.current_url().await.unwrap() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still on {before} after the click"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Types `text` into the element `loc` finds (it must be on the page already).
 pub async fn type_in(c: &Client, loc: Locator<'_>, text: &str) {
     c.find(loc).await.unwrap().send_keys(text).await.unwrap();

@@ -9,7 +9,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, click_to_navigate, log_in, type_in, wait_for};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn browser_muni_pages_at_desk_and_phone() {
     )
     .await
     .unwrap();
-    click(c, Locator::Id("filter-submit")).await;
+    click_to_navigate(c, Locator::Id("filter-submit")).await;
     wait_for(c, Locator::Id("firm-table")).await;
     let grades = c
         .execute(
