@@ -7,7 +7,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, click_to_navigate, log_in, type_in, wait_for};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -136,7 +136,7 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
         "the portal sets no cookie"
     );
     // The 繁體 link goes to the Traditional copy.
-    click(c, Locator::Css("#lang-toggle")).await;
+    click_to_navigate(c, Locator::Css("#lang-toggle")).await;
     wait_for(c, Locator::Css("#publications")).await;
     assert!(
         c.current_url()
@@ -156,7 +156,7 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
     portal.write_to(dir.path()).unwrap();
     let index = format!("file://{}/index.html", dir.path().display());
     c.goto(&index).await.unwrap();
-    click(c, Locator::Css("#publications li:first-child a")).await;
+    click_to_navigate(c, Locator::Css("#publications li:first-child a")).await;
     wait_for(c, Locator::Css("h1")).await;
     assert!(body_text(c).await.contains("数据摘要"));
     let stylesheets = c
