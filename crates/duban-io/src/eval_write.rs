@@ -111,8 +111,8 @@ impl<'a> Block<'a> {
     }
 }
 
-/// Formats `order` in parallel blocks with `f(buf, block)` and writes the blocks in order.
-/// The formatting runs on a thread of its own, a group of blocks ahead of the writing.
+/// Formats `order` in parallel blocks of [`BLOCK`] units with `f(buf, block)` and writes the
+/// blocks in order ([`crate::pipeline::write_parts`], two blocks per thread a group).
 fn write_blocks<W: Write + ?Sized>(
     w: &mut W,
     e: &Evaluation,
@@ -120,47 +120,18 @@ fn write_blocks<W: Write + ?Sized>(
     order: &[usize],
     f: impl Fn(&mut Vec<u8>, &Block) + Sync,
 ) -> io::Result<()> {
-    let group = BLOCK * rayon::current_num_threads().max(1) * 2;
-    // Written buffers come back for the next groups: no fresh pages to fault in per block.
-    let spare: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
-    let format = |g: usize, units: &[usize]| -> Vec<Vec<u8>> {
-        units
-            .par_chunks(BLOCK)
-            .enumerate()
-            .map(|(b, chunk)| {
-                let block = Block::gather(e, ids, g * group + b * BLOCK, chunk);
-                let mut buf = spare
-                    .lock()
-                    .ok()
-                    .and_then(|mut v| v.pop())
-                    .unwrap_or_else(|| Vec::with_capacity(chunk.len() * (32 + 24 * block.m)));
-                f(&mut buf, &block);
-                buf
-            })
-            .collect()
-    };
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
-        let format = &format;
-        s.spawn(move || {
-            for (g, units) in order.chunks(group).enumerate() {
-                if tx.send(format(g, units)).is_err() {
-                    // The writer stopped (an I/O error): nothing more to format.
-                    return;
-                }
-            }
-        });
-        for bufs in rx {
-            for mut b in bufs {
-                w.write_all(&b)?;
-                b.clear();
-                if let Ok(mut v) = spare.lock() {
-                    v.push(b);
-                }
-            }
-        }
-        Ok(())
-    })
+    let per_group = rayon::current_num_threads().max(1) * 2;
+    let capacity = BLOCK * (32 + 24 * e.indicators.len());
+    crate::pipeline::write_parts(
+        w,
+        order.len().div_ceil(BLOCK),
+        per_group,
+        capacity,
+        |b, buf| {
+            let units = &order[b * BLOCK..((b + 1) * BLOCK).min(order.len())];
+            f(buf, &Block::gather(e, ids, b * BLOCK, units));
+        },
+    )
 }
 
 /// A finite float in shortest round-trip form (the formatter serde_json uses).

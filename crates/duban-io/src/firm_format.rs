@@ -9,7 +9,6 @@ use std::io::Write;
 use duban_engine::ENGINE_VERSION;
 use duban_engine::firm::{FirmEvaluation, FirmSpec, evaluate_firms};
 use duban_engine::table::{Column, Table, TextColumn};
-use rayon::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -50,51 +49,17 @@ pub fn run(table: &Table, spec: &FirmSpec) -> Result<FirmEvaluation> {
 const CHUNK: usize = 1 << 15;
 const BATCH: usize = 16;
 
-/// Formats rows in parallel chunks and writes them in order. The formatting runs on a thread
-/// of its own, one batch ahead of the writing, and written buffers are reused.
+/// Formats rows in parallel chunks of [`CHUNK`] and writes them in order
+/// ([`crate::pipeline::write_parts`], [`BATCH`] chunks a group).
 fn write_rows(
     n: usize,
     out: &mut (impl Write + ?Sized),
     row: impl Fn(usize, &mut Vec<u8>) + Sync,
 ) -> std::io::Result<()> {
-    let chunks = n.div_ceil(CHUNK);
-    let spare: std::sync::Mutex<Vec<Vec<u8>>> = Default::default();
-    let format = |batch: usize| -> Vec<Vec<u8>> {
-        (batch..(batch + BATCH).min(chunks))
-            .into_par_iter()
-            .map(|c| {
-                let mut buf = spare
-                    .lock()
-                    .ok()
-                    .and_then(|mut v| v.pop())
-                    .unwrap_or_else(|| Vec::with_capacity(CHUNK * 48));
-                for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                    row(i, &mut buf);
-                }
-                buf
-            })
-            .collect()
-    };
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
-        let format = &format;
-        s.spawn(move || {
-            for batch in (0..chunks).step_by(BATCH) {
-                if tx.send(format(batch)).is_err() {
-                    return; // the writer stopped (an I/O error)
-                }
-            }
-        });
-        for bufs in rx {
-            for mut b in bufs {
-                out.write_all(&b)?;
-                b.clear();
-                if let Ok(mut v) = spare.lock() {
-                    v.push(b);
-                }
-            }
+    crate::pipeline::write_parts(out, n.div_ceil(CHUNK), BATCH, CHUNK * 48, |c, buf| {
+        for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+            row(i, buf);
         }
-        Ok(())
     })
 }
 

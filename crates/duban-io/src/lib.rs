@@ -11,5 +11,6 @@ pub mod formula;
 pub mod grid;
 pub mod monitor;
 pub mod official_doc;
+mod pipeline;
 pub mod supervision_sheet;
 pub mod table_read;
