@@ -331,6 +331,30 @@ pub enum EscalationAction {
     Close { note: String },
 }
 
+impl EscalationAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EscalationAction::Respond { .. } => "respond",
+            EscalationAction::Reject { .. } => "reject",
+            EscalationAction::Close { .. } => "close",
+        }
+    }
+}
+
+/// What `role` may do to an escalation record in `state`: the actions
+/// [`escalation_transition`] accepts once their text is written. The page offers exactly these.
+pub fn allowed_escalation_actions(state: EscalationState, role: Role) -> Vec<EscalationAction> {
+    let text = || "…".to_string();
+    [
+        EscalationAction::Respond { measures: text() },
+        EscalationAction::Reject { comment: text() },
+        EscalationAction::Close { note: text() },
+    ]
+    .into_iter()
+    .filter(|a| escalation_transition(state, a, role).is_ok())
+    .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EscalationError {
     #[error("该操作须由{}进行", .0.label_zh())]
@@ -385,6 +409,23 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn allowed_escalation_actions_follow_the_transition_rules() {
+        use EscalationState as S;
+        let names = |s, r| -> Vec<&'static str> {
+            allowed_escalation_actions(s, r)
+                .iter()
+                .map(EscalationAction::name)
+                .collect()
+        };
+        assert_eq!(names(S::Raised, Role::Reporter), ["respond"]);
+        assert!(names(S::Responded, Role::Reporter).is_empty());
+        assert!(names(S::Closed, Role::Reporter).is_empty());
+        assert_eq!(names(S::Raised, Role::Office), ["close"]);
+        assert_eq!(names(S::Responded, Role::Office), ["reject", "close"]);
+        assert!(names(S::Closed, Role::Office).is_empty());
     }
 
     fn rec(period: &str, due: &str, submitted: Option<&str>, light: Option<Light>) -> PeriodRecord {

@@ -246,6 +246,32 @@ pub fn transition(
     })
 }
 
+/// What `actor` may do to a report of `report_unit` in `state`: every action [`transition`]
+/// accepts, a missing return or reopen reason aside (the form asks for it). The pages offer
+/// exactly these, so the offer and the refusal cannot drift apart.
+pub fn allowed_actions(state: ReportState, actor: &Actor, report_unit: &str) -> Vec<ReportAction> {
+    [
+        ReportAction::Edit,
+        ReportAction::Submit,
+        ReportAction::Withdraw,
+        ReportAction::Accept,
+        ReportAction::Return {
+            comment: String::new(),
+        },
+        ReportAction::Reopen {
+            reason: String::new(),
+        },
+    ]
+    .into_iter()
+    .filter(|a| {
+        matches!(
+            transition(state, a, actor, report_unit),
+            Ok(_) | Err(ReportError::CommentRequired(_))
+        )
+    })
+    .collect()
+}
+
 fn required(text: &str, what: &'static str) -> Result<String, ReportError> {
     let t = text.trim();
     if t.is_empty() {
@@ -270,6 +296,49 @@ mod tests {
         Actor {
             role: Role::Office,
             unit: Some("office".into()),
+        }
+    }
+
+    fn names(state: ReportState, actor: &Actor, unit: &str) -> Vec<&'static str> {
+        allowed_actions(state, actor, unit)
+            .iter()
+            .map(ReportAction::name)
+            .collect()
+    }
+
+    #[test]
+    fn allowed_actions_follow_the_transition_rules() {
+        use ReportState as S;
+        let own = reporter("省民政厅");
+        let other = reporter("省商务厅");
+        let o = office();
+        let u = "省民政厅";
+        assert_eq!(names(S::Draft, &own, u), ["edit", "submit"]);
+        assert_eq!(names(S::Returned, &own, u), ["edit", "submit"]);
+        assert_eq!(names(S::Submitted, &own, u), ["withdraw"]);
+        assert!(names(S::Accepted, &own, u).is_empty());
+        for s in [S::Draft, S::Submitted, S::Returned, S::Accepted] {
+            assert!(names(s, &other, u).is_empty(), "{s:?}");
+        }
+        assert!(names(S::Draft, &o, u).is_empty());
+        assert_eq!(names(S::Submitted, &o, u), ["accept", "return"]);
+        assert_eq!(names(S::Accepted, &o, u), ["reopen"]);
+        // Every offered action is one `transition` takes (with a reason where one is needed).
+        for s in [S::Draft, S::Submitted, S::Returned, S::Accepted] {
+            for actor in [&own, &other, &o] {
+                for a in allowed_actions(s, actor, u) {
+                    let a = match a {
+                        ReportAction::Return { .. } => ReportAction::Return {
+                            comment: "理由".into(),
+                        },
+                        ReportAction::Reopen { .. } => ReportAction::Reopen {
+                            reason: "理由".into(),
+                        },
+                        a => a,
+                    };
+                    assert!(transition(s, &a, actor, u).is_ok(), "{s:?} {a:?}");
+                }
+            }
         }
     }
 

@@ -36,6 +36,16 @@ impl Role {
         })
     }
 
+    /// The account's part in the report and escalation workflows: the office for admins, a
+    /// reporter for reporters; viewers take no part (`None`).
+    pub fn workflow_role(self) -> Option<duban_core::report::Role> {
+        match self {
+            Role::Admin => Some(duban_core::report::Role::Office),
+            Role::Reporter => Some(duban_core::report::Role::Reporter),
+            Role::Viewer => None,
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Role::Admin => "办公室（管理员）",

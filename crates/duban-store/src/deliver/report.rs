@@ -10,14 +10,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use duban_core::report::{Actor, ReportAction, ReportState, Role as CoreRole, transition};
+use duban_core::report::{Actor, ReportAction, ReportState, transition};
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{DeliverResult, china_date, fmt_date, parse_date, stored_china_date};
 use crate::db::format_time;
-use crate::user::{Role, User};
+use crate::user::User;
 use crate::{Result, Store, StoreError};
 
 /// Longest text accepted in one template field (characters).
@@ -34,15 +34,10 @@ impl ReportActor {
     /// The workflow actor of an account: the office for admins, a reporter of its unit for
     /// reporters; viewers take no part in the workflow (`None`).
     pub fn of(user: &User) -> Option<ReportActor> {
-        let role = match user.role {
-            Role::Admin => CoreRole::Office,
-            Role::Reporter => CoreRole::Reporter,
-            Role::Viewer => return None,
-        };
         Some(ReportActor {
             user_id: user.id,
             actor: Actor {
-                role,
+                role: user.role.workflow_role()?,
                 unit: user.unit_code.clone(),
             },
         })

@@ -674,11 +674,14 @@ async fn report_render(
     let versions = state.store.report_versions(id).await?;
     let events = state.store.report_events(id).await?;
     let evidence = state.store.report_evidence(id).await?;
-    let can_edit = r.state.is_editable()
-        && auth.user.role == duban_store::user::Role::Reporter
-        && auth.user.unit_id == Some(r.unit_id);
-    let own =
-        auth.user.role == duban_store::user::Role::Reporter && auth.user.unit_id == Some(r.unit_id);
+    // What the page offers is what the core would accept (viewers take no part).
+    let allowed: Vec<&str> = ReportActor::of(&auth.user)
+        .map(|by| duban_core::report::allowed_actions(r.state, &by.actor, &r.unit_code))
+        .unwrap_or_default()
+        .iter()
+        .map(ReportAction::name)
+        .collect();
+    let may = |action: &str| allowed.contains(&action);
     render_with_status(
         state,
         page,
@@ -690,10 +693,10 @@ async fn report_render(
             values => values_view(&d, &r),
             has_targets => d.task_targets(r.task_id).next().is_some(),
             milestones => MilestoneInput::ALL.iter().map(|m| context! { key => m.as_str(), label => m.label_zh() }).collect::<Vec<_>>(),
-            can_edit => can_edit,
-            can_withdraw => own && r.state == ReportState::Submitted,
-            can_review => auth.is_admin() && r.state == ReportState::Submitted,
-            can_reopen => auth.is_admin() && r.state == ReportState::Accepted,
+            can_edit => may("edit"),
+            can_withdraw => may("withdraw"),
+            can_review => may("accept") || may("return"),
+            can_reopen => may("reopen"),
             versions => versions_view(&versions),
             events => events_view(&events),
             evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size_kb => (e.size as f64 / 1024.0).ceil(), content_type => e.content_type, user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),

@@ -100,8 +100,15 @@ async fn detail(
         return Err(AppError::Forbidden);
     }
     let history = state.store.audit_entries(Some(&e.subject()), 100).await?;
-    let can_respond = auth.role() == Role::Reporter && state_str(e.state) == "raised";
-    let can_review = auth.is_admin() && state_str(e.state) != "closed";
+    // What the page offers is what the core would accept (viewers take no part).
+    let offered: Vec<&str> = auth
+        .role()
+        .workflow_role()
+        .map(|role| duban_core::escalation::allowed_escalation_actions(e.state, role))
+        .unwrap_or_default()
+        .iter()
+        .map(EscalationAction::name)
+        .collect();
     let overdue = duban_core::escalation::response_overdue(
         e.respond_by,
         e.responded_at
@@ -113,7 +120,7 @@ async fn detail(
         &state,
         &page,
         "oversight/escalation.html",
-        context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => can_respond, can_review => can_review, overdue => overdue },
+        context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => offered.contains(&"respond"), can_close => offered.contains(&"close"), can_reject => offered.contains(&"reject"), overdue => overdue },
     )?
     .into_response())
 }
