@@ -50,33 +50,6 @@ pub struct PlanDeliver {
     pub status: PlanStatus,
 }
 
-impl PlanDeliver {
-    /// The status reference of a stored target (by position in its task).
-    pub fn target_ref(&self, t: &TargetRow) -> Option<TargetRef> {
-        target_ref(&self.detail, t)
-    }
-}
-
-/// Where a stored target sits in the plan model.
-pub fn target_ref(d: &PlanDetail, t: &TargetRow) -> Option<TargetRef> {
-    match t.task_id {
-        None => d
-            .targets
-            .iter()
-            .filter(|x| x.task_id.is_none())
-            .position(|x| x.id == t.id)
-            .map(|index| TargetRef::Headline { index }),
-        Some(task_id) => {
-            let task = d.task(task_id)?;
-            let index = d.task_targets(task_id).position(|x| x.id == t.id)?;
-            Some(TargetRef::Task {
-                number: task.number as u32,
-                index,
-            })
-        }
-    }
-}
-
 fn year_bounds(d: &PlanDetail) -> Option<(NaiveDate, NaiveDate)> {
     let y = i32::try_from(d.plan.year?).ok()?;
     Some((
@@ -222,6 +195,7 @@ pub fn compute_status(
                     .filter(|x| x.task_id.is_none())
                     .nth(index)?;
                 return Some(TargetInput {
+                    id: Some(t.id),
                     spec: quantity_spec(t, start, year_end),
                     observations: bound.get(&t.id)?.clone(),
                     reports: vec![],
@@ -267,6 +241,7 @@ pub fn compute_status(
                         .collect(),
                 };
                 Some(TargetInput {
+                    id: Some(t.id),
                     spec: quantity_spec(t, start, task_deadline),
                     observations,
                     reports: dues,
@@ -297,6 +272,7 @@ pub fn compute_status(
                 points.sort_by_key(|p| (p.0, p.1));
                 points.dedup_by_key(|p| p.0);
                 Some(TargetInput {
+                    id: None,
                     spec: TargetSpec {
                         measure: Measure::Milestone,
                         start,

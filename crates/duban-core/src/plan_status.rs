@@ -18,7 +18,9 @@ use crate::status::{
     TargetStatus, evaluate_target, roll_up,
 };
 
-/// Which target of a plan: by position, no database ids.
+/// Where a target sits in the plan model (by position): how [`plan_status`] asks for its
+/// input. Results also carry the caller's stable id ([`TargetInput::id`]), so callers look
+/// stored targets up by id, not by position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetRef {
@@ -33,6 +35,9 @@ pub enum TargetRef {
 /// Everything the method needs for one target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetInput {
+    /// The target's stable id where the caller keeps it (a database id), named again in the
+    /// result; `None` for what has no id of its own (a task's milestone).
+    pub id: Option<i64>,
     pub spec: TargetSpec,
     pub observations: Vec<Observation>,
     pub reports: Vec<ReportDue>,
@@ -45,7 +50,7 @@ pub struct TargetInput {
 pub struct PlanStatus {
     pub method: String,
     pub as_of: chrono::NaiveDate,
-    pub targets: Vec<(TargetRef, TargetStatus)>,
+    pub targets: Vec<TargetResult>,
     /// Per task number, in plan order.
     pub tasks: Vec<(u32, RollUp)>,
     /// Per pillar index.
@@ -54,9 +59,25 @@ pub struct PlanStatus {
     pub plan: RollUp,
 }
 
+/// One evaluated target: where it sits, its stable id and its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetResult {
+    pub at: TargetRef,
+    pub id: Option<i64>,
+    pub status: TargetStatus,
+}
+
 impl PlanStatus {
     pub fn target(&self, r: TargetRef) -> Option<&TargetStatus> {
-        self.targets.iter().find(|(k, _)| *k == r).map(|(_, s)| s)
+        self.targets.iter().find(|t| t.at == r).map(|t| &t.status)
+    }
+
+    /// The status of the target the caller gave this id ([`TargetInput::id`]).
+    pub fn target_by_id(&self, id: i64) -> Option<&TargetStatus> {
+        self.targets
+            .iter()
+            .find(|t| t.id == Some(id))
+            .map(|t| &t.status)
     }
 
     pub fn task(&self, number: u32) -> Option<&RollUp> {
@@ -76,11 +97,15 @@ pub fn plan_status(
     ctx: &EvalContext<'_>,
 ) -> PlanStatus {
     let mut targets = Vec::new();
-    let mut eval = |r: TargetRef, targets: &mut Vec<(TargetRef, TargetStatus)>| {
-        input(r).map(|i| {
-            let s = evaluate_target(&i.spec, &i.observations, &i.reports, ctx);
-            let child = RollUpChild::of_target(&s, i.weight);
-            targets.push((r, s));
+    let mut eval = |at: TargetRef, targets: &mut Vec<TargetResult>| {
+        input(at).map(|i| {
+            let status = evaluate_target(&i.spec, &i.observations, &i.reports, ctx);
+            let child = RollUpChild::of_target(&status, i.weight);
+            targets.push(TargetResult {
+                at,
+                id: i.id,
+                status,
+            });
             child
         })
     };
@@ -238,6 +263,7 @@ mod tests {
                 };
                 let t = &plan.task(number)?.targets[index];
                 Some(TargetInput {
+                    id: Some(i64::from(number) * 100 + index as i64),
                     spec: TargetSpec {
                         measure: Measure::Quantity(QuantityTarget::from_target(t, None)),
                         start: d("2020-01-01"),
@@ -254,6 +280,17 @@ mod tests {
             &ctx,
         );
         assert_eq!(status.targets.len(), 3);
+        // The caller's ids come back with the results.
+        assert_eq!(
+            status.target_by_id(101),
+            status.target(TargetRef::Task {
+                number: 1,
+                index: 1
+            })
+        );
+        assert!(status.target_by_id(101).is_some());
+        assert_eq!(status.target_by_id(300).map(|s| s.light), Some(Light::Blue));
+        assert!(status.target_by_id(200).is_none());
         let t1 = status.task(1).unwrap();
         assert_eq!(t1.light, Light::Yellow);
         assert!((t1.progress.unwrap() - 0.53).abs() < 1e-9);

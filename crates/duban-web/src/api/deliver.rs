@@ -603,7 +603,7 @@ impl<'a> PlanStatusJson<'a> {
                 let targets = d
                     .task_targets(t.id)
                     .filter_map(|x| {
-                        let s = pd.status.target(pd.target_ref(x)?)?;
+                        let s = pd.status.target_by_id(x.id)?;
                         Some(TargetStatusJson::of(x.id, &x.target.metric, s))
                     })
                     .collect();

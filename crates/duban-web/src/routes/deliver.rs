@@ -299,11 +299,8 @@ async fn dashboard(
         .targets
         .iter()
         .filter(|t| t.task_id.is_none())
-        .enumerate()
-        .map(|(index, t)| {
-            let s = pd
-                .status
-                .target(duban_core::plan_status::TargetRef::Headline { index });
+        .map(|t| {
+            let s = pd.status.target_by_id(t.id);
             let b = bindings.iter().find(|b| b.target_id == t.id);
             context! {
                 id => t.id, phrase => t.target.phrase, metric => t.target.metric,
@@ -473,7 +470,7 @@ async fn task_page(
     let targets: Vec<Value> = d
         .task_targets(task.id)
         .map(|t| {
-            let s = pd.target_ref(t).and_then(|r| pd.status.target(r));
+            let s = pd.status.target_by_id(t.id);
             let (table, chart) = trend(&pd, t);
             context! { ..target_view(t), ..context! { status => s.map(target_status_view), trend => table, chart => chart } }
         })
