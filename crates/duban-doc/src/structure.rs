@@ -469,6 +469,17 @@ mod tests {
             .collect()
     }
 
+    /// The labels of the tasks found in `text` (title on its first line), normalised.
+    fn task_labels(text: &str) -> Vec<String> {
+        let view = View::new(text);
+        let lines = view.lines();
+        let sk = recognise(&view, &lines, Some(0));
+        sk.tasks
+            .iter()
+            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
+            .collect()
+    }
+
     #[test]
     fn numbering_styles() {
         assert_eq!(
@@ -493,43 +504,19 @@ mod tests {
     #[test]
     fn a_paragraph_of_principles_is_not_a_task() {
         let text = "指导意见\n一、总体要求\n（一）指导思想。以新发展理念为指导，推动产业升级。\n（二）基本原则。坚持市场驱动。\n（三）发展目标。到2025年，产业总规模达到2万亿元。\n二、重点任务\n（四）大力发展职业赛事。着力发展联赛。（体育总局负责）\n";
-        let view = View::new(text);
-        let lines = view.lines();
-        let sk = recognise(&view, &lines, Some(0));
-        let labels: Vec<String> = sk
-            .tasks
-            .iter()
-            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
-            .collect();
-        assert_eq!(labels, vec!["(三)", "(四)"]);
+        assert_eq!(task_labels(text), vec!["(三)", "(四)"]);
     }
 
     #[test]
     fn when_the_only_arabic_items_are_principles_the_chinese_items_are_the_tasks() {
         let text = "意见\n一、总体要求\n（一）指导思想。以新发展理念为指导。\n（二）工作目标。到2022年建成体系。\n（三）基本原则。\n1.坚持正确导向。正文。\n2.坚持需求引领。正文。\n二、加强功能建设\n（一）推进信息发布。正文。\n（二）加强解读回应。正文。\n";
-        let view = View::new(text);
-        let lines = view.lines();
-        let sk = recognise(&view, &lines, Some(0));
-        let labels: Vec<String> = sk
-            .tasks
-            .iter()
-            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
-            .collect();
-        assert_eq!(labels, vec!["(二)", "(一)", "(二)"]);
+        assert_eq!(task_labels(text), vec!["(二)", "(一)", "(二)"]);
     }
 
     #[test]
     fn an_annex_of_indicators_holds_no_tasks() {
         let text = "意见\n一、总体要求\n（一）指导思想。正文。\n二、考核方式\n（二）医院自评。正文。\n（三）省级考核。正文。\n附件\n三级公立医院绩效考核指标\n一、医疗质量\n1.门诊人次数与出院人次数比\n2.下转患者人次数\n";
-        let view = View::new(text);
-        let lines = view.lines();
-        let sk = recognise(&view, &lines, Some(0));
-        let labels: Vec<String> = sk
-            .tasks
-            .iter()
-            .map(|t| view.norm_str(lines[t.line].start, t.label_end))
-            .collect();
-        assert_eq!(labels, vec!["(二)", "(三)"]);
+        assert_eq!(task_labels(text), vec!["(二)", "(三)"]);
     }
 
     #[test]

@@ -360,12 +360,7 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
         if phrase_spans.iter().flatten().any(|s| overlaps(*s, *e)) {
             real += 1;
         } else {
-            let phrase: String = plan
-                .text
-                .chars()
-                .skip(e.start)
-                .take(e.end - e.start)
-                .collect();
+            let phrase = e.slice(&plan.text).unwrap_or_default();
             println!("  false target: {phrase}");
         }
     }
@@ -376,12 +371,7 @@ fn score(name: &str, ann: &Annotation, plan: &Plan) -> Score {
     for e in headline.iter().chain(tasks.iter()) {
         if free.iter().any(|f| overlaps(*f, *e)) {
             in_free += 1;
-            let phrase: String = plan
-                .text
-                .chars()
-                .skip(e.start)
-                .take(e.end - e.start)
-                .collect();
+            let phrase = e.slice(&plan.text).unwrap_or_default();
             println!("  target in a part without targets: {phrase}");
         }
     }

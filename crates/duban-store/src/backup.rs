@@ -353,24 +353,18 @@ async fn clear(dst: &mut AnyConnection, tables: &[Table], backend: Backend) -> R
             .await?;
     }
     for t in tables.iter().rev() {
-        if backend == Backend::Postgres {
-            sqlx::query(AssertSqlSafe(format!(
-                "ALTER TABLE \"{}\" DISABLE TRIGGER USER",
-                t.name
-            )))
-            .execute(&mut *dst)
-            .await?;
-        }
-        sqlx::query(AssertSqlSafe(format!("DELETE FROM \"{}\"", t.name)))
-            .execute(&mut *dst)
-            .await?;
-        if backend == Backend::Postgres {
-            sqlx::query(AssertSqlSafe(format!(
-                "ALTER TABLE \"{}\" ENABLE TRIGGER USER",
-                t.name
-            )))
-            .execute(&mut *dst)
-            .await?;
+        let delete = format!("DELETE FROM \"{}\"", t.name);
+        let statements = match backend {
+            // The table's own triggers (append-only guards) are off for the DELETE only.
+            Backend::Postgres => vec![
+                format!("ALTER TABLE \"{}\" DISABLE TRIGGER USER", t.name),
+                delete,
+                format!("ALTER TABLE \"{}\" ENABLE TRIGGER USER", t.name),
+            ],
+            Backend::Sqlite => vec![delete],
+        };
+        for sql in statements {
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *dst).await?;
         }
     }
     for (_, sql) in triggers {

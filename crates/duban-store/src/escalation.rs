@@ -20,6 +20,7 @@ use sqlx::any::AnyRow;
 
 use crate::audit::{append_current, escalation_subject};
 use crate::notification::{Audience, NewNotification, notify};
+use crate::settings::{ESCALATION_RULES, put_settings};
 use crate::{Result, Store, StoreError, now};
 
 /// The duty an escalation is about: one unit's reports on one task.
@@ -188,28 +189,16 @@ const SELECT: &str = "SELECT e.id, e.plan_id, e.task_id, t.number AS task_number
 impl Store {
     /// The office's rules, or duban-core's defaults when none are saved.
     pub async fn escalation_rules(&self) -> Result<EscalationRules> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT rules_json FROM escalation_rules WHERE id = 1")
-                .fetch_optional(self.pool())
-                .await?;
-        match row {
-            Some((json,)) => serde_json::from_str(&json)
+        match self.settings_json(&ESCALATION_RULES).await? {
+            Some(json) => serde_json::from_str(&json)
                 .map_err(|e| StoreError::Corrupt(format!("escalation rules: {e}"))),
             None => Ok(EscalationRules::default()),
         }
     }
 
     pub async fn set_escalation_rules(&self, rules: &EscalationRules) -> Result<()> {
-        let json = serde_json::to_string(rules).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO escalation_rules (id, rules_json, updated_at) VALUES (1, $1, $2)
-             ON CONFLICT (id) DO UPDATE SET rules_json = excluded.rules_json, updated_at = excluded.updated_at",
-        )
-        .bind(&json)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        put_settings(&mut tx, &ESCALATION_RULES, rules).await?;
         append_current(
             &mut tx,
             "escalation.rules",

@@ -8,7 +8,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::deliver::evidence::sha256_hex;
+use crate::deliver::evidence::{sha256_hex, verified};
 use crate::{Result, Store, StoreError, now};
 
 /// Largest data set file accepted (bytes).
@@ -189,7 +189,9 @@ fn snapshot_from_row(r: &AnyRow) -> Result<EvalSnapshot> {
     })
 }
 
-fn check_name(name: &str) -> Result<&str> {
+/// A name or title as stored: trimmed, not empty, at most 200 characters (evaluation and
+/// 亩均 methods, schemes, data sets and snapshots).
+pub(crate) fn check_name(name: &str) -> Result<&str> {
     let n = name.trim();
     if n.is_empty() {
         return Err(StoreError::Invalid("名称不能为空".into()));
@@ -342,13 +344,7 @@ impl Store {
                 .bind(d.id)
                 .fetch_one(self.pool())
                 .await?;
-        if sha256_hex(&content) != d.sha256 {
-            return Err(StoreError::Corrupt(format!(
-                "eval_dataset {} hash mismatch",
-                d.id
-            )));
-        }
-        Ok(content)
+        verified(content, &d.sha256, "eval_dataset", d.id)
     }
 
     // ---- runs ----
@@ -466,13 +462,7 @@ impl Store {
             .bind(s.id)
             .fetch_one(self.pool())
             .await?;
-        if sha256_hex(body.as_bytes()) != s.sha256 {
-            return Err(StoreError::Corrupt(format!(
-                "eval_snapshot {} hash mismatch",
-                s.id
-            )));
-        }
-        Ok(body)
+        verified(body, &s.sha256, "eval_snapshot", s.id)
     }
 
     /// Published snapshots, newest first.

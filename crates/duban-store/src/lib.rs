@@ -24,6 +24,7 @@ pub mod plan;
 pub mod publication;
 pub mod secret;
 pub mod session;
+mod settings;
 pub mod structure;
 pub mod target;
 pub mod task;

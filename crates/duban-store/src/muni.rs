@@ -11,6 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::deliver::evidence::sha256_hex;
+use crate::evaluation::check_name;
 use crate::{Result, Store, StoreError, audit, now};
 
 /// Largest firm data file accepted (bytes): 16 MiB.
@@ -218,17 +219,6 @@ pub struct Final {
     pub demo: bool,
     pub published_by: Option<String>,
     pub published_at: String,
-}
-
-fn check_name(name: &str) -> Result<&str> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(StoreError::Invalid("名称不能为空".into()));
-    }
-    if name.chars().count() > 200 {
-        return Err(StoreError::Invalid("名称不能超过 200 字".into()));
-    }
-    Ok(name)
 }
 
 fn scheme_row(r: &AnyRow) -> Scheme {

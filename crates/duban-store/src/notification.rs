@@ -13,6 +13,7 @@ use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::format_time;
+use crate::settings::{NOTIFY_SETTINGS, put_settings};
 use crate::{Result, Store, now};
 
 /// Who sees an inbox item.
@@ -299,28 +300,17 @@ impl Store {
     }
 
     pub async fn notify_settings(&self) -> Result<NotifySettings> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT config_json FROM notify_settings WHERE id = 1")
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row
-            .and_then(|r| serde_json::from_str(&r.0).ok())
+        Ok(self
+            .settings_json(&NOTIFY_SETTINGS)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default())
     }
 
     /// Saves the settings (audited without secrets: only which channels are configured).
     pub async fn set_notify_settings(&self, s: &NotifySettings) -> Result<()> {
-        let json =
-            serde_json::to_string(s).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO notify_settings (id, config_json, updated_at) VALUES (1, $1, $2)
-             ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, updated_at = excluded.updated_at",
-        )
-        .bind(&json)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        put_settings(&mut tx, &NOTIFY_SETTINGS, s).await?;
         let summary = serde_json::json!({
             "office_email": s.office_email,
             "smtp": s.notifier.get("smtp").is_some_and(|v| !v.is_null()),

@@ -393,15 +393,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if r.rows_affected() == 0 {
-            drop(tx);
-            self.plan(id).await?; // NotFound if missing
-            return Err(StoreError::Invalid("该计划已通过，无需重复操作".into()));
-        }
-        let payload = serde_json::json!({"user_id": user_id});
-        crate::audit::append_current(&mut tx, "plan.adopt", &format!("plan:{id}"), &payload)
+        let refused = "该计划已通过，无需重复操作";
+        self.commit_adoption(tx, r, id, user_id, "plan.adopt", refused)
             .await?;
-        tx.commit().await?;
         self.refresh_periods(id).await
     }
 
@@ -427,14 +421,29 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if r.rows_affected() == 0 {
+        self.commit_adoption(tx, r, id, user_id, "plan.unadopt", "该计划尚未通过")
+            .await
+    }
+
+    /// Ends an adoption or its undoing: when the UPDATE `done` changed no row, NotFound for a
+    /// missing plan and `refused` otherwise (the plan was not in the state it left); when it
+    /// did, the change is audited as `action` and committed.
+    async fn commit_adoption(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        done: sqlx::any::AnyQueryResult,
+        id: i64,
+        user_id: i64,
+        action: &str,
+        refused: &str,
+    ) -> Result<()> {
+        if done.rows_affected() == 0 {
             drop(tx);
             self.plan(id).await?; // NotFound if missing
-            return Err(StoreError::Invalid("该计划尚未通过".into()));
+            return Err(StoreError::Invalid(refused.into()));
         }
         let payload = serde_json::json!({"user_id": user_id});
-        crate::audit::append_current(&mut tx, "plan.unadopt", &format!("plan:{id}"), &payload)
-            .await?;
+        crate::audit::append_current(&mut tx, action, &format!("plan:{id}"), &payload).await?;
         tx.commit().await?;
         Ok(())
     }

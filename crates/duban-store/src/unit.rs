@@ -100,16 +100,25 @@ impl Store {
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>> {
-        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(unit_from_row).transpose()
+        self.unit_by(
+            "SELECT id, code, name, kind, demo FROM unit WHERE code = $1",
+            code,
+        )
+        .await
     }
 
     pub async fn unit_by_name(&self, name: &str) -> Result<Option<Unit>> {
-        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE name = $1")
-            .bind(name)
+        self.unit_by(
+            "SELECT id, code, name, kind, demo FROM unit WHERE name = $1",
+            name,
+        )
+        .await
+    }
+
+    /// The unit `sql` finds by the text `key` (a unique column), if any.
+    async fn unit_by(&self, sql: &'static str, key: &str) -> Result<Option<Unit>> {
+        let row = sqlx::query(sql)
+            .bind(key)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(unit_from_row).transpose()

@@ -263,21 +263,8 @@ impl Store {
         check_password_policy(name, password)?;
         let hash = hash_password(password)?;
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query("UPDATE app_user SET password_hash = $1 WHERE name = $2")
-            .bind(hash)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query(
-            "DELETE FROM session WHERE user_id = (SELECT id FROM app_user WHERE name = $1)",
-        )
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        let revoked = revoke_user_tokens(&mut tx, name).await?;
+        let set = "UPDATE app_user SET password_hash = $1 WHERE name = $2";
+        let revoked = update_account(&mut tx, set, Some(hash), name, true).await?;
         let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
         crate::audit::append_current(&mut tx, "user.password", &format!("user:{name}"), &payload)
             .await?;
@@ -289,25 +276,8 @@ impl Store {
     /// API tokens; a disabled user cannot log in. Enabling gives no token back.
     pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let at = disabled.then(now);
-        let r = sqlx::query("UPDATE app_user SET disabled_at = $1 WHERE name = $2")
-            .bind(at)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let mut revoked = 0;
-        if disabled {
-            sqlx::query(
-                "DELETE FROM session WHERE user_id = (SELECT id FROM app_user WHERE name = $1)",
-            )
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-            revoked = revoke_user_tokens(&mut tx, name).await?;
-        }
+        let set = "UPDATE app_user SET disabled_at = $1 WHERE name = $2";
+        let revoked = update_account(&mut tx, set, disabled.then(now), name, disabled).await?;
         let action = if disabled {
             "user.disable"
         } else {
@@ -337,10 +307,31 @@ impl Store {
 }
 
 /// Revokes every live token of `name`; returns how many.
-async fn revoke_user_tokens(
+/// Sets one column of the account `name` (`set`: `$1` the value, `$2` the name) and, when
+/// `end_access`, ends its sessions and revokes its API tokens; answers how many tokens were
+/// revoked. NotFound when there is no such account.
+async fn update_account(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    set: &'static str,
+    value: Option<String>,
     name: &str,
+    end_access: bool,
 ) -> Result<u64> {
+    let r = sqlx::query(set)
+        .bind(value)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    if r.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if !end_access {
+        return Ok(0);
+    }
+    sqlx::query("DELETE FROM session WHERE user_id = (SELECT id FROM app_user WHERE name = $1)")
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
     let r = sqlx::query(
         "UPDATE api_token SET revoked_at = $1
          WHERE revoked_at IS NULL AND user_id = (SELECT id FROM app_user WHERE name = $2)",

@@ -1,9 +1,9 @@
 //! 亩均效益评价 rows on both engines: schemes, data sets, the job lifecycle (claim once,
 //! progress, cancel), result pages with filters, objections and the immutable final row.
 
-use duban_store::StoreError;
-use duban_store::muni::{FirmFilter, FirmRow, NewDataset, NewScheme, PAGE, RunState};
+use duban_store::muni::{FirmFilter, FirmRow, NewDataset, NewScheme, PAGE, Run, RunState};
 use duban_store::testing::TestDb;
+use duban_store::{Store, StoreError};
 
 fn lease() -> chrono::Duration {
     chrono::Duration::minutes(10)
@@ -25,6 +25,46 @@ fn firm(seq: i64, class: &str, rank: Option<i64>, grade: Option<&str>) -> FirmRo
         leader: 0,
         vals: "[1.5,null]".into(),
     }
+}
+
+/// A scheme with an empty text and no columns (`..new_scheme("名称")` for the rest of a literal).
+fn new_scheme(name: &str) -> NewScheme<'_> {
+    NewScheme {
+        name,
+        spec: "",
+        region_column: None,
+        name_column: None,
+        policy: "{}",
+        demo: false,
+        created_by: None,
+    }
+}
+
+/// A data set of `firms` firms for `scheme_id` (the bytes are not read by the store).
+fn new_dataset(scheme_id: i64, firms: i64) -> NewDataset<'static> {
+    NewDataset {
+        scheme_id,
+        name: "数据",
+        file_name: "f.csv",
+        kind: "csv",
+        bytes: b"x",
+        firms,
+        demo: false,
+        corrects_run_id: None,
+        created_by: None,
+    }
+}
+
+/// A run queued on a new scheme and a data set of `firms` firms.
+async fn queued_run(s: &Store, firms: i64) -> Run {
+    let scheme = s.create_muni_scheme(&new_scheme("方案")).await.unwrap();
+    let ds = s
+        .create_muni_dataset(&new_dataset(scheme.id, firms))
+        .await
+        .unwrap();
+    s.queue_muni_run(scheme.id, ds.id, None, None)
+        .await
+        .unwrap()
 }
 
 /// The order the platform writes: rank within class, class, input order; excluded last.
@@ -49,39 +89,20 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
     let s = &db.store;
     let scheme = s
         .create_muni_scheme(&NewScheme {
-            name: "示例方案",
             spec: "schema = \"duban.eval/1\"",
             region_column: Some("乡镇街道"),
-            name_column: None,
-            policy: "{}",
             demo: true,
-            created_by: None,
+            ..new_scheme("示例方案")
         })
         .await
         .unwrap();
-    let again = s
-        .create_muni_scheme(&NewScheme {
-            name: " 示例方案 ",
-            spec: "",
-            region_column: None,
-            name_column: None,
-            policy: "{}",
-            demo: false,
-            created_by: None,
-        })
-        .await;
+    let again = s.create_muni_scheme(&new_scheme(" 示例方案 ")).await;
     assert!(matches!(again, Err(StoreError::Invalid(m)) if m.contains("已有")));
     let ds = s
         .create_muni_dataset(&NewDataset {
-            scheme_id: scheme.id,
-            name: "数据",
             file_name: "firms.csv",
-            kind: "csv",
             bytes: b"id\nf1\n",
-            firms: 1,
-            demo: false,
-            corrects_run_id: None,
-            created_by: None,
+            ..new_dataset(scheme.id, 1)
         })
         .await
         .unwrap();
@@ -276,36 +297,7 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
 async fn batches_with_missing_scores_in_different_places_store() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let scheme = s
-        .create_muni_scheme(&NewScheme {
-            name: "方案",
-            spec: "",
-            region_column: None,
-            name_column: None,
-            policy: "{}",
-            demo: false,
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let ds = s
-        .create_muni_dataset(&NewDataset {
-            scheme_id: scheme.id,
-            name: "数据",
-            file_name: "f.csv",
-            kind: "csv",
-            bytes: b"x",
-            firms: 400,
-            demo: false,
-            corrects_run_id: None,
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let r = s
-        .queue_muni_run(scheme.id, ds.id, None, None)
-        .await
-        .unwrap();
+    let r = queued_run(s, 400).await;
     assert!(s.claim_muni_run(r.id, lease()).await.unwrap());
     let rows: Vec<FirmRow> = (0..400)
         .map(|i| {
@@ -332,36 +324,7 @@ async fn batches_with_missing_scores_in_different_places_store() {
 async fn a_run_whose_lease_passed_is_taken_over_once() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let scheme = s
-        .create_muni_scheme(&NewScheme {
-            name: "方案",
-            spec: "",
-            region_column: None,
-            name_column: None,
-            policy: "{}",
-            demo: false,
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let ds = s
-        .create_muni_dataset(&NewDataset {
-            scheme_id: scheme.id,
-            name: "数据",
-            file_name: "f.csv",
-            kind: "csv",
-            bytes: b"x",
-            firms: 3,
-            demo: false,
-            corrects_run_id: None,
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let r = s
-        .queue_muni_run(scheme.id, ds.id, None, None)
-        .await
-        .unwrap();
+    let r = queued_run(s, 3).await;
     assert!(s.stale_muni_runs().await.unwrap().is_empty(), "just queued");
     // A worker that dies: its lease already passed.
     assert!(

@@ -39,18 +39,25 @@ fn on_delete(a: &str) -> String {
     }
 }
 
+/// The `name` column of every row `sql` (a catalogue query) returns.
+async fn names(pool: &sqlx::AnyPool, sql: String) -> Vec<String> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("name"))
+        .collect()
+}
+
 async fn sqlite_facts(db: &TestDb) -> BTreeSet<Fact> {
     let pool = db.store.pool();
     let mut facts = BTreeSet::new();
-    let tables: Vec<String> = sqlx::query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    let tables = names(
+        pool,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'".into(),
     )
-    .fetch_all(pool)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get::<String, _>("name"))
-    .collect();
+    .await;
     for t in &tables {
         for r in sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT name, type, \"notnull\" AS nn, pk FROM pragma_table_info('{t}')"
@@ -113,15 +120,11 @@ async fn sqlite_facts(db: &TestDb) -> BTreeSet<Fact> {
                 continue;
             }
             let name: String = idx.get("name");
-            let cols: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"
-            )))
-            .fetch_all(pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>("name"))
-            .collect();
+            let cols = names(
+                pool,
+                format!("SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"),
+            )
+            .await;
             facts.insert(Fact::Index(
                 t.clone(),
                 cols.join(","),

@@ -94,9 +94,8 @@ async fn import_and_read_back_a_plan() {
     assert_eq!(back.tasks[0].lead_units, vec!["省发展改革委".to_string()]);
 }
 
-#[tokio::test]
-async fn optimistic_locking_refuses_a_stale_edit() {
-    let db = TestDb::fresh().await.unwrap();
+/// An admin user and the test plan imported: (the user's id, the plan's id, its first task).
+async fn admin_and_task(db: &TestDb) -> (i64, i64, duban_store::task::TaskRow) {
     let user = db
         .store
         .create_user(&duban_store::user::NewUser {
@@ -113,10 +112,16 @@ async fn optimistic_locking_refuses_a_stale_edit() {
         .await
         .unwrap();
     let t = db.store.plan_detail(id).await.unwrap().tasks[0].clone();
-    let edit = duban_store::task::TaskEdit {
+    (user.id, id, t)
+}
+
+/// A workspace edit of `t` that keeps its title, text, pillar and cadence and clears its
+/// deadline, units and targets (`..unchanged(&t)` for the rest of a literal).
+fn unchanged(t: &duban_store::task::TaskRow) -> duban_store::task::TaskEdit {
+    duban_store::task::TaskEdit {
         task_id: t.id,
         version: t.version,
-        title: "新标题".into(),
+        title: t.title.clone(),
         body: t.body.clone(),
         pillar_id: t.pillar_id,
         deadline: None,
@@ -127,9 +132,19 @@ async fn optimistic_locking_refuses_a_stale_edit() {
         cos: vec![],
         targets: vec![],
         reason: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn optimistic_locking_refuses_a_stale_edit() {
+    let db = TestDb::fresh().await.unwrap();
+    let (user, _, t) = admin_and_task(&db).await;
+    let edit = duban_store::task::TaskEdit {
+        title: "新标题".into(),
+        ..unchanged(&t)
     };
-    db.store.update_task(&edit, user.id).await.unwrap();
-    let again = db.store.update_task(&edit, user.id).await;
+    db.store.update_task(&edit, user).await.unwrap();
+    let again = db.store.update_task(&edit, user).await;
     assert!(
         matches!(again, Err(duban_store::StoreError::Conflict)),
         "{again:?}"
@@ -142,22 +157,7 @@ async fn optimistic_locking_refuses_a_stale_edit() {
 #[tokio::test]
 async fn workspace_edit_normalises_by_the_core_multiplier_table() {
     let db = TestDb::fresh().await.unwrap();
-    let user = db
-        .store
-        .create_user(&duban_store::user::NewUser {
-            name: "a".into(),
-            password: "long-enough".into(),
-            role: duban_store::user::Role::Admin,
-            unit_code: None,
-        })
-        .await
-        .unwrap();
-    let id = db
-        .store
-        .import_plan(&plan(), &ImportMeta::default(), &[])
-        .await
-        .unwrap();
-    let t = db.store.plan_detail(id).await.unwrap().tasks[0].clone();
+    let (user, id, t) = admin_and_task(&db).await;
     let target = |value: f64, unit: &str| duban_store::task::TargetEdit {
         id: None,
         delete: false,
@@ -175,25 +175,14 @@ async fn workspace_edit_normalises_by_the_core_multiplier_table() {
         milestones: vec![],
     };
     let edit = duban_store::task::TaskEdit {
-        task_id: t.id,
-        version: t.version,
-        title: t.title.clone(),
-        body: t.body.clone(),
-        pillar_id: t.pillar_id,
-        deadline: None,
-        cadence: t.cadence,
-        leads_separately: false,
-        carried_from: None,
-        leads: vec![],
-        cos: vec![],
         targets: vec![
             target(3.0, "千万元"),
             target(5.0, "百亿元"),
             target(1.0, "万亿元"),
         ],
-        reason: String::new(),
+        ..unchanged(&t)
     };
-    db.store.update_task(&edit, user.id).await.unwrap();
+    db.store.update_task(&edit, user).await.unwrap();
     let d = db.store.plan_detail(id).await.unwrap();
     let normalized = |unit: &str| {
         d.targets

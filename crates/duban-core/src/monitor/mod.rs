@@ -24,3 +24,32 @@ pub use track::{KnownPoint, bound_observations, known_points};
 pub const RULES_SCHEMA: &str = "duban.monitor/1";
 /// Schema of the alerts output.
 pub const ALERTS_SCHEMA: &str = "duban.alerts/1";
+
+/// Helpers of the monitor tests: dates and observations written briefly.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{Observation, Period};
+    use chrono::NaiveDate;
+
+    pub(crate) fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// One observation of `indicator` in `region` for `period` (`2020-Q3`, `2019`),
+    /// published on `published` when that is known.
+    pub(crate) fn observation(
+        region: &str,
+        indicator: &str,
+        period: &str,
+        value: f64,
+        published: Option<&str>,
+    ) -> Observation {
+        Observation {
+            region: region.into(),
+            indicator: indicator.into(),
+            period: Period::parse(period).unwrap(),
+            value,
+            published: published.map(d),
+        }
+    }
+}

@@ -341,19 +341,10 @@ mod tests {
     use crate::monitor::catalogue::Kind;
     use crate::monitor::period::Frequency;
     use crate::monitor::series::Observation;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::monitor::test_support::{d, observation};
 
     fn obs(region: &str, period: &str, value: f64, published: Option<&str>) -> Observation {
-        Observation {
-            region: region.into(),
-            indicator: "服务业增加值".into(),
-            period: Period::parse(period).unwrap(),
-            value,
-            published: published.map(d),
-        }
+        observation(region, "服务业增加值", period, value, published)
     }
 
     fn cat(kind: Kind) -> Vec<Indicator> {

@@ -251,19 +251,16 @@ impl<'a> View<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::monitor::test_support::{d, observation};
 
     fn obs(region: &str, period: &str, value: f64, published: Option<&str>) -> Observation {
-        Observation {
-            region: region.into(),
-            indicator: "x".into(),
-            period: Period::parse(period).unwrap(),
-            value,
-            published: published.map(d),
-        }
+        observation(region, "x", period, value, published)
+    }
+
+    /// The value of 2020-Q3 in `region` as known on `as_of`.
+    fn q3_on(s: &Series, region: &str, as_of: &str) -> Option<f64> {
+        let q3 = Period::parse("2020-Q3").unwrap();
+        s.as_of(region, "x", d(as_of)).get(q3).map(|k| k.value)
     }
 
     #[test]
@@ -273,16 +270,9 @@ mod tests {
             obs("杭州", "2020-Q3", 104.0, Some("2020-11-15")),
         ])
         .unwrap();
-        let q3 = Period::parse("2020-Q3").unwrap();
-        assert_eq!(
-            s.as_of("杭州", "x", d("2020-10-31")).get(q3).unwrap().value,
-            100.0
-        );
-        assert_eq!(
-            s.as_of("杭州", "x", d("2020-11-15")).get(q3).unwrap().value,
-            104.0
-        );
-        assert!(s.as_of("杭州", "x", d("2020-10-19")).get(q3).is_none());
+        assert_eq!(q3_on(&s, "杭州", "2020-10-31"), Some(100.0));
+        assert_eq!(q3_on(&s, "杭州", "2020-11-15"), Some(104.0));
+        assert_eq!(q3_on(&s, "杭州", "2020-10-19"), None);
         assert_eq!(s.as_of("杭州", "x", d("2020-10-19")).latest(), None);
     }
 
@@ -317,19 +307,9 @@ mod tests {
         assert_eq!(last_row_per_vintage(&rows), vec![2, 3, 5]);
         let kept: Vec<Observation> = [2, 3, 5].iter().map(|&i| rows[i].clone()).collect();
         let s = Series::new(&kept).unwrap();
-        let q3 = Period::parse("2020-Q3").unwrap();
-        assert_eq!(
-            s.as_of("a", "x", d("2020-10-24")).get(q3).unwrap().value,
-            2.0
-        );
-        assert_eq!(
-            s.as_of("a", "x", d("2020-10-25")).get(q3).unwrap().value,
-            3.0
-        );
-        assert_eq!(
-            s.as_of("b", "x", d("2020-10-01")).get(q3).unwrap().value,
-            9.0
-        );
+        assert_eq!(q3_on(&s, "a", "2020-10-24"), Some(2.0));
+        assert_eq!(q3_on(&s, "a", "2020-10-25"), Some(3.0));
+        assert_eq!(q3_on(&s, "b", "2020-10-01"), Some(9.0));
     }
 
     #[test]

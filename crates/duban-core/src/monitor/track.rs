@@ -135,19 +135,10 @@ pub fn bound_observations(
 mod tests {
     use super::*;
     use crate::monitor::series::Observation as SeriesObs;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::monitor::test_support::{d, observation};
 
     fn obs(region: &str, ind: &str, period: &str, value: f64, published: &str) -> SeriesObs {
-        SeriesObs {
-            region: region.into(),
-            indicator: ind.into(),
-            period: Period::parse(period).unwrap(),
-            value,
-            published: Some(d(published)),
-        }
+        observation(region, ind, period, value, Some(published))
     }
 
     fn close(v: Option<f64>, want: f64) -> bool {
@@ -178,45 +169,28 @@ mod tests {
         .unwrap()
     }
 
+    /// The points of the share (第三产业 / 地区生产总值) in 330000 as known on `as_of`.
+    fn share_known(as_of: &str) -> Vec<KnownPoint> {
+        let cat = catalogue();
+        known_points(&series(), &cat, &cat[2], "330000", d(as_of), Measure::Value)
+    }
+
     #[test]
     fn share_points_and_their_publication() {
-        let cat = catalogue();
-        let pts = known_points(
-            &series(),
-            &cat,
-            &cat[2],
-            "330000",
-            d("2020-07-15"),
-            Measure::Value,
-        );
+        let pts = share_known("2020-07-15");
         assert_eq!(pts.len(), 2);
         assert_eq!(pts[0].value, Some(50.0));
         assert!(close(pts[1].value, 55.0));
         assert_eq!(pts[1].published, Some(d("2020-02-28")));
         // After the revision: 90 / 200.
-        let later = known_points(
-            &series(),
-            &cat,
-            &cat[2],
-            "330000",
-            d("2020-12-31"),
-            Measure::Value,
-        );
+        let later = share_known("2020-12-31");
         assert!(close(later[1].value, 45.0));
         assert_eq!(later[1].published, Some(d("2020-09-01")));
     }
 
     #[test]
     fn rising_is_judged_against_the_same_period_a_year_earlier() {
-        let cat = catalogue();
-        let own = known_points(
-            &series(),
-            &cat,
-            &cat[2],
-            "330000",
-            d("2020-07-15"),
-            Measure::Value,
-        );
+        let own = share_known("2020-07-15");
         let o = bound_observations(Comparator::Increase, false, &own, &[]);
         assert_eq!(o.len(), 2);
         assert_eq!(

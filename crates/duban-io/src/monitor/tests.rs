@@ -246,15 +246,20 @@ const BUREAU_TABLE: &str = "2020年各市服务业增加值（示例数据）,,,
 注：增速按可比价计算。,,,,
 ";
 
-#[test]
-fn a_bureau_table_reads_with_growth_columns() {
-    let obs = read_wide(
+/// The bureau's table of 服务业增加值 read as published on 2020-07-20.
+fn bureau_table() -> Vec<Observation> {
+    read_wide(
         BUREAU_TABLE.as_bytes(),
         "服务业增加值",
         Frequency::Quarterly,
         Some(d("2020-07-20")),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_bureau_table_reads_with_growth_columns() {
+    let obs = bureau_table();
     let got: Vec<(String, String, String, f64)> = obs
         .iter()
         .map(|o| {
@@ -344,13 +349,7 @@ fn period_labels() {
 
 #[test]
 fn wide_export_reads_back_in_both_formats() {
-    let obs = read_wide(
-        BUREAU_TABLE.as_bytes(),
-        "服务业增加值",
-        Frequency::Quarterly,
-        Some(d("2020-07-20")),
-    )
-    .unwrap();
+    let obs = bureau_table();
     let series = Series::new(&obs).unwrap();
     for bytes in [
         write_wide_csv(&series, "服务业增加值", d("2020-12-31")),

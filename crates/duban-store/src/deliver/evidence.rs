@@ -91,6 +91,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Stored bytes read back: `content` when its hash is the recorded `sha256`, otherwise the
+/// row `table` `id` is corrupt.
+pub(crate) fn verified<T: AsRef<[u8]>>(
+    content: T,
+    sha256: &str,
+    table: &str,
+    id: i64,
+) -> Result<T> {
+    if sha256_hex(content.as_ref()) != sha256 {
+        return Err(StoreError::Corrupt(format!("{table} {id} hash mismatch")));
+    }
+    Ok(content)
+}
+
 impl Store {
     /// Attaches a file to an editable report of the actor's unit.
     pub async fn add_evidence(
@@ -255,13 +269,7 @@ impl Store {
                 .bind(&e.sha256)
                 .fetch_one(self.pool())
                 .await?;
-        if sha256_hex(&content) != e.sha256 {
-            return Err(StoreError::Corrupt(format!(
-                "evidence {} hash mismatch",
-                e.id
-            )));
-        }
-        Ok(content)
+        verified(content, &e.sha256, "evidence", e.id)
     }
 }
 
