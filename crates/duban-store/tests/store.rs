@@ -194,3 +194,209 @@ async fn workspace_edit_normalises_by_the_core_multiplier_table() {
     assert_eq!(normalized("百亿元"), Some(5e10));
     assert_eq!(normalized("万亿元"), Some(1e12));
 }
+
+/// A reporter of the test task's lead unit: (its workflow actor, the report key of the
+/// task's first period).
+async fn reporter_and_key(
+    db: &TestDb,
+    plan: i64,
+    task: &duban_store::task::TaskRow,
+) -> (
+    duban_store::deliver::report::ReportActor,
+    duban_store::deliver::report::ReportKey,
+) {
+    let leads = db.store.task_leads(task.id).await.unwrap();
+    let (unit_id, unit_code, _) = leads[0].clone();
+    let user = db
+        .store
+        .create_user(&duban_store::user::NewUser {
+            name: "r".into(),
+            password: "long-enough".into(),
+            role: duban_store::user::Role::Reporter,
+            unit_code: Some(unit_code),
+        })
+        .await
+        .unwrap();
+    let periods = db.store.ensure_periods(plan).await.unwrap();
+    let period = periods
+        .iter()
+        .find(|p| p.cadence == task.cadence)
+        .expect("a period of the task's cadence");
+    let key = duban_store::deliver::report::ReportKey {
+        task_id: task.id,
+        period_id: period.id,
+        unit_id,
+    };
+    (
+        duban_store::deliver::report::ReportActor::of(&user).unwrap(),
+        key,
+    )
+}
+
+/// Reading periods never creates them; generating them twice changes nothing.
+#[tokio::test]
+async fn periods_are_generated_once_and_read_without_writing() {
+    let db = TestDb::fresh().await.unwrap();
+    let (_, plan, _) = admin_and_task(&db).await;
+    let stored = db.store.plan_periods(plan).await.unwrap();
+    let first = db.store.ensure_periods(plan).await.unwrap();
+    let again = db.store.ensure_periods(plan).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(db.store.plan_periods(plan).await.unwrap(), first);
+    assert!(first.len() >= stored.len());
+    // 2020: four quarters and twelve months at most, each inside the year, due after its end.
+    for p in &first {
+        assert_eq!(p.start.format("%Y").to_string(), "2020", "{p:?}");
+        assert!(p.start <= p.end && p.end < p.due, "{p:?}");
+    }
+}
+
+/// The report workflow at the store boundary: the core's transitions decide, the store
+/// keeps the state, the versions and the events, and refuses stale or foreign writes.
+#[tokio::test]
+async fn a_report_goes_from_draft_to_accepted_with_its_history() {
+    use duban_core::report::{ReportAction, ReportState};
+    use duban_store::deliver::DeliverError;
+    use duban_store::deliver::report::{ReportActor, ReportContent, ValueInput};
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let (admin_id, plan, task) = admin_and_task(&db).await;
+    let (reporter, key) = reporter_and_key(&db, plan, &task).await;
+    let office = ReportActor::of(&s.user(admin_id).await.unwrap()).unwrap();
+    let target = s
+        .plan_detail(plan)
+        .await
+        .unwrap()
+        .task_targets(task.id)
+        .next()
+        .unwrap()
+        .id;
+    let content = |progress: &str, value: f64| ReportContent {
+        progress: progress.into(),
+        values: vec![ValueInput {
+            target_id: target,
+            value: Some(value),
+            as_of: None,
+        }],
+        ..Default::default()
+    };
+
+    // The office does not write a unit's report; a value beyond the 督办表's range is refused.
+    assert!(matches!(
+        s.create_report(key, &content("办公室代填", 1.0), &office)
+            .await,
+        Err(DeliverError::Workflow(_))
+    ));
+    assert!(
+        s.create_report(key, &content("过大", 1e16), &reporter)
+            .await
+            .is_err()
+    );
+    let (id, created) = s
+        .create_report(key, &content("已建成120个", 120.0), &reporter)
+        .await
+        .unwrap();
+    assert!(created);
+    let (same, created) = s
+        .create_report(key, &content("已建成150个", 150.0), &reporter)
+        .await
+        .unwrap();
+    assert_eq!((same, created), (id, false));
+    let r = s.report(id).await.unwrap();
+    assert_eq!(
+        (r.state, r.progress.as_str()),
+        (ReportState::Draft, "已建成150个")
+    );
+    assert_eq!(r.value_of(target).and_then(|v| v.value), Some(150.0));
+
+    // A save against an old version is a conflict and changes nothing.
+    let stale = s
+        .save_report(id, Some(r.version - 1), &content("旧页面", 1.0), &reporter)
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(DeliverError::Store(duban_store::StoreError::Conflict))
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(s.report(id).await.unwrap().progress, "已建成150个");
+
+    let act = |a: ReportAction, by: &ReportActor| {
+        let by = by.clone();
+        async move {
+            s.report_action_at(id, &a, &by, chrono::Utc::now(), None)
+                .await
+        }
+    };
+    assert_eq!(
+        act(ReportAction::Submit, &reporter).await.unwrap(),
+        ReportState::Submitted
+    );
+    assert!(
+        s.save_report(id, None, &content("报送后再改", 1.0), &reporter)
+            .await
+            .is_err()
+    );
+    assert!(
+        act(
+            ReportAction::Return {
+                comment: " ".into()
+            },
+            &office
+        )
+        .await
+        .is_err()
+    );
+    let back = act(
+        ReportAction::Return {
+            comment: "请补充数据来源".into(),
+        },
+        &office,
+    )
+    .await;
+    assert_eq!(back.unwrap(), ReportState::Returned);
+    s.save_report(id, None, &content("已补充来源", 150.0), &reporter)
+        .await
+        .unwrap();
+    act(ReportAction::Submit, &reporter).await.unwrap();
+    assert_eq!(
+        act(ReportAction::Accept, &office).await.unwrap(),
+        ReportState::Accepted
+    );
+    assert!(
+        act(ReportAction::Accept, &office).await.is_err(),
+        "accepted twice"
+    );
+
+    let r = s.report(id).await.unwrap();
+    assert_eq!(r.state, ReportState::Accepted);
+    assert!(r.first_submitted_at.is_some() && r.reviewed_at.is_some());
+    let actions: Vec<String> = s
+        .report_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "edit", "submit", "return", "edit", "submit", "accept"
+        ]
+    );
+    let versions = s.report_versions(id).await.unwrap();
+    // A version is kept at each submission, with what was sent.
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].number, 1);
+    assert!(
+        versions
+            .iter()
+            .any(|v| v.content.to_string().contains("已补充来源"))
+    );
+    assert!(
+        versions
+            .iter()
+            .any(|v| v.content.to_string().contains("已建成150个"))
+    );
+}
