@@ -4,11 +4,11 @@
 //! stored plan (an adopted plan's edit needs a reason, `duban_core::adoption`) are applied by
 //! the store inside its transaction.
 
+use duban_core::curve::CurveChoice;
 use duban_core::period::Cadence;
 use duban_core::{Span, Target};
 use duban_store::Store;
 use duban_store::plan::PlanMetaEdit;
-use duban_store::target::Curve;
 use duban_store::task::{TaskEdit, TaskRow};
 
 use crate::{Error, Result};
@@ -49,7 +49,7 @@ pub fn check_task_edit(edit: &TaskEdit) -> Result<()> {
         if t.metric.trim().is_empty() {
             return Err(Error::Invalid(format!("第 {n} 个目标：指标不能为空")));
         }
-        if t.curve == Curve::Milestones && t.milestones.is_empty() {
+        if t.curve == CurveChoice::Milestones && t.milestones.is_empty() {
             return Err(Error::Invalid(format!(
                 "第 {n} 个目标：按节点推进需要至少一个节点"
             )));
@@ -107,7 +107,7 @@ mod tests {
             commitment: None,
             baseline: None,
             deadline: None,
-            curve: Curve::Linear,
+            curve: CurveChoice::Linear,
             milestones: vec![],
         }
     }
@@ -157,7 +157,7 @@ mod tests {
         });
         assert_eq!(message(check_task_edit(&e)), "第 2 个目标：指标不能为空");
         let mut e = edit();
-        e.targets[0].curve = Curve::Milestones;
+        e.targets[0].curve = CurveChoice::Milestones;
         assert!(message(check_task_edit(&e)).contains("至少一个节点"));
         for cadence in [Cadence::HalfYearly, Cadence::Yearly] {
             let e = TaskEdit { cadence, ..edit() };

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use duban_core::WorkCalendar;
-use duban_core::curve::Curve as CoreCurve;
+use duban_core::curve::Curve;
 use duban_core::plan_status::{PlanStatus, TargetInput, TargetRef};
 use duban_core::report::ReportState;
 use duban_core::status::{
@@ -36,7 +36,7 @@ use duban_store::Store;
 use duban_store::deliver::period::PeriodRow;
 use duban_store::deliver::report::{MilestoneInput, ReportDuty, ReportRow, duties_of};
 use duban_store::plan::PlanDetail;
-use duban_store::target::{Curve, TargetRow};
+use duban_store::target::TargetRow;
 
 use crate::Result;
 
@@ -66,22 +66,7 @@ fn quantity_spec(t: &TargetRow, start: NaiveDate, fallback: NaiveDate) -> Target
         measure: Measure::Quantity(QuantityTarget::from_target(&t.target, t.baseline)),
         start,
         deadline: t.deadline.unwrap_or(fallback),
-        curve: core_curve(t),
-    }
-}
-
-pub fn core_curve(t: &TargetRow) -> CoreCurve {
-    match t.curve {
-        Curve::Linear => CoreCurve::Linear,
-        // 前缓后快: quadratic, the method's standard back-loaded shape.
-        Curve::BackLoaded => CoreCurve::BackLoaded { exponent: 2.0 },
-        Curve::Milestones => CoreCurve::Milestones {
-            points: t
-                .milestones
-                .iter()
-                .map(|m| (m.date, m.percent / 100.0))
-                .collect(),
-        },
+        curve: t.curve.curve(&t.milestones),
     }
 }
 
@@ -277,7 +262,7 @@ pub fn compute_status(
                         measure: Measure::Milestone,
                         start,
                         deadline: task_deadline,
-                        curve: CoreCurve::Linear,
+                        curve: Curve::Linear,
                     },
                     observations: points
                         .into_iter()

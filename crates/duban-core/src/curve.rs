@@ -135,6 +135,102 @@ fn milestone_share(
     pts.last().map_or(1.0, |(_, s)| *s)
 }
 
+/// The expected-progress curve (序时进度) an office chooses for a target, as stored; the
+/// [`Curve`] it stands for is [`CurveChoice::curve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveChoice {
+    /// Evenly through the period.
+    Linear,
+    /// Slow start, most of the work late in the year.
+    BackLoaded,
+    /// Dated milestones (date → expected percentage).
+    Milestones,
+}
+
+impl CurveChoice {
+    pub const ALL: [CurveChoice; 3] = [
+        CurveChoice::Linear,
+        CurveChoice::BackLoaded,
+        CurveChoice::Milestones,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CurveChoice::Linear => "linear",
+            CurveChoice::BackLoaded => "back_loaded",
+            CurveChoice::Milestones => "milestones",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CurveChoice> {
+        CurveChoice::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+    /// The curve this choice stands for: 前缓后快 is the quadratic back-loaded curve (the
+    /// method's standard shape); milestones become shares of the target.
+    pub fn curve(self, milestones: &[Milestone]) -> Curve {
+        match self {
+            CurveChoice::Linear => Curve::Linear,
+            CurveChoice::BackLoaded => Curve::BackLoaded { exponent: 2.0 },
+            CurveChoice::Milestones => Curve::Milestones {
+                points: milestones
+                    .iter()
+                    .map(|m| (m.date, m.percent / 100.0))
+                    .collect(),
+            },
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CurveChoice::Linear => "均匀推进",
+            CurveChoice::BackLoaded => "前缓后快",
+            CurveChoice::Milestones => "按节点",
+        }
+    }
+}
+
+/// One dated milestone: by `date` the target should be `percent` % done (stored in the
+/// target's `milestones` JSON as `{"date": "2020-06-30", "percent": 50.0}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub date: NaiveDate,
+    pub percent: f64,
+}
+
+/// Parses milestones written as `2020-06-30=50; 2020-12-31=100` (also `，`/`,`/newlines,
+/// `:` or `：` for `=`); dates must be valid and increasing, percentages in 0..=100.
+pub fn parse_milestones(s: &str) -> std::result::Result<Vec<Milestone>, String> {
+    let mut out: Vec<Milestone> = Vec::new();
+    for part in s.split([';', '；', ',', '，', '\n']).map(str::trim) {
+        if part.is_empty() {
+            continue;
+        }
+        let (d, p) = part
+            .split_once(['=', ':', '：'])
+            .ok_or_else(|| format!("节点“{part}”应写成 日期=百分比，如 2020-06-30=50"))?;
+        let (d, p) = (d.trim(), p.trim().trim_end_matches('%'));
+        let date = crate::period::parse_iso_date("节点日期", d)?;
+        let percent: f64 = p
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && (0.0..=100.0).contains(v))
+            .ok_or_else(|| format!("节点百分比“{p}”应为 0–100 的数"))?;
+        if let Some(prev) = out.last()
+            && prev.date >= date
+        {
+            return Err(format!("节点日期须递增：{} 之后是 {d}", prev.date));
+        }
+        out.push(Milestone { date, percent });
+    }
+    Ok(out)
+}
+
+pub fn format_milestones(m: &[Milestone]) -> String {
+    m.iter()
+        .map(|m| format!("{}={}", m.date, m.percent))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +286,38 @@ mod tests {
             .validate()
             .is_err()
         );
+    }
+
+    #[test]
+    fn milestones_parse_and_validate() {
+        let m = parse_milestones("2020-06-30=50；2020-12-31：100%").unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[1].percent, 100.0);
+        assert_eq!(format_milestones(&m), "2020-06-30=50; 2020-12-31=100");
+        assert!(parse_milestones("2020-13-01=5").is_err());
+        assert!(parse_milestones("2020-06-30=150").is_err());
+        assert!(parse_milestones("2020-06-30=50; 2020-03-01=60").is_err());
+        assert!(parse_milestones("tomorrow").is_err());
+        assert_eq!(parse_milestones("  ").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_curve_choice_stands_for_one_curve() {
+        let m = parse_milestones("2020-06-30=50").unwrap();
+        assert_eq!(CurveChoice::Linear.curve(&m), Curve::Linear);
+        assert_eq!(
+            CurveChoice::BackLoaded.curve(&m),
+            Curve::BackLoaded { exponent: 2.0 }
+        );
+        let date = NaiveDate::from_ymd_opt(2020, 6, 30).unwrap();
+        assert_eq!(
+            CurveChoice::Milestones.curve(&m),
+            Curve::Milestones {
+                points: vec![(date, 0.5)]
+            }
+        );
+        for c in CurveChoice::ALL {
+            assert_eq!(CurveChoice::parse(c.as_str()), Some(c));
+        }
     }
 }

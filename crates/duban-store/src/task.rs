@@ -11,8 +11,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::assignment::AssignRole;
-use crate::target::{Curve, Milestone, commitment_str};
+use crate::target::commitment_str;
 use crate::{Result, Store, StoreError};
+use duban_core::curve::{CurveChoice, Milestone};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskRow {
@@ -92,7 +93,7 @@ pub struct TargetEdit {
     pub commitment: Option<Commitment>,
     pub baseline: Option<f64>,
     pub deadline: Option<NaiveDate>,
-    pub curve: Curve,
+    pub curve: CurveChoice,
     pub milestones: Vec<Milestone>,
 }
 

@@ -171,7 +171,7 @@ async fn workspace_edit_normalises_by_the_core_multiplier_table() {
         commitment: None,
         baseline: None,
         deadline: None,
-        curve: duban_store::target::Curve::Linear,
+        curve: duban_core::curve::CurveChoice::Linear,
         milestones: vec![],
     };
     let edit = duban_store::task::TaskEdit {

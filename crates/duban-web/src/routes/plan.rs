@@ -50,7 +50,7 @@ pub fn target_view(t: &TargetRow) -> Value {
         deadline => t.deadline,
         curve => t.curve.as_str(),
         curve_label => t.curve.label_zh(),
-        milestones => duban_store::target::format_milestones(&t.milestones),
+        milestones => duban_core::curve::format_milestones(&t.milestones),
     }
 }
 

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
+use duban_core::curve::{CurveChoice, parse_milestones};
 use duban_core::period::{Cadence, parse_iso_date};
 use duban_core::{Commitment, Comparator, Plan};
 use duban_store::StoreError;
 use duban_store::plan::{ImportMeta, PlanMetaEdit};
-use duban_store::target::{Curve, parse_milestones};
 use duban_store::task::{TargetEdit, TaskEdit};
 use minijinja::{Value, context};
 
@@ -365,7 +365,7 @@ async fn edit_task_form(
         .iter()
         .map(|c| context! { key => c.as_str(), label => c.label_zh() })
         .collect();
-    let curves: Vec<Value> = Curve::ALL
+    let curves: Vec<Value> = CurveChoice::ALL
         .iter()
         .map(|c| context! { key => c.as_str(), label => c.label_zh() })
         .collect();
@@ -404,9 +404,9 @@ fn target_from_form(
         .and_then(|c| Comparator::parse(&c))
         .ok_or_else(|| AppError::Invalid(what("比较方式无效")))?;
     let curve = text(form, &format!("{prefix}_curve"))
-        .map(|c| Curve::parse(&c).ok_or_else(|| AppError::Invalid(what("推进曲线无效"))))
+        .map(|c| CurveChoice::parse(&c).ok_or_else(|| AppError::Invalid(what("推进曲线无效"))))
         .transpose()?
-        .unwrap_or(Curve::Linear);
+        .unwrap_or(CurveChoice::Linear);
     let milestones = parse_milestones(field(form, &format!("{prefix}_milestones")).unwrap_or(""))
         .map_err(|e| AppError::Invalid(format!("{}：{e}", what("节点"))))?;
     Ok(TargetEdit {

@@ -293,7 +293,7 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
         "confirmed by the edit"
     );
     let target = d.targets.iter().find(|x| x.id == first).unwrap();
-    assert_eq!(target.curve, duban_store::target::Curve::Milestones);
+    assert_eq!(target.curve, duban_core::curve::CurveChoice::Milestones);
     assert_eq!(target.milestones.len(), 2);
     assert_eq!(target.baseline, Some(120.0));
     assert!(
