@@ -65,8 +65,7 @@ pub enum FrequencyArg {
 }
 
 fn as_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("“{s}” 不是日期（YYYY-MM-DD）"))
+    duban_core::period::parse_iso_date("日期", s)
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -193,8 +193,7 @@ fn value_from_row(r: &AnyRow) -> Result<StoredValue> {
         indicator: r.try_get("indicator")?,
         period: Period::parse(&period).map_err(|_| corrupt("monitor period", &period))?,
         value: r.try_get("value")?,
-        published: NaiveDate::parse_from_str(&published, "%Y-%m-%d")
-            .map_err(|_| corrupt("monitor published", &published))?,
+        published: crate::deliver::parse_date(&published)?,
         demo: r.try_get::<i64, _>("demo")? != 0,
         import_id: r.try_get("import_id")?,
     })

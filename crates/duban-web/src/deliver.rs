@@ -57,10 +57,10 @@ pub fn value_of(text: &str, unit: Option<&str>) -> Result<Option<f64>, String> {
 pub fn parse_as_of(v: Option<&String>) -> Result<NaiveDate, AppError> {
     match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(today()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        Some(s) => duban_core::period::parse_iso_date("截至日期", s)
             .ok()
             .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
-            .ok_or_else(|| AppError::BadRequest(format!("截至日期“{s}”无效，格式为 YYYY-MM-DD"))),
+            .ok_or_else(|| AppError::BadRequest(format!("截至日期“{s}”无效（格式 YYYY-MM-DD）"))),
     }
 }
 

@@ -716,9 +716,8 @@ impl Store {
                 .bind(plan_id)
                 .fetch_one(self.pool())
                 .await?;
-        let parse =
-            |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-        Ok(parse(row.0).zip(parse(row.1)))
+        let parse = |s: Option<String>| s.as_deref().map(super::parse_date).transpose();
+        Ok(parse(row.0)?.zip(parse(row.1)?))
     }
 
     /// Saves new content into an editable report (Draft or Returned). With

@@ -316,8 +316,8 @@ impl ValueBody {
         let as_of = match self.as_of {
             None => None,
             Some(s) => Some(
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                    .map_err(|_| AppError::Invalid(format!("values[{i}].as_of 须为 YYYY-MM-DD")))?,
+                duban_core::period::parse_iso_date(&format!("values[{i}].as_of "), &s)
+                    .map_err(AppError::Invalid)?,
             ),
         };
         Ok(ValueInput {
@@ -818,6 +818,9 @@ mod tests {
             "values": [{"target_id": 1, "as_of": "2020-13-01"}],
         }))
         .unwrap();
-        assert_eq!(message(b.into_parts()), "values[0].as_of 须为 YYYY-MM-DD");
+        assert_eq!(
+            message(b.into_parts()),
+            "values[0].as_of “2020-13-01”无效（格式 YYYY-MM-DD）"
+        );
     }
 }

@@ -720,12 +720,16 @@ fn content_from_form(
         })?;
         let as_of = match field(f, &format!("asof_{}", t.id)).trim() {
             "" => None,
-            s => Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                AppError::InvalidField {
+            s => Some(
+                duban_core::period::parse_iso_date(
+                    &format!("目标“{}”的数据截至日期", t.target.metric),
+                    s,
+                )
+                .map_err(|message| AppError::InvalidField {
                     field: format!("asof_{}", t.id),
-                    message: format!("目标“{}”的数据截至日期“{s}”无效", t.target.metric),
-                }
-            })?),
+                    message,
+                })?,
+            ),
         };
         if value.is_some() {
             values.push(ValueInput {

@@ -935,10 +935,10 @@ impl TryFrom<ObjectionForm> for Objection {
             raised_by: text("raised_by", &f.raised_by, "提出人")?,
             raised_at: match f.raised_at.trim() {
                 "" => today(),
-                d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                d => duban_core::period::parse_iso_date("提出日期", d).map_err(|message| {
                     AppError::InvalidField {
                         field: "raised_at".into(),
-                        message: format!("提出日期“{d}”应为 年-月-日"),
+                        message,
                     }
                 })?,
             },
