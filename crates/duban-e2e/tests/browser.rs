@@ -10,7 +10,7 @@ use fantoccini::Locator;
 
 #[path = "browser/helpers.rs"]
 mod helpers;
-use helpers::{body_text, browser, click, log_in, type_in, wait_for};
+use helpers::{body_text, browser, click, js, log_in, type_in, wait_for};
 
 /// A small plan whose tasks name their lead units (units already in the list), so the
 /// adoption check-list passes once it is reviewed.
@@ -66,13 +66,7 @@ async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {
     );
     assert!(body_text(c).await.contains("暂无数据"));
     // The chart is drawn by the embedded ECharts.
-    let drawn = c
-        .execute(
-            "return !!(window.echarts && echarts.getInstanceByDom(document.getElementById('pillar-chart')));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let drawn = js(c, "return !!(window.echarts && echarts.getInstanceByDom(document.getElementById('pillar-chart')));").await;
     assert_eq!(drawn, serde_json::Value::Bool(true));
 
     // A task with its targets highlighted in the clause.

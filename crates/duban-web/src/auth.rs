@@ -102,12 +102,6 @@ impl Auth {
         }
     }
 
-    /// The gate of every admin form post: an admin, with the session's CSRF token.
-    pub fn require_admin_form(&self, submitted_csrf: &str) -> Result<(), AppError> {
-        self.require_admin()?;
-        self.check_csrf(submitted_csrf)
-    }
-
     /// For API writes: bearer-token calls need nothing more; cookie-authenticated calls
     /// must repeat the session's CSRF token in the `X-CSRF-Token` header.
     pub fn check_api_write(&self, headers: &HeaderMap) -> Result<(), AppError> {

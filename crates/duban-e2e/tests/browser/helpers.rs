@@ -135,6 +135,11 @@ pub async fn type_in(c: &Client, loc: Locator<'_>, text: &str) {
     c.find(loc).await.unwrap().send_keys(text).await.unwrap();
 }
 
+/// Runs `script` (no arguments) in the page: what it returns.
+pub async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
 /// Waits for the element `loc` finds to appear.
 pub async fn wait_for(c: &Client, loc: Locator<'_>) -> Element {
     c.wait().for_element(loc).await.unwrap()

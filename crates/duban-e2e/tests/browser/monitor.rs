@@ -11,7 +11,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, js, log_in, type_in, wait_for};
 use super::walk::{assert_cards, check_page, set_viewport};
 
 const INDICATOR: &str = "/monitor/indicators/%E6%9C%8D%E5%8A%A1%E4%B8%9A%E5%A2%9E%E5%8A%A0%E5%80%BC?as_of=2020-10-31&measure=yoy";
@@ -30,12 +30,11 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     // Run the stored rules as of 2020-10-31 from the overview.
     click(c, Locator::Id("nav-monitor")).await;
     wait_for(c, Locator::Id("run-form")).await;
-    c.execute(
+    js(
+        c,
         "document.getElementById('run-as-of').value = '2020-10-31';",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     click(c, Locator::Id("run-submit")).await;
     let msg = wait_for(c, Locator::Id("alerts-message")).await;
     assert!(msg.text().await.unwrap().contains("新发出 6 条"));
@@ -53,20 +52,12 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     let state = wait_for(c, Locator::Css("#alert-state[data-state='acknowledged']")).await;
     assert_eq!(state.text().await.unwrap(), "已确认");
     // The 约谈: the day defaults to today, the city's unit is chosen for it.
-    let unit = c
-        .execute(
-            "var s = document.getElementById('interview-unit'); return s.options[s.selectedIndex].text;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let region = c
-        .execute(
-            "return document.getElementById('alert-title').textContent;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let unit = js(c, "var s = document.getElementById('interview-unit'); return s.options[s.selectedIndex].text;").await;
+    let region = js(
+        c,
+        "return document.getElementById('alert-title').textContent;",
+    )
+    .await;
     let unit = unit.as_str().unwrap().to_string();
     assert!(
         region.as_str().unwrap().contains(&unit),
@@ -118,32 +109,14 @@ async fn browser_monitor_pages_at_desk_and_phone() {
     // The indicator page: 11 small multiples drawn, threshold lines in 杭州's chart, ranking.
     c.goto(&format!("{}{INDICATOR}", app.base)).await.unwrap();
     wait_for(c, Locator::Id("multiples")).await;
-    let drawn = c
-        .execute(
-            "return Array.from(document.querySelectorAll('#multiples .chart')).filter(function (el) { return window.echarts && echarts.getInstanceByDom(el); }).length;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let drawn = js(c, "return Array.from(document.querySelectorAll('#multiples .chart')).filter(function (el) { return window.echarts && echarts.getInstanceByDom(el); }).length;").await;
     assert_eq!(drawn, 11);
-    let marks = c
-        .execute(
-            "var el = document.querySelector(\"[data-region='330100'] .chart\"); var o = echarts.getInstanceByDom(el).getOption(); return o.series[0].markLine.data.length;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let marks = js(c, "var el = document.querySelector(\"[data-region='330100'] .chart\"); var o = echarts.getInstanceByDom(el).getOption(); return o.series[0].markLine.data.length;").await;
     assert!(
         marks.as_u64().unwrap() >= 2,
         "杭州's own bar and the severe one: {marks}"
     );
-    let bars = c
-        .execute(
-            "var o = echarts.getInstanceByDom(document.getElementById('ranking-chart')).getOption(); return o.yAxis[0].data.length;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let bars = js(c, "var o = echarts.getInstanceByDom(document.getElementById('ranking-chart')).getOption(); return o.yAxis[0].data.length;").await;
     assert_eq!(bars, 11);
 
     // An alert still raised shows the whole 约谈 form.
@@ -195,12 +168,11 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         "{text}"
     );
     assert!(body_text(c).await.contains("真实数据"));
-    c.execute(
+    js(
+        c,
         "document.querySelector('.sources').scrollIntoView({block: 'center'});",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     let png = c.screenshot().await.unwrap();
     let shots =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
@@ -211,12 +183,11 @@ async fn browser_monitor_pages_at_desk_and_phone() {
         .await
         .unwrap();
     wait_for(c, Locator::Id("interview-form")).await;
-    c.execute(
+    js(
+        c,
         "document.getElementById('interview-form').scrollIntoView({block: 'start'});",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     let png = c.screenshot().await.unwrap();
     std::fs::write(shots.join("monitor-phone-interview-form.png"), png).unwrap();
 

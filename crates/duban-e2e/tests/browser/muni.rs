@@ -9,7 +9,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, click_to_navigate, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, click_to_navigate, js, log_in, type_in, wait_for};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -50,21 +50,14 @@ async fn browser_muni_pages_at_desk_and_phone() {
     assert!(bars.len() > 5, "grade A bars drawn: {}", bars.len());
 
     // Filter: grade D only.
-    c.execute(
+    js(
+        c,
         "document.querySelector('#firm-filter select[name=grade]').value = 'D';",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     click_to_navigate(c, Locator::Id("filter-submit")).await;
     wait_for(c, Locator::Id("firm-table")).await;
-    let grades = c
-        .execute(
-            "return Array.from(document.querySelectorAll('#firm-table .grade')).map(function (e) { return e.textContent; });",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let grades = js(c, "return Array.from(document.querySelectorAll('#firm-table .grade')).map(function (e) { return e.textContent; });").await;
     let grades = grades.as_array().unwrap();
     assert!(
         !grades.is_empty() && grades.iter().all(|g| g == "D"),
@@ -84,21 +77,14 @@ async fn browser_muni_pages_at_desk_and_phone() {
 
     // 公示 (0 days), an objection refused with its reason, then the final publication.
     c.goto(&format!("{}{run_path}", app.base)).await.unwrap();
-    c.execute(
-        "document.getElementById('publicity-days').value = '0';",
-        vec![],
-    )
-    .await
-    .unwrap();
+    js(c, "document.getElementById('publicity-days').value = '0';").await;
     click(c, Locator::Id("publicity-submit")).await;
     wait_for(c, Locator::Id("publicity-period")).await;
-    let firm = c
-        .execute(
-            "return document.querySelector('#firm-table tbody tr td:nth-child(3) .muted').textContent;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let firm = js(
+        c,
+        "return document.querySelector('#firm-table tbody tr td:nth-child(3) .muted').textContent;",
+    )
+    .await;
     type_in(c, Locator::Id("objection-firm"), firm.as_str().unwrap()).await;
     type_in(c, Locator::Id("objection-body"), "认为研发经费少计").await;
     type_in(c, Locator::Id("objection-by"), "企业财务负责人").await;

@@ -7,7 +7,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, click_to_navigate, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, click_to_navigate, js, log_in, type_in, wait_for};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -53,13 +53,7 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
         // The page reloads after each step: wait for the new state, not the old element.
         let mut shown = String::new();
         for _ in 0..100 {
-            shown = c
-                .execute(
-                    "const e = document.getElementById('bulletin-state'); return e ? e.textContent : '';",
-                    vec![],
-                )
-                .await
-                .unwrap()
+            shown = js(c, "const e = document.getElementById('bulletin-state'); return e ? e.textContent : '';").await
                 .as_str()
                 .unwrap_or("")
                 .to_string();
@@ -94,25 +88,11 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
     c.goto(&format!("{}/public/p/1.html", app.base))
         .await
         .unwrap();
-    let before = c
-        .execute(
-            "return parseFloat(getComputedStyle(document.documentElement).fontSize);",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
+    const FONT_SIZE: &str =
+        "return parseFloat(getComputedStyle(document.documentElement).fontSize);";
+    let before = js(c, FONT_SIZE).await.as_f64().unwrap();
     click(c, Locator::Css("#care-toggle")).await;
-    let after = c
-        .execute(
-            "return parseFloat(getComputedStyle(document.documentElement).fontSize);",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
+    let after = js(c, FONT_SIZE).await.as_f64().unwrap();
     assert!(
         after > before * 1.2,
         "关怀版 enlarges the type: {before} → {after}"
@@ -121,13 +101,11 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
         .await
         .unwrap();
     wait_for(c, Locator::Css("#publications")).await;
-    let care = c
-        .execute(
-            "return document.documentElement.classList.contains('care');",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let care = js(
+        c,
+        "return document.documentElement.classList.contains('care');",
+    )
+    .await;
     assert_eq!(care, serde_json::json!(true), "kept on the next page");
     click(c, Locator::Css("#care-toggle")).await;
     let cookies = c.get_all_cookies().await.unwrap();
@@ -159,10 +137,7 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
     click_to_navigate(c, Locator::Css("#publications li:first-child a")).await;
     wait_for(c, Locator::Css("h1")).await;
     assert!(body_text(c).await.contains("数据摘要"));
-    let stylesheets = c
-        .execute("return document.styleSheets.length;", vec![])
-        .await
-        .unwrap();
+    let stylesheets = js(c, "return document.styleSheets.length;").await;
     assert_eq!(
         stylesheets,
         serde_json::json!(1),

@@ -8,7 +8,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::{Client, Locator};
 
-use super::helpers::{body_text, browser, click, log_in, wait_for};
+use super::helpers::{body_text, browser, click, js, log_in, wait_for};
 
 const SIZES: [(&str, u32, u32); 2] = [("desk", 1366, 768), ("phone", 390, 844)];
 
@@ -22,10 +22,7 @@ fn screenshot_dir() -> PathBuf {
 pub(crate) async fn set_viewport(c: &Client, w: u32, h: u32) {
     c.set_window_size(w, h).await.unwrap();
     // The window includes browser chrome in some builds: grow it until the viewport fits.
-    let inner = c
-        .execute("return [window.innerWidth, window.innerHeight];", vec![])
-        .await
-        .unwrap();
+    let inner = js(c, "return [window.innerWidth, window.innerHeight];").await;
     let (iw, ih) = (
         inner[0].as_u64().unwrap_or(w as u64) as u32,
         inner[1].as_u64().unwrap_or(h as u64) as u32,
@@ -142,13 +139,11 @@ pub(crate) async fn check_page(
 /// The checks of `check_page` on the page as it is shown now; each problem starts with `at`.
 async fn check_shown(c: &Client, at: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let widths = js(
+        c,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
     let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
     if scroll > inner + 1 {
         problems.push(format!(

@@ -4,9 +4,9 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -19,7 +19,7 @@ use duban_store::deliver::report::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Body, read_optional_body, sorted};
+use super::{Body, JsonBody, OptionalBody, read_optional_body, sorted};
 use crate::auth::Auth;
 use crate::deliver::value_of;
 use crate::error::AppError;
@@ -168,11 +168,22 @@ fn report_json(r: &ReportRow) -> ReportJson<'_> {
     ReportJson::from(r)
 }
 
-/// The gate of every report write through the API: a write the session or token may make,
-/// by a user who may act on reports.
-fn writer(auth: &Auth, headers: &HeaderMap) -> Result<ReportActor, AppError> {
-    auth.check_api_write(headers)?;
-    ReportActor::of(&auth.user).ok_or(AppError::Forbidden)
+/// The gate of every report write through the API, as an extractor (before the body is
+/// read): a write the session or token may make, by a user who may act on reports.
+struct Writer {
+    auth: Auth,
+    by: ReportActor,
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        auth.check_api_write(&parts.headers)?;
+        let by = ReportActor::of(&auth.user).ok_or(AppError::Forbidden)?;
+        Ok(Writer { auth, by })
+    }
 }
 
 /// The body of `POST /api/v1/reports`: which report (plan, task, period, unit), the
@@ -332,12 +343,10 @@ impl ValueBody {
 /// while it is editable (200 instead of 201).
 async fn create(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-    body: Bytes,
+    Writer { auth, by }: Writer,
+    JsonBody(body): JsonBody<ReportBody>,
 ) -> Result<Response, AppError> {
-    let by = writer(&auth, &headers)?;
-    let (at, content) = super::read_body::<ReportBody>(&body)?.into_parts()?;
+    let (at, content) = body.into_parts()?;
     let detail = state.store.plan_detail(at.plan_id).await?;
     let number = at.task;
     let task = detail
@@ -405,15 +414,14 @@ async fn read(
     Ok(Json(report_json(&r)).into_response())
 }
 
+/// `action` on report `id` by the writer; the report as it is after.
 async fn act(
     state: &AppState,
-    auth: &Auth,
-    headers: &HeaderMap,
+    by: &ReportActor,
     id: i64,
     action: ReportAction,
 ) -> Result<Response, AppError> {
-    let by = writer(auth, headers)?;
-    duban_app::report::act(&state.store, id, &action, &by).await?;
+    duban_app::report::act(&state.store, id, &action, by).await?;
     let r = state.store.report(id).await?;
     Ok(Json(report_json(&r)).into_response())
 }
@@ -440,51 +448,38 @@ impl Body for ReopenBody {
 
 async fn submit(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    Writer { by, .. }: Writer,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    act(&state, &auth, &headers, id, ReportAction::Submit).await
+    act(&state, &by, id, ReportAction::Submit).await
 }
 
 async fn accept(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    Writer { by, .. }: Writer,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    act(&state, &auth, &headers, id, ReportAction::Accept).await
+    act(&state, &by, id, ReportAction::Accept).await
 }
 
 async fn return_report(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    Writer { by, .. }: Writer,
     Path(id): Path<i64>,
-    body: Bytes,
+    JsonBody(b): OptionalBody<ReturnBody>,
 ) -> Result<Response, AppError> {
-    let b: ReturnBody = read_optional_body(&body)?;
     let comment = b.comment.unwrap_or_default();
-    act(
-        &state,
-        &auth,
-        &headers,
-        id,
-        ReportAction::Return { comment },
-    )
-    .await
+    act(&state, &by, id, ReportAction::Return { comment }).await
 }
 
 async fn reopen(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    Writer { by, .. }: Writer,
     Path(id): Path<i64>,
-    body: Bytes,
+    JsonBody(b): OptionalBody<ReopenBody>,
 ) -> Result<Response, AppError> {
-    let b: ReopenBody = read_optional_body(&body)?;
     let reason = b.reason.unwrap_or_default();
-    act(&state, &auth, &headers, id, ReportAction::Reopen { reason }).await
+    act(&state, &by, id, ReportAction::Reopen { reason }).await
 }
 
 /// The status of one target (or of a task's milestone) at the as-of date.

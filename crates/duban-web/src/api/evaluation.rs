@@ -8,9 +8,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_io::eval_format::DataKind;
@@ -19,7 +18,7 @@ use duban_store::user::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Body;
+use super::{Body, JsonBody, OfficeWrite};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -168,12 +167,9 @@ impl Body for RunBody {
 ///   "previous": {"unit": rank, …}}` → the result JSON. Nothing is stored.
 async fn run(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-    body: Bytes,
+    _: OfficeWrite,
+    JsonBody(b): JsonBody<RunBody>,
 ) -> Result<Json<Value>, AppError> {
-    super::require_admin_write(&auth, &headers)?;
-    let b: RunBody = super::read_body(&body)?;
     ensure_demo(&state.store).await?;
     let spec = match (b.spec, b.method_id) {
         (Some(s), _) => s,

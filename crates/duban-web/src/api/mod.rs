@@ -9,8 +9,9 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use duban_core::Plan;
@@ -20,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -360,20 +361,62 @@ pub(crate) fn sorted<T: Serialize, S: serde::Serializer>(t: &T, s: S) -> Result<
         .serialize(s)
 }
 
-/// The gate of every admin write through the API: an admin, and a write the session or
-/// token may make.
-pub(crate) fn require_admin_write(auth: &Auth, headers: &HeaderMap) -> Result<(), AppError> {
-    auth.require_admin()?;
-    auth.check_api_write(headers)
+/// The gate of every admin write through the API, as an extractor: an admin (401/403
+/// before the body is read, as [`Office`]), and a write the session or token may make
+/// (a bearer token, or the session's CSRF token in `X-CSRF-Token`).
+#[derive(Debug, Clone)]
+pub(crate) struct OfficeWrite(pub Auth);
+
+impl FromRequestParts<AppState> for OfficeWrite {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Office(auth) = Office::from_request_parts(parts, state).await?;
+        auth.check_api_write(&parts.headers)?;
+        Ok(OfficeWrite(auth))
+    }
+}
+
+impl std::ops::Deref for OfficeWrite {
+    type Target = Auth;
+
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
+
+/// A typed JSON request body as an extractor (see [`read_body`]): 400 when it is not JSON,
+/// 422 naming the field; a body the server does not take (too large) is refused as axum's
+/// `Bytes` refuses it. With `OPTIONAL` ([`OptionalBody`]) an empty (or blank) body is `{}`
+/// (see [`read_optional_body`]), for actions whose fields are all optional.
+pub(crate) struct JsonBody<T, const OPTIONAL: bool = false>(pub T);
+
+/// A [`JsonBody`] that may be empty.
+pub(crate) type OptionalBody<T> = JsonBody<T, true>;
+
+impl<T: Body + Send, const OPTIONAL: bool> FromRequest<AppState> for JsonBody<T, OPTIONAL> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let read = if OPTIONAL {
+            read_optional_body::<T>
+        } else {
+            read_body::<T>
+        };
+        read(&bytes)
+            .map(JsonBody)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 async fn create_plan(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    _: OfficeWrite,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    require_admin_write(&auth, &headers)?;
     if body.len() > crate::MAX_UPLOAD_BYTES {
         return Err(AppError::TooLarge);
     }
@@ -466,8 +509,7 @@ impl<'a> From<&'a duban_store::user::User> for UserJson<'a> {
     }
 }
 
-async fn list_users(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
-    auth.require_admin()?;
+async fn list_users(State(state): State<AppState>, _: Office) -> Result<Response, AppError> {
     let users = state.store.list_users().await?;
     let users: Vec<UserJson> = users.iter().map(UserJson::from).collect();
     Ok(Json(users).into_response())
@@ -510,12 +552,10 @@ impl TryFrom<UserBody> for NewUser {
 
 async fn create_user(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-    body: Bytes,
+    _: OfficeWrite,
+    JsonBody(body): JsonBody<UserBody>,
 ) -> Result<Response, AppError> {
-    require_admin_write(&auth, &headers)?;
-    let new = NewUser::try_from(read_body::<UserBody>(&body)?)?;
+    let new = NewUser::try_from(body)?;
     let user = state.store.create_user(&new).await?;
     Ok((StatusCode::CREATED, Json(UserJson::from(&user))).into_response())
 }

@@ -7,15 +7,14 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_store::monitor::{MonitorAlertRow, StoredValue, alert_state_str};
 use serde::{Deserialize, Serialize};
 
-use super::{Body, Sorted, sorted};
+use super::{Body, JsonBody, OfficeWrite, OptionalBody, Sorted, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -100,12 +99,9 @@ struct RemovedJson {
 /// `{"target_id", "remove": true}` unbinds.
 async fn bind(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-    body: Bytes,
+    _: OfficeWrite,
+    JsonBody(v): JsonBody<BindBody>,
 ) -> Result<Response, AppError> {
-    super::require_admin_write(&auth, &headers)?;
-    let v: BindBody = super::read_body(&body)?;
     let target_id = v.target_id.ok_or_else(|| AppError::InvalidField {
         field: "target_id".into(),
         message: "缺少 target_id".into(),
@@ -282,11 +278,10 @@ struct ImportDoneJson {
 /// `as_of`) or multipart with a `file` part and the same fields.
 async fn import(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: OfficeWrite,
     Query(q): Query<HashMap<String, String>>,
     req: Request,
 ) -> Result<Response, AppError> {
-    super::require_admin_write(&auth, req.headers())?;
     let (bytes, fields) = crate::sheet::upload(req, &state).await?;
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::TooLargeFor(MAX_UPLOAD_BYTES / 1024 / 1024));
@@ -472,25 +467,19 @@ async fn alert(
 
 async fn run(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-    body: Bytes,
+    _: OfficeWrite,
+    JsonBody(b): OptionalBody<RunBody>,
 ) -> Result<Response, AppError> {
-    super::require_admin_write(&auth, &headers)?;
-    let b: RunBody = super::read_optional_body(&body)?;
     let out = run_rules(&state.store, parse_as_of(b.as_of.as_ref())?).await?;
     Ok(Json(Sorted(out)).into_response())
 }
 
 async fn act(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    auth: OfficeWrite,
     Path((id, action)): Path<(i64, String)>,
-    body: Bytes,
+    JsonBody(b): OptionalBody<ActBody>,
 ) -> Result<Response, AppError> {
-    super::require_admin_write(&auth, &headers)?;
-    let b: ActBody = super::read_optional_body(&body)?;
     let today = duban_store::deliver::report::today();
     let (action, unit) = crate::routes::monitor::alert_action(&action, |k| b.field(k), today)?;
     let a =

@@ -7,16 +7,15 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_core::escalation::EscalationLevel;
 use duban_store::escalation::{EscalationFilter, EscalationRow, parse_state};
 use serde::{Deserialize, Serialize};
 
-use super::{Body, sorted};
+use super::{Body, JsonBody, OfficeWrite, OptionalBody, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -149,13 +148,10 @@ struct EscalationRunJson<'a> {
 
 async fn run_escalations(
     State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
+    _: OfficeWrite,
     Path(id): Path<i64>,
-    body: Bytes,
+    JsonBody(b): OptionalBody<RunBody>,
 ) -> Result<Response, AppError> {
-    super::require_admin_write(&auth, &headers)?;
-    let b: RunBody = super::read_optional_body(&body)?;
     let as_of = crate::deliver::parse_as_of(b.as_of.as_ref())?;
     state.store.plan(id).await?;
     let run = duban_app::escalation::run_escalations(&state.store, id, as_of).await?;

@@ -12,7 +12,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::unit::kind_label;
-use crate::auth::{Auth, Office};
+use crate::auth::Office;
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
@@ -21,8 +21,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/units", get(units).post(create_unit))
-        .route("/admin/units/{id}/kind", post(set_unit_kind))
-        .route("/admin/units/{id}/confirm", post(confirm_unit))
+        .route("/admin/units/{id}/kind", post(set_unit_kind::<false>))
+        .route("/admin/units/{id}/confirm", post(set_unit_kind::<true>))
         .route("/admin/units/{id}/merge", post(merge_unit))
         .route("/admin/units/{id}/alias", post(add_unit_alias))
         .route("/admin/tokens", get(tokens).post(create_token))
@@ -147,12 +147,7 @@ async fn users_page(
     )
 }
 
-async fn users(
-    State(state): State<AppState>,
-    auth: Auth,
-    page: Page,
-) -> Result<Response, AppError> {
-    auth.require_admin()?;
+async fn users(State(state): State<AppState>, _: Office, page: Page) -> Result<Response, AppError> {
     users_page(&state, &page, StatusCode::OK, None).await
 }
 
@@ -213,12 +208,30 @@ async fn units_page(
     )
 }
 
-async fn units(
-    State(state): State<AppState>,
-    auth: Auth,
-    page: Page,
+/// The units page again (422) with the message of a refused change.
+async fn units_refused(
+    state: &AppState,
+    page: &Page,
+    message: String,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
+    units_page(state, page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await
+}
+
+/// After a change on the units page: back to the list when it was made, else the page
+/// again (422) with the message of an invalid or conflicting entry; any other error as it
+/// is.
+async fn units_after<T, E: Into<AppError>>(
+    state: &AppState,
+    page: &Page,
+    done: Result<T, E>,
+) -> Result<Response, AppError> {
+    match done {
+        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
+        Err(e) => units_refused(state, page, form_message(e)?).await,
+    }
+}
+
+async fn units(State(state): State<AppState>, _: Office, page: Page) -> Result<Response, AppError> {
     units_page(&state, &page, StatusCode::OK, None).await
 }
 
@@ -230,50 +243,25 @@ async fn create_unit(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     let new = NewUnit::try_from(f).map_err(AppError::Invalid)?;
-    match state.store.create_unit(&new).await {
-        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
-        Err(e) => {
-            let m = form_message(e)?;
-            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-        }
+    let done = state.store.create_unit(&new).await;
+    units_after(&state, &page, done).await
+}
+
+/// Sets a unit's kind (单位类型): `/kind` changes it; `/confirm` (`CONFIRM`) also keeps a
+/// unit created from an uploaded plan.
+async fn set_unit_kind<const CONFIRM: bool>(
+    State(state): State<AppState>,
+    auth: Office,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<UnitKindForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    match unit_kind(&f.kind) {
+        Ok(kind) if CONFIRM => state.store.confirm_unit(id, kind).await?,
+        Ok(kind) => state.store.set_unit_kind(id, kind).await?,
+        Err(m) => return units_refused(&state, &page, m).await,
     }
-}
-
-/// Changes a unit's kind (单位类型).
-async fn set_unit_kind(
-    State(state): State<AppState>,
-    auth: Office,
-    page: Page,
-    Path(id): Path<i64>,
-    Form(f): Form<UnitKindForm>,
-) -> Result<Response, AppError> {
-    auth.check_csrf(&f.csrf)?;
-    let kind = match unit_kind(&f.kind) {
-        Ok(kind) => kind,
-        Err(m) => {
-            return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
-        }
-    };
-    state.store.set_unit_kind(id, kind).await?;
-    Ok(Redirect::to("/admin/units").into_response())
-}
-
-/// Keeps a unit created from an uploaded plan, with the kind chosen.
-async fn confirm_unit(
-    State(state): State<AppState>,
-    auth: Office,
-    page: Page,
-    Path(id): Path<i64>,
-    Form(f): Form<UnitKindForm>,
-) -> Result<Response, AppError> {
-    auth.check_csrf(&f.csrf)?;
-    let kind = match unit_kind(&f.kind) {
-        Ok(kind) => kind,
-        Err(m) => {
-            return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
-        }
-    };
-    state.store.confirm_unit(id, kind).await?;
     Ok(Redirect::to("/admin/units").into_response())
 }
 
@@ -288,16 +276,10 @@ async fn merge_unit(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     let Ok(into) = f.into.parse::<i64>() else {
-        let m = "请选择要合并到的单位".to_string();
-        return units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
+        return units_refused(&state, &page, "请选择要合并到的单位".to_string()).await;
     };
-    match state.store.merge_unit(id, into).await {
-        Ok(()) => Ok(Redirect::to("/admin/units").into_response()),
-        Err(e) => {
-            let m = form_message(e)?;
-            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-        }
-    }
+    let done = state.store.merge_unit(id, into).await;
+    units_after(&state, &page, done).await
 }
 
 /// Adds another name of a unit, used to match unit names in uploaded plans.
@@ -309,13 +291,8 @@ async fn add_unit_alias(
     Form(f): Form<AliasForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
-    match state.store.add_unit_alias(id, &f.alias).await {
-        Ok(()) => Ok(Redirect::to("/admin/units").into_response()),
-        Err(e) => {
-            let m = form_message(e)?;
-            units_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-        }
-    }
+    let done = state.store.add_unit_alias(id, &f.alias).await;
+    units_after(&state, &page, done).await
 }
 
 async fn tokens_page(
@@ -350,10 +327,9 @@ async fn tokens_page(
 
 async fn tokens(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     tokens_page(&state, &page, StatusCode::OK, None, None).await
 }
 
@@ -397,10 +373,9 @@ async fn revoke_token(
 
 async fn adjustments(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let list: Vec<Value> = state
         .store
         .list_adjustments(None)

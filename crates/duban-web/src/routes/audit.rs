@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::context;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::render::{Page, render};
 use crate::state::AppState;
@@ -35,11 +35,10 @@ pub fn entry_view(e: &duban_core::audit::AuditEntry) -> minijinja::Value {
 
 async fn audit_page(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let subject = q.get("subject").map(|s| s.trim()).filter(|s| !s.is_empty());
     let pager = crate::paging::Pager::from_query(&q);
     let mut entries = state

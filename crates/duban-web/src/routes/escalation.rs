@@ -17,7 +17,7 @@ use duban_store::user::Role;
 use minijinja::context;
 
 use crate::api::oversight::escalation_filter;
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::render::{Page, render};
 use crate::state::AppState;
@@ -211,7 +211,7 @@ async fn act(
 /// note; each closing is its own audited step; one no longer waiting is skipped and counted.
 async fn batch_close(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(super::list_field(&f, "csrf"))?;
@@ -252,11 +252,10 @@ async fn batch_close(
 
 async fn rules_page(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let rules = state.store.escalation_rules().await?;
     let plans = state.store.list_plans().await?;
     let failures = state
@@ -328,10 +327,10 @@ fn rules_from_form(form: &HashMap<String, String>) -> Result<EscalationRules, Ap
 
 async fn save_rules(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let rules = if form.contains_key("reset") {
         EscalationRules::default()
     } else {
@@ -346,10 +345,10 @@ async fn save_rules(
 
 async fn run_now(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Form(form): Form<RunNowForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(&form.csrf)?;
+    auth.check_csrf(&form.csrf)?;
     let plan_id: i64 = form
         .plan
         .trim()

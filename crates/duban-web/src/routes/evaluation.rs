@@ -16,10 +16,11 @@ use duban_store::evaluation::{
     EvalDataset, EvalRun, MAX_DATASET_BYTES, NewEvalDataset, NewEvalRun,
 };
 use minijinja::{Value as J, context};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::attachment;
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::evaluation::{
     self as ev, ComputeError, check_data, check_spec, compute, ensure_demo, form_choices,
@@ -63,11 +64,9 @@ pub fn router() -> Router<AppState> {
 
 type Fields = Form<Vec<(String, String)>>;
 
+/// Field `k` of a form read as a list, trimmed ("" when absent).
 fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
+    super::list_field(form, k).trim()
 }
 
 fn opt_id(form: &[(String, String)], k: &str) -> Result<Option<i64>, AppError> {
@@ -162,16 +161,15 @@ async fn new_dataset_page(
 
 async fn new_dataset_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     new_dataset_page(&state, &page, StatusCode::OK, None).await
 }
 
 async fn upload_dataset(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -250,11 +248,11 @@ fn csv_cell(s: &str) -> String {
 /// value of each chosen target, per unit.
 async fn dataset_from_reports(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(field(&form, "csrf"))?;
     let chosen: Vec<i64> = form
         .iter()
         .filter(|(k, _)| k == "target")
@@ -471,10 +469,9 @@ async fn method_page_with(
 
 async fn new_method_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     method_page_with(&state, &page, StatusCode::OK, None, "", ev::DEMO_SPEC, None).await
 }
 
@@ -519,11 +516,11 @@ fn submitted_text(form: &[(String, String)], stored: Option<&str>) -> Result<Str
 
 async fn create_method(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(field(&form, "csrf"))?;
     let name = field(&form, "name").to_string();
     let raw = form
         .iter()
@@ -551,12 +548,12 @@ async fn create_method(
 
 async fn update_method(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(field(&form, "csrf"))?;
     let m = state.store.eval_method(id).await?;
     let name = field(&form, "name").to_string();
     let version: i64 = field(&form, "version")
@@ -594,11 +591,11 @@ async fn update_method(
 
 async fn run(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Form(form): Fields,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(field(&form, "csrf"))?;
     let dataset_id =
         opt_id(&form, "dataset_id")?.ok_or_else(|| AppError::BadRequest("请选择数据集".into()))?;
     let method_id =
@@ -668,15 +665,23 @@ async fn run_page(
     .into_response())
 }
 
+/// Publishing a run: its title (blank: "data set · method").
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PublishForm {
+    csrf: String,
+    title: String,
+}
+
 async fn publish(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<PublishForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let r = state.store.eval_run(id).await?;
-    let title = match field(&form, "title") {
+    let title = match form.title.trim() {
         "" => format!("{} · {}", r.dataset_name, r.method_name),
         t => t.to_string(),
     };
@@ -782,9 +787,9 @@ async fn verify_snapshot(
     auth: Auth,
     page: Page,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let s = state.store.eval_snapshot(id).await?;
     let body = state.store.eval_snapshot_body(&s).await?;
     let outcome = match ev::verify(body).await {

@@ -102,6 +102,39 @@ pub fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> &
     f.get(k).map(String::as_str).unwrap_or("")
 }
 
+/// The id of a record chosen in a form field, if any: blank → `None`; anything but a
+/// number is a 400 naming the field's `what` (板块“x”无效).
+pub fn optional_id(s: &str, what: &str) -> Result<Option<i64>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        v => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{what}“{v}”无效"))),
+    }
+}
+
+/// A whole number typed in form field `field`, within `range`; anything else is a 422 on
+/// the field: "{what}应为 1 到 50000 的整数".
+pub fn whole_in<T>(
+    s: &str,
+    range: std::ops::RangeInclusive<T>,
+    field: &str,
+    what: &str,
+) -> Result<T, AppError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    s.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| AppError::InvalidField {
+            field: field.into(),
+            message: format!("{what}应为 {} 到 {} 的整数", range.start(), range.end()),
+        })
+}
+
 /// Parses an optional form/query field: empty → None.
 pub fn opt(s: Option<&String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())

@@ -15,8 +15,9 @@ use axum::routing::{get, post};
 use duban_core::monitor::{AlertAction, Indicator, InterviewRecord, Measure};
 use duban_store::monitor::alert_state_str;
 use minijinja::context;
+use serde::Deserialize;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::monitor::{
     MAX_UPLOAD_BYTES, UploadSpec, cities, import_upload, line_chart, parse_as_of, parse_measure,
@@ -293,16 +294,15 @@ async fn import_page(
 
 async fn import_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     import_page(&state, &page, StatusCode::OK, context! {}).await
 }
 
 async fn import(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -511,24 +511,32 @@ pub async fn act_on_alert(
 
 async fn act(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let today = duban_store::deliver::report::today();
     let (action, unit) = alert_action(&action, |k| form.get(k).cloned(), today)?;
     let done = act_on_alert(&state, &auth, id, &action, unit.as_deref()).await;
     Ok(super::redirect_back(done, format!("/monitor/alerts/{id}")))
 }
 
+/// The "run the rules now" button: the as-of date (absent: today).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RunNowForm {
+    csrf: String,
+    as_of: Option<String>,
+}
+
 async fn run_now(
     State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<HashMap<String, String>>,
+    auth: Office,
+    Form(form): Form<RunNowForm>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
-    let as_of = parse_as_of(form.get("as_of"))?;
+    auth.check_csrf(&form.csrf)?;
+    let as_of = parse_as_of(form.as_of.as_ref())?;
     let run = run_rules(&state.store, as_of).await?;
     let msg = format!(
         "已按 {} 运行预警规则：{} 条预警，新发出 {} 条",
@@ -612,10 +620,10 @@ pub fn binding_of(
 
 async fn bind(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let target_id: i64 = super::field(&form, "target_id")
         .parse()
         .map_err(|_| AppError::BadRequest("target_id 无效".into()))?;
@@ -660,10 +668,10 @@ async fn rules_page(
 /// shows the form again with what was typed.
 async fn save_rules(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(super::field(&form, "csrf"))?;
     let body = super::field(&form, "body").replace("\r\n", "\n");
     let invalid = |message: String| {
         AppError::InvalidField {

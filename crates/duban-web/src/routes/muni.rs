@@ -65,11 +65,9 @@ const MAX_SCHEME_BYTES: usize = 256 * 1024;
 
 type Fields = Form<Vec<(String, String)>>;
 
+/// Field `k` of a form read as a list, trimmed ("" when absent).
 fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
+    super::list_field(form, k).trim()
 }
 
 fn opt_text(s: &str) -> Option<String> {
@@ -146,23 +144,25 @@ async fn load_demo(
 /// Most firms a generated demo data set may have (its CSV stays under the upload limit).
 const MAX_DEMO_FIRMS: usize = 50_000;
 
+/// The demo data form: how many firms, and the seed (blank: the default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DemoForm {
+    csrf: String,
+    firms: String,
+    seed: String,
+}
+
 /// 生成示例数据: `firms` invented firms of one county (seeded), checked against the demo
 /// scheme and stored as a demo data set of it.
 async fn generate_demo(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Fields,
+    Form(form): Form<DemoForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let firms: usize = field(&form, "firms")
-        .parse()
-        .ok()
-        .filter(|n| (1..=MAX_DEMO_FIRMS).contains(n))
-        .ok_or_else(|| AppError::InvalidField {
-            field: "firms".into(),
-            message: format!("企业数应为 1 到 {MAX_DEMO_FIRMS} 的整数"),
-        })?;
-    let seed: u64 = match field(&form, "seed") {
+    auth.check_csrf(&form.csrf)?;
+    let firms = super::whole_in(&form.firms, 1..=MAX_DEMO_FIRMS, "firms", "企业数")?;
+    let seed: u64 = match form.seed.trim() {
         "" => 27,
         v => v.parse().map_err(|_| AppError::InvalidField {
             field: "seed".into(),
@@ -868,16 +868,7 @@ async fn open_publicity(
     Form(form): Form<PublicityForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
-    let days: i64 = form
-        .days
-        .trim()
-        .parse()
-        .ok()
-        .filter(|d| (0..=MAX_PUBLICITY_DAYS).contains(d))
-        .ok_or_else(|| AppError::InvalidField {
-            field: "days".into(),
-            message: format!("公示天数应为 0 到 {MAX_PUBLICITY_DAYS} 的整数"),
-        })?;
+    let days = super::whole_in(&form.days, 0..=MAX_PUBLICITY_DAYS, "days", "公示天数")?;
     let from = today();
     let until = from + chrono::Duration::days(days);
     let back = format!("/muni/runs/{id}#publicity");
@@ -1127,6 +1118,15 @@ fn final_blocker(
     None
 }
 
+/// The final publication: its title, and `leaders=yes` to publish the 领跑者 list too.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FinalForm {
+    csrf: String,
+    title: String,
+    leaders: String,
+}
+
 /// 正式发布: the final snapshot, written by the same code as `duban eval run --snapshot`
 /// (the data set read again and evaluated; refused unless its hashes are the run's). With
 /// `leaders` ticked and a scheme with `[leaders]`, the 领跑者 list is published too.
@@ -1134,16 +1134,16 @@ async fn finalise(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Form(form): Form<FinalForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(&form.csrf)?;
     let run = state.store.muni_run(id).await?;
     let objections = state.store.muni_objections(id).await?;
     let back = format!("/muni/runs/{id}#final");
     if let Some(why) = final_blocker(&run, &objections, today()) {
         return Ok(AppError::Invalid(why).with_back(back));
     }
-    let title = field(&form, "title");
+    let title = form.title.trim();
     if title.is_empty() {
         return Ok(AppError::InvalidField {
             field: "title".into(),
@@ -1176,7 +1176,7 @@ async fn finalise(
             Some(auth.user.id),
         )
         .await?;
-    if field(&form, "leaders") == "yes" {
+    if form.leaders.trim() == "yes" {
         let list = duban_io::firm_format::leader_list(&body, title, run.demo)
             .map_err(|e| AppError::Invalid(format!("领跑者名单：{e}")))?;
         let method = list.engine.clone();

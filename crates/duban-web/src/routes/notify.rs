@@ -14,7 +14,7 @@ use duban_store::notification::NotifySettings;
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::auth::{Auth, Office};
+use crate::auth::Office;
 use crate::error::AppError;
 use crate::render::{Page, render, url_encode};
 use crate::state::AppState;
@@ -32,11 +32,10 @@ fn back(msg: &str) -> Response {
 
 async fn page_view(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let s = state.store.notify_settings().await?;
     let cfg: NotifierConfig = serde_json::from_value(s.notifier.clone()).unwrap_or_default();
     let contacts: HashMap<i64, String> = state.store.unit_contacts().await?.into_iter().collect();

@@ -20,7 +20,7 @@ use duban_store::task::{TargetEdit, TaskEdit};
 use minijinja::{Value, context};
 
 use super::plan::{plan_view, target_view};
-use crate::auth::Auth;
+use crate::auth::Office;
 use crate::error::AppError;
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
@@ -81,16 +81,15 @@ fn upload_page(
 
 async fn new_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     upload_page(&state, &page, StatusCode::OK, None)
 }
 
 async fn upload(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -186,11 +185,10 @@ fn int(form: &[(String, String)], key: &str) -> Result<Option<i64>, AppError> {
 
 async fn edit_plan_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let d = state.store.plan_detail(id).await?;
     Ok(render(
         &state,
@@ -206,11 +204,11 @@ async fn edit_plan_form(
 
 async fn edit_plan(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf").unwrap_or(""))?;
+    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
     let d = state.store.plan_detail(id).await?;
     let mut pillars = Vec::new();
     for p in &d.pillars {
@@ -267,11 +265,10 @@ async fn adopt_render(
 
 async fn adopt_page(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     if state.store.plan(id).await?.state == duban_store::plan::PlanState::Adopted {
         return Ok(Redirect::to(&format!("/plans/{id}")).into_response());
     }
@@ -281,12 +278,12 @@ async fn adopt_page(
 /// Adopts the plan when its check-list is empty; otherwise 422 with the list shown again.
 async fn adopt(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(f): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     let plan = state.store.plan(id).await?;
     if plan.state == duban_store::plan::PlanState::Draft
         && !state.store.adoption_problems(id).await?.is_empty()
@@ -305,11 +302,11 @@ async fn adopt(
 /// Returns an adopted plan to draft while no report of it exists (office only, audited).
 async fn unadopt(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(f): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     match state.store.unadopt_plan(id, auth.user.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
         Err(StoreError::Invalid(m)) => Err(AppError::Conflict(m)),
@@ -319,22 +316,21 @@ async fn unadopt(
 
 async fn confirm_assignment(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(f): Form<super::CsrfOnly>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(super::field(&form, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     state.store.confirm_assignment(id).await?;
     Ok(Redirect::to(&format!("/plans/{id}")).into_response())
 }
 
 async fn edit_task_form(
     State(state): State<AppState>,
-    auth: Auth,
+    _: Office,
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require_admin()?;
     let task = state.store.task(id).await?;
     let d = state.store.plan_detail(task.plan_id).await?;
     let assigned: HashMap<i64, &'static str> = d
@@ -438,11 +434,11 @@ fn target_from_form(
 
 async fn edit_task(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Office,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    auth.require_admin_form(field(&form, "csrf").unwrap_or(""))?;
+    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
     let back = format!("/tasks/{id}/edit");
     let edit = match task_edit_from_form(&state, id, &form).await {
         Ok(e) => e,
@@ -518,18 +514,12 @@ struct NewTaskForm {
 
 async fn add_task(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(plan_id): Path<i64>,
     Form(f): Form<NewTaskForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
-    let pillar = match f.pillar_id.trim() {
-        "" => None,
-        p => Some(
-            p.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("板块“{p}”无效")))?,
-        ),
-    };
+    let pillar = super::optional_id(&f.pillar_id, "板块")?;
     let id = state
         .store
         .add_task(plan_id, pillar, &f.title)
@@ -547,7 +537,7 @@ struct ConfirmForm {
 
 async fn delete_task(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(id): Path<i64>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
@@ -571,7 +561,7 @@ struct MergeForm {
 /// Merges this task INTO the chosen one (this one disappears).
 async fn merge_task(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> Result<Response, AppError> {
@@ -588,7 +578,7 @@ async fn merge_task(
 /// ticked targets.
 async fn split_task(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(id): Path<i64>,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -616,18 +606,12 @@ struct MoveTargetForm {
 /// Moves one target of a draft plan to another task (or to the plan's headline targets).
 async fn move_target(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(id): Path<i64>,
     Form(f): Form<MoveTargetForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
-    let to = match f.to.trim() {
-        "" => None,
-        t => Some(
-            t.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("任务“{t}”无效")))?,
-        ),
-    };
+    let to = super::optional_id(&f.to, "任务")?;
     let plan = state
         .store
         .move_target(id, to)
@@ -647,7 +631,7 @@ struct NewPillarForm {
 
 async fn add_pillar(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path(plan_id): Path<i64>,
     Form(f): Form<NewPillarForm>,
 ) -> Result<Response, AppError> {
@@ -662,7 +646,7 @@ async fn add_pillar(
 
 async fn delete_pillar(
     State(state): State<AppState>,
-    auth: crate::auth::Office,
+    auth: Office,
     Path((plan_id, pillar)): Path<(i64, i64)>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {

@@ -8,7 +8,7 @@ use duban_core::Comparator;
 use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::{app_with_users, bearer, login, open_report, period_id, seed_plan_id, unit_id};
 use duban_web::testing::TestApp;
 
 /// A quarterly task whose first lead is `unit` and whose targets all count up to a number,
@@ -329,31 +329,9 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     let inbox = rep.get("/deliver").await;
     assert_eq!(inbox.status, StatusCode::OK);
     assert!(inbox.body.contains("id=\"duties\""));
-    let periods = app.state.store.ensure_periods(plan).await.unwrap();
-    let q1 = periods
-        .iter()
-        .find(|p| p.key == "2020-Q1")
-        .unwrap()
-        .id
-        .to_string();
-    let unit = app
-        .state
-        .store
-        .unit_by_code("fgw")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
-    let swt_unit = app
-        .state
-        .store
-        .unit_by_code("swt")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
+    let q1 = period_id(&app, plan, "2020-Q1").await.to_string();
+    let unit = unit_id(&app, "fgw").await.to_string();
+    let swt_unit = unit_id(&app, "swt").await.to_string();
     let tid = task_id.to_string();
     // Acting for another unit from the form: 403.
     let r = rep
@@ -797,30 +775,10 @@ async fn a_new_report_starts_from_the_previous_period() {
     let plan = seed_plan_id(&app).await;
     let (task_id, _, _) = countable_task(&app, plan, "fgw", true).await;
     let s = &app.state.store;
-    let periods = s.ensure_periods(plan).await.unwrap();
-    let period = |key: &str| {
-        periods
-            .iter()
-            .find(|p| p.key == key)
-            .unwrap()
-            .id
-            .to_string()
-    };
-    let unit = s.unit_by_code("fgw").await.unwrap().unwrap().id.to_string();
-    let tid = task_id.to_string();
+    let unit = unit_id(&app, "fgw").await;
     let mut rep = login(&app, "rep_fgw").await;
-    let r = rep
-        .post_csrf(
-            "/reports/new",
-            &[
-                ("task_id", &tid),
-                ("period_id", &period("2020-Q1")),
-                ("unit_id", &unit),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let q1: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let q1 = period_id(&app, plan, "2020-Q1").await;
+    let q1 = open_report(&mut rep, task_id, q1, unit).await;
     let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
     let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
     let content = duban_store::deliver::report::ReportContent {
@@ -830,18 +788,8 @@ async fn a_new_report_starts_from_the_previous_period() {
         ..Default::default()
     };
     s.save_report(q1, None, &content, &by).await.unwrap();
-    let r = rep
-        .post_csrf(
-            "/reports/new",
-            &[
-                ("task_id", &tid),
-                ("period_id", &period("2020-Q2")),
-                ("unit_id", &unit),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let q2: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let q2 = period_id(&app, plan, "2020-Q2").await;
+    let q2 = open_report(&mut rep, task_id, q2, unit).await;
     let r = s.report(q2).await.unwrap();
     assert_eq!(r.progress, "一季度完成规划初稿");
     assert_eq!(r.problems, "部分数据尚未汇总");

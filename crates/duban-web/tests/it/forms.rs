@@ -8,38 +8,17 @@ use duban_store::plan::PlanState;
 
 use crate::client::{Client, as_refs, form_fields, input_value, set};
 use crate::deliver::countable_task;
-use crate::{app_with_users, login, seed_plan_id, task_id};
+use crate::{app_with_users, login, open_report, period_id, seed_plan_id, task_id, unit_id};
 use duban_web::testing::TestApp;
 
 /// A new draft report of 省发展改革委 for 2020-Q1 on a countable task: its page path, id and
 /// the first target's id.
-async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i64, i64) {
+pub(crate) async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i64, i64) {
     let plan = seed_plan_id(app).await;
     let (task, _, values) = countable_task(app, plan, "fgw", true).await;
-    let periods = app.state.store.ensure_periods(plan).await.unwrap();
-    let q1 = periods.iter().find(|p| p.key == "2020-Q1").unwrap().id;
-    let unit = app
-        .state
-        .store
-        .unit_by_code("fgw")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let r = rep
-        .post_csrf(
-            "/reports/new",
-            &[
-                ("task_id", &task.to_string()),
-                ("period_id", &q1.to_string()),
-                ("unit_id", &unit.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let path = r.location().to_string();
-    let id = path.trim_start_matches("/reports/").parse().unwrap();
-    (path, id, values[0].0)
+    let q1 = period_id(app, plan, "2020-Q1").await;
+    let id = open_report(rep, task, q1, unit_id(app, "fgw").await).await;
+    (format!("/reports/{id}"), id, values[0].0)
 }
 
 #[tokio::test]

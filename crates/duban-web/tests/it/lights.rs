@@ -51,6 +51,39 @@ fn sheet_light(label: &str) -> &'static str {
     }
 }
 
+/// The key of the first period of `cadence` in the periods API's answer.
+fn first_period<'a>(periods: &'a serde_json::Value, cadence: &str) -> &'a str {
+    periods
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["cadence"] == cadence)
+        .and_then(|p| p["key"].as_str())
+        .unwrap_or_else(|| panic!("no {cadence} period"))
+}
+
+/// Each task of `numbers` shows in `view` (a workbook) with one light, the status API's.
+fn same_lights(
+    view: &str,
+    found: &BTreeMap<i64, BTreeSet<String>>,
+    from_api: &BTreeMap<i64, String>,
+    numbers: &BTreeSet<i64>,
+    date: &str,
+) {
+    for (n, lights) in found {
+        assert_eq!(
+            lights,
+            &BTreeSet::from([from_api[n].clone()]),
+            "{date}: task {n}: {view} vs status API"
+        );
+    }
+    assert_eq!(
+        &found.keys().copied().collect::<BTreeSet<_>>(),
+        numbers,
+        "{date}: tasks in the {view}"
+    );
+}
+
 #[tokio::test]
 async fn every_view_shows_the_same_light_for_every_task() {
     let app = app_with_users().await;
@@ -160,13 +193,7 @@ async fn every_view_shows_the_same_light_for_every_task() {
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
         for ((unit, cadence), tasks) in &sheets {
-            let period = periods
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|p| p["cadence"] == cadence.as_str())
-                .and_then(|p| p["key"].as_str())
-                .unwrap_or_else(|| panic!("no {cadence} period"));
+            let period = first_period(&periods, cadence);
             let path = format!(
                 "/api/v1/plans/{plan}/export.xlsx?period={period}&unit={unit}&as_of={date}"
             );
@@ -189,30 +216,13 @@ async fn every_view_shows_the_same_light_for_every_task() {
                     .insert(sheet_light(&label).to_string());
             }
         }
-        for (n, lights) in &from_sheet {
-            assert_eq!(
-                lights,
-                &BTreeSet::from([from_api[n].clone()]),
-                "{date}: task {n}: 督办表 vs status API"
-            );
-        }
-        assert_eq!(
-            from_sheet.keys().copied().collect::<BTreeSet<_>>(),
-            numbers,
-            "{date}: tasks in the 督办表"
-        );
+        same_lights("督办表", &from_sheet, &from_api, &numbers, date);
         // 督办总表 (all units in one workbook), one per cadence's first period: every task
         // × lead unit row, the task's light as everywhere else.
         let mut from_overview: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
         let cadences: BTreeSet<&String> = sheets.keys().map(|(_, c)| c).collect();
         for cadence in cadences {
-            let period = periods
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|p| p["cadence"] == cadence.as_str())
-                .and_then(|p| p["key"].as_str())
-                .unwrap();
+            let period = first_period(&periods, cadence);
             let path = format!("/plans/{plan}/sheet/all.xlsx?period={period}&as_of={date}");
             let (status, ctype, bytes) = get_bytes(&office, &app.base, &path).await;
             assert_eq!(status, StatusCode::OK, "{path}");
@@ -235,18 +245,7 @@ async fn every_view_shows_the_same_light_for_every_task() {
                     .insert(sheet_light(&r[10].to_string()).to_string());
             }
         }
-        for (n, lights) in &from_overview {
-            assert_eq!(
-                lights,
-                &BTreeSet::from([from_api[n].clone()]),
-                "{date}: task {n}: 督办总表 vs status API"
-            );
-        }
-        assert_eq!(
-            from_overview.keys().copied().collect::<BTreeSet<_>>(),
-            numbers,
-            "{date}: tasks in the 督办总表"
-        );
+        same_lights("督办总表", &from_overview, &from_api, &numbers, date);
     }
     // The comparison is not vacuous: the demo shows several colours.
     for l in ["blue", "green", "yellow", "red"] {

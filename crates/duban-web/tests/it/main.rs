@@ -69,5 +69,52 @@ pub async fn task_id(app: &TestApp, plan_id: i64, number: i64) -> i64 {
         .id
 }
 
+/// The id of unit `code`.
+pub async fn unit_id(app: &TestApp, code: &str) -> i64 {
+    app.state
+        .store
+        .unit_by_code(code)
+        .await
+        .unwrap()
+        .expect("unit")
+        .id
+}
+
+/// The id of period `key` (`2020-Q1`) of plan `plan_id` (its periods made when missing).
+pub async fn period_id(app: &TestApp, plan_id: i64, key: &str) -> i64 {
+    let periods = app.state.store.ensure_periods(plan_id).await.unwrap();
+    periods.iter().find(|p| p.key == key).expect("period").id
+}
+
+/// Opens the draft report of (task, period, unit) through the form `/reports/new` as `c`:
+/// the redirect to the report's page is checked; the report's id.
+pub async fn open_report(c: &mut Client, task: i64, period: i64, unit: i64) -> i64 {
+    let r = c
+        .post_csrf(
+            "/reports/new",
+            &[
+                ("task_id", &task.to_string()),
+                ("period_id", &period.to_string()),
+                ("unit_id", &unit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.body);
+    r.location()
+        .strip_prefix("/reports/")
+        .expect("the report's page")
+        .parse()
+        .unwrap()
+}
+
+/// Panics unless each of `actions` (`task.merge`) is among the last 1000 entries of the
+/// audit chain.
+pub async fn assert_audited(app: &TestApp, actions: &[&str]) {
+    let log = app.state.store.audit_entries(None, 1000).await.unwrap();
+    for a in actions {
+        assert!(log.iter().any(|e| e.action == *a), "{a} is not audited");
+    }
+}
+
 /// A small plan document in the style of the seed (for upload tests).
 pub const SMALL_PLAN: &str = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制，新建50个社区服务中心。\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。\n\n二、优化营商环境\n\n3.深化放管服改革\n培育10家以上服务业领军企业。\n";

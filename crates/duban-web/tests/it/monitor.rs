@@ -12,6 +12,17 @@ async fn value_count(app: &duban_web::testing::TestApp) -> usize {
     app.state.store.monitor_values(None).await.unwrap().len()
 }
 
+/// Posts `csv` to the import API (`/api/v1/monitor/imports?{query}`) as `c`.
+async fn import_csv(
+    c: &mut crate::client::Client,
+    query: &str,
+    csv: Vec<u8>,
+) -> crate::client::Resp {
+    let path = format!("/api/v1/monitor/imports?{query}");
+    c.send(axum::http::Method::POST, &path, Some("text/csv"), &[], csv)
+        .await
+}
+
 #[test]
 fn openapi_lists_the_monitor_routes() {
     let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
@@ -112,15 +123,12 @@ async fn a_wide_table_with_a_bad_cell_stores_nothing_and_names_the_cell() {
 
     // The API says the same, with the cell as a field.
     let mut api = bearer(&app, "admin").await;
-    let r = api
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&file_name=cities.csv",
-            Some("text/csv"),
-            &[],
-            BAD_WIDE.as_bytes().to_vec(),
-        )
-        .await;
+    let r = import_csv(
+        &mut api,
+        "format=wide&indicator=服务业增加值&file_name=cities.csv",
+        BAD_WIDE.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let j = r.json();
     assert_eq!(j["error"]["code"], "invalid_file");
@@ -151,27 +159,21 @@ async fn a_wide_table_with_a_bad_cell_stores_nothing_and_names_the_cell() {
     assert_eq!(g.unit, "%");
     // A revision with the same publication date and another value is refused.
     let clash = GOOD_WIDE.replace("221.5", "230.0");
-    let r = api
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-04-28",
-            Some("text/csv"),
-            &[],
-            clash.into_bytes(),
-        )
-        .await;
+    let r = import_csv(
+        &mut api,
+        "format=wide&indicator=服务业增加值&published=2020-04-28",
+        clash.into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("第1条数据"), "{}", r.body);
     // With a later publication date it is a new vintage.
-    let r = api
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-05-20",
-            Some("text/csv"),
-            &[],
-            GOOD_WIDE.replace("221.5", "230.0").into_bytes(),
-        )
-        .await;
+    let r = import_csv(
+        &mut api,
+        "format=wide&indicator=服务业增加值&published=2020-05-20",
+        GOOD_WIDE.replace("221.5", "230.0").into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // The changed value and the growth figure republished on the new date: two vintages.
     assert_eq!(r.json()["import"]["rows_added"], 2);
@@ -606,15 +608,12 @@ async fn export_and_import_back_round_trip() {
     // each period: only those whose stored vintage had another date are added.
     let before = value_count(&app).await;
     let mut admin = bearer(&app, "admin").await;
-    let r = admin
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/monitor/imports?format=wide&indicator=服务业增加值&published=2020-10-25&file_name=back.csv",
-            Some("text/csv"),
-            &[],
-            csv.into_bytes(),
-        )
-        .await;
+    let r = import_csv(
+        &mut admin,
+        "format=wide&indicator=服务业增加值&published=2020-10-25&file_name=back.csv",
+        csv.into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // Every 2020-Q3 value was published on 2020-10-25: the same vintage, nothing added there.
     let added = r.json()["import"]["rows_added"].as_i64().unwrap();

@@ -52,6 +52,14 @@ async fn upload(c: &mut Client, scheme: i64, name: &str, bytes: Vec<u8>) -> crat
     .await
 }
 
+/// Queues a run of `scheme` over its first data set (not started: no worker is spawned):
+/// the data set's id and the run's.
+async fn queue_run(store: &duban_store::Store, scheme: i64) -> (i64, i64) {
+    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let run = store.queue_muni_run(scheme, ds, None, None).await.unwrap();
+    (ds, run.id)
+}
+
 async fn create_scheme(c: &mut Client, name: &str, spec: &str) -> crate::client::Resp {
     let csrf = c.csrf.clone();
     c.post_multipart(
@@ -112,53 +120,53 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
 
     let page = c.get(&format!("/muni/schemes/{scheme}")).await;
     assert!(page.body.contains("亩均税收") && page.body.contains("land_mu"));
-    // A bad cell: row and column named.
-    let bad = DATA.replace("f4,乙,4,8,2", "f4,乙,4,八,2");
-    let r = upload(&mut c, scheme, "firms.csv", bad.into_bytes()).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body.contains("firms.csv：数据有误：row 5, column D (&#x27;税收&#x27;): &#x27;八&#x27; is not a number"),
-        "{}",
-        r.body
-    );
-    // A duplicated firm id names both rows.
-    let r = upload(
-        &mut c,
-        scheme,
-        "firms.csv",
-        DATA.replace("f3,", "f1,").into_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body.contains("data row 4") && r.body.contains("data row 2"),
-        "{}",
-        r.body
-    );
-    // A missing name column is named.
-    let r = upload(
-        &mut c,
-        scheme,
-        "firms.csv",
-        DATA.replace(",name\n", ",名称\n").into_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("name"), "{}", r.body);
-    // Not CSV/XLSX.
-    let r = upload(&mut c, scheme, "firms.pdf", DATA.as_bytes().to_vec()).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("只接受 .csv 或 .xlsx"));
-    // Over the limit: the message names the limit.
+    // Refused uploads, each with what its message must name: a bad cell (row and column), a
+    // duplicated firm id (both rows), a missing name column, a file neither CSV nor XLSX,
+    // a file over the limit (the limit).
     let mut big = DATA.as_bytes().to_vec();
     big.resize(MAX_MUNI_BYTES + 1, b'\n');
-    let r = upload(&mut c, scheme, "big.csv", big).await;
-    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
-    assert!(
-        r.body.contains("big.csv：文件超过 16 MB 上限"),
-        "{}",
-        r.body
-    );
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let refused: [(&str, Vec<u8>, StatusCode, &[&str]); 5] = [
+        (
+            "firms.csv",
+            DATA.replace("f4,乙,4,8,2", "f4,乙,4,八,2").into_bytes(),
+            unprocessable,
+            &[
+                "firms.csv：数据有误：row 5, column D (&#x27;税收&#x27;): &#x27;八&#x27; is not a number",
+            ],
+        ),
+        (
+            "firms.csv",
+            DATA.replace("f3,", "f1,").into_bytes(),
+            unprocessable,
+            &["data row 4", "data row 2"],
+        ),
+        (
+            "firms.csv",
+            DATA.replace(",name\n", ",名称\n").into_bytes(),
+            unprocessable,
+            &["name"],
+        ),
+        (
+            "firms.pdf",
+            DATA.as_bytes().to_vec(),
+            unprocessable,
+            &["只接受 .csv 或 .xlsx"],
+        ),
+        (
+            "big.csv",
+            big,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &["big.csv：文件超过 16 MB 上限"],
+        ),
+    ];
+    for (name, bytes, status, says) in refused {
+        let r = upload(&mut c, scheme, name, bytes).await;
+        assert_eq!(r.status, status, "{name}: {}", r.body);
+        for said in says {
+            assert!(r.body.contains(said), "{name}: {said}: {}", r.body);
+        }
+    }
     assert!(
         app.state
             .store
@@ -332,13 +340,8 @@ async fn a_queued_run_is_cancelled_and_others_may_not_touch_the_pages() {
     let app = app_with_users().await;
     let store = &app.state.store;
     let scheme = duban_web::muni::ensure_demo(store, None).await.unwrap();
-    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
     // Queued but not started (no worker was spawned): the cancel is immediate.
-    let run = store
-        .queue_muni_run(scheme, ds, None, None)
-        .await
-        .unwrap()
-        .id;
+    let (ds, run) = queue_run(store, scheme).await;
     let mut c = login(&app, "admin").await;
     let page = c.get(&format!("/muni/runs/{run}")).await;
     assert!(page.body.contains("http-equiv=\"refresh\"") && page.body.contains("取消运行"));
@@ -588,12 +591,7 @@ async fn the_final_snapshot_publishes_the_leader_list() {
     let app = app_with_users().await;
     let store = &app.state.store;
     let scheme = duban_web::muni::ensure_demo(store, None).await.unwrap();
-    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
-    let run = store
-        .queue_muni_run(scheme, ds, None, None)
-        .await
-        .unwrap()
-        .id;
+    let (_, run) = queue_run(store, scheme).await;
     duban_web::muni::spawn_run(store.clone(), run)
         .await
         .unwrap();
@@ -715,12 +713,7 @@ async fn a_run_left_by_a_dead_worker_is_resumed() {
     let r = create_scheme(&mut c, "县域方案", SPEC).await;
     let scheme = id_after(r.location(), "/muni/schemes/");
     upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
-    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
-    let run = store
-        .queue_muni_run(scheme, ds, None, None)
-        .await
-        .unwrap()
-        .id;
+    let (_, run) = queue_run(store, scheme).await;
     assert!(
         store
             .claim_muni_run(run, chrono::Duration::seconds(-1))

@@ -6,6 +6,7 @@ use duban_core::number::NumberError;
 use serde_json::json;
 
 use crate::deliver::countable_task;
+use crate::forms::draft_report;
 use crate::oversight::{first_quarter, get_bytes, import_xlsx, io_common};
 use crate::{app_with_users, bearer, login, seed_plan_id};
 
@@ -53,33 +54,9 @@ async fn the_api_reads_numbers_by_the_core_rule() {
 #[tokio::test]
 async fn the_report_form_reads_numbers_by_the_core_rule() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let (task_id, _, values) = countable_task(&app, plan, "fgw", true).await;
     let mut rep = login(&app, "rep_fgw").await;
-    let periods = app.state.store.ensure_periods(plan).await.unwrap();
-    let q1 = periods.iter().find(|p| p.key == "2020-Q1").unwrap().id;
-    let unit = app
-        .state
-        .store
-        .unit_by_code("fgw")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let r = rep
-        .post_csrf(
-            "/reports/new",
-            &[
-                ("task_id", &task_id.to_string()),
-                ("period_id", &q1.to_string()),
-                ("unit_id", &unit.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let path = r.location().to_string();
-    let id: i64 = path.trim_start_matches("/reports/").parse().unwrap();
-    let key = format!("value_{}", values[0].0);
+    let (path, id, target) = draft_report(&app, &mut rep).await;
+    let key = format!("value_{target}");
     let save = |v: &'static str| [("progress", "推进"), (key.as_str(), v), ("then", "save")];
     let r = rep.post_csrf(&path, &save("1,5")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

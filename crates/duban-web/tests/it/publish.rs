@@ -356,24 +356,17 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     );
 
     // Every step is in the audit chain.
-    let actions: Vec<String> = app
-        .state
-        .store
-        .audit_entries(None, 500)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
-    for a in [
-        "publication.create",
-        "bulletin.draft",
-        "bulletin.review",
-        "bulletin.issue",
-        "publication.withdraw",
-    ] {
-        assert!(actions.iter().any(|x| x == a), "audit has {a}");
-    }
+    crate::assert_audited(
+        &app,
+        &[
+            "publication.create",
+            "bulletin.draft",
+            "bulletin.review",
+            "bulletin.issue",
+            "publication.withdraw",
+        ],
+    )
+    .await;
     assert!(app.state.store.verify_audit().await.unwrap().is_ok());
 }
 
@@ -389,14 +382,7 @@ async fn an_escalation_downloads_as_an_official_notice() {
         .list_escalations(&Default::default(), 1000)
         .await
         .unwrap();
-    let fgw = app
-        .state
-        .store
-        .unit_by_code("fgw")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let fgw = crate::unit_id(&app, "fgw").await;
     let own = all
         .iter()
         .find(|e| e.unit_id == fgw)
@@ -415,27 +401,15 @@ async fn an_escalation_downloads_as_an_official_notice() {
     assert!(xml.contains(&format!("第{}项任务", own.task_number.unwrap())));
     assert!(xml.contains(&format!("督办〔2020〕{}号", own.id)));
     let rep = login(&app, "rep_fgw").await;
-    let (status, _, _) = get_bytes(
-        &rep,
-        &app.base,
-        &format!("/escalations/{}/notice/docx", own.id),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _, _) = get_bytes(
-        &rep,
-        &app.base,
-        &format!("/escalations/{}/notice/docx", other.id),
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) = get_bytes(
-        &admin,
-        &app.base,
-        &format!("/escalations/{}/notice/odt", own.id),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    for (who, id, format, want) in [
+        (&rep, own.id, "docx", StatusCode::OK),
+        (&rep, other.id, "docx", StatusCode::FORBIDDEN),
+        (&admin, own.id, "odt", StatusCode::NOT_FOUND),
+    ] {
+        let path = format!("/escalations/{id}/notice/{format}");
+        let (status, _, _) = get_bytes(who, &app.base, &path).await;
+        assert_eq!(status, want, "{path}");
+    }
 }
 
 /// 公开领跑者名单 from the office page: a firm-level snapshot is recomputed before it is

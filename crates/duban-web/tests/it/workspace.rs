@@ -95,16 +95,11 @@ async fn upload_a_task_table_workbook() {
     assert_eq!(d.task_targets(d.tasks[0].id).count(), 1);
 }
 
-#[tokio::test]
-async fn upload_a_plan_json_exported_from_another() {
-    let app = app_with_users().await;
-    let id = seed_plan_id(&app).await;
-    let mut c = login(&app, "admin").await;
+/// Uploads the `export.json` of plan `id` as a new plan, as `c` (the office): the export
+/// and the new plan's id.
+async fn copy_plan(app: &duban_web::testing::TestApp, c: &mut Client, id: i64) -> (Resp, i64) {
     let export = c.get(&format!("/plans/{id}/export.json")).await;
     assert_eq!(export.status, StatusCode::OK);
-    let v = export.json();
-    assert_eq!(v["schema"], "duban.plan/1");
-    assert_eq!(v["tasks"].as_array().unwrap().len(), 30);
     let csrf = c.csrf.clone();
     let r = c
         .post_multipart(
@@ -115,8 +110,19 @@ async fn upload_a_plan_json_exported_from_another() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let plans = app.state.store.list_plans().await.unwrap();
-    assert_eq!(plans.len(), 2);
-    let copy = plans.iter().map(|p| p.id).max().unwrap();
+    (export, plans.iter().map(|p| p.id).max().unwrap())
+}
+
+#[tokio::test]
+async fn upload_a_plan_json_exported_from_another() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let mut c = login(&app, "admin").await;
+    let (export, copy) = copy_plan(&app, &mut c, id).await;
+    let v = export.json();
+    assert_eq!(v["schema"], "duban.plan/1");
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 30);
+    assert_eq!(app.state.store.list_plans().await.unwrap().len(), 2);
     let d = app.state.store.plan_detail(copy).await.unwrap();
     assert_eq!(d.tasks.len(), 30);
     assert_eq!(d.pillars.len(), 4);
@@ -649,22 +655,17 @@ async fn the_office_adds_merges_and_deletes_tasks_and_pillars_of_a_draft() {
         in_first
     );
 
-    let actions: Vec<String> = s
-        .audit_entries(None, 200)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
-    for a in [
-        "pillar.create",
-        "task.create",
-        "task.merge",
-        "task.delete",
-        "pillar.delete",
-    ] {
-        assert!(actions.iter().any(|x| x == a), "{a} audited");
-    }
+    crate::assert_audited(
+        &app,
+        &[
+            "pillar.create",
+            "task.create",
+            "task.merge",
+            "task.delete",
+            "pillar.delete",
+        ],
+    )
+    .await;
 
     // An adopted plan is frozen.
     c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
@@ -832,24 +833,7 @@ async fn probe_moves_and_splits_stay_inside_their_plan() {
     let a = seed_plan_id(&app).await;
     let s = &app.state.store;
     let mut c = login(&app, "admin").await;
-    let export = c.get(&format!("/plans/{a}/export.json")).await;
-    let csrf = c.csrf.clone();
-    let r = c
-        .post_multipart(
-            "/plans",
-            &[("csrf", &csrf)],
-            Some(("copy.json", export.body.as_bytes())),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let b = s
-        .list_plans()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .max()
-        .unwrap();
+    let (_, b) = copy_plan(&app, &mut c, a).await;
     let (da, db) = (
         s.plan_detail(a).await.unwrap(),
         s.plan_detail(b).await.unwrap(),
