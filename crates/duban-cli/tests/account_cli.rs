@@ -272,31 +272,13 @@ fn first_run_command_works_from_anywhere() {
     assert!(units.lines().any(|l| l.starts_with("fgw\t")), "{units}");
     let e = duban_fails(
         d,
-        &[
-            "user",
-            "add",
-            "rep",
-            "--role",
-            "reporter",
-            "--unit",
-            "fgw1",
-            "--password-stdin",
-        ],
+        &common::add_reporter("rep", "fgw1"),
         Some("reporter-password-1\n"),
     );
     assert!(e.contains("fgw（") && e.contains("duban unit list"), "{e}");
     let e = duban_fails(
         d,
-        &[
-            "user",
-            "add",
-            "rep",
-            "--role",
-            "reporter",
-            "--unit",
-            "省发展改革委",
-            "--password-stdin",
-        ],
+        &common::add_reporter("rep", "省发展改革委"),
         Some("reporter-password-1\n"),
     );
     assert!(e.contains("fgw（"), "a unit's name leads to its code: {e}");

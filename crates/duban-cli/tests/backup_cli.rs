@@ -127,16 +127,7 @@ fn backup_then_restore_into_an_empty_database_gives_the_same_rows() {
     );
     let (report, unit) = returned_report(&src.url());
     src.ok(
-        &[
-            "user",
-            "add",
-            "rep",
-            "--role",
-            "reporter",
-            "--unit",
-            &unit,
-            "--password-stdin",
-        ],
+        &common::add_reporter("rep", &unit),
         Some("rep-password-4711\n"),
     );
     let pdf: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();

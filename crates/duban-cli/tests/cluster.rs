@@ -120,8 +120,8 @@ fn serve_posts(stream: TcpStream, seen: &Mutex<BTreeMap<String, usize>>) {
 
 /// Starts one server; returns it and its address once it printed it.
 fn start(db: &Db, hook: &str) -> (Child, String) {
-    let mut child = db
-        .command(&[
+    let (child, addr, lines) = common::spawn_serve(
+        db.command(&[
             "serve",
             "--addr",
             "127.0.0.1:0",
@@ -136,25 +136,8 @@ fn start(db: &Db, hook: &str) -> (Child, String) {
             "--demo",
         ])
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start duban serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(rest) = line.split("http://").nth(1) {
-                    break rest.split('/').next().unwrap().to_string();
-                }
-            }
-            _ => {
-                let mut err = String::new();
-                child.stderr.take().unwrap().read_to_string(&mut err).ok();
-                panic!("a server died while starting: {err}");
-            }
-        }
-    };
+        .stderr(Stdio::piped()),
+    );
     std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     (child, addr)
 }
@@ -247,16 +230,7 @@ fn three_servers_start_together_and_deliver_each_notification_once() {
             .any(|(n, _): &(String, String)| *n == name)
         {
             db.ok(
-                &[
-                    "user",
-                    "add",
-                    &name,
-                    "--role",
-                    "reporter",
-                    "--unit",
-                    &unit,
-                    "--password-stdin",
-                ],
+                &common::add_reporter(&name, &unit),
                 Some("cluster-reporter-password-9\n"),
             );
         }

@@ -25,16 +25,7 @@ fn an_acknowledged_report_survives_kill_9() {
     kill9(first);
     duban(
         dir.path(),
-        &[
-            "user",
-            "add",
-            "rep",
-            "--role",
-            "reporter",
-            "--unit",
-            "fgw",
-            "--password-stdin",
-        ],
+        &common::add_reporter("rep", "fgw"),
         Some("rep-password-123\n"),
     );
     let out = duban(dir.path(), &["token", "create", "rep"], None);

@@ -1,32 +1,13 @@
 //! `duban eval run | verify`, run as a user would.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
 
-fn duban(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::{exec as duban, write_file as write};
 
+/// A file of `data/demo/eval`.
 fn demo(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/demo/eval")
-        .join(file)
-        .to_string_lossy()
-        .into()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p: PathBuf = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into()
+    common::data_file("demo/eval", file)
 }
 
 const SPEC: &str = r#"

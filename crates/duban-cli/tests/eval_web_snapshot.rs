@@ -2,12 +2,16 @@
 //! verifies with `duban eval verify`; a tampered copy does not.
 
 use std::io::{Read, Write};
-use std::process::Command;
 
 use duban_store::evaluation::NewEvalRun;
 use duban_store::user::{NewUser, Role};
 use duban_web::evaluation::{DEMO_DATASET_NAME, DEMO_METHOD_NAME, compute, ensure_demo};
 use duban_web::testing::spawn_app;
+
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
+
+use common::eval_verify as verify;
 
 /// GET with a bearer token over a plain socket (HTTP/1.0: the server closes after answering).
 fn get(addr: std::net::SocketAddr, path: &str, token: &str) -> (u16, String) {
@@ -24,22 +28,6 @@ fn get(addr: std::net::SocketAddr, path: &str, token: &str) -> (u16, String) {
     (
         head.split(' ').nth(1).unwrap().parse().unwrap(),
         body.to_string(),
-    )
-}
-
-fn verify(path: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(["eval", "verify"])
-        .arg(path)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
     )
 }
 

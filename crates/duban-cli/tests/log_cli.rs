@@ -5,37 +5,29 @@
 #[allow(dead_code)] // each test binary uses a part of the shared helpers
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::{http, kill9};
+use common::{http, kill9, spawn_serve};
 
 #[test]
 fn json_request_log_without_secrets_or_colours() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "info,sqlx=warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start duban serve");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = stdout.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let (mut child, addr, _stdout) = spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .stderr(Stdio::piped()),
+    );
     let (status, _, _) = http(
         &addr,
         "GET",

@@ -1,32 +1,22 @@
 //! `duban monitor check | import | export`, run as a user would.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
 
-fn duban(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::{exec as duban, write_file as write};
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p: PathBuf = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into()
-}
-
+/// A file of `data/monitor`.
 fn data(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/monitor")
-        .join(file)
-        .to_string_lossy()
-        .into()
+    common::data_file("monitor", file)
+}
+
+/// `duban monitor check --series SERIES --rules RULES --as-of AS_OF` and `extra` flags.
+fn monitor_check(series: &str, rules: &str, as_of: &str, extra: &[&str]) -> (bool, String, String) {
+    let mut args = vec![
+        "monitor", "check", "--series", series, "--rules", rules, "--as-of", as_of,
+    ];
+    args.extend(extra);
+    duban(&args)
 }
 
 const RULES: &str = r#"
@@ -81,18 +71,7 @@ d,服务业增加值,2020-Q3,220,
 ";
     let s = write(dir.path(), "s.csv", series);
     let r = write(dir.path(), "r.toml", RULES);
-    let (ok, out, err) = duban(&[
-        "monitor",
-        "check",
-        "--series",
-        &s,
-        "--rules",
-        &r,
-        "--as-of",
-        "2020-10-31",
-        "--format",
-        "json",
-    ]);
+    let (ok, out, err) = monitor_check(&s, &r, "2020-10-31", &["--format", "json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema"], "duban.alerts/1");
@@ -134,32 +113,14 @@ fn bad_input_names_the_place_and_prints_nothing() {
         "region,indicator,period,value\na,服务业增加值,2020-Q3,1\na,服务业增加值,2020-Q5,2\n",
     );
     let r = write(dir.path(), "r.toml", RULES);
-    let (ok, out, err) = duban(&[
-        "monitor",
-        "check",
-        "--series",
-        &s,
-        "--rules",
-        &r,
-        "--as-of",
-        "2020-10-31",
-    ]);
+    let (ok, out, err) = monitor_check(&s, &r, "2020-10-31", &[]);
     assert!(!ok);
     assert!(out.is_empty());
     assert!(
         err.contains("s.csv") && err.contains("第3行 period 列"),
         "{err}"
     );
-    let (ok, _, err) = duban(&[
-        "monitor",
-        "check",
-        "--series",
-        &s,
-        "--rules",
-        &r,
-        "--as-of",
-        "2020-13-01",
-    ]);
+    let (ok, _, err) = monitor_check(&s, &r, "2020-13-01", &[]);
     assert!(!ok && err.contains("2020-13-01"), "{err}");
 }
 
@@ -167,16 +128,7 @@ fn bad_input_names_the_place_and_prints_nothing() {
 fn seed_data_checks_and_round_trips_through_a_wide_table() {
     let dir = tempfile::tempdir().unwrap();
     let series = data("services-2019-2020-示例数据.csv");
-    let (ok, out, err) = duban(&[
-        "monitor",
-        "check",
-        "--series",
-        &series,
-        "--rules",
-        &data("rules-seed.toml"),
-        "--as-of",
-        "2020-10-31",
-    ]);
+    let (ok, out, err) = monitor_check(&series, &data("rules-seed.toml"), "2020-10-31", &[]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(!v["alerts"].as_array().unwrap().is_empty());

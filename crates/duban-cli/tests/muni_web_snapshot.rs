@@ -2,26 +2,13 @@
 //! snapshot written by `duban_web::muni::final_snapshot`, the code behind 正式发布) verifies
 //! with the real `duban eval verify`; a copy with one grade changed does not.
 
-use std::process::Command;
-
 use duban_web::muni::{ensure_demo, final_snapshot, spawn_run};
 use duban_web::testing::spawn_app;
 
-fn verify(path: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(["eval", "verify"])
-        .arg(path)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
+
+use common::eval_verify as verify;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_final_snapshot_verifies_with_the_cli() {

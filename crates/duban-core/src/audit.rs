@@ -16,8 +16,8 @@
 //! log cannot be seen from the log alone; callers that need that keep the head hash
 //! elsewhere (a published checkpoint) and pass it to [`verify_segment`].
 
+use crate::hash::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// How an office reads an audit action (`report.submit` → 报送报告). `None` for an action
 /// this table does not know; callers then show the code itself, so nothing is hidden.
@@ -225,7 +225,7 @@ impl AuditEntry {
 
     /// Lower-case hex SHA-256 of [`canonical_bytes`](Self::canonical_bytes).
     pub fn compute_hash(&self) -> String {
-        hex(&Sha256::digest(self.canonical_bytes()))
+        sha256_hex(&self.canonical_bytes())
     }
 }
 
@@ -280,16 +280,6 @@ pub fn verify_segment(
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,7 +325,7 @@ mod tests {
             bytes.extend_from_slice(f.as_bytes());
         }
         assert_eq!(e.canonical_bytes(), bytes);
-        assert_eq!(e.hash, hex(&Sha256::digest(&bytes)));
+        assert_eq!(e.hash, sha256_hex(&bytes));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod curve;
 pub mod escalation;
+pub mod hash;
 pub mod monitor;
 pub mod number;
 pub mod period;

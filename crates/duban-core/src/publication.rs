@@ -10,7 +10,6 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 pub use crate::period::zh_date;
 use crate::status::Light;
@@ -280,8 +279,7 @@ impl Content {
 
 /// SHA-256 (hex) of a publication's stored content text: the data hash it carries.
 pub fn content_hash(content_json: &str) -> String {
-    let digest = Sha256::digest(content_json.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hash::sha256_hex(content_json.as_bytes())
 }
 
 /// 一, 二, … 九十九 (section numbers of an official document).

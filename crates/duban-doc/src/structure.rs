@@ -469,6 +469,12 @@ mod tests {
             .collect()
     }
 
+    /// What `recognise` finds in `text` (title on its first line).
+    fn skeleton(text: &str) -> Skeleton {
+        let view = View::new(text);
+        recognise(&view, &view.lines(), Some(0))
+    }
+
     /// The labels of the tasks found in `text` (title on its first line), normalised.
     fn task_labels(text: &str) -> Vec<String> {
         let view = View::new(text);
@@ -522,23 +528,20 @@ mod tests {
     #[test]
     fn principles_are_not_tasks() {
         let text = "行动计划\n一、总体要求\n（一）指导思想\n正文。\n（二）基本原则\n1.服务国家战略。正文\n2.坚持改革创新。正文\n二、重点任务\n（一）产业\n1.建平台。\n2.攻技术。";
-        let view = View::new(text);
-        let lines = view.lines();
-        let sk = recognise(&view, &lines, Some(0));
+        let sk = skeleton(text);
         let tasks: Vec<(usize, Option<usize>)> =
             sk.tasks.iter().map(|t| (t.line, t.pillar)).collect();
         assert_eq!(tasks, [(9, Some(0)), (10, Some(0))]);
         assert_eq!(sk.pillars.len(), 1);
-        let only = recognise(&view, &lines[..8], Some(0));
+        let view = View::new(text);
+        let only = recognise(&view, &view.lines()[..8], Some(0));
         assert!(only.tasks.is_empty());
     }
 
     #[test]
     fn sequence_and_pillars() {
         let text = "2021年工作要点\n一、主要目标\n增长6%。\n二、重点任务\n（一）创新\n1.建平台\n正文。\n1.不是任务\n2.攻技术\n（二）产业\n3.育集群\n三、保障\n4.强统计";
-        let view = View::new(text);
-        let lines = view.lines();
-        let sk = recognise(&view, &lines, Some(0));
+        let sk = skeleton(text);
         let tasks: Vec<(u32, Option<usize>)> =
             sk.tasks.iter().map(|t| (t.number, t.pillar)).collect();
         assert_eq!(

@@ -4,8 +4,8 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use duban_core::hash::{hex, sha256_hex};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::{Result, StoreError};
 
@@ -18,17 +18,7 @@ pub fn random_token() -> String {
 
 /// The stored form of a session id or API token.
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
+    sha256_hex(token.as_bytes())
 }
 
 /// Compares two secrets in time independent of where they differ.

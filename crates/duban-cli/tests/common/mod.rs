@@ -1,10 +1,10 @@
 //! Helpers shared by the tests that drive the real `duban` binary: one-shot commands on a
 //! data dir, `duban serve` on port 0, raw HTTP/1.1 requests, SIGKILL.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -39,6 +39,57 @@ pub fn run_command(mut command: Command, stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `duban args` on no data dir (file commands: eval, monitor); returns whether it
+/// succeeded, its stdout and its stderr.
+pub fn exec(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// `duban eval verify path`: whether the snapshot verified, and all it printed.
+pub fn eval_verify(path: &Path) -> (bool, String) {
+    let (ok, out, err) = exec(&["eval", "verify", path.to_str().unwrap()]);
+    (ok, format!("{out}{err}"))
+}
+
+/// The path of `file` under the repository's `data/` folder (`dir`: `demo/eval`, `monitor`).
+pub fn data_file(dir: &str, file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(dir)
+        .join(file)
+        .to_string_lossy()
+        .into()
+}
+
+/// Writes `text` to `dir/name`; returns the file's path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into()
+}
+
+/// The arguments of `duban user add NAME --role reporter --unit UNIT --password-stdin`.
+pub fn add_reporter<'a>(name: &'a str, unit: &'a str) -> [&'a str; 8] {
+    [
+        "user",
+        "add",
+        name,
+        "--role",
+        "reporter",
+        "--unit",
+        unit,
+        "--password-stdin",
+    ]
+}
+
 /// Runs a command that must succeed; returns its stdout.
 pub fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let out = run(dir, args, stdin);
@@ -63,31 +114,20 @@ pub fn duban_fails(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
 /// Starts `duban serve` on port 0 (plus `extra` flags); returns the child, the address it
 /// printed and the stdout lines after it (drained on a thread so the server never blocks).
 pub fn serve_with(dir: &Path, extra: &[&str]) -> (Child, String, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ])
-        .args(extra)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start duban serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("stdout readable");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let (child, addr, lines) = spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir",
+                dir.to_str().unwrap(),
+            ])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::null()),
+    );
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
@@ -95,6 +135,34 @@ pub fn serve_with(dir: &Path, extra: &[&str]) -> (Child, String, mpsc::Receiver<
         }
     });
     (child, addr, rx)
+}
+
+/// Spawns `command` (a `duban serve`; its stdout is piped here) and reads stdout up to the
+/// line that gives the address; returns the child, that address and the lines after it.
+/// A server that ends first fails the test with what it wrote to stderr, if piped.
+pub fn spawn_serve(command: &mut Command) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start duban serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    break rest.split('/').next().unwrap().to_string();
+                }
+            }
+            _ => {
+                let mut err = String::new();
+                if let Some(mut stderr) = child.stderr.take() {
+                    stderr.read_to_string(&mut err).ok();
+                }
+                panic!("duban serve ended before printing its address: {err}");
+            }
+        }
+    };
+    (child, addr, lines)
 }
 
 pub fn serve(dir: &Path) -> (Child, String) {

@@ -5,7 +5,6 @@
 
 use chrono::Utc;
 use duban_core::report::{ReportAction, transition};
-use sha2::{Digest, Sha256};
 
 use super::DeliverResult;
 use super::report::{ReportActor, record_event};
@@ -84,12 +83,7 @@ pub fn clean_file_name(name: &str) -> String {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use duban_core::hash::sha256_hex;
 
 /// Stored bytes read back: `content` when its hash is the recorded `sha256`, otherwise the
 /// row `table` `id` is corrupt.
