@@ -138,10 +138,7 @@ fn milestone_share(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     #[test]
     fn linear_is_the_share_of_days() {

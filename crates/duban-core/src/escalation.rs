@@ -382,10 +382,7 @@ pub fn response_overdue(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     fn rec(period: &str, due: &str, submitted: Option<&str>, light: Option<Light>) -> PeriodRecord {
         PeriodRecord {
