@@ -255,11 +255,7 @@ fn first_run_command_works_from_anywhere() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::succeeded(&out, &hint);
     assert!(duban(d, &["user", "list"], None).contains("admin"));
     let (_, _, page) = http(&addr, "GET", "/login", "", "");
     assert!(

@@ -1,6 +1,9 @@
 //! `duban plan parse`: JSON and table output on the seed, one-line errors with a non-zero
 //! exit on bad input.
 
+#[allow(dead_code)] // each test binary uses a part of the shared helpers
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,11 +22,7 @@ fn parse_seed_as_json() {
         .arg(seed())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::succeeded(&out, "duban plan parse");
     let plan: duban_core::Plan = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan.schema, "duban.plan/1");
     assert_eq!(plan.title, "2020年浙江省服务业发展工作要点");

@@ -199,11 +199,7 @@ fn a_leader_list_is_published_from_a_firm_snapshot() {
         },
         None,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::succeeded(&out, "duban eval run --snapshot");
     // Tampered: refused, nothing published.
     let text = std::fs::read_to_string(&snap).unwrap();
     let bad = work.path().join("bad.json");

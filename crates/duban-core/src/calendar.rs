@@ -353,10 +353,7 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     #[test]
     fn shipped_data_parses_and_covers_2019_to_2027() {

@@ -234,10 +234,7 @@ pub fn format_milestones(m: &[Milestone]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     #[test]
     fn linear_is_the_share_of_days() {

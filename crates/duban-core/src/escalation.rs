@@ -406,10 +406,7 @@ pub fn response_overdue(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     #[test]
     fn allowed_escalation_actions_follow_the_transition_rules() {

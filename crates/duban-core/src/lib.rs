@@ -29,3 +29,14 @@ pub use unit::{OrgUnit, UnitKind};
 
 pub use calendar::WorkCalendar;
 pub use status::{Light, STATUS_METHOD_VERSION};
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use chrono::NaiveDate;
+
+    /// The date written `2020-07-15`.
+    pub(crate) fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+}

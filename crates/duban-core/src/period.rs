@@ -206,6 +206,7 @@ pub fn zh_date(d: chrono::NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::d;
 
     #[test]
     fn iso_dates_parse_and_name_what_is_wrong() {
@@ -215,10 +216,6 @@ mod tests {
             Err("完成时限“2020-02-30”无效（格式 YYYY-MM-DD）".to_string())
         );
         assert!(parse_iso_date("日期", "明年").is_err());
-    }
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     #[test]

@@ -178,11 +178,7 @@ mod tests {
     use crate::curve::Curve;
     use crate::plan::{Comparator, PLAN_SCHEMA, Pillar, Span, Target, Task};
     use crate::status::{Light, LightRules, Measure, QuantityTarget};
-    use chrono::NaiveDate;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_support::d;
 
     fn target(value: f64) -> Target {
         Target {

@@ -976,11 +976,8 @@ pub fn roll_up(children: &[RollUpChild]) -> RollUp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::d;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
 
     #[test]
     fn short_light_names_are_distinct_and_start_the_long_ones() {

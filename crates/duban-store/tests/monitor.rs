@@ -9,7 +9,7 @@ use duban_core::monitor::{
 };
 use duban_store::StoreError;
 use duban_store::escalation::EscalationFilter;
-use duban_store::monitor::{LadderLink, NewMonitorImport};
+use duban_store::monitor::{LadderLink, MonitorImport, NewMonitorImport};
 use duban_store::testing::TestDb;
 use duban_store::unit::NewUnit;
 use duban_store::user::{NewUser, Role};
@@ -38,6 +38,18 @@ fn import<'a>(file_name: &'a str, bytes: &'a [u8]) -> NewMonitorImport<'a> {
         created_by: None,
         new_indicators: &[],
     }
+}
+
+/// Stores `rows` as imported from the file `file_name` holding `bytes`.
+async fn import_rows(
+    db: &TestDb,
+    file_name: &str,
+    bytes: &[u8],
+    rows: &[Observation],
+) -> duban_store::Result<MonitorImport> {
+    db.store
+        .import_monitor_values(&import(file_name, bytes), rows)
+        .await
 }
 
 async fn audit_actions(db: &TestDb) -> Vec<String> {
@@ -83,22 +95,14 @@ async fn vintages_are_appended_and_read_as_of_a_date() {
         obs("330100", "2020-Q2", 1831.1, Some("2020-07-25")),
         obs("330100", "2020-Q3", 2854.2, Some("2020-10-25")),
     ];
-    let i1 = db
-        .store
-        .import_monitor_values(&import("a.csv", b"a"), &first)
-        .await
-        .unwrap();
+    let i1 = import_rows(&db, "a.csv", b"a", &first).await.unwrap();
     assert_eq!((i1.rows_read, i1.rows_added), (3, 3));
     // A revision of Q3 published later, and one row already stored (skipped).
     let second = [
         obs("330100", "2020-Q3", 2870.0, Some("2020-11-20")),
         obs("330100", "2020-Q2", 1831.1, Some("2020-07-25")),
     ];
-    let i2 = db
-        .store
-        .import_monitor_values(&import("b.csv", b"b"), &second)
-        .await
-        .unwrap();
+    let i2 = import_rows(&db, "b.csv", b"b", &second).await.unwrap();
     assert_eq!((i2.rows_read, i2.rows_added), (2, 1));
 
     let at = |date: &str| {
@@ -154,13 +158,14 @@ async fn vintages_are_appended_and_read_as_of_a_date() {
 async fn a_bad_row_stores_nothing() {
     let db = TestDb::fresh().await.unwrap();
     db.store.ensure_monitor_catalogue().await.unwrap();
-    db.store
-        .import_monitor_values(
-            &import("a.csv", b"a"),
-            &[obs("330100", "2020-Q1", 835.8, Some("2020-04-25"))],
-        )
-        .await
-        .unwrap();
+    import_rows(
+        &db,
+        "a.csv",
+        b"a",
+        &[obs("330100", "2020-Q1", 835.8, Some("2020-04-25"))],
+    )
+    .await
+    .unwrap();
     let before = audit_actions(&db).await.len();
     // Third row: another value for a stored (region, period, published).
     let bad = [
@@ -168,37 +173,28 @@ async fn a_bad_row_stores_nothing() {
         obs("330200", "2020-Q2", 1382.3, None),
         obs("330100", "2020-Q1", 836.0, Some("2020-04-25")),
     ];
-    let err = db
-        .store
-        .import_monitor_values(&import("b.csv", b"b"), &bad)
-        .await
-        .unwrap_err();
+    let err = import_rows(&db, "b.csv", b"b", &bad).await.unwrap_err();
     let StoreError::Invalid(msg) = err else {
         panic!("{err:?}")
     };
     assert!(msg.starts_with("第3条数据"), "{msg}");
     // An unknown region and a wrong frequency are refused by row too.
-    let err = db
-        .store
-        .import_monitor_values(
-            &import("c.csv", b"c"),
-            &[
-                obs("330100", "2020-Q2", 1.0, None),
-                obs("339900", "2020-Q2", 1.0, None),
-            ],
-        )
-        .await
-        .unwrap_err();
+    let err = import_rows(
+        &db,
+        "c.csv",
+        b"c",
+        &[
+            obs("330100", "2020-Q2", 1.0, None),
+            obs("339900", "2020-Q2", 1.0, None),
+        ],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, StoreError::Invalid(m) if m.starts_with("第2条数据") && m.contains("339900")),
         "{err:?}"
     );
-    let err = db
-        .store
-        .import_monitor_values(
-            &import("d.csv", b"d"),
-            &[obs("330100", "2020-05", 1.0, None)],
-        )
+    let err = import_rows(&db, "d.csv", b"d", &[obs("330100", "2020-05", 1.0, None)])
         .await
         .unwrap_err();
     assert!(

@@ -75,13 +75,7 @@ impl Db {
 
     /// Runs a command that must succeed; returns its stdout.
     pub fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "duban {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        super::succeeded(&self.run(args, stdin), &format!("duban {args:?}"))
     }
 
     /// `duban serve --demo` on port 0, returned once it listens (the demo is loaded first).

@@ -90,15 +90,20 @@ pub fn add_reporter<'a>(name: &'a str, unit: &'a str) -> [&'a str; 8] {
     ]
 }
 
-/// Runs a command that must succeed; returns its stdout.
-pub fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(dir, args, stdin);
+/// The stdout of a command that must have succeeded (`what` names it when it did not,
+/// followed by its stderr).
+pub fn succeeded(out: &Output, what: &str) -> String {
     assert!(
         out.status.success(),
-        "duban {args:?}: {}",
+        "{what}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+pub fn duban(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    succeeded(&run(dir, args, stdin), &format!("duban {args:?}"))
 }
 
 /// Runs a command that must fail with a one-line error; returns that line.

@@ -176,12 +176,8 @@ pub fn share(
 mod tests {
     use super::*;
     use crate::monitor::series::{Observation, Series};
-    use chrono::NaiveDate;
+    use crate::test_support::d;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
     fn p(s: &str) -> Period {
         Period::parse(s).unwrap()
     }

@@ -25,15 +25,11 @@ pub const RULES_SCHEMA: &str = "duban.monitor/1";
 /// Schema of the alerts output.
 pub const ALERTS_SCHEMA: &str = "duban.alerts/1";
 
-/// Helpers of the monitor tests: dates and observations written briefly.
+/// Helpers of the monitor tests: observations written briefly (and `d`, a date).
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::{Observation, Period};
-    use chrono::NaiveDate;
-
-    pub(crate) fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    pub(crate) use crate::test_support::d;
 
     /// One observation of `indicator` in `region` for `period` (`2020-Q3`, `2019`),
     /// published on `published` when that is known.

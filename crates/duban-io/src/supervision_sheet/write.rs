@@ -112,6 +112,13 @@ impl Formats {
             .set_align(FormatAlign::Top)
             .set_text_wrap();
         let input = cell.clone().set_unlocked();
+        // Header cells: read-only columns grey, columns the unit fills in yellow.
+        let header = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter);
         Formats {
             title: Format::new()
                 .set_bold()
@@ -119,20 +126,8 @@ impl Formats {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
             info: Format::new().set_align(FormatAlign::Left),
-            header: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_border(FormatBorder::Thin)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter)
-                .set_background_color(Color::RGB(0xD9D9D9)),
-            header_input: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_border(FormatBorder::Thin)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter)
-                .set_background_color(Color::RGB(0xFFF2CC)),
+            header_input: header.clone().set_background_color(Color::RGB(0xFFF2CC)),
+            header: header.set_background_color(Color::RGB(0xD9D9D9)),
             header_code: Format::new()
                 .set_border(FormatBorder::Thin)
                 .set_font_color(Color::RGB(0x808080)),
