@@ -29,13 +29,13 @@ use duban_core::plan_status::{PlanStatus, TargetInput, TargetRef};
 use duban_core::report::ReportState;
 use duban_core::status::{
     EvalContext, LightRules, Measure, MilestoneState, Observation, QuantityTarget, ReportDue,
-    TargetSpec,
+    RollUp, TargetSpec,
 };
 
 use duban_store::Store;
 use duban_store::deliver::period::PeriodRow;
 use duban_store::deliver::report::{MilestoneInput, ReportDuty, ReportRow, duties_of};
-use duban_store::plan::PlanDetail;
+use duban_store::plan::{PillarRow, PlanDetail};
 use duban_store::target::TargetRow;
 
 use crate::Result;
@@ -48,6 +48,17 @@ pub struct PlanDeliver {
     pub reports: Vec<ReportRow>,
     pub duties: Vec<ReportDuty>,
     pub status: PlanStatus,
+}
+
+impl PlanDeliver {
+    /// Each pillar's row with its rolled-up status (the status names pillars by their
+    /// position in the plan).
+    pub fn pillar_statuses(&self) -> impl Iterator<Item = (&PillarRow, &RollUp)> {
+        self.status
+            .pillars
+            .iter()
+            .filter_map(|(i, r)| Some((self.detail.pillars.get(*i)?, r)))
+    }
 }
 
 fn year_bounds(d: &PlanDetail) -> Option<(NaiveDate, NaiveDate)> {

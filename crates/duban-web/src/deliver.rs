@@ -245,10 +245,8 @@ pub async fn overview_status(store: &Store, plan_id: i64, as_of: NaiveDate) -> V
         return Value::from(());
     };
     let pillars: BTreeMap<String, Value> = pd
-        .status
-        .pillars
-        .iter()
-        .filter_map(|(i, r)| Some((pd.detail.pillars.get(*i)?.id.to_string(), roll_up_view(r))))
+        .pillar_statuses()
+        .map(|(p, r)| (p.id.to_string(), roll_up_view(r)))
         .collect();
     let tasks: BTreeMap<String, Value> = pd
         .detail

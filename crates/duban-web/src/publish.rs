@@ -49,22 +49,17 @@ pub async fn plan_snapshot(
         }
     };
     let pillars = pd
-        .status
-        .pillars
-        .iter()
-        .filter_map(|(i, r)| {
-            let p = d.pillars.get(*i)?;
-            Some(PillarLine {
-                heading: p.heading.clone(),
-                light: r.light,
-                progress: pct(r.progress),
-                tasks: d
-                    .tasks
-                    .iter()
-                    .filter(|t| t.pillar_id == Some(p.id))
-                    .map(task_line)
-                    .collect(),
-            })
+        .pillar_statuses()
+        .map(|(p, r)| PillarLine {
+            heading: p.heading.clone(),
+            light: r.light,
+            progress: pct(r.progress),
+            tasks: d
+                .tasks
+                .iter()
+                .filter(|t| t.pillar_id == Some(p.id))
+                .map(task_line)
+                .collect(),
         })
         .collect();
     let loose = d

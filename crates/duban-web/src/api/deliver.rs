@@ -621,20 +621,15 @@ impl<'a> PlanStatusJson<'a> {
             })
             .collect();
         let pillars = pd
-            .status
-            .pillars
-            .iter()
-            .filter_map(|(i, r)| {
-                let p = d.pillars.get(*i)?;
-                Some(PillarStatusJson {
-                    counted: r.counted,
-                    counts: r.counts,
-                    heading: &p.heading,
-                    id: p.id,
-                    light: r.light.as_str(),
-                    method: &r.method,
-                    progress: r.progress,
-                })
+            .pillar_statuses()
+            .map(|(p, r)| PillarStatusJson {
+                counted: r.counted,
+                counts: r.counts,
+                heading: &p.heading,
+                id: p.id,
+                light: r.light.as_str(),
+                method: &r.method,
+                progress: r.progress,
             })
             .collect();
         PlanStatusJson {

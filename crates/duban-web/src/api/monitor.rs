@@ -88,6 +88,19 @@ impl Body for BindBody {
     ];
 }
 
+impl BindBody {
+    /// The binding of `target_id` this body describes.
+    fn binding(&self, target_id: i64) -> Result<duban_store::monitor::MonitorBinding, AppError> {
+        let fields = crate::routes::monitor::BindingFields {
+            indicator: self.indicator.clone(),
+            region: self.region.clone(),
+            reference_indicator: self.reference_indicator.clone(),
+            reference_region: self.reference_region.clone(),
+        };
+        crate::routes::monitor::binding_of(target_id, &fields)
+    }
+}
+
 /// The answer to an unbinding.
 #[derive(Serialize, Default)]
 struct RemovedJson {
@@ -114,13 +127,7 @@ async fn bind(
         };
         return Ok(Json(body).into_response());
     }
-    let b = crate::routes::monitor::binding_of(target_id, |k| match k {
-        "indicator" => v.indicator.clone(),
-        "region" => v.region.clone(),
-        "reference_indicator" => v.reference_indicator.clone(),
-        "reference_region" => v.reference_region.clone(),
-        _ => None,
-    })?;
+    let b = v.binding(target_id)?;
     state.store.set_monitor_binding(&b).await?;
     Ok(Json(Sorted(b)).into_response())
 }
@@ -496,14 +503,7 @@ pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(),
             let Some(target_id) = v.target_id else {
                 return Ok(());
             };
-            crate::routes::monitor::binding_of(target_id, |k| match k {
-                "indicator" => v.indicator.clone(),
-                "region" => v.region.clone(),
-                "reference_indicator" => v.reference_indicator.clone(),
-                "reference_region" => v.reference_region.clone(),
-                _ => None,
-            })
-            .map(drop)
+            v.binding(target_id).map(drop)
         }),
     ));
     out.push((

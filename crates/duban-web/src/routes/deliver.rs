@@ -267,13 +267,15 @@ async fn dashboard(
         }
     };
     let pillars: Vec<Value> = pd
-        .status
-        .pillars
-        .iter()
-        .filter_map(|(i, r)| {
-            let p = d.pillars.get(*i)?;
-            let tasks: Vec<Value> = d.tasks.iter().filter(|t| t.pillar_id == Some(p.id)).map(task_row).collect();
-            Some(context! { id => p.id, heading => p.heading, status => roll_up_view(r), tasks => tasks })
+        .pillar_statuses()
+        .map(|(p, r)| {
+            let tasks: Vec<Value> = d
+                .tasks
+                .iter()
+                .filter(|t| t.pillar_id == Some(p.id))
+                .map(task_row)
+                .collect();
+            context! { id => p.id, heading => p.heading, status => roll_up_view(r), tasks => tasks }
         })
         .collect();
     let loose: Vec<Value> = d

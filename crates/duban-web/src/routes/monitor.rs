@@ -593,51 +593,82 @@ async fn bindings_page(
     .into_response())
 }
 
-/// The binding a form or a JSON body describes (empty reference fields = none).
+/// The series a form or a JSON body binds a target to: the indicator and region, and
+/// optionally a reference series (blank = none).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BindingFields {
+    pub indicator: Option<String>,
+    pub region: Option<String>,
+    pub reference_indicator: Option<String>,
+    pub reference_region: Option<String>,
+}
+
+/// The binding of target `target_id` that `b` describes (blank reference fields = none).
 pub fn binding_of(
     target_id: i64,
-    get: impl Fn(&str) -> Option<String>,
+    b: &BindingFields,
 ) -> Result<duban_store::monitor::MonitorBinding, AppError> {
-    let f = |k: &str| {
-        get(k)
-            .map(|s| s.trim().to_string())
+    let f = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
             .filter(|s| !s.is_empty())
+            .map(str::to_string)
     };
-    let need = |k: &str, label: &str| {
-        f(k).ok_or_else(|| AppError::InvalidField {
+    let need = |v: &Option<String>, k: &str, label: &str| {
+        f(v).ok_or_else(|| AppError::InvalidField {
             field: k.into(),
             message: format!("请选择{label}"),
         })
     };
     Ok(duban_store::monitor::MonitorBinding {
         target_id,
-        indicator: need("indicator", "指标")?,
-        region: need("region", "地区")?,
-        reference_indicator: f("reference_indicator"),
-        reference_region: f("reference_region"),
+        indicator: need(&b.indicator, "indicator", "指标")?,
+        region: need(&b.region, "region", "地区")?,
+        reference_indicator: f(&b.reference_indicator),
+        reference_region: f(&b.reference_region),
     })
+}
+
+/// The binding form of the bindings page: the target, the plan to come back to, and the
+/// series (or `remove` to unbind).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BindForm {
+    csrf: String,
+    target_id: String,
+    plan: String,
+    remove: Option<String>,
+    #[serde(flatten)]
+    binding: BindingFields,
 }
 
 async fn bind(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<BindForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
-    let target_id: i64 = super::field(&form, "target_id")
+    auth.check_csrf(&form.csrf)?;
+    let target_id: i64 = form
+        .target_id
         .parse()
         .map_err(|_| AppError::BadRequest("target_id 无效".into()))?;
-    let back = format!(
-        "/monitor/bindings?plan={}",
-        url_encode(super::field(&form, "plan"))
-    );
-    let done = if form.contains_key("remove") {
+    let back = format!("/monitor/bindings?plan={}", url_encode(&form.plan));
+    let done = if form.remove.is_some() {
         state.store.remove_monitor_binding(target_id).await
     } else {
-        let b = binding_of(target_id, |k| form.get(k).cloned())?;
+        let b = binding_of(target_id, &form.binding)?;
         state.store.set_monitor_binding(&b).await
     };
     Ok(super::redirect_back(done, back))
+}
+
+/// The office's rules text as posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RulesForm {
+    csrf: String,
+    body: String,
 }
 
 async fn rules_page(
@@ -669,10 +700,10 @@ async fn rules_page(
 async fn save_rules(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<RulesForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
-    let body = super::field(&form, "body").replace("\r\n", "\n");
+    auth.check_csrf(&form.csrf)?;
+    let body = form.body.replace("\r\n", "\n");
     let invalid = |message: String| {
         AppError::InvalidField {
             field: "body".into(),
