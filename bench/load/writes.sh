@@ -10,7 +10,7 @@
 # API token) per lead unit of the seed plan and an admin, then runs DUBAN_BENCH_CLIENTS
 # (64) clients for DUBAN_BENCH_SECONDS (30) s (bench/load/writes.py: save → submit →
 # admin return, each client on its own reports). Prints requests/s, p50, p99, counts of
-# 2xx/409/5xx; then raw one-row commits/s of the engine from 1 and 64 threads (SQLite also 8, duban's pool) for 10 s
+# 2xx/409/5xx and the server's CPU time per request; then raw one-row commits/s of the engine from 1 and 64 threads (SQLite also 8, duban's pool) for 10 s
 # (SQLite: python sqlite3 with duban's pragmas, WAL + synchronous=FULL, on the same
 # filesystem; PostgreSQL: pgbench with a one-row INSERT script) and the ratio
 # writes/s ÷ raw commits/s (64 threads).
@@ -59,6 +59,9 @@ start_server() { # label port data
   echo "server did not become ready; log:" >&2; tail -20 "$WORK/$1.log" >&2; exit 1
 }
 
+# CPU time (user + system clock ticks) the server has used so far.
+server_cpu() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+
 # run_case LABEL — with DATABASE_URL exported or not.
 run_case() {
   local label=$1 port data url
@@ -88,7 +91,11 @@ run_case() {
     cat "$out"
     $PY $W check "$url" "$admin" "$WORK/acked.json" || DURABILITY_FAILED=1
   else
+    local cpu0; cpu0=$(server_cpu)
     $PY $W load "$url" "$plan" "$WORK/tokens" "$admin" "$SECS" "$CLIENTS" "$WORK/acked.json" | tee "$out"
+    local cpu1; cpu1=$(server_cpu)
+    $PY -c "import sys; c=(float(sys.argv[2])-float(sys.argv[1]))/float(sys.argv[3]); r=[l for l in open(sys.argv[4]) if 'requests/s' in l][0].split()[1]; w=[l for l in open(sys.argv[4]) if l.strip().startswith('items')][0].split()[-2]; n=float(r)*float(w); print(f'  server CPU {c:.1f} s for {n:.0f} requests: {1000*c/n:.2f} ms per request (load {open(\"/proc/loadavg\").read().split()[0]})')" \
+      "$cpu0" "$cpu1" "$(getconf CLK_TCK)" "$out"
   fi
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
   WRITES=$(awk '/^RESULT/ {print $3}' "$out")

@@ -83,7 +83,7 @@ pub async fn act_at(
     }
     let notice = notice_of(&r, action);
     store
-        .report_action_at(id, action, by, at, notice.as_ref())
+        .report_action_at(&r, action, by, at, notice.as_ref())
         .await
 }
 

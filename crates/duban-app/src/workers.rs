@@ -1,8 +1,9 @@
 //! The background workers of `duban serve`: the escalation tick (escalation rules over
-//! every current adopted plan, then the monitor warning rules on the same tick) and the
-//! notification outbox (dispatch new rows to their targets, then attempt the due
-//! deliveries claimed with a lease, so several servers deliver each notification once),
-//! and the notifier configuration (office settings in the database, or flags/env of
+//! every current adopted plan, then the monitor warning rules on the same tick), the audit
+//! sealer (every second: seals the audit entries the last writers of a burst left unsealed,
+//! `Store::seal_audit`; see `duban_store::audit`) and the notification outbox (dispatch new
+//! rows to their targets, then attempt the due deliveries claimed with a lease, so several
+//! servers deliver each notification once), and the notifier configuration (office settings in the database, or flags/env of
 //! `serve`, which win). Each job is idempotent by unique keys; failures are recorded per
 //! plan / per job (`Store::record_job_failure`) and the next tick tries again.
 
@@ -60,7 +61,10 @@ pub fn worker_id() -> &'static str {
     })
 }
 
-/// Starts both background jobs (`ran` hears each tick's outcome, for metrics); they stop when the returned handles are aborted or the
+/// How often the audit sealer runs.
+pub const AUDIT_SEAL_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the background jobs (`ran` hears each tick's outcome, for metrics); they stop when the returned handles are aborted or the
 /// runtime ends. Errors are logged and the job carries on at its next tick.
 pub fn spawn_workers(
     store: Store,
@@ -94,6 +98,7 @@ pub fn spawn_workers(
     let every = cfg.outbox_every;
     let lease = cfg.outbox_lease;
     let fixed = cfg.notifier.clone();
+    let for_sealer = store.clone();
     let outbox = tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -118,13 +123,28 @@ pub fn spawn_workers(
             }
         }
     });
-    vec![escalations, outbox]
+    let s = for_sealer;
+    let sealer = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(AUDIT_SEAL_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let result = s.seal_audit().await;
+            ran(AUDIT_SEAL_JOB, result.is_ok());
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "audit sealing failed");
+            }
+        }
+    });
+    vec![escalations, outbox, sealer]
 }
 
 /// The job name of the escalation tick's failures (`Store::job_failures`).
 pub const ESCALATION_JOB: &str = "escalation";
 /// The job name of the monitor warning rules run on the same tick (`Store::job_failures`).
 pub const MONITOR_JOB: &str = "monitor";
+/// The job name of the audit sealer (metrics).
+pub const AUDIT_SEAL_JOB: &str = "audit_seal";
 /// The job name of the notification outbox worker (metrics).
 pub const OUTBOX_JOB: &str = "outbox";
 

@@ -15,7 +15,8 @@ use crate::serve::{DbArgs, runtime};
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Recompute the whole hash chain (duban.audit/1); exits non-zero naming the first
-    /// broken entry (seq, action, reason).
+    /// broken entry (seq, action, reason). Entries not sealed yet are counted, and a
+    /// warning names those unsealed for more than a few seconds.
     Verify {
         #[command(flatten)]
         db: DbArgs,
@@ -37,6 +38,15 @@ pub fn run(cmd: AuditCommand) -> Result<()> {
                         "audit chain OK: {} entries, head {}",
                         s.entries, s.head_hash
                     );
+                    if s.unsealed > 0 {
+                        println!(
+                            "{} newer entries not sealed yet (not covered by the chain)",
+                            s.unsealed
+                        );
+                    }
+                    if let Some(note) = s.late_note() {
+                        eprintln!("warning: {note}");
+                    }
                     Ok(())
                 }
                 Err(b) => bail!("{b}"),

@@ -1,6 +1,6 @@
 //! `duban audit verify` with the real binary, on SQLite (or on PostgreSQL when
-//! DUBAN_TEST_DATABASE_URL is set): an intact chain passes; one tampered row makes it fail
-//! and name that entry (seq and action).
+//! DUBAN_TEST_DATABASE_URL is set): an intact chain passes; an entry left unsealed is
+//! reported; one tampered row makes it fail and name that entry (seq and action).
 
 use std::process::Command;
 
@@ -44,6 +44,27 @@ async fn tampering_with_one_audit_row_is_named() {
     let (ok, stdout, stderr) = verify(&db.url);
     assert!(ok, "intact chain must verify: {stdout} {stderr}");
     assert!(stdout.contains("audit chain OK: 5 entries"), "{stdout}");
+    assert!(!stdout.contains("not sealed"), "{stdout}");
+
+    // An entry its writer left unsealed, and no server sealed since: reported, not hidden.
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, subject, payload)
+         VALUES ('2020-01-01T00:00:00Z', 'x', 'test.unsealed', 'x', '{}')",
+    )
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let (ok, stdout, stderr) = verify(&db.url);
+    assert!(ok, "the sealed chain is intact: {stdout} {stderr}");
+    assert!(
+        stdout.contains("audit chain OK: 5 entries")
+            && stdout.contains("1 newer entries not sealed yet"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("warning") && stderr.contains("2020-01-01T00:00:00Z"),
+        "{stderr}"
+    );
 
     // The log refuses updates; someone with database access removes the guard first.
     let tamper =

@@ -174,27 +174,26 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// The next entry after `prev` (or the first one), with its hash computed.
-    pub fn next(
-        prev: Option<&AuditEntry>,
+    /// The entry that follows the chain head (`head_seq`, `head_hash`) — seq 0 and
+    /// [`GENESIS_HASH`] for an empty chain — with its hash computed. This is how an entry
+    /// appended unsealed is sealed once its transaction has committed.
+    pub fn after(
+        head_seq: u64,
+        head_hash: impl Into<String>,
         at: impl Into<String>,
         actor: impl Into<String>,
         action: impl Into<String>,
         subject: impl Into<String>,
         payload_json: impl Into<String>,
     ) -> AuditEntry {
-        let (seq, prev_hash) = match prev {
-            Some(p) => (p.seq + 1, p.hash.clone()),
-            None => (1, GENESIS_HASH.to_string()),
-        };
         let mut e = AuditEntry {
-            seq,
+            seq: head_seq + 1,
             at: at.into(),
             actor: actor.into(),
             action: action.into(),
             subject: subject.into(),
             payload_json: payload_json.into(),
-            prev_hash,
+            prev_hash: head_hash.into(),
             hash: String::new(),
         };
         e.hash = e.compute_hash();
@@ -288,8 +287,12 @@ mod tests {
     fn chain(n: usize) -> Vec<AuditEntry> {
         let mut v: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
-            let e = AuditEntry::next(
-                v.last(),
+            let (seq, hash) = v
+                .last()
+                .map_or((0, GENESIS_HASH.to_string()), |p| (p.seq, p.hash.clone()));
+            let e = AuditEntry::after(
+                seq,
+                hash,
                 format!("2020-04-0{}T09:00:00+08:00", i % 9 + 1),
                 "省民政厅/张三",
                 "report.submit",
@@ -330,8 +333,8 @@ mod tests {
 
     #[test]
     fn shifting_bytes_between_fields_changes_the_hash() {
-        let a = AuditEntry::next(None, "t", "ab", "c", "s", "{}");
-        let b = AuditEntry::next(None, "t", "a", "bc", "s", "{}");
+        let a = AuditEntry::after(0, GENESIS_HASH, "t", "ab", "c", "s", "{}");
+        let b = AuditEntry::after(0, GENESIS_HASH, "t", "a", "bc", "s", "{}");
         assert_ne!(a.hash, b.hash);
     }
 

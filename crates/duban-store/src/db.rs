@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0800_muni.sql"),
         include_str!("../migrations/postgres/0800_muni.sql"),
     ),
+    (
+        "0900_audit_seal.sql",
+        include_str!("../migrations/sqlite/0900_audit_seal.sql"),
+        include_str!("../migrations/postgres/0900_audit_seal.sql"),
+    ),
 ];
 
 /// The handle every part of duban uses to reach the database. Cheap to clone.
@@ -185,6 +190,11 @@ impl Store {
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
+            // No ping before handing out a connection: an SQLite connection is an in-process
+            // handle on a local file that nothing can close under it, and the ping is one more
+            // round trip to the connection's worker thread for every query (measured: a large
+            // part of a write request's CPU, BENCHMARKS.md "Writes").
+            pool = pool.test_before_acquire(false);
             // Durability first: nothing acknowledged may be lost on kill -9 (WAL + FULL sync).
             pool = pool.after_connect(|conn, _meta| {
                 Box::pin(async move {

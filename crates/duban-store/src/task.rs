@@ -130,6 +130,20 @@ impl Store {
         task_from_row(&row)
     }
 
+    /// The task numbered `number` in plan `plan_id`, if there is one (one indexed row: the
+    /// API's report save names tasks by number and need not load the whole plan).
+    pub async fn task_by_number(&self, plan_id: i64, number: i64) -> Result<Option<TaskRow>> {
+        let row = sqlx::query(
+            "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
+             FROM task WHERE plan_id = $1 AND number = $2",
+        )
+        .bind(plan_id)
+        .bind(number)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(task_from_row).transpose()
+    }
+
     /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
     /// when it breaks a rule only the stored rows can tell (an adopted plan without a
     /// reason, a pillar or carried task of the wrong plan). The edit's own values are

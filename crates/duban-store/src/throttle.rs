@@ -70,7 +70,7 @@ impl Store {
     pub async fn previous_sign_in(&self, user_name: &str) -> Result<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT at FROM audit_log WHERE subject = $1 AND action = 'auth.login'
-             ORDER BY seq DESC LIMIT 1 OFFSET 1",
+             ORDER BY id DESC LIMIT 1 OFFSET 1",
         )
         .bind(format!("user:{user_name}"))
         .fetch_optional(self.pool())

@@ -81,19 +81,18 @@ impl Store {
     /// The user a bearer token belongs to, if the token exists, is neither revoked nor
     /// expired, and its user is not disabled.
     pub async fn user_for_token(&self, secret: &str) -> Result<Option<User>> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id
+        // One query: every API request asks this.
+        let sql = crate::user::select_user!(
+            "JOIN api_token t ON t.user_id = u.id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-               AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL",
-        )
-        .bind(hash_token(secret))
-        .bind(now())
-        .fetch_optional(self.pool())
-        .await?;
-        match row {
-            Some((id,)) => Ok(Some(self.user(id).await?)),
-            None => Ok(None),
-        }
+               AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
+        );
+        let row = sqlx::query(sql)
+            .bind(hash_token(secret))
+            .bind(now())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(crate::user::user_from_row).transpose()
     }
 
     #[allow(clippy::type_complexity)]

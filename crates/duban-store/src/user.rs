@@ -85,6 +85,7 @@ macro_rules! select_user {
         )
     };
 }
+pub(crate) use select_user;
 
 pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;

@@ -131,6 +131,19 @@ impl Store {
         rows.into_iter().map(period_from).collect()
     }
 
+    /// The plan's period with this key (`2020-Q1`), if there is one.
+    pub async fn period_by_key(&self, plan_id: i64, key: &str) -> Result<Option<PeriodRow>> {
+        let row: Option<PeriodTuple> = sqlx::query_as(
+            "SELECT id, plan_id, key, cadence, label, start_date, end_date, due_date FROM period
+             WHERE plan_id = $1 AND key = $2",
+        )
+        .bind(plan_id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(period_from).transpose()
+    }
+
     pub async fn period(&self, id: i64) -> Result<PeriodRow> {
         let row: PeriodTuple = sqlx::query_as(
             "SELECT id, plan_id, key, cadence, label, start_date, end_date, due_date FROM period WHERE id = $1",

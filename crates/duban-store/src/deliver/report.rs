@@ -270,7 +270,8 @@ fn report_from_row(r: &AnyRow) -> Result<ReportRow> {
 /// history row (who, when, from → to, comment). `action` is `create`, `edit`, an action
 /// name of `duban_core::report` (`submit`, `accept`, `return` …), `evidence_add` or
 /// `evidence_remove`. This is the one write path every report change goes through, so the
-/// audit log append belongs here too.
+/// audit log append belongs here too. Returns the report's content after the change (what
+/// a submission freezes as its version).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -282,7 +283,7 @@ pub(crate) async fn record_event(
     at: &str,
     comment: Option<&str>,
     notice: Option<&crate::notification::Notice>,
-) -> Result<()> {
+) -> Result<serde_json::Value> {
     sqlx::query(
         "INSERT INTO report_event (report_id, action, from_state, to_state, user_id, at, comment)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -296,20 +297,24 @@ pub(crate) async fn record_event(
     .bind(comment)
     .execute(&mut **tx)
     .await?;
-    let content = snapshot(tx, report_id).await?;
+    let s = snapshot(tx, report_id, user_id).await?;
     crate::audit::report_changed(
         tx,
-        report_id,
-        action,
-        from.as_str(),
-        to.as_str(),
-        user_id,
-        comment,
-        &content,
+        &crate::audit::ReportChange {
+            report_id,
+            task_id: s.task_id,
+            unit_id: s.unit_id,
+            action,
+            from: from.as_str(),
+            to: to.as_str(),
+            actor: s.actor,
+            comment,
+            content: &s.content,
+        },
         notice,
     )
     .await?;
-    Ok(())
+    Ok(s.content)
 }
 
 fn check_text(name: &str, s: &str) -> Result<()> {
@@ -419,16 +424,40 @@ type EventTuple = (
     Option<String>,
 );
 
-/// The report's content as frozen in a version (and compared between versions).
+/// A report as a change leaves it, read in the change's transaction: its content as frozen
+/// in a version (and compared between versions), its task and unit, and the name of the
+/// acting user (`None` when that account is gone).
+struct Snapshot {
+    content: serde_json::Value,
+    task_id: i64,
+    unit_id: i64,
+    actor: Option<String>,
+}
+
+/// (progress, problems, next steps, milestone, share, task id, unit id, actor name).
+type SnapshotRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<f64>,
+    i64,
+    i64,
+    Option<String>,
+);
+
 async fn snapshot(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     report_id: i64,
-) -> Result<serde_json::Value> {
-    let (progress, problems, next_steps, milestone, share): (String, String, String, Option<String>, Option<f64>) =
+    user_id: i64,
+) -> Result<Snapshot> {
+    let (progress, problems, next_steps, milestone, share, task_id, unit_id, actor): SnapshotRow =
         sqlx::query_as(
-            "SELECT progress, problems, next_steps, milestone, milestone_share FROM report WHERE id = $1",
+            "SELECT r.progress, r.problems, r.next_steps, r.milestone, r.milestone_share, r.task_id, r.unit_id, u.name
+             FROM report r LEFT JOIN app_user u ON u.id = $2 WHERE r.id = $1",
         )
         .bind(report_id)
+        .bind(user_id)
         .fetch_one(&mut **tx)
         .await?;
     let values: Vec<SnapshotValue> = sqlx::query_as(
@@ -438,13 +467,19 @@ async fn snapshot(
     .bind(report_id)
     .fetch_all(&mut **tx)
     .await?;
-    Ok(json!({
+    let content = json!({
         "progress": progress, "problems": problems, "next_steps": next_steps,
         "milestone": milestone, "milestone_share": share,
         "values": values.iter().map(|(id, metric, value, as_of, unit)| json!({
             "target_id": id, "metric": metric, "value": value, "as_of": as_of, "unit": unit,
         })).collect::<Vec<_>>(),
-    }))
+    });
+    Ok(Snapshot {
+        content,
+        task_id,
+        unit_id,
+        actor,
+    })
 }
 
 /// The text of a version's content, one field per line, for diffs and display.
@@ -740,10 +775,12 @@ impl Store {
     /// Applies a workflow action (submit, withdraw, accept, return, reopen) as decided by
     /// `duban_core::report::transition` at `at` (the demo loader replays 2020); stamps who
     /// and when; a submission freezes a new version; `notice` (decided by the caller,
-    /// `duban_app::report::act`) is sent in the same transaction. Returns the new state.
+    /// `duban_app::report::act`) is sent in the same transaction. `r` is the report as the
+    /// caller has just read it; its state is re-checked under the write (a concurrent
+    /// change is a `Conflict`). Returns the new state.
     pub async fn report_action_at(
         &self,
-        id: i64,
+        r: &ReportRow,
         action: &ReportAction,
         by: &ReportActor,
         at: DateTime<Utc>,
@@ -752,7 +789,7 @@ impl Store {
         if matches!(action, ReportAction::Edit) {
             return Err(StoreError::Invalid("修改内容请使用保存".into()).into());
         }
-        let r = self.report(id).await?;
+        let id = r.id;
         let t = transition(r.state, action, &by.actor, &r.unit_code)?;
         let at = format_time(at);
         let mut tx = self.begin_write().await?;
@@ -790,8 +827,19 @@ impl Store {
         if q.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(StoreError::Conflict.into());
         }
+        let content = record_event(
+            &mut tx,
+            id,
+            &t.action,
+            t.from,
+            t.to,
+            by.user_id,
+            &at,
+            t.comment.as_deref(),
+            notice,
+        )
+        .await?;
         if matches!(action, ReportAction::Submit) {
-            let content = snapshot(&mut tx, id).await?;
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM report_version WHERE report_id = $1",
             )
@@ -809,18 +857,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        record_event(
-            &mut tx,
-            id,
-            &t.action,
-            t.from,
-            t.to,
-            by.user_id,
-            &at,
-            t.comment.as_deref(),
-            notice,
-        )
-        .await?;
         tx.commit().await?;
         Ok(t.to)
     }

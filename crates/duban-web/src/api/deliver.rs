@@ -237,15 +237,6 @@ pub enum PeriodRef {
     Id(i64),
 }
 
-impl PeriodRef {
-    fn find<'p>(&self, periods: &'p [PeriodRow]) -> Option<&'p PeriodRow> {
-        periods.iter().find(|p| match self {
-            PeriodRef::Key(k) => &p.key == k,
-            PeriodRef::Id(id) => p.id == *id,
-        })
-    }
-}
-
 /// Which report a [`ReportBody`] is about.
 struct ReportWhere {
     plan_id: i64,
@@ -347,18 +338,23 @@ async fn create(
     JsonBody(body): JsonBody<ReportBody>,
 ) -> Result<Response, AppError> {
     let (at, content) = body.into_parts()?;
-    let detail = state.store.plan_detail(at.plan_id).await?;
+    // The task and the period by their indexed keys: a save does not load the whole plan.
+    let plan = state.store.plan(at.plan_id).await?;
     let number = at.task;
-    let task = detail
-        .tasks
-        .iter()
-        .find(|t| t.number == number)
+    let task = state
+        .store
+        .task_by_number(plan.id, number)
+        .await?
         .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
-    let periods = state.store.plan_periods(at.plan_id).await?;
-    let period = at
-        .period
-        .find(&periods)
-        .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
+    let period = match &at.period {
+        PeriodRef::Key(key) => state.store.period_by_key(plan.id, key).await?,
+        PeriodRef::Id(id) => match state.store.period(*id).await {
+            Ok(p) => Some(p).filter(|p| p.plan_id == plan.id),
+            Err(duban_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+    }
+    .ok_or_else(|| AppError::Invalid("报送周期不存在".into()))?;
     let unit_id = match &at.unit {
         Some(code) => {
             state

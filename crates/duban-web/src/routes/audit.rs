@@ -21,14 +21,15 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/history", get(task_history))
 }
 
-/// An entry as shown: the payload pretty-printed.
+/// An entry as shown: the payload pretty-printed; an entry not sealed into the chain yet
+/// (seq 0) has no 序号 and hash.
 pub fn entry_view(e: &duban_core::audit::AuditEntry) -> minijinja::Value {
     let pretty = serde_json::from_str::<serde_json::Value>(&e.payload_json)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| e.payload_json.clone());
     context! {
-        seq => e.seq, at => e.at, actor => e.actor, action => e.action, subject => e.subject,
+        seq => (e.seq > 0).then_some(e.seq), at => e.at, actor => e.actor, action => e.action, subject => e.subject,
         payload => pretty, hash => e.hash.get(..12).unwrap_or(""),
     }
 }
@@ -49,7 +50,10 @@ async fn audit_page(
     entries.truncate(pager.per);
     let verify = if q.contains_key("verify") {
         Some(match state.store.verify_audit().await? {
-            Ok(s) => context! { ok => true, entries => s.entries, head => s.head_hash },
+            Ok(s) => context! {
+                ok => true, entries => s.entries, head => s.head_hash,
+                unsealed => s.unsealed, late => s.late_note(),
+            },
             Err(b) => {
                 context! { ok => false, seq => b.seq, action => b.action, reason => b.reason }
             }
