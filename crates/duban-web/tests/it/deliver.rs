@@ -11,6 +11,23 @@ use crate::client::Client;
 use crate::{app_with_users, bearer, login, open_report, period_id, seed_plan_id, unit_id};
 use duban_web::testing::TestApp;
 
+/// A draft report of 省发展改革委 for 2020-Q1 on a countable task of the seed plan, made
+/// through the API (`rep_fgw`'s token) with `progress`: its id.
+pub(crate) async fn api_draft(app: &TestApp, progress: &str) -> i64 {
+    let plan = seed_plan_id(app).await;
+    let (_, number, _) = countable_task(app, plan, "fgw", true).await;
+    let mut rep = bearer(app, "rep_fgw").await;
+    let r = rep
+        .post_json(
+            "/api/v1/reports",
+            &json!({"plan_id": plan, "task": number, "period": "2020-Q1", "progress": progress}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
 /// A quarterly task whose first lead is `unit` and whose targets all count up to a number,
 /// with the values that achieve every target (×1.1).
 pub(crate) async fn countable_task(

@@ -12,6 +12,16 @@ async fn value_count(app: &duban_web::testing::TestApp) -> usize {
     app.state.store.monitor_values(None).await.unwrap().len()
 }
 
+/// Runs the monitor rules through the API as of 2020-10-31, as `c`.
+pub(crate) async fn run_rules(c: &mut crate::client::Client) -> crate::client::Resp {
+    c.post_json(
+        "/api/v1/monitor/alerts/run",
+        &json!({"as_of": "2020-10-31"}),
+        &[],
+    )
+    .await
+}
+
 /// Posts `csv` to the import API (`/api/v1/monitor/imports?{query}`) as `c`.
 async fn import_csv(
     c: &mut crate::client::Client,
@@ -183,26 +193,13 @@ async fn a_wide_table_with_a_bad_cell_stores_nothing_and_names_the_cell() {
 async fn rules_raise_alerts_once_and_the_office_works_them() {
     let app = app_with_users().await;
     let mut api = bearer(&app, "admin").await;
-    let r = api
-        .post_json(
-            "/api/v1/monitor/alerts/run",
-            &json!({"as_of": "2020-10-31"}),
-            &[],
-        )
-        .await;
+    let r = run_rules(&mut api).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let run = r.json();
     // Hand-checked with `duban monitor check` on the same files (docs/monitor-method.md).
     assert_eq!(run["found"], 6);
     assert_eq!(run["created"].as_array().unwrap().len(), 6);
-    let again = api
-        .post_json(
-            "/api/v1/monitor/alerts/run",
-            &json!({"as_of": "2020-10-31"}),
-            &[],
-        )
-        .await
-        .json();
+    let again = run_rules(&mut api).await.json();
     assert_eq!(again["created"].as_array().unwrap().len(), 0);
     let alerts = api.get("/api/v1/monitor/alerts").await.json();
     let alerts = alerts.as_array().unwrap();
@@ -427,13 +424,7 @@ async fn role_by_route() {
     // API writes: admin yes, others 403; without a CSRF header a cookie session is refused.
     for (user, want) in [("admin", 200), ("viewer", 403), ("rep_fgw", 403)] {
         let mut b = bearer(&app, user).await;
-        let r = b
-            .post_json(
-                "/api/v1/monitor/alerts/run",
-                &json!({"as_of": "2020-10-31"}),
-                &[],
-            )
-            .await;
+        let r = run_rules(&mut b).await;
         assert_eq!(r.status.as_u16(), want, "api run as {user}");
         assert_eq!(
             b.get("/api/v1/monitor/catalogue").await.status,
@@ -655,14 +646,7 @@ async fn the_office_edits_the_rules() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut api = bearer(&app, "admin").await;
-    let run = api
-        .post_json(
-            "/api/v1/monitor/alerts/run",
-            &json!({"as_of": "2020-10-31"}),
-            &[],
-        )
-        .await
-        .json();
+    let run = run_rules(&mut api).await.json();
     // Only 舟山 (−0.93) is below −0.8 on 2020-10-31.
     assert_eq!(run["found"], 1, "{run}");
     let mut viewer = login(&app, "viewer").await;
@@ -731,13 +715,7 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
     )
     .await;
     let mut api = bearer(&app, "admin").await;
-    let run = api
-        .post_json(
-            "/api/v1/monitor/alerts/run",
-            &json!({"as_of": "2020-10-31"}),
-            &[],
-        )
-        .await;
+    let run = run_rules(&mut api).await;
     assert_eq!(run.status, StatusCode::OK, "{}", run.body);
     let alerts = api.get("/api/v1/monitor/alerts").await.json();
     let id = alerts

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::deliver::countable_task;
+use crate::deliver::{api_draft, countable_task};
 use crate::{app_with_users, bearer, login, seed_plan_id};
 
 /// Findings 2 and 3: reads are scoped like writes (`access::can_read_report`): another
@@ -14,18 +14,10 @@ use crate::{app_with_users, bearer, login, seed_plan_id};
 async fn reads_are_scoped_like_writes() {
     let app = app_with_users().await;
     let plan = seed_plan_id(&app).await;
-    let (task_id, number, _) = countable_task(&app, plan, "fgw", true).await;
+    let (task_id, _, _) = countable_task(&app, plan, "fgw", true).await;
     let secret = "草稿机密进展-7f3a";
+    let id = api_draft(&app, secret).await;
     let mut rep = bearer(&app, "rep_fgw").await;
-    let r = rep
-        .post_json(
-            "/api/v1/reports",
-            &json!({"plan_id": plan, "task": number, "period": "2020-Q1", "progress": secret}),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
 
     // Evidence on the draft, uploaded by its unit.
     let mut rep_web = login(&app, "rep_fgw").await;

@@ -9,9 +9,9 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::client::{Client, Resp};
-use crate::deliver::countable_task;
+use crate::deliver::api_draft;
 use crate::route_access::{ROUTES, concrete};
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::{app_with_users, login, seed_plan_id};
 
 /// The two kinds of invalid text, percent-encoded.
 const BAD: [&str; 2] = ["%00", "%FF"];
@@ -216,17 +216,7 @@ async fn invalid_text_is_refused_on_every_route() {
 async fn multipart_fields_and_file_names_are_checked() {
     let app = app_with_users().await;
     let plan = seed_plan_id(&app).await;
-    let (_, number, _) = countable_task(&app, plan, "fgw", true).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let r = rep
-        .post_json(
-            "/api/v1/reports",
-            &json!({"plan_id": plan, "task": number, "period": "2020-Q1", "progress": "按计划推进"}),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
+    let id = api_draft(&app, "按计划推进").await;
     let mut web = login(&app, "rep_fgw").await;
     let csrf = web.csrf.clone();
     let url = format!("/reports/{id}/evidence");
@@ -308,19 +298,7 @@ async fn multipart_fields_and_file_names_are_checked() {
 #[tokio::test]
 async fn valid_text_still_works() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let (_, number, _) = countable_task(&app, plan, "fgw", true).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let r = rep
-        .post_json(
-            "/api/v1/reports",
-            &json!({"plan_id": plan, "task": number, "period": "2020-Q1",
-                    "progress": "进展\t“引号”\\ 😀"}),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
+    let id = api_draft(&app, "进展\t“引号”\\ 😀").await;
     assert!(
         app.state
             .store
