@@ -325,7 +325,8 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
     let act = |a: ReportAction, by: &ReportActor| {
         let by = by.clone();
         async move {
-            s.report_action_at(id, &a, &by, chrono::Utc::now(), None)
+            let r = s.report(id).await?;
+            s.report_action_at(&r, &a, &by, chrono::Utc::now(), None)
                 .await
         }
     };
