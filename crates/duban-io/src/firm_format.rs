@@ -108,7 +108,7 @@ fn number(buf: &mut Vec<u8>, x: f64) {
         put_uint(buf, i.unsigned_abs());
     } else {
         let mut r = zmij::Buffer::new();
-        buf.extend_from_slice(r.format_finite(x).as_bytes());
+        crate::pipeline::extend_short(buf, r.format_finite(x).as_bytes());
     }
 }
 
