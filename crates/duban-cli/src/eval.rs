@@ -128,6 +128,9 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
                         .context("standard output")?;
                 }
             }
+            // The command ends here: the memory goes back to the system with the process,
+            // without freeing a million ids one by one first.
+            std::mem::forget((ds, eval));
             Ok(())
         }
         EvalCommand::Verify { snapshot } => {
@@ -228,7 +231,8 @@ fn run_firms(
     use std::io::Write as _;
     let spec = firm_format::parse_firm_spec(spec_text)
         .with_context(|| format!("{}", spec_path.display()))?;
-    let bytes = std::fs::read(data).with_context(|| format!("{}", data.display()))?;
+    let bytes = duban_io::table_read::FileBytes::open(data)
+        .with_context(|| format!("{}", data.display()))?;
     // By the file's extension (.xlsx, .parquet, .arrow …); anything else is read as CSV.
     let kind = data
         .file_name()

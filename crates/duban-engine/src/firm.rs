@@ -644,10 +644,30 @@ fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
         .with_min_len(1 << 12)
         .map(key)
         .collect();
-    let mut parts: Vec<Vec<u32>> = vec![Vec::new(); 64];
-    for (i, h) in hashes.iter().enumerate() {
-        parts[(h >> 58) as usize].push(i as u32);
-    }
+    // Rows by partition, ascending: each chunk of rows split on its own (in parallel), then
+    // each partition's pieces joined in chunk order.
+    let pieces: Vec<Vec<Vec<u32>>> = hashes
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, hs)| {
+            let mut parts: Vec<Vec<u32>> = vec![Vec::new(); 64];
+            for (j, h) in hs.iter().enumerate() {
+                parts[(h >> 58) as usize].push((c * CHUNK + j) as u32);
+            }
+            parts
+        })
+        .collect();
+    let parts: Vec<Vec<u32>> = (0..64)
+        .into_par_iter()
+        .map(|p| {
+            let mut rows = Vec::with_capacity(pieces.iter().map(|c| c[p].len()).sum());
+            for c in &pieces {
+                rows.extend_from_slice(&c[p]);
+            }
+            rows
+        })
+        .collect();
+    drop(pieces);
     // Earliest (row, first row of its id) in one partition, rows ascending, by text.
     let by_text = |rows: &[u32]| -> Option<(u32, u32)> {
         let mut seen: HashMap<std::borrow::Cow<'_, str>, u32> = HashMap::with_capacity(rows.len());

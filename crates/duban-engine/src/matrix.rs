@@ -4,7 +4,24 @@
 //! and one pass can test for missing with `is_nan`. Input layers must map "missing" to NaN and
 //! reject infinities, so NaN never means anything but "missing" here.
 
+use rayon::prelude::*;
+
 use crate::EngineError;
+
+/// Position of the first infinite value, scanned in parallel blocks (a 1e7 × 8 input is
+/// checked on every core, not one).
+pub(crate) fn first_infinite(v: &[f64]) -> Option<usize> {
+    const BLOCK: usize = 1 << 16;
+    v.par_chunks(BLOCK)
+        .position_first(|b| b.iter().any(|x| x.is_infinite()))
+        .and_then(|b| {
+            let start = b * BLOCK;
+            v[start..]
+                .iter()
+                .position(|x| x.is_infinite())
+                .map(|i| start + i)
+        })
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matrix {
@@ -22,7 +39,7 @@ impl Matrix {
                 data.len()
             )));
         }
-        if let Some(p) = data.iter().position(|v| v.is_infinite()) {
+        if let Some(p) = crate::matrix::first_infinite(&data) {
             return Err(EngineError::Shape(format!(
                 "infinite value at unit {}, indicator {}",
                 p % rows.max(1),

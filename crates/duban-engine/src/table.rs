@@ -147,7 +147,7 @@ impl Table {
             }
         }
         if let Some(pos) = columns.iter().position(|c| match c {
-            Column::Number(v) => v.iter().any(|x| x.is_infinite()),
+            Column::Number(v) => crate::matrix::first_infinite(v).is_some(),
             Column::Text(_) => false,
         }) {
             return Err(crate::EngineError::Shape(format!(

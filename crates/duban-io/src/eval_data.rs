@@ -191,10 +191,27 @@ const MISSING: &[&str] = &[
     "无数据",
 ];
 
+/// `s.trim()`, without decoding a character at either end when both end bytes are printable
+/// ASCII (no white space can be there): the common cell.
+#[inline]
+pub(crate) fn trim_cell(s: &str) -> &str {
+    let b = s.as_bytes();
+    let printable = |c: u8| c > b' ' && c < 0x7f;
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if printable(f) && printable(l) => s,
+        _ => s.trim(),
+    }
+}
+
 /// A cell's text as a value: `Some(NaN)` for missing, `None` when not a finite number.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let t = text.trim();
-    if let Some(v) = parse_plain_decimal(t.as_bytes()) {
+    let t = trim_cell(text);
+    // Short cells first by one exact division. A longer cell (17 significant digits, as most
+    // exporters write doubles) would fail that path after scanning every digit, so it goes
+    // straight to `fast_float2`: both give `str::parse`'s bits, only the speed differs.
+    if t.len() <= PLAIN_MAX_LEN
+        && let Some(v) = parse_plain_decimal(t.as_bytes())
+    {
         return Some(v);
     }
     // Numbers first (the common cell): no mark is a finite number, so the order of the two
@@ -213,6 +230,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
     // keeps the old verdict should the two grammars ever differ.
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
+
+/// Longest cell tried by [`parse_plain_decimal`] first: a sign, 15 digits and a point.
+const PLAIN_MAX_LEN: usize = 17;
 
 /// Exact powers of ten as f64 (10^22 is the largest one a double holds exactly).
 const POW10: [f64; 23] = [
@@ -313,6 +333,35 @@ mod tests {
         assert_eq!(parse_plain_decimal(b"."), None);
         assert!(parse_number("-").unwrap().is_nan());
         assert_eq!(parse_number(" -0.5 "), Some(-0.5));
+    }
+
+    /// The shortcut trims exactly as `str::trim`.
+    #[test]
+    fn cells_trim_as_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{3000}县\u{3000}",
+            "1.5\r",
+            "\u{a0}x",
+            "x\u{85}",
+            "\u{1c}7",
+            "7\u{7f}",
+            "中",
+            "a b",
+        ] {
+            assert_eq!(trim_cell(s), s.trim(), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cell_trims_as_str_trim(s in "[ \t\r\u{1c}-\u{21}\u{7e}-\u{a0}\u{3000}a县0-9.]{0,6}") {
+            proptest::prop_assert_eq!(trim_cell(&s), s.trim());
+        }
     }
 
     proptest::proptest! {

@@ -16,6 +16,7 @@ use duban_engine::{Dataset, Evaluation, Spec};
 use rayon::prelude::*;
 
 use crate::eval_format::result_head;
+use crate::pipeline::extend_short;
 
 /// Units per formatting block (a CSV block of 8 indicators, ~1.6 MB, is written past a 1 MB
 /// `BufWriter` without a copy into it).
@@ -137,7 +138,7 @@ fn write_blocks<W: Write + ?Sized>(
 /// A finite float in shortest round-trip form (the formatter serde_json uses).
 fn put_float(buf: &mut Vec<u8>, v: f64) {
     let mut b = zmij::Buffer::new();
-    buf.extend_from_slice(b.format_finite(v).as_bytes());
+    extend_short(buf, b.format_finite(v).as_bytes());
 }
 
 /// A JSON number, `null` for NaN (as `serde_json::Number::from_f64` does).
@@ -166,8 +167,9 @@ fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
     if v.is_nan() {
         return;
     }
-    // Whole numbers below 1e9 (ranks) as the float formatter prints them, without it.
-    if v.fract() == 0.0 && v.abs() < 1e9 && v != 0.0 {
+    // Whole numbers below 1e9 (ranks) as the float formatter prints them, without it. (The
+    // round trip through i64 is exact below 2⁵³ and, unlike `fract`, needs no libm call.)
+    if v.abs() < 1e9 && v != 0.0 && (v as i64) as f64 == v {
         let mut n = v.abs() as u64;
         let mut d = [0u8; 20];
         let mut i = d.len();
@@ -184,7 +186,7 @@ fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
     }
     let mut b = zmij::Buffer::new();
     let s = b.format_finite(v);
-    buf.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    extend_short(buf, s.strip_suffix(".0").unwrap_or(s).as_bytes());
 }
 
 fn put_csv_text(buf: &mut Vec<u8>, s: &str) {

@@ -99,7 +99,8 @@ fn put_uint(buf: &mut Vec<u8>, mut n: u64) {
 
 /// A number as the shortest text that reads back to the same f64 (integers without ".0").
 fn number(buf: &mut Vec<u8>, x: f64) {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
+    // Whole below 1e15 (< 2⁵³): the round trip through i64 is exact, and needs no libm call.
+    if x.abs() < 1e15 && (x as i64) as f64 == x {
         let i = x as i64;
         if i < 0 {
             buf.push(b'-');
@@ -107,7 +108,7 @@ fn number(buf: &mut Vec<u8>, x: f64) {
         put_uint(buf, i.unsigned_abs());
     } else {
         let mut r = zmij::Buffer::new();
-        buf.extend_from_slice(r.format_finite(x).as_bytes());
+        crate::pipeline::extend_short(buf, r.format_finite(x).as_bytes());
     }
 }
 

@@ -450,6 +450,15 @@ fn duplicate_ids_name_the_earliest_repeat_and_its_first_row() {
     );
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert!(check_ids(&Column::Text(refs.iter().copied().collect()), "id").is_ok());
+    // Rows split over several chunks (partitioned in parallel): still the earliest repeat.
+    let mut many: Vec<String> = (0..200_000).map(|i| format!("企{i}")).collect();
+    many[190_000] = "企3".into();
+    many[150_000] = "企70000".into();
+    let col = Column::Text(many.iter().map(String::as_str).collect());
+    assert_eq!(
+        check_ids(&col, "id").unwrap_err().to_string(),
+        "data row 150002: id '企70000' (column 'id') already at data row 70002"
+    );
     // Numeric ids are compared as written ("0" and "-0" differ) but hashed as values, so
     // 0 and −0 share a hash: the text comparison sorts it out.
     let nums = Column::Number(vec![1.0, 0.0, 2.5, -0.0, 2.5]);

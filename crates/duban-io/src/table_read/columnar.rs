@@ -37,6 +37,9 @@ fn ipc_err(e: impl std::fmt::Display) -> EvalDataError {
 const BATCH: usize = 1 << 16;
 
 /// Reads a Parquet file (any codec duban is built with: snappy, zstd, lz4, uncompressed).
+/// Every (row group, wanted column) pair is decoded on its own (in parallel: a file of one row
+/// group still uses every core), and the error reported is the one a reader going through the
+/// row groups, their batches and the columns in order would meet first.
 pub fn read_parquet_table(bytes: Bytes, spec: &ReadSpec) -> Result<SourceTable, EvalDataError> {
     let meta = ArrowReaderMetadata::load(&bytes, Default::default()).map_err(pq_err)?;
     let header: Vec<String> = meta
@@ -46,7 +49,6 @@ pub fn read_parquet_table(bytes: Bytes, spec: &ReadSpec) -> Result<SourceTable, 
         .map(|f| f.name().clone())
         .collect();
     let res = resolve(&header, spec)?;
-    let mask = ProjectionMask::roots(meta.parquet_schema(), res.src.iter().copied());
     let groups = meta.metadata().row_groups();
     let mut starts = Vec::with_capacity(groups.len());
     let mut total = 0usize;
@@ -54,31 +56,75 @@ pub fn read_parquet_table(bytes: Bytes, spec: &ReadSpec) -> Result<SourceTable, 
         starts.push(total);
         total += g.num_rows().max(0) as usize;
     }
-    let parts: Vec<Result<Vec<Column>, EvalDataError>> = (0..groups.len())
+    let width = res.kinds.len();
+    let parts: Vec<Result<Column, Located>> = (0..groups.len() * width)
         .into_par_iter()
-        .map(|g| {
+        .map(|task| {
+            let (g, k) = (task / width, task % width);
+            let at = |row0: usize, decoding: bool, error: EvalDataError| Located {
+                at: (g, row0, !decoding, k),
+                error,
+            };
+            let mask = ProjectionMask::roots(meta.parquet_schema(), [res.src[k]]);
             let reader =
                 ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta.clone())
-                    .with_projection(mask.clone())
+                    .with_projection(mask)
                     .with_row_groups(vec![g])
                     .with_batch_size(BATCH)
                     .build()
-                    .map_err(pq_err)?;
-            let mut cols = empty_columns(&res, groups[g].num_rows().max(0) as usize);
+                    .map_err(|e| at(starts[g], true, pq_err(e)))?;
+            let mut col = empty_column(res.kinds[k], groups[g].num_rows().max(0) as usize);
             let mut row0 = starts[g];
             for batch in reader {
-                let batch = batch.map_err(pq_err)?;
-                append_batch(&mut cols, &batch, &res, row0)?;
+                let batch = batch.map_err(|e| at(row0, true, pq_err(e)))?;
+                let a = wanted_array(&batch, &res, k).map_err(|e| at(row0, false, e))?;
+                append_array(&mut col, a, &res, k, row0).map_err(|e| at(row0, false, e))?;
                 row0 += batch.num_rows();
             }
-            Ok(cols)
+            Ok(col)
         })
         .collect();
-    let mut all = empty_columns(&res, total);
-    for part in parts {
-        concat(&mut all, part?);
+    let mut by_column: Vec<Vec<Column>> = (0..width).map(|_| Vec::new()).collect();
+    let mut first: Option<Located> = None;
+    for (task, part) in parts.into_iter().enumerate() {
+        match part {
+            Ok(col) => by_column[task % width].push(col),
+            Err(l) if first.as_ref().is_none_or(|f| l.at < f.at) => first = Some(l),
+            Err(_) => {}
+        }
     }
-    finish(&res, all)
+    if let Some(l) = first {
+        return Err(l.error);
+    }
+    let cols = by_column
+        .into_par_iter()
+        .zip(res.kinds.par_iter())
+        .map(|(parts, &kind)| concat_parts(kind, parts, total))
+        .collect();
+    finish(&res, cols)
+}
+
+/// An error with where a sequential reader would meet it: (row group, first row of the
+/// batch, after the batch was decoded, column).
+struct Located {
+    at: (usize, usize, bool, usize),
+    error: EvalDataError,
+}
+
+/// The parts of one column (row groups in order) as one column; a single part is moved.
+fn concat_parts(kind: ColumnKind, mut parts: Vec<Column>, rows: usize) -> Column {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
+    let mut all = empty_column(kind, rows);
+    for part in parts {
+        match (&mut all, part) {
+            (Column::Number(a), Column::Number(b)) => a.extend_from_slice(&b),
+            (Column::Text(a), Column::Text(b)) => a.extend(&b),
+            _ => unreachable!("same kinds"),
+        }
+    }
+    all
 }
 
 /// Reads Arrow IPC: the file format (`ARROW1` magic, .arrow / .feather v2) or the stream format.
@@ -96,33 +142,22 @@ pub fn read_arrow_table(bytes: &[u8], spec: &ReadSpec) -> Result<SourceTable, Ev
     };
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let res = resolve(&header, spec)?;
-    let mut cols = empty_columns(&res, 0);
+    let mut cols: Vec<Column> = res.kinds.iter().map(|&k| empty_column(k, 0)).collect();
     let mut row0 = 0;
     for batch in batches {
         let batch = batch.map_err(ipc_err)?;
-        append_batch(&mut cols, &batch, &res, row0)?;
+        for (k, col) in cols.iter_mut().enumerate() {
+            append_array(col, wanted_array(&batch, &res, k)?, &res, k, row0)?;
+        }
         row0 += batch.num_rows();
     }
     finish(&res, cols)
 }
 
-fn empty_columns(res: &Resolved, rows: usize) -> Vec<Column> {
-    res.kinds
-        .iter()
-        .map(|k| match k {
-            ColumnKind::Number => Column::Number(Vec::with_capacity(rows)),
-            ColumnKind::Text => Column::Text(TextColumn::with_capacity(rows, rows * 8)),
-        })
-        .collect()
-}
-
-fn concat(all: &mut [Column], part: Vec<Column>) {
-    for (a, b) in all.iter_mut().zip(part) {
-        match (a, b) {
-            (Column::Number(a), Column::Number(b)) => a.extend_from_slice(&b),
-            (Column::Text(a), Column::Text(b)) => a.extend(&b),
-            _ => unreachable!("same kinds"),
-        }
+fn empty_column(kind: ColumnKind, rows: usize) -> Column {
+    match kind {
+        ColumnKind::Number => Column::Number(Vec::with_capacity(rows)),
+        ColumnKind::Text => Column::Text(TextColumn::with_capacity(rows, rows * 8)),
     }
 }
 
@@ -143,93 +178,100 @@ fn wrong_type(res: &Resolved, k: usize, t: &DataType) -> EvalDataError {
     ))
 }
 
-/// Appends a batch's wanted columns (found by name, as projection may reorder them).
-fn append_batch(
-    cols: &mut [Column],
-    batch: &RecordBatch,
+/// Wanted column `k` of a batch (found by name, as projection may reorder columns).
+fn wanted_array<'b>(
+    batch: &'b RecordBatch,
     res: &Resolved,
+    k: usize,
+) -> Result<&'b Arc<dyn Array>, EvalDataError> {
+    batch
+        .column_by_name(&res.names[k])
+        .ok_or_else(|| EvalDataError::UnknownColumn(res.names[k].clone()))
+}
+
+/// Appends a batch's cells of wanted column `k` (its first row is record `row0`).
+fn append_array(
+    col: &mut Column,
+    a: &Arc<dyn Array>,
+    res: &Resolved,
+    k: usize,
     row0: usize,
 ) -> Result<(), EvalDataError> {
-    for (k, col) in cols.iter_mut().enumerate() {
-        let a: &Arc<dyn Array> = batch
-            .column_by_name(&res.names[k])
-            .ok_or_else(|| EvalDataError::UnknownColumn(res.names[k].clone()))?;
-        let bad = |i: usize, text: String| EvalDataError::NotANumber {
-            row: row_of(row0 + i),
-            col: column_letter(res.src[k]),
-            name: res.names[k].clone(),
-            text,
-        };
-        match col {
-            Column::Number(v) => {
-                let start = v.len();
-                macro_rules! numbers {
-                    ($t:ty) => {{
-                        let p = a.as_primitive::<$t>();
-                        if p.null_count() == 0 {
-                            v.extend(p.values().iter().map(|&x| x as f64));
-                        } else {
-                            v.extend(p.iter().map(|x| x.map_or(f64::NAN, |x| x as f64)));
-                        }
-                    }};
-                }
-                match a.data_type() {
-                    DataType::Float64 => {
-                        let p = a.as_primitive::<Float64Type>();
-                        if p.null_count() == 0 {
-                            v.extend_from_slice(p.values());
-                        } else {
-                            v.extend(p.iter().map(|x| x.unwrap_or(f64::NAN)));
-                        }
+    let bad = |i: usize, text: String| EvalDataError::NotANumber {
+        row: row_of(row0 + i),
+        col: column_letter(res.src[k]),
+        name: res.names[k].clone(),
+        text,
+    };
+    match col {
+        Column::Number(v) => {
+            let start = v.len();
+            macro_rules! numbers {
+                ($t:ty) => {{
+                    let p = a.as_primitive::<$t>();
+                    if p.null_count() == 0 {
+                        v.extend(p.values().iter().map(|&x| x as f64));
+                    } else {
+                        v.extend(p.iter().map(|x| x.map_or(f64::NAN, |x| x as f64)));
                     }
-                    DataType::Float32 => numbers!(Float32Type),
-                    DataType::Int8 => numbers!(Int8Type),
-                    DataType::Int16 => numbers!(Int16Type),
-                    DataType::Int32 => numbers!(Int32Type),
-                    DataType::Int64 => numbers!(Int64Type),
-                    DataType::UInt8 => numbers!(UInt8Type),
-                    DataType::UInt16 => numbers!(UInt16Type),
-                    DataType::UInt32 => numbers!(UInt32Type),
-                    DataType::UInt64 => numbers!(UInt64Type),
-                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                        for (i, s) in strings(a).enumerate() {
-                            let s = s.unwrap_or("");
-                            v.push(parse_number(s).ok_or_else(|| bad(i, s.to_string()))?);
-                        }
-                    }
-                    t => return Err(wrong_type(res, k, t)),
-                }
-                if let Some(i) = v[start..].iter().position(|x| x.is_infinite()) {
-                    return Err(bad(i, v[start + i].to_string()));
-                }
+                }};
             }
-            Column::Text(t) => match a.data_type() {
+            match a.data_type() {
+                DataType::Float64 => {
+                    let p = a.as_primitive::<Float64Type>();
+                    if p.null_count() == 0 {
+                        v.extend_from_slice(p.values());
+                    } else {
+                        v.extend(p.iter().map(|x| x.unwrap_or(f64::NAN)));
+                    }
+                }
+                DataType::Float32 => numbers!(Float32Type),
+                DataType::Int8 => numbers!(Int8Type),
+                DataType::Int16 => numbers!(Int16Type),
+                DataType::Int32 => numbers!(Int32Type),
+                DataType::Int64 => numbers!(Int64Type),
+                DataType::UInt8 => numbers!(UInt8Type),
+                DataType::UInt16 => numbers!(UInt16Type),
+                DataType::UInt32 => numbers!(UInt32Type),
+                DataType::UInt64 => numbers!(UInt64Type),
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                     for (i, s) in strings(a).enumerate() {
                         let s = s.unwrap_or("");
-                        // As in the CSV and XLSX readers: PostgreSQL cannot store a NUL.
-                        if s.contains('\0') {
-                            return Err(EvalDataError::NulText {
-                                row: row_of(row0 + i),
-                                col: column_letter(res.src[k]),
-                                name: res.names[k].clone(),
-                            });
-                        }
-                        t.push(s.trim());
+                        v.push(parse_number(s).ok_or_else(|| bad(i, s.to_string()))?);
                     }
                 }
-                dt if dt.is_integer() || dt.is_floating() => {
-                    let f = arrow_cast_f64(a);
-                    for (i, x) in f.into_iter().enumerate() {
-                        match x {
-                            Some(x) if a.is_valid(i) => t.push(&x.to_string()),
-                            _ => t.push(""),
-                        }
-                    }
-                }
-                dt => return Err(wrong_type(res, k, dt)),
-            },
+                t => return Err(wrong_type(res, k, t)),
+            }
+            if let Some(i) = v[start..].iter().position(|x| x.is_infinite()) {
+                return Err(bad(i, v[start + i].to_string()));
+            }
         }
+        Column::Text(t) => match a.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                for (i, s) in strings(a).enumerate() {
+                    let s = s.unwrap_or("");
+                    // As in the CSV and XLSX readers: PostgreSQL cannot store a NUL.
+                    if s.contains('\0') {
+                        return Err(EvalDataError::NulText {
+                            row: row_of(row0 + i),
+                            col: column_letter(res.src[k]),
+                            name: res.names[k].clone(),
+                        });
+                    }
+                    t.push(s.trim());
+                }
+            }
+            dt if dt.is_integer() || dt.is_floating() => {
+                let f = arrow_cast_f64(a);
+                for (i, x) in f.into_iter().enumerate() {
+                    match x {
+                        Some(x) if a.is_valid(i) => t.push(&x.to_string()),
+                        _ => t.push(""),
+                    }
+                }
+            }
+            dt => return Err(wrong_type(res, k, dt)),
+        },
     }
     Ok(())
 }

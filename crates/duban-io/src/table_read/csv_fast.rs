@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::sink::{CellRef, Resolved, Sink, resolve, shift_rows};
 use super::{ReadSpec, SourceTable};
-use crate::eval_data::EvalDataError;
+use crate::eval_data::{EvalDataError, trim_cell};
 
 /// Below this many bytes per part, threads cost more than they save.
 const MIN_PART_BYTES: usize = 1 << 20;
@@ -100,10 +100,18 @@ pub(crate) fn read_csv_table_with(
     }
 }
 
+/// [`no_lone_cr`] checks blocks of this many bytes in parallel (one thread would scan a 1 GB
+/// file alone).
+const CR_BLOCK: usize = 1 << 22;
+
 /// Every `\r` ends a line with `\n` (or the text): the `csv` crate also ends records at a lone
 /// `\r`, which the parallel parser does not.
 fn no_lone_cr(b: &[u8]) -> bool {
-    memchr_iter(b'\r', b).all(|i| matches!(b.get(i + 1), None | Some(b'\n')))
+    (0..b.len().div_ceil(CR_BLOCK)).into_par_iter().all(|k| {
+        let start = k * CR_BLOCK;
+        let block = &b[start..(start + CR_BLOCK).min(b.len())];
+        memchr_iter(b'\r', block).all(|i| matches!(b.get(start + i + 1), None | Some(b'\n')))
+    })
 }
 
 /// Quoting the `csv` crate reads leniently (see the module doc): read sequentially instead.
@@ -203,7 +211,7 @@ fn record<S: AsRef<str>>(sink: &mut Sink, cells: &[S], row: usize) -> Result<(),
             expected: res.width,
         });
     }
-    if cells.iter().all(|c| c.as_ref().trim().is_empty()) {
+    if cells.iter().all(|c| trim_cell(c.as_ref()).is_empty()) {
         sink.skip();
         return Ok(());
     }
@@ -243,8 +251,7 @@ fn read_sequential(text: &str, spec: &ReadSpec) -> Result<SourceTable, EvalDataE
 type Part<'r> = (Sink<'r>, usize, Option<EvalDataError>);
 
 fn parse_part<'r>(part: &str, res: &'r Resolved) -> Result<Part<'r>, Irregular> {
-    let lines = memchr_iter(b'\n', part.as_bytes()).count() + 1;
-    let mut sink = Sink::new(res, lines);
+    let mut sink = Sink::new(res, records_hint(part.as_bytes()));
     let mut cells = Vec::with_capacity(res.width);
     let mut records = 0;
     let mut pos = 0;
@@ -255,6 +262,14 @@ fn parse_part<'r>(part: &str, res: &'r Resolved) -> Result<Part<'r>, Irregular> 
         }
     }
     Ok((sink, records, None))
+}
+
+/// About how many records a part holds, from its first 64 KB (the columns' capacity: an
+/// estimate too low only makes them grow), instead of counting every line end.
+fn records_hint(b: &[u8]) -> usize {
+    let sample = &b[..b.len().min(1 << 16)];
+    let lines = memchr_iter(b'\n', sample).count() + 1;
+    (b.len() as f64 * lines as f64 / sample.len().max(1) as f64 * 1.05) as usize + 1
 }
 
 fn read_parallel(
@@ -341,6 +356,21 @@ fn split_parts(body: &str, min_part: usize) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::table_read::ColumnSpec;
+
+    /// A `\r` at the end of a block is judged by the byte after it, in the next block.
+    #[test]
+    fn lone_cr_is_found_across_blocks() {
+        let mut b = vec![b'x'; 2 * CR_BLOCK];
+        assert!(no_lone_cr(&b));
+        b[CR_BLOCK - 1] = b'\r';
+        assert!(!no_lone_cr(&b));
+        b[CR_BLOCK] = b'\n';
+        assert!(no_lone_cr(&b));
+        b.push(b'\r');
+        assert!(no_lone_cr(&b));
+        b.push(b'\r');
+        assert!(!no_lone_cr(&b));
+    }
 
     /// Quoted files (as pyarrow and Excel write them) are read in parallel parts, not handed
     /// to the `csv` crate; lenient quoting is.

@@ -189,6 +189,55 @@ pub fn read_table(
     }
 }
 
+/// A data file's bytes, mapped rather than read: no copy of a large file is made, and the
+/// reader's threads fault its pages in in parallel instead of one thread copying them first.
+/// Files that cannot be mapped (empty ones, pipes, …) are read into memory instead.
+///
+/// The file must not be changed while it is read: a file truncated meanwhile ends the process
+/// (SIGBUS), as for any program reading a mapped file.
+pub struct FileBytes(FileData);
+
+enum FileData {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl FileBytes {
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() > 0 {
+            // SAFETY: the map is only read; the type's documentation states that the file
+            // must not change while it is read.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(FileBytes(FileData::Mapped(map)));
+            }
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes)?;
+        Ok(FileBytes(FileData::Read(bytes)))
+    }
+
+    /// The bytes as a shared buffer (for the Parquet reader), without a copy.
+    pub fn into_bytes(self) -> bytes::Bytes {
+        match self.0 {
+            FileData::Mapped(map) => bytes::Bytes::from_owner(map),
+            FileData::Read(v) => bytes::Bytes::from(v),
+        }
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            FileData::Mapped(map) => map,
+            FileData::Read(v) => v,
+        }
+    }
+}
+
 /// Reads a file by its extension.
 pub fn read_table_path(
     path: &std::path::Path,
@@ -204,10 +253,10 @@ pub fn read_table_path(
         )
     })?;
     let bytes =
-        std::fs::read(path).map_err(|e| EvalDataError::Io(format!("{}: {e}", path.display())))?;
+        FileBytes::open(path).map_err(|e| EvalDataError::Io(format!("{}: {e}", path.display())))?;
     match kind {
         // Handed over without a copy.
-        DataKind::Parquet => read_parquet_table(bytes::Bytes::from(bytes), spec),
+        DataKind::Parquet => read_parquet_table(bytes.into_bytes(), spec),
         _ => read_table(&bytes, kind, spec),
     }
 }

@@ -7,7 +7,7 @@ use duban_engine::{Column, Table, TextColumn};
 use rayon::prelude::*;
 
 use super::{ColumnKind, ReadSpec, RowNumbers, SourceTable};
-use crate::eval_data::{EvalDataError, column_letter, parse_number};
+use crate::eval_data::{EvalDataError, column_letter, parse_number, trim_cell};
 
 /// The wanted columns found in a header.
 #[derive(Debug, Clone)]
@@ -124,7 +124,7 @@ impl<'r> Sink<'r> {
         let res = self.res;
         if let Some(k) = res.key {
             let empty = match cell(k) {
-                CellRef::Text(s) => s.trim().is_empty(),
+                CellRef::Text(s) => trim_cell(s).is_empty(),
                 CellRef::Number(_) => false,
                 CellRef::Empty => true,
             };
@@ -160,7 +160,7 @@ impl<'r> Sink<'r> {
                             name: res.names[k].clone(),
                         });
                     }
-                    CellRef::Text(s) => t.push(s.trim()),
+                    CellRef::Text(s) => t.push(trim_cell(s)),
                     CellRef::Number(x) => t.push(&number_text(x)),
                     CellRef::Empty => t.push(""),
                 },
@@ -171,7 +171,8 @@ impl<'r> Sink<'r> {
     }
 
     /// Parts of one file, in order, as one: the columns concatenated in parallel, each into
-    /// one allocation of its final size.
+    /// one allocation of its final size; each part's column is freed as soon as it is copied,
+    /// so the parts and the whole are not all held at once.
     pub fn concat(res: &'r Resolved, parts: Vec<Sink<'r>>) -> Self {
         let mut rows = RowNumbers {
             first: 2,
@@ -182,28 +183,40 @@ impl<'r> Sink<'r> {
             rows.append(&p.rows, kept);
             kept += p.kept;
         }
-        let cols = (0..res.kinds.len())
+        // Column-wise: `by_col[k]` holds column k of every part, in order.
+        let mut by_col: Vec<Vec<Column>> = res.kinds.iter().map(|_| Vec::new()).collect();
+        for p in parts {
+            for (k, c) in p.cols.into_iter().enumerate() {
+                by_col[k].push(c);
+            }
+        }
+        let text = |c: Column| match c {
+            Column::Text(t) => t,
+            Column::Number(_) => unreachable!("same kinds"),
+        };
+        let cols = by_col
             .into_par_iter()
-            .map(|k| match res.kinds[k] {
+            .zip(res.kinds.par_iter())
+            .map(|(pieces, kind)| match kind {
                 ColumnKind::Text => {
-                    let texts = || {
-                        parts.iter().map(move |p| match &p.cols[k] {
-                            Column::Text(t) => t,
+                    let bytes = pieces
+                        .iter()
+                        .map(|c| match c {
+                            Column::Text(t) => t.byte_len(),
                             Column::Number(_) => unreachable!("same kinds"),
                         })
-                    };
-                    let bytes = texts().map(TextColumn::byte_len).sum();
+                        .sum();
                     let mut t = TextColumn::with_capacity(kept, bytes);
-                    for part in texts() {
-                        t.extend(part);
+                    for piece in pieces {
+                        t.extend(&text(piece));
                     }
                     Column::Text(t)
                 }
                 ColumnKind::Number => {
                     let mut v = Vec::with_capacity(kept);
-                    for p in &parts {
-                        match &p.cols[k] {
-                            Column::Number(x) => v.extend_from_slice(x),
+                    for piece in pieces {
+                        match piece {
+                            Column::Number(x) => v.extend_from_slice(&x),
                             Column::Text(_) => unreachable!("same kinds"),
                         }
                     }

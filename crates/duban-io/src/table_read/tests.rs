@@ -458,3 +458,112 @@ fn parquet_and_arrow_read_like_csv_and_refuse_nul_text() {
         );
     }
 }
+
+/// A table as Parquet with row groups of `group` rows, and as Arrow IPC with batches of the
+/// same rows (read one batch after the other, column after column).
+fn grouped_files(ids: &[&str], counties: &[&str], b: &[&str], group: usize) -> (Vec<u8>, Vec<u8>) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let n = ids.len();
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(StringArray::from(ids.to_vec()))),
+        ("区县", Arc::new(StringArray::from(counties.to_vec()))),
+        (
+            "a",
+            Arc::new(Float64Array::from_iter_values(
+                (0..n).map(|i| i as f64 + 0.5),
+            )),
+        ),
+        ("b", Arc::new(StringArray::from(b.to_vec()))),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group))
+        .build();
+    let mut pq = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let mut ipc = Vec::new();
+    let mut w = arrow_ipc::writer::FileWriter::try_new(&mut ipc, &batch.schema()).unwrap();
+    for start in (0..n).step_by(group) {
+        w.write(&batch.slice(start, group.min(n - start))).unwrap();
+    }
+    w.finish().unwrap();
+    drop(w);
+    (pq, ipc)
+}
+
+/// Parquet row groups and columns are decoded in parallel, yet the table is the one of the
+/// sequential reader, and of several errors the one it meets first is reported: the earliest
+/// row group, then the first wanted column with an error in it (not the earliest row).
+#[test]
+fn parquet_row_groups_read_in_parallel_as_in_order() {
+    let ids = ["x1", "x2", "x3", "x4", "x5", "x6", "x7"];
+    let ok = ["1", "2", "3", "4", "5", "6", "7"];
+    let (pq, ipc) = grouped_files(&ids, &["甲"; 7], &ok, 2);
+    let meta = parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&bytes::Bytes::from(pq.clone()))
+        .unwrap();
+    assert_eq!(meta.num_row_groups(), 4);
+    let t = read_table(&pq, DataKind::Parquet, &spec());
+    assert_eq!(
+        canon(&t),
+        canon(&read_table(&ipc, DataKind::Arrow, &spec()))
+    );
+    assert_eq!(numbers(t.as_ref().unwrap(), "a")[6], 6.5);
+    // Row group 1 (rows 4 and 5): 'b' is wrong on row 4, '区县' on row 5; row group 2 has
+    // another error. Column B comes before column D: row 5 is reported.
+    let counties = ["甲", "甲", "甲", "乙\0", "甲", "甲", "甲"];
+    let b = ["1", "2", "oops", "4", "5", "bad", "7"];
+    let (pq, ipc) = grouped_files(&ids, &counties, &b, 2);
+    let e = read_table(&pq, DataKind::Parquet, &spec()).unwrap_err();
+    assert!(
+        matches!(&e, EvalDataError::NulText { row: 5, col, .. } if col == "B"),
+        "{e:?}"
+    );
+    assert_eq!(
+        format!("{e:?}"),
+        format!(
+            "{:?}",
+            read_table(&ipc, DataKind::Arrow, &spec()).unwrap_err()
+        )
+    );
+    // Only the later row group is wrong: its error.
+    let (pq, _) = grouped_files(
+        &ids,
+        &["甲"; 7],
+        &b.map(|c| if c == "oops" { "3" } else { c }),
+        2,
+    );
+    let e = read_table(&pq, DataKind::Parquet, &spec()).unwrap_err();
+    assert!(
+        matches!(&e, EvalDataError::NotANumber { row: 7, .. }),
+        "{e:?}"
+    );
+}
+
+/// A file read by path is mapped and reads as its bytes do; an empty file is read, not mapped.
+#[test]
+fn files_read_by_path_read_as_their_bytes() {
+    let dir = std::env::temp_dir().join(format!("duban-file-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("单位.csv");
+    let text = "id,区县,a,b\nx1,甲,1.5,2\nx2,乙,NA,3\n";
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(&*FileBytes::open(&path).unwrap(), text.as_bytes());
+    assert_eq!(
+        canon(&read_table_path(&path, &spec())),
+        canon(&read_csv_table(text.as_bytes(), &spec()))
+    );
+    let empty = dir.join("空.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(FileBytes::open(&empty).unwrap().is_empty());
+    assert!(matches!(
+        read_table_path(&empty, &spec()),
+        Err(EvalDataError::Empty)
+    ));
+    let missing = FileBytes::open(&dir.join("无.csv")).err().unwrap();
+    assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
