@@ -272,23 +272,23 @@ pub(crate) fn duplicate_key(
     None
 }
 
-/// Whether some text may appear twice (false: certainly not): the cells' hashes, made and
-/// sorted in parallel, with equal neighbours compared as text. The exact first duplicate is
-/// then found in row order by [`duplicate_key`] (1e6 ids: a fraction of its time).
+/// Whether some text may appear twice (false: certainly not): the cells' 64-bit hashes
+/// (seeded `foldhash`), made and sorted in parallel; two equal hashes answer "maybe" (a real
+/// repeat, or a collision). The exact first duplicate is then found in row order by
+/// [`duplicate_key`] (1e6 ids: a fraction of its time).
 fn may_repeat(ids: &TextColumn) -> bool {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    use std::hash::BuildHasher;
     if ids.len() < 1 << 12 {
         return true;
     }
-    let hasher = BuildHasherDefault::<DefaultHasher>::default();
-    let mut h: Vec<(u64, usize)> = (0..ids.len())
+    let hasher = foldhash::quality::RandomState::default();
+    let mut h: Vec<u64> = (0..ids.len())
         .into_par_iter()
         .with_min_len(1 << 12)
-        .map(|i| (hasher.hash_one(ids.get(i)), i))
+        .map(|i| hasher.hash_one(ids.get(i)))
         .collect();
     h.par_sort_unstable();
-    h.par_windows(2)
-        .any(|w| w[0].0 == w[1].0 && ids.get(w[0].1) == ids.get(w[1].1))
+    h.par_windows(2).any(|w| w[0] == w[1])
 }
 
 /// Checks the key for duplicates and makes the table.

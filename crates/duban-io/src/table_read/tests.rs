@@ -567,3 +567,19 @@ fn files_read_by_path_read_as_their_bytes() {
     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Past the small-table shortcut the key goes through the hash check first: unique ids read,
+/// and a repeat is still named with both rows.
+#[test]
+fn many_ids_are_checked_for_repeats() {
+    let mut rows: Vec<String> = (0..10_000).map(|i| format!("u{i},甲,{i},1\n")).collect();
+    let text = |rows: &[String]| format!("id,区县,a,b\n{}", rows.concat());
+    let t = read_csv_table(text(&rows).as_bytes(), &spec()).unwrap();
+    assert_eq!(t.table.rows(), 10_000);
+    rows[9000] = "u5000,乙,1,2\n".into();
+    let e = read_csv_table(text(&rows).as_bytes(), &spec()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "row 9002, column A ('id'): duplicate id 'u5000' (first at row 5002)"
+    );
+}
