@@ -15,7 +15,8 @@
 # filesystem; PostgreSQL: pgbench with a one-row INSERT script) and the ratio
 # writes/s ÷ raw commits/s (64 threads).
 # --kill: SIGKILLs the server half-way, restarts it, lets the clients go on, and then checks
-# that every report acknowledged with a 2xx is present at the acknowledged version.
+# that every report acknowledged with a 2xx is present at the acknowledged version, and that
+# the audit chain verifies (`duban audit verify`) once the restarted server has sealed it.
 #
 # Environment: DUBAN_BIN (default: the cargo-zigbuild release binary named below; never builds),
 # DUBAN_BENCH_PG (postgres://postgres@127.0.0.1:5432), DUBAN_BENCH_SECONDS, DUBAN_BENCH_CLIENTS,
@@ -90,6 +91,11 @@ run_case() {
     wait "$loader"
     cat "$out"
     $PY $W check "$url" "$admin" "$WORK/acked.json" || DURABILITY_FAILED=1
+    # The audit chain after the kill: the restarted server seals what the killed one left
+    # unsealed (its worker runs every second), then the whole chain must verify.
+    sleep 2
+    echo "  audit after the kill: $("$BIN" audit verify --data-dir "$data" 2>&1 | tr '\n' ' ')"
+    "$BIN" audit verify --data-dir "$data" >/dev/null 2>&1 || DURABILITY_FAILED=1
   else
     local cpu0; cpu0=$(server_cpu)
     $PY $W load "$url" "$plan" "$WORK/tokens" "$admin" "$SECS" "$CLIENTS" "$WORK/acked.json" | tee "$out"
