@@ -181,7 +181,7 @@ fn put_csv_num(buf: &mut Vec<u8>, v: f64) {
         if v < 0.0 {
             buf.push(b'-');
         }
-        buf.extend_from_slice(&d[i..]);
+        extend_short(buf, &d[i..]);
         return;
     }
     let mut b = zmij::Buffer::new();

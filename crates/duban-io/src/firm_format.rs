@@ -94,7 +94,7 @@ fn put_uint(buf: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    buf.extend_from_slice(&d[k..]);
+    crate::pipeline::extend_short(buf, &d[k..]);
 }
 
 /// A number as the shortest text that reads back to the same f64 (integers without ".0").
