@@ -10,7 +10,7 @@ use fantoccini::Locator;
 
 #[path = "browser/helpers.rs"]
 mod helpers;
-use helpers::{body_text, browser, click, js, log_in, type_in, wait_for};
+use helpers::{body_text, browser, click, js, log_in, log_out, type_in, wait_for};
 
 /// A small plan whose tasks name their lead units (units already in the list), so the
 /// adoption check-list passes once it is reviewed.
@@ -119,7 +119,7 @@ async fn browser_admin_reviews_the_seed_plan_uploads_and_adopts_another() {
     assert_eq!(app.state.store.list_plans().await.unwrap().len(), 2);
 
     // Log out.
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
     wait_for(c, Locator::Id("login-submit")).await;
     b.client.clone().close().await.unwrap();
 }

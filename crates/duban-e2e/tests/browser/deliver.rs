@@ -5,7 +5,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::{Client, Locator};
 
-use super::helpers::{body_text, browser, click, log_in, type_in, wait_for};
+use super::helpers::{body_text, browser, click, log_in, log_out, type_in, wait_for};
 
 /// The deliver journey (issue 4): a reporter fills and submits the 督办 template; the office
 /// returns it with a comment; the reporter fixes and resubmits; the office accepts; the
@@ -100,7 +100,7 @@ async fn browser_deliver_journey() {
         "red",
         "nothing accepted yet"
     );
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
 
     // The office returns it with a comment, from its review queue.
     log_in(c, &app, "admin").await;
@@ -117,7 +117,7 @@ async fn browser_deliver_journey() {
         .unwrap();
     click(c, Locator::Id("return-report")).await;
     report_state(c, "returned").await;
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
 
     // The reporter sees the comment, fixes the values and resubmits.
     log_in(c, &app, "rep").await;
@@ -135,7 +135,7 @@ async fn browser_deliver_journey() {
     }
     click(c, Locator::Id("submit-report")).await;
     report_state(c, "submitted").await;
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
 
     // The office accepts; the light turns blue; the history shows both versions.
     log_in(c, &app, "admin").await;
@@ -169,7 +169,7 @@ async fn browser_deliver_journey() {
     let row = format!("#task-lights tr[data-number='{}'] .light", task.number);
     let l = wait_for(c, Locator::Css(&row)).await;
     assert_eq!(l.attr("data-light").await.unwrap().as_deref(), Some("blue"));
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
 
     // The 督办表 round trip: the reporter downloads the workbook of the next quarter and
     // uploads it back; it is imported as drafts.

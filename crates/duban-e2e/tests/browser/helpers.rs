@@ -97,8 +97,39 @@ pub async fn log_in(c: &Client, app: &TestApp, name: &str) {
         .click()
         .await
         .unwrap();
-    let who = c.wait().for_element(Locator::Id("who")).await.unwrap();
-    assert!(who.text().await.unwrap().contains(name));
+    // The page before the submit may still be shown (with an earlier user's name): wait for
+    // this user's name rather than for any name.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(who) = c.find(Locator::Id("who")).await {
+            if who.text().await.is_ok_and(|t| t.contains(name)) {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} is not shown as logged in after the login"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Logs out and waits until the login page is shown, so that the next `log_in` cannot race the
+/// logout's own navigation.
+pub async fn log_out(c: &Client) {
+    click(c, Locator::Id("logout")).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let on_login = c.current_url().await.is_ok_and(|u| u.path() == "/login");
+        if on_login && c.find(Locator::Id("who")).await.is_err() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the login page is not shown after logging out"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 pub async fn body_text(c: &Client) -> String {

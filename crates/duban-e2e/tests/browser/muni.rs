@@ -9,7 +9,9 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, click_to_navigate, js, log_in, type_in, wait_for};
+use super::helpers::{
+    body_text, browser, click, click_to_navigate, js, log_in, log_out, type_in, wait_for,
+};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -127,7 +129,7 @@ async fn browser_muni_pages_at_desk_and_phone() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
-    click(c, Locator::Id("logout")).await;
+    log_out(c).await;
     wait_for(c, Locator::Id("login-submit")).await;
 
     // A viewer: the menu leads to the final results, readable at both sizes.
