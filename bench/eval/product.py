@@ -94,10 +94,16 @@ def check(ref, *others):
     import pyarrow.csv as pacsv
 
     def load(path):
-        opts = pacsv.ConvertOptions(include_columns=["id", "rank", "score"],
-                                    column_types={"id": pa.string(), "rank": pa.float64(),
-                                                  "score": pa.float64()})
-        t = pacsv.read_csv(path, convert_options=opts)
+        if path.endswith(".parquet"):
+            import pyarrow.parquet as papq
+            t = papq.read_table(path, columns=["id", "rank", "score"])
+            t = pa.table({"id": t["id"].cast(pa.string()), "rank": t["rank"].cast(pa.float64()),
+                          "score": t["score"].cast(pa.float64())})
+        else:
+            opts = pacsv.ConvertOptions(include_columns=["id", "rank", "score"],
+                                        column_types={"id": pa.string(), "rank": pa.float64(),
+                                                      "score": pa.float64()})
+            t = pacsv.read_csv(path, convert_options=opts)
         ids = t["id"].combine_chunks()
         order = pc.sort_indices(ids).to_numpy()
         return ids, order, t["rank"].to_numpy(), t["score"].to_numpy()

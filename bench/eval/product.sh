@@ -77,22 +77,29 @@ for N in "${@:-1000000 10000000}"; do
       $PY bench/eval/product.py make "$n" "$CSV" "$PQ"
     fi
     echo "== $n rows × 8 (load $(cut -d' ' -f1-3 /proc/loadavg)); CSV $(du -m "$CSV" | cut -f1) MB, Parquet $(du -m "$PQ" | cut -f1) MB"
-    measure "duban csv" "$DUBAN" eval run --data "$CSV" --spec "$DIR/spec.toml" --format csv -o "$DIR/out-duban-csv.csv"
-    measure "duban parquet" "$DUBAN" eval run --data "$PQ" --spec "$DIR/spec.toml" -o "$DIR/out-duban-parquet.csv"
+    # duban writes the peers' three columns (--columns); "all columns" is its default result
+    # (rank, score, class, mark … and the 8 normalised values), for comparison.
+    COLS="--columns id,rank,score"
+    measure "duban csv" "$DUBAN" eval run --data "$CSV" --spec "$DIR/spec.toml" $COLS -o "$DIR/out-duban-csv.csv"
+    measure "duban parquet" "$DUBAN" eval run --data "$PQ" --spec "$DIR/spec.toml" $COLS -o "$DIR/out-duban-parquet.csv"
+    measure "duban csv>parquet" "$DUBAN" eval run --data "$CSV" --spec "$DIR/spec.toml" $COLS -o "$DIR/out-duban-csv.parquet"
+    measure "duban csv all-columns" "$DUBAN" eval run --data "$CSV" --spec "$DIR/spec.toml" -o "$DIR/out-duban-all.csv"
     for tool in numpy duckdb polars; do
       measure "$tool csv" $PY bench/eval/product.py "$tool" "$CSV" "$DIR/out-$tool-csv.csv"
       measure "$tool parquet" $PY bench/eval/product.py "$tool" "$PQ" "$DIR/out-$tool-parquet.csv"
+      measure "$tool csv>parquet" $PY bench/eval/product.py "$tool" "$CSV" "$DIR/out-$tool-csv.parquet"
     done
-    echo "ratios (peer wall / duban wall; the goal is ≥ 3):"
-    for input in csv parquet; do
+    echo "ratios (peer wall / duban wall; the goal is ≥ 3; input>output, CSV out unless named):"
+    for input in csv parquet "csv>parquet"; do
       for tool in numpy duckdb polars; do
-        printf '  %-8s %-7s %6.2f×\n' "$input" "$tool" \
+        printf '  %-12s %-7s %6.2f×\n' "$input" "$tool" \
           "$(echo "scale=4; ${WALL[$tool $input]} / ${WALL[duban $input]}" | bc)"
       done
     done
     echo "agreement (against duban from CSV; scores to 1e-9):"
     $PY bench/eval/product.py check "$DIR/out-duban-csv.csv" "$DIR/out-duban-parquet.csv" \
+      "$DIR/out-duban-all.csv" "$DIR"/out-{duban,numpy,duckdb,polars}-csv.parquet \
       "$DIR"/out-{numpy,duckdb,polars}-{csv,parquet}.csv
-    rm -f "$DIR"/out-*.csv
+    rm -f "$DIR"/out-*.csv "$DIR"/out-*.parquet
   done
 done

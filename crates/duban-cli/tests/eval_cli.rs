@@ -10,6 +10,11 @@ fn demo(file: &str) -> String {
     common::data_file("demo/eval", file)
 }
 
+/// `duban eval run` on the demo data and method, followed by `more`.
+fn run_demo(more: &[&str]) -> (bool, String, String) {
+    common::eval_run(&demo("zhejiang-cities-demo.csv"), &demo("spec.toml"), more)
+}
+
 const SPEC: &str = r#"
 id = "城市"
 class = "类别"
@@ -26,16 +31,7 @@ weights = "expert"
 
 #[test]
 fn demo_runs_in_every_format() {
-    let (ok, out, err) = duban(&[
-        "eval",
-        "run",
-        "--data",
-        &demo("zhejiang-cities-demo.csv"),
-        "--spec",
-        &demo("spec.toml"),
-        "--format",
-        "json",
-    ]);
+    let (ok, out, err) = run_demo(&["--format", "json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema"], "duban.eval.result/1");
@@ -76,27 +72,11 @@ fn demo_runs_in_every_format() {
         let s = u["score"].as_f64().unwrap();
         assert!((60.0..=100.0).contains(&s), "{s}");
     }
-    let (ok, csv, _) = duban(&[
-        "eval",
-        "run",
-        "--data",
-        &demo("zhejiang-cities-demo.csv"),
-        "--spec",
-        &demo("spec.toml"),
-        "--format",
-        "csv",
-    ]);
+    let (ok, csv, _) = run_demo(&["--format", "csv"]);
     assert!(ok);
     assert!(csv.starts_with("id,rank,score,"));
     assert_eq!(csv.lines().count(), 12);
-    let (ok, table, _) = duban(&[
-        "eval",
-        "run",
-        "--data",
-        &demo("zhejiang-cities-demo.csv"),
-        "--spec",
-        &demo("spec.toml"),
-    ]);
+    let (ok, table, _) = run_demo(&[]);
     assert!(ok && table.contains("杭州") && table.contains("sensitivity"));
 }
 
@@ -105,18 +85,7 @@ fn snapshot_verifies_and_tampering_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
     let snap_s = snap.to_string_lossy().to_string();
-    let (ok, _, err) = duban(&[
-        "eval",
-        "run",
-        "--data",
-        &demo("zhejiang-cities-demo.csv"),
-        "--spec",
-        &demo("spec.toml"),
-        "--format",
-        "json",
-        "--snapshot",
-        &snap_s,
-    ]);
+    let (ok, _, err) = run_demo(&["--format", "json", "--snapshot", &snap_s]);
     assert!(ok, "{err}");
     let (ok, out, err) = duban(&["eval", "verify", &snap_s]);
     assert!(ok, "{err}");
@@ -258,4 +227,32 @@ fn xlsx_with_classes_and_previous() {
     ]);
     let v2: serde_json::Value = serde_json::from_str(&out2).unwrap();
     assert_eq!(v["data_hash"], v2["data_hash"]);
+}
+
+/// `--columns` picks and orders the CSV's columns; Parquet and Arrow take the same list; a
+/// wrong name is refused naming the columns there are.
+#[test]
+fn columns_and_binary_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, full, err) = run_demo(&["--format", "csv"]);
+    assert!(ok, "{err}");
+    let (ok, picked, err) = run_demo(&["--format", "csv", "--columns", "id,score,rank"]);
+    assert!(ok, "{err}");
+    let mut lines = picked.lines();
+    assert_eq!(lines.next(), Some("id,score,rank"));
+    for (line, whole) in lines.zip(full.lines().skip(1)) {
+        let cells: Vec<&str> = whole.split(',').collect();
+        assert_eq!(line, format!("{},{},{}", cells[0], cells[2], cells[1]));
+    }
+    assert_eq!(picked.lines().count(), 12);
+    let (ok, _, err) = run_demo(&["--format", "csv", "--columns", "id,分数"]);
+    assert!(
+        !ok && err.contains("“分数” is not a column") && err.contains("rank_change"),
+        "{err}"
+    );
+    let (ok, _, err) = run_demo(&["--format", "json", "--columns", "id"]);
+    assert!(!ok && err.contains("--columns"), "{err}");
+    common::check_binary_outputs(dir.path(), &["--columns", "id,rank,score"], run_demo);
+    let (ok, _, err) = run_demo(&["--format", "arrow"]);
+    assert!(!ok && err.contains("--output"), "{err}");
 }

@@ -200,3 +200,27 @@ fn demo_runs_and_its_snapshot_verifies() {
     assert!(ok, "{err}");
     assert!(out.contains("evaluated"), "{out}");
 }
+
+/// `--output` writes the result to the file (it went to standard output before), in the format
+/// its extension names; Parquet and Arrow files are written whole (magic bytes at both ends).
+#[test]
+fn output_file_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "spec.toml", SPEC);
+    let data = write(dir.path(), "firms.csv", DATA);
+    let run = |more: &[&str]| common::eval_run(&data, &spec, more);
+    let csv = dir.path().join("r.csv");
+    let (ok, out, err) = run(&["-o", csv.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("id,class,score,rank,grade,excluded\na,甲,80,1,A,\n"),
+        "{text}"
+    );
+    common::check_binary_outputs(dir.path(), &[], run);
+    let (ok, _, err) = run(&["--format", "parquet"]);
+    assert!(!ok && err.contains("--output"), "{err}");
+    let (ok, _, err) = run(&["--format", "csv", "--columns", "id"]);
+    assert!(!ok && err.contains("--columns"), "{err}");
+}

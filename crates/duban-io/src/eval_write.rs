@@ -15,6 +15,10 @@ use std::io::{self, Write};
 use duban_engine::{Dataset, Evaluation, Spec};
 use rayon::prelude::*;
 
+use crate::columnar_write::{
+    ColumnType, ColumnarFormat, ColumnarWriteError, number_array, schema, text_array,
+    write_columnar,
+};
 use crate::eval_format::result_head;
 use crate::pipeline::extend_short;
 
@@ -81,10 +85,18 @@ struct Block<'a> {
 }
 
 impl<'a> Block<'a> {
-    fn gather(e: &Evaluation, ids: &'a [String], base: usize, units: &'a [usize]) -> Self {
+    /// `with_normalised`: also gather the normalised values (a CSV that writes none of them
+    /// does not pay for the scattered loads).
+    fn gather(
+        e: &Evaluation,
+        ids: &'a [String],
+        base: usize,
+        units: &'a [usize],
+        with_normalised: bool,
+    ) -> Self {
         let m = e.indicators.len();
         let mut normalised = Vec::new();
-        if e.normalised.rows() == e.len() && m > 0 {
+        if with_normalised && e.normalised.rows() == e.len() && m > 0 {
             normalised = vec![0.0; units.len() * m];
             for j in 0..m {
                 let col = e.normalised.col(j);
@@ -119,6 +131,7 @@ fn write_blocks<W: Write + ?Sized>(
     e: &Evaluation,
     ids: &[String],
     order: &[usize],
+    with_normalised: bool,
     f: impl Fn(&mut Vec<u8>, &Block) + Sync,
 ) -> io::Result<()> {
     let per_group = rayon::current_num_threads().max(1) * 2;
@@ -130,7 +143,10 @@ fn write_blocks<W: Write + ?Sized>(
         capacity,
         |b, buf| {
             let units = &order[b * BLOCK..((b + 1) * BLOCK).min(order.len())];
-            f(buf, &Block::gather(e, ids, b * BLOCK, units));
+            f(
+                buf,
+                &Block::gather(e, ids, b * BLOCK, units, with_normalised),
+            );
         },
     )
 }
@@ -199,52 +215,234 @@ fn put_csv_text(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// The result as CSV, one line per unit in rank order.
+/// A column of the tabular result (CSV, Parquet, Arrow IPC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultColumn {
+    Id,
+    Rank,
+    Score,
+    Class,
+    ClassRank,
+    Mark,
+    RankChange,
+    /// The normalised value of the evaluation's j-th (included) indicator.
+    Normalised(usize),
+}
+
+/// The fixed columns by name, in the default order.
+const FIXED_COLUMNS: [(&str, ResultColumn); 7] = [
+    ("id", ResultColumn::Id),
+    ("rank", ResultColumn::Rank),
+    ("score", ResultColumn::Score),
+    ("class", ResultColumn::Class),
+    ("class_rank", ResultColumn::ClassRank),
+    ("mark", ResultColumn::Mark),
+    ("rank_change", ResultColumn::RankChange),
+];
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnListError {
+    #[error("“{name}” is not a column of the result; the columns are: {available}")]
+    Unknown { name: String, available: String },
+    #[error("column “{0}” is named twice")]
+    Repeated(String),
+    #[error("no column named")]
+    Empty,
+}
+
+impl ResultColumn {
+    /// Every column in the default order: the fixed ones, then each indicator's normalised
+    /// value.
+    pub fn all(e: &Evaluation) -> Vec<ResultColumn> {
+        FIXED_COLUMNS
+            .iter()
+            .map(|&(_, c)| c)
+            .chain((0..e.indicators.len()).map(ResultColumn::Normalised))
+            .collect()
+    }
+
+    /// The column's header: its fixed name or the indicator's name.
+    pub fn name(self, e: &Evaluation) -> &str {
+        match self {
+            ResultColumn::Normalised(j) => &e.indicators[j],
+            fixed => {
+                FIXED_COLUMNS
+                    .iter()
+                    .find(|&&(_, c)| c == fixed)
+                    .expect("every fixed column is in the table")
+                    .0
+            }
+        }
+    }
+
+    /// The columns of a comma-separated list of headers, in the list's order. A fixed name
+    /// (`id`, `rank`, `score`, `class`, `class_rank`, `mark`, `rank_change`) comes before an
+    /// indicator of the same name.
+    pub fn parse_list(list: &str, e: &Evaluation) -> Result<Vec<ResultColumn>, ColumnListError> {
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let column = FIXED_COLUMNS
+                .iter()
+                .find(|&&(n, _)| n == name)
+                .map(|&(_, c)| c)
+                .or_else(|| {
+                    e.indicators
+                        .iter()
+                        .position(|i| i == name)
+                        .map(ResultColumn::Normalised)
+                })
+                .ok_or_else(|| ColumnListError::Unknown {
+                    name: name.to_string(),
+                    available: ResultColumn::all(e)
+                        .into_iter()
+                        .map(|c| c.name(e))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+            if out.contains(&column) {
+                return Err(ColumnListError::Repeated(name.to_string()));
+            }
+            out.push(column);
+        }
+        if out.is_empty() {
+            return Err(ColumnListError::Empty);
+        }
+        Ok(out)
+    }
+}
+
+/// The result as CSV, one line per unit in rank order, with every column.
 pub fn write_csv<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ids: &[String]) -> io::Result<()> {
-    let mut head = b"id,rank,score,class,class_rank,mark,rank_change".to_vec();
-    for i in &e.indicators {
-        head.push(b',');
-        put_csv_text(&mut head, i);
+    write_csv_columns(w, e, ids, &ResultColumn::all(e))
+}
+
+/// The result as CSV, one line per unit in rank order, with `columns` in that order.
+pub fn write_csv_columns<W: Write + ?Sized>(
+    w: &mut W,
+    e: &Evaluation,
+    ids: &[String],
+    columns: &[ResultColumn],
+) -> io::Result<()> {
+    let mut head = Vec::new();
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            head.push(b',');
+        }
+        put_csv_text(&mut head, c.name(e));
     }
     head.push(b'\n');
     w.write_all(&head)?;
-    let m = e.indicators.len();
-    write_blocks(w, e, ids, &rank_order(e), |buf, block| {
+    let with_normalised = columns
+        .iter()
+        .any(|c| matches!(c, ResultColumn::Normalised(_)));
+    write_blocks(w, e, ids, &rank_order(e), with_normalised, |buf, block| {
         for (i, &k) in block.units.iter().enumerate() {
-            put_csv_text(buf, block.ids[i]);
-            for v in [block.ranks[i], block.scores[i]] {
-                buf.push(b',');
-                if v.is_nan() {
-                    buf.extend_from_slice(b"NaN");
-                } else {
-                    put_csv_num(buf, v);
+            for (n, column) in columns.iter().enumerate() {
+                if n > 0 {
+                    buf.push(b',');
                 }
-            }
-            buf.push(b',');
-            if let Some(c) = &e.classes {
-                put_csv_text(buf, &c[k]);
-            }
-            buf.push(b',');
-            if let Some(c) = &e.class_ranks {
-                put_csv_num(buf, c[k]);
-            }
-            buf.push(b',');
-            if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
-                buf.extend_from_slice(mark.as_bytes());
-            }
-            buf.push(b',');
-            if let Some(c) = &e.rank_changes {
-                put_csv_num(buf, c[k]);
-            }
-            let nv = block.normalised(i);
-            for j in 0..m {
-                buf.push(b',');
-                if let Some(&v) = nv.get(j) {
-                    put_csv_num(buf, v);
+                match *column {
+                    ResultColumn::Id => put_csv_text(buf, block.ids[i]),
+                    ResultColumn::Rank => put_csv_score(buf, block.ranks[i]),
+                    ResultColumn::Score => put_csv_score(buf, block.scores[i]),
+                    ResultColumn::Class => {
+                        if let Some(c) = &e.classes {
+                            put_csv_text(buf, &c[k]);
+                        }
+                    }
+                    ResultColumn::ClassRank => {
+                        if let Some(c) = &e.class_ranks {
+                            put_csv_num(buf, c[k]);
+                        }
+                    }
+                    ResultColumn::Mark => {
+                        if let Some(Some(mark)) = e.marks.as_ref().map(|m| m[k]) {
+                            buf.extend_from_slice(mark.as_bytes());
+                        }
+                    }
+                    ResultColumn::RankChange => {
+                        if let Some(c) = &e.rank_changes {
+                            put_csv_num(buf, c[k]);
+                        }
+                    }
+                    ResultColumn::Normalised(j) => {
+                        if let Some(&v) = block.normalised(i).get(j) {
+                            put_csv_num(buf, v);
+                        }
+                    }
                 }
             }
             buf.push(b'\n');
         }
+    })
+}
+
+/// A rank or a score: `NaN` spelled out for a unit without one (the other number columns
+/// leave the cell empty).
+fn put_csv_score(buf: &mut Vec<u8>, v: f64) {
+    if v.is_nan() {
+        buf.extend_from_slice(b"NaN");
+    } else {
+        put_csv_num(buf, v);
+    }
+}
+
+/// The result as Parquet or Arrow IPC, one row per unit in rank order, with `columns` in that
+/// order: text columns as UTF-8, number columns as 64-bit floats, missing values as nulls.
+pub fn write_columnar_result<W: Write + Send>(
+    out: W,
+    format: ColumnarFormat,
+    e: &Evaluation,
+    ids: &[String],
+    columns: &[ResultColumn],
+) -> Result<(), ColumnarWriteError> {
+    let fields: Vec<(String, ColumnType)> = columns
+        .iter()
+        .map(|&c| {
+            let t = match c {
+                ResultColumn::Id | ResultColumn::Class | ResultColumn::Mark => ColumnType::Text,
+                _ => ColumnType::Number,
+            };
+            (c.name(e).to_string(), t)
+        })
+        .collect();
+    let order = rank_order(e);
+    let has_normalised = e.normalised.rows() == e.len();
+    write_columnar(out, format, schema(&fields), order.len(), |range| {
+        let units = &order[range];
+        let numbers =
+            |f: &dyn Fn(usize) -> f64| number_array(units.iter().map(|&k| f(k)).collect());
+        columns
+            .iter()
+            .map(|&c| match c {
+                ResultColumn::Id => {
+                    text_array(units.iter().map(|&k| Some(ids[e.rows[k]].as_str())))
+                }
+                ResultColumn::Rank => numbers(&|k| e.ranks[k]),
+                ResultColumn::Score => numbers(&|k| e.scores[k]),
+                ResultColumn::Class => text_array(
+                    units
+                        .iter()
+                        .map(|&k| e.classes.as_ref().map(|c| c[k].as_str())),
+                ),
+                ResultColumn::ClassRank => {
+                    numbers(&|k| e.class_ranks.as_ref().map_or(f64::NAN, |c| c[k]))
+                }
+                ResultColumn::Mark => {
+                    text_array(units.iter().map(|&k| e.marks.as_ref().and_then(|m| m[k])))
+                }
+                ResultColumn::RankChange => {
+                    numbers(&|k| e.rank_changes.as_ref().map_or(f64::NAN, |c| c[k]))
+                }
+                ResultColumn::Normalised(j) => numbers(&|k| {
+                    if has_normalised {
+                        e.normalised.col(j)[k]
+                    } else {
+                        f64::NAN
+                    }
+                }),
+            })
+            .collect()
     })
 }
 
@@ -319,7 +517,7 @@ fn write_units<W: Write + ?Sized>(w: &mut W, e: &Evaluation, ds: &Dataset) -> io
     let ind_keys = map_keys(&e.indicators);
     let group_keys = map_keys(&e.groups);
     w.write_all(b"[")?;
-    write_blocks(w, e, &ds.ids, &rank_order(e), |buf, block| {
+    write_blocks(w, e, &ds.ids, &rank_order(e), true, |buf, block| {
         for (i, &k) in block.units.iter().enumerate() {
             buf.extend_from_slice(if block.base + i == 0 {
                 b"\n    {"
@@ -455,31 +653,88 @@ mod tests {
 
     #[test]
     fn csv_rows_in_rank_order_with_quoting() {
-        let spec = parse_spec(
-            "id = \"城市\"\nclass = \"类别\"\n[[indicator]]\nname = \"a\"\n[[indicator]]\nname = \"b\"\n",
-        )
-        .unwrap();
-        let ds = read_dataset(
-            "城市,类别,a,b\n\"x,y\",Ⅰ,1,5\n乙,Ⅰ,2,4\n丙,Ⅱ,3,NA\n".as_bytes(),
-            DataKind::Csv,
-            &spec,
-        )
-        .unwrap();
-        let e = evaluate(&ds, &spec, None).unwrap();
+        let (e, ids) = small_evaluation();
         let mut out = Vec::new();
-        write_csv(&mut out, &e, &ds.ids).unwrap();
+        write_csv(&mut out, &e, &ids).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
             "id,rank,score,class,class_rank,mark,rank_change,a,b"
         );
-        assert_eq!(lines.len(), 4);
+        assert_eq!(lines.len(), 5);
         for (i, k) in rank_order(&e).into_iter().enumerate() {
             let cells: Vec<&str> = lines[i + 1].rsplitn(9, ',').collect();
             assert_eq!(cells[6].parse::<f64>().unwrap(), e.scores[k]);
             assert_eq!(cells[7].parse::<f64>().unwrap(), e.ranks[k]);
         }
         assert!(text.contains("\"x,y\","));
+    }
+
+    /// Four units in two classes, one with a missing value, one id that needs quoting.
+    fn small_evaluation() -> (duban_engine::Evaluation, Vec<String>) {
+        let spec = parse_spec(
+            "id = \"城市\"\nclass = \"类别\"\n[[indicator]]\nname = \"a\"\n[[indicator]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        let ds = read_dataset(
+            "城市,类别,a,b\n\"x,y\",Ⅰ,1,5\n乙,Ⅰ,2,4\n丙,Ⅱ,3,NA\n丁,Ⅱ,2,4\n".as_bytes(),
+            DataKind::Csv,
+            &spec,
+        )
+        .unwrap();
+        let e = evaluate(&ds, &spec, None).unwrap();
+        (e, ds.ids)
+    }
+
+    #[test]
+    fn csv_columns_as_listed() {
+        let (e, ids) = small_evaluation();
+        let columns = ResultColumn::parse_list(" score, id ,b", &e).unwrap();
+        let mut out = Vec::new();
+        write_csv_columns(&mut out, &e, &ids, &columns).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut full = Vec::new();
+        write_csv(&mut full, &e, &ids).unwrap();
+        let full = String::from_utf8(full).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("score,id,b"));
+        // The same cells as the full CSV's columns 2, 0 and 8, line by line.
+        for (line, whole) in lines.zip(full.lines().skip(1)) {
+            let cells: Vec<&str> = whole.rsplitn(9, ',').collect(); // b … score, then the id
+            let id = cells[8];
+            assert_eq!(line, format!("{},{id},{}", cells[6], cells[0]));
+        }
+        assert_eq!(text.lines().count(), full.lines().count());
+        assert_eq!(
+            ResultColumn::parse_list("id,Score", &e),
+            Err(ColumnListError::Unknown {
+                name: "Score".into(),
+                available: "id, rank, score, class, class_rank, mark, rank_change, a, b".into()
+            })
+        );
+        assert_eq!(
+            ResultColumn::parse_list("id,rank,id", &e),
+            Err(ColumnListError::Repeated("id".into()))
+        );
+        assert_eq!(
+            ResultColumn::parse_list(" , ", &e),
+            Err(ColumnListError::Empty)
+        );
+    }
+
+    /// Parquet and Arrow IPC hold what the CSV holds: the same rows in the same order, text as
+    /// text, numbers equal, empty cells as nulls.
+    #[test]
+    fn columnar_results_hold_the_csv_cells() {
+        let (e, ids) = small_evaluation();
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &e, &ids).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        for format in [ColumnarFormat::Parquet, ColumnarFormat::ArrowIpc] {
+            let mut bytes = Vec::new();
+            write_columnar_result(&mut bytes, format, &e, &ids, &ResultColumn::all(&e)).unwrap();
+            crate::columnar_write::assert_same_cells(&csv, bytes, format);
+        }
     }
 }

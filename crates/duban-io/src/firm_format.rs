@@ -12,6 +12,10 @@ use duban_engine::table::{Column, Table, TextColumn};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::columnar_write::{
+    ColumnType, ColumnarFormat, ColumnarWriteError, number_array, schema, text_array,
+    write_columnar as write_columnar_rows,
+};
 use crate::eval_format::{EvalFormatError, SNAPSHOT_SCHEMA, bad, check_hashes};
 
 pub const FIRM_RESULT_SCHEMA: &str = "duban.eval.firms/1";
@@ -133,7 +137,7 @@ pub fn write_csv(
     e: &FirmEvaluation,
     table: &Table,
     spec: &FirmSpec,
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
 ) -> std::io::Result<()> {
     let ids = id_column(table, spec);
     let mut head = String::from("id,class,score,rank,grade,excluded");
@@ -180,6 +184,81 @@ pub fn write_csv(
     })
 }
 
+/// The result as Parquet or Arrow IPC with the CSV's columns (`id,class,score,rank,grade,
+/// excluded` [+ `adjust`] [+ `leader`]), one row per firm in input order: a numeric id column
+/// stays numeric; what the CSV leaves empty is null.
+pub fn write_columnar<W: Write + Send>(
+    e: &FirmEvaluation,
+    table: &Table,
+    spec: &FirmSpec,
+    format: ColumnarFormat,
+    out: W,
+) -> Result<(), ColumnarWriteError> {
+    let ids = id_column(table, spec);
+    let id_type = match ids {
+        Column::Number(_) => ColumnType::Number,
+        Column::Text(_) => ColumnType::Text,
+    };
+    let mut fields = vec![
+        ("id".to_string(), id_type),
+        ("class".to_string(), ColumnType::Text),
+        ("score".to_string(), ColumnType::Number),
+        ("rank".to_string(), ColumnType::Number),
+        ("grade".to_string(), ColumnType::Text),
+        ("excluded".to_string(), ColumnType::Text),
+    ];
+    if !spec.adjustments.is_empty() {
+        fields.push(("adjust".to_string(), ColumnType::Text));
+    }
+    if spec.leaders.is_some() {
+        fields.push(("leader".to_string(), ColumnType::Number));
+    }
+    const GRADES: [&str; 4] = ["A", "B", "C", "D"];
+    let evaluated = |i: usize| e.excluded[i] == 0;
+    write_columnar_rows(out, format, schema(&fields), e.len(), |rows| {
+        let numbers = |f: &dyn Fn(usize) -> f64| number_array(rows.clone().map(f).collect());
+        let mut columns = vec![
+            match ids {
+                Column::Number(v) => numbers(&|i| v[i]),
+                Column::Text(t) => text_array(rows.clone().map(|i| Some(t.get(i)))),
+            },
+            text_array(
+                rows.clone()
+                    .map(|i| Some(e.classes[e.class_of[i] as usize].as_str())),
+            ),
+            numbers(&|i| if evaluated(i) { e.score[i] } else { f64::NAN }),
+            numbers(&|i| {
+                if evaluated(i) {
+                    e.rank[i].into()
+                } else {
+                    f64::NAN
+                }
+            }),
+            text_array(
+                rows.clone()
+                    .map(|i| evaluated(i).then(|| GRADES[usize::from(e.grade[i] - b'A')])),
+            ),
+            text_array(rows.clone().map(|i| e.reason(i))),
+        ];
+        if !spec.adjustments.is_empty() {
+            let texts: Vec<String> = rows.clone().map(|i| adjust_text(e, spec, i)).collect();
+            columns.push(text_array(
+                texts.iter().map(|t| (!t.is_empty()).then_some(t.as_str())),
+            ));
+        }
+        if spec.leaders.is_some() {
+            columns.push(numbers(&|i| {
+                if e.leader[i] > 0 {
+                    e.leader[i].into()
+                } else {
+                    f64::NAN
+                }
+            }));
+        }
+        columns
+    })
+}
+
 /// The adjustments of firm i, e.g. `安全生产事故 -5; 高新技术企业 +3`.
 fn adjust_text(e: &FirmEvaluation, spec: &FirmSpec, i: usize) -> String {
     let mut s = String::new();
@@ -213,7 +292,7 @@ pub fn write_json(
     e: &FirmEvaluation,
     table: &Table,
     spec: &FirmSpec,
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
 ) -> std::io::Result<()> {
     let classes: Vec<Value> = e
         .classes
@@ -562,6 +641,36 @@ mod tests {
         assert_eq!(v["firms"][1]["excluded"], "用地面积不足3亩");
         assert_eq!(v["classes"][0]["benchmarks"]["亩均税收"], 10.0);
         assert_eq!(v["firms"][0]["values"]["亩均能耗"], 0.5);
+    }
+
+    /// Parquet and Arrow hold the CSV's cells, with adjustments and 领跑者 columns too, and a
+    /// numeric id column stays numeric.
+    #[test]
+    fn columnar_output_holds_the_csv_cells() {
+        let with_extras = format!(
+            "{SPEC}\n[[adjust]]\ncolumn = \"energy\"\nabove = 1.5\npoints = -5\nreason = \"能耗超标\"\n\
+             [leaders]\ntop = 1\nby = \"county\"\n"
+        );
+        let numeric_ids = DATA
+            .replace("f1,", "1,")
+            .replace("f2,", "2,")
+            .replace("\"f,3\",", "3,")
+            .replace("f4,", "4,");
+        for (spec, data) in [
+            (SPEC, DATA),
+            (with_extras.as_str(), DATA),
+            (SPEC, numeric_ids.as_str()),
+        ] {
+            let (spec, table, e) = run_csv(spec, data);
+            let mut csv = Vec::new();
+            write_csv(&e, &table, &spec, &mut csv).unwrap();
+            let csv = String::from_utf8(csv).unwrap();
+            for format in [ColumnarFormat::Parquet, ColumnarFormat::ArrowIpc] {
+                let mut bytes = Vec::new();
+                write_columnar(&e, &table, &spec, format, &mut bytes).unwrap();
+                crate::columnar_write::assert_same_cells(&csv, bytes, format);
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! File formats: XLSX, CSV (and Parquet / Arrow IPC for evaluation data).
 
+pub mod columnar_write;
 pub mod eval_data;
 pub mod eval_format;
 pub mod eval_result;

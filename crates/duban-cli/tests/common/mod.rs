@@ -53,6 +53,32 @@ pub fn exec(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `duban eval run --data DATA --spec SPEC` followed by `more`, as [`exec`].
+pub fn eval_run(data: &str, spec: &str, more: &[&str]) -> (bool, String, String) {
+    let mut args = vec!["eval", "run", "--data", data, "--spec", spec];
+    args.extend_from_slice(more);
+    exec(&args)
+}
+
+/// Runs `run(more + ["-o", r.parquet | r.arrow])` in `dir` and checks that each result is
+/// written whole to its file (its format's magic bytes at both ends), nothing to standard output.
+pub fn check_binary_outputs(
+    dir: &Path,
+    more: &[&str],
+    run: impl Fn(&[&str]) -> (bool, String, String),
+) {
+    for (name, magic) in [("r.parquet", &b"PAR1"[..]), ("r.arrow", &b"ARROW1"[..])] {
+        let path = dir.join(name);
+        let mut args = more.to_vec();
+        args.extend(["-o", path.to_str().unwrap()]);
+        let (ok, out, err) = run(&args);
+        assert!(ok, "{name}: {err}");
+        assert_eq!(out, "");
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(magic) && bytes.ends_with(magic), "{name}");
+    }
+}
+
 /// `duban eval verify path`: whether the snapshot verified, and all it printed.
 pub fn eval_verify(path: &Path) -> (bool, String) {
     let (ok, out, err) = exec(&["eval", "verify", path.to_str().unwrap()]);
