@@ -2,7 +2,8 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError};
+use crate::column::parse_column;
+use crate::{Result, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,14 +58,12 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let role: String = r.try_get("role")?;
                 Ok(Assignment {
                     task_id: r.try_get("task_id")?,
                     unit_id: r.try_get("unit_id")?,
                     unit_code: r.try_get("code")?,
                     unit_name: r.try_get("name")?,
-                    role: AssignRole::parse(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("assignment role {role:?}")))?,
+                    role: parse_column(r, "role", "assignment role", AssignRole::parse)?,
                     position: r.try_get("position")?,
                     demo: r.try_get::<i64, _>("demo")? != 0,
                 })

@@ -19,6 +19,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::audit::{append_current, escalation_subject};
+use crate::column::parse_column;
 use crate::notification::{Audience, NewNotification, notify};
 use crate::settings::{ESCALATION_RULES, put_settings};
 use crate::{Result, Store, StoreError, now};
@@ -126,12 +127,8 @@ pub fn alert_escalation_subject(alert_id: i64, escalation_id: i64) -> String {
 }
 
 fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
-    let level: String = r.try_get("level")?;
-    let level = EscalationLevel::parse(&level)
-        .ok_or_else(|| StoreError::Corrupt(format!("escalation level {level:?}")))?;
-    let state: String = r.try_get("state")?;
-    let state = parse_state(&state)
-        .ok_or_else(|| StoreError::Corrupt(format!("escalation state {state:?}")))?;
+    let level = parse_column(r, "level", "escalation level", EscalationLevel::parse)?;
+    let state = parse_column(r, "state", "escalation state", parse_state)?;
     let raised: String = r.try_get("raised_on")?;
     let respond: String = r.try_get("respond_by")?;
     let held_on: Option<String> = r.try_get("i_held_on")?;
@@ -293,27 +290,28 @@ impl Store {
         f: &EscalationFilter,
         limit: i64,
     ) -> Result<Vec<EscalationRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
+        self.fetch_rows(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
                AND ($3 = '' OR e.state = $3) AND ($4 < 0 OR e.unit_id = $4)
              ORDER BY e.raised_on DESC, e.level_rank DESC, e.id DESC LIMIT $5"
-        )))
-        .bind(f.plan_id.unwrap_or(-1))
-        .bind(f.level.map_or("", EscalationLevel::as_str))
-        .bind(f.state.map_or("", state_str))
-        .bind(f.unit_id.unwrap_or(-1))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(row_to_escalation).collect()
+            )))
+            .bind(f.plan_id.unwrap_or(-1))
+            .bind(f.level.map_or("", EscalationLevel::as_str))
+            .bind(f.state.map_or("", state_str))
+            .bind(f.unit_id.unwrap_or(-1))
+            .bind(limit),
+            row_to_escalation,
+        )
+        .await
     }
 
     pub async fn escalation(&self, id: i64) -> Result<EscalationRow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = $1")))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        row_to_escalation(&row)
+        self.fetch_row(
+            sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = $1"))).bind(id),
+            row_to_escalation,
+        )
+        .await
     }
 
     /// Applies a response (by a reporter of the unit), a rejection of the response or a

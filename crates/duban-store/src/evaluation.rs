@@ -266,22 +266,16 @@ impl Store {
     }
 
     pub async fn eval_method(&self, id: i64) -> Result<EvalMethod> {
-        let row = sqlx::query(
+        self.fetch_row(sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method WHERE id = $1",
         )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        method_from_row(&row)
+        .bind(id), method_from_row).await
     }
 
     pub async fn eval_methods(&self) -> Result<Vec<EvalMethod>> {
-        let rows = sqlx::query(
+        self.fetch_rows(sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method ORDER BY id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(method_from_row).collect()
+        ), method_from_row).await
     }
 
     // ---- data sets ----
@@ -320,21 +314,15 @@ impl Store {
     }
 
     pub async fn eval_dataset(&self, id: i64) -> Result<EvalDataset> {
-        let row = sqlx::query(DATASET_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        dataset_from_row(&row)
+        self.fetch_row(sqlx::query(DATASET_BY_ID).bind(id), dataset_from_row)
+            .await
     }
 
     pub async fn eval_datasets(&self) -> Result<Vec<EvalDataset>> {
-        let rows = sqlx::query(
+        self.fetch_rows(sqlx::query(
             "SELECT d.id, d.name, d.file_name, d.kind, d.source, d.sha256, d.size, d.units, d.method_id, d.demo, u.name AS created_by, d.created_at
              FROM eval_dataset d LEFT JOIN app_user u ON u.id = d.created_by ORDER BY d.id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(dataset_from_row).collect()
+        ), dataset_from_row).await
     }
 
     /// The stored file, checked against its hash.
@@ -374,11 +362,8 @@ impl Store {
     }
 
     pub async fn eval_run(&self, id: i64) -> Result<EvalRun> {
-        let row = sqlx::query(RUN_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        run_from_row(&row)
+        self.fetch_row(sqlx::query(RUN_BY_ID).bind(id), run_from_row)
+            .await
     }
 
     /// The run's snapshot JSON text (with its result).
@@ -449,11 +434,8 @@ impl Store {
     }
 
     pub async fn eval_snapshot(&self, id: i64) -> Result<EvalSnapshot> {
-        let row = sqlx::query(SNAPSHOT_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        snapshot_from_row(&row)
+        self.fetch_row(sqlx::query(SNAPSHOT_BY_ID).bind(id), snapshot_from_row)
+            .await
     }
 
     /// The published bytes, checked against their hash.

@@ -462,19 +462,19 @@ impl Store {
     }
 
     pub async fn monitor_indicators(&self) -> Result<Vec<Indicator>> {
-        let rows = sqlx::query("SELECT * FROM monitor_indicator ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(indicator_from_row).collect()
+        self.fetch_rows(
+            sqlx::query("SELECT * FROM monitor_indicator ORDER BY id"),
+            indicator_from_row,
+        )
+        .await
     }
 
     pub async fn monitor_indicator(&self, name: &str) -> Result<Indicator> {
-        let row = sqlx::query("SELECT * FROM monitor_indicator WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        indicator_from_row(&row)
+        self.fetch_row(
+            sqlx::query("SELECT * FROM monitor_indicator WHERE name = $1").bind(name),
+            indicator_from_row,
+        )
+        .await
     }
 
     /// Every stored vintage (of one indicator, or all), by indicator, region, period, date.
@@ -852,12 +852,11 @@ impl Store {
     }
 
     pub async fn monitor_alert(&self, id: i64) -> Result<MonitorAlertRow> {
-        let row = sqlx::query(concat!(alert_select!(), " WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        alert_from_row(&row)
+        self.fetch_row(
+            sqlx::query(concat!(alert_select!(), " WHERE a.id = $1")).bind(id),
+            alert_from_row,
+        )
+        .await
     }
 
     /// Acknowledge, record the 约谈 or close with a note (the office; the caller checks the

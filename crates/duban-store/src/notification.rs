@@ -361,23 +361,21 @@ impl Store {
 
     /// Outbox rows not yet expanded into deliveries, oldest first.
     pub async fn undispatched_notifications(&self, limit: i64) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        self.fetch_rows(sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OUTBOX_COLS} FROM notification WHERE dispatched_at IS NULL ORDER BY id LIMIT $1"
         )))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(outbox_from_row).collect()
+        .bind(limit), outbox_from_row).await
     }
 
     pub async fn notification(&self, id: i64) -> Result<OutboxRow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {OUTBOX_COLS} FROM notification WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        outbox_from_row(&row)
+        self.fetch_row(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {OUTBOX_COLS} FROM notification WHERE id = $1"
+            )))
+            .bind(id),
+            outbox_from_row,
+        )
+        .await
     }
 
     /// Creates the deliveries of a notification (one per (channel, target); idempotent) and
@@ -410,15 +408,12 @@ impl Store {
 
     /// Pending deliveries whose next attempt is due, oldest first.
     pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        self.fetch_rows(sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DELIVERY_COLS} FROM notification_delivery
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
         )))
         .bind(now())
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(delivery_from_row).collect()
+        .bind(limit), delivery_from_row).await
     }
 
     /// Claims up to `limit` due deliveries for `worker` for `lease`: each is given to one
@@ -473,13 +468,14 @@ impl Store {
 
     /// All deliveries, newest first (admin page, tests).
     pub async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DELIVERY_COLS} FROM notification_delivery ORDER BY id DESC LIMIT $1"
-        )))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(delivery_from_row).collect()
+        self.fetch_rows(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLS} FROM notification_delivery ORDER BY id DESC LIMIT $1"
+            )))
+            .bind(limit),
+            delivery_from_row,
+        )
+        .await
     }
 
     /// Records one attempt: delivered → `sent`; a retryable failure → `pending` again after

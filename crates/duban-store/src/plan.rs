@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::assignment::{AssignRole, Assignment};
+use crate::column::parse_column;
 use crate::target::{TargetRow, commitment_str, target_from_row};
 use crate::task::{TaskRow, task_from_row};
 use crate::{Result, Store, StoreError, now};
@@ -94,15 +95,13 @@ pub struct PresetAssignment {
 }
 
 fn plan_from_row(r: &AnyRow) -> Result<PlanRow> {
-    let state: String = r.try_get("state")?;
     Ok(PlanRow {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
         year: r.try_get("year")?,
         issuer: r.try_get("issuer")?,
         region: r.try_get("region")?,
-        state: PlanState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("plan state {state:?}")))?,
+        state: parse_column(r, "state", "plan state", PlanState::parse)?,
         source_name: r.try_get("source_name")?,
         version: r.try_get("version")?,
         assignment_confirmed: r.try_get::<i64, _>("assignment_confirmed")? != 0,
@@ -246,24 +245,18 @@ impl Store {
     }
 
     pub async fn list_plans(&self) -> Result<Vec<PlanRow>> {
-        let rows = sqlx::query(
+        self.fetch_rows(sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan ORDER BY year DESC, id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(plan_from_row).collect()
+        ), plan_from_row).await
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        let row = sqlx::query(
+        self.fetch_row(sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan WHERE id = $1",
         )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        plan_from_row(&row)
+        .bind(id), plan_from_row).await
     }
 
     pub async fn plan_detail(&self, id: i64) -> Result<PlanDetail> {

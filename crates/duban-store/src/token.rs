@@ -87,12 +87,11 @@ impl Store {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL
                AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
         );
-        let row = sqlx::query(sql)
-            .bind(hash_token(secret))
-            .bind(now())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(crate::user::user_from_row).transpose()
+        self.fetch_optional_row(
+            sqlx::query(sql).bind(hash_token(secret)).bind(now()),
+            crate::user::user_from_row,
+        )
+        .await
     }
 
     #[allow(clippy::type_complexity)]

@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::column::parse_column;
 use crate::secret::{dummy_hash, hash_password, verify_password};
 use crate::{Result, Store, StoreError, now};
 
@@ -88,11 +89,10 @@ macro_rules! select_user {
 pub(crate) use select_user;
 
 pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
-    let role: String = r.try_get("role")?;
     Ok(User {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        role: parse_column(r, "role", "role", Role::parse)?,
         unit_id: r.try_get("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
@@ -204,11 +204,8 @@ impl Store {
 
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         let sql = select_user!("WHERE u.name = $1");
-        let row = sqlx::query(sql)
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.fetch_optional_row(sqlx::query(sql).bind(name), user_from_row)
+            .await
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
