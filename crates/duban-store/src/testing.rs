@@ -25,6 +25,13 @@ pub fn user(role: crate::user::Role, unit: Option<i64>) -> crate::user::User {
     }
 }
 
+/// The actions of a report's workflow events, oldest first (`create`, `submit` …): what
+/// workflow tests compare against the steps they took.
+pub async fn report_actions(store: &Store, report_id: i64) -> Result<Vec<String>> {
+    let events = store.report_events(report_id).await?;
+    Ok(events.into_iter().map(|e| e.action).collect())
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub store: Store,

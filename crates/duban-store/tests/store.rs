@@ -2,7 +2,7 @@
 
 use duban_core::{Comparator, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task};
 use duban_store::plan::ImportMeta;
-use duban_store::testing::TestDb;
+use duban_store::testing::{TestDb, report_actions};
 
 fn plan() -> Plan {
     let text = "一、板块\n1.任务一\n新建350个中心，增长10%以上。".to_string();
@@ -373,13 +373,7 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
     let r = s.report(id).await.unwrap();
     assert_eq!(r.state, ReportState::Accepted);
     assert!(r.first_submitted_at.is_some() && r.reviewed_at.is_some());
-    let actions: Vec<String> = s
-        .report_events(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = report_actions(s, id).await.unwrap();
     assert_eq!(
         actions,
         [
