@@ -165,12 +165,10 @@ impl Store {
         query: AnyQuery<'_>,
         decode: impl FnOnce(&AnyRow) -> Result<T>,
     ) -> Result<Option<T>> {
-        query
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(decode)
-            .transpose()
+        match query.fetch_optional(self.pool()).await? {
+            Some(row) => decode(&row).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Every row `query` returns, decoded, in order.

@@ -18,7 +18,7 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{append_current, escalation_subject};
+use crate::audit::{append_current, commit_audited, escalation_subject};
 use crate::column::parse_column;
 use crate::notification::{Audience, NewNotification, notify};
 use crate::settings::{ESCALATION_RULES, put_settings};
@@ -196,15 +196,13 @@ impl Store {
     pub async fn set_escalation_rules(&self, rules: &EscalationRules) -> Result<()> {
         let mut tx = self.begin_write().await?;
         put_settings(&mut tx, &ESCALATION_RULES, rules).await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "escalation.rules",
             "settings:escalation",
             &serde_json::to_value(rules).unwrap_or_default(),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Stores the records that do not exist yet (by `(task, unit, ident)`); each new one
@@ -290,20 +288,17 @@ impl Store {
         f: &EscalationFilter,
         limit: i64,
     ) -> Result<Vec<EscalationRow>> {
-        self.fetch_rows(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
                AND ($3 = '' OR e.state = $3) AND ($4 < 0 OR e.unit_id = $4)
              ORDER BY e.raised_on DESC, e.level_rank DESC, e.id DESC LIMIT $5"
-            )))
-            .bind(f.plan_id.unwrap_or(-1))
-            .bind(f.level.map_or("", EscalationLevel::as_str))
-            .bind(f.state.map_or("", state_str))
-            .bind(f.unit_id.unwrap_or(-1))
-            .bind(limit),
-            row_to_escalation,
-        )
-        .await
+        )))
+        .bind(f.plan_id.unwrap_or(-1))
+        .bind(f.level.map_or("", EscalationLevel::as_str))
+        .bind(f.state.map_or("", state_str))
+        .bind(f.unit_id.unwrap_or(-1))
+        .bind(limit);
+        self.fetch_rows(query, row_to_escalation).await
     }
 
     pub async fn escalation(&self, id: i64) -> Result<EscalationRow> {

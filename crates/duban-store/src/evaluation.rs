@@ -266,16 +266,18 @@ impl Store {
     }
 
     pub async fn eval_method(&self, id: i64) -> Result<EvalMethod> {
-        self.fetch_row(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method WHERE id = $1",
         )
-        .bind(id), method_from_row).await
+        .bind(id);
+        self.fetch_row(query, method_from_row).await
     }
 
     pub async fn eval_methods(&self) -> Result<Vec<EvalMethod>> {
-        self.fetch_rows(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method ORDER BY id",
-        ), method_from_row).await
+        );
+        self.fetch_rows(query, method_from_row).await
     }
 
     // ---- data sets ----
@@ -319,10 +321,11 @@ impl Store {
     }
 
     pub async fn eval_datasets(&self) -> Result<Vec<EvalDataset>> {
-        self.fetch_rows(sqlx::query(
+        let query = sqlx::query(
             "SELECT d.id, d.name, d.file_name, d.kind, d.source, d.sha256, d.size, d.units, d.method_id, d.demo, u.name AS created_by, d.created_at
              FROM eval_dataset d LEFT JOIN app_user u ON u.id = d.created_by ORDER BY d.id",
-        ), dataset_from_row).await
+        );
+        self.fetch_rows(query, dataset_from_row).await
     }
 
     /// The stored file, checked against its hash.
@@ -386,8 +389,7 @@ impl Store {
 
     /// Runs, newest first.
     pub async fn eval_runs(&self) -> Result<Vec<EvalRun>> {
-        let rows = sqlx::query(RUN_LIST).fetch_all(self.pool()).await?;
-        rows.iter().map(run_from_row).collect()
+        self.fetch_rows(sqlx::query(RUN_LIST), run_from_row).await
     }
 
     // ---- snapshots ----
@@ -449,15 +451,15 @@ impl Store {
 
     /// Published snapshots, newest first.
     pub async fn eval_snapshots(&self) -> Result<Vec<EvalSnapshot>> {
-        let rows = sqlx::query(SNAPSHOT_LIST).fetch_all(self.pool()).await?;
-        rows.iter().map(snapshot_from_row).collect()
+        self.fetch_rows(sqlx::query(SNAPSHOT_LIST), snapshot_from_row)
+            .await
     }
 
     // ---- indicator data already in duban ----
 
     /// Targets with at least one value in an accepted report (candidate indicators).
     pub async fn reported_targets(&self) -> Result<Vec<ReportedTarget>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT t.id AS target_id, t.plan_id, p.title AS plan_title, k.number AS task_number, t.position, t.metric, t.unit,
                     COUNT(DISTINCT r.unit_id) AS units
              FROM report_value v
@@ -468,23 +470,20 @@ impl Store {
              WHERE r.state = 'accepted' AND v.value IS NOT NULL
              GROUP BY t.id, t.plan_id, p.title, k.number, t.position, t.metric, t.unit
              ORDER BY t.plan_id, k.number, t.position",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReportedTarget {
-                    target_id: r.try_get("target_id")?,
-                    plan_id: r.try_get("plan_id")?,
-                    plan_title: r.try_get("plan_title")?,
-                    task_number: r.try_get("task_number")?,
-                    position: r.try_get("position")?,
-                    metric: r.try_get("metric")?,
-                    unit: r.try_get("unit")?,
-                    units: r.try_get("units")?,
-                })
+        );
+        self.fetch_rows(query, |r| {
+            Ok(ReportedTarget {
+                target_id: r.try_get("target_id")?,
+                plan_id: r.try_get("plan_id")?,
+                plan_title: r.try_get("plan_title")?,
+                task_number: r.try_get("task_number")?,
+                position: r.try_get("position")?,
+                metric: r.try_get("metric")?,
+                unit: r.try_get("unit")?,
+                units: r.try_get("units")?,
             })
-            .collect()
+        })
+        .await
     }
 }
 

@@ -381,14 +381,13 @@ impl Store {
         .bind(&at)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.scheme.create",
             &format!("muni-scheme:{id}"),
             &serde_json::json!({"name": name, "spec_sha256": sha256_hex(s.spec.as_bytes())}),
         )
         .await?;
-        tx.commit().await?;
         self.muni_scheme(id).await
     }
 
@@ -421,15 +420,13 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.policy.edit",
             &format!("muni-scheme:{id}"),
             &serde_json::json!({"policy_sha256": sha256_hex(policy.as_bytes())}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     // ---- data sets ----
@@ -464,35 +461,28 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.dataset.upload",
+        audit::commit_audited(tx, "muni.dataset.upload",
             &format!("muni-dataset:{id}"),
-            &serde_json::json!({"scheme_id": d.scheme_id, "name": name, "sha256": sha256_hex(d.bytes), "firms": d.firms}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"scheme_id": d.scheme_id, "name": name, "sha256": sha256_hex(d.bytes), "firms": d.firms})).await?;
         self.muni_dataset(id).await
     }
 
     pub async fn muni_dataset(&self, id: i64) -> Result<Dataset> {
-        self.fetch_row(sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DATASET_COLS} FROM muni_dataset d LEFT JOIN app_user u ON u.id = d.created_by WHERE d.id = $1"
         )))
-        .bind(id), dataset_row).await
+        .bind(id);
+        self.fetch_row(query, dataset_row).await
     }
 
     /// Data sets of a scheme (all schemes when None), newest first.
     pub async fn muni_datasets(&self, scheme_id: Option<i64>) -> Result<Vec<Dataset>> {
-        self.fetch_rows(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DATASET_COLS} FROM muni_dataset d LEFT JOIN app_user u ON u.id = d.created_by
              WHERE ($1 IS NULL OR d.scheme_id = $1) ORDER BY d.id DESC"
         )))
-            .bind(scheme_id),
-            dataset_row,
-        )
-        .await
+        .bind(scheme_id);
+        self.fetch_rows(query, dataset_row).await
     }
 
     /// The stored bytes of a data set.
@@ -536,34 +526,27 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.run.queue",
+        audit::commit_audited(tx, "muni.run.queue",
             &format!("muni-run:{id}"),
-            &serde_json::json!({"scheme_id": scheme_id, "dataset_id": dataset_id, "previous_run_id": previous_run_id}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"scheme_id": scheme_id, "dataset_id": dataset_id, "previous_run_id": previous_run_id})).await?;
         self.muni_run(id).await
     }
 
     pub async fn muni_run(&self, id: i64) -> Result<Run> {
-        self.fetch_row(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {RUN_COLS} {RUN_FROM} WHERE r.id = $1"
-            )))
-            .bind(id),
-            run_row,
-        )
-        .await
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RUN_COLS} {RUN_FROM} WHERE r.id = $1"
+        )))
+        .bind(id);
+        self.fetch_row(query, run_row).await
     }
 
     /// Runs of a scheme (all when None), newest first.
     pub async fn muni_runs(&self, scheme_id: Option<i64>) -> Result<Vec<Run>> {
-        self.fetch_rows(sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RUN_COLS} {RUN_FROM} WHERE ($1 IS NULL OR r.scheme_id = $1) ORDER BY r.id DESC"
         )))
-        .bind(scheme_id), run_row).await
+        .bind(scheme_id);
+        self.fetch_rows(query, run_row).await
     }
 
     /// Takes a run for a worker, with a lease of `lease` from now: a queued run, or a
@@ -668,15 +651,13 @@ impl Store {
                 )));
             }
         }
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.run.cancel",
             &format!("muni-run:{id}"),
             &serde_json::json!({"state": state.as_str()}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Appends firm rows of a running job (in `seq` order, in batches).
@@ -757,15 +738,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.run.done",
+        audit::commit_audited(tx, "muni.run.done",
             &format!("muni-run:{id}"),
-            &serde_json::json!({"firms": firms, "evaluated": evaluated, "data_hash": data_hash, "method_hash": method_hash}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            &serde_json::json!({"firms": firms, "evaluated": evaluated, "data_hash": data_hash, "method_hash": method_hash})).await
     }
 
     /// Ends a job as failed (with the message) or cancelled; its firm rows are removed.
@@ -866,15 +841,12 @@ impl Store {
 
     /// One firm of a run by its id.
     pub async fn muni_firm(&self, run_id: i64, firm: &str) -> Result<FirmRow> {
-        self.fetch_row(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {FIRM_COLS} FROM muni_firm WHERE run_id = $1 AND firm = $2"
-            )))
-            .bind(run_id)
-            .bind(firm),
-            firm_row,
-        )
-        .await
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FIRM_COLS} FROM muni_firm WHERE run_id = $1 AND firm = $2"
+        )))
+        .bind(run_id)
+        .bind(firm);
+        self.fetch_row(query, firm_row).await
     }
 
     /// Evaluated firms of one class of a run (for a firm's 体检报告: its class's spread).
@@ -912,15 +884,13 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.publicity.open",
             &format!("muni-run:{id}"),
             &serde_json::json!({"from": from, "until": until}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn add_muni_objection(
@@ -955,14 +925,13 @@ impl Store {
         .bind(recorded_by)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.objection.record",
             &format!("muni-run:{run_id}"),
             &serde_json::json!({"objection": id, "firm": firm, "raised_by": raised_by}),
         )
         .await?;
-        tx.commit().await?;
         self.muni_objection(id).await
     }
 
@@ -995,15 +964,13 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.objection.decide",
             &format!("muni-run:{run_id}"),
             &serde_json::json!({"objection": id, "decision": d, "note": note}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn muni_objection(&self, id: i64) -> Result<Objection> {
@@ -1018,17 +985,14 @@ impl Store {
     }
 
     async fn muni_objections_where(&self, cond: &str, v: i64) -> Result<Vec<Objection>> {
-        self.fetch_rows(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT o.id, o.run_id, o.firm, o.body, o.raised_by, o.raised_at, r.name AS recorded_by,
                     o.decision, o.note, d.name AS decided_by, o.decided_at
              FROM muni_objection o LEFT JOIN app_user r ON r.id = o.recorded_by
              LEFT JOIN app_user d ON d.id = o.decided_by WHERE {cond} ORDER BY o.id"
         )))
-            .bind(v),
-            objection_row,
-        )
-        .await
+        .bind(v);
+        self.fetch_rows(query, objection_row).await
     }
 
     // ---- final snapshots ----
@@ -1088,14 +1052,9 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.final.publish",
+        audit::commit_audited(tx, "muni.final.publish",
             &format!("muni-run:{run_id}"),
-            &serde_json::json!({"final": id, "sha256": sha, "data_hash": data_hash, "method_hash": method_hash}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"final": id, "sha256": sha, "data_hash": data_hash, "method_hash": method_hash})).await?;
         self.muni_final(id).await
     }
 
@@ -1111,12 +1070,13 @@ impl Store {
     }
 
     async fn muni_finals_where(&self, cond: &str, v: Option<i64>) -> Result<Vec<Final>> {
-        self.fetch_rows(sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT f.id, f.run_id, f.title, f.sha256, f.data_hash, f.method_hash, f.demo,
                     u.name AS published_by, f.published_at
              FROM muni_final f LEFT JOIN app_user u ON u.id = f.published_by WHERE {cond} ORDER BY f.id DESC"
         )))
-        .bind(v), final_row).await
+        .bind(v);
+        self.fetch_rows(query, final_row).await
     }
 
     /// The final snapshot's bytes (as `duban eval verify` reads them).

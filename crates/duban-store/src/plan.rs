@@ -237,26 +237,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"title": plan.title, "year": plan.year, "tasks": plan.tasks.len(), "source_name": meta.source_name});
-        crate::audit::append_current(&mut tx, "plan.import", &format!("plan:{plan_id}"), &payload)
+        crate::audit::commit_audited(tx, "plan.import", &format!("plan:{plan_id}"), &payload)
             .await?;
-        tx.commit().await?;
         self.refresh_periods(plan_id).await?;
         Ok(plan_id)
     }
 
     pub async fn list_plans(&self) -> Result<Vec<PlanRow>> {
-        self.fetch_rows(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan ORDER BY year DESC, id",
-        ), plan_from_row).await
+        );
+        self.fetch_rows(query, plan_from_row).await
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        self.fetch_row(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan WHERE id = $1",
         )
-        .bind(id), plan_from_row).await
+        .bind(id);
+        self.fetch_row(query, plan_from_row).await
     }
 
     pub async fn plan_detail(&self, id: i64) -> Result<PlanDetail> {
@@ -423,7 +424,7 @@ impl Store {
     /// did, the change is audited as `action` and committed.
     async fn commit_adoption(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        tx: sqlx::Transaction<'static, sqlx::Any>,
         done: sqlx::any::AnyQueryResult,
         id: i64,
         user_id: i64,
@@ -436,9 +437,7 @@ impl Store {
             return Err(StoreError::Invalid(refused.into()));
         }
         let payload = serde_json::json!({"user_id": user_id});
-        crate::audit::append_current(&mut tx, action, &format!("plan:{id}"), &payload).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, action, &format!("plan:{id}"), &payload).await
     }
 
     /// Confirms the plan's demonstration assignment (示例分工) as the real one.
@@ -456,15 +455,13 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let payload = serde_json::json!({});
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "plan.confirm_assignment",
             &format!("plan:{plan_id}"),
             &payload,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Edits the plan's own fields and pillar headings, guarded by the plan version. On an
@@ -522,14 +519,8 @@ impl Store {
         }
         let payload =
             serde_json::json!({"before": before, "after": after, "reason": edit.reason.trim()});
-        crate::audit::append_current(
-            &mut tx,
-            "plan.edit",
-            &format!("plan:{}", edit.plan_id),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "plan.edit", &format!("plan:{}", edit.plan_id), &payload)
+            .await?;
         self.refresh_periods(edit.plan_id).await
     }
 }

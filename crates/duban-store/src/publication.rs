@@ -218,15 +218,13 @@ impl Store {
             StoreError::Duplicate(_) => StoreError::Conflict,
             other => other,
         })?;
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "publication.withdraw",
             &format!("publication:{id}"),
             &json!({ "reason": reason }),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     // ---- bulletins ----
@@ -259,14 +257,13 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "bulletin.draft",
             &format!("plan:{plan_id}/bulletin:{id}"),
             &json!({ "series": series, "year": b.head.year, "title": b.head.title }),
         )
         .await?;
-        tx.commit().await?;
         self.bulletin_draft(id).await
     }
 

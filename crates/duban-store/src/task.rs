@@ -119,22 +119,24 @@ pub struct TaskEdit {
 
 impl Store {
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
-        self.fetch_row(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
              FROM task WHERE id = $1",
         )
-        .bind(id), task_from_row).await
+        .bind(id);
+        self.fetch_row(query, task_from_row).await
     }
 
     /// The task numbered `number` in plan `plan_id`, if there is one (one indexed row: the
     /// API's report save names tasks by number and need not load the whole plan).
     pub async fn task_by_number(&self, plan_id: i64, number: i64) -> Result<Option<TaskRow>> {
-        self.fetch_optional_row(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
              FROM task WHERE plan_id = $1 AND number = $2",
         )
         .bind(plan_id)
-        .bind(number), task_from_row).await
+        .bind(number);
+        self.fetch_optional_row(query, task_from_row).await
     }
 
     /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
@@ -312,14 +314,8 @@ impl Store {
             .await?;
         }
         let payload = serde_json::json!({"plan_id": plan_id, "before": before, "after": after, "reason": edit.reason.trim()});
-        crate::audit::append_current(
-            &mut tx,
-            "task.edit",
-            &format!("task:{}", edit.task_id),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "task.edit", &format!("task:{}", edit.task_id), &payload)
+            .await?;
         let task = self.task(edit.task_id).await?;
         // The cadence may have changed: periods follow (nothing written when current).
         self.refresh_periods(task.plan_id).await?;

@@ -61,14 +61,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let payload = serde_json::json!({"id": id.0, "name": label, "user": user_name, "expires_at": expires});
-        crate::audit::append_current(
-            &mut tx,
-            "token.create",
-            &format!("token:{}", id.0),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "token.create", &format!("token:{}", id.0), &payload)
+            .await?;
         let token = self
             .list_tokens()
             .await?
@@ -139,9 +133,6 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let payload = serde_json::json!({"id": id});
-        crate::audit::append_current(&mut tx, "token.revoke", &format!("token:{id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "token.revoke", &format!("token:{id}"), &payload).await
     }
 }

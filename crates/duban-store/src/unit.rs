@@ -55,19 +55,16 @@ impl Store {
         if u.name.trim().is_empty() {
             return Err(StoreError::Invalid("单位名称不能为空".into()));
         }
-        self.fetch_row(
-            sqlx::query(
-                "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
+        let query = sqlx::query(
+            "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, code, name, kind, demo",
-            )
-            .bind(&u.code)
-            .bind(u.name.trim())
-            .bind(u.kind.as_str())
-            .bind(u.demo as i64)
-            .bind(now()),
-            unit_from_row,
         )
-        .await
+        .bind(&u.code)
+        .bind(u.name.trim())
+        .bind(u.kind.as_str())
+        .bind(u.demo as i64)
+        .bind(now());
+        self.fetch_row(query, unit_from_row).await
     }
 
     /// Inserts the unit unless one with the same code exists; returns the stored unit.
@@ -90,10 +87,11 @@ impl Store {
     }
 
     pub async fn list_units(&self) -> Result<Vec<Unit>> {
-        self.fetch_rows(sqlx::query(
+        let query = sqlx::query(
             "SELECT id, code, name, kind, demo FROM unit
              ORDER BY CASE kind WHEN 'office' THEN 0 WHEN 'department' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END, id",
-        ), unit_from_row).await
+        );
+        self.fetch_rows(query, unit_from_row).await
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>> {
@@ -190,10 +188,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"alias": alias});
-        crate::audit::append_current(&mut tx, "unit.alias", &format!("unit:{unit_id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.alias", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Changes a unit's kind (e.g. a city's 发展改革委 filed as a province department).
@@ -207,19 +202,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"from": before.kind.as_str(), "to": kind.as_str()});
-        crate::audit::append_current(&mut tx, "unit.kind", &format!("unit:{unit_id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.kind", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Units created from an uploaded plan's names that the office has not reviewed yet.
     pub async fn units_to_review(&self) -> Result<Vec<Unit>> {
-        let rows =
-            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id")
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter().map(unit_from_row).collect()
+        self.fetch_rows(
+            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id"),
+            unit_from_row,
+        )
+        .await
     }
 
     /// Keeps a reviewed unit, with its kind. Audited as `unit.confirm`.
@@ -232,15 +224,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"kind": kind.as_str()});
-        crate::audit::append_current(
-            &mut tx,
-            "unit.confirm",
-            &format!("unit:{unit_id}"),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.confirm", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Merges a unit awaiting review into an existing unit: its task assignments move there
@@ -309,10 +293,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"name": from.name, "into": target.code});
-        crate::audit::append_current(&mut tx, "unit.merge", &format!("unit:{into}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.merge", &format!("unit:{into}"), &payload).await
     }
 
     /// The unit for a name found in a plan document ([`Store::match_unit`]); created (kind

@@ -185,14 +185,8 @@ impl Store {
         })?;
         let payload =
             serde_json::json!({"name": u.name, "role": u.role.as_str(), "unit": u.unit_code});
-        crate::audit::append_current(
-            &mut tx,
-            "user.create",
-            &format!("user:{}", u.name),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "user.create", &format!("user:{}", u.name), &payload)
+            .await?;
         self.user(id.0).await
     }
 
@@ -210,8 +204,7 @@ impl Store {
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
         let sql = select_user!("ORDER BY u.id");
-        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
-        rows.iter().map(user_from_row).collect()
+        self.fetch_rows(sqlx::query(sql), user_from_row).await
     }
 
     pub async fn count_users(&self) -> Result<i64> {
@@ -264,10 +257,7 @@ impl Store {
         let set = "UPDATE app_user SET password_hash = $1 WHERE name = $2";
         let revoked = update_account(&mut tx, set, Some(hash), name, true).await?;
         let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
-        crate::audit::append_current(&mut tx, "user.password", &format!("user:{name}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "user.password", &format!("user:{name}"), &payload).await
     }
 
     /// Disables (or enables again) an account. Disabling ends its sessions and revokes its
@@ -282,9 +272,7 @@ impl Store {
             "user.enable"
         };
         let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
-        crate::audit::append_current(&mut tx, action, &format!("user:{name}"), &payload).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, action, &format!("user:{name}"), &payload).await
     }
 
     /// Every account with the time it was disabled (`None` = active).
