@@ -7,7 +7,7 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{Expected, expected_pillars, found_targets, match_targets, plan_pillars};
+use common::{Expected, describe, expected_pillars, found_targets, match_targets, plan_pillars};
 use duban_core::{Comparator, Plan};
 use std::path::{Path, PathBuf};
 
@@ -78,13 +78,8 @@ fn score(name: &str, exp: &Expected, plan: &Plan) -> (usize, usize, usize) {
     for (i, (task, t)) in found.iter().enumerate() {
         if !used[i] {
             eprintln!(
-                "{name}: false or wrong extraction in task {task:?}: {} ({} {:?} {:?}–{:?} {:?})",
-                t.phrase,
-                t.comparator.as_str(),
-                t.value,
-                t.low,
-                t.high,
-                t.unit
+                "{name}: false or wrong extraction in task {task:?}: {}",
+                describe(t)
             );
         }
         assert_eq!(
