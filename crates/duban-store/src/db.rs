@@ -147,8 +147,8 @@ fn sqlite_lock_file(url: &str) -> Option<std::path::PathBuf> {
 /// its siblings.
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
 
-/// Running a query and decoding its rows: the one place every module's reads go through, so
-/// a missing row means [`StoreError::NotFound`] everywhere.
+/// Running a query and decoding its rows with a module's row function; a missing row is
+/// [`StoreError::NotFound`] whichever module asks.
 impl Store {
     /// The one row `query` returns, decoded; [`StoreError::NotFound`] when there is none.
     pub(crate) async fn fetch_row<T>(
