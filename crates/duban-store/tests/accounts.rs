@@ -27,9 +27,7 @@ async fn passwords_sessions_and_tokens_end_together() {
         unit_code: None,
     };
     assert!(is_invalid(s.create_user(&weak).await), "common password");
-    let user = account(&db.store, "office", Role::Admin, None)
-        .await
-        .unwrap();
+    let user = account(s, "office", Role::Admin, None).await.unwrap();
     assert!(matches!(
         s.create_user(&NewUser {
             password: PASSWORD.into(),
@@ -97,9 +95,7 @@ async fn passwords_sessions_and_tokens_end_together() {
 async fn a_disabled_account_signs_in_nowhere_until_enabled() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let user = account(&db.store, "reviewer", Role::Admin, None)
-        .await
-        .unwrap();
+    let user = account(s, "reviewer", Role::Admin, None).await.unwrap();
     let session = s.create_session(user.id).await.unwrap();
     let (_, secret) = s.create_token("reviewer", "脚本").await.unwrap();
 
@@ -121,9 +117,7 @@ async fn a_disabled_account_signs_in_nowhere_until_enabled() {
 async fn logout_deletes_the_session_and_is_audited() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let user = account(&db.store, "clerk", Role::Admin, None)
-        .await
-        .unwrap();
+    let user = account(s, "clerk", Role::Admin, None).await.unwrap();
     let session = s.create_session(user.id).await.unwrap();
     s.delete_session(&session.cookie_value).await.unwrap();
     assert!(s.session(&session.cookie_value).await.unwrap().is_none());
@@ -144,9 +138,7 @@ async fn logout_deletes_the_session_and_is_audited() {
 async fn login_throttling_counts_per_name_and_per_address() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    account(&db.store, "office", Role::Admin, None)
-        .await
-        .unwrap();
+    account(s, "office", Role::Admin, None).await.unwrap();
     let (ip, other_ip) = ("192.0.2.1", "192.0.2.2");
 
     for _ in 0..MAX_FAILURES {
