@@ -232,6 +232,14 @@ pub struct ImportedReport {
 /// Reads `bytes` against the sheet and saves the drafts, all or nothing. Rows left empty
 /// with no report yet are skipped; rows of reports already submitted or accepted must be
 /// unchanged (they are skipped), otherwise the import is refused.
+/// The id a code of the sheet stands for (`what`: 任务, 目标); an unknown code refuses the
+/// import.
+fn id_of_code(ids: &HashMap<String, i64>, code: &str, what: &str) -> Result<i64, ImportRefusal> {
+    ids.get(code)
+        .copied()
+        .ok_or_else(|| ImportRefusal::Rule(format!("未知{what}编码 {code}")))
+}
+
 pub async fn import(
     store: &Store,
     by: &ReportActor,
@@ -246,11 +254,9 @@ pub async fn import(
     let mut items: Vec<(ReportKey, ReportContent)> = Vec::new();
     let mut codes = Vec::new();
     for row in &filled.rows {
-        let Some(&task_id) = sheet.tasks.get(&row.task_code) else {
-            return Ok(Err(ImportRefusal::Rule(format!(
-                "未知任务编码 {}",
-                row.task_code
-            ))));
+        let task_id = match id_of_code(&sheet.tasks, &row.task_code, "任务") {
+            Ok(id) => id,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         let key = ReportKey {
             task_id,
@@ -260,11 +266,9 @@ pub async fn import(
         let existing = store.report_by_key(key).await?;
         let mut values = Vec::new();
         for v in &row.values {
-            let Some(&target_id) = sheet.targets.get(&v.target_code) else {
-                return Ok(Err(ImportRefusal::Rule(format!(
-                    "未知目标编码 {}",
-                    v.target_code
-                ))));
+            let target_id = match id_of_code(&sheet.targets, &v.target_code, "目标") {
+                Ok(id) => id,
+                Err(refusal) => return Ok(Err(refusal)),
             };
             if v.value.is_some() {
                 values.push(ValueInput {

@@ -366,17 +366,16 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
         paragraphs,
     }];
 
-    let flagged: Vec<&TaskLine> = plan
+    let mut flagged: Vec<&TaskLine> = plan
         .tasks()
         .filter(|t| matches!(t.light, Light::Red | Light::Yellow))
         .collect();
-    let flagged_text = if flagged.is_empty() {
-        vec!["本期无红灯、黄灯任务。".to_string()]
-    } else {
-        let mut v: Vec<&TaskLine> = flagged;
-        // Red first, then by number.
-        v.sort_by_key(|t| (t.light != Light::Red, t.number));
-        v.iter()
+    // Red first, then by number.
+    flagged.sort_by_key(|t| (t.light != Light::Red, t.number));
+    sections.push(listing_section(
+        "红黄灯任务",
+        flagged
+            .iter()
             .map(|t| {
                 format!(
                     "{}（第{}项，牵头单位：{}）：{}，进度{}。",
@@ -391,16 +390,11 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
                     pct_text(t.progress)
                 )
             })
-            .collect()
-    };
-    sections.push(Section {
-        heading: "红黄灯任务".into(),
-        paragraphs: flagged_text,
-    });
-
-    let overdue = if plan.overdue.is_empty() {
-        vec!["本期无逾期未报情况。".to_string()]
-    } else {
+            .collect(),
+        "本期无红灯、黄灯任务。",
+    ));
+    sections.push(listing_section(
+        "逾期未报",
         plan.overdue
             .iter()
             .map(|o| {
@@ -413,16 +407,11 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
                     o.days
                 )
             })
-            .collect()
-    };
-    sections.push(Section {
-        heading: "逾期未报".into(),
-        paragraphs: overdue,
-    });
-
-    let ranking = if plan.ranking.is_empty() {
-        vec!["本期尚无到期的报送任务。".to_string()]
-    } else {
+            .collect(),
+        "本期无逾期未报情况。",
+    ));
+    sections.push(listing_section(
+        "部门排名",
         plan.ranking
             .iter()
             .enumerate()
@@ -438,12 +427,9 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
                     pct_text(r.on_time_pct)
                 )
             })
-            .collect()
-    };
-    sections.push(Section {
-        heading: "部门排名".into(),
-        paragraphs: ranking,
-    });
+            .collect(),
+        "本期尚无到期的报送任务。",
+    ));
 
     let text = if requirements.trim().is_empty() {
         DEFAULT_REQUIREMENTS
@@ -459,6 +445,19 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
             .collect(),
     });
     sections
+}
+
+/// A section of one paragraph per listed item, or the single sentence `when_none` when the
+/// list is empty (a bulletin says so rather than leaving a heading bare).
+fn listing_section(heading: &str, paragraphs: Vec<String>, when_none: &str) -> Section {
+    Section {
+        heading: heading.into(),
+        paragraphs: if paragraphs.is_empty() {
+            vec![when_none.to_string()]
+        } else {
+            paragraphs
+        },
+    }
 }
 
 /// What changed for one task between two publications of the same plan.

@@ -1030,6 +1030,18 @@ mod tests {
         Observation::value(d(date), v)
     }
 
+    /// Checks the light after one observation, case by case: (observed on, value, as of,
+    /// expected light).
+    fn assert_lights(spec: &TargetSpec, cases: &[(&str, f64, &str, Light)]) {
+        for &(date, value, as_of, light) in cases {
+            assert_eq!(
+                eval(spec, &[ob(date, value)], as_of).light,
+                light,
+                "{value} observed {date}, as of {as_of}"
+            );
+        }
+    }
+
     #[test]
     fn increment_target_new_centres() {
         // 再建350个乡镇（街道）居家养老服务中心: reports give the number built this year.
@@ -1071,22 +1083,18 @@ mod tests {
         assert_eq!(s.light, Light::Red);
         // At-least target reached.
         let spec = qty(Comparator::AtLeast, Some(100.0), None);
-        assert_eq!(
-            eval(&spec, &[ob("2020-03-31", 120.0)], "2020-04-10").light,
-            Light::Blue
-        );
+        assert_lights(&spec, &[("2020-03-31", 120.0, "2020-04-10", Light::Blue)]);
     }
 
     #[test]
     fn about_target_has_a_tolerance() {
         let spec = qty(Comparator::About, Some(1000.0), None);
-        assert_eq!(
-            eval(&spec, &[ob("2020-12-31", 960.0)], "2021-01-05").light,
-            Light::Blue
-        );
-        assert_eq!(
-            eval(&spec, &[ob("2020-12-31", 940.0)], "2021-01-05").light,
-            Light::Red
+        assert_lights(
+            &spec,
+            &[
+                ("2020-12-31", 960.0, "2021-01-05", Light::Blue),
+                ("2020-12-31", 940.0, "2021-01-05", Light::Red),
+            ],
         );
     }
 
@@ -1119,23 +1127,16 @@ mod tests {
     #[test]
     fn ceiling_without_baseline_must_hold() {
         let spec = qty(Comparator::AtMost, Some(5.0), None);
-        assert_eq!(
-            eval(&spec, &[ob("2020-06-30", 4.0)], "2020-07-10").light,
-            Light::Green
-        );
-        // Slightly over (5.2: 96%) → yellow; well over → red.
-        assert_eq!(
-            eval(&spec, &[ob("2020-06-30", 5.2)], "2020-07-10").light,
-            Light::Yellow
-        );
-        assert_eq!(
-            eval(&spec, &[ob("2020-06-30", 7.0)], "2020-07-10").light,
-            Light::Red
-        );
-        // Within at year end → blue.
-        assert_eq!(
-            eval(&spec, &[ob("2020-12-31", 4.9)], "2021-01-10").light,
-            Light::Blue
+        assert_lights(
+            &spec,
+            &[
+                ("2020-06-30", 4.0, "2020-07-10", Light::Green),
+                // Slightly over (5.2: 96%) → yellow; well over → red.
+                ("2020-06-30", 5.2, "2020-07-10", Light::Yellow),
+                ("2020-06-30", 7.0, "2020-07-10", Light::Red),
+                // Within at year end → blue.
+                ("2020-12-31", 4.9, "2021-01-10", Light::Blue),
+            ],
         );
     }
 
@@ -1161,13 +1162,12 @@ mod tests {
         );
         assert_eq!(s.light, Light::Yellow);
         let up = qty(Comparator::Increase, None, Some(3.0));
-        assert_eq!(
-            eval(&up, &[ob("2020-12-31", 3.4)], "2021-01-10").light,
-            Light::Blue
-        );
-        assert_eq!(
-            eval(&up, &[ob("2020-12-31", 2.9)], "2021-01-10").light,
-            Light::Red
+        assert_lights(
+            &up,
+            &[
+                ("2020-12-31", 3.4, "2021-01-10", Light::Blue),
+                ("2020-12-31", 2.9, "2021-01-10", Light::Red),
+            ],
         );
         // No data → grey.
         assert_eq!(eval(&up, &[], "2020-07-10").light, Light::Grey);
@@ -1176,24 +1176,17 @@ mod tests {
     #[test]
     fn growth_targets_compare_rates() {
         let spec = qty(Comparator::Growth, Some(6.0), None);
-        // Cumulative growth 6.2% in Q3 meets the rate: green until the year's data is in.
-        assert_eq!(
-            eval(&spec, &[ob("2020-09-30", 6.2)], "2020-10-15").light,
-            Light::Green
-        );
-        assert_eq!(
-            eval(&spec, &[ob("2020-12-31", 6.2)], "2021-01-15").light,
-            Light::Blue
-        );
-        // 5.5% is 91.7% of 6%: behind within the band → yellow.
-        assert_eq!(
-            eval(&spec, &[ob("2020-09-30", 5.5)], "2020-10-15").light,
-            Light::Yellow
-        );
-        // 3% → red; −1% → red with progress 0.
-        assert_eq!(
-            eval(&spec, &[ob("2020-09-30", 3.0)], "2020-10-15").light,
-            Light::Red
+        assert_lights(
+            &spec,
+            &[
+                // Cumulative growth 6.2% in Q3 meets the rate: green until the year's data is in.
+                ("2020-09-30", 6.2, "2020-10-15", Light::Green),
+                ("2020-12-31", 6.2, "2021-01-15", Light::Blue),
+                // 5.5% is 91.7% of 6%: behind within the band → yellow.
+                ("2020-09-30", 5.5, "2020-10-15", Light::Yellow),
+                // 3% → red; −1% → red with progress 0.
+                ("2020-09-30", 3.0, "2020-10-15", Light::Red),
+            ],
         );
         let s = eval(&spec, &[ob("2020-09-30", -1.0)], "2020-10-15");
         assert_eq!((s.light, s.progress), (Light::Red, Some(0.0)));
@@ -1214,10 +1207,7 @@ mod tests {
             q.high = Some(5.0);
             q.increment = true;
         }
-        assert_eq!(
-            eval(&spec, &[ob("2020-11-30", 3.0)], "2020-12-10").light,
-            Light::Blue
-        );
+        assert_lights(&spec, &[("2020-11-30", 3.0, "2020-12-10", Light::Blue)]);
         let s = eval(&spec, &[ob("2020-06-30", 1.0)], "2020-07-10");
         assert!((s.progress.unwrap() - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(s.light, Light::Red);
@@ -1233,23 +1223,19 @@ mod tests {
             milestone: None,
             reported_on: None,
         };
-        assert_eq!(
-            eval(&spec, &[o(6.5, Some(6.1))], "2020-10-10").light,
-            Light::Green
-        );
-        assert_eq!(
-            eval(&spec, &[o(5.9, Some(6.1))], "2020-10-10").light,
-            Light::Yellow
-        );
-        assert_eq!(
-            eval(&spec, &[o(5.9, None)], "2020-10-10").light,
-            Light::Grey
-        );
         let step = qty(Comparator::InStepWith, None, None);
-        assert_eq!(
-            eval(&step, &[o(5.8, Some(6.1))], "2020-10-10").light,
-            Light::Green
-        );
+        for (spec, value, reference, light) in [
+            (&spec, 6.5, Some(6.1), Light::Green),
+            (&spec, 5.9, Some(6.1), Light::Yellow),
+            (&spec, 5.9, None, Light::Grey),
+            (&step, 5.8, Some(6.1), Light::Green),
+        ] {
+            assert_eq!(
+                eval(spec, &[o(value, reference)], "2020-10-10").light,
+                light,
+                "{value} against {reference:?}"
+            );
+        }
     }
 
     #[test]

@@ -47,20 +47,15 @@ pub struct Label {
 
 /// Reads the label at the start of a line, including glued and 一要 labels.
 pub fn label(view: &View, line: &Line) -> Option<Label> {
-    if let Some(n) = structure::classify(view, line) {
+    let numbered = structure::classify(view, line)
+        .map(|n| (n, false))
+        .or_else(|| structure::classify_glued(view, line).map(|n| (n, true)));
+    if let Some((n, glued)) = numbered {
         return Some(Label {
             mark: Mark::Style(n.style),
             number: n.number,
             label_end: n.label_end,
-            glued: false,
-        });
-    }
-    if let Some(n) = structure::classify_glued(view, line) {
-        return Some(Label {
-            mark: Mark::Style(n.style),
-            number: n.number,
-            label_end: n.label_end,
-            glued: true,
+            glued,
         });
     }
     if let Some(l) = bare_label(view, line) {

@@ -22,6 +22,32 @@ fn task(plan: &Plan, number: u32) -> &duban_core::Task {
         .unwrap_or_else(|| panic!("task {number} missing: {:#?}", plan.tasks))
 }
 
+/// Asserts a task's lead and co-operating units, in order.
+#[track_caller]
+fn assert_units(t: &duban_core::Task, leads: &[&str], cos: &[&str]) {
+    assert_eq!(t.lead_units, leads, "{t:#?}");
+    assert_eq!(t.co_units, cos, "{t:#?}");
+}
+
+/// Whether the outline carries a diagnostic with this code.
+fn diagnosed(plan: &Plan, code: &str) -> bool {
+    plan.outline.diagnostics.iter().any(|d| d.code == code)
+}
+
+#[track_caller]
+fn assert_diagnosed(plan: &Plan, code: &str) {
+    assert!(
+        diagnosed(plan, code),
+        "no {code} in {:#?}",
+        plan.outline.diagnostics
+    );
+}
+
+/// A task's title and text together (where a phrase lands depends on the genre).
+fn full_text(t: &duban_core::Task) -> String {
+    format!("{}{}", t.title, t.text)
+}
+
 fn phrases(t: &duban_core::Task) -> Vec<&str> {
     t.targets.iter().map(|x| x.phrase.as_str()).collect()
 }
@@ -52,26 +78,14 @@ fn portal_html_rows_with_paragraph_cells_stay_one_task_each() {
     assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
     assert!(t1.text.contains("推进重大项目建设") || t1.title.contains("推进重大项目建设"));
-    assert!(
-        format!("{}{}", t1.title, t1.text).contains("200亿元"),
-        "{t1:?}"
-    );
-    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()]);
-    assert_eq!(
-        t1.co_units,
-        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()]
-    );
+    assert!(full_text(t1).contains("200亿元"), "{t1:?}");
+    assert_units(t1, &["市发展改革委"], &["市财政局", "市自然资源和规划局"]);
     assert!(phrases(t1).iter().any(|p| p.contains("200亿元")), "{t1:?}");
     let t2 = task(&plan, 2);
-    assert_eq!(t2.lead_units, vec!["市商务局".to_string()]);
-    assert_eq!(
-        t2.co_units,
-        vec!["市税务局".to_string(), "各区县政府".to_string()]
-    );
+    assert_units(t2, &["市商务局"], &["市税务局", "各区县政府"]);
     assert!(phrases(t2).iter().any(|p| p.contains("5%")), "{t2:?}");
     let t3 = task(&plan, 3);
-    assert_eq!(t3.lead_units, vec!["市交通运输局".to_string()]);
-    assert!(t3.co_units.is_empty());
+    assert_units(t3, &["市交通运输局"], &[]);
     assert!(phrases(t3).iter().any(|p| p.contains("150公里")));
 }
 
@@ -114,26 +128,18 @@ fn pdf_space_aligned_table_keeps_wrapped_cells() {
     let plan = parse(PDF_TABLE);
     assert_eq!(plan.tasks.len(), 4, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
-    let all1 = format!("{}{}", t1.title, t1.text);
+    let all1 = full_text(t1);
     assert!(
         all1.contains("投资120亿元以上"),
         "continuation lost: {t1:?}"
     );
-    assert_eq!(t1.lead_units, vec!["县发展改革局".to_string()]);
-    assert_eq!(
-        t1.co_units,
-        vec!["县财政局".to_string(), "县自然资源局".to_string()],
-        "{t1:?}"
-    );
+    assert_units(t1, &["县发展改革局"], &["县财政局", "县自然资源局"]);
     assert!(phrases(t1).iter().any(|p| p.contains("120亿元")), "{t1:?}");
     let t2 = task(&plan, 2);
-    assert!(format!("{}{}", t2.title, t2.text).contains("惠及居民5000户"));
+    assert!(full_text(t2).contains("惠及居民5000户"));
     assert_eq!(t2.lead_units, vec!["县住房城乡建设局".to_string()]);
     let t4 = task(&plan, 4);
-    assert!(
-        format!("{}{}", t4.title, t4.text).contains("危桥改造5座"),
-        "{t4:?}"
-    );
+    assert!(full_text(t4).contains("危桥改造5座"), "{t4:?}");
     // Category rows are pillars and parents.
     assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
     assert_eq!(t1.pillar, Some(0));
@@ -296,12 +302,7 @@ fn a_report_with_unnumbered_sections_reads_only_the_years_targets() {
             .map(|i| &i.label)
             .collect::<Vec<_>>()
     );
-    assert!(
-        plan.outline
-            .diagnostics
-            .iter()
-            .any(|d| d.code == "glossary")
-    );
+    assert_diagnosed(&plan, "glossary");
 }
 
 // ---------------------------------------------------------------- properties
@@ -353,14 +354,14 @@ proptest! {
         let plan = duban_doc::parse_text(&text).expect("parses");
         for n in 1..=rows.len() as u32 {
             let found = plan.tasks.iter().any(|t| t.number == n);
-            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "row {n} lost in {text}");
+            prop_assert!(found || diagnosed(&plan, "sequence_break"), "row {n} lost in {text}");
         }
         // Wrapped text stays with its own row (a centred table is recognised by lines
         // before its first row's number).
         if style == 2 || style == 3 && rows[0].1 {
             let piece = if style == 2 { "续写内容十个字" } else { "开头内容八个字" };
             for (t, &(_, wrap)) in plan.tasks.iter().zip(&rows) {
-                let all = format!("{}{}", t.title, t.text);
+                let all = full_text(t);
                 prop_assert_eq!(all.contains(piece), wrap, "row {} in {}", t.number, text);
             }
         }
@@ -431,14 +432,7 @@ fn a_gap_in_yao_items_is_diagnosed_not_lost() {
     let plan = parse(text);
     let labels: Vec<&str> = plan.tasks.iter().map(|t| t.label.as_str()).collect();
     assert_eq!(labels, vec!["一要", "三要", "四要"], "{:#?}", plan.tasks);
-    assert!(
-        plan.outline
-            .diagnostics
-            .iter()
-            .any(|d| d.code == "sequence_break"),
-        "{:#?}",
-        plan.outline.diagnostics
-    );
+    assert_diagnosed(&plan, "sequence_break");
 }
 
 /// Inline items are items of the tree, so the review shows them.
@@ -476,7 +470,7 @@ proptest! {
         for cn in CN.iter().take(n) {
             let label = format!("{cn}要");
             let found = plan.outline.items.iter().any(|i| i.label == label);
-            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "{label} lost in {text}");
+            prop_assert!(found || diagnosed(&plan, "sequence_break"), "{label} lost in {text}");
         }
     }
 
@@ -545,7 +539,7 @@ fn pdf_table_over_a_page_break() {
 ";
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
-    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("危桥改造5座"));
+    assert!(full_text(task(&plan, 1)).contains("危桥改造5座"));
     assert_eq!(task(&plan, 2).lead_units, vec!["县人力社保局".to_string()]);
 }
 
@@ -608,15 +602,10 @@ fn division_list_with_label_lines() {
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
-    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
-    assert_eq!(
-        t1.co_units,
-        vec![
-            "市财政局".to_string(),
-            "市自然资源和规划局".to_string(),
-            "各县（市、区）人民政府".to_string()
-        ],
-        "{t1:#?}"
+    assert_units(
+        t1,
+        &["市发展改革委"],
+        &["市财政局", "市自然资源和规划局", "各县（市、区）人民政府"],
     );
     let p1 = phrases(t1);
     assert!(p1.iter().any(|p| p.contains("120个")), "{p1:?}");
@@ -641,14 +630,7 @@ fn a_gap_in_table_rows_is_diagnosed_not_lost() {
     let plan = parse(text);
     let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
     assert_eq!(numbers, vec![1, 2, 4, 5], "{:#?}", plan.tasks);
-    assert!(
-        plan.outline
-            .diagnostics
-            .iter()
-            .any(|d| d.code == "sequence_break"),
-        "{:#?}",
-        plan.outline.diagnostics
-    );
+    assert_diagnosed(&plan, "sequence_break");
 }
 
 /// A repeated row number keeps both rows, with unique task numbers.
@@ -666,12 +648,7 @@ fn a_repeated_table_number_keeps_both_rows() {
     let mut numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
     numbers.dedup();
     assert_eq!(numbers.len(), 4);
-    assert!(
-        plan.outline
-            .diagnostics
-            .iter()
-            .any(|d| d.code == "sequence_break")
-    );
+    assert_diagnosed(&plan, "sequence_break");
 }
 
 /// A category column spanning several rows (`rowspan`): the rows under it lack that cell
@@ -709,12 +686,7 @@ fn portal_table_with_a_two_row_header() {
     let plan = parse_html(html);
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
-    assert_eq!(t1.lead_units, vec!["县交通运输局".to_string()], "{t1:#?}");
-    assert_eq!(
-        t1.co_units,
-        vec!["县财政局".to_string(), "各乡镇".to_string()],
-        "{t1:#?}"
-    );
+    assert_units(t1, &["县交通运输局"], &["县财政局", "各乡镇"]);
 }
 
 /// Row numbers written `（1）`, and a row without a number (the task's cells merged over
@@ -730,10 +702,7 @@ fn table_rows_with_parenthesised_numbers_and_unnumbered_rows() {
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
-    assert!(
-        format!("{}{}", t1.title, t1.text).contains("新开工项目120个"),
-        "{t1:#?}"
-    );
+    assert!(full_text(t1).contains("新开工项目120个"), "{t1:#?}");
     assert!(phrases(t1).iter().any(|p| p.contains("120个")), "{t1:#?}");
     assert_eq!(task(&plan, 2).lead_units, vec!["市园林局".to_string()]);
 }
@@ -773,11 +742,7 @@ fn a_work_points_notice_with_points_inside_items() {
     assert_eq!(plan.year, Some(2024));
     assert_eq!(plan.title, "某市2024年政务公开工作要点");
     let t1 = task(&plan, 1);
-    assert_eq!(t1.lead_units, vec!["市政府办公室".to_string()], "{t1:#?}");
-    assert_eq!(
-        t1.co_units,
-        vec!["市发展改革委".to_string(), "市工业和信息化局".to_string()]
-    );
+    assert_units(t1, &["市政府办公室"], &["市发展改革委", "市工业和信息化局"]);
     let p1 = phrases(t1);
     assert!(p1.iter().any(|p| p.contains("100%")), "{p1:?}");
     assert!(p1.iter().any(|p| p.contains("20场")), "{p1:?}");
@@ -806,12 +771,7 @@ fn a_leader_column_is_not_the_lead_unit() {
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 2);
     let t1 = task(&plan, 1);
-    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
-    assert_eq!(
-        t1.co_units,
-        vec!["市财政局".to_string(), "各区政府".to_string()],
-        "{t1:#?}"
-    );
+    assert_units(t1, &["市发展改革委"], &["市财政局", "各区政府"]);
 }
 
 /// A plan exported as Markdown: `#` headings, bold labels, list markers.
@@ -860,7 +820,7 @@ proptest! {
         let plan = duban_doc::parse_text(&text).expect("parses");
         for n in 1..=marks.len() as u32 {
             let found = plan.tasks.iter().any(|t| t.number == n);
-            prop_assert!(found || plan.outline.diagnostics.iter().any(|d| d.code == "sequence_break"), "item {n} lost in {text}");
+            prop_assert!(found || diagnosed(&plan, "sequence_break"), "item {n} lost in {text}");
         }
     }
 }
@@ -875,8 +835,7 @@ fn a_traditional_script_task_table() {
 ";
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
-    assert_eq!(task(&plan, 1).lead_units, vec!["市發展改革委".to_string()]);
-    assert_eq!(task(&plan, 1).co_units, vec!["市財政局".to_string()]);
+    assert_units(task(&plan, 1), &["市發展改革委"], &["市財政局"]);
     assert!(phrases(task(&plan, 1)).iter().any(|p| p.contains("300個")));
 }
 
@@ -891,7 +850,7 @@ fn a_traditional_script_pdf_table() {
 ";
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
-    assert!(format!("{}{}", task(&plan, 1).title, task(&plan, 1).text).contains("500億元"));
+    assert!(full_text(task(&plan, 1)).contains("500億元"));
     assert_eq!(task(&plan, 2).lead_units, vec!["市園林局".to_string()]);
 }
 
@@ -967,12 +926,7 @@ fn pdf_text_with_hard_line_breaks() {
     let plan = parse(text);
     assert_eq!(plan.tasks.len(), 3, "{:#?}", plan.tasks);
     let t1 = task(&plan, 1);
-    assert_eq!(t1.lead_units, vec!["市发展改革委".to_string()], "{t1:#?}");
-    assert_eq!(
-        t1.co_units,
-        vec!["市财政局".to_string(), "市自然资源和规划局".to_string()],
-        "{t1:#?}"
-    );
+    assert_units(t1, &["市发展改革委"], &["市财政局", "市自然资源和规划局"]);
     let p1 = phrases(t1);
     assert!(p1.iter().any(|p| p.contains("300亿元")), "{p1:?}");
     assert!(p1.iter().any(|p| p.contains("80个")), "{p1:?}");
@@ -1066,10 +1020,7 @@ fn pdf_category_rows_centred_or_with_trailing_spaces() {
     assert_eq!(plan.pillars.len(), 2, "{:#?}", plan.pillars);
     assert_eq!(task(&plan, 2).pillar, Some(1));
     let t1 = task(&plan, 1);
-    assert!(
-        !format!("{}{}", t1.title, t1.text).contains("保障和改善民生"),
-        "{t1:#?}"
-    );
+    assert!(!full_text(t1).contains("保障和改善民生"), "{t1:#?}");
 }
 
 /// A table pasted one cell per line whose numbers skip (row 3 missing from the copy).
@@ -1101,11 +1052,7 @@ fn a_gap_in_a_one_cell_per_line_table_is_not_silent() {
     let plan = parse(text);
     let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
     let all_read = numbers.contains(&4) && numbers.contains(&5);
-    let diagnosed = plan
-        .outline
-        .diagnostics
-        .iter()
-        .any(|d| d.code == "sequence_break");
+    let diagnosed = diagnosed(&plan, "sequence_break");
     assert!(
         all_read && diagnosed,
         "{numbers:?} {:#?}",

@@ -8,7 +8,7 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{Expected, expected_pillars, found_targets, match_targets, plan_pillars};
+use common::{Expected, describe, expected_pillars, found_targets, match_targets, plan_pillars};
 use duban_core::Plan;
 use std::path::{Path, PathBuf};
 
@@ -126,16 +126,7 @@ fn run(stem: &str) -> Score {
     for (i, (task, t)) in found.iter().enumerate() {
         assert_eq!(t.span.slice(&plan.text), Some(t.phrase.as_str()));
         if !used[i] {
-            eprintln!(
-                "{name}: false or wrong in task {task:?}: {} ({} {:?} {:?}–{:?} {:?} {:?})",
-                t.phrase,
-                t.comparator.as_str(),
-                t.value,
-                t.low,
-                t.high,
-                t.unit,
-                t.commitment
-            );
+            eprintln!("{name}: false or wrong in task {task:?}: {}", describe(t));
         }
     }
     s.annotated = exp.targets.len();

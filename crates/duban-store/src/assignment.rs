@@ -2,7 +2,8 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError};
+use crate::column::parse_column;
+use crate::{Result, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,29 +48,24 @@ pub struct Assignment {
 
 impl Store {
     pub async fn plan_assignments(&self, plan_id: i64) -> Result<Vec<Assignment>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT a.task_id, a.unit_id, u.code, u.name, a.role, a.position, a.demo
              FROM task_unit a JOIN task t ON t.id = a.task_id JOIN unit u ON u.id = a.unit_id
              WHERE t.plan_id = $1 ORDER BY a.task_id, CASE a.role WHEN 'lead' THEN 0 ELSE 1 END, a.position",
         )
-        .bind(plan_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                Ok(Assignment {
-                    task_id: r.try_get("task_id")?,
-                    unit_id: r.try_get("unit_id")?,
-                    unit_code: r.try_get("code")?,
-                    unit_name: r.try_get("name")?,
-                    role: AssignRole::parse(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("assignment role {role:?}")))?,
-                    position: r.try_get("position")?,
-                    demo: r.try_get::<i64, _>("demo")? != 0,
-                })
+        .bind(plan_id);
+        self.fetch_rows(query, |r| {
+            Ok(Assignment {
+                task_id: r.try_get("task_id")?,
+                unit_id: r.try_get("unit_id")?,
+                unit_code: r.try_get("code")?,
+                unit_name: r.try_get("name")?,
+                role: parse_column(r, "role", "assignment role", AssignRole::parse)?,
+                position: r.try_get("position")?,
+                demo: r.try_get::<i64, _>("demo")? != 0,
             })
-            .collect()
+        })
+        .await
     }
 
     /// (plan id, plan title, task id, task number, task title, role) for every task a

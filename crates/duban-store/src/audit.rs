@@ -179,6 +179,19 @@ pub async fn append_current(
     append(conn, &current_actor(), action, subject, payload).await
 }
 
+/// Appends the current actor's entry for the change made in `tx`, then commits both: the
+/// last step of every audited write, so no change commits without its entry.
+pub(crate) async fn commit_audited(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    action: &str,
+    subject: &str,
+    payload: &Value,
+) -> Result<()> {
+    append_current(&mut tx, action, subject, payload).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// One report change as its audit entry records it (read by `deliver::report::record_event`
 /// in the change's transaction).
 pub(crate) struct ReportChange<'a> {

@@ -3,7 +3,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 use crate::{Result, StoreError};
@@ -141,6 +141,49 @@ fn sqlite_lock_file(url: &str) -> Option<std::path::PathBuf> {
         return None;
     }
     Some(std::path::PathBuf::from(format!("{path}.lock")))
+}
+
+/// A query as `sqlx::query` builds it on the `Any` driver, ready for [`Store::fetch_row`] and
+/// its siblings.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
+
+/// Running a query and decoding its rows with a module's row function; a missing row is
+/// [`StoreError::NotFound`] whichever module asks.
+impl Store {
+    /// The one row `query` returns, decoded; [`StoreError::NotFound`] when there is none.
+    pub(crate) async fn fetch_row<T>(
+        &self,
+        query: AnyQuery<'_>,
+        decode: impl FnOnce(&AnyRow) -> Result<T>,
+    ) -> Result<T> {
+        decode(&query.fetch_one(self.pool()).await?)
+    }
+
+    /// The row `query` returns, decoded, if there is one.
+    pub(crate) async fn fetch_optional_row<T>(
+        &self,
+        query: AnyQuery<'_>,
+        decode: impl FnOnce(&AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match query.fetch_optional(self.pool()).await? {
+            Some(row) => decode(&row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every row `query` returns, decoded, in order.
+    pub(crate) async fn fetch_rows<T>(
+        &self,
+        query: AnyQuery<'_>,
+        decode: impl FnMut(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
+    }
 }
 
 /// Now, as stored: ISO-8601 UTC with seconds, e.g. `2026-11-27T17:40:00Z` (sorts as text).

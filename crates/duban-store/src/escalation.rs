@@ -18,7 +18,8 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{append_current, escalation_subject};
+use crate::audit::{append_current, commit_audited, escalation_subject};
+use crate::column::parse_column;
 use crate::notification::{Audience, NewNotification, notify};
 use crate::settings::{ESCALATION_RULES, put_settings};
 use crate::{Result, Store, StoreError, now};
@@ -126,12 +127,8 @@ pub fn alert_escalation_subject(alert_id: i64, escalation_id: i64) -> String {
 }
 
 fn row_to_escalation(r: &AnyRow) -> Result<EscalationRow> {
-    let level: String = r.try_get("level")?;
-    let level = EscalationLevel::parse(&level)
-        .ok_or_else(|| StoreError::Corrupt(format!("escalation level {level:?}")))?;
-    let state: String = r.try_get("state")?;
-    let state = parse_state(&state)
-        .ok_or_else(|| StoreError::Corrupt(format!("escalation state {state:?}")))?;
+    let level = parse_column(r, "level", "escalation level", EscalationLevel::parse)?;
+    let state = parse_column(r, "state", "escalation state", parse_state)?;
     let raised: String = r.try_get("raised_on")?;
     let respond: String = r.try_get("respond_by")?;
     let held_on: Option<String> = r.try_get("i_held_on")?;
@@ -199,15 +196,13 @@ impl Store {
     pub async fn set_escalation_rules(&self, rules: &EscalationRules) -> Result<()> {
         let mut tx = self.begin_write().await?;
         put_settings(&mut tx, &ESCALATION_RULES, rules).await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "escalation.rules",
             "settings:escalation",
             &serde_json::to_value(rules).unwrap_or_default(),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Stores the records that do not exist yet (by `(task, unit, ident)`); each new one
@@ -293,7 +288,7 @@ impl Store {
         f: &EscalationFilter,
         limit: i64,
     ) -> Result<Vec<EscalationRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE ($1 < 0 OR e.plan_id = $1) AND ($2 = '' OR e.level = $2)
                AND ($3 = '' OR e.state = $3) AND ($4 < 0 OR e.unit_id = $4)
              ORDER BY e.raised_on DESC, e.level_rank DESC, e.id DESC LIMIT $5"
@@ -302,18 +297,16 @@ impl Store {
         .bind(f.level.map_or("", EscalationLevel::as_str))
         .bind(f.state.map_or("", state_str))
         .bind(f.unit_id.unwrap_or(-1))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(row_to_escalation).collect()
+        .bind(limit);
+        self.fetch_rows(query, row_to_escalation).await
     }
 
     pub async fn escalation(&self, id: i64) -> Result<EscalationRow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = $1")))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        row_to_escalation(&row)
+        self.fetch_row(
+            sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = $1"))).bind(id),
+            row_to_escalation,
+        )
+        .await
     }
 
     /// Applies a response (by a reporter of the unit), a rejection of the response or a

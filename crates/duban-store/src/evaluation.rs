@@ -266,22 +266,18 @@ impl Store {
     }
 
     pub async fn eval_method(&self, id: i64) -> Result<EvalMethod> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method WHERE id = $1",
         )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        method_from_row(&row)
+        .bind(id);
+        self.fetch_row(query, method_from_row).await
     }
 
     pub async fn eval_methods(&self) -> Result<Vec<EvalMethod>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, name, spec, demo, version, created_at, updated_at FROM eval_method ORDER BY id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(method_from_row).collect()
+        );
+        self.fetch_rows(query, method_from_row).await
     }
 
     // ---- data sets ----
@@ -320,21 +316,16 @@ impl Store {
     }
 
     pub async fn eval_dataset(&self, id: i64) -> Result<EvalDataset> {
-        let row = sqlx::query(DATASET_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        dataset_from_row(&row)
+        self.fetch_row(sqlx::query(DATASET_BY_ID).bind(id), dataset_from_row)
+            .await
     }
 
     pub async fn eval_datasets(&self) -> Result<Vec<EvalDataset>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT d.id, d.name, d.file_name, d.kind, d.source, d.sha256, d.size, d.units, d.method_id, d.demo, u.name AS created_by, d.created_at
              FROM eval_dataset d LEFT JOIN app_user u ON u.id = d.created_by ORDER BY d.id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(dataset_from_row).collect()
+        );
+        self.fetch_rows(query, dataset_from_row).await
     }
 
     /// The stored file, checked against its hash.
@@ -374,11 +365,8 @@ impl Store {
     }
 
     pub async fn eval_run(&self, id: i64) -> Result<EvalRun> {
-        let row = sqlx::query(RUN_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        run_from_row(&row)
+        self.fetch_row(sqlx::query(RUN_BY_ID).bind(id), run_from_row)
+            .await
     }
 
     /// The run's snapshot JSON text (with its result).
@@ -401,8 +389,7 @@ impl Store {
 
     /// Runs, newest first.
     pub async fn eval_runs(&self) -> Result<Vec<EvalRun>> {
-        let rows = sqlx::query(RUN_LIST).fetch_all(self.pool()).await?;
-        rows.iter().map(run_from_row).collect()
+        self.fetch_rows(sqlx::query(RUN_LIST), run_from_row).await
     }
 
     // ---- snapshots ----
@@ -449,11 +436,8 @@ impl Store {
     }
 
     pub async fn eval_snapshot(&self, id: i64) -> Result<EvalSnapshot> {
-        let row = sqlx::query(SNAPSHOT_BY_ID)
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        snapshot_from_row(&row)
+        self.fetch_row(sqlx::query(SNAPSHOT_BY_ID).bind(id), snapshot_from_row)
+            .await
     }
 
     /// The published bytes, checked against their hash.
@@ -467,15 +451,15 @@ impl Store {
 
     /// Published snapshots, newest first.
     pub async fn eval_snapshots(&self) -> Result<Vec<EvalSnapshot>> {
-        let rows = sqlx::query(SNAPSHOT_LIST).fetch_all(self.pool()).await?;
-        rows.iter().map(snapshot_from_row).collect()
+        self.fetch_rows(sqlx::query(SNAPSHOT_LIST), snapshot_from_row)
+            .await
     }
 
     // ---- indicator data already in duban ----
 
     /// Targets with at least one value in an accepted report (candidate indicators).
     pub async fn reported_targets(&self) -> Result<Vec<ReportedTarget>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT t.id AS target_id, t.plan_id, p.title AS plan_title, k.number AS task_number, t.position, t.metric, t.unit,
                     COUNT(DISTINCT r.unit_id) AS units
              FROM report_value v
@@ -486,23 +470,20 @@ impl Store {
              WHERE r.state = 'accepted' AND v.value IS NOT NULL
              GROUP BY t.id, t.plan_id, p.title, k.number, t.position, t.metric, t.unit
              ORDER BY t.plan_id, k.number, t.position",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReportedTarget {
-                    target_id: r.try_get("target_id")?,
-                    plan_id: r.try_get("plan_id")?,
-                    plan_title: r.try_get("plan_title")?,
-                    task_number: r.try_get("task_number")?,
-                    position: r.try_get("position")?,
-                    metric: r.try_get("metric")?,
-                    unit: r.try_get("unit")?,
-                    units: r.try_get("units")?,
-                })
+        );
+        self.fetch_rows(query, |r| {
+            Ok(ReportedTarget {
+                target_id: r.try_get("target_id")?,
+                plan_id: r.try_get("plan_id")?,
+                plan_title: r.try_get("plan_title")?,
+                task_number: r.try_get("task_number")?,
+                position: r.try_get("position")?,
+                metric: r.try_get("metric")?,
+                unit: r.try_get("unit")?,
+                units: r.try_get("units")?,
             })
-            .collect()
+        })
+        .await
     }
 }
 

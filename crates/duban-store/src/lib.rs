@@ -10,6 +10,7 @@ pub mod adjustment;
 pub mod assignment;
 pub mod audit;
 pub mod backup;
+mod column;
 mod db;
 pub mod deliver;
 mod error;

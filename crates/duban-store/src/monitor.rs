@@ -29,7 +29,7 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::append_current;
+use crate::audit::{append_current, commit_audited};
 use crate::deliver::evidence::sha256_hex;
 use crate::notification::{Audience, NewNotification, notify};
 use crate::{Result, Store, StoreError, now};
@@ -388,8 +388,8 @@ impl Store {
                 insert_indicator(&mut tx, i, &at).await?;
             }
         }
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.catalogue",
             "settings:monitor-catalogue",
             &json!({
@@ -397,9 +397,7 @@ impl Store {
                 "indicators": builtin.iter().map(|i| &i.name).collect::<Vec<_>>(),
             }),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn monitor_regions(&self) -> Result<Regions> {
@@ -450,31 +448,29 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.catalogue",
             "settings:monitor-catalogue",
             &json!({"region": region}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn monitor_indicators(&self) -> Result<Vec<Indicator>> {
-        let rows = sqlx::query("SELECT * FROM monitor_indicator ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(indicator_from_row).collect()
+        self.fetch_rows(
+            sqlx::query("SELECT * FROM monitor_indicator ORDER BY id"),
+            indicator_from_row,
+        )
+        .await
     }
 
     pub async fn monitor_indicator(&self, name: &str) -> Result<Indicator> {
-        let row = sqlx::query("SELECT * FROM monitor_indicator WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        indicator_from_row(&row)
+        self.fetch_row(
+            sqlx::query("SELECT * FROM monitor_indicator WHERE name = $1").bind(name),
+            indicator_from_row,
+        )
+        .await
     }
 
     /// Every stored vintage (of one indicator, or all), by indicator, region, period, date.
@@ -651,8 +647,8 @@ impl Store {
             .bind(import_id)
             .execute(&mut *tx)
             .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.import",
             &format!("monitor-import:{import_id}"),
             &json!({
@@ -662,7 +658,6 @@ impl Store {
             }),
         )
         .await?;
-        tx.commit().await?;
         self.monitor_import(import_id).await
     }
 
@@ -676,30 +671,27 @@ impl Store {
 
     /// Imports, newest first.
     pub async fn monitor_imports(&self) -> Result<Vec<MonitorImport>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT i.id, i.file_name, i.format, i.sha256, i.rows_read, i.rows_added, i.source,
                     i.demo, u.name AS created_by, i.created_at
              FROM monitor_import i LEFT JOIN app_user u ON u.id = i.created_by
              ORDER BY i.id DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MonitorImport {
-                    id: r.try_get("id")?,
-                    file_name: r.try_get("file_name")?,
-                    format: r.try_get("format")?,
-                    sha256: r.try_get("sha256")?,
-                    rows_read: r.try_get("rows_read")?,
-                    rows_added: r.try_get("rows_added")?,
-                    source: r.try_get("source")?,
-                    demo: r.try_get::<i64, _>("demo")? != 0,
-                    created_by: r.try_get("created_by")?,
-                    created_at: r.try_get("created_at")?,
-                })
+        );
+        self.fetch_rows(query, |r| {
+            Ok(MonitorImport {
+                id: r.try_get("id")?,
+                file_name: r.try_get("file_name")?,
+                format: r.try_get("format")?,
+                sha256: r.try_get("sha256")?,
+                rows_read: r.try_get("rows_read")?,
+                rows_added: r.try_get("rows_added")?,
+                source: r.try_get("source")?,
+                demo: r.try_get::<i64, _>("demo")? != 0,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
             })
-            .collect()
+        })
+        .await
     }
 
     /// The rules file in force (the newest), if any.
@@ -744,14 +736,13 @@ impl Store {
         .bind(&at)
         .fetch_one(&mut *tx)
         .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.rules",
             "settings:monitor",
             &json!({"id": id, "sha256": sha256_hex(body.as_bytes()), "body": body}),
         )
         .await?;
-        tx.commit().await?;
         Ok(MonitorRules {
             id,
             body: body.to_string(),
@@ -852,12 +843,11 @@ impl Store {
     }
 
     pub async fn monitor_alert(&self, id: i64) -> Result<MonitorAlertRow> {
-        let row = sqlx::query(concat!(alert_select!(), " WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        alert_from_row(&row)
+        self.fetch_row(
+            sqlx::query(concat!(alert_select!(), " WHERE a.id = $1")).bind(id),
+            alert_from_row,
+        )
+        .await
     }
 
     /// Acknowledge, record the 约谈 or close with a note (the office; the caller checks the
@@ -913,48 +903,31 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         let (from, to) = (alert_state_str(current.state), alert_state_str(next));
-        let r =
-            match action {
-                AlertAction::Acknowledge => {
-                    sqlx::query(
-                        "UPDATE monitor_alert SET state = $1, acknowledged_by = $2,
-                        acknowledged_at = $3 WHERE id = $4 AND state = $5",
-                    )
-                    .bind(to)
-                    .bind(user_id)
-                    .bind(&at)
-                    .bind(id)
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await?
-                }
-                AlertAction::Interview { .. } => sqlx::query(
-                    "UPDATE monitor_alert SET state = $1, interviewed_by = $2, interviewed_at = $3,
-                        interview_record = $4 WHERE id = $5 AND state = $6",
-                )
-                .bind(to)
-                .bind(user_id)
-                .bind(&at)
-                .bind(text)
-                .bind(id)
-                .bind(from)
-                .execute(&mut *tx)
-                .await?,
-                AlertAction::Close { .. } => {
-                    sqlx::query(
-                        "UPDATE monitor_alert SET state = $1, closed_by = $2, closed_at = $3,
-                        close_note = $4 WHERE id = $5 AND state = $6",
-                    )
-                    .bind(to)
-                    .bind(user_id)
-                    .bind(&at)
-                    .bind(text)
-                    .bind(id)
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await?
-                }
-            };
+        // Each step stamps its own columns; the interview record and the close note go in $6.
+        let sql = match action {
+            AlertAction::Acknowledge => {
+                "UPDATE monitor_alert SET state = $1, acknowledged_by = $2, acknowledged_at = $3
+                 WHERE id = $4 AND state = $5"
+            }
+            AlertAction::Interview { .. } => {
+                "UPDATE monitor_alert SET state = $1, interviewed_by = $2, interviewed_at = $3,
+                    interview_record = $6 WHERE id = $4 AND state = $5"
+            }
+            AlertAction::Close { .. } => {
+                "UPDATE monitor_alert SET state = $1, closed_by = $2, closed_at = $3,
+                    close_note = $6 WHERE id = $4 AND state = $5"
+            }
+        };
+        let mut query = sqlx::query(sql)
+            .bind(to)
+            .bind(user_id)
+            .bind(&at)
+            .bind(id)
+            .bind(from);
+        if !matches!(action, AlertAction::Acknowledge) {
+            query = query.bind(text);
+        }
+        let r = query.execute(&mut *tx).await?;
         if r.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
@@ -1107,15 +1080,13 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.bind",
             &format!("target:{}", b.target_id),
             &json!(b),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Unbinds a target (its light comes from reports again; a headline goal is untracked).
@@ -1128,37 +1099,32 @@ impl Store {
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "monitor.bind",
             &format!("target:{target_id}"),
             &json!({"target_id": target_id, "removed": true}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// The bindings of a plan's targets.
     pub async fn monitor_bindings(&self, plan_id: i64) -> Result<Vec<MonitorBinding>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT b.target_id, b.indicator, b.region, b.reference_indicator, b.reference_region
              FROM monitor_binding b JOIN target t ON t.id = b.target_id
              WHERE t.plan_id = $1 ORDER BY b.target_id",
         )
-        .bind(plan_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MonitorBinding {
-                    target_id: r.try_get("target_id")?,
-                    indicator: r.try_get("indicator")?,
-                    region: r.try_get("region")?,
-                    reference_indicator: r.try_get("reference_indicator")?,
-                    reference_region: r.try_get("reference_region")?,
-                })
+        .bind(plan_id);
+        self.fetch_rows(query, |r| {
+            Ok(MonitorBinding {
+                target_id: r.try_get("target_id")?,
+                indicator: r.try_get("indicator")?,
+                region: r.try_get("region")?,
+                reference_indicator: r.try_get("reference_indicator")?,
+                reference_region: r.try_get("reference_region")?,
             })
-            .collect()
+        })
+        .await
     }
 }

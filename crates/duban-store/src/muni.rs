@@ -221,39 +221,39 @@ pub struct Final {
     pub published_at: String,
 }
 
-fn scheme_row(r: &AnyRow) -> Scheme {
-    Scheme {
-        id: r.get("id"),
-        name: r.get("name"),
-        spec: r.get("spec"),
-        region_column: r.get("region_column"),
-        name_column: r.get("name_column"),
-        policy: r.get("policy"),
-        demo: r.get::<i64, _>("demo") != 0,
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-    }
+fn scheme_row(r: &AnyRow) -> Result<Scheme> {
+    Ok(Scheme {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        spec: r.try_get("spec")?,
+        region_column: r.try_get("region_column")?,
+        name_column: r.try_get("name_column")?,
+        policy: r.try_get("policy")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
 }
 
 const DATASET_COLS: &str =
     "d.id, d.scheme_id, d.name, d.file_name, d.kind, d.sha256, d.size, d.firms, d.demo,
      d.corrects_run_id, u.name AS created_by, d.created_at";
 
-fn dataset_row(r: &AnyRow) -> Dataset {
-    Dataset {
-        id: r.get("id"),
-        scheme_id: r.get("scheme_id"),
-        name: r.get("name"),
-        file_name: r.get("file_name"),
-        kind: r.get("kind"),
-        sha256: r.get("sha256"),
-        size: r.get("size"),
-        firms: r.get("firms"),
-        demo: r.get::<i64, _>("demo") != 0,
-        corrects_run_id: r.get("corrects_run_id"),
-        created_by: r.get("created_by"),
-        created_at: r.get("created_at"),
-    }
+fn dataset_row(r: &AnyRow) -> Result<Dataset> {
+    Ok(Dataset {
+        id: r.try_get("id")?,
+        scheme_id: r.try_get("scheme_id")?,
+        name: r.try_get("name")?,
+        file_name: r.try_get("file_name")?,
+        kind: r.try_get("kind")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        firms: r.try_get("firms")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        corrects_run_id: r.try_get("corrects_run_id")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 const RUN_COLS: &str =
@@ -267,57 +267,87 @@ const RUN_FROM: &str = "FROM muni_run r JOIN muni_scheme s ON s.id = r.scheme_id
      JOIN muni_dataset d ON d.id = r.dataset_id LEFT JOIN app_user u ON u.id = r.created_by
      LEFT JOIN muni_final f ON f.run_id = r.id";
 
-fn run_row(r: &AnyRow) -> Run {
-    Run {
-        id: r.get("id"),
-        scheme_id: r.get("scheme_id"),
-        scheme_name: r.get("scheme_name"),
-        dataset_id: r.get("dataset_id"),
-        dataset_name: r.get("dataset_name"),
-        spec: r.get("spec"),
-        state: RunState::parse(r.get::<String, _>("state").as_str()),
-        progress: r.get("progress"),
-        stage: r.get("stage"),
-        message: r.get("message"),
-        cancel: r.get::<i64, _>("cancel") != 0,
-        firms: r.get("firms"),
-        evaluated: r.get("evaluated"),
-        engine: r.get("engine"),
-        data_hash: r.get("data_hash"),
-        method_hash: r.get("method_hash"),
-        summary: r.get("summary"),
-        millis: r.get("millis"),
-        demo: r.get::<i64, _>("demo") != 0,
-        previous_run_id: r.get("previous_run_id"),
-        publicity_from: r.get("publicity_from"),
-        publicity_until: r.get("publicity_until"),
-        created_by: r.get("created_by"),
-        created_at: r.get("created_at"),
-        started_at: r.get("started_at"),
-        finished_at: r.get("finished_at"),
-        final_id: r.get("final_id"),
-    }
+fn run_row(r: &AnyRow) -> Result<Run> {
+    Ok(Run {
+        id: r.try_get("id")?,
+        scheme_id: r.try_get("scheme_id")?,
+        scheme_name: r.try_get("scheme_name")?,
+        dataset_id: r.try_get("dataset_id")?,
+        dataset_name: r.try_get("dataset_name")?,
+        spec: r.try_get("spec")?,
+        state: RunState::parse(&r.try_get::<String, _>("state")?),
+        progress: r.try_get("progress")?,
+        stage: r.try_get("stage")?,
+        message: r.try_get("message")?,
+        cancel: r.try_get::<i64, _>("cancel")? != 0,
+        firms: r.try_get("firms")?,
+        evaluated: r.try_get("evaluated")?,
+        engine: r.try_get("engine")?,
+        data_hash: r.try_get("data_hash")?,
+        method_hash: r.try_get("method_hash")?,
+        summary: r.try_get("summary")?,
+        millis: r.try_get("millis")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        previous_run_id: r.try_get("previous_run_id")?,
+        publicity_from: r.try_get("publicity_from")?,
+        publicity_until: r.try_get("publicity_until")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        started_at: r.try_get("started_at")?,
+        finished_at: r.try_get("finished_at")?,
+        final_id: r.try_get("final_id")?,
+    })
 }
 
 const FIRM_COLS: &str =
     "seq, ord, firm, name, region, class, score, adjust, rank, grade, excluded, leader, vals";
 
-fn firm_row(r: &AnyRow) -> FirmRow {
-    FirmRow {
-        seq: r.get("seq"),
-        ord: r.get("ord"),
-        firm: r.get("firm"),
-        name: r.get("name"),
-        region: r.get("region"),
-        class: r.get("class"),
-        score: r.get("score"),
-        adjust: r.get("adjust"),
-        rank: r.get("rank"),
-        grade: r.get("grade"),
-        excluded: r.get("excluded"),
-        leader: r.get("leader"),
-        vals: r.get("vals"),
-    }
+fn firm_row(r: &AnyRow) -> Result<FirmRow> {
+    Ok(FirmRow {
+        seq: r.try_get("seq")?,
+        ord: r.try_get("ord")?,
+        firm: r.try_get("firm")?,
+        name: r.try_get("name")?,
+        region: r.try_get("region")?,
+        class: r.try_get("class")?,
+        score: r.try_get("score")?,
+        adjust: r.try_get("adjust")?,
+        rank: r.try_get("rank")?,
+        grade: r.try_get("grade")?,
+        excluded: r.try_get("excluded")?,
+        leader: r.try_get("leader")?,
+        vals: r.try_get("vals")?,
+    })
+}
+
+fn objection_row(r: &AnyRow) -> Result<Objection> {
+    Ok(Objection {
+        id: r.try_get("id")?,
+        run_id: r.try_get("run_id")?,
+        firm: r.try_get("firm")?,
+        body: r.try_get("body")?,
+        raised_by: r.try_get("raised_by")?,
+        raised_at: r.try_get("raised_at")?,
+        recorded_by: r.try_get("recorded_by")?,
+        decision: r.try_get("decision")?,
+        note: r.try_get("note")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+fn final_row(r: &AnyRow) -> Result<Final> {
+    Ok(Final {
+        id: r.try_get("id")?,
+        run_id: r.try_get("run_id")?,
+        title: r.try_get("title")?,
+        sha256: r.try_get("sha256")?,
+        data_hash: r.try_get("data_hash")?,
+        method_hash: r.try_get("method_hash")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        published_by: r.try_get("published_by")?,
+        published_at: r.try_get("published_at")?,
+    })
 }
 
 /// Firm rows per INSERT statement (14 parameters each).
@@ -351,31 +381,30 @@ impl Store {
         .bind(&at)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.scheme.create",
             &format!("muni-scheme:{id}"),
             &serde_json::json!({"name": name, "spec_sha256": sha256_hex(s.spec.as_bytes())}),
         )
         .await?;
-        tx.commit().await?;
         self.muni_scheme(id).await
     }
 
     pub async fn muni_scheme(&self, id: i64) -> Result<Scheme> {
-        let r = sqlx::query("SELECT * FROM muni_scheme WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(scheme_row(&r))
+        self.fetch_row(
+            sqlx::query("SELECT * FROM muni_scheme WHERE id = $1").bind(id),
+            scheme_row,
+        )
+        .await
     }
 
     pub async fn muni_schemes(&self) -> Result<Vec<Scheme>> {
-        let rows = sqlx::query("SELECT * FROM muni_scheme ORDER BY id DESC")
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.iter().map(scheme_row).collect())
+        self.fetch_rows(
+            sqlx::query("SELECT * FROM muni_scheme ORDER BY id DESC"),
+            scheme_row,
+        )
+        .await
     }
 
     /// Replaces a scheme's policy table (JSON checked by the caller).
@@ -391,15 +420,13 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.policy.edit",
             &format!("muni-scheme:{id}"),
             &serde_json::json!({"policy_sha256": sha256_hex(policy.as_bytes())}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     // ---- data sets ----
@@ -434,38 +461,28 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.dataset.upload",
+        audit::commit_audited(tx, "muni.dataset.upload",
             &format!("muni-dataset:{id}"),
-            &serde_json::json!({"scheme_id": d.scheme_id, "name": name, "sha256": sha256_hex(d.bytes), "firms": d.firms}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"scheme_id": d.scheme_id, "name": name, "sha256": sha256_hex(d.bytes), "firms": d.firms})).await?;
         self.muni_dataset(id).await
     }
 
     pub async fn muni_dataset(&self, id: i64) -> Result<Dataset> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DATASET_COLS} FROM muni_dataset d LEFT JOIN app_user u ON u.id = d.created_by WHERE d.id = $1"
         )))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(dataset_row(&r))
+        .bind(id);
+        self.fetch_row(query, dataset_row).await
     }
 
     /// Data sets of a scheme (all schemes when None), newest first.
     pub async fn muni_datasets(&self, scheme_id: Option<i64>) -> Result<Vec<Dataset>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DATASET_COLS} FROM muni_dataset d LEFT JOIN app_user u ON u.id = d.created_by
              WHERE ($1 IS NULL OR d.scheme_id = $1) ORDER BY d.id DESC"
         )))
-        .bind(scheme_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(dataset_row).collect())
+        .bind(scheme_id);
+        self.fetch_rows(query, dataset_row).await
     }
 
     /// The stored bytes of a data set.
@@ -509,37 +526,27 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.run.queue",
+        audit::commit_audited(tx, "muni.run.queue",
             &format!("muni-run:{id}"),
-            &serde_json::json!({"scheme_id": scheme_id, "dataset_id": dataset_id, "previous_run_id": previous_run_id}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"scheme_id": scheme_id, "dataset_id": dataset_id, "previous_run_id": previous_run_id})).await?;
         self.muni_run(id).await
     }
 
     pub async fn muni_run(&self, id: i64) -> Result<Run> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RUN_COLS} {RUN_FROM} WHERE r.id = $1"
         )))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(run_row(&r))
+        .bind(id);
+        self.fetch_row(query, run_row).await
     }
 
     /// Runs of a scheme (all when None), newest first.
     pub async fn muni_runs(&self, scheme_id: Option<i64>) -> Result<Vec<Run>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RUN_COLS} {RUN_FROM} WHERE ($1 IS NULL OR r.scheme_id = $1) ORDER BY r.id DESC"
         )))
-        .bind(scheme_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(run_row).collect())
+        .bind(scheme_id);
+        self.fetch_rows(query, run_row).await
     }
 
     /// Takes a run for a worker, with a lease of `lease` from now: a queued run, or a
@@ -644,15 +651,13 @@ impl Store {
                 )));
             }
         }
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.run.cancel",
             &format!("muni-run:{id}"),
             &serde_json::json!({"state": state.as_str()}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Appends firm rows of a running job (in `seq` order, in batches).
@@ -733,15 +738,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.run.done",
+        audit::commit_audited(tx, "muni.run.done",
             &format!("muni-run:{id}"),
-            &serde_json::json!({"firms": firms, "evaluated": evaluated, "data_hash": data_hash, "method_hash": method_hash}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            &serde_json::json!({"firms": firms, "evaluated": evaluated, "data_hash": data_hash, "method_hash": method_hash})).await
     }
 
     /// Ends a job as failed (with the message) or cancelled; its firm rows are removed.
@@ -837,24 +836,17 @@ impl Store {
         for b in &binds {
             q = q.bind(b);
         }
-        Ok(q.fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(firm_row)
-            .collect())
+        self.fetch_rows(q, firm_row).await
     }
 
     /// One firm of a run by its id.
     pub async fn muni_firm(&self, run_id: i64, firm: &str) -> Result<FirmRow> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {FIRM_COLS} FROM muni_firm WHERE run_id = $1 AND firm = $2"
         )))
         .bind(run_id)
-        .bind(firm)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(firm_row(&r))
+        .bind(firm);
+        self.fetch_row(query, firm_row).await
     }
 
     /// Evaluated firms of one class of a run (for a firm's 体检报告: its class's spread).
@@ -892,15 +884,13 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.publicity.open",
             &format!("muni-run:{id}"),
             &serde_json::json!({"from": from, "until": until}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn add_muni_objection(
@@ -935,14 +925,13 @@ impl Store {
         .bind(recorded_by)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.objection.record",
             &format!("muni-run:{run_id}"),
             &serde_json::json!({"objection": id, "firm": firm, "raised_by": raised_by}),
         )
         .await?;
-        tx.commit().await?;
         self.muni_objection(id).await
     }
 
@@ -975,15 +964,13 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
+        audit::commit_audited(
+            tx,
             "muni.objection.decide",
             &format!("muni-run:{run_id}"),
             &serde_json::json!({"objection": id, "decision": d, "note": note}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn muni_objection(&self, id: i64) -> Result<Objection> {
@@ -998,31 +985,14 @@ impl Store {
     }
 
     async fn muni_objections_where(&self, cond: &str, v: i64) -> Result<Vec<Objection>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT o.id, o.run_id, o.firm, o.body, o.raised_by, o.raised_at, r.name AS recorded_by,
                     o.decision, o.note, d.name AS decided_by, o.decided_at
              FROM muni_objection o LEFT JOIN app_user r ON r.id = o.recorded_by
              LEFT JOIN app_user d ON d.id = o.decided_by WHERE {cond} ORDER BY o.id"
         )))
-        .bind(v)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Objection {
-                id: r.get("id"),
-                run_id: r.get("run_id"),
-                firm: r.get("firm"),
-                body: r.get("body"),
-                raised_by: r.get("raised_by"),
-                raised_at: r.get("raised_at"),
-                recorded_by: r.get("recorded_by"),
-                decision: r.get("decision"),
-                note: r.get("note"),
-                decided_by: r.get("decided_by"),
-                decided_at: r.get("decided_at"),
-            })
-            .collect())
+        .bind(v);
+        self.fetch_rows(query, objection_row).await
     }
 
     // ---- final snapshots ----
@@ -1082,14 +1052,9 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_current(
-            &mut tx,
-            "muni.final.publish",
+        audit::commit_audited(tx, "muni.final.publish",
             &format!("muni-run:{run_id}"),
-            &serde_json::json!({"final": id, "sha256": sha, "data_hash": data_hash, "method_hash": method_hash}),
-        )
-        .await?;
-        tx.commit().await?;
+            &serde_json::json!({"final": id, "sha256": sha, "data_hash": data_hash, "method_hash": method_hash})).await?;
         self.muni_final(id).await
     }
 
@@ -1105,28 +1070,13 @@ impl Store {
     }
 
     async fn muni_finals_where(&self, cond: &str, v: Option<i64>) -> Result<Vec<Final>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT f.id, f.run_id, f.title, f.sha256, f.data_hash, f.method_hash, f.demo,
                     u.name AS published_by, f.published_at
              FROM muni_final f LEFT JOIN app_user u ON u.id = f.published_by WHERE {cond} ORDER BY f.id DESC"
         )))
-        .bind(v)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Final {
-                id: r.get("id"),
-                run_id: r.get("run_id"),
-                title: r.get("title"),
-                sha256: r.get("sha256"),
-                data_hash: r.get("data_hash"),
-                method_hash: r.get("method_hash"),
-                demo: r.get::<i64, _>("demo") != 0,
-                published_by: r.get("published_by"),
-                published_at: r.get("published_at"),
-            })
-            .collect())
+        .bind(v);
+        self.fetch_rows(query, final_row).await
     }
 
     /// The final snapshot's bytes (as `duban eval verify` reads them).

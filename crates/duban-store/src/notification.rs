@@ -230,7 +230,7 @@ impl Store {
         role: &str,
         limit: i64,
     ) -> Result<Vec<InboxItem>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT i.id, i.event, i.title, i.body, i.link, i.created_at, r.read_at
              FROM inbox_item i LEFT JOIN inbox_read r ON r.item_id = i.id AND r.user_id = $3
              WHERE {INBOX_WHERE} ORDER BY i.id DESC LIMIT $4"
@@ -238,23 +238,20 @@ impl Store {
         .bind(unit_id.unwrap_or(-1))
         .bind(role)
         .bind(user_id)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let read: Option<String> = r.try_get("read_at")?;
-                Ok(InboxItem {
-                    id: r.try_get("id")?,
-                    event: r.try_get("event")?,
-                    title: r.try_get("title")?,
-                    body: r.try_get("body")?,
-                    link: r.try_get("link")?,
-                    created_at: r.try_get("created_at")?,
-                    read: read.is_some(),
-                })
+        .bind(limit);
+        self.fetch_rows(query, |r| {
+            let read: Option<String> = r.try_get("read_at")?;
+            Ok(InboxItem {
+                id: r.try_get("id")?,
+                event: r.try_get("event")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                link: r.try_get("link")?,
+                created_at: r.try_get("created_at")?,
+                read: read.is_some(),
             })
-            .collect()
+        })
+        .await
     }
 
     pub async fn inbox_unread(
@@ -316,10 +313,7 @@ impl Store {
             "smtp": s.notifier.get("smtp").is_some_and(|v| !v.is_null()),
             "webhooks": s.notifier.get("webhooks").and_then(Value::as_array).map_or(0, Vec::len),
         });
-        crate::audit::append_current(&mut tx, "notify.settings", "settings:notify", &summary)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "notify.settings", "settings:notify", &summary).await
     }
 
     pub async fn unit_contacts(&self) -> Result<Vec<(i64, String)>> {
@@ -348,36 +342,30 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "unit.contact",
             &format!("unit:{unit_id}"),
             &serde_json::json!({"email": email.trim()}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Outbox rows not yet expanded into deliveries, oldest first.
     pub async fn undispatched_notifications(&self, limit: i64) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OUTBOX_COLS} FROM notification WHERE dispatched_at IS NULL ORDER BY id LIMIT $1"
         )))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(outbox_from_row).collect()
+        .bind(limit);
+        self.fetch_rows(query, outbox_from_row).await
     }
 
     pub async fn notification(&self, id: i64) -> Result<OutboxRow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OUTBOX_COLS} FROM notification WHERE id = $1"
         )))
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        outbox_from_row(&row)
+        .bind(id);
+        self.fetch_row(query, outbox_from_row).await
     }
 
     /// Creates the deliveries of a notification (one per (channel, target); idempotent) and
@@ -410,15 +398,13 @@ impl Store {
 
     /// Pending deliveries whose next attempt is due, oldest first.
     pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DELIVERY_COLS} FROM notification_delivery
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
         )))
         .bind(now())
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(delivery_from_row).collect()
+        .bind(limit);
+        self.fetch_rows(query, delivery_from_row).await
     }
 
     /// Claims up to `limit` due deliveries for `worker` for `lease`: each is given to one
@@ -473,13 +459,11 @@ impl Store {
 
     /// All deliveries, newest first (admin page, tests).
     pub async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DELIVERY_COLS} FROM notification_delivery ORDER BY id DESC LIMIT $1"
         )))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(delivery_from_row).collect()
+        .bind(limit);
+        self.fetch_rows(query, delivery_from_row).await
     }
 
     /// Records one attempt: delivered → `sent`; a retryable failure → `pending` again after

@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::assignment::{AssignRole, Assignment};
+use crate::column::parse_column;
 use crate::target::{TargetRow, commitment_str, target_from_row};
 use crate::task::{TaskRow, task_from_row};
 use crate::{Result, Store, StoreError, now};
@@ -94,15 +95,13 @@ pub struct PresetAssignment {
 }
 
 fn plan_from_row(r: &AnyRow) -> Result<PlanRow> {
-    let state: String = r.try_get("state")?;
     Ok(PlanRow {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
         year: r.try_get("year")?,
         issuer: r.try_get("issuer")?,
         region: r.try_get("region")?,
-        state: PlanState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("plan state {state:?}")))?,
+        state: parse_column(r, "state", "plan state", PlanState::parse)?,
         source_name: r.try_get("source_name")?,
         version: r.try_get("version")?,
         assignment_confirmed: r.try_get::<i64, _>("assignment_confirmed")? != 0,
@@ -238,32 +237,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"title": plan.title, "year": plan.year, "tasks": plan.tasks.len(), "source_name": meta.source_name});
-        crate::audit::append_current(&mut tx, "plan.import", &format!("plan:{plan_id}"), &payload)
+        crate::audit::commit_audited(tx, "plan.import", &format!("plan:{plan_id}"), &payload)
             .await?;
-        tx.commit().await?;
         self.refresh_periods(plan_id).await?;
         Ok(plan_id)
     }
 
     pub async fn list_plans(&self) -> Result<Vec<PlanRow>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan ORDER BY year DESC, id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(plan_from_row).collect()
+        );
+        self.fetch_rows(query, plan_from_row).await
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, title, year, issuer, region, state, source_name, version, assignment_confirmed, created_at, adopted_at
              FROM plan WHERE id = $1",
         )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        plan_from_row(&row)
+        .bind(id);
+        self.fetch_row(query, plan_from_row).await
     }
 
     pub async fn plan_detail(&self, id: i64) -> Result<PlanDetail> {
@@ -430,7 +424,7 @@ impl Store {
     /// did, the change is audited as `action` and committed.
     async fn commit_adoption(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        tx: sqlx::Transaction<'static, sqlx::Any>,
         done: sqlx::any::AnyQueryResult,
         id: i64,
         user_id: i64,
@@ -443,9 +437,7 @@ impl Store {
             return Err(StoreError::Invalid(refused.into()));
         }
         let payload = serde_json::json!({"user_id": user_id});
-        crate::audit::append_current(&mut tx, action, &format!("plan:{id}"), &payload).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, action, &format!("plan:{id}"), &payload).await
     }
 
     /// Confirms the plan's demonstration assignment (示例分工) as the real one.
@@ -463,15 +455,13 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let payload = serde_json::json!({});
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "plan.confirm_assignment",
             &format!("plan:{plan_id}"),
             &payload,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Edits the plan's own fields and pillar headings, guarded by the plan version. On an
@@ -529,14 +519,8 @@ impl Store {
         }
         let payload =
             serde_json::json!({"before": before, "after": after, "reason": edit.reason.trim()});
-        crate::audit::append_current(
-            &mut tx,
-            "plan.edit",
-            &format!("plan:{}", edit.plan_id),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "plan.edit", &format!("plan:{}", edit.plan_id), &payload)
+            .await?;
         self.refresh_periods(edit.plan_id).await
     }
 }

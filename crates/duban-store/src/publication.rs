@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::column::parse_column;
 use crate::{Result, Store, StoreError, now};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -75,13 +76,11 @@ macro_rules! select_publications {
 }
 
 fn publication_from_row(r: &AnyRow) -> Result<Publication> {
-    let kind: String = r.try_get("kind")?;
     let reason: Option<String> = r.try_get("withdrawn_reason")?;
     let withdrawn_at: Option<String> = r.try_get("withdrawn_at")?;
     Ok(Publication {
         id: r.try_get("id")?,
-        kind: PublicationKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("publication kind {kind}")))?,
+        kind: parse_column(r, "kind", "publication kind", PublicationKind::parse)?,
         title: r.try_get("title")?,
         plan_id: r.try_get("plan_id")?,
         snapshot_id: r.try_get("snapshot_id")?,
@@ -113,14 +112,12 @@ macro_rules! select_drafts {
 }
 
 fn draft_from_row(r: &AnyRow) -> Result<BulletinDraft> {
-    let state: String = r.try_get("state")?;
     Ok(BulletinDraft {
         id: r.try_get("id")?,
         plan_id: r.try_get("plan_id")?,
         series: r.try_get("series")?,
         year: r.try_get("year")?,
-        state: SignOff::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("bulletin state {state}")))?,
+        state: parse_column(r, "state", "bulletin state", SignOff::parse)?,
         version: r.try_get("version")?,
         content: r.try_get("content")?,
         drafted_at: r.try_get("drafted_at")?,
@@ -155,19 +152,20 @@ impl Store {
     }
 
     pub async fn publication(&self, id: i64) -> Result<Publication> {
-        let row = sqlx::query(select_publications!("WHERE p.id = $1"))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        publication_from_row(&row)
+        self.fetch_row(
+            sqlx::query(select_publications!("WHERE p.id = $1")).bind(id),
+            publication_from_row,
+        )
+        .await
     }
 
     /// Every publication, newest first (withdrawn ones included, marked).
     pub async fn publications(&self) -> Result<Vec<Publication>> {
-        let rows = sqlx::query(select_publications!("ORDER BY p.id DESC"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(publication_from_row).collect()
+        self.fetch_rows(
+            sqlx::query(select_publications!("ORDER BY p.id DESC")),
+            publication_from_row,
+        )
+        .await
     }
 
     /// The stored content, checked against its hash.
@@ -220,15 +218,13 @@ impl Store {
             StoreError::Duplicate(_) => StoreError::Conflict,
             other => other,
         })?;
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "publication.withdraw",
             &format!("publication:{id}"),
             &json!({ "reason": reason }),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     // ---- bulletins ----
@@ -261,31 +257,31 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        crate::audit::append_current(
-            &mut tx,
+        crate::audit::commit_audited(
+            tx,
             "bulletin.draft",
             &format!("plan:{plan_id}/bulletin:{id}"),
             &json!({ "series": series, "year": b.head.year, "title": b.head.title }),
         )
         .await?;
-        tx.commit().await?;
         self.bulletin_draft(id).await
     }
 
     pub async fn bulletin_draft(&self, id: i64) -> Result<BulletinDraft> {
-        let row = sqlx::query(select_drafts!("WHERE d.id = $1"))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        draft_from_row(&row)
+        self.fetch_row(
+            sqlx::query(select_drafts!("WHERE d.id = $1")).bind(id),
+            draft_from_row,
+        )
+        .await
     }
 
     /// Bulletin drafts, newest first.
     pub async fn bulletin_drafts(&self) -> Result<Vec<BulletinDraft>> {
-        let rows = sqlx::query(select_drafts!("ORDER BY d.id DESC"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(draft_from_row).collect()
+        self.fetch_rows(
+            sqlx::query(select_drafts!("ORDER BY d.id DESC")),
+            draft_from_row,
+        )
+        .await
     }
 
     /// The next sign-off step of a draft (审核, then 签发). `version` is the draft's version
@@ -307,9 +303,7 @@ impl Store {
         if row.try_get::<i64, _>("version")? != version {
             return Err(StoreError::Conflict);
         }
-        let state: String = row.try_get("state")?;
-        let state = SignOff::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("bulletin state {state}")))?;
+        let state = parse_column(&row, "state", "bulletin state", SignOff::parse)?;
         let next = state
             .advance()
             .map_err(|e: SignOffError| StoreError::Invalid(e.to_string()))?;

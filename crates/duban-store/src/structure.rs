@@ -7,7 +7,7 @@
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::append_current;
+use crate::audit::commit_audited;
 use crate::plan::PlanState;
 use crate::{Result, Store, StoreError};
 
@@ -132,14 +132,13 @@ impl Store {
         .bind(&heading)
         .fetch_one(&mut *tx)
         .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "pillar.create",
             &format!("plan:{plan_id}/pillar:{id}"),
             &json!({ "heading": heading }),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -161,15 +160,13 @@ impl Store {
             .bind(pillar_id)
             .execute(&mut *tx)
             .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "pillar.delete",
             &format!("plan:{plan_id}/pillar:{pillar_id}"),
             &json!({ "heading": heading }),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Adds a task (the next number of the plan) under `pillar_id`; returns its id.
@@ -186,14 +183,13 @@ impl Store {
                 .map_err(|_| StoreError::Invalid(format!("板块 {p} 不属于该计划")))?;
         }
         let (id, number) = insert_task(&mut tx, plan_id, pillar_id, &title).await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "task.create",
             &format!("task:{id}"),
             &json!({ "plan_id": plan_id, "number": number, "title": title }),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -220,8 +216,8 @@ impl Store {
             .bind(task_id)
             .execute(&mut *tx)
             .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "task.delete",
             &format!("task:{task_id}"),
             &json!({
@@ -231,7 +227,6 @@ impl Store {
             }),
         )
         .await?;
-        tx.commit().await?;
         Ok(plan_id)
     }
 
@@ -333,8 +328,8 @@ impl Store {
             .bind(from_id)
             .execute(&mut *tx)
             .await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "task.merge",
             &format!("task:{into_id}"),
             &json!({
@@ -343,9 +338,7 @@ impl Store {
                 "merged_title": from.try_get::<String, _>("title")?,
             }),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Splits task `task_id` of a draft plan: a new task titled `title`, numbered after the
@@ -390,8 +383,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         move_targets(&mut tx, plan_id, target_ids, Some(id)).await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "task.split",
             &format!("task:{task_id}"),
             &json!({
@@ -400,7 +393,6 @@ impl Store {
             }),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -427,14 +419,13 @@ impl Store {
             return Err(StoreError::Invalid("目标已在所选任务下".into()));
         }
         move_targets(&mut tx, plan_id, &[target_id], to_task).await?;
-        append_current(
-            &mut tx,
+        commit_audited(
+            tx,
             "target.move",
             &format!("plan:{plan_id}/target:{target_id}"),
             &json!({ "from_task": from_task, "to_task": to_task }),
         )
         .await?;
-        tx.commit().await?;
         Ok(plan_id)
     }
 }

@@ -7,6 +7,7 @@ use duban_core::{Commitment, Comparator, Span, Target};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::column::parse_column;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -24,9 +25,7 @@ pub struct TargetRow {
 }
 
 pub(crate) fn target_from_row(r: &AnyRow) -> Result<TargetRow> {
-    let comparator: String = r.try_get("comparator")?;
     let commitment: Option<String> = r.try_get("commitment")?;
-    let curve: String = r.try_get("curve")?;
     let milestones: String = r.try_get("milestones")?;
     Ok(TargetRow {
         id: r.try_get("id")?,
@@ -40,8 +39,7 @@ pub(crate) fn target_from_row(r: &AnyRow) -> Result<TargetRow> {
                 end: r.try_get::<i64, _>("span_end")?.max(0) as usize,
             },
             metric: r.try_get("metric")?,
-            comparator: Comparator::parse(&comparator)
-                .ok_or_else(|| StoreError::Corrupt(format!("comparator {comparator:?}")))?,
+            comparator: parse_column(r, "comparator", "comparator", Comparator::parse)?,
             value: r.try_get("value")?,
             low: r.try_get("low")?,
             high: r.try_get("high")?,
@@ -56,8 +54,7 @@ pub(crate) fn target_from_row(r: &AnyRow) -> Result<TargetRow> {
         },
         baseline: r.try_get("baseline")?,
         deadline: crate::deliver::opt_date(r, "deadline")?,
-        curve: CurveChoice::parse(&curve)
-            .ok_or_else(|| StoreError::Corrupt(format!("curve {curve:?}")))?,
+        curve: parse_column(r, "curve", "curve", CurveChoice::parse)?,
         milestones: serde_json::from_str(&milestones)
             .map_err(|e| StoreError::Corrupt(format!("milestones: {e}")))?,
     })

@@ -11,6 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::assignment::AssignRole;
+use crate::column::parse_column;
 use crate::target::commitment_str;
 use crate::{Result, Store, StoreError};
 use duban_core::curve::{CurveChoice, Milestone};
@@ -36,7 +37,6 @@ pub struct TaskRow {
 }
 
 pub(crate) fn task_from_row(r: &AnyRow) -> Result<TaskRow> {
-    let cadence: String = r.try_get("cadence")?;
     Ok(TaskRow {
         id: r.try_get("id")?,
         plan_id: r.try_get("plan_id")?,
@@ -47,8 +47,7 @@ pub(crate) fn task_from_row(r: &AnyRow) -> Result<TaskRow> {
         body: r.try_get("body")?,
         text_start: r.try_get("text_start")?,
         deadline: opt_date(r, "deadline")?,
-        cadence: Cadence::parse(&cadence)
-            .ok_or_else(|| StoreError::Corrupt(format!("cadence {cadence:?}")))?,
+        cadence: parse_column(r, "cadence", "cadence", Cadence::parse)?,
         leads_separately: r.try_get::<i64, _>("leads_separately")? != 0,
         carried_from: r.try_get("carried_from")?,
         version: r.try_get("version")?,
@@ -120,28 +119,24 @@ pub struct TaskEdit {
 
 impl Store {
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
              FROM task WHERE id = $1",
         )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        task_from_row(&row)
+        .bind(id);
+        self.fetch_row(query, task_from_row).await
     }
 
     /// The task numbered `number` in plan `plan_id`, if there is one (one indexed row: the
     /// API's report save names tasks by number and need not load the whole plan).
     pub async fn task_by_number(&self, plan_id: i64, number: i64) -> Result<Option<TaskRow>> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, plan_id, pillar_id, number, label, title, body, text_start, deadline, cadence, leads_separately, carried_from, version
              FROM task WHERE plan_id = $1 AND number = $2",
         )
         .bind(plan_id)
-        .bind(number)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(task_from_row).transpose()
+        .bind(number);
+        self.fetch_optional_row(query, task_from_row).await
     }
 
     /// Applies an edit atomically. `Conflict` if the task's version moved on; `Invalid`
@@ -319,14 +314,8 @@ impl Store {
             .await?;
         }
         let payload = serde_json::json!({"plan_id": plan_id, "before": before, "after": after, "reason": edit.reason.trim()});
-        crate::audit::append_current(
-            &mut tx,
-            "task.edit",
-            &format!("task:{}", edit.task_id),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "task.edit", &format!("task:{}", edit.task_id), &payload)
+            .await?;
         let task = self.task(edit.task_id).await?;
         // The cadence may have changed: periods follow (nothing written when current).
         self.refresh_periods(task.plan_id).await?;

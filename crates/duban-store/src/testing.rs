@@ -25,6 +25,35 @@ pub fn user(role: crate::user::Role, unit: Option<i64>) -> crate::user::User {
     }
 }
 
+/// The password of every account [`account`] creates (long and uncommon enough to pass the
+/// password rules).
+pub const TEST_PASSWORD: &str = "督办-correct-horse-7";
+
+/// Creates a test account `name` of `role`, in the unit with `unit_code` if any, with
+/// [`TEST_PASSWORD`].
+pub async fn account(
+    store: &Store,
+    name: &str,
+    role: crate::user::Role,
+    unit_code: Option<&str>,
+) -> Result<crate::user::User> {
+    store
+        .create_user(&crate::user::NewUser {
+            name: name.into(),
+            password: TEST_PASSWORD.into(),
+            role,
+            unit_code: unit_code.map(str::to_string),
+        })
+        .await
+}
+
+/// The actions of a report's workflow events, oldest first (`create`, `submit` …): what
+/// workflow tests compare against the steps they took.
+pub async fn report_actions(store: &Store, report_id: i64) -> Result<Vec<String>> {
+    let events = store.report_events(report_id).await?;
+    Ok(events.into_iter().map(|e| e.action).collect())
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub store: Store,

@@ -61,14 +61,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let payload = serde_json::json!({"id": id.0, "name": label, "user": user_name, "expires_at": expires});
-        crate::audit::append_current(
-            &mut tx,
-            "token.create",
-            &format!("token:{}", id.0),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "token.create", &format!("token:{}", id.0), &payload)
+            .await?;
         let token = self
             .list_tokens()
             .await?
@@ -87,12 +81,11 @@ impl Store {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL
                AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
         );
-        let row = sqlx::query(sql)
-            .bind(hash_token(secret))
-            .bind(now())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(crate::user::user_from_row).transpose()
+        self.fetch_optional_row(
+            sqlx::query(sql).bind(hash_token(secret)).bind(now()),
+            crate::user::user_from_row,
+        )
+        .await
     }
 
     #[allow(clippy::type_complexity)]
@@ -140,9 +133,6 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let payload = serde_json::json!({"id": id});
-        crate::audit::append_current(&mut tx, "token.revoke", &format!("token:{id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "token.revoke", &format!("token:{id}"), &payload).await
     }
 }

@@ -4,6 +4,7 @@ use duban_core::UnitKind;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::column::parse_column;
 use crate::{Result, Store, StoreError, now};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -25,13 +26,11 @@ pub struct NewUnit {
 }
 
 pub(crate) fn unit_from_row(r: &AnyRow) -> Result<Unit> {
-    let kind: String = r.try_get("kind")?;
     Ok(Unit {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
         name: r.try_get("name")?,
-        kind: UnitKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unit kind {kind:?}")))?,
+        kind: parse_column(r, "kind", "unit kind", UnitKind::parse)?,
         demo: r.try_get::<i64, _>("demo")? != 0,
     })
 }
@@ -56,7 +55,7 @@ impl Store {
         if u.name.trim().is_empty() {
             return Err(StoreError::Invalid("单位名称不能为空".into()));
         }
-        let row = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, code, name, kind, demo",
         )
@@ -64,10 +63,8 @@ impl Store {
         .bind(u.name.trim())
         .bind(u.kind.as_str())
         .bind(u.demo as i64)
-        .bind(now())
-        .fetch_one(self.pool())
-        .await?;
-        unit_from_row(&row)
+        .bind(now());
+        self.fetch_row(query, unit_from_row).await
     }
 
     /// Inserts the unit unless one with the same code exists; returns the stored unit.
@@ -90,13 +87,11 @@ impl Store {
     }
 
     pub async fn list_units(&self) -> Result<Vec<Unit>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT id, code, name, kind, demo FROM unit
              ORDER BY CASE kind WHEN 'office' THEN 0 WHEN 'department' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END, id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(unit_from_row).collect()
+        );
+        self.fetch_rows(query, unit_from_row).await
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>> {
@@ -117,19 +112,16 @@ impl Store {
 
     /// The unit `sql` finds by the text `key` (a unique column), if any.
     async fn unit_by(&self, sql: &'static str, key: &str) -> Result<Option<Unit>> {
-        let row = sqlx::query(sql)
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(unit_from_row).transpose()
+        self.fetch_optional_row(sqlx::query(sql).bind(key), unit_from_row)
+            .await
     }
 
     pub async fn unit(&self, id: i64) -> Result<Unit> {
-        let row = sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        unit_from_row(&row)
+        self.fetch_row(
+            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE id = $1").bind(id),
+            unit_from_row,
+        )
+        .await
     }
 
     /// Marks every demonstration unit as confirmed.
@@ -196,10 +188,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"alias": alias});
-        crate::audit::append_current(&mut tx, "unit.alias", &format!("unit:{unit_id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.alias", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Changes a unit's kind (e.g. a city's 发展改革委 filed as a province department).
@@ -213,19 +202,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"from": before.kind.as_str(), "to": kind.as_str()});
-        crate::audit::append_current(&mut tx, "unit.kind", &format!("unit:{unit_id}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.kind", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Units created from an uploaded plan's names that the office has not reviewed yet.
     pub async fn units_to_review(&self) -> Result<Vec<Unit>> {
-        let rows =
-            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id")
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter().map(unit_from_row).collect()
+        self.fetch_rows(
+            sqlx::query("SELECT id, code, name, kind, demo FROM unit WHERE review = 1 ORDER BY id"),
+            unit_from_row,
+        )
+        .await
     }
 
     /// Keeps a reviewed unit, with its kind. Audited as `unit.confirm`.
@@ -238,15 +224,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"kind": kind.as_str()});
-        crate::audit::append_current(
-            &mut tx,
-            "unit.confirm",
-            &format!("unit:{unit_id}"),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.confirm", &format!("unit:{unit_id}"), &payload).await
     }
 
     /// Merges a unit awaiting review into an existing unit: its task assignments move there
@@ -315,10 +293,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"name": from.name, "into": target.code});
-        crate::audit::append_current(&mut tx, "unit.merge", &format!("unit:{into}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "unit.merge", &format!("unit:{into}"), &payload).await
     }
 
     /// The unit for a name found in a plan document ([`Store::match_unit`]); created (kind

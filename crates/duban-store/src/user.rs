@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::column::parse_column;
 use crate::secret::{dummy_hash, hash_password, verify_password};
 use crate::{Result, Store, StoreError, now};
 
@@ -88,11 +89,10 @@ macro_rules! select_user {
 pub(crate) use select_user;
 
 pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
-    let role: String = r.try_get("role")?;
     Ok(User {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        role: parse_column(r, "role", "role", Role::parse)?,
         unit_id: r.try_get("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
@@ -185,14 +185,8 @@ impl Store {
         })?;
         let payload =
             serde_json::json!({"name": u.name, "role": u.role.as_str(), "unit": u.unit_code});
-        crate::audit::append_current(
-            &mut tx,
-            "user.create",
-            &format!("user:{}", u.name),
-            &payload,
-        )
-        .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "user.create", &format!("user:{}", u.name), &payload)
+            .await?;
         self.user(id.0).await
     }
 
@@ -204,17 +198,13 @@ impl Store {
 
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         let sql = select_user!("WHERE u.name = $1");
-        let row = sqlx::query(sql)
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.fetch_optional_row(sqlx::query(sql).bind(name), user_from_row)
+            .await
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
         let sql = select_user!("ORDER BY u.id");
-        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
-        rows.iter().map(user_from_row).collect()
+        self.fetch_rows(sqlx::query(sql), user_from_row).await
     }
 
     pub async fn count_users(&self) -> Result<i64> {
@@ -267,10 +257,7 @@ impl Store {
         let set = "UPDATE app_user SET password_hash = $1 WHERE name = $2";
         let revoked = update_account(&mut tx, set, Some(hash), name, true).await?;
         let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
-        crate::audit::append_current(&mut tx, "user.password", &format!("user:{name}"), &payload)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, "user.password", &format!("user:{name}"), &payload).await
     }
 
     /// Disables (or enables again) an account. Disabling ends its sessions and revokes its
@@ -285,9 +272,7 @@ impl Store {
             "user.enable"
         };
         let payload = serde_json::json!({"name": name, "tokens_revoked": revoked});
-        crate::audit::append_current(&mut tx, action, &format!("user:{name}"), &payload).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::audit::commit_audited(tx, action, &format!("user:{name}"), &payload).await
     }
 
     /// Every account with the time it was disabled (`None` = active).

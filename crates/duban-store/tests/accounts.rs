@@ -2,23 +2,11 @@
 //! backend chosen by DUBAN_TEST_DATABASE_URL (SQLite by default).
 
 use duban_store::StoreError;
-use duban_store::testing::TestDb;
+use duban_store::testing::{TEST_PASSWORD, TestDb, account};
 use duban_store::throttle::{MAX_FAILURES, MAX_FAILURES_PER_ADDRESS};
 use duban_store::user::{NewUser, Role};
 
-const PASSWORD: &str = "督办-correct-horse-7";
-
-async fn account(db: &TestDb, name: &str) -> duban_store::user::User {
-    db.store
-        .create_user(&NewUser {
-            name: name.into(),
-            password: PASSWORD.into(),
-            role: Role::Admin,
-            unit_code: None,
-        })
-        .await
-        .unwrap()
-}
+const PASSWORD: &str = TEST_PASSWORD;
 
 async fn signs_in(s: &duban_store::Store, name: &str, password: &str) -> bool {
     s.authenticate(name, password).await.unwrap().is_some()
@@ -39,7 +27,7 @@ async fn passwords_sessions_and_tokens_end_together() {
         unit_code: None,
     };
     assert!(is_invalid(s.create_user(&weak).await), "common password");
-    let user = account(&db, "office").await;
+    let user = account(s, "office", Role::Admin, None).await.unwrap();
     assert!(matches!(
         s.create_user(&NewUser {
             password: PASSWORD.into(),
@@ -107,7 +95,7 @@ async fn passwords_sessions_and_tokens_end_together() {
 async fn a_disabled_account_signs_in_nowhere_until_enabled() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let user = account(&db, "reviewer").await;
+    let user = account(s, "reviewer", Role::Admin, None).await.unwrap();
     let session = s.create_session(user.id).await.unwrap();
     let (_, secret) = s.create_token("reviewer", "脚本").await.unwrap();
 
@@ -129,7 +117,7 @@ async fn a_disabled_account_signs_in_nowhere_until_enabled() {
 async fn logout_deletes_the_session_and_is_audited() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    let user = account(&db, "clerk").await;
+    let user = account(s, "clerk", Role::Admin, None).await.unwrap();
     let session = s.create_session(user.id).await.unwrap();
     s.delete_session(&session.cookie_value).await.unwrap();
     assert!(s.session(&session.cookie_value).await.unwrap().is_none());
@@ -150,7 +138,7 @@ async fn logout_deletes_the_session_and_is_audited() {
 async fn login_throttling_counts_per_name_and_per_address() {
     let db = TestDb::fresh().await.unwrap();
     let s = &db.store;
-    account(&db, "office").await;
+    account(s, "office", Role::Admin, None).await.unwrap();
     let (ip, other_ip) = ("192.0.2.1", "192.0.2.2");
 
     for _ in 0..MAX_FAILURES {

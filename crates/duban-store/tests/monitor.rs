@@ -10,9 +10,9 @@ use duban_core::monitor::{
 use duban_store::StoreError;
 use duban_store::escalation::EscalationFilter;
 use duban_store::monitor::{LadderLink, MonitorImport, NewMonitorImport};
-use duban_store::testing::TestDb;
+use duban_store::testing::{TestDb, account};
 use duban_store::unit::NewUnit;
-use duban_store::user::{NewUser, Role};
+use duban_store::user::Role;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -237,14 +237,7 @@ async fn growth_indicator_added_with_its_import() {
 async fn alerts_raised_once_and_follow_their_lifecycle() {
     let db = TestDb::fresh().await.unwrap();
     db.store.ensure_monitor_catalogue().await.unwrap();
-    let office = db
-        .store
-        .create_user(&NewUser {
-            name: "office".into(),
-            password: "office-password-1".into(),
-            role: Role::Admin,
-            unit_code: None,
-        })
+    let office = account(&db.store, "office", Role::Admin, None)
         .await
         .unwrap();
     let alert = Alert {
@@ -392,14 +385,7 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     .unwrap();
     assert_eq!(told, 1);
     // The unit answers it like any 督办 record; the alert shows it.
-    let rep = db
-        .store
-        .create_user(&NewUser {
-            name: "rep_hz".into(),
-            password: "rep-hz-password-1".into(),
-            role: Role::Reporter,
-            unit_code: Some("hangzhou".into()),
-        })
+    let rep = account(&db.store, "rep_hz", Role::Reporter, Some("hangzhou"))
         .await
         .unwrap();
     db.store

@@ -2,7 +2,8 @@
 
 use duban_core::{Comparator, PLAN_SCHEMA, Pillar, Plan, Span, Target, Task};
 use duban_store::plan::ImportMeta;
-use duban_store::testing::TestDb;
+use duban_store::testing::{TestDb, account, report_actions};
+use duban_store::user::Role;
 
 fn plan() -> Plan {
     let text = "一、板块\n1.任务一\n新建350个中心，增长10%以上。".to_string();
@@ -96,16 +97,7 @@ async fn import_and_read_back_a_plan() {
 
 /// An admin user and the test plan imported: (the user's id, the plan's id, its first task).
 async fn admin_and_task(db: &TestDb) -> (i64, i64, duban_store::task::TaskRow) {
-    let user = db
-        .store
-        .create_user(&duban_store::user::NewUser {
-            name: "a".into(),
-            password: "long-enough".into(),
-            role: duban_store::user::Role::Admin,
-            unit_code: None,
-        })
-        .await
-        .unwrap();
+    let user = account(&db.store, "a", Role::Admin, None).await.unwrap();
     let id = db
         .store
         .import_plan(&plan(), &ImportMeta::default(), &[])
@@ -207,14 +199,7 @@ async fn reporter_and_key(
 ) {
     let leads = db.store.task_leads(task.id).await.unwrap();
     let (unit_id, unit_code, _) = leads[0].clone();
-    let user = db
-        .store
-        .create_user(&duban_store::user::NewUser {
-            name: "r".into(),
-            password: "long-enough".into(),
-            role: duban_store::user::Role::Reporter,
-            unit_code: Some(unit_code),
-        })
+    let user = account(&db.store, "r", Role::Reporter, Some(unit_code.as_str()))
         .await
         .unwrap();
     let periods = db.store.ensure_periods(plan).await.unwrap();
@@ -373,13 +358,7 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
     let r = s.report(id).await.unwrap();
     assert_eq!(r.state, ReportState::Accepted);
     assert!(r.first_submitted_at.is_some() && r.reviewed_at.is_some());
-    let actions: Vec<String> = s
-        .report_events(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = report_actions(s, id).await.unwrap();
     assert_eq!(
         actions,
         [

@@ -242,6 +242,7 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::d;
     use proptest::prelude::*;
 
     fn p(s: &str) -> Period {
@@ -282,26 +283,11 @@ mod tests {
 
     #[test]
     fn ends_and_default_publication() {
-        assert_eq!(
-            p("2020-02").last_day(),
-            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap()
-        );
-        assert_eq!(
-            p("2020-Q3").last_day(),
-            NaiveDate::from_ymd_opt(2020, 9, 30).unwrap()
-        );
-        assert_eq!(
-            p("2020-Q3").default_published(),
-            NaiveDate::from_ymd_opt(2020, 10, 1).unwrap()
-        );
-        assert_eq!(
-            p("2020").default_published(),
-            NaiveDate::from_ymd_opt(2021, 1, 1).unwrap()
-        );
-        assert_eq!(
-            p("2999-12").default_published(),
-            NaiveDate::from_ymd_opt(3000, 1, 1).unwrap()
-        );
+        assert_eq!(p("2020-02").last_day(), d("2020-02-29"));
+        assert_eq!(p("2020-Q3").last_day(), d("2020-09-30"));
+        assert_eq!(p("2020-Q3").default_published(), d("2020-10-01"));
+        assert_eq!(p("2020").default_published(), d("2021-01-01"));
+        assert_eq!(p("2999-12").default_published(), d("3000-01-01"));
     }
 
     proptest! {

@@ -92,6 +92,21 @@ pub fn matches(found: &Target, task: Option<u32>, want: &ExpectedTarget) -> bool
         && (want.phrase.contains(&found.phrase) || found.phrase.contains(&want.phrase))
 }
 
+/// An extracted target on one line, as the fixture reports print a false or wrong one:
+/// phrase (comparator value low–high unit commitment).
+pub fn describe(t: &Target) -> String {
+    format!(
+        "{} ({} {:?} {:?}–{:?} {:?} {:?})",
+        t.phrase,
+        t.comparator.as_str(),
+        t.value,
+        t.low,
+        t.high,
+        t.unit,
+        t.commitment
+    )
+}
+
 /// Every extracted target with its task number (None: a headline target).
 pub fn found_targets(plan: &Plan) -> Vec<(Option<u32>, &Target)> {
     plan.headline_targets

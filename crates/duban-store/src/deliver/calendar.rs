@@ -67,9 +67,7 @@ impl Store {
             .await?;
         let payload =
             serde_json::json!({"lines": body.lines().count(), "reverted": body.trim().is_empty()});
-        crate::audit::append_current(&mut tx, "calendar.edit", "settings:calendar", &payload)
-            .await?;
-        tx.commit().await?;
+        crate::audit::commit_audited(tx, "calendar.edit", "settings:calendar", &payload).await?;
         self.ensure_all_periods().await
     }
 }

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use duban_core::period::{Cadence, DueRule, periods};
 
 use super::{fmt_date, parse_date};
+use crate::column::parse_stored;
 use crate::{Result, Store, StoreError};
 
 /// The due rule used for every plan (5 working days after the period ends).
@@ -31,8 +32,7 @@ fn period_from(t: PeriodTuple) -> Result<PeriodRow> {
     Ok(PeriodRow {
         id,
         plan_id,
-        cadence: Cadence::parse(&cadence)
-            .ok_or_else(|| StoreError::Corrupt(format!("cadence {cadence:?}")))?,
+        cadence: parse_stored(&cadence, "cadence", Cadence::parse)?,
         key,
         label,
         start: parse_date(&start)?,
@@ -68,8 +68,7 @@ impl Store {
         let existing = self.stored_periods(plan_id).await?;
         let mut wanted = Vec::new();
         for (c,) in cadences {
-            let c =
-                Cadence::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("cadence {c:?}")))?;
+            let c = parse_stored(&c, "cadence", Cadence::parse)?;
             wanted.extend(periods(year, c, DUE_RULE, &cal).into_iter().map(|p| (c, p)));
         }
         let current = |p: &duban_core::period::Period| {

@@ -16,6 +16,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{DeliverResult, china_date, fmt_date, parse_date, stored_china_date};
+use crate::column::{parse_column, parse_stored};
 use crate::db::format_time;
 use crate::user::User;
 use crate::{Result, Store, StoreError};
@@ -223,7 +224,6 @@ const REPORT_SELECT: &str = "SELECT r.id, r.plan_id, r.task_id, t.number AS task
     LEFT JOIN app_user ru ON ru.id = r.reviewed_by";
 
 fn report_from_row(r: &AnyRow) -> Result<ReportRow> {
-    let state: String = r.try_get("state")?;
     let milestone: Option<String> = r.try_get("milestone")?;
     Ok(ReportRow {
         id: r.try_get("id")?,
@@ -239,18 +239,13 @@ fn report_from_row(r: &AnyRow) -> Result<ReportRow> {
         unit_id: r.try_get("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
-        state: ReportState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("report state {state:?}")))?,
+        state: parse_column(r, "state", "report state", ReportState::parse)?,
         progress: r.try_get("progress")?,
         problems: r.try_get("problems")?,
         next_steps: r.try_get("next_steps")?,
-        milestone: match milestone {
-            None => None,
-            Some(m) => Some(
-                MilestoneInput::parse(&m)
-                    .ok_or_else(|| StoreError::Corrupt(format!("milestone {m:?}")))?,
-            ),
-        },
+        milestone: milestone
+            .map(|m| parse_stored(&m, "milestone", MilestoneInput::parse))
+            .transpose()?,
         milestone_share: r.try_get("milestone_share")?,
         version: r.try_get("version")?,
         first_submitted_at: r.try_get("first_submitted_at")?,
