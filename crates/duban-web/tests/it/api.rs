@@ -200,6 +200,25 @@ async fn users_api_is_admin_only_and_validates() {
     assert_eq!(r2.get("/api/v1/users").await.status, StatusCode::FORBIDDEN);
 }
 
+/// Each API module's route list is in the OpenAPI document, read as the binary ships it.
+#[test]
+fn openapi_lists_the_routes_of_each_api_module() {
+    let doc: serde_json::Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
+    for routes in [
+        duban_web::api::deliver::ROUTES,
+        duban_web::api::evaluation::ROUTES,
+        duban_web::api::monitor::ROUTES,
+        duban_web::api::oversight::ROUTES,
+    ] {
+        for (method, path) in routes {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} missing from openapi.json"
+            );
+        }
+    }
+}
+
 /// The hand-written OpenAPI document and the router agree, both ways.
 #[tokio::test]
 async fn openapi_document_matches_the_routes() {

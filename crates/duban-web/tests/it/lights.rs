@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use duban_store::assignment::AssignRole;
 
 use crate::oversight::{get_bytes, io_common};
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::{app_with_demo, app_with_users, bearer, login, seed_plan_id};
 
 const DATES: [&str; 3] = ["2020-03-31", "2020-07-15", "2020-12-31"];
 
@@ -86,9 +86,7 @@ fn same_lights(
 
 #[tokio::test]
 async fn every_view_shows_the_same_light_for_every_task() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let detail = app.state.store.plan_detail(plan).await.unwrap();
     let numbers: BTreeSet<i64> = detail.tasks.iter().map(|t| t.number).collect();
     assert!(numbers.len() >= 20, "the seed has its tasks");
@@ -316,9 +314,7 @@ async fn demo_plan_opens_as_of_its_own_date_with_a_banner() {
 /// overdue rows they list; the page offers printing and the whole-plan workbook.
 #[tokio::test]
 async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut office = login(&app, "admin").await;
     let page = office
         .get(&format!(
@@ -383,9 +379,7 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
 /// date and one for the date itself; the last row is the status shown above it.
 #[tokio::test]
 async fn the_status_page_shows_the_trend_up_to_its_date() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut boss = login(&app, "viewer").await;
     let page = boss
         .get(&format!("/plans/{plan}/status?as_of=2020-12-31"))

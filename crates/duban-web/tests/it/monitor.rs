@@ -33,17 +33,6 @@ async fn import_csv(
         .await
 }
 
-#[test]
-fn openapi_lists_the_monitor_routes() {
-    let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
-    for (method, path) in duban_web::api::monitor::ROUTES {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing from openapi.json"
-        );
-    }
-}
-
 #[tokio::test]
 async fn seeded_series_are_known_as_of_a_date() {
     let app = app_with_users().await;

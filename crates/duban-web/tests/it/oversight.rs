@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::client::Client;
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::{app_with_users, bearer, login, seed_plan_id, submit_report_in_store};
 
 #[path = "../../../duban-io/tests/common/mod.rs"]
 pub(crate) mod io_common;
@@ -541,14 +541,7 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     };
     let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
     let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
-    let content = duban_store::deliver::report::ReportContent {
-        progress: "进展".into(),
-        ..Default::default()
-    };
-    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-    duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
-        .await
-        .unwrap();
+    let rid = submit_report_in_store(s, key, "进展", &by).await;
     let office_user = s.user_by_name("admin").await.unwrap().unwrap();
     // The office hears of the submission (issue 10).
     let office_items = s.inbox(office_user.id, None, "admin", 100).await.unwrap();
@@ -599,8 +592,7 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
 /// the page links; the audit log pages too.
 #[tokio::test]
 async fn long_lists_are_paged() {
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let total = app
         .state
         .store
@@ -638,8 +630,7 @@ async fn long_lists_are_paged() {
 #[tokio::test]
 async fn the_office_closes_several_escalations_at_once() {
     use duban_core::escalation::EscalationAction;
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let s = &app.state.store;
     let all = s
         .list_escalations(&Default::default(), 10_000)
@@ -786,8 +777,7 @@ async fn one_search_box_finds_tasks_units_reports_and_escalations() {
 /// page run in order, and the sort survives the pager's links.
 #[tokio::test]
 async fn escalations_sort_by_deadline_across_pages() {
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let mut office = crate::login(&app, "admin").await;
     let dates = |body: &str| -> Vec<String> {
         // The cell shows 2020年7月22日; its <time datetime> holds the sortable ISO date.

@@ -9,7 +9,7 @@ use duban_core::report::ReportState;
 
 use crate::client::Client;
 use crate::oversight::get_bytes;
-use crate::{app_with_users, login, seed_plan_id};
+use crate::{app_with_demo, app_with_users, login};
 
 const AS_OF: &str = "2020-07-15";
 
@@ -54,9 +54,7 @@ async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
 
 #[tokio::test]
 async fn office_publishes_and_the_portal_shows_only_what_is_public() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut admin = login(&app, "admin").await;
 
     // Nothing public yet.
@@ -374,8 +372,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
 /// office and the unit it is addressed to, not for another unit's reporter.
 #[tokio::test]
 async fn an_escalation_downloads_as_an_official_notice() {
-    let app = app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = app_with_demo().await;
     let all = app
         .state
         .store
