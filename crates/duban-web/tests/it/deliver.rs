@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use duban_core::Comparator;
 use serde_json::{Value, json};
 
-use crate::client::Client;
+use crate::client::{Client, Resp};
 use crate::{
     app_with_demo, app_with_users, bearer, draft_report_in_store, login, open_report, period_id,
     seed_plan_id, submit_report_in_store, unit_id,
@@ -67,6 +67,12 @@ pub(crate) async fn countable_task(
         }
     }
     panic!("no countable task led by {unit}");
+}
+
+/// Posts `action` (`submit`, `accept`, `return`, `reopen`) on report `id` over the API.
+async fn report_action(c: &mut Client, id: i64, action: &str, body: Value) -> Resp {
+    c.post_json(&format!("/api/v1/reports/{id}/{action}"), &body, &[])
+        .await
 }
 
 /// The due date of period 2020-Q2 of plan `plan` as stored.
@@ -171,23 +177,15 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(report["values"][0]["as_of"], "2020-06-30");
 
     // Only the report's own unit may submit; the office may not submit for it.
-    let r = other
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut other, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "submitted");
     // A reporter cannot accept; a submitted report cannot be edited.
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = rep.post_json("/api/v1/reports", &draft, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -195,21 +193,15 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(task_light(&mut office, plan, number, &today).await.0, "red");
 
     // Return needs a comment.
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/return"),
-            &json!({"comment": "  "}),
-            &[],
-        )
-        .await;
+    let r = report_action(&mut office, id, "return", json!({"comment": "  "})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/return"),
-            &json!({"comment": "请补充全年数据"}),
-            &[],
-        )
-        .await;
+    let r = report_action(
+        &mut office,
+        id,
+        "return",
+        json!({"comment": "请补充全年数据"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let returned = r.json();
     assert_eq!(returned["state"], "returned");
@@ -224,13 +216,9 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["id"], id);
     assert_eq!(r.json()["state"], "returned");
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "submit", json!({})).await;
     assert_eq!(r.json()["state"], "submitted");
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let accepted = r.json();
     assert_eq!(accepted["state"], "accepted");
@@ -256,17 +244,9 @@ async fn report_workflow_over_the_api_changes_the_light() {
     // Accepted reports are locked; reopening needs a reason.
     let r = rep.post_json("/api/v1/reports", &fixed, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/reopen"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "reopen", json!({})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/reopen"),
-            &json!({"reason": "数据口径更正"}),
-            &[],
-        )
-        .await;
+    let r = report_action(&mut office, id, "reopen", json!({"reason": "数据口径更正"})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["state"], "returned");
     // Reopened: the value no longer counts (nothing accepted, reports overdue: red).
@@ -549,9 +529,7 @@ async fn several_lead_units_each_file_their_part() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.json()["id"].as_i64().unwrap();
-        let r = c
-            .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-            .await;
+        let r = report_action(&mut c, id, "submit", json!({})).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     let mut fgw = login(&app, "rep_fgw").await;

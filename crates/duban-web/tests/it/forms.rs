@@ -9,8 +9,8 @@ use duban_store::plan::PlanState;
 use crate::client::{Client, as_refs, form_fields, input_value, set};
 use crate::deliver::countable_task;
 use crate::{
-    app_with_users, login, open_report, period_id, post_unit_field, seed_plan_id, task_id, unit_id,
-    upload_plan,
+    app_with_users, login, open_report, period_id, post_escalation_action, post_unit_field,
+    seed_plan_id, task_id, unit_id, upload_plan,
 };
 use duban_web::testing::TestApp;
 
@@ -491,9 +491,7 @@ async fn an_empty_escalation_response_shows_its_form_again() {
         .as_i64()
         .unwrap();
     let mut web = login(&app, "rep_fgw").await;
-    let r = web
-        .post_csrf(&format!("/escalations/{id}/respond"), &[("text", "  ")])
-        .await;
+    let r = post_escalation_action(&mut web, id, "respond", "  ").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("id=\"respond-form\""), "{}", r.body);
     assert!(r.body.contains("id=\"form-error\""));

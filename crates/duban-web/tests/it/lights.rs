@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::http::StatusCode;
 use duban_store::assignment::AssignRole;
 
-use crate::oversight::{get_bytes, io_common};
+use crate::oversight::{get_bytes, get_xlsx, io_common};
 use crate::{app_with_demo, app_with_users, bearer, login, seed_plan_id};
 
 const DATES: [&str; 3] = ["2020-03-31", "2020-07-15", "2020-12-31"];
@@ -179,14 +179,8 @@ async fn every_view_shows_the_same_light_for_every_task() {
             })
             .collect();
         assert_eq!(from_csv, from_api, "{path} disagrees with the status API");
-        let (status, ctype, xlsx) = get_bytes(
-            &office,
-            &app.base,
-            &format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}"),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(ctype.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
+        let overdue = format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}");
+        get_xlsx(&office, &app.base, &overdue).await;
 
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
@@ -222,9 +216,7 @@ async fn every_view_shows_the_same_light_for_every_task() {
         for cadence in cadences {
             let period = first_period(&periods, cadence);
             let path = format!("/plans/{plan}/sheet/all.xlsx?period={period}&as_of={date}");
-            let (status, ctype, bytes) = get_bytes(&office, &app.base, &path).await;
-            assert_eq!(status, StatusCode::OK, "{path}");
-            assert!(ctype.contains("spreadsheetml"));
+            let bytes = get_xlsx(&office, &app.base, &path).await;
             use calamine::Reader;
             let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
             let range = book.worksheet_range("督办总表").unwrap();

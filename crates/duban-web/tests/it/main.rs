@@ -164,6 +164,12 @@ pub async fn submit_report_in_store(
     id
 }
 
+/// Posts `action` (`respond`, `close`) with `text` on the 督办事项 `id` through its form as `c`.
+pub async fn post_escalation_action(c: &mut Client, id: i64, action: &str, text: &str) -> Resp {
+    c.post_csrf(&format!("/escalations/{id}/{action}"), &[("text", text)])
+        .await
+}
+
 /// Panics unless each of `actions` (`task.merge`) is among the last 1000 entries of the
 /// audit chain.
 pub async fn assert_audited(app: &TestApp, actions: &[&str]) {

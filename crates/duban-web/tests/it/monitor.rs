@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::{app_with_users, bearer, login};
+use crate::{app_with_users, bearer, login, post_escalation_action};
 
 async fn value_count(app: &duban_web::testing::TestApp) -> usize {
     app.state.store.monitor_values(None).await.unwrap().len()
@@ -923,12 +923,7 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
         "{inbox:?}"
     );
     // The unit answers with its measures; the office sees it on the alert.
-    let r = hz
-        .post_csrf(
-            &format!("/escalations/{eid}/respond"),
-            &[("text", "已制定服务业稳增长十条措施")],
-        )
-        .await;
+    let r = post_escalation_action(&mut hz, eid, "respond", "已制定服务业稳增长十条措施").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let a = api
         .get(&format!("/api/v1/monitor/alerts/{id}"))

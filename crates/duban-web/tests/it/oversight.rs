@@ -11,8 +11,10 @@ use duban_store::deliver::report::ReportKey;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::client::Client;
-use crate::{app_with_users, bearer, login, seed_plan_id, submit_report_in_store};
+use crate::client::{Client, Resp};
+use crate::{
+    app_with_users, bearer, login, post_escalation_action, seed_plan_id, submit_report_in_store,
+};
 
 #[path = "../../../duban-io/tests/common/mod.rs"]
 pub(crate) mod io_common;
@@ -45,6 +47,15 @@ pub(crate) async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode
         .to_string();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, ct, body)
+}
+
+/// GET of a workbook: it is answered 200 as a spreadsheet that is a zip file; its bytes.
+pub(crate) async fn get_xlsx(c: &Client, base: &str, path: &str) -> Vec<u8> {
+    let (status, ctype, bytes) = get_bytes(c, base, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    assert!(ctype.contains("spreadsheetml"), "{path}: {ctype}");
+    assert!(bytes.starts_with(b"PK"), "{path}");
+    bytes
 }
 
 /// An escalation's notice downloaded as .docx: its status, and the text of its
@@ -95,12 +106,8 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     // Another unit's sheet: refused both ways.
     let (status, _, _) = get_bytes(&rep, &app.base, &format!("{export}&unit=swt")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}&unit=swt"),
-        bytes.clone(),
-    )
-    .await;
+    let import = format!("/api/v1/plans/{plan}/import?period={period}");
+    let r = import_xlsx(&mut rep, &format!("{import}&unit=swt"), bytes.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // Fill two rows: one with a target value, one with text only.
@@ -135,21 +142,15 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t2, "进展情况", io_common::s("按计划推进"));
     let filled = book.save_xlsxwriter();
 
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}"),
-        filled,
-    )
-    .await;
+    let r = import_xlsx(&mut rep, &import, filled).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = r.json()["reports"].as_array().unwrap().clone();
     assert_eq!(saved.len(), 2, "{saved:?}");
-    let id1 = saved
-        .iter()
-        .find(|s| s["task_code"] == t1.as_str())
-        .unwrap()["report_id"]
-        .as_i64()
-        .unwrap();
+    let report_of = |task_code: &str| {
+        let row = saved.iter().find(|s| s["task_code"] == task_code).unwrap();
+        row["report_id"].as_i64().unwrap()
+    };
+    let id1 = report_of(&t1);
     let report = rep.get(&format!("/api/v1/reports/{id1}")).await.json();
     assert_eq!(report["state"], "draft");
     assert_eq!(report["progress"], "一季度已完成年度任务的三成。");
@@ -167,12 +168,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t1, "目标值①", io_common::s("三百五十"));
     let bad_row = book.row(&t1) + 1;
     let bad_col = duban_io::supervision_sheet::column_letters(book.col("目标值①"));
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}"),
-        book.save_xlsxwriter(),
-    )
-    .await;
+    let r = import_xlsx(&mut rep, &import, book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let e = r.json();
     assert_eq!(e["error"]["code"], "invalid_workbook");
@@ -185,12 +181,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
             .unwrap()
             .contains(&format!("第{bad_row}行 {bad_col}列"))
     );
-    let id2 = saved
-        .iter()
-        .find(|s| s["task_code"] == t2.as_str())
-        .unwrap()["report_id"]
-        .as_i64()
-        .unwrap();
+    let id2 = report_of(&t2);
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
     assert_eq!(
         r2["progress"], "按计划推进",
@@ -204,14 +195,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"download-sheet\""));
-    let csrf = web.csrf.clone();
-    let r = web
-        .post_multipart(
-            &format!("/plans/{plan}/sheet/import"),
-            &[("csrf", &csrf), ("period", &period)],
-            Some(("督办表.xlsx", &book.save_xlsxwriter())),
-        )
-        .await;
+    let r = upload_sheet(&mut web, plan, &period, &book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains(&format!("第{bad_row}行 {bad_col}列")),
@@ -219,13 +203,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
         r.body
     );
     book.set(&t1, "目标值①", io_common::s("350"));
-    let r = web
-        .post_multipart(
-            &format!("/plans/{plan}/sheet/import"),
-            &[("csrf", &csrf), ("period", &period)],
-            Some(("督办表.xlsx", &book.save_xlsxwriter())),
-        )
-        .await;
+    let r = upload_sheet(&mut web, plan, &period, &book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"import-result\""));
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
@@ -255,11 +233,18 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
 }
 
 /// POSTs a workbook to an import path of the API.
-pub(crate) async fn import_xlsx(
-    c: &mut Client,
-    path: &str,
-    workbook: Vec<u8>,
-) -> crate::client::Resp {
+/// Uploads the 督办表 `workbook` of plan `plan` for period `period` through its page's form.
+async fn upload_sheet(web: &mut Client, plan: i64, period: &str, workbook: &[u8]) -> Resp {
+    let csrf = web.csrf.clone();
+    web.post_multipart(
+        &format!("/plans/{plan}/sheet/import"),
+        &[("csrf", &csrf), ("period", period)],
+        Some(("督办表.xlsx", workbook)),
+    )
+    .await
+}
+
+pub(crate) async fn import_xlsx(c: &mut Client, path: &str, workbook: Vec<u8>) -> Resp {
     c.send(
         Method::POST,
         path,
@@ -490,27 +475,12 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     let inbox = web.get("/messages").await;
     assert!(inbox.body.contains("escalation.raised"), "{}", inbox.body);
     let id = mine[0]["id"].as_i64().unwrap();
-    let r = web
-        .post_csrf(
-            &format!("/escalations/{id}/respond"),
-            &[("text", "已召开专题会，4月底前补报")],
-        )
-        .await;
+    let r = post_escalation_action(&mut web, id, "respond", "已召开专题会，4月底前补报").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = web
-        .post_csrf(
-            &format!("/escalations/{id}/close"),
-            &[("text", "不能自己销号")],
-        )
-        .await;
+    let r = post_escalation_action(&mut web, id, "close", "不能自己销号").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut office = login(&app, "admin").await;
-    let r = office
-        .post_csrf(
-            &format!("/escalations/{id}/close"),
-            &[("text", "已补报，销号")],
-        )
-        .await;
+    let r = post_escalation_action(&mut office, id, "close", "已补报，销号").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let e = s.escalation(id).await.unwrap();
     assert_eq!(duban_store::escalation::state_str(e.state), "closed");

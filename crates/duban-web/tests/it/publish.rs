@@ -7,8 +7,8 @@
 use axum::http::{StatusCode, header};
 use duban_core::report::ReportState;
 
-use crate::client::Client;
-use crate::oversight::get_bytes;
+use crate::client::{Client, Resp};
+use crate::oversight::{get_bytes, get_xlsx};
 use crate::{app_with_demo, app_with_users, login};
 
 const AS_OF: &str = "2020-07-15";
@@ -22,20 +22,28 @@ fn id_of(location: &str) -> i64 {
         .unwrap_or_else(|| panic!("no id in {location:?}"))
 }
 
+/// Posts a new draft bulletin of the seed series as of `AS_OF`; `requirements: None` leaves
+/// the optional field out of the form.
+async fn post_bulletin(
+    admin: &mut Client,
+    plan: i64,
+    title: &str,
+    requirements: Option<&str>,
+) -> Resp {
+    let plan = plan.to_string();
+    let mut fields = vec![
+        ("plan_id", plan.as_str()),
+        ("as_of", AS_OF),
+        ("series", "服务业发展工作通报"),
+        ("issuer", "省发展改革委"),
+        ("title", title),
+    ];
+    fields.extend(requirements.map(|r| ("requirements", r)));
+    admin.post_csrf("/bulletins", &fields).await
+}
+
 async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
-    let r = admin
-        .post_csrf(
-            "/bulletins",
-            &[
-                ("plan_id", &plan.to_string()),
-                ("as_of", AS_OF),
-                ("series", "服务业发展工作通报"),
-                ("issuer", "省发展改革委"),
-                ("title", title),
-                ("requirements", ""),
-            ],
-        )
-        .await;
+    let r = post_bulletin(admin, plan, title, Some("")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let draft = id_of(r.location());
     for (version, state) in [(1, "已审核"), (2, "已签发")] {
@@ -118,18 +126,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     // A draft bulletin is not public; issued ones are numbered per series and year.
     let first = issue_bulletin(&mut admin, plan, "关于上半年服务业发展工作进展情况的通报").await;
     let second = issue_bulletin(&mut admin, plan, "关于服务业发展工作进展情况的第二次通报").await;
-    let r = admin
-        .post_csrf(
-            "/bulletins",
-            &[
-                ("plan_id", &plan.to_string()),
-                ("as_of", AS_OF),
-                ("series", "服务业发展工作通报"),
-                ("issuer", "省发展改革委"),
-                ("title", "尚未签发的草稿通报"),
-            ],
-        )
-        .await;
+    let r = post_bulletin(&mut admin, plan, "尚未签发的草稿通报", None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let pubs = app.state.store.publications().await.unwrap();
     let numbers: Vec<(Option<i64>, Option<i64>)> = pubs
@@ -213,11 +210,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
             .collect();
         assert!(stems.len() >= 3);
         for stem in stems {
-            let (status, ctype, bytes) =
-                get_bytes(&anon, &app.base, &format!("/public/p/{stem}.xlsx")).await;
-            assert_eq!(status, StatusCode::OK, "{stem}.xlsx");
-            assert!(ctype.contains("spreadsheetml"));
-            assert!(bytes.starts_with(b"PK"));
+            get_xlsx(&anon, &app.base, &format!("/public/p/{stem}.xlsx")).await;
             let (status, ctype, bytes) =
                 get_bytes(&anon, &app.base, &format!("/public/p/{stem}.csv")).await;
             assert_eq!(status, StatusCode::OK, "{stem}.csv");
