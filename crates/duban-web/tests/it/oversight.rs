@@ -73,6 +73,25 @@ pub(crate) async fn notice_docx(c: &Client, base: &str, id: i64) -> (StatusCode,
     (status, xml)
 }
 
+/// The task code in `row` of the 督办表 `book`.
+pub(crate) fn task_code(book: &io_common::Book, row: u32) -> String {
+    match book.main.get(&(row, book.col("任务编码"))) {
+        Some(io_common::C::S(s)) => s.clone(),
+        other => panic!("no task code in row {row}: {other:?}"),
+    }
+}
+
+/// The first data row of the 督办表 `book` that names a target (of the unit's tasks).
+pub(crate) fn first_row_with_target(book: &io_common::Book) -> u32 {
+    let code_col = book.col("目标编码");
+    book.data_rows()
+        .into_iter()
+        .find(
+            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
+        )
+        .expect("fgw leads a task with a target")
+}
+
 /// The first quarterly period key of the plan.
 pub(crate) async fn first_quarter(c: &mut Client, plan: i64) -> String {
     let r = c.get(&format!("/api/v1/plans/{plan}/periods")).await;
@@ -112,24 +131,11 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
 
     // Fill two rows: one with a target value, one with text only.
     let mut book = io_common::load(&bytes);
-    let code_col = book.col("目标编码");
-    let task_col = book.col("任务编码");
-    let rows = book.data_rows();
-    let code_of = |b: &io_common::Book, r: u32| match b.main.get(&(r, task_col)) {
-        Some(io_common::C::S(s)) => s.clone(),
-        other => panic!("no task code in row {r}: {other:?}"),
-    };
-    let with_target = rows
-        .iter()
-        .copied()
-        .find(
-            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
-        )
-        .expect("fgw leads a task with a target");
-    let t1 = code_of(&book, with_target);
-    let t2 = rows
-        .iter()
-        .map(|&r| code_of(&book, r))
+    let t1 = task_code(&book, first_row_with_target(&book));
+    let t2 = book
+        .data_rows()
+        .into_iter()
+        .map(|r| task_code(&book, r))
         .find(|c| *c != t1)
         .expect("fgw leads two tasks");
     book.set(
