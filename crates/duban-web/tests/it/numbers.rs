@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::deliver::countable_task;
 use crate::forms::draft_report;
 use crate::oversight::{
-    first_quarter, first_row_with_target, get_bytes, import_xlsx, io_common, task_code,
+    FgwSheet, first_row_with_target, get_bytes, import_xlsx, io_common, task_code,
 };
 use crate::{app_with_users, bearer, login, seed_plan_id};
 
@@ -74,11 +74,12 @@ async fn the_report_form_reads_numbers_by_the_core_rule() {
 #[tokio::test]
 async fn the_supervision_sheet_reads_numbers_by_the_core_rule() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let period = first_quarter(&mut rep, plan).await;
-    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
-    let import = format!("/api/v1/plans/{plan}/import?period={period}");
+    let FgwSheet {
+        mut rep,
+        export,
+        import,
+        ..
+    } = FgwSheet::of_seed_plan(&app).await;
     let (_, _, bytes) = get_bytes(&rep, &app.base, &export).await;
     let mut book = io_common::load(&bytes);
     let task = task_code(&book, first_row_with_target(&book));

@@ -73,6 +73,32 @@ pub(crate) async fn notice_docx(c: &Client, base: &str, id: i64) -> (StatusCode,
     (status, xml)
 }
 
+/// 省发展改革委's 督办表 of the seed plan's first quarter over the API.
+pub(crate) struct FgwSheet {
+    /// The unit's reporter, by token.
+    pub rep: Client,
+    pub plan: i64,
+    pub period: String,
+    /// Where the workbook downloads and where it uploads.
+    pub export: String,
+    pub import: String,
+}
+
+impl FgwSheet {
+    pub(crate) async fn of_seed_plan(app: &duban_web::testing::TestApp) -> FgwSheet {
+        let plan = seed_plan_id(app).await;
+        let mut rep = bearer(app, "rep_fgw").await;
+        let period = first_quarter(&mut rep, plan).await;
+        FgwSheet {
+            export: format!("/api/v1/plans/{plan}/export.xlsx?period={period}"),
+            import: format!("/api/v1/plans/{plan}/import?period={period}"),
+            rep,
+            plan,
+            period,
+        }
+    }
+}
+
 /// The task code in `row` of the 督办表 `book`.
 pub(crate) fn task_code(book: &io_common::Book, row: u32) -> String {
     match book.main.get(&(row, book.col("任务编码"))) {
@@ -109,10 +135,13 @@ pub(crate) async fn first_quarter(c: &mut Client, plan: i64) -> String {
 #[tokio::test]
 async fn workbook_round_trip_saves_drafts_or_nothing() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let period = first_quarter(&mut rep, plan).await;
-    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
+    let FgwSheet {
+        mut rep,
+        plan,
+        period,
+        export,
+        import,
+    } = FgwSheet::of_seed_plan(&app).await;
 
     let (status, ct, bytes) = get_bytes(&rep, &app.base, &export).await;
     assert_eq!(
@@ -125,7 +154,6 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     // Another unit's sheet: refused both ways.
     let (status, _, _) = get_bytes(&rep, &app.base, &format!("{export}&unit=swt")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let import = format!("/api/v1/plans/{plan}/import?period={period}");
     let r = import_xlsx(&mut rep, &format!("{import}&unit=swt"), bytes.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 

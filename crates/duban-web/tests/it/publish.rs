@@ -42,6 +42,15 @@ async fn post_bulletin(
     admin.post_csrf("/bulletins", &fields).await
 }
 
+/// Posts the 领跑者名单 form with `fields` and the snapshot file `name` holding `bytes`.
+async fn post_leaders(c: &mut Client, fields: &[(&str, &str)], name: &str, bytes: &[u8]) -> Resp {
+    let csrf = c.csrf.clone();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    c.post_multipart("/publications/leaders", &all, Some((name, bytes)))
+        .await
+}
+
 async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
     let r = post_bulletin(admin, plan, title, Some("")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -418,37 +427,26 @@ async fn the_office_publishes_a_leader_list_from_a_snapshot() {
         &firm_format::snapshot_json(&e, &table, &spec).unwrap(),
     );
     let mut admin = login(&app, "admin").await;
-    let csrf = admin.csrf.clone();
-    let r = admin
-        .post_multipart(
-            "/publications/leaders",
-            &[("csrf", &csrf), ("title", "领跑者名单")],
-            Some(("x.json", b"{not json")),
-        )
-        .await;
+    let r = post_leaders(
+        &mut admin,
+        &[("title", "领跑者名单")],
+        "x.json",
+        b"{not json",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(app.state.store.publications().await.unwrap().is_empty());
     let mut rep = login(&app, "rep_fgw").await;
-    let rcsrf = rep.csrf.clone();
-    let r = rep
-        .post_multipart(
-            "/publications/leaders",
-            &[("csrf", &rcsrf), ("title", "领跑者名单")],
-            Some(("s.json", snap.as_bytes())),
-        )
-        .await;
+    let r = post_leaders(
+        &mut rep,
+        &[("title", "领跑者名单")],
+        "s.json",
+        snap.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = admin
-        .post_multipart(
-            "/publications/leaders",
-            &[
-                ("csrf", &csrf),
-                ("title", "2020年度亩均效益领跑者名单"),
-                ("demo", "yes"),
-            ],
-            Some(("s.json", snap.as_bytes())),
-        )
-        .await;
+    let fields = [("title", "2020年度亩均效益领跑者名单"), ("demo", "yes")];
+    let r = post_leaders(&mut admin, &fields, "s.json", snap.as_bytes()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = id_of(r.location());
     let mut anon = Client::new(&app);
