@@ -105,13 +105,7 @@ async fn admins_import_plans_by_document_or_json() {
     assert_eq!(app.state.store.list_plans().await.unwrap().len(), 3);
     // Bad input: 400 for broken JSON, 422 for invalid content; nothing saved.
     let r = c
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/plans",
-            Some("application/json"),
-            &[],
-            b"{oops".to_vec(),
-        )
+        .post_json_bytes("/api/v1/plans", &[], b"{oops".to_vec())
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"]["code"], "bad_request");

@@ -143,14 +143,19 @@ impl Client {
         body: &serde_json::Value,
         extra: &[(&str, &str)],
     ) -> Resp {
-        self.send(
-            Method::POST,
-            path,
-            Some("application/json"),
-            extra,
-            body.to_string().into_bytes(),
-        )
-        .await
+        self.post_json_bytes(path, extra, body.to_string().into_bytes())
+            .await
+    }
+
+    /// A POST declared as JSON with `body` sent as it is (broken or oversized on purpose).
+    pub async fn post_json_bytes(
+        &mut self,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
+        self.send(Method::POST, path, Some("application/json"), extra, body)
+            .await
     }
 
     /// multipart/form-data with text fields and one file.

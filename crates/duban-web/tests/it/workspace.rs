@@ -214,18 +214,8 @@ async fn uploads_over_20_mb_are_refused_with_413() {
     assert!(r.body.contains("20 MB"));
     // The API says the same in JSON.
     c.bearer = None;
-    let token = app.state.store.create_token("admin", "t").await.unwrap().1;
-    let mut api = crate::client::Client::new(&app);
-    api.bearer = Some(token);
-    let r = api
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/plans",
-            Some("application/json"),
-            &[],
-            big,
-        )
-        .await;
+    let mut api = crate::bearer(&app, "admin").await;
+    let r = api.post_json_bytes("/api/v1/plans", &[], big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"]["code"], "payload_too_large");
     assert_eq!(plan_count(&app).await, 1);
