@@ -298,16 +298,7 @@ async fn unadopt_while_no_report_exists() {
     let p = app.state.store.plan(plan).await.unwrap();
     assert_eq!(p.state, PlanState::Draft);
     assert_eq!(p.adopted_at, None);
-    let audit = app
-        .state
-        .store
-        .audit_entries(Some(&format!("plan:{plan}")), 50)
-        .await
-        .unwrap();
-    assert!(
-        audit.iter().any(|e| e.action == "plan.unadopt"),
-        "{audit:?}"
-    );
+    crate::assert_audited_about(&app, &format!("plan:{plan}"), &["plan.unadopt"]).await;
     // Adopted again, then a report exists: un-adopting is refused.
     let r = c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -173,9 +173,20 @@ pub async fn post_escalation_action(c: &mut Client, id: i64, action: &str, text:
 /// Panics unless each of `actions` (`task.merge`) is among the last 1000 entries of the
 /// audit chain.
 pub async fn assert_audited(app: &TestApp, actions: &[&str]) {
-    let log = app.state.store.audit_entries(None, 1000).await.unwrap();
+    assert_in_audit(app, None, 1000, actions).await;
+}
+
+/// Panics unless each of `actions` is among the last 50 audit entries about `subject`
+/// (`plan:3`, `monitor-alert:7`).
+pub async fn assert_audited_about(app: &TestApp, subject: &str, actions: &[&str]) {
+    assert_in_audit(app, Some(subject), 50, actions).await;
+}
+
+async fn assert_in_audit(app: &TestApp, subject: Option<&str>, last: i64, actions: &[&str]) {
+    let log = app.state.store.audit_entries(subject, last).await.unwrap();
+    let logged: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     for a in actions {
-        assert!(log.iter().any(|e| e.action == *a), "{a} is not audited");
+        assert!(logged.contains(a), "{a} is not audited: {logged:?}");
     }
 }
 

@@ -938,20 +938,16 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
     let list = web.get("/escalations?level=interview").await.body;
     assert!(list.contains(&format!("/monitor/alerts/{id}")));
     // Audited under the alert: its history has the ladder's entry too.
-    let entries = app
-        .state
-        .store
-        .audit_entries(Some(&format!("monitor-alert:{id}")), 50)
-        .await
-        .unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    for want in [
-        "monitor.alert.interview",
-        "escalation.raise",
-        "escalation.respond",
-    ] {
-        assert!(actions.contains(&want), "{want}: {actions:?}");
-    }
+    crate::assert_audited_about(
+        &app,
+        &format!("monitor-alert:{id}"),
+        &[
+            "monitor.alert.interview",
+            "escalation.raise",
+            "escalation.respond",
+        ],
+    )
+    .await;
     app.state.store.verify_audit().await.unwrap().unwrap();
 }
 
