@@ -123,7 +123,7 @@ async fn admins_import_plans_by_document_or_json() {
             r.body
         );
         assert_eq!(r.json()["error"]["code"], "invalid");
-        assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+        assert!(!r.error_message().is_empty());
     }
     assert_eq!(app.state.store.list_plans().await.unwrap().len(), 3);
     // Not for others.

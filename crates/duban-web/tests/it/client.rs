@@ -29,6 +29,14 @@ impl Resp {
             panic!("not JSON ({e}): {}", &self.body[..self.body.len().min(300)])
         })
     }
+    /// The message of an API error (`{"error": {"message": …}}`).
+    pub fn error_message(&self) -> String {
+        let v = self.json();
+        let message = v["error"]["message"].as_str();
+        message
+            .unwrap_or_else(|| panic!("no error message: {v}"))
+            .to_string()
+    }
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all(header::SET_COOKIE)

@@ -286,12 +286,7 @@ async fn report_workflow_over_the_api_changes_the_light() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("999")
-    );
+    assert!(r.error_message().contains("999"), "{}", r.body);
     let r = rep
         .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-02-30"))
         .await;

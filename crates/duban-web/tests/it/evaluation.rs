@@ -432,12 +432,7 @@ async fn api_lists_runs_and_snapshots() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("row 2, column C")
-    );
+    assert!(r.error_message().contains("row 2, column C"), "{}", r.body);
     let (dataset, method) = {
         admin.get("/evaluations").await;
         demo_ids(&app).await

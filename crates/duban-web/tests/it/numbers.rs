@@ -36,7 +36,7 @@ async fn the_api_reads_numbers_by_the_core_rule() {
         .post_json("/api/v1/reports", &body(json!("1,5")), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    let message = r.error_message();
     assert!(message.contains(&bad_comma()), "{message}");
     for (text, want) in ACCEPTED {
         let r = rep

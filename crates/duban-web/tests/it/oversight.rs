@@ -210,10 +210,10 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert_eq!(d["cell"], format!("{bad_col}{bad_row}"));
     assert!(d["message"].as_str().unwrap().contains("三百五十"), "{d}");
     assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("第{bad_row}行 {bad_col}列"))
+        r.error_message()
+            .contains(&format!("第{bad_row}行 {bad_col}列")),
+        "{}",
+        r.body
     );
     let id2 = report_of(&t2);
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
