@@ -22,7 +22,6 @@ pub(crate) async fn run_rules(c: &mut crate::client::Client) -> crate::client::R
     .await
 }
 
-/// Posts `csv` to the import API (`/api/v1/monitor/imports?{query}`) as `c`.
 /// Posts the page form of `action` (`acknowledge`, `interview`, `close`) on alert `id`.
 async fn post_alert_form(
     c: &mut crate::client::Client,
@@ -44,6 +43,7 @@ async fn acknowledge_over_api(c: &mut crate::client::Client, id: i64) -> crate::
     .await
 }
 
+/// Posts `csv` to the import API (`/api/v1/monitor/imports?{query}`) as `c`.
 async fn import_csv(
     c: &mut crate::client::Client,
     query: &str,

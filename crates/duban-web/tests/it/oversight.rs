@@ -266,7 +266,13 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert!(page.body.contains(">新建报告<"), "the action in Chinese");
 }
 
-/// POSTs a workbook to an import path of the API.
+/// Posts the 批量销号 form: the ticked escalations (ids) and the office's note.
+async fn batch_close(c: &mut Client, escalations: &[&str], note: &str) -> Resp {
+    let mut fields: Vec<(&str, &str)> = escalations.iter().map(|e| ("escalation", *e)).collect();
+    fields.push(("note", note));
+    c.post_csrf("/escalations/batch-close", &fields).await
+}
+
 /// Uploads the 督办表 `workbook` of plan `plan` for period `period` through its page's form.
 async fn upload_sheet(web: &mut Client, plan: i64, period: &str, workbook: &[u8]) -> Resp {
     let csrf = web.csrf.clone();
@@ -278,6 +284,7 @@ async fn upload_sheet(web: &mut Client, plan: i64, period: &str, workbook: &[u8]
     .await
 }
 
+/// POSTs a workbook to an import path of the API.
 pub(crate) async fn import_xlsx(c: &mut Client, path: &str, workbook: Vec<u8>) -> Resp {
     c.send(
         Method::POST,
@@ -433,23 +440,18 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         .await
         .unwrap()
         .unwrap();
-    let pass = duban_web::oversight::deliver_outbox(
-        s,
-        &notifier,
-        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
-    )
-    .await
-    .unwrap();
+    let deliver = || {
+        duban_web::oversight::deliver_outbox(
+            s,
+            &notifier,
+            duban_web::oversight::DEFAULT_OUTBOX_LEASE,
+        )
+    };
+    let pass = deliver().await.unwrap();
     assert_eq!(pass.dispatched, created);
     assert_eq!(pass.failed, 0, "{pass:?}");
     assert_eq!(pass.sent, pass.attempted);
-    let again = duban_web::oversight::deliver_outbox(
-        s,
-        &notifier,
-        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
-    )
-    .await
-    .unwrap();
+    let again = deliver().await.unwrap();
     assert_eq!((again.dispatched, again.attempted), (0, 0), "nothing twice");
     let mails = mails.lock().unwrap().clone();
     let to_fgw: Vec<_> = mails
@@ -675,32 +677,12 @@ async fn the_office_closes_several_escalations_at_once() {
         answered[1].to_string(),
         waiting.to_string(),
     );
-    let r = office
-        .post_csrf(
-            "/escalations/batch-close",
-            &[("escalation", &a), ("note", " ")],
-        )
-        .await;
+    let r = batch_close(&mut office, &[&a], " ").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut reporter = login(&app, "rep_fgw").await;
-    let r = reporter
-        .post_csrf(
-            "/escalations/batch-close",
-            &[("escalation", &a), ("note", "x")],
-        )
-        .await;
+    let r = batch_close(&mut reporter, &[&a], "x").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = office
-        .post_csrf(
-            "/escalations/batch-close",
-            &[
-                ("escalation", &a),
-                ("escalation", &b),
-                ("escalation", &w),
-                ("note", "整改到位，同意销号"),
-            ],
-        )
-        .await;
+    let r = batch_close(&mut office, &[&a, &b, &w], "整改到位，同意销号").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let closed = s.escalation(answered[0]).await.unwrap();
     assert_eq!(duban_store::escalation::state_str(closed.state), "closed");
