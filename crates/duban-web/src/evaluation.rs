@@ -465,20 +465,30 @@ fn req(v: &str, what: &str) -> Result<f64, String> {
     number(v, what)?.ok_or_else(|| format!("{what}：不能为空"))
 }
 
+/// The numbered rows `{kind}_0_…`, `{kind}_1_…` of a form, up to the first number missing
+/// (at most `most`), that have a name: each one's field prefix and name. A row cleared of
+/// its name is one the user removed.
+fn named_rows<'a>(form: &'a FormFields, kind: &str, most: usize) -> Vec<(String, &'a str)> {
+    let mut rows = Vec::new();
+    for i in 0..most {
+        let p = format!("{kind}_{i}_");
+        if !form.iter().any(|(k, _)| k.starts_with(&p)) {
+            break;
+        }
+        let name = get(form, &format!("{p}name"));
+        if !name.is_empty() {
+            rows.push((p, name));
+        }
+    }
+    rows
+}
+
 /// The spec described by the method form. Errors are in Chinese and name the field. The few
 /// settings the form does not show (a group's own aggregation, the outlier thresholds) are
 /// kept from `base`, the method as stored, so saving the form never drops them.
 pub fn spec_from_form(form: &FormFields, base: Option<&Spec>) -> Result<Spec, String> {
     let mut indicators = Vec::new();
-    for i in 0..500 {
-        let p = format!("ind_{i}_");
-        if !form.iter().any(|(k, _)| k.starts_with(&p)) {
-            break;
-        }
-        let name = get(form, &format!("{p}name"));
-        if name.is_empty() {
-            continue;
-        }
+    for (p, name) in named_rows(form, "ind", 500) {
         let what = format!("指标“{name}”");
         let text = |k: &str| get(form, &format!("{p}{k}"));
         indicators.push(Indicator {
@@ -492,15 +502,7 @@ pub fn spec_from_form(form: &FormFields, base: Option<&Spec>) -> Result<Spec, St
         });
     }
     let mut groups = Vec::new();
-    for i in 0..100 {
-        let p = format!("grp_{i}_");
-        if !form.iter().any(|(k, _)| k.starts_with(&p)) {
-            break;
-        }
-        let name = get(form, &format!("{p}name"));
-        if name.is_empty() {
-            continue;
-        }
+    for (p, name) in named_rows(form, "grp", 100) {
         groups.push(Group {
             name: name.to_string(),
             weight: number(

@@ -346,28 +346,40 @@ mod tests {
 
     #[test]
     fn converts_readable_attributes_only() {
-        let html = concat!(
-            r#"<input type="search" name="q" placeholder="搜索任务" value="发展">"#,
-            r#"<img src="/a/发展.png" alt="发展图" class="发展">"#,
-            r#"<button aria-label='关闭' id="发展" style="x">关闭</button>"#,
-            r#"<input type="hidden" name="csrf" value="发展&amp;tok">"#,
-            r#"<input type="text" name="n" value="发展">"#,
-            r#"<input type=submit value=保存发展>"#,
-            r#"<form action="/发展" method="post"><select name="s"><option value="发展" label="发展">发展</option></select></form>"#,
-        );
-        let out = convert_html(html);
-        assert_eq!(
-            out,
-            concat!(
+        // Each element as written and as converted: only text a reader sees changes.
+        let cases = [
+            (
+                r#"<input type="search" name="q" placeholder="搜索任务" value="发展">"#,
                 r#"<input type="search" name="q" placeholder="搜索任務" value="发展">"#,
+            ),
+            (
+                r#"<img src="/a/发展.png" alt="发展图" class="发展">"#,
                 r#"<img src="/a/发展.png" alt="發展圖" class="发展">"#,
+            ),
+            (
+                r#"<button aria-label='关闭' id="发展" style="x">关闭</button>"#,
                 r#"<button aria-label='關閉' id="发展" style="x">關閉</button>"#,
+            ),
+            (
                 r#"<input type="hidden" name="csrf" value="发展&amp;tok">"#,
+                r#"<input type="hidden" name="csrf" value="发展&amp;tok">"#,
+            ),
+            (
                 r#"<input type="text" name="n" value="发展">"#,
+                r#"<input type="text" name="n" value="发展">"#,
+            ),
+            (
+                r#"<input type=submit value=保存发展>"#,
                 r#"<input type=submit value=保存發展>"#,
+            ),
+            (
+                r#"<form action="/发展" method="post"><select name="s"><option value="发展" label="发展">发展</option></select></form>"#,
                 r#"<form action="/发展" method="post"><select name="s"><option value="发展" label="發展">發展</option></select></form>"#,
-            )
-        );
+            ),
+        ];
+        let html: String = cases.iter().map(|(written, _)| *written).collect();
+        let converted: String = cases.iter().map(|(_, converted)| *converted).collect();
+        assert_eq!(convert_html(&html), converted);
     }
 
     #[test]

@@ -124,6 +124,23 @@ pub struct QueueFigures {
     pub pool_max: u32,
 }
 
+/// A gauge of one timestamp per background worker (`None`: the worker has no such moment
+/// yet, so it has no line).
+fn worker_timestamps(
+    out: &mut String,
+    workers: &BTreeMap<&'static str, WorkerStat>,
+    metric: &str,
+    help: &str,
+    moment: fn(&WorkerStat) -> Option<f64>,
+) {
+    let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} gauge");
+    for (name, w) in workers {
+        if let Some(t) = moment(w) {
+            let _ = writeln!(out, "{metric}{{worker=\"{name}\"}} {}", float(t));
+        }
+    }
+}
+
 /// The exposition text.
 pub fn render(q: &QueueFigures) -> String {
     let mut out = String::new();
@@ -173,32 +190,20 @@ pub fn render(q: &QueueFigures) -> String {
             w.ok, w.failed
         );
     }
-    let _ = writeln!(
-        out,
-        "# HELP duban_worker_last_success_timestamp_seconds When each background worker last finished a run without error (unix time).\n# TYPE duban_worker_last_success_timestamp_seconds gauge"
+    worker_timestamps(
+        &mut out,
+        &r.workers,
+        "duban_worker_last_success_timestamp_seconds",
+        "When each background worker last finished a run without error (unix time).",
+        |w| w.last_success,
     );
-    for (name, w) in &r.workers {
-        if let Some(t) = w.last_success {
-            let _ = writeln!(
-                out,
-                "duban_worker_last_success_timestamp_seconds{{worker=\"{name}\"}} {}",
-                float(t)
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "# HELP duban_worker_last_run_timestamp_seconds When each background worker last ran (unix time).\n# TYPE duban_worker_last_run_timestamp_seconds gauge"
+    worker_timestamps(
+        &mut out,
+        &r.workers,
+        "duban_worker_last_run_timestamp_seconds",
+        "When each background worker last ran (unix time).",
+        |w| w.last_run,
     );
-    for (name, w) in &r.workers {
-        if let Some(t) = w.last_run {
-            let _ = writeln!(
-                out,
-                "duban_worker_last_run_timestamp_seconds{{worker=\"{name}\"}} {}",
-                float(t)
-            );
-        }
-    }
     drop(r);
     let _ = writeln!(
         out,

@@ -214,6 +214,25 @@ pub(crate) trait Body: DeserializeOwned {
     const FIELDS: &'static [(&'static str, &'static str)];
 }
 
+/// The (optional) body of a rule run (`POST /api/v1/monitor/alerts/run`,
+/// `POST /api/v1/plans/{id}/escalations/run`).
+#[derive(Deserialize)]
+pub(crate) struct AsOfBody {
+    /// `YYYY-MM-DD`; default today.
+    as_of: Option<String>,
+}
+
+impl Body for AsOfBody {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
+}
+
+impl AsOfBody {
+    /// The date to run as of (today when none is given).
+    pub(crate) fn date(&self) -> Result<chrono::NaiveDate, AppError> {
+        crate::deliver::parse_as_of(self.as_of.as_ref())
+    }
+}
+
 /// The body as `T`: 400 when it is not JSON, 422 naming the field when a field has the
 /// wrong type (`values[0].value 须为数字或数字文本`).
 pub(crate) fn read_body<T: Body>(bytes: &[u8]) -> Result<T, AppError> {

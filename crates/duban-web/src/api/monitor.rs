@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use duban_store::monitor::{MonitorAlertRow, StoredValue, alert_state_str};
 use serde::{Deserialize, Serialize};
 
-use super::{Body, JsonBody, OfficeWrite, OptionalBody, Sorted, sorted};
+use super::{AsOfBody, Body, JsonBody, OfficeWrite, OptionalBody, Sorted, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -406,17 +406,6 @@ impl<'a> From<&'a MonitorAlertRow> for AlertJson<'a> {
     }
 }
 
-/// The (optional) body of `POST /api/v1/monitor/alerts/run`.
-#[derive(Deserialize)]
-struct RunBody {
-    /// `YYYY-MM-DD`; default today.
-    as_of: Option<String>,
-}
-
-impl Body for RunBody {
-    const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
-}
-
 /// The (optional) body of an alert action: the closing note (`text`), or for a 约谈 its
 /// record (`text`), day (`held_on`, default today), who held it (`held_by`), whom
 /// (`attendees`) and the code of the unit talked to (`unit`).
@@ -475,9 +464,9 @@ async fn alert(
 async fn run(
     State(state): State<AppState>,
     _: OfficeWrite,
-    JsonBody(b): OptionalBody<RunBody>,
+    JsonBody(b): OptionalBody<AsOfBody>,
 ) -> Result<Response, AppError> {
-    let out = run_rules(&state.store, parse_as_of(b.as_of.as_ref())?).await?;
+    let out = run_rules(&state.store, b.date()?).await?;
     Ok(Json(Sorted(out)).into_response())
 }
 
@@ -508,8 +497,7 @@ pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(),
     ));
     out.push((
         "POST /api/v1/monitor/alerts/run",
-        super::read_optional_body::<RunBody>(bytes)
-            .and_then(|b| parse_as_of(b.as_of.as_ref()).map(drop)),
+        super::read_optional_body::<AsOfBody>(bytes).and_then(|b| b.date().map(drop)),
     ));
     for action in ["acknowledge", "interview", "close"] {
         out.push((

@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duban_core::escalation::EscalationLevel;
 use duban_store::escalation::{EscalationFilter, EscalationRow, parse_state};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{Body, JsonBody, OfficeWrite, OptionalBody, sorted};
+use super::{AsOfBody, JsonBody, OfficeWrite, OptionalBody, sorted};
 
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -126,17 +126,6 @@ struct ImportJson<'a> {
     unit: &'a str,
 }
 
-/// The (optional) body of `POST /api/v1/plans/{id}/escalations/run`.
-#[derive(Deserialize)]
-struct RunBody {
-    /// `YYYY-MM-DD`; default today.
-    as_of: Option<String>,
-}
-
-impl Body for RunBody {
-    const FIELDS: &'static [(&'static str, &'static str)] = &[("as_of", "须为字符串")];
-}
-
 /// What an escalation run found and created.
 #[derive(Serialize, Default)]
 struct EscalationRunJson<'a> {
@@ -150,9 +139,9 @@ async fn run_escalations(
     State(state): State<AppState>,
     _: OfficeWrite,
     Path(id): Path<i64>,
-    JsonBody(b): OptionalBody<RunBody>,
+    JsonBody(b): OptionalBody<AsOfBody>,
 ) -> Result<Response, AppError> {
-    let as_of = crate::deliver::parse_as_of(b.as_of.as_ref())?;
+    let as_of = b.date()?;
     state.store.plan(id).await?;
     let run = duban_app::escalation::run_escalations(&state.store, id, as_of).await?;
     Ok(Json(EscalationRunJson {
@@ -312,8 +301,7 @@ async fn one_escalation(
 pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
     out.push((
         "POST /api/v1/plans/{id}/escalations/run",
-        super::read_optional_body::<RunBody>(bytes)
-            .and_then(|b| crate::deliver::parse_as_of(b.as_of.as_ref()).map(drop)),
+        super::read_optional_body::<AsOfBody>(bytes).and_then(|b| b.date().map(drop)),
     ));
 }
 
@@ -341,7 +329,7 @@ mod tests {
 
     #[test]
     fn run_body_names_the_field() {
-        let e = crate::api::typed::<RunBody>(serde_json::json!({"as_of": 20200101}))
+        let e = crate::api::typed::<AsOfBody>(serde_json::json!({"as_of": 20200101}))
             .err()
             .unwrap();
         assert_eq!(e.to_string(), "as_of 须为字符串");

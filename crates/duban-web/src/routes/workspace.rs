@@ -98,28 +98,23 @@ async fn upload(
     let region = form.text("region").trim().to_string();
     let pasted = form.text("pasted").to_string();
     let file = form.take_file("upload.txt");
+    // A refused upload shows the form again with the reason; nothing is stored.
+    let refuse = |message: String| {
+        upload_page(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+        )
+    };
     let (name, bytes) = match file {
         Some(f) => f,
         None if !pasted.trim().is_empty() => ("pasted.txt".to_string(), pasted.into_bytes()),
-        None => {
-            return upload_page(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("请选择一个文件，或粘贴文本/JSON".into()),
-            );
-        }
+        None => return refuse("请选择一个文件，或粘贴文本/JSON".into()),
     };
     let plan = match read_plan(&bytes, &name) {
         Ok(p) => p,
-        Err(msg) => {
-            return upload_page(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("{name}：{msg}。未保存任何内容。")),
-            );
-        }
+        Err(msg) => return refuse(format!("{name}：{msg}。未保存任何内容。")),
     };
     let id = match state
         .store
@@ -134,14 +129,7 @@ async fn upload(
         .await
     {
         Ok(id) => id,
-        Err(StoreError::Invalid(msg)) => {
-            return upload_page(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("{name}：{msg}。未保存任何内容。")),
-            );
-        }
+        Err(StoreError::Invalid(msg)) => return refuse(format!("{name}：{msg}。未保存任何内容。")),
         Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/plans/{id}/review")).into_response())

@@ -29,6 +29,14 @@ impl Resp {
             panic!("not JSON ({e}): {}", &self.body[..self.body.len().min(300)])
         })
     }
+    /// The message of an API error (`{"error": {"message": …}}`).
+    pub fn error_message(&self) -> String {
+        let v = self.json();
+        let message = v["error"]["message"].as_str();
+        message
+            .unwrap_or_else(|| panic!("no error message: {v}"))
+            .to_string()
+    }
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all(header::SET_COOKIE)
@@ -143,14 +151,19 @@ impl Client {
         body: &serde_json::Value,
         extra: &[(&str, &str)],
     ) -> Resp {
-        self.send(
-            Method::POST,
-            path,
-            Some("application/json"),
-            extra,
-            body.to_string().into_bytes(),
-        )
-        .await
+        self.post_json_bytes(path, extra, body.to_string().into_bytes())
+            .await
+    }
+
+    /// A POST declared as JSON with `body` sent as it is (broken or oversized on purpose).
+    pub async fn post_json_bytes(
+        &mut self,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
+        self.send(Method::POST, path, Some("application/json"), extra, body)
+            .await
     }
 
     /// multipart/form-data with text fields and one file.

@@ -7,8 +7,11 @@ use axum::http::StatusCode;
 use duban_core::Comparator;
 use serde_json::{Value, json};
 
-use crate::client::Client;
-use crate::{app_with_users, bearer, login, open_report, period_id, seed_plan_id, unit_id};
+use crate::client::{Client, Resp};
+use crate::{
+    app_with_demo, app_with_users, bearer, draft_report_in_store, login, open_report, period_id,
+    seed_plan_id, submit_report_in_store, unit_id,
+};
 use duban_web::testing::TestApp;
 
 /// A draft report of 省发展改革委 for 2020-Q1 on a countable task of the seed plan, made
@@ -64,6 +67,19 @@ pub(crate) async fn countable_task(
         }
     }
     panic!("no countable task led by {unit}");
+}
+
+/// Posts `action` (`submit`, `accept`, `return`, `reopen`) on report `id` over the API.
+async fn report_action(c: &mut Client, id: i64, action: &str, body: Value) -> Resp {
+    c.post_json(&format!("/api/v1/reports/{id}/{action}"), &body, &[])
+        .await
+}
+
+/// The due date of period 2020-Q2 of plan `plan` as stored.
+async fn q2_due(app: &TestApp, plan: i64) -> String {
+    let periods = app.state.store.stored_periods(plan).await.unwrap();
+    let q2 = periods.iter().find(|p| p.key == "2020-Q2").unwrap();
+    q2.due.to_string()
 }
 
 async fn task_light(c: &mut Client, plan_id: i64, number: i64, as_of: &str) -> (String, Value) {
@@ -161,23 +177,15 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(report["values"][0]["as_of"], "2020-06-30");
 
     // Only the report's own unit may submit; the office may not submit for it.
-    let r = other
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut other, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "submit", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "submitted");
     // A reporter cannot accept; a submitted report cannot be edited.
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = rep.post_json("/api/v1/reports", &draft, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -185,21 +193,15 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(task_light(&mut office, plan, number, &today).await.0, "red");
 
     // Return needs a comment.
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/return"),
-            &json!({"comment": "  "}),
-            &[],
-        )
-        .await;
+    let r = report_action(&mut office, id, "return", json!({"comment": "  "})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/return"),
-            &json!({"comment": "请补充全年数据"}),
-            &[],
-        )
-        .await;
+    let r = report_action(
+        &mut office,
+        id,
+        "return",
+        json!({"comment": "请补充全年数据"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let returned = r.json();
     assert_eq!(returned["state"], "returned");
@@ -214,13 +216,9 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["id"], id);
     assert_eq!(r.json()["state"], "returned");
-    let r = rep
-        .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut rep, id, "submit", json!({})).await;
     assert_eq!(r.json()["state"], "submitted");
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/accept"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let accepted = r.json();
     assert_eq!(accepted["state"], "accepted");
@@ -246,17 +244,9 @@ async fn report_workflow_over_the_api_changes_the_light() {
     // Accepted reports are locked; reopening needs a reason.
     let r = rep.post_json("/api/v1/reports", &fixed, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r = office
-        .post_json(&format!("/api/v1/reports/{id}/reopen"), &json!({}), &[])
-        .await;
+    let r = report_action(&mut office, id, "reopen", json!({})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = office
-        .post_json(
-            &format!("/api/v1/reports/{id}/reopen"),
-            &json!({"reason": "数据口径更正"}),
-            &[],
-        )
-        .await;
+    let r = report_action(&mut office, id, "reopen", json!({"reason": "数据口径更正"})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["state"], "returned");
     // Reopened: the value no longer counts (nothing accepted, reports overdue: red).
@@ -296,12 +286,7 @@ async fn report_workflow_over_the_api_changes_the_light() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("999")
-    );
+    assert!(r.error_message().contains("999"), "{}", r.body);
     let r = rep
         .get(&format!("/api/v1/plans/{plan}/status?as_of=2020-02-30"))
         .await;
@@ -346,8 +331,9 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     let inbox = rep.get("/deliver").await;
     assert_eq!(inbox.status, StatusCode::OK);
     assert!(inbox.body.contains("id=\"duties\""));
-    let q1 = period_id(&app, plan, "2020-Q1").await.to_string();
-    let unit = unit_id(&app, "fgw").await.to_string();
+    let q1_id = period_id(&app, plan, "2020-Q1").await;
+    let unit_fgw = unit_id(&app, "fgw").await;
+    let (q1, unit) = (q1_id.to_string(), unit_fgw.to_string());
     let swt_unit = unit_id(&app, "swt").await.to_string();
     let tid = task_id.to_string();
     // Acting for another unit from the form: 403.
@@ -370,15 +356,8 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = rep
-        .post_csrf(
-            "/reports/new",
-            &[("task_id", &tid), ("period_id", &q1), ("unit_id", &unit)],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let path = r.location().to_string();
-    let id: i64 = path.trim_start_matches("/reports/").parse().unwrap();
+    let id = open_report(&mut rep, task_id, q1_id, unit_fgw).await;
+    let path = format!("/reports/{id}");
     let page = rep.get(&path).await;
     assert!(page.body.contains("id=\"report-form\""));
 
@@ -545,9 +524,7 @@ async fn several_lead_units_each_file_their_part() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.json()["id"].as_i64().unwrap();
-        let r = c
-            .post_json(&format!("/api/v1/reports/{id}/submit"), &json!({}), &[])
-            .await;
+        let r = report_action(&mut c, id, "submit", json!({})).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     let mut fgw = login(&app, "rep_fgw").await;
@@ -611,27 +588,11 @@ async fn the_office_edits_the_calendar_and_due_dates_follow() {
         &r.body[..r.body.len().min(500)]
     );
     assert!(app.state.store.calendar_override().await.unwrap().is_some());
-    let ps = app.state.store.stored_periods(plan).await.unwrap();
-    assert_eq!(
-        ps.iter()
-            .find(|p| p.key == "2020-Q2")
-            .unwrap()
-            .due
-            .to_string(),
-        "2020-07-08"
-    );
+    assert_eq!(q2_due(&app, plan).await, "2020-07-08");
     // Back to the shipped calendar.
     let r = office.post_csrf("/admin/calendar", &[("reset", "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let ps = app.state.store.stored_periods(plan).await.unwrap();
-    assert_eq!(
-        ps.iter()
-            .find(|p| p.key == "2020-Q2")
-            .unwrap()
-            .due
-            .to_string(),
-        "2020-07-07"
-    );
+    assert_eq!(q2_due(&app, plan).await, "2020-07-07");
 }
 
 #[tokio::test]
@@ -692,26 +653,13 @@ async fn demo_data_shows_every_colour_and_is_idempotent() {
     );
 }
 
-#[test]
-fn openapi_lists_the_deliver_routes() {
-    let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
-    for (method, path) in duban_web::api::deliver::ROUTES {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing from openapi.json"
-        );
-    }
-}
-
 /// 批量审核通过 (issue 10): the office ticks several submitted reports and accepts them at
 /// once; a report no longer waiting is skipped and counted; units hear of each acceptance;
 /// reporters cannot use it; nothing ticked is a clear 422.
 #[tokio::test]
 async fn the_office_accepts_several_reports_at_once() {
     use duban_core::report::ReportState;
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     // Two fresh reports of 省发展改革委, submitted.
     let s = &app.state.store;
     let fgw = s.unit_by_code("fgw").await.unwrap().unwrap();
@@ -729,15 +677,7 @@ async fn the_office_accepts_several_reports_at_once() {
             period_id: d.period_id,
             unit_id: fgw.id,
         };
-        let content = duban_store::deliver::report::ReportContent {
-            progress: "按计划推进".into(),
-            ..Default::default()
-        };
-        let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-        duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
-            .await
-            .unwrap();
-        fresh.push(rid);
+        fresh.push(submit_report_in_store(s, key, "按计划推进", &by).await);
     }
     assert_eq!(fresh.len(), 2);
     let reports = s.plan_reports(plan).await.unwrap();
@@ -820,9 +760,7 @@ async fn a_new_report_starts_from_the_previous_period() {
 /// counted per plan (as of each plan's own date), and the 督办事项 waiting for it.
 #[tokio::test]
 async fn each_role_lands_on_what_it_has_to_do() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let s = &app.state.store;
 
     // The office signs in once; then a unit submits a report; then the office comes back.
@@ -940,10 +878,5 @@ async fn new_fgw_report(
         period_id: duty.period_id,
         unit_id: fgw.id,
     };
-    let content = duban_store::deliver::report::ReportContent {
-        progress: progress.into(),
-        ..Default::default()
-    };
-    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-    (rid, by)
+    (draft_report_in_store(s, key, progress, &by).await, by)
 }

@@ -8,7 +8,10 @@ use duban_store::plan::PlanState;
 
 use crate::client::{Client, as_refs, form_fields, input_value, set};
 use crate::deliver::countable_task;
-use crate::{app_with_users, login, open_report, period_id, seed_plan_id, task_id, unit_id};
+use crate::{
+    app_with_users, login, open_report, period_id, post_escalation_action, post_unit_field,
+    seed_plan_id, task_id, unit_id, upload_plan,
+};
 use duban_web::testing::TestApp;
 
 /// A new draft report of 省发展改革委 for 2020-Q1 on a countable task: its page path, id and
@@ -295,16 +298,7 @@ async fn unadopt_while_no_report_exists() {
     let p = app.state.store.plan(plan).await.unwrap();
     assert_eq!(p.state, PlanState::Draft);
     assert_eq!(p.adopted_at, None);
-    let audit = app
-        .state
-        .store
-        .audit_entries(Some(&format!("plan:{plan}")), 50)
-        .await
-        .unwrap();
-    assert!(
-        audit.iter().any(|e| e.action == "plan.unadopt"),
-        "{audit:?}"
-    );
+    crate::assert_audited_about(&app, &format!("plan:{plan}"), &["plan.unadopt"]).await;
     // Adopted again, then a report exists: un-adopting is refused.
     let r = c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -324,12 +318,7 @@ async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
     let fgw = app.state.store.unit_by_code("fgw").await.unwrap().unwrap();
     let count = app.state.store.list_units().await.unwrap().len();
     let mut c = login(&app, "admin").await;
-    let r = c
-        .post_csrf(
-            &format!("/admin/units/{}/alias", fgw.id),
-            &[("alias", "省发改委")],
-        )
-        .await;
+    let r = post_unit_field(&mut c, fgw.id, "alias", "省发改委").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = c.get("/admin/units").await;
     assert!(page.body.contains("省发改委"));
@@ -340,32 +329,17 @@ async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
     }
     assert_eq!(app.state.store.list_units().await.unwrap().len(), count);
     // An alias that already names a unit is refused.
-    let r = c
-        .post_csrf(
-            &format!("/admin/units/{}/alias", fgw.id),
-            &[("alias", "省发改委")],
-        )
-        .await;
+    let r = post_unit_field(&mut c, fgw.id, "alias", "省发改委").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Kinds are editable (office only).
-    let r = c
-        .post_csrf(
-            &format!("/admin/units/{}/kind", fgw.id),
-            &[("kind", "city")],
-        )
-        .await;
+    let r = post_unit_field(&mut c, fgw.id, "kind", "city").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         app.state.store.unit(fgw.id).await.unwrap().kind,
         duban_core::UnitKind::City
     );
     let mut rep = login(&app, "rep_fgw").await;
-    let r = rep
-        .post_csrf(
-            &format!("/admin/units/{}/kind", fgw.id),
-            &[("kind", "department")],
-        )
-        .await;
+    let r = post_unit_field(&mut rep, fgw.id, "kind", "department").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(
         app.state.store.unit(fgw.id).await.unwrap().kind,
@@ -379,34 +353,11 @@ async fn unmatched_units_of_an_upload_are_offered_for_review() {
     let fgw = app.state.store.unit_by_code("fgw").await.unwrap().unwrap();
     let swt = app.state.store.unit_by_code("swt").await.unwrap().unwrap();
     let mut c = login(&app, "admin").await;
-    let r = c
-        .post_csrf(
-            &format!("/admin/units/{}/alias", fgw.id),
-            &[("alias", "省发改委")],
-        )
-        .await;
+    let r = post_unit_field(&mut c, fgw.id, "alias", "省发改委").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let before = app.state.store.list_units().await.unwrap().len();
     let doc = "2021年某市服务业发展工作要点\n\n一、强化规划引领\n\n1.编制服务业专项规划\n完成3项专项规划编制。（牵头单位：省发改委、各区、县级市政府）\n\n2.推进消费升级\n社会消费品零售总额增长8%以上。（牵头单位：市新设服务局）\n";
-    let csrf = c.csrf.clone();
-    let r = c
-        .post_multipart(
-            "/plans",
-            &[("csrf", &csrf)],
-            Some(("p.txt", doc.as_bytes())),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let plan = app
-        .state
-        .store
-        .list_plans()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .max()
-        .unwrap();
+    let plan = upload_plan(&app, &mut c, "p.txt", doc).await;
     let d = app.state.store.plan_detail(plan).await.unwrap();
     let leads = |n: i64| -> Vec<String> {
         let t = d.tasks.iter().find(|t| t.number == n).unwrap();
@@ -531,9 +482,7 @@ async fn an_empty_escalation_response_shows_its_form_again() {
         .as_i64()
         .unwrap();
     let mut web = login(&app, "rep_fgw").await;
-    let r = web
-        .post_csrf(&format!("/escalations/{id}/respond"), &[("text", "  ")])
-        .await;
+    let r = post_escalation_action(&mut web, id, "respond", "  ").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("id=\"respond-form\""), "{}", r.body);
     assert!(r.body.contains("id=\"form-error\""));

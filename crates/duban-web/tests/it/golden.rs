@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::{app_with_users, bearer, seed_plan_id};
+use crate::{app_with_demo, bearer};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/golden");
 
@@ -48,10 +48,8 @@ fn check(name: &str, mut got: Value) {
 
 #[tokio::test]
 async fn seed_plan_api_responses_are_unchanged() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
     // The labelled demo reports (示例数据) give the status every colour to compare.
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut api = bearer(&app, "viewer").await;
     let mut get = async |path: String| {
         let r = api.get(&path).await;

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::http::StatusCode;
 use duban_store::assignment::AssignRole;
 
-use crate::oversight::{get_bytes, io_common};
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::oversight::{get_bytes, get_xlsx, io_common};
+use crate::{app_with_demo, app_with_users, bearer, login, seed_plan_id};
 
 const DATES: [&str; 3] = ["2020-03-31", "2020-07-15", "2020-12-31"];
 
@@ -86,9 +86,7 @@ fn same_lights(
 
 #[tokio::test]
 async fn every_view_shows_the_same_light_for_every_task() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let detail = app.state.store.plan_detail(plan).await.unwrap();
     let numbers: BTreeSet<i64> = detail.tasks.iter().map(|t| t.number).collect();
     assert!(numbers.len() >= 20, "the seed has its tasks");
@@ -181,14 +179,8 @@ async fn every_view_shows_the_same_light_for_every_task() {
             })
             .collect();
         assert_eq!(from_csv, from_api, "{path} disagrees with the status API");
-        let (status, ctype, xlsx) = get_bytes(
-            &office,
-            &app.base,
-            &format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}"),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(ctype.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
+        let overdue = format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}");
+        get_xlsx(&office, &app.base, &overdue).await;
 
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
@@ -224,9 +216,7 @@ async fn every_view_shows_the_same_light_for_every_task() {
         for cadence in cadences {
             let period = first_period(&periods, cadence);
             let path = format!("/plans/{plan}/sheet/all.xlsx?period={period}&as_of={date}");
-            let (status, ctype, bytes) = get_bytes(&office, &app.base, &path).await;
-            assert_eq!(status, StatusCode::OK, "{path}");
-            assert!(ctype.contains("spreadsheetml"));
+            let bytes = get_xlsx(&office, &app.base, &path).await;
             use calamine::Reader;
             let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
             let range = book.worksheet_range("督办总表").unwrap();
@@ -316,9 +306,7 @@ async fn demo_plan_opens_as_of_its_own_date_with_a_banner() {
 /// overdue rows they list; the page offers printing and the whole-plan workbook.
 #[tokio::test]
 async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut office = login(&app, "admin").await;
     let page = office
         .get(&format!(
@@ -383,9 +371,7 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
 /// date and one for the date itself; the last row is the status shown above it.
 #[tokio::test]
 async fn the_status_page_shows_the_trend_up_to_its_date() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut boss = login(&app, "viewer").await;
     let page = boss
         .get(&format!("/plans/{plan}/status?as_of=2020-12-31"))

@@ -25,7 +25,8 @@ mod security_files;
 mod security_text;
 mod workspace;
 
-use client::Client;
+use client::{Client, Resp};
+use duban_store::deliver::report::{ReportActor, ReportContent, ReportKey};
 use duban_store::user::Role;
 use duban_web::testing::{TestApp, spawn_app};
 
@@ -38,6 +39,15 @@ pub async fn app_with_users() -> TestApp {
     app.add_user("rep_fgw", Role::Reporter, Some("fgw")).await;
     app.add_user("rep_swt", Role::Reporter, Some("swt")).await;
     app
+}
+
+/// The app of [`app_with_users`] with the labelled demo reports (示例数据) loaded, and the
+/// seed plan's id.
+pub async fn app_with_demo() -> (TestApp, i64) {
+    let app = app_with_users().await;
+    let plan = seed_plan_id(&app).await;
+    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    (app, plan)
 }
 
 pub async fn login(app: &TestApp, name: &str) -> Client {
@@ -107,12 +117,76 @@ pub async fn open_report(c: &mut Client, task: i64, period: i64, unit: i64) -> i
         .unwrap()
 }
 
+/// Uploads the plan document `text` as file `name` through the form `/plans` as `c`: the
+/// redirect to its review is checked; the new plan's id (the largest).
+pub async fn upload_plan(app: &TestApp, c: &mut Client, name: &str, text: &str) -> i64 {
+    let csrf = c.csrf.clone();
+    let r = c
+        .post_multipart("/plans", &[("csrf", &csrf)], Some((name, text.as_bytes())))
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.body);
+    let plans = app.state.store.list_plans().await.unwrap();
+    plans.iter().map(|p| p.id).max().unwrap()
+}
+
+/// Posts `value` to the form of unit `unit` that sets `field` (`alias`, `kind`) as `c`.
+pub async fn post_unit_field(c: &mut Client, unit: i64, field: &str, value: &str) -> Resp {
+    c.post_csrf(&format!("/admin/units/{unit}/{field}"), &[(field, value)])
+        .await
+}
+
+/// Creates the draft report `key` with `progress` straight through the store as `by`: its id.
+pub async fn draft_report_in_store(
+    store: &duban_store::Store,
+    key: ReportKey,
+    progress: &str,
+    by: &ReportActor,
+) -> i64 {
+    let content = ReportContent {
+        progress: progress.into(),
+        ..Default::default()
+    };
+    store.create_report(key, &content, by).await.unwrap().0
+}
+
+/// Creates the report `key` with `progress` straight through the store as `by` and submits
+/// it: its id.
+pub async fn submit_report_in_store(
+    store: &duban_store::Store,
+    key: ReportKey,
+    progress: &str,
+    by: &ReportActor,
+) -> i64 {
+    let id = draft_report_in_store(store, key, progress, by).await;
+    duban_app::report::act(store, id, &duban_core::report::ReportAction::Submit, by)
+        .await
+        .unwrap();
+    id
+}
+
+/// Posts `action` (`respond`, `close`) with `text` on the 督办事项 `id` through its form as `c`.
+pub async fn post_escalation_action(c: &mut Client, id: i64, action: &str, text: &str) -> Resp {
+    c.post_csrf(&format!("/escalations/{id}/{action}"), &[("text", text)])
+        .await
+}
+
 /// Panics unless each of `actions` (`task.merge`) is among the last 1000 entries of the
 /// audit chain.
 pub async fn assert_audited(app: &TestApp, actions: &[&str]) {
-    let log = app.state.store.audit_entries(None, 1000).await.unwrap();
+    assert_in_audit(app, None, 1000, actions).await;
+}
+
+/// Panics unless each of `actions` is among the last 50 audit entries about `subject`
+/// (`plan:3`, `monitor-alert:7`).
+pub async fn assert_audited_about(app: &TestApp, subject: &str, actions: &[&str]) {
+    assert_in_audit(app, Some(subject), 50, actions).await;
+}
+
+async fn assert_in_audit(app: &TestApp, subject: Option<&str>, last: i64, actions: &[&str]) {
+    let log = app.state.store.audit_entries(subject, last).await.unwrap();
+    let logged: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     for a in actions {
-        assert!(log.iter().any(|e| e.action == *a), "{a} is not audited");
+        assert!(logged.contains(a), "{a} is not audited: {logged:?}");
     }
 }
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::{app_with_users, bearer, login};
+use crate::{app_with_users, bearer, login, post_escalation_action};
 
 async fn value_count(app: &duban_web::testing::TestApp) -> usize {
     app.state.store.monitor_values(None).await.unwrap().len()
@@ -22,6 +22,27 @@ pub(crate) async fn run_rules(c: &mut crate::client::Client) -> crate::client::R
     .await
 }
 
+/// Posts the page form of `action` (`acknowledge`, `interview`, `close`) on alert `id`.
+async fn post_alert_form(
+    c: &mut crate::client::Client,
+    id: i64,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> crate::client::Resp {
+    c.post_csrf(&format!("/monitor/alerts/{id}/{action}"), fields)
+        .await
+}
+
+/// Acknowledges alert `id` over the API (no body).
+async fn acknowledge_over_api(c: &mut crate::client::Client, id: i64) -> crate::client::Resp {
+    c.post_json(
+        &format!("/api/v1/monitor/alerts/{id}/acknowledge"),
+        &json!({}),
+        &[],
+    )
+    .await
+}
+
 /// Posts `csv` to the import API (`/api/v1/monitor/imports?{query}`) as `c`.
 async fn import_csv(
     c: &mut crate::client::Client,
@@ -31,17 +52,6 @@ async fn import_csv(
     let path = format!("/api/v1/monitor/imports?{query}");
     c.send(axum::http::Method::POST, &path, Some("text/csv"), &[], csv)
         .await
-}
-
-#[test]
-fn openapi_lists_the_monitor_routes() {
-    let doc: Value = serde_json::from_str(duban_web::api::OPENAPI).unwrap();
-    for (method, path) in duban_web::api::monitor::ROUTES {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing from openapi.json"
-        );
-    }
 }
 
 #[tokio::test]
@@ -231,46 +241,32 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
             .status,
         StatusCode::OK
     );
-    let r = viewer
-        .post_json(
-            &format!("/api/v1/monitor/alerts/{id}/acknowledge"),
-            &json!({}),
-            &[],
-        )
-        .await;
+    let r = acknowledge_over_api(&mut viewer, id).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // The office by the pages: acknowledge, 约谈, close (a note is required).
     let mut c = login(&app, "admin").await;
     let page = c.get(&format!("/monitor/alerts/{id}")).await;
     assert!(page.body.contains("ack-form"));
-    let r = c
-        .post_csrf(&format!("/monitor/alerts/{id}/acknowledge"), &[])
-        .await;
+    let r = post_alert_form(&mut c, id, "acknowledge", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = c
-        .post_csrf(
-            &format!("/monitor/alerts/{id}/interview"),
-            &[
-                ("held_on", "2020-11-02"),
-                ("unit", "hangzhou"),
-                ("held_by", "省发展改革委副主任"),
-                ("attendees", "杭州市发展改革委主任"),
-                ("text", "约谈杭州市发展改革委，分析三季度服务业增速回落原因"),
-            ],
-        )
-        .await;
+    let r = post_alert_form(
+        &mut c,
+        id,
+        "interview",
+        &[
+            ("held_on", "2020-11-02"),
+            ("unit", "hangzhou"),
+            ("held_by", "省发展改革委副主任"),
+            ("attendees", "杭州市发展改革委主任"),
+            ("text", "约谈杭州市发展改革委，分析三季度服务业增速回落原因"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = c
-        .post_csrf(&format!("/monitor/alerts/{id}/close"), &[("text", " ")])
-        .await;
+    let r = post_alert_form(&mut c, id, "close", &[("text", " ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = c
-        .post_csrf(
-            &format!("/monitor/alerts/{id}/close"),
-            &[("text", "四季度已回升，关闭")],
-        )
-        .await;
+    let r = post_alert_form(&mut c, id, "close", &[("text", "四季度已回升，关闭")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let a = api
         .get(&format!("/api/v1/monitor/alerts/{id}"))
@@ -292,13 +288,7 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
     }
     assert!(!page.contains("close-form"), "no action on a closed alert");
     // Nothing more on a closed alert.
-    let r = api
-        .post_json(
-            &format!("/api/v1/monitor/alerts/{id}/acknowledge"),
-            &json!({}),
-            &[],
-        )
-        .await;
+    let r = acknowledge_over_api(&mut api, id).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     app.state.store.verify_audit().await.unwrap().unwrap();
 }
@@ -416,9 +406,7 @@ async fn role_by_route() {
     let id = app.state.store.monitor_alerts(None).await.unwrap()[0].id;
     for (i, want) in [(2, 403), (3, 403), (1, 303)] {
         let c = clients[i].as_mut().unwrap();
-        let r = c
-            .post_csrf(&format!("/monitor/alerts/{id}/acknowledge"), &[])
-            .await;
+        let r = post_alert_form(c, id, "acknowledge", &[]).await;
         assert_eq!(r.status.as_u16(), want, "acknowledge as {}", principals[i]);
     }
     // API writes: admin yes, others 403; without a CSRF header a cookie session is refused.
@@ -746,12 +734,13 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
         let mut w = login(&app, user).await;
-        let r = w
-            .post_csrf(
-                &format!("/monitor/alerts/{id}/interview"),
-                &[("unit", "hangzhou"), ("text", "x")],
-            )
-            .await;
+        let r = post_alert_form(
+            &mut w,
+            id,
+            "interview",
+            &[("unit", "hangzhou"), ("text", "x")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} page");
     }
     // Incomplete or wrong records store nothing.
@@ -934,12 +923,7 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
         "{inbox:?}"
     );
     // The unit answers with its measures; the office sees it on the alert.
-    let r = hz
-        .post_csrf(
-            &format!("/escalations/{eid}/respond"),
-            &[("text", "已制定服务业稳增长十条措施")],
-        )
-        .await;
+    let r = post_escalation_action(&mut hz, eid, "respond", "已制定服务业稳增长十条措施").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let a = api
         .get(&format!("/api/v1/monitor/alerts/{id}"))
@@ -954,20 +938,16 @@ async fn a_monitor_interview_goes_on_the_escalation_ladder() {
     let list = web.get("/escalations?level=interview").await.body;
     assert!(list.contains(&format!("/monitor/alerts/{id}")));
     // Audited under the alert: its history has the ladder's entry too.
-    let entries = app
-        .state
-        .store
-        .audit_entries(Some(&format!("monitor-alert:{id}")), 50)
-        .await
-        .unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    for want in [
-        "monitor.alert.interview",
-        "escalation.raise",
-        "escalation.respond",
-    ] {
-        assert!(actions.contains(&want), "{want}: {actions:?}");
-    }
+    crate::assert_audited_about(
+        &app,
+        &format!("monitor-alert:{id}"),
+        &[
+            "monitor.alert.interview",
+            "escalation.raise",
+            "escalation.respond",
+        ],
+    )
+    .await;
     app.state.store.verify_audit().await.unwrap().unwrap();
 }
 

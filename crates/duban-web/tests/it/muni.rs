@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use duban_store::muni::{FirmFilter, MAX_MUNI_BYTES, RunState};
 use duban_web::testing::TestApp;
 
-use crate::client::Client;
+use crate::client::{Client, Resp, as_refs};
 use crate::{app_with_users, login};
 
 /// The small 亩均 scheme of duban-io's own tests.
@@ -41,7 +41,7 @@ async fn wait_run(app: &TestApp, id: i64) -> duban_store::muni::Run {
     panic!("run {id} did not end");
 }
 
-async fn upload(c: &mut Client, scheme: i64, name: &str, bytes: Vec<u8>) -> crate::client::Resp {
+async fn upload(c: &mut Client, scheme: i64, name: &str, bytes: Vec<u8>) -> Resp {
     let csrf = c.csrf.clone();
     let path = format!("/muni/schemes/{scheme}/datasets");
     c.post_multipart(
@@ -60,7 +60,41 @@ async fn queue_run(store: &duban_store::Store, scheme: i64) -> (i64, i64) {
     (ds, run.id)
 }
 
-async fn create_scheme(c: &mut Client, name: &str, spec: &str) -> crate::client::Resp {
+/// Posts the form that starts a run of `scheme` over data set `dataset`.
+async fn post_run(c: &mut Client, scheme: i64, dataset: i64) -> Resp {
+    c.post_csrf(
+        "/muni/runs",
+        &[
+            ("scheme_id", &scheme.to_string()),
+            ("dataset_id", &dataset.to_string()),
+        ],
+    )
+    .await
+}
+
+/// Uploads `DATA` to `scheme`, runs the scheme over it through the form and waits until the
+/// run is done: the run's id.
+async fn upload_and_run(app: &TestApp, c: &mut Client, scheme: i64) -> i64 {
+    let r = upload(c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
+    let r = post_run(c, scheme, ds).await;
+    let run = id_after(r.location(), "/muni/runs/");
+    assert_eq!(wait_run(app, run).await.state, RunState::Done);
+    run
+}
+
+/// Whether no data set at all is stored.
+async fn no_datasets(app: &TestApp) -> bool {
+    app.state
+        .store
+        .muni_datasets(None)
+        .await
+        .unwrap()
+        .is_empty()
+}
+
+async fn create_scheme(c: &mut Client, name: &str, spec: &str) -> Resp {
     let csrf = c.csrf.clone();
     c.post_multipart(
         "/muni/schemes",
@@ -167,14 +201,7 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
             assert!(r.body.contains(said), "{name}: {said}: {}", r.body);
         }
     }
-    assert!(
-        app.state
-            .store
-            .muni_datasets(None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(no_datasets(&app).await);
     // Without a CSRF token: refused, nothing stored.
     let r = c
         .post_multipart(
@@ -184,14 +211,7 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(
-        app.state
-            .store
-            .muni_datasets(None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(no_datasets(&app).await);
 
     let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -199,17 +219,7 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
     assert_eq!((ds.firms, ds.name.as_str()), (4, "firms.csv"));
 
     // Run it: a job, then the result by class with the hand-computed scores.
-    let csrf = c.csrf.clone();
-    let r = c
-        .post_form(
-            "/muni/runs",
-            &[
-                ("csrf", &csrf),
-                ("scheme_id", &scheme.to_string()),
-                ("dataset_id", &ds.id.to_string()),
-            ],
-        )
-        .await;
+    let r = post_run(&mut c, scheme, ds.id).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let run = id_after(r.location(), "/muni/runs/");
     let done = wait_run(&app, run).await;
@@ -261,15 +271,7 @@ async fn the_demo_runs_as_a_job_and_pages_by_fifty() {
     let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
     assert!(ds.demo && ds.firms == 1200);
 
-    let r = c
-        .post_csrf(
-            "/muni/runs",
-            &[
-                ("scheme_id", &scheme.to_string()),
-                ("dataset_id", &ds.id.to_string()),
-            ],
-        )
-        .await;
+    let r = post_run(&mut c, scheme, ds.id).await;
     let run = id_after(r.location(), "/muni/runs/");
     let first = c.get(&format!("/muni/runs/{run}")).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -313,23 +315,15 @@ async fn the_demo_runs_as_a_job_and_pages_by_fifty() {
             fields.push((format!("{k}_{g}"), format!("{g}类{k}政策")));
         }
     }
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     let r = c
-        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &refs)
+        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &as_refs(&fields))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let p = c.get(&format!("/muni/runs/{run}")).await;
     assert!(p.body.contains("D类credit政策"));
     fields[0].1 = "长".repeat(501);
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     let r = c
-        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &refs)
+        .post_csrf(&format!("/muni/schemes/{scheme}/policy"), &as_refs(&fields))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("land_A：不能超过 500 字"));
@@ -379,15 +373,7 @@ async fn a_queued_run_is_cancelled_and_others_may_not_touch_the_pages() {
                 "{who} {path}"
             );
         }
-        let r = o
-            .post_csrf(
-                "/muni/runs",
-                &[
-                    ("scheme_id", &scheme.to_string()),
-                    ("dataset_id", &ds.to_string()),
-                ],
-            )
-            .await;
+        let r = post_run(&mut o, scheme, ds).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let menu = o.get("/plans").await;
         if who == "viewer" {
@@ -408,20 +394,7 @@ async fn publicity_objection_rerun_and_final_snapshot() {
     let mut c = login(&app, "admin").await;
     let r = create_scheme(&mut c, "县域方案", SPEC).await;
     let scheme = id_after(r.location(), "/muni/schemes/");
-    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
-    let r = c
-        .post_csrf(
-            "/muni/runs",
-            &[
-                ("scheme_id", &scheme.to_string()),
-                ("dataset_id", &ds.to_string()),
-            ],
-        )
-        .await;
-    let run = id_after(r.location(), "/muni/runs/");
-    assert_eq!(wait_run(&app, run).await.state, RunState::Done);
+    let run = upload_and_run(&app, &mut c, scheme).await;
 
     // Not before the 公示.
     let page = c.get(&format!("/muni/runs/{run}")).await;
@@ -672,27 +645,12 @@ async fn xlsx_uploads_are_checked_and_stored() {
     let r = upload(&mut c, scheme, "firms.xlsx", book(Some("八"))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("row 5, column D"), "{}", r.body);
-    assert!(
-        app.state
-            .store
-            .muni_datasets(None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(no_datasets(&app).await);
     let r = upload(&mut c, scheme, "firms.xlsx", book(None)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
     assert_eq!((ds.kind.as_str(), ds.firms), ("xlsx", 4));
-    let r = c
-        .post_csrf(
-            "/muni/runs",
-            &[
-                ("scheme_id", &scheme.to_string()),
-                ("dataset_id", &ds.id.to_string()),
-            ],
-        )
-        .await;
+    let r = post_run(&mut c, scheme, ds.id).await;
     let run = id_after(r.location(), "/muni/runs/");
     let done = wait_run(&app, run).await;
     assert_eq!(
@@ -779,20 +737,7 @@ async fn probe_bad_numbers_states_and_unknown_ids_are_refused() {
     assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
     assert!(store.muni_datasets(Some(scheme)).await.unwrap().is_empty());
 
-    let r = upload(&mut c, scheme, "firms.csv", DATA.as_bytes().to_vec()).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let ds = store.muni_datasets(Some(scheme)).await.unwrap()[0].id;
-    let r = c
-        .post_csrf(
-            "/muni/runs",
-            &[
-                ("scheme_id", &scheme.to_string()),
-                ("dataset_id", &ds.to_string()),
-            ],
-        )
-        .await;
-    let run = id_after(r.location(), "/muni/runs/");
-    assert_eq!(wait_run(&app, run).await.state, RunState::Done);
+    let run = upload_and_run(&app, &mut c, scheme).await;
     let r = c.post_csrf(&format!("/muni/runs/{run}/cancel"), &[]).await;
     assert!(r.status != StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(store.muni_run(run).await.unwrap().state, RunState::Done);

@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::deliver::countable_task;
 use crate::forms::draft_report;
-use crate::oversight::{first_quarter, get_bytes, import_xlsx, io_common};
+use crate::oversight::{
+    FgwSheet, first_row_with_target, get_bytes, import_xlsx, io_common, task_code,
+};
 use crate::{app_with_users, bearer, login, seed_plan_id};
 
 /// The message every entry point gives for `1,5`.
@@ -34,7 +36,7 @@ async fn the_api_reads_numbers_by_the_core_rule() {
         .post_json("/api/v1/reports", &body(json!("1,5")), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    let message = r.error_message();
     assert!(message.contains(&bad_comma()), "{message}");
     for (text, want) in ACCEPTED {
         let r = rep
@@ -72,25 +74,15 @@ async fn the_report_form_reads_numbers_by_the_core_rule() {
 #[tokio::test]
 async fn the_supervision_sheet_reads_numbers_by_the_core_rule() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let period = first_quarter(&mut rep, plan).await;
-    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
-    let import = format!("/api/v1/plans/{plan}/import?period={period}");
+    let FgwSheet {
+        mut rep,
+        export,
+        import,
+        ..
+    } = FgwSheet::of_seed_plan(&app).await;
     let (_, _, bytes) = get_bytes(&rep, &app.base, &export).await;
     let mut book = io_common::load(&bytes);
-    let code_col = book.col("目标编码");
-    let task_col = book.col("任务编码");
-    let row = book
-        .data_rows()
-        .into_iter()
-        .find(
-            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
-        )
-        .expect("fgw leads a task with a target");
-    let Some(io_common::C::S(task)) = book.main.get(&(row, task_col)).cloned() else {
-        panic!("no task code in row {row}");
-    };
+    let task = task_code(&book, first_row_with_target(&book));
     book.set(&task, "进展情况", io_common::s("推进"));
     book.set(&task, "目标值①", io_common::s("1,5"));
     let r = import_xlsx(&mut rep, &import, book.save_xlsxwriter()).await;

@@ -8,7 +8,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::{app_with_users, bearer, seed_plan_id};
+use crate::{app_with_demo, bearer};
 
 /// Resolves `{"$ref": "#/components/…"}` in `doc`.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -131,9 +131,7 @@ fn response_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
 
 #[tokio::test]
 async fn api_responses_match_the_documented_schemas() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut c = bearer(&app, "admin").await;
     let doc = c.get("/api/openapi.json").await.json();
     // Data behind every list: escalations and monitor alerts raised as of the demo date.

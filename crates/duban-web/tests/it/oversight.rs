@@ -11,8 +11,10 @@ use duban_store::deliver::report::ReportKey;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::client::Client;
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::client::{Client, Resp};
+use crate::{
+    app_with_users, bearer, login, post_escalation_action, seed_plan_id, submit_report_in_store,
+};
 
 #[path = "../../../duban-io/tests/common/mod.rs"]
 pub(crate) mod io_common;
@@ -47,6 +49,15 @@ pub(crate) async fn get_bytes(c: &Client, base: &str, path: &str) -> (StatusCode
     (status, ct, body)
 }
 
+/// GET of a workbook: it is answered 200 as a spreadsheet that is a zip file; its bytes.
+pub(crate) async fn get_xlsx(c: &Client, base: &str, path: &str) -> Vec<u8> {
+    let (status, ctype, bytes) = get_bytes(c, base, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    assert!(ctype.contains("spreadsheetml"), "{path}: {ctype}");
+    assert!(bytes.starts_with(b"PK"), "{path}");
+    bytes
+}
+
 /// An escalation's notice downloaded as .docx: its status, and the text of its
 /// `word/document.xml` (empty unless it is a Word document).
 pub(crate) async fn notice_docx(c: &Client, base: &str, id: i64) -> (StatusCode, String) {
@@ -60,6 +71,51 @@ pub(crate) async fn notice_docx(c: &Client, base: &str, id: i64) -> (StatusCode,
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
         .unwrap();
     (status, xml)
+}
+
+/// 省发展改革委's 督办表 of the seed plan's first quarter over the API.
+pub(crate) struct FgwSheet {
+    /// The unit's reporter, by token.
+    pub rep: Client,
+    pub plan: i64,
+    pub period: String,
+    /// Where the workbook downloads and where it uploads.
+    pub export: String,
+    pub import: String,
+}
+
+impl FgwSheet {
+    pub(crate) async fn of_seed_plan(app: &duban_web::testing::TestApp) -> FgwSheet {
+        let plan = seed_plan_id(app).await;
+        let mut rep = bearer(app, "rep_fgw").await;
+        let period = first_quarter(&mut rep, plan).await;
+        FgwSheet {
+            export: format!("/api/v1/plans/{plan}/export.xlsx?period={period}"),
+            import: format!("/api/v1/plans/{plan}/import?period={period}"),
+            rep,
+            plan,
+            period,
+        }
+    }
+}
+
+/// The task code in `row` of the 督办表 `book`.
+pub(crate) fn task_code(book: &io_common::Book, row: u32) -> String {
+    match book.main.get(&(row, book.col("任务编码"))) {
+        Some(io_common::C::S(s)) => s.clone(),
+        other => panic!("no task code in row {row}: {other:?}"),
+    }
+}
+
+/// The first data row of the 督办表 `book` that names a target (of the unit's tasks).
+pub(crate) fn first_row_with_target(book: &io_common::Book) -> u32 {
+    let code_col = book.col("目标编码");
+    book.data_rows()
+        .into_iter()
+        .find(
+            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
+        )
+        .expect("fgw leads a task with a target")
 }
 
 /// The first quarterly period key of the plan.
@@ -79,10 +135,13 @@ pub(crate) async fn first_quarter(c: &mut Client, plan: i64) -> String {
 #[tokio::test]
 async fn workbook_round_trip_saves_drafts_or_nothing() {
     let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    let mut rep = bearer(&app, "rep_fgw").await;
-    let period = first_quarter(&mut rep, plan).await;
-    let export = format!("/api/v1/plans/{plan}/export.xlsx?period={period}");
+    let FgwSheet {
+        mut rep,
+        plan,
+        period,
+        export,
+        import,
+    } = FgwSheet::of_seed_plan(&app).await;
 
     let (status, ct, bytes) = get_bytes(&rep, &app.base, &export).await;
     assert_eq!(
@@ -95,34 +154,16 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     // Another unit's sheet: refused both ways.
     let (status, _, _) = get_bytes(&rep, &app.base, &format!("{export}&unit=swt")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}&unit=swt"),
-        bytes.clone(),
-    )
-    .await;
+    let r = import_xlsx(&mut rep, &format!("{import}&unit=swt"), bytes.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // Fill two rows: one with a target value, one with text only.
     let mut book = io_common::load(&bytes);
-    let code_col = book.col("目标编码");
-    let task_col = book.col("任务编码");
-    let rows = book.data_rows();
-    let code_of = |b: &io_common::Book, r: u32| match b.main.get(&(r, task_col)) {
-        Some(io_common::C::S(s)) => s.clone(),
-        other => panic!("no task code in row {r}: {other:?}"),
-    };
-    let with_target = rows
-        .iter()
-        .copied()
-        .find(
-            |&r| matches!(book.main.get(&(r, code_col)), Some(io_common::C::S(s)) if !s.is_empty()),
-        )
-        .expect("fgw leads a task with a target");
-    let t1 = code_of(&book, with_target);
-    let t2 = rows
-        .iter()
-        .map(|&r| code_of(&book, r))
+    let t1 = task_code(&book, first_row_with_target(&book));
+    let t2 = book
+        .data_rows()
+        .into_iter()
+        .map(|r| task_code(&book, r))
         .find(|c| *c != t1)
         .expect("fgw leads two tasks");
     book.set(
@@ -135,21 +176,15 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t2, "进展情况", io_common::s("按计划推进"));
     let filled = book.save_xlsxwriter();
 
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}"),
-        filled,
-    )
-    .await;
+    let r = import_xlsx(&mut rep, &import, filled).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = r.json()["reports"].as_array().unwrap().clone();
     assert_eq!(saved.len(), 2, "{saved:?}");
-    let id1 = saved
-        .iter()
-        .find(|s| s["task_code"] == t1.as_str())
-        .unwrap()["report_id"]
-        .as_i64()
-        .unwrap();
+    let report_of = |task_code: &str| {
+        let row = saved.iter().find(|s| s["task_code"] == task_code).unwrap();
+        row["report_id"].as_i64().unwrap()
+    };
+    let id1 = report_of(&t1);
     let report = rep.get(&format!("/api/v1/reports/{id1}")).await.json();
     assert_eq!(report["state"], "draft");
     assert_eq!(report["progress"], "一季度已完成年度任务的三成。");
@@ -167,12 +202,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     book.set(&t1, "目标值①", io_common::s("三百五十"));
     let bad_row = book.row(&t1) + 1;
     let bad_col = duban_io::supervision_sheet::column_letters(book.col("目标值①"));
-    let r = import_xlsx(
-        &mut rep,
-        &format!("/api/v1/plans/{plan}/import?period={period}"),
-        book.save_xlsxwriter(),
-    )
-    .await;
+    let r = import_xlsx(&mut rep, &import, book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let e = r.json();
     assert_eq!(e["error"]["code"], "invalid_workbook");
@@ -180,17 +210,12 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert_eq!(d["cell"], format!("{bad_col}{bad_row}"));
     assert!(d["message"].as_str().unwrap().contains("三百五十"), "{d}");
     assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("第{bad_row}行 {bad_col}列"))
+        r.error_message()
+            .contains(&format!("第{bad_row}行 {bad_col}列")),
+        "{}",
+        r.body
     );
-    let id2 = saved
-        .iter()
-        .find(|s| s["task_code"] == t2.as_str())
-        .unwrap()["report_id"]
-        .as_i64()
-        .unwrap();
+    let id2 = report_of(&t2);
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
     assert_eq!(
         r2["progress"], "按计划推进",
@@ -204,14 +229,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"download-sheet\""));
-    let csrf = web.csrf.clone();
-    let r = web
-        .post_multipart(
-            &format!("/plans/{plan}/sheet/import"),
-            &[("csrf", &csrf), ("period", &period)],
-            Some(("督办表.xlsx", &book.save_xlsxwriter())),
-        )
-        .await;
+    let r = upload_sheet(&mut web, plan, &period, &book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains(&format!("第{bad_row}行 {bad_col}列")),
@@ -219,13 +237,7 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
         r.body
     );
     book.set(&t1, "目标值①", io_common::s("350"));
-    let r = web
-        .post_multipart(
-            &format!("/plans/{plan}/sheet/import"),
-            &[("csrf", &csrf), ("period", &period)],
-            Some(("督办表.xlsx", &book.save_xlsxwriter())),
-        )
-        .await;
+    let r = upload_sheet(&mut web, plan, &period, &book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"import-result\""));
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
@@ -254,12 +266,26 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     assert!(page.body.contains(">新建报告<"), "the action in Chinese");
 }
 
+/// Posts the 批量销号 form: the ticked escalations (ids) and the office's note.
+async fn batch_close(c: &mut Client, escalations: &[&str], note: &str) -> Resp {
+    let mut fields: Vec<(&str, &str)> = escalations.iter().map(|e| ("escalation", *e)).collect();
+    fields.push(("note", note));
+    c.post_csrf("/escalations/batch-close", &fields).await
+}
+
+/// Uploads the 督办表 `workbook` of plan `plan` for period `period` through its page's form.
+async fn upload_sheet(web: &mut Client, plan: i64, period: &str, workbook: &[u8]) -> Resp {
+    let csrf = web.csrf.clone();
+    web.post_multipart(
+        &format!("/plans/{plan}/sheet/import"),
+        &[("csrf", &csrf), ("period", period)],
+        Some(("督办表.xlsx", workbook)),
+    )
+    .await
+}
+
 /// POSTs a workbook to an import path of the API.
-pub(crate) async fn import_xlsx(
-    c: &mut Client,
-    path: &str,
-    workbook: Vec<u8>,
-) -> crate::client::Resp {
+pub(crate) async fn import_xlsx(c: &mut Client, path: &str, workbook: Vec<u8>) -> Resp {
     c.send(
         Method::POST,
         path,
@@ -414,23 +440,18 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
         .await
         .unwrap()
         .unwrap();
-    let pass = duban_web::oversight::deliver_outbox(
-        s,
-        &notifier,
-        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
-    )
-    .await
-    .unwrap();
+    let deliver = || {
+        duban_web::oversight::deliver_outbox(
+            s,
+            &notifier,
+            duban_web::oversight::DEFAULT_OUTBOX_LEASE,
+        )
+    };
+    let pass = deliver().await.unwrap();
     assert_eq!(pass.dispatched, created);
     assert_eq!(pass.failed, 0, "{pass:?}");
     assert_eq!(pass.sent, pass.attempted);
-    let again = duban_web::oversight::deliver_outbox(
-        s,
-        &notifier,
-        duban_web::oversight::DEFAULT_OUTBOX_LEASE,
-    )
-    .await
-    .unwrap();
+    let again = deliver().await.unwrap();
     assert_eq!((again.dispatched, again.attempted), (0, 0), "nothing twice");
     let mails = mails.lock().unwrap().clone();
     let to_fgw: Vec<_> = mails
@@ -490,27 +511,12 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     let inbox = web.get("/messages").await;
     assert!(inbox.body.contains("escalation.raised"), "{}", inbox.body);
     let id = mine[0]["id"].as_i64().unwrap();
-    let r = web
-        .post_csrf(
-            &format!("/escalations/{id}/respond"),
-            &[("text", "已召开专题会，4月底前补报")],
-        )
-        .await;
+    let r = post_escalation_action(&mut web, id, "respond", "已召开专题会，4月底前补报").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = web
-        .post_csrf(
-            &format!("/escalations/{id}/close"),
-            &[("text", "不能自己销号")],
-        )
-        .await;
+    let r = post_escalation_action(&mut web, id, "close", "不能自己销号").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut office = login(&app, "admin").await;
-    let r = office
-        .post_csrf(
-            &format!("/escalations/{id}/close"),
-            &[("text", "已补报，销号")],
-        )
-        .await;
+    let r = post_escalation_action(&mut office, id, "close", "已补报，销号").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let e = s.escalation(id).await.unwrap();
     assert_eq!(duban_store::escalation::state_str(e.state), "closed");
@@ -541,14 +547,7 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     };
     let rep_user = s.user_by_name("rep_fgw").await.unwrap().unwrap();
     let by = duban_store::deliver::report::ReportActor::of(&rep_user).unwrap();
-    let content = duban_store::deliver::report::ReportContent {
-        progress: "进展".into(),
-        ..Default::default()
-    };
-    let (rid, _) = s.create_report(key, &content, &by).await.unwrap();
-    duban_app::report::act(s, rid, &duban_core::report::ReportAction::Submit, &by)
-        .await
-        .unwrap();
+    let rid = submit_report_in_store(s, key, "进展", &by).await;
     let office_user = s.user_by_name("admin").await.unwrap().unwrap();
     // The office hears of the submission (issue 10).
     let office_items = s.inbox(office_user.id, None, "admin", 100).await.unwrap();
@@ -599,8 +598,7 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
 /// the page links; the audit log pages too.
 #[tokio::test]
 async fn long_lists_are_paged() {
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let total = app
         .state
         .store
@@ -638,8 +636,7 @@ async fn long_lists_are_paged() {
 #[tokio::test]
 async fn the_office_closes_several_escalations_at_once() {
     use duban_core::escalation::EscalationAction;
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let s = &app.state.store;
     let all = s
         .list_escalations(&Default::default(), 10_000)
@@ -680,32 +677,12 @@ async fn the_office_closes_several_escalations_at_once() {
         answered[1].to_string(),
         waiting.to_string(),
     );
-    let r = office
-        .post_csrf(
-            "/escalations/batch-close",
-            &[("escalation", &a), ("note", " ")],
-        )
-        .await;
+    let r = batch_close(&mut office, &[&a], " ").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut reporter = login(&app, "rep_fgw").await;
-    let r = reporter
-        .post_csrf(
-            "/escalations/batch-close",
-            &[("escalation", &a), ("note", "x")],
-        )
-        .await;
+    let r = batch_close(&mut reporter, &[&a], "x").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = office
-        .post_csrf(
-            "/escalations/batch-close",
-            &[
-                ("escalation", &a),
-                ("escalation", &b),
-                ("escalation", &w),
-                ("note", "整改到位，同意销号"),
-            ],
-        )
-        .await;
+    let r = batch_close(&mut office, &[&a, &b, &w], "整改到位，同意销号").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let closed = s.escalation(answered[0]).await.unwrap();
     assert_eq!(duban_store::escalation::state_str(closed.state), "closed");
@@ -786,8 +763,7 @@ async fn one_search_box_finds_tasks_units_reports_and_escalations() {
 /// page run in order, and the sort survives the pager's links.
 #[tokio::test]
 async fn escalations_sort_by_deadline_across_pages() {
-    let app = crate::app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = crate::app_with_demo().await;
     let mut office = crate::login(&app, "admin").await;
     let dates = |body: &str| -> Vec<String> {
         // The cell shows 2020年7月22日; its <time datetime> holds the sortable ISO date.

@@ -7,9 +7,9 @@
 use axum::http::{StatusCode, header};
 use duban_core::report::ReportState;
 
-use crate::client::Client;
-use crate::oversight::get_bytes;
-use crate::{app_with_users, login, seed_plan_id};
+use crate::client::{Client, Resp};
+use crate::oversight::{get_bytes, get_xlsx};
+use crate::{app_with_demo, app_with_users, login};
 
 const AS_OF: &str = "2020-07-15";
 
@@ -22,20 +22,37 @@ fn id_of(location: &str) -> i64 {
         .unwrap_or_else(|| panic!("no id in {location:?}"))
 }
 
+/// Posts a new draft bulletin of the seed series as of `AS_OF`; `requirements: None` leaves
+/// the optional field out of the form.
+async fn post_bulletin(
+    admin: &mut Client,
+    plan: i64,
+    title: &str,
+    requirements: Option<&str>,
+) -> Resp {
+    let plan = plan.to_string();
+    let mut fields = vec![
+        ("plan_id", plan.as_str()),
+        ("as_of", AS_OF),
+        ("series", "服务业发展工作通报"),
+        ("issuer", "省发展改革委"),
+        ("title", title),
+    ];
+    fields.extend(requirements.map(|r| ("requirements", r)));
+    admin.post_csrf("/bulletins", &fields).await
+}
+
+/// Posts the 领跑者名单 form with `fields` and the snapshot file `name` holding `bytes`.
+async fn post_leaders(c: &mut Client, fields: &[(&str, &str)], name: &str, bytes: &[u8]) -> Resp {
+    let csrf = c.csrf.clone();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    c.post_multipart("/publications/leaders", &all, Some((name, bytes)))
+        .await
+}
+
 async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
-    let r = admin
-        .post_csrf(
-            "/bulletins",
-            &[
-                ("plan_id", &plan.to_string()),
-                ("as_of", AS_OF),
-                ("series", "服务业发展工作通报"),
-                ("issuer", "省发展改革委"),
-                ("title", title),
-                ("requirements", ""),
-            ],
-        )
-        .await;
+    let r = post_bulletin(admin, plan, title, Some("")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let draft = id_of(r.location());
     for (version, state) in [(1, "已审核"), (2, "已签发")] {
@@ -54,9 +71,7 @@ async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
 
 #[tokio::test]
 async fn office_publishes_and_the_portal_shows_only_what_is_public() {
-    let app = app_with_users().await;
-    let plan = seed_plan_id(&app).await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, plan) = app_with_demo().await;
     let mut admin = login(&app, "admin").await;
 
     // Nothing public yet.
@@ -120,18 +135,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     // A draft bulletin is not public; issued ones are numbered per series and year.
     let first = issue_bulletin(&mut admin, plan, "关于上半年服务业发展工作进展情况的通报").await;
     let second = issue_bulletin(&mut admin, plan, "关于服务业发展工作进展情况的第二次通报").await;
-    let r = admin
-        .post_csrf(
-            "/bulletins",
-            &[
-                ("plan_id", &plan.to_string()),
-                ("as_of", AS_OF),
-                ("series", "服务业发展工作通报"),
-                ("issuer", "省发展改革委"),
-                ("title", "尚未签发的草稿通报"),
-            ],
-        )
-        .await;
+    let r = post_bulletin(&mut admin, plan, "尚未签发的草稿通报", None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let pubs = app.state.store.publications().await.unwrap();
     let numbers: Vec<(Option<i64>, Option<i64>)> = pubs
@@ -215,11 +219,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
             .collect();
         assert!(stems.len() >= 3);
         for stem in stems {
-            let (status, ctype, bytes) =
-                get_bytes(&anon, &app.base, &format!("/public/p/{stem}.xlsx")).await;
-            assert_eq!(status, StatusCode::OK, "{stem}.xlsx");
-            assert!(ctype.contains("spreadsheetml"));
-            assert!(bytes.starts_with(b"PK"));
+            get_xlsx(&anon, &app.base, &format!("/public/p/{stem}.xlsx")).await;
             let (status, ctype, bytes) =
                 get_bytes(&anon, &app.base, &format!("/public/p/{stem}.csv")).await;
             assert_eq!(status, StatusCode::OK, "{stem}.csv");
@@ -374,8 +374,7 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
 /// office and the unit it is addressed to, not for another unit's reporter.
 #[tokio::test]
 async fn an_escalation_downloads_as_an_official_notice() {
-    let app = app_with_users().await;
-    duban_web::demo::load_demo(&app.state.store).await.unwrap();
+    let (app, _) = app_with_demo().await;
     let all = app
         .state
         .store
@@ -428,37 +427,26 @@ async fn the_office_publishes_a_leader_list_from_a_snapshot() {
         &firm_format::snapshot_json(&e, &table, &spec).unwrap(),
     );
     let mut admin = login(&app, "admin").await;
-    let csrf = admin.csrf.clone();
-    let r = admin
-        .post_multipart(
-            "/publications/leaders",
-            &[("csrf", &csrf), ("title", "领跑者名单")],
-            Some(("x.json", b"{not json")),
-        )
-        .await;
+    let r = post_leaders(
+        &mut admin,
+        &[("title", "领跑者名单")],
+        "x.json",
+        b"{not json",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(app.state.store.publications().await.unwrap().is_empty());
     let mut rep = login(&app, "rep_fgw").await;
-    let rcsrf = rep.csrf.clone();
-    let r = rep
-        .post_multipart(
-            "/publications/leaders",
-            &[("csrf", &rcsrf), ("title", "领跑者名单")],
-            Some(("s.json", snap.as_bytes())),
-        )
-        .await;
+    let r = post_leaders(
+        &mut rep,
+        &[("title", "领跑者名单")],
+        "s.json",
+        snap.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = admin
-        .post_multipart(
-            "/publications/leaders",
-            &[
-                ("csrf", &csrf),
-                ("title", "2020年度亩均效益领跑者名单"),
-                ("demo", "yes"),
-            ],
-            Some(("s.json", snap.as_bytes())),
-        )
-        .await;
+    let fields = [("title", "2020年度亩均效益领跑者名单"), ("demo", "yes")];
+    let r = post_leaders(&mut admin, &fields, "s.json", snap.as_bytes()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = id_of(r.location());
     let mut anon = Client::new(&app);

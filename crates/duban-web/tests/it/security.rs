@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::deliver::{api_draft, countable_task};
-use crate::{app_with_users, bearer, login, seed_plan_id};
+use crate::{app_with_users, bearer, login, post_escalation_action, seed_plan_id};
 
 /// Findings 2 and 3: reads are scoped like writes (`access::can_read_report`): another
 /// unit's draft, its evidence, its history and its escalation responses stay hidden;
@@ -94,12 +94,7 @@ async fn reads_are_scoped_like_writes() {
     let e = &mine.as_array().unwrap()[0];
     let (eid, etask) = (e["id"].as_i64().unwrap(), e["task_id"].as_i64().unwrap());
     let response = "整改措施机密-91c2";
-    let r = rep_web
-        .post_csrf(
-            &format!("/escalations/{eid}/respond"),
-            &[("text", response)],
-        )
-        .await;
+    let r = post_escalation_action(&mut rep_web, eid, "respond", response).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let history = format!("/tasks/{etask}/history");
     assert!(!other.get(&history).await.body.contains(response));

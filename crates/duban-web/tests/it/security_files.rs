@@ -28,6 +28,12 @@ fn message_of(body: &str) -> String {
     text.chars().take(300).collect()
 }
 
+/// The place the message names for the cell `bad`: only a NUL has one (bytes that are not
+/// UTF-8 spoil the whole file).
+fn place_of(bad: &[u8], nul_place: &'static str) -> &'static str {
+    if bad.contains(&0) { nul_place } else { "" }
+}
+
 /// `text` with its `n`-th line's first cell after the first comma replaced by `cell`.
 fn with_cell(text: &[u8], line: usize, cell: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -73,7 +79,7 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
             )
             .await;
         // A non-UTF-8 CSV is read as GB18030 (the reader's rule): refused all the same.
-        let place = if bad.contains(&0) { "第2条" } else { "" };
+        let place = place_of(bad, "第2条");
         failures.extend(refused("monitor", &r, "series.csv", place));
 
         // Evaluation data set: the first indicator of the second city.
@@ -85,11 +91,7 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
                 Some(("cities.csv", &file)),
             )
             .await;
-        let place = if bad.contains(&0) {
-            "row 3, column B"
-        } else {
-            ""
-        };
+        let place = place_of(bad, "row 3, column B");
         failures.extend(refused("evaluation", &r, "cities.csv", place));
     }
     assert_eq!(
@@ -135,11 +137,7 @@ async fn invalid_text_in_uploaded_files_is_a_422() {
                 Some(("firms.csv", &file)),
             )
             .await;
-        let place = if bad.contains(&0) {
-            "row 3, column B"
-        } else {
-            ""
-        };
+        let place = place_of(bad, "row 3, column B");
         failures.extend(refused("muni", &r, "firms.csv", place));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::client::{Client, Resp, as_refs, form_fields, set};
-use crate::{SMALL_PLAN, app_with_users, login, seed_plan_id, task_id};
+use crate::{SMALL_PLAN, app_with_users, login, seed_plan_id, task_id, upload_plan};
 
 /// The edit form of task `t` as the page fills it.
 async fn task_form(c: &mut Client, t: i64) -> Vec<(String, String)> {
@@ -15,6 +15,36 @@ async fn task_form(c: &mut Client, t: i64) -> Vec<(String, String)> {
 async fn save_task(c: &mut Client, t: i64, fields: &[(String, String)]) -> Resp {
     c.post_form(&format!("/tasks/{t}/edit"), &as_refs(fields))
         .await
+}
+
+/// How many adjustments of plan `plan` are recorded.
+async fn adjustment_count(app: &duban_web::testing::TestApp, plan: i64) -> usize {
+    app.state
+        .store
+        .list_adjustments(Some(plan))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Whether some unit assignment of plan `plan` is still the demo's guess.
+async fn has_demo_assignment(app: &duban_web::testing::TestApp, plan: i64) -> bool {
+    app.state
+        .store
+        .plan_assignments(plan)
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.demo)
+}
+
+/// Adopts plan `plan` as `c` (the office); it is adopted then.
+async fn adopt(app: &duban_web::testing::TestApp, c: &mut Client, plan: i64) {
+    c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
+    assert_eq!(
+        app.state.store.plan(plan).await.unwrap().state,
+        duban_store::plan::PlanState::Adopted
+    );
 }
 
 async fn plan_count(app: &duban_web::testing::TestApp) -> usize {
@@ -100,17 +130,8 @@ async fn upload_a_task_table_workbook() {
 async fn copy_plan(app: &duban_web::testing::TestApp, c: &mut Client, id: i64) -> (Resp, i64) {
     let export = c.get(&format!("/plans/{id}/export.json")).await;
     assert_eq!(export.status, StatusCode::OK);
-    let csrf = c.csrf.clone();
-    let r = c
-        .post_multipart(
-            "/plans",
-            &[("csrf", &csrf)],
-            Some(("copy.json", export.body.as_bytes())),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let plans = app.state.store.list_plans().await.unwrap();
-    (export, plans.iter().map(|p| p.id).max().unwrap())
+    let copy = upload_plan(app, c, "copy.json", &export.body).await;
+    (export, copy)
 }
 
 #[tokio::test]
@@ -193,18 +214,8 @@ async fn uploads_over_20_mb_are_refused_with_413() {
     assert!(r.body.contains("20 MB"));
     // The API says the same in JSON.
     c.bearer = None;
-    let token = app.state.store.create_token("admin", "t").await.unwrap().1;
-    let mut api = crate::client::Client::new(&app);
-    api.bearer = Some(token);
-    let r = api
-        .send(
-            axum::http::Method::POST,
-            "/api/v1/plans",
-            Some("application/json"),
-            &[],
-            big,
-        )
-        .await;
+    let mut api = crate::bearer(&app, "admin").await;
+    let r = api.post_json_bytes("/api/v1/plans", &[], big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"]["code"], "payload_too_large");
     assert_eq!(plan_count(&app).await, 1);
@@ -237,7 +248,6 @@ async fn writes_without_the_csrf_token_are_refused() {
         app.state.store.plan(id).await.unwrap().state,
         duban_store::plan::PlanState::Draft
     );
-    let csrf = c.csrf.clone();
     let r = c
         .post_multipart(
             "/plans",
@@ -246,7 +256,6 @@ async fn writes_without_the_csrf_token_are_refused() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let _ = csrf;
     assert_eq!(plan_count(&app).await, 1);
 }
 
@@ -312,14 +321,7 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     assert!(page.body.contains("2020-06-30=40"));
     assert!(page.body.contains("分别牵头"));
     // A draft plan's edits leave no adjustment.
-    assert!(
-        app.state
-            .store
-            .list_adjustments(Some(id))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(adjustment_count(&app, id).await, 0);
 }
 
 #[tokio::test]
@@ -429,14 +431,7 @@ async fn adoption_freezes_the_plan_and_later_edits_are_adjustments() {
     let r = save_task(&mut c, t, &f).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("调整理由"));
-    assert!(
-        app.state
-            .store
-            .list_adjustments(Some(id))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(adjustment_count(&app, id).await, 0);
     // With a reason it is saved and recorded with who, when, before and after.
     set(&mut f, "reason", "省政府常务会议要求调整");
     let r = save_task(&mut c, t, &f).await;
@@ -459,15 +454,7 @@ async fn adoption_freezes_the_plan_and_later_edits_are_adjustments() {
         .post_form(&format!("/plans/{id}/edit"), &as_refs(&f))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(
-        app.state
-            .store
-            .list_adjustments(Some(id))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(adjustment_count(&app, id).await, 2);
 }
 
 #[tokio::test]
@@ -476,25 +463,7 @@ async fn the_demo_assignment_is_marked_until_confirmed_and_tasks_link_to_last_ye
     let id = seed_plan_id(&app).await;
     let mut c = login(&app, "admin").await;
     // Upload next year's plan and link its task 1 to the seed's task 1.
-    let csrf = c.csrf.clone();
-    let r = c
-        .post_multipart(
-            "/plans",
-            &[("csrf", &csrf)],
-            Some(("p.txt", SMALL_PLAN.as_bytes())),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let new_id = app
-        .state
-        .store
-        .list_plans()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .max()
-        .unwrap();
+    let new_id = upload_plan(&app, &mut c, "p.txt", SMALL_PLAN).await;
     let new_t1 = task_id(&app, new_id, 1).await;
     let old_t1 = task_id(&app, id, 1).await;
     let mut f = form_fields(
@@ -513,28 +482,12 @@ async fn the_demo_assignment_is_marked_until_confirmed_and_tasks_link_to_last_ye
             || page.body.contains(&format!("/tasks/{old_t1}"))
     );
     // Demo assignment: marked, then confirmed.
-    assert!(
-        app.state
-            .store
-            .plan_assignments(id)
-            .await
-            .unwrap()
-            .iter()
-            .any(|a| a.demo)
-    );
+    assert!(has_demo_assignment(&app, id).await);
     let r = c
         .post_csrf(&format!("/plans/{id}/confirm-assignment"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(
-        app.state
-            .store
-            .plan_assignments(id)
-            .await
-            .unwrap()
-            .iter()
-            .all(|a| !a.demo)
-    );
+    assert!(!has_demo_assignment(&app, id).await);
     assert!(
         !c.get(&format!("/plans/{id}"))
             .await
@@ -668,11 +621,7 @@ async fn the_office_adds_merges_and_deletes_tasks_and_pillars_of_a_draft() {
     .await;
 
     // An adopted plan is frozen.
-    c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
-    assert_eq!(
-        s.plan(plan).await.unwrap().state,
-        duban_store::plan::PlanState::Adopted
-    );
+    adopt(&app, &mut c, plan).await;
     let r = c
         .post_csrf(
             &format!("/plans/{plan}/tasks/new"),
@@ -794,11 +743,7 @@ async fn the_office_splits_a_task_and_moves_targets() {
     assert!(actions.iter().any(|a| a == "target.move"));
 
     // Frozen once adopted.
-    c.post_csrf(&format!("/plans/{plan}/adopt"), &[]).await;
-    assert_eq!(
-        s.plan(plan).await.unwrap().state,
-        duban_store::plan::PlanState::Adopted
-    );
+    adopt(&app, &mut c, plan).await;
     let r = c
         .post_csrf(
             &format!("/targets/{}/move", targets[1]),
