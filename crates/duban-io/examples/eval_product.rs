@@ -6,8 +6,8 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use duban_io::eval_format::{evaluate_dataset, parse_spec, read_dataset_path};
 use duban_io::columnar_write::ColumnarFormat;
+use duban_io::eval_format::{evaluate_dataset, parse_spec, read_dataset_path};
 use duban_io::eval_write::{
     ResultColumn, write_columnar_result, write_csv_columns, write_result_json,
 };
@@ -38,8 +38,7 @@ fn main() {
             w.write_all(b"\n").unwrap();
         }
         "parquet" => {
-            write_columnar_result(&mut w, ColumnarFormat::Parquet, &e, &ds.ids, &columns)
-                .unwrap()
+            write_columnar_result(&mut w, ColumnarFormat::Parquet, &e, &ds.ids, &columns).unwrap()
         }
         _ => write_csv_columns(&mut w, &e, &ds.ids, &columns).unwrap(),
     }
