@@ -101,10 +101,10 @@ pub async fn log_in(c: &Client, app: &TestApp, name: &str) {
     // this user's name rather than for any name.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        if let Ok(who) = c.find(Locator::Id("who")).await {
-            if who.text().await.is_ok_and(|t| t.contains(name)) {
-                return;
-            }
+        if let Ok(who) = c.find(Locator::Id("who")).await
+            && who.text().await.is_ok_and(|t| t.contains(name))
+        {
+            return;
         }
         assert!(
             std::time::Instant::now() < deadline,
