@@ -1,9 +1,17 @@
 //! A table as rows of cells, written as CSV (UTF-8 with BOM, so Excel opens it as UTF-8) or
 //! as an xlsx workbook (numbers as numbers, a bold header row). Text that a spreadsheet
 //! would run as a formula is neutralised in both (see [`crate::formula`]). Used by every
-//! "表格下载" of duban: monitor wide tables, public portal tables.
+//! "表格下载" of duban: monitor wide tables, public portal tables. The same rows can also be
+//! written as Parquet or Arrow IPC ([`grid_columnar`]) for DuckDB, polars or pyarrow.
+
+use std::io::Write;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::columnar_write::{
+    ColumnType, ColumnarFormat, ColumnarWriteError, number_array, schema, text_array,
+    write_columnar,
+};
 
 /// One cell of a table to download.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,28 +41,112 @@ impl From<Option<f64>> for Cell {
 }
 
 impl Cell {
+    /// The cell as a spreadsheet should show it: formula-like text neutralised.
     fn text(&self) -> String {
         match self {
             Cell::Text(s) => crate::formula::neutralise(s).into_owned(),
-            // Whole numbers as integers (序号 1, not 1.0); others shortest round-trip.
-            Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
+            _ => self.plain().unwrap_or_default(),
+        }
+    }
+
+    /// The cell's text as it is (`None` when empty); numbers whole as integers (序号 1, not
+    /// 1.0), others in shortest round-trip form.
+    fn plain(&self) -> Option<String> {
+        match self {
+            Cell::Text(s) => Some(s.clone()),
+            Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => Some(format!("{}", *v as i64)),
             Cell::Number(v) => {
                 let mut b = zmij::Buffer::new();
-                b.format(*v).to_string()
+                Some(b.format(*v).to_string())
             }
-            Cell::Empty => String::new(),
+            Cell::Empty => None,
         }
     }
 }
 
 /// The rows as CSV bytes (UTF-8 BOM first).
 pub fn grid_csv(rows: &[Vec<Cell>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    append_csv_rows(&mut out, rows);
+    out
+}
+
+/// Appends rows as CSV lines (no BOM): a long table is written a chunk of rows at a time.
+pub fn append_csv_rows(out: &mut Vec<u8>, rows: &[Vec<Cell>]) {
+    let mut w = csv::Writer::from_writer(out);
     for row in rows {
         w.write_record(row.iter().map(Cell::text))
             .expect("in-memory write");
     }
-    w.into_inner().expect("in-memory write")
+    w.flush().expect("in-memory write");
+}
+
+/// The rows (the first is the header) as Parquet or Arrow IPC. A column whose cells below the
+/// header are all numbers or empty is a number column, any other a text column; empty cells
+/// are nulls. Text is written as it is: these files are read by programs, not run as
+/// spreadsheets.
+pub fn grid_columnar(
+    rows: &[Vec<Cell>],
+    format: ColumnarFormat,
+) -> Result<Vec<u8>, ColumnarWriteError> {
+    let (head, body) = rows
+        .split_first()
+        .map_or((&[][..], &[][..]), |(h, b)| (&h[..], b));
+    let columns: Vec<(String, ColumnType)> = head
+        .iter()
+        .enumerate()
+        .map(|(j, h)| {
+            let numeric = body
+                .iter()
+                .all(|r| matches!(r.get(j), Some(Cell::Number(_) | Cell::Empty) | None));
+            let t = if numeric {
+                ColumnType::Number
+            } else {
+                ColumnType::Text
+            };
+            (h.plain().unwrap_or_default(), t)
+        })
+        .collect();
+    let mut out = Vec::new();
+    write_grid_columnar(&mut out, format, &columns, body.len(), |i| body[i].clone())?;
+    Ok(out)
+}
+
+/// Writes `rows` rows of `columns` (name, type) as Parquet or Arrow IPC, row `i` given by
+/// `row(i)` (built a batch at a time, so a long table is never held as cells): a number in a
+/// text column is written as its text, text in a number column as null.
+pub fn write_grid_columnar<W: Write + Send>(
+    out: W,
+    format: ColumnarFormat,
+    columns: &[(String, ColumnType)],
+    rows: usize,
+    row: impl Fn(usize) -> Vec<Cell> + Sync,
+) -> Result<(), ColumnarWriteError> {
+    write_columnar(out, format, schema(columns), rows, |range| {
+        let cells: Vec<Vec<Cell>> = range.map(&row).collect();
+        columns
+            .iter()
+            .enumerate()
+            .map(|(j, (_, t))| match t {
+                ColumnType::Number => number_array(
+                    cells
+                        .iter()
+                        .map(|r| match r.get(j) {
+                            Some(Cell::Number(v)) => *v,
+                            _ => f64::NAN,
+                        })
+                        .collect(),
+                ),
+                ColumnType::Text => {
+                    let texts: Vec<Option<String>> = cells
+                        .iter()
+                        .map(|r| r.get(j).and_then(Cell::plain))
+                        .collect();
+                    text_array(texts.iter().map(Option::as_deref))
+                }
+            })
+            .collect()
+    })
 }
 
 /// The rows as an xlsx workbook with one sheet named `sheet` (the first row bold).
@@ -100,6 +192,37 @@ mod tests {
             text,
             "\u{feff}单位,进度\n'=cmd(),59.5\n省商务厅,\n\"a,b\",3\n"
         );
+    }
+
+    #[test]
+    fn columnar_holds_the_cells_with_number_columns_typed() {
+        use crate::columnar_write::{assert_same_cells, read_back};
+        let rows = vec![
+            vec![Cell::from("名次"), Cell::from("对象"), Cell::from("得分")],
+            vec![Cell::Number(1.0), Cell::from("=杭州"), Cell::Number(0.75)],
+            vec![Cell::Number(2.0), Cell::Number(3.5), Cell::Empty],
+        ];
+        let csv = "名次,对象,得分\n1,=杭州,0.75\n2,3.5,\n";
+        for format in [ColumnarFormat::Parquet, ColumnarFormat::ArrowIpc] {
+            let bytes = grid_columnar(&rows, format).unwrap();
+            let schema = read_back(bytes.clone(), format)[0].schema();
+            let types: Vec<String> = schema
+                .fields()
+                .iter()
+                .map(|f| f.data_type().to_string())
+                .collect();
+            assert_eq!(types, ["Float64", "Utf8", "Float64"]);
+            assert_same_cells(csv, bytes, format);
+        }
+    }
+
+    #[test]
+    fn csv_chunks_append_to_one_file() {
+        let head = vec![vec![Cell::from("a"), Cell::from("b")]];
+        let mut out = grid_csv(&head);
+        append_csv_rows(&mut out, &[vec![Cell::Number(1.0), Cell::from("x")]]);
+        append_csv_rows(&mut out, &[vec![Cell::Empty, Cell::from("@y")]]);
+        assert_eq!(String::from_utf8(out).unwrap(), "\u{feff}a,b\n1,x\n,'@y\n");
     }
 
     #[test]

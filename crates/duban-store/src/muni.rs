@@ -825,14 +825,35 @@ impl Store {
         filter: &FirmFilter,
         page: i64,
     ) -> Result<Vec<FirmRow>> {
+        let tail = format!("ORDER BY ord LIMIT {PAGE} OFFSET {}", page.max(0) * PAGE);
+        self.firms_where(run_id, filter, "", &tail).await
+    }
+
+    /// Up to `limit` firms that pass the filter, in result order after position `after`
+    /// (a download reads a whole run this way, a chunk at a time, without OFFSET's rescans).
+    pub async fn muni_firms_after(
+        &self,
+        run_id: i64,
+        filter: &FirmFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<FirmRow>> {
+        let tail = format!("ORDER BY ord LIMIT {}", limit.clamp(1, 100_000));
+        self.firms_where(run_id, filter, &format!(" AND ord > {after}"), &tail)
+            .await
+    }
+
+    /// The firms of a run that pass the filter and the (numbers-only) `extra` condition.
+    async fn firms_where(
+        &self,
+        run_id: i64,
+        filter: &FirmFilter,
+        extra: &str,
+        tail: &str,
+    ) -> Result<Vec<FirmRow>> {
         let (w, binds) = Self::firm_where(filter);
-        let sql = format!(
-            "SELECT {FIRM_COLS} FROM muni_firm {w}
-             ORDER BY ord
-             LIMIT {PAGE} OFFSET {}",
-            page.max(0) * PAGE
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(run_id);
+        let sql = format!("SELECT {FIRM_COLS} FROM muni_firm {w}{extra} {tail}");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
         for b in &binds {
             q = q.bind(b);
         }

@@ -175,6 +175,19 @@ async fn a_run_moves_through_its_states_and_pages_read_slices() {
         ..Default::default()
     };
     assert_eq!(s.muni_firm_count(r.id, &chem).await.unwrap(), 31);
+    // Read a chunk at a time after the last position, the filtered firms come once each,
+    // in page order.
+    let mut chunks = Vec::new();
+    let mut after = -1;
+    loop {
+        let chunk = s.muni_firms_after(r.id, &chem, after, 7).await.unwrap();
+        let Some(last) = chunk.last() else { break };
+        after = last.ord;
+        chunks.extend(chunk);
+    }
+    let mut paged = s.muni_firms(r.id, &chem, 0).await.unwrap();
+    assert_eq!(paged.len(), 31);
+    assert_eq!(chunks, std::mem::take(&mut paged));
     let ex = FirmFilter {
         grade: Some("excluded".into()),
         ..Default::default()

@@ -401,8 +401,12 @@ async fn execute(store: &Store, id: i64) -> Result<(), Stop> {
     let scheme = store.muni_scheme(run.scheme_id).await?;
     let ds = store.muni_dataset(run.dataset_id).await?;
     let bytes = store.muni_dataset_content(ds.id).await?;
-    let kind = DataKind::of_name(&ds.file_name)
-        .ok_or_else(|| Stop::Failed(format!("{}：不是 CSV 或 XLSX 文件", ds.file_name)))?;
+    let kind = DataKind::of_name(&ds.file_name).ok_or_else(|| {
+        Stop::Failed(format!(
+            "{}：不是可读的数据文件（CSV、XLSX、Parquet 或 Arrow）",
+            ds.file_name
+        ))
+    })?;
     step(store, id, 15, "读取数据并计算").await?;
     let spec_text = run.spec.clone();
     let region = scheme.region_column.clone();

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use duban_io::columnar_write::ColumnarFormat;
 use duban_io::eval_format::DataKind;
 use duban_store::StoreError;
 use duban_store::evaluation::{
@@ -182,7 +183,7 @@ async fn upload_dataset(
         new_dataset_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(msg)).await
     };
     let Some((file_name, bytes)) = file else {
-        return fail("请选择一个 CSV 或 XLSX 文件".into()).await;
+        return fail("请选择一个数据文件（CSV、XLSX、Parquet 或 Arrow）".into()).await;
     };
     if bytes.len() > MAX_DATASET_BYTES {
         return fail(format!(
@@ -193,7 +194,7 @@ async fn upload_dataset(
     }
     let Some(kind) = DataKind::of_name(&file_name) else {
         return fail(format!(
-            "{file_name}：只接受 .csv 或 .xlsx 文件。未保存任何内容。"
+            "{file_name}：只接受 .csv、.xlsx、.parquet 或 .arrow 文件。未保存任何内容。"
         ))
         .await;
     };
@@ -397,16 +398,18 @@ async fn dataset_file(
     require_reader(&auth)?;
     let d = state.store.eval_dataset(id).await?;
     let mut bytes = state.store.eval_dataset_bytes(&d).await?;
-    if d.kind != "xlsx" {
-        // Formula-like cells leave as text (OWASP CSV injection); the stored bytes and
-        // their hash are unchanged.
-        bytes = duban_io::formula::neutralise_csv(&bytes)
-            .map_err(|e| AppError::Internal(format!("数据集 CSV 无法读取：{e}")))?;
-    }
-    let ct = if d.kind == "xlsx" {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    } else {
-        "text/csv; charset=utf-8"
+    let ct = match DataKind::parse(&d.kind) {
+        Some(DataKind::Xlsx) => crate::api::oversight::XLSX,
+        Some(DataKind::Parquet) => super::columnar_content_type(ColumnarFormat::Parquet),
+        Some(DataKind::Arrow) => super::columnar_content_type(ColumnarFormat::ArrowIpc),
+        Some(DataKind::Csv) | None => {
+            // Formula-like cells leave as text (OWASP CSV injection); the stored bytes and
+            // their hash are unchanged. (Parquet and Arrow files are not run by
+            // spreadsheets: they leave as stored.)
+            bytes = duban_io::formula::neutralise_csv(&bytes)
+                .map_err(|e| AppError::Internal(format!("数据集 CSV 无法读取：{e}")))?;
+            "text/csv; charset=utf-8"
+        }
     };
     Ok(attachment(
         bytes,

@@ -175,7 +175,34 @@ pub fn table_download(
             "text/csv; charset=utf-8",
             &format!("{stem}.csv"),
         )),
-        _ => Err(AppError::NotFound),
+        _ => {
+            let columnar = columnar_format(format).ok_or(AppError::NotFound)?;
+            Ok(attachment(
+                duban_io::grid::grid_columnar(rows, columnar)
+                    .map_err(|e| AppError::Internal(format!("{format}: {e}")))?,
+                columnar_content_type(columnar),
+                &format!("{stem}.{format}"),
+            ))
+        }
+    }
+}
+
+/// The binary table format a download path names (`parquet`, `arrow`).
+pub fn columnar_format(name: &str) -> Option<duban_io::columnar_write::ColumnarFormat> {
+    use duban_io::columnar_write::ColumnarFormat;
+    match name {
+        "parquet" => Some(ColumnarFormat::Parquet),
+        "arrow" => Some(ColumnarFormat::ArrowIpc),
+        _ => None,
+    }
+}
+
+/// The media type of a Parquet or Arrow IPC file (as registered with IANA).
+pub fn columnar_content_type(format: duban_io::columnar_write::ColumnarFormat) -> &'static str {
+    use duban_io::columnar_write::ColumnarFormat;
+    match format {
+        ColumnarFormat::Parquet => "application/vnd.apache.parquet",
+        ColumnarFormat::ArrowIpc => "application/vnd.apache.arrow.file",
     }
 }
 

@@ -15,6 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use duban_io::columnar_write::ColumnType;
+use duban_io::grid::Cell;
 use duban_io::table_read::DataKind;
 use duban_store::StoreError;
 use duban_store::muni::{
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/muni/runs/{id}", get(run_page))
         .route("/muni/runs/{id}/cancel", post(cancel_run))
         .route("/muni/runs/{id}/report", get(firm_report))
+        .route("/muni/runs/{id}/firms/{format}", get(run_firms_download))
         .route("/muni/runs/{id}/publicity", post(open_publicity))
         .route("/muni/runs/{id}/objections", post(record_objection))
         .route("/muni/objections/{id}/decide", post(decide_objection))
@@ -57,6 +60,10 @@ pub fn router() -> Router<AppState> {
         .route("/muni/finals", get(finals))
         .route("/muni/finals/{id}", get(final_page))
         .route("/muni/finals/{id}/download", get(final_download))
+        .route(
+            "/muni/finals/{id}/firms/{format}",
+            get(final_firms_download),
+        )
 }
 
 const MAX_MB: usize = MAX_MUNI_BYTES / 1024 / 1024;
@@ -486,15 +493,12 @@ async fn check_upload(
     file: Option<(String, Spool, usize)>,
 ) -> Result<CheckedUpload, String> {
     let Some((file_name, spool, _)) = file else {
-        return Err("请选择一个 CSV 或 XLSX 文件。未保存任何内容。".into());
+        return Err("请选择一个数据文件（CSV、XLSX、Parquet 或 Arrow）。未保存任何内容。".into());
     };
-    let kind = match DataKind::of_name(&file_name) {
-        Some(k @ (DataKind::Csv | DataKind::Xlsx)) => k,
-        _ => {
-            return Err(format!(
-                "{file_name}：只接受 .csv 或 .xlsx 文件。未保存任何内容。"
-            ));
-        }
+    let Some(kind) = DataKind::of_name(&file_name) else {
+        return Err(format!(
+            "{file_name}：只接受 .csv、.xlsx、.parquet 或 .arrow 文件。未保存任何内容。"
+        ));
     };
     let bytes = tokio::fs::read(&spool.0)
         .await
@@ -685,8 +689,20 @@ pub(crate) async fn result_context(
         summary.class_columns.join("、")
     };
     let region_label = summary.region_column.clone();
+    let mut download_query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("class", &filter.class),
+        ("region", &filter.region),
+        ("grade", &filter.grade),
+        ("q", &filter.text),
+    ] {
+        if let Some(v) = v {
+            download_query.append_pair(k, v);
+        }
+    }
     Ok(context! {
         total => total,
+        download_query => download_query.finish(),
         firms => rows.iter().map(firm_view).collect::<Vec<_>>(),
         pager => pager,
         filter => context! {
@@ -1248,6 +1264,164 @@ async fn final_page(
         },
     )?
     .into_response())
+}
+
+/// 企业结果 of a run as a file, for the office.
+async fn run_firms_download(
+    State(state): State<AppState>,
+    _auth: Office,
+    Path((id, format)): Path<(i64, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let run = state.store.muni_run(id).await?;
+    firms_download(&state, &run, &q, &format!("muni-run-{id}-firms"), &format).await
+}
+
+/// 企业结果 of a published final result as a file, for whoever may read it.
+async fn final_firms_download(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, format)): Path<(i64, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_final_reader(&auth)?;
+    let f = state.store.muni_final(id).await?;
+    let run = state.store.muni_run(f.run_id).await?;
+    firms_download(&state, &run, &q, &format!("muni-final-{id}-firms"), &format).await
+}
+
+/// Firms read per query while a download gathers a run.
+const DOWNLOAD_CHUNK: i64 = 10_000;
+/// Excel's last row, less the header.
+const XLSX_MAX_FIRMS: usize = 1_048_575;
+
+/// Every firm of a finished run that passes the page's filter (`class`, `region`, `grade`,
+/// `q`), in page order, as CSV, XLSX, Parquet or Arrow IPC: 名次, 等级, code, name, class,
+/// region, score, 加减分, 领跑者, the reason a firm was not evaluated, then each indicator's
+/// value. Numbers stay numbers in XLSX, Parquet and Arrow.
+async fn firms_download(
+    state: &AppState,
+    run: &Run,
+    q: &HashMap<String, String>,
+    stem: &str,
+    format: &str,
+) -> Result<Response, AppError> {
+    let columnar = super::columnar_format(format);
+    if columnar.is_none() && format != "csv" && format != "xlsx" {
+        return Err(AppError::NotFound);
+    }
+    let Some(summary) = summary_of(run) else {
+        return Err(AppError::Invalid("这次评价还没有结果，无法下载".into()));
+    };
+    let (filter, _) = filter_of(q);
+    let mut firms: Vec<FirmRow> = Vec::new();
+    let mut after = -1; // positions start at 0
+    loop {
+        let chunk = state
+            .store
+            .muni_firms_after(run.id, &filter, after, DOWNLOAD_CHUNK)
+            .await?;
+        let Some(last) = chunk.last() else { break };
+        after = last.ord;
+        firms.extend(chunk);
+    }
+    if format == "xlsx" && firms.len() > XLSX_MAX_FIRMS {
+        return Err(AppError::Invalid(format!(
+            "共 {} 家企业，超过 Excel 每表 {XLSX_MAX_FIRMS} 行的上限：请筛选后再下载，或下载 CSV、Parquet",
+            firms.len()
+        )));
+    }
+    let columns = firm_columns(&summary);
+    let format = format.to_string();
+    let file_name = format!("{stem}.{format}");
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let row = |i: usize| firm_cells(&firms[i], columns.len());
+        match columnar {
+            Some(c) => {
+                let mut out = Vec::new();
+                duban_io::grid::write_grid_columnar(&mut out, c, &columns, firms.len(), row)
+                    .map_err(|e| e.to_string())?;
+                Ok(out)
+            }
+            None => {
+                let head: Vec<Cell> = columns
+                    .iter()
+                    .map(|(n, _)| Cell::from(n.as_str()))
+                    .collect();
+                if format == "xlsx" {
+                    let rows: Vec<Vec<Cell>> = std::iter::once(head)
+                        .chain((0..firms.len()).map(row))
+                        .collect();
+                    duban_io::grid::grid_xlsx("企业结果", &rows).map_err(|e| e.to_string())
+                } else {
+                    let mut out = duban_io::grid::grid_csv(&[head]);
+                    for chunk in (0..firms.len())
+                        .collect::<Vec<_>>()
+                        .chunks(DOWNLOAD_CHUNK as usize)
+                    {
+                        let rows: Vec<Vec<Cell>> = chunk.iter().map(|&i| row(i)).collect();
+                        duban_io::grid::append_csv_rows(&mut out, &rows);
+                    }
+                    Ok(out)
+                }
+            }
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("download: {e}")))?
+    .map_err(|e| AppError::Internal(format!("{file_name}: {e}")))?;
+    let content_type = match columnar {
+        Some(c) => super::columnar_content_type(c),
+        None if file_name.ends_with(".xlsx") => crate::api::oversight::XLSX,
+        None => "text/csv; charset=utf-8",
+    };
+    Ok(super::attachment(bytes, content_type, &file_name))
+}
+
+/// The columns of a firm download (name, type), in [`firm_cells`]' order.
+fn firm_columns(summary: &Summary) -> Vec<(String, ColumnType)> {
+    let class_label = if summary.class_columns.is_empty() {
+        "分类".to_string()
+    } else {
+        summary.class_columns.join("、")
+    };
+    let text = |n: &str| (n.to_string(), ColumnType::Text);
+    let number = |n: &str| (n.to_string(), ColumnType::Number);
+    let mut columns = vec![
+        number("名次"),
+        text("等级"),
+        text("企业代码"),
+        text("企业名称"),
+        text(&class_label),
+        text(summary.region_column.as_deref().unwrap_or("区域")),
+        number("得分"),
+        number("加减分"),
+        number("领跑者"),
+        text("不参评原因"),
+    ];
+    columns.extend(summary.indicators.iter().map(|i| number(&i.name)));
+    columns
+}
+
+/// One firm's cells in [`firm_columns`]' order (`width` columns in all).
+fn firm_cells(f: &FirmRow, width: usize) -> Vec<Cell> {
+    let text = |t: &Option<String>| t.clone().map_or(Cell::Empty, Cell::Text);
+    let mut cells = vec![
+        Cell::from(f.rank.map(|r| r as f64)),
+        text(&f.grade),
+        Cell::from(f.firm.as_str()),
+        text(&f.name),
+        Cell::from(f.class.as_str()),
+        text(&f.region),
+        Cell::from(f.score),
+        Cell::from((f.adjust != 0.0).then_some(f.adjust)),
+        Cell::from((f.leader > 0).then_some(f.leader as f64)),
+        text(&f.excluded),
+    ];
+    let values: Vec<Option<f64>> = serde_json::from_str(&f.vals).unwrap_or_default();
+    cells.extend(values.into_iter().map(Cell::from));
+    cells.resize(width, Cell::Empty);
+    cells
 }
 
 /// The final snapshot's bytes, as `duban eval verify` reads them.

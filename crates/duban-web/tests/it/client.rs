@@ -15,6 +15,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a binary download is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -107,6 +109,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         };
         for c in resp.set_cookies() {
             let first = c.split(';').next().unwrap_or("");

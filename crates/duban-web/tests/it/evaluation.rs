@@ -97,6 +97,34 @@ async fn upload_run_compare_publish_download_verify() {
         DEMO_CSV
     );
 
+    // The same data as a Parquet extract: stored as sent, downloaded as Parquet (not read
+    // as CSV).
+    let parquet = csv_as_parquet(DEMO_CSV);
+    let r = c
+        .post_multipart(
+            "/evaluations/datasets",
+            &[("csrf", &c.csrf.clone()), ("name", ""), ("method_id", &m)],
+            Some(("cities.parquet", &parquet)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pq_set = id_after(r.location(), "/evaluations/datasets/");
+    let d = app.state.store.eval_dataset(pq_set).await.unwrap();
+    assert_eq!((d.units, d.kind.as_str()), (11, "parquet"));
+    assert_eq!(
+        c.get(&format!("/evaluations/datasets/{pq_set}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let file = c.get(&format!("/evaluations/datasets/{pq_set}/file")).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert_eq!(
+        file.headers["content-type"],
+        "application/vnd.apache.parquet"
+    );
+    assert_eq!(file.bytes, parquet);
+
     // Run, then run again compared with the first.
     let first = run(&mut c, dataset, method, None).await;
     let page = c.get(&format!("/evaluations/runs/{first}")).await;
@@ -148,6 +176,26 @@ async fn upload_run_compare_publish_download_verify() {
     assert_eq!(table.body.lines().count(), 12, "a header and 11 units");
     let table_xlsx = format!("/evaluations/snapshots/{sid}/table/xlsx");
     crate::oversight::get_xlsx(&c, &app.base, &table_xlsx).await;
+    let pq = c
+        .get(&format!("/evaluations/snapshots/{sid}/table/parquet"))
+        .await;
+    assert_eq!(pq.headers["content-type"], "application/vnd.apache.parquet");
+    let batches = crate::muni::columnar_batches(&pq.bytes, true);
+    let schema = batches[0].schema();
+    let names: Vec<(&str, String)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().as_str(), f.data_type().to_string()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("名次", "Float64".into()),
+            ("对象", "Utf8".into()),
+            ("得分", "Float64".into())
+        ]
+    );
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 11);
     let verdict = duban_io::eval_format::verify_snapshot(&dl.body)
         .expect("the library `duban eval verify` runs accepts it");
     assert!(
@@ -683,4 +731,38 @@ async fn a_data_set_from_accepted_reports() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("nothing left to evaluate"), "{}", r.body);
+}
+
+/// A CSV file as Parquet, written by the arrow crates: a column whose cells all parse as
+/// numbers (or are empty or `NA`) is Float64 with nulls, any other UTF-8.
+pub fn csv_as_parquet(csv: &[u8]) -> Vec<u8> {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let mut reader = csv::Reader::from_reader(csv);
+    let head: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let missing = |c: &str| c.is_empty() || c == "NA";
+    let columns = head.iter().enumerate().map(|(j, name)| {
+        let cells = || rows.iter().map(move |r| r.get(j).unwrap_or(""));
+        let numeric = cells().all(|c| missing(c) || c.parse::<f64>().is_ok());
+        let array: ArrayRef = if numeric {
+            Arc::new(Float64Array::from_iter(
+                cells().map(|c| c.parse::<f64>().ok()),
+            ))
+        } else {
+            Arc::new(StringArray::from_iter_values(cells()))
+        };
+        (name.clone(), array)
+    });
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut out = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    out
 }

@@ -185,7 +185,7 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
             "firms.pdf",
             DATA.as_bytes().to_vec(),
             unprocessable,
-            &["只接受 .csv 或 .xlsx"],
+            &["只接受 .csv、.xlsx、.parquet 或 .arrow 文件"],
         ),
         (
             "big.csv",
@@ -548,11 +548,27 @@ async fn publicity_objection_rerun_and_final_snapshot() {
         v.get(&format!("/muni/finals/{fin}/download")).await.status,
         StatusCode::OK
     );
+    assert!(
+        p.body
+            .contains(&format!("{fin}/firms/xlsx\" id=\"firms-xlsx\""))
+    );
+    let table = v
+        .get(&format!(
+            "/muni/finals/{fin}/firms/csv?q=%E7%94%B2%E4%B8%89"
+        ))
+        .await;
+    assert_eq!(table.status, StatusCode::OK);
+    assert!(
+        table.body.contains("甲三厂") && table.body.lines().count() == 2,
+        "{}",
+        table.body
+    );
     let mut rep = login(&app, "rep_fgw").await;
     for path in [
         "/muni/finals".to_string(),
         format!("/muni/finals/{fin}"),
         format!("/muni/finals/{fin}/download"),
+        format!("/muni/finals/{fin}/firms/csv"),
     ] {
         assert_eq!(rep.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
@@ -620,7 +636,7 @@ async fn a_generated_demo_county_is_stored_as_demo_data() {
 
 /// An XLSX data file is read like a CSV: a bad cell is named by row and column letter.
 #[tokio::test]
-async fn xlsx_uploads_are_checked_and_stored() {
+async fn xlsx_and_parquet_uploads_are_checked_and_stored() {
     let app = app_with_users().await;
     let mut c = login(&app, "admin").await;
     let r = create_scheme(&mut c, "县域方案", SPEC).await;
@@ -642,23 +658,53 @@ async fn xlsx_uploads_are_checked_and_stored() {
         }
         wb.save_to_buffer().unwrap()
     };
-    let r = upload(&mut c, scheme, "firms.xlsx", book(Some("八"))).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("row 5, column D"), "{}", r.body);
-    assert!(no_datasets(&app).await);
-    let r = upload(&mut c, scheme, "firms.xlsx", book(None)).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let ds = app.state.store.muni_datasets(Some(scheme)).await.unwrap()[0].clone();
-    assert_eq!((ds.kind.as_str(), ds.firms), ("xlsx", 4));
-    let r = post_run(&mut c, scheme, ds.id).await;
-    let run = id_after(r.location(), "/muni/runs/");
-    let done = wait_run(&app, run).await;
-    assert_eq!(
-        (done.state, done.evaluated),
-        (RunState::Done, Some(3)),
-        "{:?}",
-        done.message
-    );
+    // Firm data also arrive as extracts: a Parquet file is checked and evaluated alike.
+    let parquet = crate::evaluation::csv_as_parquet(DATA.as_bytes());
+    let cases = [
+        (
+            "firms.xlsx",
+            book(Some("八")),
+            "row 5, column D",
+            book(None),
+        ),
+        (
+            "firms.parquet",
+            b"PAR1 not really".to_vec(),
+            "firms.parquet",
+            parquet,
+        ),
+    ];
+    for (name, bad, says, good) in cases {
+        let r = upload(&mut c, scheme, name, bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(r.body.contains(says), "{}", r.body);
+        let before = app.state.store.muni_datasets(Some(scheme)).await.unwrap();
+        let r = upload(&mut c, scheme, name, good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let after = app.state.store.muni_datasets(Some(scheme)).await.unwrap();
+        assert_eq!(
+            after.len(),
+            before.len() + 1,
+            "{name}: the bad file left nothing"
+        );
+        let ds = after.into_iter().find(|d| d.file_name == name).unwrap();
+        assert_eq!((ds.kind.as_str(), ds.firms), (&name[6..], 4));
+        let r = post_run(&mut c, scheme, ds.id).await;
+        let run = id_after(r.location(), "/muni/runs/");
+        let done = wait_run(&app, run).await;
+        assert_eq!(
+            (done.state, done.evaluated),
+            (RunState::Done, Some(3)),
+            "{name}: {:?}",
+            done.message
+        );
+        let csv = c.get(&format!("/muni/runs/{run}/firms/csv?grade=A")).await;
+        assert!(
+            csv.body.contains("\n1,A,f1,甲一厂,甲,甲,130,"),
+            "{}",
+            csv.body
+        );
+    }
 }
 
 /// A run whose worker died (lease passed, partial rows left) is taken over when the office
@@ -793,4 +839,133 @@ async fn probe_bad_numbers_states_and_unknown_ids_are_refused() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(store.muni_objections(run).await.unwrap().is_empty());
+}
+
+/// The record batches of a downloaded Parquet or Arrow IPC file, read by the arrow crates.
+pub fn columnar_batches(bytes: &[u8], parquet: bool) -> Vec<arrow_array::RecordBatch> {
+    if parquet {
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            bytes::Bytes::copy_from_slice(bytes),
+        )
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    } else {
+        arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes.to_vec()), None)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+/// 企业结果 download: every firm (or the filtered ones) in page order, as CSV, Excel, Parquet
+/// and Arrow, numbers as numbers; the office for a run, viewers for a final result only.
+#[tokio::test]
+async fn firm_results_download_in_four_formats_with_the_filter() {
+    use arrow_array::{Array, Float64Array, StringArray};
+    use calamine::{Data, Reader, Xlsx};
+    let app = app_with_users().await;
+    let mut c = login(&app, "admin").await;
+    let r = create_scheme(&mut c, "县域方案", SPEC).await;
+    let scheme = id_after(r.location(), "/muni/schemes/");
+    let run = upload_and_run(&app, &mut c, scheme).await;
+    let page = c.get(&format!("/muni/runs/{run}")).await;
+    // (minijinja escapes the path's slashes as &#x2f;, which a browser reads as "/")
+    assert!(
+        page.body.contains("1/firms/parquet\" id=\"firms-parquet\""),
+        "{}",
+        page.body
+    );
+
+    // Hand-computed (mean benchmarks, cap 3): 甲 f1 = 60·15/10 + 40·0.5/0.5 = 130 (A),
+    // f3 = 60·5/10 + 0 (energy missing) = 30 (B); 乙 f4 = 60 + 40 = 100 (A); f2 excluded.
+    let csv = c.get(&format!("/muni/runs/{run}/firms/csv")).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "名次,等级,企业代码,企业名称,county,county,得分,加减分,领跑者,不参评原因,亩均税收,亩均能耗"
+    );
+    let mut body: Vec<&str> = lines[1..].to_vec();
+    assert_eq!(
+        body.pop(),
+        Some(",,f2,甲二厂,甲,甲,,,,用地面积不足3亩,25,0.5")
+    );
+    body.sort();
+    assert_eq!(
+        body,
+        [
+            "1,A,f1,甲一厂,甲,甲,130,,,,15,0.5",
+            "1,A,f4,乙一厂,乙,乙,100,,,,2,0.5",
+            "2,B,f3,甲三厂,甲,甲,30,,,,5,"
+        ]
+    );
+    // The page's filter applies; the same rows in the same order as the pages.
+    let only_a = c
+        .get(&format!(
+            "/muni/runs/{run}/firms/csv?grade=A&class=%E7%94%B2"
+        ))
+        .await;
+    assert_eq!(only_a.body.lines().count(), 2, "{}", only_a.body);
+    assert!(only_a.body.contains("\n1,A,f1,"), "{}", only_a.body);
+
+    let xlsx = c.get(&format!("/muni/runs/{run}/firms/xlsx")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let mut book = Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).unwrap();
+    let sheet = book.worksheet_range("企业结果").unwrap();
+    assert_eq!(sheet.height(), 5);
+    assert_eq!(sheet.get((0, 6)), Some(&Data::String("得分".into())));
+    let scores: Vec<Option<&Data>> = (1..5).map(|r| sheet.get((r, 6))).collect();
+    assert!(scores.contains(&Some(&Data::Float(130.0))), "{scores:?}");
+
+    for (format, parquet, media) in [
+        ("parquet", true, "application/vnd.apache.parquet"),
+        ("arrow", false, "application/vnd.apache.arrow.file"),
+    ] {
+        let r = c.get(&format!("/muni/runs/{run}/firms/{format}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{format}: {}", r.body);
+        assert_eq!(r.headers["content-type"], media);
+        let batches = columnar_batches(&r.bytes, parquet);
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 4, "{format}");
+        let b = &batches[0];
+        let score = b.column(6).as_any().downcast_ref::<Float64Array>().unwrap();
+        let firm = b.column(2).as_any().downcast_ref::<StringArray>().unwrap();
+        let reason = b.column(9).as_any().downcast_ref::<StringArray>().unwrap();
+        let by_firm: Vec<(String, Option<f64>, Option<String>)> = (0..b.num_rows())
+            .map(|i| {
+                (
+                    firm.value(i).to_string(),
+                    (!score.is_null(i)).then(|| score.value(i)),
+                    (!reason.is_null(i)).then(|| reason.value(i).to_string()),
+                )
+            })
+            .collect();
+        assert!(
+            by_firm.contains(&("f1".into(), Some(130.0), None)),
+            "{by_firm:?}"
+        );
+        assert!(
+            by_firm.contains(&("f2".into(), None, Some("用地面积不足3亩".into()))),
+            "{by_firm:?}"
+        );
+    }
+    assert_eq!(
+        c.get(&format!("/muni/runs/{run}/firms/pdf")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A reporter is not the office; a viewer reads only a final result.
+    for name in ["rep_fgw", "viewer"] {
+        let mut other = login(&app, name).await;
+        let r = other.get(&format!("/muni/runs/{run}/firms/csv")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}");
+    }
 }
