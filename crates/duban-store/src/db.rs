@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use crate::{Result, StoreError};
 
@@ -249,6 +249,19 @@ impl Store {
                 })
             });
         }
+        // A connection still inside a transaction when it comes back is not reused. A full
+        // disk (or another error that makes the database roll back by itself) ends the
+        // transaction inside the database, so the ROLLBACK of the dropped transaction fails
+        // and sqlx keeps counting one open transaction: every later BEGIN on that
+        // connection would fail. The ping first runs a rollback still queued by a drop.
+        pool = pool.after_release(|conn, _meta| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        });
         let pool = pool.connect_with(options).await?;
         let lock_file = match backend {
             Backend::Sqlite => sqlite_lock_file(url),

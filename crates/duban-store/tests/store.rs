@@ -380,3 +380,55 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
             .any(|v| v.content.to_string().contains("已建成150个"))
     );
 }
+
+/// A full disk aborts a write transaction inside SQLite (SQLITE_FULL rolls it back), so the
+/// ROLLBACK of the dropped transaction fails and sqlx's count of open transactions on that
+/// connection stays at 1. Returned to the pool, the connection refused every later write
+/// ("begin_with at non-zero transaction depth") until the server restarted (found by a
+/// probe: 500s and a flapping /readyz after the disk was freed). The pool now drops it.
+#[tokio::test]
+async fn a_write_aborted_by_a_full_disk_leaves_no_broken_connection() {
+    use sqlx::{Connection, Executor};
+    let db = TestDb::fresh_sqlite().await.unwrap();
+    let store = &db.store;
+    {
+        let mut conn = store.pool().acquire().await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        // This connection's database is "full" at its current size.
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "PRAGMA max_page_count = {pages}"
+        )))
+        .await
+        .unwrap();
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let big = "x".repeat(1 << 20);
+        let full = sqlx::query("INSERT INTO heartbeat (id, at) VALUES (2, $1)")
+            .bind(&big)
+            .execute(&mut *tx)
+            .await
+            .unwrap_err();
+        assert!(full.to_string().contains("full"), "{full}");
+        drop(tx);
+        conn.execute("PRAGMA max_page_count = 1073741823")
+            .await
+            .unwrap();
+    }
+    // Every connection of the pool (8) at once: each can begin a transaction (deferred, so
+    // they do not wait on each other's write lock).
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let mut conn = store.pool().acquire().await.unwrap();
+        conn.begin_with("BEGIN")
+            .await
+            .expect("a transaction begins")
+            .rollback()
+            .await
+            .unwrap();
+        held.push(conn);
+    }
+    drop(held);
+    assert!(store.readiness().await.is_ok());
+}

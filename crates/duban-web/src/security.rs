@@ -57,7 +57,22 @@ pub async fn no_store(req: Request, next: Next) -> Response {
 
 /// The 400 for a field holding a NUL byte or bytes that are not UTF-8.
 fn invalid_field(field: &str) -> Response {
-    AppError::BadRequest(format!("字段“{field}”含有无效字符（NUL 或非 UTF-8）")).into_response()
+    unclean_field(field).into_response()
+}
+
+fn unclean_field(field: &str) -> AppError {
+    AppError::BadRequest(format!("字段“{field}”含有无效字符（NUL 或非 UTF-8）"))
+}
+
+/// A multipart text field's value: the 400 of the text guard when it is not clean text. The
+/// guard passes a part declared with a binary Content-Type as a file, so a handler that
+/// reads such a part as a field checks it here instead of storing a lossy copy.
+pub fn field_text(name: &str, bytes: &[u8]) -> Result<String, AppError> {
+    if is_clean_text(bytes) {
+        Ok(String::from_utf8(bytes.to_vec()).expect("checked above"))
+    } else {
+        Err(unclean_field(&shown(name.as_bytes())))
+    }
 }
 
 /// Whether bytes are text a handler and both databases accept: UTF-8 without NUL
@@ -169,9 +184,7 @@ pub fn check_json_text(bytes: &[u8]) -> Result<(), AppError> {
             } else {
                 field
             };
-            Err(AppError::BadRequest(format!(
-                "字段“{field}”含有无效字符（NUL 或非 UTF-8）"
-            )))
+            Err(unclean_field(field))
         }
     }
 }

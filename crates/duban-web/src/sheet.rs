@@ -205,7 +205,8 @@ pub async fn upload(
             if name == "file" {
                 file = Some(data.to_vec());
             } else {
-                fields.insert(name, String::from_utf8_lossy(&data).into_owned());
+                let text = crate::security::field_text(&name, &data)?;
+                fields.insert(name, text);
             }
         }
         let file = file.ok_or_else(|| AppError::BadRequest("请选择要上传的督办表文件".into()))?;

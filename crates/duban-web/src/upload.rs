@@ -75,8 +75,8 @@ pub async fn read_form(
                 });
             }
         } else {
-            form.fields
-                .insert(name, String::from_utf8_lossy(&data).into_owned());
+            let text = crate::security::field_text(&name, &data)?;
+            form.fields.insert(name, text);
         }
     }
     Ok(form)

@@ -613,6 +613,17 @@ impl Store {
         .await?)
     }
 
+    /// The targets of a task with their units (`个`, `亿元` …), as a value typed with its
+    /// unit is read against them.
+    pub async fn task_target_units(&self, task_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(
+            sqlx::query_as("SELECT id, unit FROM target WHERE task_id = $1 ORDER BY position")
+                .bind(task_id)
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
     async fn task_target_ids(&self, task_id: i64) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM target WHERE task_id = $1")
             .bind(task_id)

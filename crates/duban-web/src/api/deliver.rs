@@ -237,10 +237,9 @@ pub enum PeriodRef {
     Id(i64),
 }
 
-/// Which report a [`ReportBody`] is about.
+/// Which report of the task a [`ReportBody`] is about (the plan and task are read from the
+/// body first, to find the targets' units).
 struct ReportWhere {
-    plan_id: i64,
-    task: i64,
     period: PeriodRef,
     unit: Option<String>,
     version: Option<i64>,
@@ -266,13 +265,21 @@ pub enum Number {
 impl ReportBody {
     /// Which report, and the content to store: numbers read and bounded like the 督办表's
     /// (|x| ≤ 1e15), dates and the milestone parsed; a 422 naming the field otherwise.
-    fn into_parts(self) -> Result<(ReportWhere, ReportContent), AppError> {
+    /// `unit_of(target_id)`: the target's unit, which a value typed as text may carry
+    /// (`5个`), as on the report form.
+    fn into_parts(
+        self,
+        unit_of: &dyn Fn(i64) -> Option<String>,
+    ) -> Result<(ReportWhere, ReportContent), AppError> {
         let values = self
             .values
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(i, v)| v.into_input(i))
+            .map(|(i, v)| {
+                let unit = unit_of(v.target_id);
+                v.into_input(i, unit.as_deref())
+            })
             .collect::<Result<_, _>>()?;
         let milestone = match self.milestone {
             None => None,
@@ -289,8 +296,6 @@ impl ReportBody {
             values,
         };
         let at = ReportWhere {
-            plan_id: self.plan_id,
-            task: self.task,
             period: self.period,
             unit: self.unit,
             version: self.version,
@@ -301,10 +306,10 @@ impl ReportBody {
 
 impl ValueBody {
     /// The value to store; `i` is its index in `values` (for the message).
-    fn into_input(self, i: usize) -> Result<ValueInput, AppError> {
+    fn into_input(self, i: usize, unit: Option<&str>) -> Result<ValueInput, AppError> {
         let value = match self.value {
             None => None,
-            Some(Number::Text(s)) => value_of(&s, None)
+            Some(Number::Text(s)) => value_of(&s, unit)
                 .map_err(|e| AppError::Invalid(format!("values[{i}].value：{e}")))?,
             Some(Number::Json(n)) => Some(n.as_f64().ok_or_else(|| {
                 AppError::Invalid(format!("values[{i}].value 须为数字或数字文本"))
@@ -337,15 +342,21 @@ async fn create(
     Writer { auth, by }: Writer,
     JsonBody(body): JsonBody<ReportBody>,
 ) -> Result<Response, AppError> {
-    let (at, content) = body.into_parts()?;
     // The task and the period by their indexed keys: a save does not load the whole plan.
-    let plan = state.store.plan(at.plan_id).await?;
-    let number = at.task;
+    let plan = state.store.plan(body.plan_id).await?;
+    let number = body.task;
     let task = state
         .store
         .task_by_number(plan.id, number)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
+    let units: std::collections::HashMap<i64, Option<String>> = state
+        .store
+        .task_target_units(task.id)
+        .await?
+        .into_iter()
+        .collect();
+    let (at, content) = body.into_parts(&|t| units.get(&t).cloned().flatten())?;
     let period = match &at.period {
         PeriodRef::Key(key) => state.store.period_by_key(plan.id, key).await?,
         PeriodRef::Id(id) => match state.store.period(*id).await {
@@ -377,6 +388,9 @@ async fn create(
         period_id: period.id,
         unit_id,
     };
+    // With `version` the save is checked against it (409 when someone saved since); without
+    // it the API creates the report or saves over its current text (a client's deliberate
+    // last-writer-wins, as documented in openapi.json).
     let existing = match at.version {
         Some(_) => state.store.report_by_key(key).await?,
         None => None,
@@ -658,7 +672,7 @@ async fn status(
 pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(), AppError>)>) {
     out.push((
         "POST /api/v1/reports",
-        super::read_body::<ReportBody>(bytes).and_then(|b| b.into_parts().map(drop)),
+        super::read_body::<ReportBody>(bytes).and_then(|b| b.into_parts(&|_| None).map(drop)),
     ));
     out.push((
         "POST /api/v1/reports/{id}/return",
@@ -782,7 +796,7 @@ mod tests {
             ],
         }))
         .unwrap();
-        let (at, content) = b.into_parts().unwrap();
+        let (at, content) = b.into_parts(&|_| None).unwrap();
         assert!(matches!(at.period, PeriodRef::Id(7)));
         let got: Vec<_> = content.values.iter().map(|v| v.value).collect();
         assert_eq!(got, [Some(12.5), Some(1234.5), None]);
@@ -796,7 +810,7 @@ mod tests {
                 "values": [{"target_id": 1, "value": value}],
             }))
             .unwrap();
-            let m = message(b.into_parts());
+            let m = message(b.into_parts(&|_| None));
             assert!(m.starts_with(want), "{m}");
         }
         let b = report(serde_json::json!({
@@ -805,7 +819,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            message(b.into_parts()),
+            message(b.into_parts(&|_| None)),
             "values[0].as_of “2020-13-01”无效（格式 YYYY-MM-DD）"
         );
     }

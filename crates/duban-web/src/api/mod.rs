@@ -191,6 +191,9 @@ async fn get_plan(
 
 /// The JSON request body, or 400 with the parser's message.
 pub(crate) fn parse_body(body: &[u8]) -> Result<Value, AppError> {
+    // The text guard checks bodies sent as JSON; one sent as anything else is still read as
+    // JSON here, so it is checked here too.
+    crate::security::check_json_text(body)?;
     serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
 }

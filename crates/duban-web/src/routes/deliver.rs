@@ -781,8 +781,15 @@ async fn save_report(
         Ok(c) => c,
         Err(e) => return Ok(e.with_back(back)),
     };
-    let version = field(&f, "version").parse::<i64>().ok();
-    if let Err(e) = state.store.save_report(id, version, &content, &by).await {
+    let version = match form_version(field(&f, "version")) {
+        Ok(v) => v,
+        Err(e) => return Ok(e.with_back(back)),
+    };
+    if let Err(e) = state
+        .store
+        .save_report(id, Some(version), &content, &by)
+        .await
+    {
         return Ok(AppError::from(e).with_back(back));
     }
     if field(&f, "then") == "submit"
@@ -791,6 +798,14 @@ async fn save_report(
         return Ok(AppError::from(e).with_back(back));
     }
     Ok(Redirect::to(&back).into_response())
+}
+
+/// The version a report form was loaded at (a hidden field): a save without it could
+/// overwrite what another user saved since, so it is required.
+fn form_version(v: &str) -> Result<i64, AppError> {
+    v.trim().parse::<i64>().map_err(|_| {
+        AppError::BadRequest("表单缺少有效的版本号（version），请刷新页面后重新填写保存".into())
+    })
 }
 
 /// A report workflow button: the CSRF token and, for 退回 and 重新打开, the comment.
@@ -875,14 +890,14 @@ async fn upload_evidence(
         let r = state.store.report(id).await?;
         let d = state.store.plan_detail(r.plan_id).await?;
         let saved = match content_from_form(&fields, &d, r.task_id) {
-            Ok(content) => {
-                let version = field(&fields, "version").parse::<i64>().ok();
-                state
+            Ok(content) => match form_version(field(&fields, "version")) {
+                Ok(version) => state
                     .store
-                    .save_report(id, version, &content, &by)
+                    .save_report(id, Some(version), &content, &by)
                     .await
-                    .map_err(AppError::from)
-            }
+                    .map_err(AppError::from),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         if let Err(e) = saved {

@@ -471,8 +471,8 @@ async fn spool_form(mut multipart: Multipart) -> Result<SpooledForm, SpoolError>
                     ))));
                 }
             }
-            form.fields
-                .insert(name, String::from_utf8_lossy(&text).into_owned());
+            let text = crate::security::field_text(&name, &text).map_err(SpoolError::App)?;
+            form.fields.insert(name, text);
         }
     }
     Ok(form)

@@ -147,10 +147,16 @@ fn text(form: &[(String, String)], key: &str) -> Option<String> {
 }
 
 /// A number field, read by the one number rule of the core (the report form's, the API's
-/// and the 督办表's): full-width digits, thousands groups, "1,5" refused.
-fn number(form: &[(String, String)], key: &str, what: &str) -> Result<Option<f64>, AppError> {
+/// and the 督办表's): full-width digits, thousands groups, "1,5" refused; the target's
+/// `unit` may follow the number (`5百亿元` when the unit is 百亿元).
+fn number(
+    form: &[(String, String)],
+    key: &str,
+    what: &str,
+    unit: Option<&str>,
+) -> Result<Option<f64>, AppError> {
     let v = field(form, key).unwrap_or("");
-    duban_core::number::parse_number(v, None)
+    duban_core::number::parse_number(v, unit)
         .map_err(|e| AppError::Invalid(format!("{what}：{}", e.about(v))))
 }
 
@@ -391,6 +397,9 @@ fn target_from_form(
         .map(|c| CurveChoice::parse(&c).ok_or_else(|| AppError::Invalid(what("推进曲线无效"))))
         .transpose()?
         .unwrap_or(CurveChoice::Linear);
+    let unit = text(form, &format!("{prefix}_unit"));
+    let number =
+        |f: &str, w: &str| number(form, &format!("{prefix}_{f}"), &what(w), unit.as_deref());
     let milestones = parse_milestones(field(form, &format!("{prefix}_milestones")).unwrap_or(""))
         .map_err(|e| AppError::Invalid(format!("{}：{e}", what("节点"))))?;
     Ok(TargetEdit {
@@ -403,17 +412,17 @@ fn target_from_form(
             .unwrap_or("")
             .to_string(),
         comparator,
-        value: number(form, &format!("{prefix}_value"), &what("目标值"))?,
-        low: number(form, &format!("{prefix}_low"), &what("下限"))?,
-        high: number(form, &format!("{prefix}_high"), &what("上限"))?,
-        unit: text(form, &format!("{prefix}_unit")),
+        value: number("value", "目标值")?,
+        low: number("low", "下限")?,
+        high: number("high", "上限")?,
         commitment: match text(form, &format!("{prefix}_commitment")).as_deref() {
             Some("firm") => Some(Commitment::Firm),
             Some("stretch") => Some(Commitment::Stretch),
             None => None,
             Some(_) => return Err(AppError::Invalid(what("承诺类型无效"))),
         },
-        baseline: number(form, &format!("{prefix}_baseline"), &what("基数"))?,
+        baseline: number("baseline", "基数")?,
+        unit,
         deadline: date(form, &format!("{prefix}_deadline"), &what("完成时限"))?,
         curve,
         milestones,

@@ -364,32 +364,34 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     // A malformed number is refused with the target named; nothing saved.
     let (t0, v0) = values[0];
     let key0 = format!("value_{t0}");
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "一季度推进"),
-                (&key0, "三百五十"),
-                ("then", "save"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "一季度推进"),
+            (&key0, "三百五十"),
+            ("then", "save"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("不是数字"));
     // Save and submit in one go.
     let quarter = format!("{}", v0 * 0.3);
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "一季度推进顺利"),
-                ("problems", "无"),
-                ("next_steps", "加快"),
-                (&key0, &quarter),
-                ("then", "submit"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "一季度推进顺利"),
+            ("problems", "无"),
+            ("next_steps", "加快"),
+            (&key0, &quarter),
+            ("then", "submit"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         app.state.store.report(id).await.unwrap().state.as_str(),
@@ -442,16 +444,17 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
 
     // Fix and resubmit, then accept.
     let full = format!("{}", v0 * 0.6);
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "一季度推进顺利，已补充数据来源"),
-                (&key0, &full),
-                ("then", "submit"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "一季度推进顺利，已补充数据来源"),
+            (&key0, &full),
+            ("then", "submit"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = office.post_csrf(&format!("{path}/accept"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -16,6 +16,27 @@ use duban_web::testing::TestApp;
 
 /// A new draft report of 省发展改革委 for 2020-Q1 on a countable task: its page path, id and
 /// the first target's id.
+/// Posts the form of report `id` as its page does: `fields` and the version the report is
+/// at (a hidden field of the form).
+pub(crate) async fn post_report(
+    app: &TestApp,
+    c: &mut Client,
+    id: i64,
+    fields: &[(&str, &str)],
+) -> crate::client::Resp {
+    let version = app
+        .state
+        .store
+        .report(id)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let mut all = fields.to_vec();
+    all.push(("version", &version));
+    c.post_csrf(&format!("/reports/{id}"), &all).await
+}
+
 pub(crate) async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i64, i64) {
     let plan = seed_plan_id(app).await;
     let (task, _, values) = countable_task(app, plan, "fgw", true).await;
@@ -28,20 +49,21 @@ pub(crate) async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i6
 async fn a_rejected_report_comes_back_with_what_was_typed() {
     let app = app_with_users().await;
     let mut rep = login(&app, "rep_fgw").await;
-    let (path, id, t0) = draft_report(&app, &mut rep).await;
+    let (_, id, t0) = draft_report(&app, &mut rep).await;
     let key = format!("value_{t0}");
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "一季度完成立项审批，开工两处"),
-                ("problems", "征地进度偏慢"),
-                ("next_steps", "二季度全面开工"),
-                (&key, "三十"),
-                ("then", "save"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "一季度完成立项审批，开工两处"),
+            ("problems", "征地进度偏慢"),
+            ("next_steps", "二季度全面开工"),
+            (&key, "三十"),
+            ("then", "save"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The page is the form, not a dead end; everything typed is there.
     assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
@@ -60,16 +82,17 @@ async fn a_rejected_report_comes_back_with_what_was_typed() {
     // Nothing was saved.
     assert_eq!(app.state.store.report(id).await.unwrap().progress, "");
     // Correcting the value saves the same text.
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "一季度完成立项审批，开工两处"),
-                (&key, "30"),
-                ("then", "save"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "一季度完成立项审批，开工两处"),
+            (&key, "30"),
+            ("then", "save"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let saved = app.state.store.report(id).await.unwrap();
     assert_eq!(saved.progress, "一季度完成立项审批，开工两处");
@@ -82,16 +105,17 @@ async fn returning_without_a_comment_shows_the_review_form_again() {
     let mut rep = login(&app, "rep_fgw").await;
     let mut office = login(&app, "admin").await;
     let (path, id, t0) = draft_report(&app, &mut rep).await;
-    let r = rep
-        .post_csrf(
-            &path,
-            &[
-                ("progress", "推进中"),
-                (&format!("value_{t0}"), "5"),
-                ("then", "submit"),
-            ],
-        )
-        .await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[
+            ("progress", "推进中"),
+            (&format!("value_{t0}"), "5"),
+            ("then", "submit"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = office
         .post_csrf(&format!("{path}/return"), &[("comment", "  ")])

@@ -326,6 +326,18 @@ async fn concurrent_writes_versions_and_input_bounds() {
     stale["progress"] = json!("stale");
     let r = rep.post_json("/api/v1/reports", &stale, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // The form always carries the version it was loaded at: a missing or unreadable one is
+    // refused, nothing saved (found by a probe: it overwrote).
+    let mut web = login(&app, "rep_fgw").await;
+    for version in [None, Some(""), Some("abc")] {
+        let mut fields = vec![("progress", "无版本号的保存")];
+        fields.extend(version.map(|v| ("version", v)));
+        let r = web.post_csrf(&format!("/reports/{id}"), &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{version:?}: {}", r.body);
+        assert!(r.body.contains("版本号"), "{}", r.body);
+    }
+    let unchanged = app.state.store.report(id).await.unwrap();
+    assert_eq!(unchanged.version, current);
     stale["version"] = json!(current);
     let r = rep.post_json("/api/v1/reports", &stale, &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -285,8 +285,11 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     set(&mut f, &format!("t{first}_baseline"), "120");
     set(&mut f, "tnew_metric", "示范性居家养老服务中心");
     set(&mut f, "tnew_comparator", "at_least");
-    set(&mut f, "tnew_value", "20");
+    // The unit may be typed after the number, as on the report form.
+    set(&mut f, "tnew_value", "20个");
     set(&mut f, "tnew_unit", "个");
+    set(&mut f, &format!("t{first}_value"), "5百亿元");
+    set(&mut f, &format!("t{first}_unit"), "百亿元");
     let r = save_task(&mut c, t, &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = app.state.store.plan_detail(id).await.unwrap();
@@ -311,6 +314,11 @@ async fn editing_a_task_saves_targets_units_deadline_cadence_and_curve() {
     assert_eq!(target.curve, duban_core::curve::CurveChoice::Milestones);
     assert_eq!(target.milestones.len(), 2);
     assert_eq!(target.baseline, Some(120.0));
+    assert_eq!(
+        (target.target.value, target.target.normalized),
+        (Some(5.0), Some(5e10)),
+        "5 百亿元 by the one multiplier table"
+    );
     assert!(
         d.task_targets(t)
             .any(|x| x.target.metric == "示范性居家养老服务中心" && x.target.value == Some(20.0))
