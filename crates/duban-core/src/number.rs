@@ -61,8 +61,9 @@ impl NumberError {
     }
 }
 
-/// Folds full-width forms to ASCII and the various minus signs to `-`.
-fn fold(s: &str) -> String {
+/// Folds full-width forms to ASCII, the ideographic and no-break spaces to a space and the
+/// various minus signs to `-` (what a Chinese input method types for the ASCII characters).
+pub fn fold(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),

@@ -107,16 +107,32 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// origin in `data/security/README.md`.
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords.txt");
 
-/// The password rule: at least [`MIN_PASSWORD_CHARS`] characters, not the user name (nor
-/// the name with only digits or symbols around it, `admin123`), not a common password
-/// (compared case-insensitively, also with digits or symbols around it: `password123`).
+/// Fewest different characters a password must have (`aaaaaaaa`, `11112222` are refused).
+const MIN_DISTINCT_CHARS: usize = 4;
+
+/// The password rule, checked on the password as a user would read it (full-width forms
+/// folded to ASCII, spaces around it removed): at least [`MIN_PASSWORD_CHARS`] characters
+/// and [`MIN_DISTINCT_CHARS`] different ones, not the user name (nor the name with only
+/// digits or symbols around it, `admin123`), not a common password (compared
+/// case-insensitively, also with digits, symbols or spaces around it: `password123`,
+/// `!12345678`, `１２３４５６７８`).
 pub fn check_password_policy(name: &str, password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    let folded = duban_core::number::fold(password);
+    let folded = folded.trim();
+    if folded.chars().count() < MIN_PASSWORD_CHARS {
         return Err(StoreError::Invalid(format!(
-            "密码至少需要 {MIN_PASSWORD_CHARS} 个字符"
+            "密码至少需要 {MIN_PASSWORD_CHARS} 个字符（首尾空格不计）"
         )));
     }
-    let lower = password.to_lowercase();
+    let mut distinct: Vec<char> = folded.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "密码过于简单：至少需要 {MIN_DISTINCT_CHARS} 个不同的字符"
+        )));
+    }
+    let lower = folded.to_lowercase();
     let name = name.trim().to_lowercase();
     let reversed: String = name.chars().rev().collect();
     let only_name = |form: &str| {
@@ -129,11 +145,13 @@ pub fn check_password_policy(name: &str, password: &str) -> Result<()> {
     }
     // A common password with digits or symbols around it (`password123`, `qwerty2020!`) is
     // as weak as the word itself.
-    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
-    if COMMON_PASSWORDS
-        .lines()
-        .any(|w| w == lower || (!core.is_empty() && w == core))
-    {
+    let letters = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let letters_and_digits = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    if COMMON_PASSWORDS.lines().any(|w| {
+        w == lower
+            || (!letters.is_empty() && w == letters)
+            || (!letters_and_digits.is_empty() && w == letters_and_digits)
+    }) {
         return Err(StoreError::Invalid(
             "密码过于常见（在常用密码列表中），请换一个".into(),
         ));
@@ -347,6 +365,14 @@ mod policy_tests {
             ("zhangsan", "zhangsan"),
             ("zhangsan", "ZhangSan2024"),
             ("zhangsan", "nasgnahz"),
+            // Found by a probe: spaces, symbols around a common one, full-width digits.
+            ("u", "        "),
+            ("u", " 12345678 "),
+            ("u", "12345678!"),
+            ("u", "!12345678"),
+            ("u", "１２３４５６７８"),
+            ("u", "aaaaaaaaaaaa"),
+            ("u", "11112222"),
         ] {
             assert!(check_password_policy(name, bad).is_err(), "{bad}");
         }

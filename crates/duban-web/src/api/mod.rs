@@ -310,8 +310,15 @@ pub(crate) fn keys_sorted<T: Serialize>(t: &T) {
 
 /// A `duban.plan/1` document sent as the body of `POST /api/v1/plans`, checked.
 fn plan_of_value(v: Value) -> Result<Plan, AppError> {
-    let plan: Plan = serde_json::from_value(v)
-        .map_err(|e| AppError::Invalid(format!("不是有效的 duban.plan/1：{e}")))?;
+    let plan: Plan = serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            AppError::Invalid(format!("不是有效的 duban.plan/1：{inner}"))
+        } else {
+            AppError::Invalid(format!("不是有效的 duban.plan/1：字段 {path}：{inner}"))
+        }
+    })?;
     plan.validate()
         .map_err(|e| AppError::Invalid(format!("计划结构无效：{e}")))?;
     Ok(plan)

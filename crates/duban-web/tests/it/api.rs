@@ -125,6 +125,20 @@ async fn admins_import_plans_by_document_or_json() {
         assert_eq!(r.json()["error"]["code"], "invalid");
         assert!(!r.error_message().is_empty());
     }
+    // A field of the wrong type is named.
+    let mut wrong = p.clone();
+    wrong["schema"] = json!(5);
+    let r = c.post_json("/api/v1/plans", &wrong, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.error_message().contains("字段 schema："), "{}", r.body);
+    wrong["schema"] = p["schema"].clone();
+    wrong["tasks"][0]["number"] = json!("一");
+    let r = c.post_json("/api/v1/plans", &wrong, &[]).await;
+    assert!(
+        r.error_message().contains("字段 tasks[0].number："),
+        "{}",
+        r.body
+    );
     assert_eq!(app.state.store.list_plans().await.unwrap().len(), 3);
     // Not for others.
     let mut v = bearer(&app, "viewer").await;
