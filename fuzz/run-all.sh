@@ -21,7 +21,9 @@ for t in "${targets[@]}"; do
   before=$(find "artifacts/$t" -type f | wc -l)
   log=$(mktemp)
   start=$(date +%s)
-  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$seconds" -print_final_stats=1 \
+  features=()
+  if [ "$t" = api_bodies ]; then features=(--features web); fi
+  cargo +nightly fuzz run "${features[@]}" "$t" "corpus/$t" -- -max_total_time="$seconds" -print_final_stats=1 \
     -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1 || status=1
   took=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
