@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Auth;
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 
 pub const DEMO_SPEC: &str = include_str!("../../../data/demo/eval/spec.toml");
 pub const DEMO_CSV: &[u8] = include_bytes!("../../../data/demo/eval/zhejiang-cities-demo.csv");
@@ -421,20 +422,10 @@ pub fn spec_form(spec: &Spec) -> J {
     }
 }
 
-/// Form fields as submitted (a key may repeat, e.g. checkboxes).
-pub type FormFields = [(String, String)];
-
-fn get<'a>(form: &'a FormFields, k: &str) -> &'a str {
-    form.iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
-}
-
-fn all<'a>(form: &'a FormFields, k: &str) -> Vec<&'a str> {
-    form.iter()
-        .filter(|(key, _)| key == k)
-        .map(|(_, v)| v.trim())
+/// The non-blank values of a repeated field (ticked checkboxes), trimmed.
+fn ticked<'a>(form: &'a FormFields, k: &'a str) -> Vec<&'a str> {
+    form.all(k)
+        .map(str::trim)
         .filter(|v| !v.is_empty())
         .collect()
 }
@@ -472,10 +463,10 @@ fn named_rows<'a>(form: &'a FormFields, kind: &str, most: usize) -> Vec<(String,
     let mut rows = Vec::new();
     for i in 0..most {
         let p = format!("{kind}_{i}_");
-        if !form.iter().any(|(k, _)| k.starts_with(&p)) {
+        if !form.pairs().iter().any(|(k, _)| k.starts_with(&p)) {
             break;
         }
-        let name = get(form, &format!("{p}name"));
+        let name = form.trimmed(&format!("{p}name"));
         if !name.is_empty() {
             rows.push((p, name));
         }
@@ -490,7 +481,7 @@ pub fn spec_from_form(form: &FormFields, base: Option<&Spec>) -> Result<Spec, St
     let mut indicators = Vec::new();
     for (p, name) in named_rows(form, "ind", 500) {
         let what = format!("指标“{name}”");
-        let text = |k: &str| get(form, &format!("{p}{k}"));
+        let text = |k: &str| form.trimmed(&format!("{p}{k}"));
         indicators.push(Indicator {
             name: name.to_string(),
             direction: choice::<Direction>(text("direction"), &what)?,
@@ -506,52 +497,53 @@ pub fn spec_from_form(form: &FormFields, base: Option<&Spec>) -> Result<Spec, St
         groups.push(Group {
             name: name.to_string(),
             weight: number(
-                get(form, &format!("{p}weight")),
+                form.trimmed(&format!("{p}weight")),
                 &format!("分组“{name}”的权重"),
             )?,
-            parent: Some(get(form, &format!("{p}parent")).to_string()).filter(|g| !g.is_empty()),
+            parent: Some(form.trimmed(&format!("{p}parent")).to_string()).filter(|g| !g.is_empty()),
             aggregate: base
                 .and_then(|b| b.groups.iter().find(|g| g.name == name))
                 .and_then(|g| g.aggregate),
         });
     }
-    let mut spec = Spec::flat(get(form, "id"), &[]);
-    spec.class = Some(get(form, "class").to_string()).filter(|c| !c.is_empty());
+    let mut spec = Spec::flat(form.trimmed("id"), &[]);
+    spec.class = Some(form.trimmed("class").to_string()).filter(|c| !c.is_empty());
     spec.indicators = indicators;
     spec.groups = groups;
     let m = &mut spec.method;
     if let Some(b) = base {
         m.outlier_opts = b.method.outlier_opts.clone();
     }
-    m.impute = choice(get(form, "impute"), "缺失值处理")?;
-    m.min_coverage = req(get(form, "min_coverage"), "最低数据覆盖率")?;
-    m.outliers = choice(get(form, "outliers"), "异常值处理")?;
-    m.normalise = choice(get(form, "normalise"), "标准化")?;
-    m.weights = choice(get(form, "weights"), "权重")?;
-    m.aggregate = choice(get(form, "aggregate"), "合成")?;
-    m.ties = choice(get(form, "ties"), "并列规则")?;
-    m.entropy.basis = choice(get(form, "entropy_basis"), "熵权基准")?;
-    m.entropy.shift = req(get(form, "entropy_shift"), "熵权平移")?;
-    let ddof = req(get(form, "zscore_ddof"), "Z 分数自由度")?;
+    m.impute = choice(form.trimmed("impute"), "缺失值处理")?;
+    m.min_coverage = req(form.trimmed("min_coverage"), "最低数据覆盖率")?;
+    m.outliers = choice(form.trimmed("outliers"), "异常值处理")?;
+    m.normalise = choice(form.trimmed("normalise"), "标准化")?;
+    m.weights = choice(form.trimmed("weights"), "权重")?;
+    m.aggregate = choice(form.trimmed("aggregate"), "合成")?;
+    m.ties = choice(form.trimmed("ties"), "并列规则")?;
+    m.entropy.basis = choice(form.trimmed("entropy_basis"), "熵权基准")?;
+    m.entropy.shift = req(form.trimmed("entropy_shift"), "熵权平移")?;
+    let ddof = req(form.trimmed("zscore_ddof"), "Z 分数自由度")?;
     if !(ddof >= 0.0 && ddof.fract() == 0.0) {
         return Err("Z 分数自由度须为非负整数".into());
     }
     m.zscore.ddof = ddof as u32;
     m.minmax.range = [
-        req(get(form, "minmax_lo"), "极差下限")?,
-        req(get(form, "minmax_hi"), "极差上限")?,
+        req(form.trimmed("minmax_lo"), "极差下限")?,
+        req(form.trimmed("minmax_hi"), "极差上限")?,
     ];
     m.geometric.range = [
-        req(get(form, "geometric_lo"), "几何平均下限")?,
-        req(get(form, "geometric_hi"), "几何平均上限")?,
+        req(form.trimmed("geometric_lo"), "几何平均下限")?,
+        req(form.trimmed("geometric_hi"), "几何平均上限")?,
     ];
-    m.topsis.normalise = choice(get(form, "topsis_normalise"), "TOPSIS 标准化")?;
-    m.efficacy.floor = req(get(form, "efficacy_floor"), "功效系数下限")?;
-    m.efficacy.ceiling = req(get(form, "efficacy_ceiling"), "功效系数上限")?;
-    m.gra.rho = req(get(form, "gra_rho"), "GRA 分辨系数")?;
-    m.ahp.method = choice(get(form, "ahp_method"), "AHP 方法")?;
-    m.ahp.force = !get(form, "ahp_force").is_empty();
-    m.ahp.matrix = get(form, "ahp_matrix")
+    m.topsis.normalise = choice(form.trimmed("topsis_normalise"), "TOPSIS 标准化")?;
+    m.efficacy.floor = req(form.trimmed("efficacy_floor"), "功效系数下限")?;
+    m.efficacy.ceiling = req(form.trimmed("efficacy_ceiling"), "功效系数上限")?;
+    m.gra.rho = req(form.trimmed("gra_rho"), "GRA 分辨系数")?;
+    m.ahp.method = choice(form.trimmed("ahp_method"), "AHP 方法")?;
+    m.ahp.force = !form.trimmed("ahp_force").is_empty();
+    m.ahp.matrix = form
+        .trimmed("ahp_matrix")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
@@ -565,33 +557,33 @@ pub fn spec_from_form(form: &FormFields, base: Option<&Spec>) -> Result<Spec, St
                 .collect::<Result<Vec<f64>, String>>()
         })
         .collect::<Result<_, _>>()?;
-    m.combine.alpha = req(get(form, "combine_alpha"), "组合系数 α")?;
-    m.combine.subjective = choice(get(form, "combine_subjective"), "主观权重")?;
-    m.combine.objective = choice(get(form, "combine_objective"), "客观权重")?;
-    if !get(form, "unc_on").is_empty() {
-        let draws = req(get(form, "unc_draws"), "抽样次数")?;
-        let seed = req(get(form, "unc_seed"), "随机种子")?;
+    m.combine.alpha = req(form.trimmed("combine_alpha"), "组合系数 α")?;
+    m.combine.subjective = choice(form.trimmed("combine_subjective"), "主观权重")?;
+    m.combine.objective = choice(form.trimmed("combine_objective"), "客观权重")?;
+    if !form.trimmed("unc_on").is_empty() {
+        let draws = req(form.trimmed("unc_draws"), "抽样次数")?;
+        let seed = req(form.trimmed("unc_seed"), "随机种子")?;
         if !(draws >= 0.0 && draws.fract() == 0.0 && seed >= 0.0 && seed.fract() == 0.0) {
             return Err("抽样次数和随机种子须为非负整数".into());
         }
         spec.uncertainty = Some(Uncertainty {
             draws: draws as usize,
             seed: seed as u64,
-            weight_noise: req(get(form, "unc_noise"), "权重扰动幅度")?,
-            aggregate: all(form, "unc_aggregate")
+            weight_noise: req(form.trimmed("unc_noise"), "权重扰动幅度")?,
+            aggregate: ticked(form, "unc_aggregate")
                 .into_iter()
                 .map(|v| choice(v, "合成备选"))
                 .collect::<Result<_, _>>()?,
-            normalise: all(form, "unc_normalise")
+            normalise: ticked(form, "unc_normalise")
                 .into_iter()
                 .map(|v| choice(v, "标准化备选"))
                 .collect::<Result<_, _>>()?,
-            impute: all(form, "unc_impute")
+            impute: ticked(form, "unc_impute")
                 .into_iter()
                 .map(|v| choice(v, "缺失处理备选"))
                 .collect::<Result<_, _>>()?,
-            leave_one_out: !get(form, "unc_loo").is_empty(),
-            sensitivity: !get(form, "unc_sensitivity").is_empty(),
+            leave_one_out: !form.trimmed("unc_loo").is_empty(),
+            sensitivity: !form.trimmed("unc_sensitivity").is_empty(),
         });
     }
     Ok(spec)
@@ -640,6 +632,7 @@ mod tests {
                 _ => {}
             }
         }
+        let form = FormFields::new(form);
         let back = spec_from_form(&form, None).unwrap();
         assert_eq!(back, spec);
         // What the form does not show is kept from the stored method.
@@ -704,11 +697,11 @@ mod tests {
 
     #[test]
     fn form_errors_name_the_field() {
-        let form = vec![
+        let form = FormFields::new(vec![
             ("ind_0_name".to_string(), "GDP".to_string()),
             ("ind_0_direction".to_string(), "benefit".to_string()),
             ("ind_0_weight".to_string(), "abc".to_string()),
-        ];
+        ]);
         let e = spec_from_form(&form, None).unwrap_err();
         assert!(e.contains("GDP") && e.contains("abc"), "{e}");
         assert_eq!(parse_fraction("1/3"), Some(1.0 / 3.0));

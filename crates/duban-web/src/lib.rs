@@ -21,6 +21,7 @@ pub mod deliver;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod form_fields;
 pub mod form_replay;
 pub mod highlight;
 pub mod lang;

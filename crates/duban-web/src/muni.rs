@@ -20,6 +20,8 @@ use duban_store::Store;
 use duban_store::muni::{FirmRow, RunState};
 use serde::{Deserialize, Serialize};
 
+use crate::form_fields::FormFields;
+
 /// The demo scheme and firms of one county (示例数据, `data/demo/muni/`).
 pub const DEMO_SPEC: &str = include_str!("../../../data/demo/muni/spec.toml");
 pub const DEMO_CSV: &[u8] = include_bytes!("../../../data/demo/muni/firms.csv");
@@ -530,13 +532,9 @@ pub fn policy_of(text: &str) -> Vec<PolicyRow> {
 }
 
 /// A policy table from the edit form (`land_A`, `power_A`, …); each cell ≤ 500 characters.
-pub fn policy_from_form(form: &[(String, String)]) -> Result<Vec<PolicyRow>, MuniError> {
+pub fn policy_from_form(form: &FormFields) -> Result<Vec<PolicyRow>, MuniError> {
     let get = |k: &str| -> Result<String, MuniError> {
-        let v = form
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default();
+        let v = form.trimmed(k).to_string();
         if v.chars().count() > 500 {
             return Err(MuniError(format!(
                 "{k}：不能超过 500 字（现有 {} 字）",
@@ -819,16 +817,17 @@ mod tests {
 
     #[test]
     fn policy_form_round_trip_and_limit() {
-        let mut form: Vec<(String, String)> = Vec::new();
+        let mut fields: Vec<(String, String)> = Vec::new();
         for g in ["A", "B", "C", "D"] {
             for k in ["land", "power", "water", "credit"] {
-                form.push((format!("{k}_{g}"), format!(" {k}{g} ")));
+                fields.push((format!("{k}_{g}"), format!(" {k}{g} ")));
             }
         }
-        let p = policy_from_form(&form).unwrap();
+        let p = policy_from_form(&FormFields::new(fields.clone())).unwrap();
         assert_eq!(p[2].water, "waterC");
-        form[0].1 = "字".repeat(501);
-        assert!(policy_from_form(&form).unwrap_err().0.starts_with("land_A"));
+        fields[0].1 = "字".repeat(501);
+        let e = policy_from_form(&FormFields::new(fields)).unwrap_err();
+        assert!(e.0.starts_with("land_A"));
         assert_eq!(policy_of(""), default_policy());
     }
 }

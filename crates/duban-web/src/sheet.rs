@@ -3,8 +3,6 @@
 //! request, the upload is read, and a refusal becomes the page's or the API's error (cells
 //! named).
 
-use std::collections::HashMap;
-
 pub use duban_app::sheet::{ImportRefusal, ImportedReport, PlanSheet, build, overview_rows};
 use duban_io::supervision_sheet::{SheetErrorKind, SheetErrors, column_letters};
 use duban_store::deliver::period::PeriodRow;
@@ -14,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Auth;
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 use crate::state::AppState;
 
 /// File name of an export, e.g. `督办表_2020-Q2_fgw.xlsx` (ASCII fallback in the header).
@@ -175,46 +174,31 @@ pub async fn import(
 }
 
 /// The bytes of an uploaded workbook: the `file` field of a multipart form (other text
-/// fields returned too), or the raw body.
+/// fields returned too, read as every upload form is: [`crate::upload::read_form`]), or the
+/// raw body.
 pub async fn upload(
     req: axum::extract::Request,
     state: &AppState,
-) -> Result<(Vec<u8>, HashMap<String, String>), AppError> {
+) -> Result<(Vec<u8>, FormFields), AppError> {
     use axum::extract::FromRequest;
     let is_multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut fields = HashMap::new();
     if is_multipart {
-        let mut mp = axum::extract::Multipart::from_request(req, state)
+        let mp = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| AppError::BadRequest(format!("表单无效：{e}")))?;
-        let mut file = None;
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| AppError::BadRequest(format!("表单无效：{e}")))?
-        {
-            let name = field.name().unwrap_or("").to_string();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::BadRequest(format!("上传中断：{e}")))?;
-            if name == "file" {
-                file = Some(data.to_vec());
-            } else {
-                let text = crate::security::field_text(&name, &data)?;
-                fields.insert(name, text);
-            }
-        }
-        let file = file.ok_or_else(|| AppError::BadRequest("请选择要上传的督办表文件".into()))?;
-        Ok((file, fields))
+        let mut form = crate::upload::read_form(mp, None).await?;
+        let (_, file) = form
+            .take_file("")
+            .ok_or_else(|| AppError::BadRequest("请选择要上传的督办表文件".into()))?;
+        Ok((file, form.fields().clone()))
     } else {
         let body = axum::body::to_bytes(req.into_body(), crate::MAX_BODY_BYTES)
             .await
             .map_err(|_| AppError::TooLarge)?;
-        Ok((body.to_vec(), fields))
+        Ok((body.to_vec(), FormFields::default()))
     }
 }

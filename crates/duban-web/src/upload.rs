@@ -1,12 +1,11 @@
 //! Reading an HTML upload form (multipart/form-data) into its text fields and its `file`
 //! part, with the same errors for every page that takes one.
 
-use std::collections::HashMap;
-
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 
 /// An uploaded file: its name as the browser sent it, and its bytes (never empty).
 pub struct UploadedFile {
@@ -14,27 +13,27 @@ pub struct UploadedFile {
     pub bytes: Vec<u8>,
 }
 
-/// A read upload form: every text field (lossy UTF-8, untrimmed; the last one of a name
-/// wins) and the last non-empty `file` part.
+/// A read upload form: every text field (clean UTF-8, untrimmed, in order) and the last
+/// non-empty `file` part.
 #[derive(Default)]
 pub struct UploadForm {
-    fields: HashMap<String, String>,
+    fields: FormFields,
     pub file: Option<UploadedFile>,
 }
 
 impl UploadForm {
     /// The text field `name`, as sent ("" when absent).
     pub fn text(&self, name: &str) -> &str {
-        self.fields.get(name).map_or("", String::as_str)
+        self.fields.text(name)
     }
 
     /// Whether the form has a text field `name` (even empty).
     pub fn has(&self, name: &str) -> bool {
-        self.fields.contains_key(name)
+        self.fields.has(name)
     }
 
     /// Every text field.
-    pub fn fields(&self) -> &HashMap<String, String> {
+    pub fn fields(&self) -> &FormFields {
         &self.fields
     }
 
@@ -76,7 +75,7 @@ pub async fn read_form(
             }
         } else {
             let text = crate::security::field_text(&name, &data)?;
-            form.fields.insert(name, text);
+            form.fields.push(name, text);
         }
     }
     Ok(form)

@@ -293,7 +293,12 @@ async fn import(
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::TooLargeFor(MAX_UPLOAD_BYTES / 1024 / 1024));
     }
-    let pick = |k: &str| q.get(k).or_else(|| fields.get(k)).cloned();
+    let pick = |k: &str| {
+        q.get(k)
+            .map(String::as_str)
+            .or_else(|| fields.get(k))
+            .map(str::to_string)
+    };
     let spec = UploadSpec::from_fields(pick)?;
     let file_name = pick("file_name").unwrap_or_else(|| "upload".into());
     match import_upload(

@@ -92,7 +92,7 @@ async fn import(
     }
     state.store.plan(id).await?;
     let (bytes, fields) = crate::sheet::upload(req, &state).await?;
-    let pick = |k: &str| q.get(k).or_else(|| fields.get(k)).map(String::as_str);
+    let pick = |k: &str| q.get(k).map(String::as_str).or_else(|| fields.get(k));
     let (period, unit) =
         crate::sheet::resolve(&state, &auth, id, pick("period"), pick("unit")).await?;
     let as_of = crate::deliver::PlanAsOf::of(&state.store, id, None)

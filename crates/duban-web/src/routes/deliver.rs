@@ -56,7 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar", get(calendar_page).post(save_calendar))
 }
 
-use super::{FormMap as F, field};
+use crate::form_fields::FormFields;
 type Q = Query<HashMap<String, String>>;
 
 fn actor(auth: &Auth) -> Result<ReportActor, AppError> {
@@ -597,23 +597,41 @@ fn events_view(events: &[duban_store::deliver::report::ReportEvent]) -> Vec<Valu
         .collect()
 }
 
+/// The "填报" button of a task's period: which report to open (or create).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewReportForm {
+    csrf: String,
+    task_id: String,
+    period_id: String,
+    unit_id: String,
+}
+
+impl TryFrom<&NewReportForm> for ReportKey {
+    type Error = AppError;
+
+    fn try_from(f: &NewReportForm) -> Result<ReportKey, AppError> {
+        let num = |v: &str, k: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("缺少 {k}")))
+        };
+        Ok(ReportKey {
+            task_id: num(&f.task_id, "task_id")?,
+            period_id: num(&f.period_id, "period_id")?,
+            unit_id: num(&f.unit_id, "unit_id")?,
+        })
+    }
+}
+
 async fn new_report(
     State(state): State<AppState>,
     auth: Auth,
-    Form(f): F,
+    Form(f): Form<NewReportForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&f, "csrf"))?;
+    auth.check_csrf(&f.csrf)?;
     let by = actor(&auth)?;
-    let num = |k: &str| {
-        field(&f, k)
-            .parse::<i64>()
-            .map_err(|_| AppError::BadRequest(format!("缺少 {k}")))
-    };
-    let key = ReportKey {
-        task_id: num("task_id")?,
-        period_id: num("period_id")?,
-        unit_id: num("unit_id")?,
-    };
+    let key = ReportKey::try_from(&f)?;
     if !auth.can_act_for(key.unit_id) {
         return Err(AppError::Forbidden);
     }
@@ -706,21 +724,18 @@ async fn report_render(
 }
 
 fn content_from_form(
-    f: &HashMap<String, String>,
+    f: &FormFields,
     d: &duban_store::plan::PlanDetail,
     task_id: i64,
 ) -> Result<ReportContent, AppError> {
     let mut values = Vec::new();
     for t in d.task_targets(task_id) {
-        let value = value_of(
-            field(f, &format!("value_{}", t.id)),
-            t.target.unit.as_deref(),
-        )
-        .map_err(|e| AppError::InvalidField {
-            field: format!("value_{}", t.id),
-            message: format!("目标“{}”的数值：{e}", t.target.metric),
-        })?;
-        let as_of = match field(f, &format!("asof_{}", t.id)).trim() {
+        let value = value_of(f.text(&format!("value_{}", t.id)), t.target.unit.as_deref())
+            .map_err(|e| AppError::InvalidField {
+                field: format!("value_{}", t.id),
+                message: format!("目标“{}”的数值：{e}", t.target.metric),
+            })?;
+        let as_of = match f.trimmed(&format!("asof_{}", t.id)) {
             "" => None,
             s => Some(
                 duban_core::period::parse_iso_date(
@@ -741,7 +756,7 @@ fn content_from_form(
             });
         }
     }
-    let milestone = match field(f, "milestone") {
+    let milestone = match f.text("milestone") {
         "" => None,
         m => Some(
             MilestoneInput::parse(m).ok_or_else(|| AppError::InvalidField {
@@ -750,16 +765,16 @@ fn content_from_form(
             })?,
         ),
     };
-    let share = value_of(field(f, "milestone_pct"), Some("%"))
+    let share = value_of(f.text("milestone_pct"), Some("%"))
         .map_err(|e| AppError::InvalidField {
             field: "milestone_pct".into(),
             message: format!("节点完成比例：{e}"),
         })?
         .map(|p| p / 100.0);
     Ok(ReportContent {
-        progress: field(f, "progress").to_string(),
-        problems: field(f, "problems").to_string(),
-        next_steps: field(f, "next_steps").to_string(),
+        progress: f.text("progress").to_string(),
+        problems: f.text("problems").to_string(),
+        next_steps: f.text("next_steps").to_string(),
         milestone,
         milestone_share: share.filter(|_| milestone == Some(MilestoneInput::InProgress)),
         values,
@@ -770,9 +785,9 @@ async fn save_report(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Form(f): F,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&f, "csrf"))?;
+    auth.check_csrf(f.text("csrf"))?;
     let by = actor(&auth)?;
     let back = format!("/reports/{id}");
     let r = state.store.report(id).await?;
@@ -781,7 +796,7 @@ async fn save_report(
         Ok(c) => c,
         Err(e) => return Ok(e.with_back(back)),
     };
-    let version = match form_version(field(&f, "version")) {
+    let version = match form_version(f.text("version")) {
         Ok(v) => v,
         Err(e) => return Ok(e.with_back(back)),
     };
@@ -792,7 +807,7 @@ async fn save_report(
     {
         return Ok(AppError::from(e).with_back(back));
     }
-    if field(&f, "then") == "submit"
+    if f.text("then") == "submit"
         && let Err(e) = duban_app::report::act(&state.store, id, &ReportAction::Submit, &by).await
     {
         return Ok(AppError::from(e).with_back(back));
@@ -852,11 +867,11 @@ async fn report_action(
 async fn batch_accept(
     State(state): State<AppState>,
     auth: Office,
-    Form(f): Form<Vec<(String, String)>>,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::list_field(&f, "csrf"))?;
+    auth.check_csrf(f.text("csrf"))?;
     let by = actor(&auth)?;
-    let ids = super::ticked_ids(&f, "report", "报告")?;
+    let ids = f.ticked_ids("report", "报告")?;
     let (mut accepted, mut skipped) = (0, 0);
     for id in ids {
         match duban_app::report::act(&state.store, id, &ReportAction::Accept, &by).await {
@@ -890,7 +905,7 @@ async fn upload_evidence(
         let r = state.store.report(id).await?;
         let d = state.store.plan_detail(r.plan_id).await?;
         let saved = match content_from_form(&fields, &d, r.task_id) {
-            Ok(content) => match form_version(field(&fields, "version")) {
+            Ok(content) => match form_version(fields.text("version")) {
                 Ok(version) => state
                     .store
                     .save_report(id, Some(version), &content, &by)
@@ -910,8 +925,10 @@ async fn upload_evidence(
             };
             page.form = Some(crate::form_replay::FormPrefill {
                 values: fields
-                    .into_iter()
+                    .pairs()
+                    .iter()
                     .filter(|(k, _)| k != "csrf" && k != "version")
+                    .cloned()
                     .collect(),
                 field,
                 message: e.to_string(),

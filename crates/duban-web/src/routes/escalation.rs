@@ -19,6 +19,7 @@ use minijinja::context;
 use crate::api::oversight::escalation_filter;
 use crate::auth::{Auth, Office};
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 use crate::render::{Page, render};
 use crate::state::AppState;
 
@@ -212,17 +213,17 @@ async fn act(
 async fn batch_close(
     State(state): State<AppState>,
     auth: Office,
-    Form(f): Form<Vec<(String, String)>>,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::list_field(&f, "csrf"))?;
-    let note = super::list_field(&f, "note").trim().to_string();
+    auth.check_csrf(f.text("csrf"))?;
+    let note = f.trimmed("note").to_string();
     if note.is_empty() {
         return Err(AppError::InvalidField {
             field: "note".into(),
             message: "销号须填写说明".into(),
         });
     }
-    let ids = super::ticked_ids(&f, "escalation", "督办事项")?;
+    let ids = f.ticked_ids("escalation", "督办事项")?;
     let (mut closed, mut skipped) = (0, 0);
     for id in ids {
         // In bulk only what the units answered; a waiting one is closed from its own page.
@@ -281,13 +282,13 @@ async fn rules_page(
 
 /// Parses the rules form: `overdue_days_N`/`overdue_level_N`, `red_periods_N`/`red_level_N`
 /// (empty rows ignored) and `respond_LEVEL`.
-fn rules_from_form(form: &HashMap<String, String>) -> Result<EscalationRules, AppError> {
+fn rules_from_form(form: &FormFields) -> Result<EscalationRules, AppError> {
     let level = |k: &str| -> Result<EscalationLevel, AppError> {
-        let v = super::field(form, k);
+        let v = form.text(k);
         EscalationLevel::parse(v).ok_or_else(|| AppError::Invalid(format!("级别“{v}”无效")))
     };
     let num = |k: &str| -> Result<Option<u32>, AppError> {
-        match form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match Some(form.trimmed(k)).filter(|s| !s.is_empty()) {
             None => Ok(None),
             Some(s) => s
                 .parse::<u32>()
@@ -328,10 +329,10 @@ fn rules_from_form(form: &HashMap<String, String>) -> Result<EscalationRules, Ap
 async fn save_rules(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Form<HashMap<String, String>>,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
-    let rules = if form.contains_key("reset") {
+    auth.check_csrf(form.text("csrf"))?;
+    let rules = if form.has("reset") {
         EscalationRules::default()
     } else {
         match rules_from_form(&form) {

@@ -27,6 +27,7 @@ use crate::evaluation::{
     self as ev, ComputeError, check_data, check_spec, compute, ensure_demo, form_choices,
     require_reader, result_view, spec_form, spec_from_form, spec_to_text,
 };
+use crate::form_fields::FormFields;
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
@@ -61,23 +62,6 @@ pub fn router() -> Router<AppState> {
             "/evaluations/snapshots/{id}/table/{format}",
             get(snapshot_table),
         )
-}
-
-type Fields = Form<Vec<(String, String)>>;
-
-/// Field `k` of a form read as a list, trimmed ("" when absent).
-fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    super::list_field(form, k).trim()
-}
-
-fn opt_id(form: &[(String, String)], k: &str) -> Result<Option<i64>, AppError> {
-    match field(form, k) {
-        "" => Ok(None),
-        v => v
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("字段 {k} 应为整数"))),
-    }
 }
 
 fn dataset_view(d: &EvalDataset) -> J {
@@ -251,15 +235,11 @@ async fn dataset_from_reports(
     State(state): State<AppState>,
     auth: Office,
     page: Page,
-    Form(form): Fields,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let chosen: Vec<i64> = form
-        .iter()
-        .filter(|(k, _)| k == "target")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    let name = field(&form, "name");
+    auth.check_csrf(form.trimmed("csrf"))?;
+    let chosen: Vec<i64> = form.all("target").filter_map(|v| v.parse().ok()).collect();
+    let name = form.trimmed("name");
     if chosen.is_empty() || name.is_empty() {
         return new_dataset_page(
             &state,
@@ -499,13 +479,9 @@ async fn method_page(
 }
 
 /// The method text submitted: the TOML itself (`mode=text`) or built from the form.
-fn submitted_text(form: &[(String, String)], stored: Option<&str>) -> Result<String, String> {
-    if field(form, "mode") == "text" {
-        let text = form
-            .iter()
-            .find(|(k, _)| k == "spec")
-            .map(|(_, v)| v.replace("\r\n", "\n"))
-            .unwrap_or_default();
+fn submitted_text(form: &FormFields, stored: Option<&str>) -> Result<String, String> {
+    if form.trimmed("mode") == "text" {
+        let text = form.text("spec").replace("\r\n", "\n");
         check_spec(&text).map_err(|e| e.0)?;
         Ok(text)
     } else {
@@ -521,15 +497,11 @@ async fn create_method(
     State(state): State<AppState>,
     auth: Office,
     page: Page,
-    Form(form): Fields,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let name = field(&form, "name").to_string();
-    let raw = form
-        .iter()
-        .find(|(k, _)| k == "spec")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    auth.check_csrf(form.trimmed("csrf"))?;
+    let name = form.trimmed("name").to_string();
+    let raw = form.text("spec").to_string();
     let text = match submitted_text(&form, None) {
         Ok(t) => t,
         Err(e) => {
@@ -554,19 +526,16 @@ async fn update_method(
     auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(form.trimmed("csrf"))?;
     let m = state.store.eval_method(id).await?;
-    let name = field(&form, "name").to_string();
-    let version: i64 = field(&form, "version")
+    let name = form.trimmed("name").to_string();
+    let version: i64 = form
+        .trimmed("version")
         .parse()
         .map_err(|_| AppError::BadRequest("缺少版本号".into()))?;
-    let raw = form
-        .iter()
-        .find(|(k, _)| k == "spec")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| m.spec.clone());
+    let raw = form.get("spec").unwrap_or(&m.spec).to_string();
     let text = match submitted_text(&form, Some(&m.spec)) {
         Ok(t) => t,
         Err(e) => {
@@ -596,14 +565,16 @@ async fn run(
     State(state): State<AppState>,
     auth: Office,
     page: Page,
-    Form(form): Fields,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let dataset_id =
-        opt_id(&form, "dataset_id")?.ok_or_else(|| AppError::BadRequest("请选择数据集".into()))?;
-    let method_id =
-        opt_id(&form, "method_id")?.ok_or_else(|| AppError::BadRequest("请选择评价方法".into()))?;
-    let previous_run_id = opt_id(&form, "previous_run_id")?;
+    auth.check_csrf(form.trimmed("csrf"))?;
+    let dataset_id = form
+        .optional_id("dataset_id", "数据集")?
+        .ok_or_else(|| AppError::BadRequest("请选择数据集".into()))?;
+    let method_id = form
+        .optional_id("method_id", "评价方法")?
+        .ok_or_else(|| AppError::BadRequest("请选择评价方法".into()))?;
+    let previous_run_id = form.optional_id("previous_run_id", "对比的评价")?;
     let d = state.store.eval_dataset(dataset_id).await?;
     let m = state.store.eval_method(method_id).await?;
     let bytes = state.store.eval_dataset_bytes(&d).await?;

@@ -87,19 +87,11 @@ pub fn redirect_back<T, E: Into<AppError>>(result: Result<T, E>, back: String) -
     }
 }
 
-/// A posted HTML form, field name → value (the last of a repeated name).
-pub type FormMap = axum::Form<std::collections::HashMap<String, String>>;
-
 /// A form that carries only the session's CSRF token (a button). A missing token is "" (403).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct CsrfOnly {
     pub csrf: String,
-}
-
-/// A form/query field as posted ("" when absent).
-pub fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
 }
 
 /// The id of a record chosen in a form field, if any: blank → `None`; anything but a
@@ -204,31 +196,4 @@ pub fn columnar_content_type(format: duban_io::columnar_write::ColumnarFormat) -
         ColumnarFormat::Parquet => "application/vnd.apache.parquet",
         ColumnarFormat::ArrowIpc => "application/vnd.apache.arrow.file",
     }
-}
-
-/// The rows ticked in a list form (repeated `name=ID` fields) for a bulk action on `what`:
-/// at least one, at most 500, each a number.
-pub fn ticked_ids(form: &[(String, String)], name: &str, what: &str) -> Result<Vec<i64>, AppError> {
-    let ids: Vec<i64> = form
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| {
-            v.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("{what}编号“{v}”无效")))
-        })
-        .collect::<Result<_, _>>()?;
-    if ids.is_empty() {
-        return Err(AppError::Invalid(format!("请先勾选{what}")));
-    }
-    if ids.len() > 500 {
-        return Err(AppError::Invalid(format!("一次最多处理 500 项{what}")));
-    }
-    Ok(ids)
-}
-
-/// The value of field `name` in a form read as a list ("" when absent).
-pub fn list_field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Office};
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 use crate::monitor::{
     MAX_UPLOAD_BYTES, UploadSpec, cities, import_upload, line_chart, parse_as_of, parse_measure,
     points, ranking_chart, rule_lines, run_rules, stored_rules,
@@ -513,11 +514,11 @@ async fn act(
     State(state): State<AppState>,
     auth: Office,
     Path((id, action)): Path<(i64, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::field(&form, "csrf"))?;
+    auth.check_csrf(form.text("csrf"))?;
     let today = duban_store::deliver::report::today();
-    let (action, unit) = alert_action(&action, |k| form.get(k).cloned(), today)?;
+    let (action, unit) = alert_action(&action, |k| form.get(k).map(str::to_string), today)?;
     let done = act_on_alert(&state, &auth, id, &action, unit.as_deref()).await;
     Ok(super::redirect_back(done, format!("/monitor/alerts/{id}")))
 }

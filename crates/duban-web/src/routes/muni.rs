@@ -29,6 +29,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::{Auth, Office};
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 use crate::muni::{
     self as m, MuniError, Summary, check_data, check_scheme, default_policy, grade_chart,
     policy_from_form, policy_of,
@@ -69,13 +70,6 @@ pub fn router() -> Router<AppState> {
 const MAX_MB: usize = MAX_MUNI_BYTES / 1024 / 1024;
 /// A scheme text (pasted or uploaded) is at most this long.
 const MAX_SCHEME_BYTES: usize = 256 * 1024;
-
-type Fields = Form<Vec<(String, String)>>;
-
-/// Field `k` of a form read as a list, trimmed ("" when absent).
-fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    super::list_field(form, k).trim()
-}
 
 fn opt_text(s: &str) -> Option<String> {
     let s = s.trim();
@@ -374,9 +368,9 @@ async fn save_policy(
     auth: Office,
     page: Page,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
+    auth.check_csrf(form.text("csrf"))?;
     state.store.muni_scheme(id).await?;
     match policy_from_form(&form) {
         Ok(p) => {
@@ -421,7 +415,7 @@ fn spool_path() -> std::path::PathBuf {
 
 /// An upload form whose `file` part went to disk chunk by chunk, at most `MAX_MUNI_BYTES`.
 struct SpooledForm {
-    fields: HashMap<String, String>,
+    fields: FormFields,
     file: Option<(String, Spool, usize)>,
 }
 
@@ -440,7 +434,7 @@ async fn spool_form(mut multipart: Multipart) -> Result<SpooledForm, SpoolError>
     };
     let io = |e: std::io::Error| SpoolError::App(AppError::Internal(format!("spool: {e}")));
     let mut form = SpooledForm {
-        fields: HashMap::new(),
+        fields: FormFields::default(),
         file: None,
     };
     while let Some(mut f) = multipart.next_field().await.map_err(read_error)? {
@@ -472,7 +466,7 @@ async fn spool_form(mut multipart: Multipart) -> Result<SpooledForm, SpoolError>
                 }
             }
             let text = crate::security::field_text(&name, &text).map_err(SpoolError::App)?;
-            form.fields.insert(name, text);
+            form.fields.push(name, text);
         }
     }
     Ok(form)
@@ -552,8 +546,8 @@ async fn upload_dataset(
         }
         Err(SpoolError::App(e)) => return Err(e),
     };
-    auth.check_csrf(form.fields.get("csrf").map_or("", String::as_str))?;
-    let name = form.fields.get("name").cloned().unwrap_or_default();
+    auth.check_csrf(form.fields.text("csrf"))?;
+    let name = form.fields.text("name").to_string();
     let checked = match check_upload(&scheme, form.file).await {
         Ok(c) => c,
         Err(msg) => return fail(StatusCode::UNPROCESSABLE_ENTITY, msg).await,
@@ -588,19 +582,29 @@ async fn upload_dataset(
 
 // ---- runs ----
 
+/// 开始运行: a scheme over one of its data sets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StartRunForm {
+    csrf: String,
+    scheme_id: String,
+    dataset_id: String,
+}
+
 async fn start_run(
     State(state): State<AppState>,
     auth: Office,
-    Form(form): Fields,
+    Form(form): Form<StartRunForm>,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf"))?;
-    let id_of = |k: &str| -> Result<i64, AppError> {
-        field(&form, k).parse().map_err(|_| AppError::InvalidField {
+    auth.check_csrf(&form.csrf)?;
+    let id_of = |v: &str, k: &str| -> Result<i64, AppError> {
+        v.trim().parse().map_err(|_| AppError::InvalidField {
             field: k.into(),
             message: "请选择评价方案和数据集".into(),
         })
     };
-    let (scheme_id, dataset_id) = (id_of("scheme_id")?, id_of("dataset_id")?);
+    let scheme_id = id_of(&form.scheme_id, "scheme_id")?;
+    let dataset_id = id_of(&form.dataset_id, "dataset_id")?;
     let run = state
         .store
         .queue_muni_run(scheme_id, dataset_id, None, Some(auth.user.id))
@@ -1066,7 +1070,7 @@ async fn rerun(
         }
         Err(SpoolError::App(e)) => return Err(e),
     };
-    auth.check_csrf(form.fields.get("csrf").map_or("", String::as_str))?;
+    auth.check_csrf(form.fields.text("csrf"))?;
     let accepted = state
         .store
         .muni_objections(id)

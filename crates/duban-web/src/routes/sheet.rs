@@ -112,8 +112,8 @@ async fn upload(
         return Err(AppError::Forbidden);
     }
     let (bytes, fields) = crate::sheet::upload(req, &state).await?;
-    auth.check_csrf(super::field(&fields, "csrf"))?;
-    let get = |k: &str| fields.get(k).map(String::as_str);
+    auth.check_csrf(fields.text("csrf"))?;
+    let get = |k: &str| fields.get(k);
     let (period, unit) =
         crate::sheet::resolve(&state, &auth, id, get("period"), get("unit")).await?;
     let q: HashMap<String, String> = [

@@ -22,6 +22,7 @@ use minijinja::{Value, context};
 use super::plan::{plan_view, target_view};
 use crate::auth::Office;
 use crate::error::AppError;
+use crate::form_fields::FormFields;
 use crate::render::{Page, render, render_with_status};
 use crate::state::AppState;
 
@@ -135,40 +136,29 @@ async fn upload(
     Ok(Redirect::to(&format!("/plans/{id}/review")).into_response())
 }
 
-fn field<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
-fn text(form: &[(String, String)], key: &str) -> Option<String> {
-    field(form, key)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 /// A number field, read by the one number rule of the core (the report form's, the API's
 /// and the 督办表's): full-width digits, thousands groups, "1,5" refused; the target's
 /// `unit` may follow the number (`5百亿元` when the unit is 百亿元).
 fn number(
-    form: &[(String, String)],
+    form: &FormFields,
     key: &str,
     what: &str,
     unit: Option<&str>,
 ) -> Result<Option<f64>, AppError> {
-    let v = field(form, key).unwrap_or("");
+    let v = form.text(key);
     duban_core::number::parse_number(v, unit)
         .map_err(|e| AppError::Invalid(format!("{what}：{}", e.about(v))))
 }
 
 /// An optional date field (`YYYY-MM-DD`).
-fn date(form: &[(String, String)], key: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
-    text(form, key)
+fn date(form: &FormFields, key: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+    form.non_blank(key)
         .map(|d| parse_iso_date(what, &d).map_err(AppError::Invalid))
         .transpose()
 }
 
-fn int(form: &[(String, String)], key: &str) -> Result<Option<i64>, AppError> {
-    match text(form, key) {
+fn int(form: &FormFields, key: &str) -> Result<Option<i64>, AppError> {
+    match form.non_blank(key) {
         None => Ok(None),
         Some(v) => v
             .parse()
@@ -200,29 +190,29 @@ async fn edit_plan(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    auth.check_csrf(form.text("csrf"))?;
     let d = state.store.plan_detail(id).await?;
     let mut pillars = Vec::new();
     for p in &d.pillars {
-        if let Some(h) = field(&form, &format!("pillar_{}_heading", p.id)) {
+        if let Some(h) = form.get(&format!("pillar_{}_heading", p.id)) {
             pillars.push((
                 p.id,
                 h.to_string(),
-                text(&form, &format!("pillar_{}_subtitle", p.id)),
+                form.non_blank(&format!("pillar_{}_subtitle", p.id)),
             ));
         }
     }
     let edit = PlanMetaEdit {
         plan_id: id,
         version: int(&form, "version")?.ok_or_else(|| AppError::BadRequest("缺少版本号".into()))?,
-        title: field(&form, "title").unwrap_or("").to_string(),
+        title: form.text("title").to_string(),
         year: int(&form, "year")?,
-        issuer: text(&form, "issuer"),
-        region: text(&form, "region"),
+        issuer: form.non_blank("issuer"),
+        region: form.non_blank("region"),
         pillars,
-        reason: field(&form, "reason").unwrap_or("").to_string(),
+        reason: form.text("reason").to_string(),
     };
     match duban_app::plan::update_plan_meta(&state.store, &edit, auth.user.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
@@ -384,38 +374,36 @@ async fn edit_task_form(
 
 /// Reads one target row of the task form (`{prefix}_metric` …).
 fn target_from_form(
-    form: &[(String, String)],
+    form: &FormFields,
     prefix: &str,
     id: Option<i64>,
     n: usize,
 ) -> Result<TargetEdit, AppError> {
     let what = |f: &str| format!("第 {n} 个目标的{f}");
-    let comparator = text(form, &format!("{prefix}_comparator"))
+    let comparator = form
+        .non_blank(&format!("{prefix}_comparator"))
         .and_then(|c| Comparator::parse(&c))
         .ok_or_else(|| AppError::Invalid(what("比较方式无效")))?;
-    let curve = text(form, &format!("{prefix}_curve"))
+    let curve = form
+        .non_blank(&format!("{prefix}_curve"))
         .map(|c| CurveChoice::parse(&c).ok_or_else(|| AppError::Invalid(what("推进曲线无效"))))
         .transpose()?
         .unwrap_or(CurveChoice::Linear);
-    let unit = text(form, &format!("{prefix}_unit"));
+    let unit = form.non_blank(&format!("{prefix}_unit"));
     let number =
         |f: &str, w: &str| number(form, &format!("{prefix}_{f}"), &what(w), unit.as_deref());
-    let milestones = parse_milestones(field(form, &format!("{prefix}_milestones")).unwrap_or(""))
+    let milestones = parse_milestones(form.text(&format!("{prefix}_milestones")))
         .map_err(|e| AppError::Invalid(format!("{}：{e}", what("节点"))))?;
     Ok(TargetEdit {
         id,
-        delete: field(form, &format!("{prefix}_delete")).is_some(),
-        phrase: field(form, &format!("{prefix}_phrase"))
-            .unwrap_or("")
-            .to_string(),
-        metric: field(form, &format!("{prefix}_metric"))
-            .unwrap_or("")
-            .to_string(),
+        delete: form.has(&format!("{prefix}_delete")),
+        phrase: form.text(&format!("{prefix}_phrase")).to_string(),
+        metric: form.text(&format!("{prefix}_metric")).to_string(),
         comparator,
         value: number("value", "目标值")?,
         low: number("low", "下限")?,
         high: number("high", "上限")?,
-        commitment: match text(form, &format!("{prefix}_commitment")).as_deref() {
+        commitment: match form.non_blank(&format!("{prefix}_commitment")).as_deref() {
             Some("firm") => Some(Commitment::Firm),
             Some("stretch") => Some(Commitment::Stretch),
             None => None,
@@ -433,9 +421,9 @@ async fn edit_task(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(field(&form, "csrf").unwrap_or(""))?;
+    auth.check_csrf(form.text("csrf"))?;
     let back = format!("/tasks/{id}/edit");
     let edit = match task_edit_from_form(&state, id, &form).await {
         Ok(e) => e,
@@ -458,23 +446,23 @@ async fn edit_task(
 async fn task_edit_from_form(
     state: &AppState,
     id: i64,
-    form: &[(String, String)],
+    form: &FormFields,
 ) -> Result<TaskEdit, AppError> {
     let task = state.store.task(id).await?;
     let d = state.store.plan_detail(task.plan_id).await?;
     let mut targets = Vec::new();
     for (n, t) in d.task_targets(id).enumerate() {
         let prefix = format!("t{}", t.id);
-        if field(form, &format!("{prefix}_metric")).is_some() {
+        if form.has(&format!("{prefix}_metric")) {
             targets.push(target_from_form(form, &prefix, Some(t.id), n + 1)?);
         }
     }
-    if text(form, "tnew_metric").is_some() {
+    if form.non_blank("tnew_metric").is_some() {
         targets.push(target_from_form(form, "tnew", None, targets.len() + 1)?);
     }
     let (mut leads, mut cos) = (Vec::new(), Vec::new());
     for u in state.store.list_units().await? {
-        match field(form, &format!("unit_{}", u.code)) {
+        match form.get(&format!("unit_{}", u.code)) {
             Some("lead") => leads.push(u.id),
             Some("co") => cos.push(u.id),
             _ => {}
@@ -483,19 +471,20 @@ async fn task_edit_from_form(
     Ok(TaskEdit {
         task_id: id,
         version: int(form, "version")?.ok_or_else(|| AppError::BadRequest("缺少版本号".into()))?,
-        title: field(form, "title").unwrap_or("").to_string(),
-        body: field(form, "body").unwrap_or("").to_string(),
+        title: form.text("title").to_string(),
+        body: form.text("body").to_string(),
         pillar_id: int(form, "pillar_id")?,
         deadline: date(form, "deadline", "完成时限")?,
-        cadence: text(form, "cadence")
+        cadence: form
+            .non_blank("cadence")
             .and_then(|c| Cadence::parse(&c))
             .ok_or_else(|| AppError::Invalid(duban_app::plan::CADENCE_MESSAGE.into()))?,
-        leads_separately: field(form, "leads_separately").is_some(),
+        leads_separately: form.has("leads_separately"),
         carried_from: int(form, "carried_from")?,
         leads,
         cos,
         targets,
-        reason: field(form, "reason").unwrap_or("").to_string(),
+        reason: form.text("reason").to_string(),
     })
 }
 
@@ -577,17 +566,17 @@ async fn split_task(
     State(state): State<AppState>,
     auth: Office,
     Path(id): Path<i64>,
-    Form(f): Form<Vec<(String, String)>>,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    auth.check_csrf(super::list_field(&f, "csrf"))?;
-    let targets = if f.iter().any(|(k, _)| k == "target") {
-        super::ticked_ids(&f, "target", "目标")?
+    auth.check_csrf(f.text("csrf"))?;
+    let targets = if f.has("target") {
+        f.ticked_ids("target", "目标")?
     } else {
         Vec::new()
     };
     let new = state
         .store
-        .split_task(id, super::list_field(&f, "split_title"), &targets)
+        .split_task(id, f.text("split_title"), &targets)
         .await
         .map_err(|e| AppError::from(e).on_field("split_title"))?;
     Ok(Redirect::to(&format!("/tasks/{new}/edit")).into_response())
