@@ -122,9 +122,9 @@ pub fn demo_firms_csv(n: usize, seed: u64) -> String {
         let hightech = if rng.r#gen::<f64>() < 0.12 { "是" } else { "" };
         let town = TOWNS[rng.gen_range(0..TOWNS.len())];
         out.push_str(&format!(
-            "91339{k:06},示例企业{:05},{town},{industry},{},{land},{leased},{tax},{va},{revenue},{rnd},{energy},{emission},{power},{staff},{accident},{penalty},{hightech}\n",
-            k + 1,
+            "91339{n:06},示例企业{n:05},{town},{industry},{},{land},{leased},{tax},{va},{revenue},{rnd},{energy},{emission},{power},{staff},{accident},{penalty},{hightech}\n",
             if above { "规上" } else { "规下" },
+            n = k + 1,
         ));
     }
     out

@@ -54,13 +54,20 @@ impl Cell {
     fn plain(&self) -> Option<String> {
         match self {
             Cell::Text(s) => Some(s.clone()),
-            Cell::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => Some(format!("{}", *v as i64)),
-            Cell::Number(v) => {
-                let mut b = zmij::Buffer::new();
-                Some(b.format(*v).to_string())
-            }
+            Cell::Number(v) => Some(number_text(*v)),
             Cell::Empty => None,
         }
+    }
+}
+
+/// A number as an office reads it: whole numbers without a decimal point (序号 1, not 1.0),
+/// others in shortest round-trip form.
+pub fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let mut b = zmij::Buffer::new();
+        b.format(v).to_string()
     }
 }
 

@@ -170,11 +170,9 @@ pub fn environment() -> Environment<'static> {
         },
     );
     env.add_filter("num", |v: Value| -> String {
-        match f64::try_from(v.clone()) {
-            Ok(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
-            Ok(f) => format!("{f}"),
-            Err(_) => String::new(),
-        }
+        f64::try_from(v)
+            .map(duban_io::grid::number_text)
+            .unwrap_or_default()
     });
     env
 }

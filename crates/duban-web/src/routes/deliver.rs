@@ -673,8 +673,15 @@ async fn report_page(
     auth: Auth,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Q,
 ) -> Result<Response, AppError> {
-    report_render(&state, &auth, &page, id, StatusCode::OK).await
+    // What the last save did, said once after its redirect (`?done=`).
+    let done = match q.get("done").map(String::as_str) {
+        Some("saved") => Some("草稿已保存。"),
+        Some("submitted") => Some("已保存并报送，等待督办办公室审核。"),
+        _ => None,
+    };
+    report_render(&state, &auth, &page, id, StatusCode::OK, done).await
 }
 
 /// The report page (the form when the user may edit it), answered with `status`.
@@ -684,6 +691,7 @@ async fn report_render(
     page: &Page,
     id: i64,
     status: StatusCode,
+    done: Option<&str>,
 ) -> Result<Response, AppError> {
     let r = state.store.report(id).await?;
     crate::access::require_read_report(&auth.user, r.unit_id, r.state)?;
@@ -707,6 +715,7 @@ async fn report_render(
         context! {
             plan => plan_view(&d),
             report => report_view(&r),
+            done => done,
             values => values_view(&d, &r),
             has_targets => d.task_targets(r.task_id).next().is_some(),
             milestones => MilestoneInput::ALL.iter().map(|m| context! { key => m.as_str(), label => m.label_zh() }).collect::<Vec<_>>(),
@@ -807,12 +816,14 @@ async fn save_report(
     {
         return Ok(AppError::from(e).with_back(back));
     }
-    if f.text("then") == "submit"
+    let submit = f.text("then") == "submit";
+    if submit
         && let Err(e) = duban_app::report::act(&state.store, id, &ReportAction::Submit, &by).await
     {
         return Ok(AppError::from(e).with_back(back));
     }
-    Ok(Redirect::to(&back).into_response())
+    let done = if submit { "submitted" } else { "saved" };
+    Ok(Redirect::to(&format!("{back}?done={done}")).into_response())
 }
 
 /// The version a report form was loaded at (a hidden field): a save without it could
@@ -934,7 +945,15 @@ async fn upload_evidence(
                 message: e.to_string(),
                 action: format!("/reports/{id}/evidence"),
             });
-            return report_render(&state, &auth, &page, id, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return report_render(
+                &state,
+                &auth,
+                &page,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await;
         }
     }
     let Some((name, bytes)) = file else {

@@ -79,6 +79,8 @@ async fn list(
         &page,
         "oversight/escalations.html",
         context! {
+            // The batch box only where a row on this page can be ticked (answered ones).
+            any_answered => rows.iter().any(|e| state_str(e.state) == "responded"),
             rows => rows, levels => levels(), units => units, plans => plans,
             f_level => get("level"), f_state => get("state"), f_unit => get("unit"), f_plan => get("plan"), f_sort => get("sort"),
             is_admin => auth.is_admin(),

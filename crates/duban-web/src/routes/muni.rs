@@ -1318,6 +1318,16 @@ async fn firms_download(
         return Err(AppError::Invalid("这次评价还没有结果，无法下载".into()));
     };
     let (filter, _) = filter_of(q);
+    // A filtered table is not the whole result: its file says so.
+    let filtered = filter.class.is_some()
+        || filter.region.is_some()
+        || filter.grade.is_some()
+        || filter.text.is_some();
+    let stem = if filtered {
+        format!("{stem}-filtered")
+    } else {
+        stem.to_string()
+    };
     let mut firms: Vec<FirmRow> = Vec::new();
     let mut after = -1; // positions start at 0
     loop {

@@ -325,7 +325,7 @@ async fn summary_page(
             due => due,
             reported => reported,
             overdue => overdue,
-            ranking => ranking.into_iter().take(12).collect::<Vec<_>>(),
+            ranking => ranking,
         },
     )?
     .into_response())

@@ -393,6 +393,11 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The page after the save says what happened.
+    assert_eq!(r.location(), format!("/reports/{id}?done=submitted"));
+    let done = rep.get(r.location()).await;
+    assert!(done.body.contains("id=\"done-notice\""), "{}", done.body);
+    assert!(done.body.contains("已保存并报送"));
     assert_eq!(
         app.state.store.report(id).await.unwrap().state.as_str(),
         "submitted"

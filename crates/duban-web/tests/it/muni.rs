@@ -915,6 +915,12 @@ async fn firm_results_download_in_four_formats_with_the_filter() {
         ))
         .await;
     assert_eq!(only_a.body.lines().count(), 2, "{}", only_a.body);
+    assert!(
+        only_a.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("muni-run-{run}-firms-filtered.csv"))
+    );
     assert!(only_a.body.contains("\n1,A,f1,"), "{}", only_a.body);
 
     let xlsx = c.get(&format!("/muni/runs/{run}/firms/xlsx")).await;

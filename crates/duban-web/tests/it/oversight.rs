@@ -672,6 +672,10 @@ async fn the_office_closes_several_escalations_at_once() {
     let mut office = login(&app, "admin").await;
     let page = office.get("/escalations?state=responded").await;
     assert!(page.body.contains("id=\"batch-close-form\""));
+    assert!(page.body.contains("id=\"batch-close\""));
+    // Nothing to tick among the waiting ones: no batch box.
+    let page = office.get("/escalations?state=raised").await;
+    assert!(!page.body.contains("id=\"batch-close\""), "{}", page.body);
     let (a, b, w) = (
         answered[0].to_string(),
         answered[1].to_string(),
