@@ -42,7 +42,7 @@ pub fn unit_multiplier(unit: Option<&str>) -> f64 {
 pub enum NumberError {
     #[error("不是数字")]
     NotANumber,
-    #[error("中的逗号含义不明确（千位分隔符须每三位一组）")]
+    #[error("中的逗号含义不明确（千位分隔符须每三位一组；小数请用小数点，如 1.5）")]
     AmbiguousComma,
     #[error("的单位“{found}”与目标单位“{expected}”不一致，请只填数字")]
     WrongUnit { found: String, expected: String },
@@ -53,7 +53,7 @@ pub enum NumberError {
 }
 
 impl NumberError {
-    /// The one message for a refused text: `“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）`.
+    /// The one message for a refused text: `“1,5” 中的逗号含义不明确（千位分隔符须每三位一组；小数请用小数点，如 1.5）`.
     /// The text is trimmed and cut at 30 characters.
     pub fn about(&self, text: &str) -> String {
         let t: String = text.trim().chars().take(30).collect();
@@ -277,7 +277,7 @@ mod multiplier_tests {
         let e = parse_number("1,5", None).unwrap_err();
         assert_eq!(
             e.about(" 1,5 "),
-            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）"
+            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组；小数请用小数点，如 1.5）"
         );
     }
 

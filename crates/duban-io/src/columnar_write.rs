@@ -7,7 +7,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -41,6 +41,8 @@ pub enum ColumnType {
     Text,
     /// 64-bit float; NaN is written as null.
     Number,
+    /// 64-bit integer (名次, counts); nullable.
+    Integer,
 }
 
 /// The schema of `columns` (name, type), every column nullable.
@@ -52,6 +54,7 @@ pub fn schema(columns: &[(String, ColumnType)]) -> SchemaRef {
                 let dt = match t {
                     ColumnType::Text => DataType::Utf8,
                     ColumnType::Number => DataType::Float64,
+                    ColumnType::Integer => DataType::Int64,
                 };
                 Field::new(name, dt, true)
             })
@@ -68,6 +71,11 @@ pub fn number_array(values: Vec<f64>) -> ArrayRef {
     } else {
         Arc::new(Float64Array::from(values))
     }
+}
+
+/// An integer column; `None` becomes null.
+pub fn integer_array(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter(values))
 }
 
 /// A text column; `None` becomes null.
@@ -211,6 +219,12 @@ pub(crate) fn assert_same_cells(csv: &str, bytes: Vec<u8>, format: ColumnarForma
                     assert_eq!(cell, "", "{format:?} row {r} column {c}");
                 } else if let Some(t) = col.as_any().downcast_ref::<StringArray>() {
                     assert_eq!(t.value(i), cell, "{format:?} row {r} column {c}");
+                } else if let Some(n) = col.as_any().downcast_ref::<Int64Array>() {
+                    assert_eq!(
+                        Ok(n.value(i)),
+                        cell.parse::<i64>(),
+                        "{format:?} row {r} column {c}"
+                    );
                 } else {
                     let v = col
                         .as_any()

@@ -9,8 +9,8 @@ use std::io::Write;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::columnar_write::{
-    ColumnType, ColumnarFormat, ColumnarWriteError, number_array, schema, text_array,
-    write_columnar,
+    ColumnType, ColumnarFormat, ColumnarWriteError, integer_array, number_array, schema,
+    text_array, write_columnar,
 };
 
 /// One cell of a table to download.
@@ -60,6 +60,11 @@ impl Cell {
     }
 }
 
+/// `v` as an integer when it is a whole number that a float holds exactly.
+fn whole_number(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0).then_some(v as i64)
+}
+
 /// A number as an office reads it: whole numbers without a decimal point (序号 1, not 1.0),
 /// others in shortest round-trip form.
 pub fn number_text(v: f64) -> String {
@@ -89,8 +94,8 @@ pub fn append_csv_rows(out: &mut Vec<u8>, rows: &[Vec<Cell>]) {
 }
 
 /// The rows (the first is the header) as Parquet or Arrow IPC. A column whose cells below the
-/// header are all numbers or empty is a number column, any other a text column; empty cells
-/// are nulls. Text is written as it is: these files are read by programs, not run as
+/// header are all whole numbers (or empty) is an integer column (名次, counts), all numbers a
+/// number column, any other a text column; empty cells are nulls. Text is written as it is: these files are read by programs, not run as
 /// spreadsheets.
 pub fn grid_columnar(
     rows: &[Vec<Cell>],
@@ -106,10 +111,14 @@ pub fn grid_columnar(
             let numeric = body
                 .iter()
                 .all(|r| matches!(r.get(j), Some(Cell::Number(_) | Cell::Empty) | None));
-            let t = if numeric {
-                ColumnType::Number
-            } else {
-                ColumnType::Text
+            let whole = body.iter().all(|r| match r.get(j) {
+                Some(Cell::Number(v)) => whole_number(*v).is_some(),
+                _ => true,
+            });
+            let t = match (numeric, whole) {
+                (true, true) => ColumnType::Integer,
+                (true, false) => ColumnType::Number,
+                _ => ColumnType::Text,
             };
             (h.plain().unwrap_or_default(), t)
         })
@@ -144,6 +153,10 @@ pub fn write_grid_columnar<W: Write + Send>(
                         })
                         .collect(),
                 ),
+                ColumnType::Integer => integer_array(cells.iter().map(|r| match r.get(j) {
+                    Some(Cell::Number(v)) => whole_number(*v),
+                    _ => None,
+                })),
                 ColumnType::Text => {
                     let texts: Vec<Option<String>> = cells
                         .iter()
@@ -218,7 +231,7 @@ mod tests {
                 .iter()
                 .map(|f| f.data_type().to_string())
                 .collect();
-            assert_eq!(types, ["Float64", "Utf8", "Float64"]);
+            assert_eq!(types, ["Int64", "Utf8", "Float64"]);
             assert_same_cells(csv, bytes, format);
         }
     }

@@ -75,7 +75,9 @@ fn filled_values_in_every_accepted_form() {
     let e = read_supervision_sheet(&b.save_xlsxwriter(), &spec).unwrap_err();
     assert_eq!(
         messages(&e),
-        ["第5行 L列：“1,00所” 中的逗号含义不明确（千位分隔符须每三位一组）"]
+        [
+            "第5行 L列：“1,00所” 中的逗号含义不明确（千位分隔符须每三位一组；小数请用小数点，如 1.5）"
+        ]
     );
     b.set("T13", "目标值②", s("1,000所"));
     let f = read_supervision_sheet(&b.save_xlsxwriter(), &spec).unwrap();

@@ -269,7 +269,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
     let diagnostics: Vec<J> = result
         .diagnostics
         .iter()
-        .map(|d| context! { code => d.code, subject => d.subject, message => d.message })
+        .map(|d| context! { code => d.code, zh => diagnostic_zh(&d.code), subject => d.subject, message => d.message })
         .collect();
     let excluded: Vec<J> = result
         .excluded
@@ -282,7 +282,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
         .flatten()
         .map(|s| {
             context! {
-                factor => s.factor,
+                factor => factor_zh(&s.factor),
                 first_order => s.first_order.map(|x| format!("{x:.3}")),
                 total => s.total.map(|x| format!("{x:.3}")),
             }
@@ -329,7 +329,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
         sensitivity => sensitivity,
         draws => setup.map(|u| u.draws as u64),
         seed => setup.map(|u| u.seed),
-        factors => setup.map(|u| u.factors.join("、")),
+        factors => setup.map(|u| u.factors.iter().map(|f| factor_zh(f)).collect::<Vec<_>>().join("、")),
         bar_chart => bar.to_string(),
         interval_chart => if interval.is_null() { None } else { Some(interval.to_string()) },
         interval_class => match n { 0..=15 => "rows-s", 16..=40 => "rows-m", _ => "rows-l" },
@@ -419,6 +419,42 @@ pub fn spec_form(spec: &Spec) -> J {
         unc_normalise => u.normalise.iter().map(|a| key(*a)).collect::<Vec<_>>(),
         unc_impute => u.impute.iter().map(|a| key(*a)).collect::<Vec<_>>(),
         unc_loo => u.leave_one_out, unc_sensitivity => u.sensitivity,
+    }
+}
+
+/// An uncertainty factor of the robustness analysis, as the page names it.
+fn factor_zh(factor: &str) -> String {
+    match factor {
+        "weights" => "权重扰动".into(),
+        "normalise" => "标准化方法".into(),
+        "aggregate" => "合成方法".into(),
+        "impute" => "缺失值处理".into(),
+        "leave_one_out" => "逐一剔除指标".into(),
+        other => other.into(),
+    }
+}
+
+/// What an engine diagnostic means, in the UI's language (the engine's own text, kept in
+/// the snapshot bit for bit, is shown beside it as the detail).
+fn diagnostic_zh(code: &str) -> &'static str {
+    match code {
+        "aggregate_own_normalisation" => "合成方法自带标准化，所选标准化不再使用",
+        "ahp" => "层次分析法一致性检验",
+        "ahp_inconsistent_forced" => "判断矩阵一致性比率 CR > 0.1，按设置强制采用",
+        "all_missing_indicator" => "该指标所有对象均无数据，已剔除（权重为 0）",
+        "all_missing_unit" => "该对象所有指标均无数据，不参与评价",
+        "available_case" => "部分指标缺失：按已有指标计分，权重在组内重新归一",
+        "constant_indicator" => "该指标各对象取值相同，无区分度，已剔除，其余权重重新归一",
+        "critic_degenerate" => "各指标无对比强度，CRITIC 改用等权",
+        "entropy_degenerate" => "各指标熵均为 1，熵权法改用等权",
+        "group_dropped" => "该组没有可用指标，已剔除，同级权重重新归一",
+        "imputed" => "缺失值已按设置插补",
+        "negative_entropy_raw" => "熵权法原始数据含负值，已整体平移使最小值为 0",
+        "negative_geometric" => "含负值：几何平均在 [1, 100] 重标度后计算，不受影响",
+        "outlier_log" => "分布仍明显偏斜，已取对数",
+        "outlier_winsorised" => "极端值已缩尾处理",
+        "weights_renormalised" => "剔除指标的权重已去掉，其余在组内重新归一",
+        _ => "评价过程提示",
     }
 }
 

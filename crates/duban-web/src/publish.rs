@@ -293,6 +293,7 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
         Cell::from("迟报"),
         Cell::from("未报"),
         Cell::from("按时报送率（%）"),
+        Cell::from("退回率（%）"),
     ]];
     ranking.extend(p.ranking.iter().enumerate().map(|(i, r)| {
         vec![
@@ -303,6 +304,7 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
             Cell::Number(r.late as f64),
             Cell::Number(r.missing as f64),
             Cell::from(r.on_time_pct),
+            Cell::from(r.returned_pct),
         ]
     }));
     vec![

@@ -1401,8 +1401,9 @@ fn firm_columns(summary: &Summary) -> Vec<(String, ColumnType)> {
     };
     let text = |n: &str| (n.to_string(), ColumnType::Text);
     let number = |n: &str| (n.to_string(), ColumnType::Number);
+    let integer = |n: &str| (n.to_string(), ColumnType::Integer);
     let mut columns = vec![
-        number("名次"),
+        integer("名次"),
         text("等级"),
         text("企业代码"),
         text("企业名称"),
@@ -1410,7 +1411,7 @@ fn firm_columns(summary: &Summary) -> Vec<(String, ColumnType)> {
         text(summary.region_column.as_deref().unwrap_or("区域")),
         number("得分"),
         number("加减分"),
-        number("领跑者"),
+        integer("领跑者"),
         text("不参评原因"),
     ];
     columns.extend(summary.indicators.iter().map(|i| number(&i.name)));

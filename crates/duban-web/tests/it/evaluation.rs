@@ -190,7 +190,7 @@ async fn upload_run_compare_publish_download_verify() {
     assert_eq!(
         names,
         [
-            ("名次", "Float64".into()),
+            ("名次", "Int64".into()),
             ("对象", "Utf8".into()),
             ("得分", "Float64".into())
         ]

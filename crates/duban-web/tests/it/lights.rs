@@ -181,6 +181,18 @@ async fn every_view_shows_the_same_light_for_every_task() {
         assert_eq!(from_csv, from_api, "{path} disagrees with the status API");
         let overdue = format!("/plans/{plan}/status/download/overdue.xlsx?as_of={date}");
         get_xlsx(&office, &app.base, &overdue).await;
+        // The ranking download carries the page's rates, the return rate included.
+        let path = format!("/plans/{plan}/status/download/ranking.csv?as_of={date}");
+        let (_, _, ranking) = get_bytes(&office, &app.base, &path).await;
+        let ranking = String::from_utf8(ranking).unwrap();
+        assert!(
+            ranking
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("按时报送率（%）,退回率（%）"),
+            "{ranking}"
+        );
 
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();

@@ -943,6 +943,11 @@ async fn firm_results_download_in_four_formats_with_the_filter() {
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         assert_eq!(rows, 4, "{format}");
         let b = &batches[0];
+        assert_eq!(
+            b.schema().field(0).data_type().to_string(),
+            "Int64",
+            "名次 is a whole number"
+        );
         let score = b.column(6).as_any().downcast_ref::<Float64Array>().unwrap();
         let firm = b.column(2).as_any().downcast_ref::<StringArray>().unwrap();
         let reason = b.column(9).as_any().downcast_ref::<StringArray>().unwrap();

@@ -346,7 +346,7 @@ async fn malformed_task_edits_save_nothing() {
         (
             format!("t{first}_baseline"),
             "1,5".into(),
-            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组）",
+            "“1,5” 中的逗号含义不明确（千位分隔符须每三位一组；小数请用小数点，如 1.5）",
         ),
         (
             format!("t{first}_milestones"),
