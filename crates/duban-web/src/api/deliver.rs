@@ -49,6 +49,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/{id}/reopen", post(reopen))
 }
 
+/// The typed JSON bodies of this module's routes: (method, path as in OpenAPI, the body's
+/// fields), checked against `openapi.json` (`api::tests::request_bodies_match_the_document`).
+#[cfg(test)]
+pub(super) const REQUEST_BODIES: &[super::RequestBody] = &[
+    ("post", "/api/v1/reports", ReportBody::FIELDS),
+    ("post", "/api/v1/reports/{id}/return", ReturnBody::FIELDS),
+    ("post", "/api/v1/reports/{id}/reopen", ReopenBody::FIELDS),
+];
+
 async fn periods(
     State(state): State<AppState>,
     _auth: Auth,

@@ -39,6 +39,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/evaluations/snapshots/{id}", get(snapshot))
 }
 
+/// The typed JSON bodies of this module's routes: (method, path as in OpenAPI, the body's
+/// fields), checked against `openapi.json` (`api::tests::request_bodies_match_the_document`).
+#[cfg(test)]
+pub(super) const REQUEST_BODIES: &[super::RequestBody] =
+    &[("post", "/api/v1/evaluations/run", RunBody::FIELDS)];
+
 // Response fields are declared in alphabetical order: the wire order `json!` gave them
 // (checked by `tests::responses_keep_sorted_keys`).
 

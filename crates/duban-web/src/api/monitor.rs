@@ -51,6 +51,26 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/monitor/bindings", get(bindings).post(bind))
 }
 
+/// The typed JSON bodies of this module's routes: (method, path as in OpenAPI, the body's
+/// fields), checked against `openapi.json` (`api::tests::request_bodies_match_the_document`).
+#[cfg(test)]
+pub(super) const REQUEST_BODIES: &[super::RequestBody] = &[
+    ("post", "/api/v1/monitor/bindings", BindBody::FIELDS),
+    ("post", "/api/v1/monitor/alerts/run", AsOfBody::FIELDS),
+    // One body for every action; each action documents the fields it reads.
+    (
+        "post",
+        "/api/v1/monitor/alerts/{id}/acknowledge",
+        ActBody::FIELDS,
+    ),
+    (
+        "post",
+        "/api/v1/monitor/alerts/{id}/interview",
+        ActBody::FIELDS,
+    ),
+    ("post", "/api/v1/monitor/alerts/{id}/close", ActBody::FIELDS),
+];
+
 async fn bindings(
     State(state): State<AppState>,
     _auth: Auth,

@@ -39,6 +39,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/escalations/{id}", get(one_escalation))
 }
 
+/// The typed JSON bodies of this module's routes: (method, path as in OpenAPI, the body's
+/// fields), checked against `openapi.json` (`api::tests::request_bodies_match_the_document`).
+#[cfg(test)]
+pub(super) const REQUEST_BODIES: &[super::RequestBody] = &[(
+    "post",
+    "/api/v1/plans/{id}/escalations/run",
+    <AsOfBody as super::Body>::FIELDS,
+)];
+
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The workbook as a download response.
