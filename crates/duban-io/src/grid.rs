@@ -169,7 +169,8 @@ pub fn write_grid_columnar<W: Write + Send>(
     })
 }
 
-/// The rows as an xlsx workbook with one sheet named `sheet` (the first row bold).
+/// The rows as an xlsx workbook with one sheet named `sheet` (the first row bold and frozen,
+/// columns fitted to their text).
 pub fn grid_xlsx(sheet: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
@@ -192,6 +193,12 @@ pub fn grid_xlsx(sheet: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, XlsxError> 
             }
         }
     }
+    // The header stays in view while scrolling; columns as wide as their text (judged on
+    // the first rows, so a long table costs no more), within reason.
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_autofit_max_row(2_000);
+    ws.set_autofit_max_width(360);
+    ws.autofit();
     book.save_to_buffer()
 }
 
@@ -257,5 +264,32 @@ mod tests {
         let range = book.worksheet_range("工作进展").unwrap();
         assert_eq!(range.get((1, 1)), Some(&Data::Float(40.0)));
         assert_eq!(range.get((0, 0)), Some(&Data::String("任务".into())));
+    }
+
+    #[test]
+    fn xlsx_header_frozen_and_columns_fitted() {
+        use std::io::Read;
+        let rows = vec![
+            vec![Cell::from("单位"), Cell::from("按时报送率（%）")],
+            vec![
+                Cell::from("省发展和改革委员会（省能源局）"),
+                Cell::Number(95.5),
+            ],
+        ];
+        let bytes = grid_xlsx("部门排名", &rows).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(
+            xml.contains("state=\"frozen\"") && xml.contains("ySplit=\"1\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<cols>") && xml.contains("customWidth=\"1\""),
+            "{xml}"
+        );
     }
 }
