@@ -163,29 +163,6 @@ impl<W: Write + Send> Sink<W> {
     }
 }
 
-/// The record batches of a written file (tests of the writers).
-#[cfg(test)]
-pub(crate) fn read_back(bytes: Vec<u8>, format: ColumnarFormat) -> Vec<RecordBatch> {
-    match format {
-        ColumnarFormat::Parquet => {
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                bytes::Bytes::from(bytes),
-            )
-            .unwrap()
-            .build()
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-        }
-        ColumnarFormat::ArrowIpc => {
-            arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None)
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-        }
-    }
-}
-
 /// Checks that a written file holds the cells of `csv` (header and rows in order): text as
 /// text, numbers equal to the CSV's, empty cells as nulls (tests of the writers).
 #[cfg(test)]
@@ -202,7 +179,7 @@ pub(crate) fn assert_same_cells(csv: &str, bytes: Vec<u8>, format: ColumnarForma
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
-    let batches = read_back(bytes, format);
+    let batches = crate::testing::columnar_batches(bytes, format);
     let names: Vec<String> = batches[0]
         .schema_ref()
         .fields()
@@ -267,7 +244,7 @@ mod tests {
                 ]
             })
             .unwrap();
-            let batches = read_back(bytes, format);
+            let batches = crate::testing::columnar_batches(bytes, format);
             let mut i = 0;
             for b in &batches {
                 let n = b.column(0).as_any().downcast_ref::<Float64Array>().unwrap();

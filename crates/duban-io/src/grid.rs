@@ -1,8 +1,10 @@
 //! A table as rows of cells, written as CSV (UTF-8 with BOM, so Excel opens it as UTF-8) or
 //! as an xlsx workbook (numbers as numbers, a bold header row). Text that a spreadsheet
 //! would run as a formula is neutralised in both (see [`crate::formula`]). Used by every
-//! "表格下载" of duban: monitor wide tables, public portal tables. The same rows can also be
-//! written as Parquet or Arrow IPC ([`grid_columnar`]) for DuckDB, polars or pyarrow.
+//! "表格下载" of duban: monitor wide tables, public portal tables. A download in any of its
+//! formats ([`TableFormat`]: also Parquet or Arrow IPC, for DuckDB, polars or pyarrow) is
+//! [`table_bytes`] for a table held as rows, [`write_table`] for a long one given a row at a
+//! time.
 
 use std::io::Write;
 
@@ -84,7 +86,7 @@ pub fn grid_csv(rows: &[Vec<Cell>]) -> Vec<u8> {
 }
 
 /// Appends rows as CSV lines (no BOM): a long table is written a chunk of rows at a time.
-pub fn append_csv_rows(out: &mut Vec<u8>, rows: &[Vec<Cell>]) {
+fn append_csv_rows(out: &mut Vec<u8>, rows: &[Vec<Cell>]) {
     let mut w = csv::Writer::from_writer(out);
     for row in rows {
         w.write_record(row.iter().map(Cell::text))
@@ -93,19 +95,77 @@ pub fn append_csv_rows(out: &mut Vec<u8>, rows: &[Vec<Cell>]) {
     w.flush().expect("in-memory write");
 }
 
-/// The rows (the first is the header) as Parquet or Arrow IPC. A column whose cells below the
-/// header are all whole numbers (or empty) is an integer column (名次, counts), all numbers a
-/// number column, any other a text column; empty cells are nulls. Text is written as it is: these files are read by programs, not run as
-/// spreadsheets.
-pub fn grid_columnar(
+/// The file formats of a table download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Xlsx,
+    Columnar(ColumnarFormat),
+}
+
+/// Why a table could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum TableWriteError {
+    #[error("xlsx: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error(transparent)]
+    Columnar(#[from] ColumnarWriteError),
+}
+
+impl TableFormat {
+    /// By the file extension a download names: csv, xlsx, parquet, arrow.
+    pub fn parse(extension: &str) -> Option<TableFormat> {
+        match extension {
+            "csv" => Some(TableFormat::Csv),
+            "xlsx" => Some(TableFormat::Xlsx),
+            "parquet" => Some(TableFormat::Columnar(ColumnarFormat::Parquet)),
+            "arrow" => Some(TableFormat::Columnar(ColumnarFormat::ArrowIpc)),
+            _ => None,
+        }
+    }
+
+    /// The media type of such a file (as registered with IANA).
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "text/csv; charset=utf-8",
+            TableFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            TableFormat::Columnar(ColumnarFormat::Parquet) => "application/vnd.apache.parquet",
+            TableFormat::Columnar(ColumnarFormat::ArrowIpc) => "application/vnd.apache.arrow.file",
+        }
+    }
+}
+
+/// The rows (the first is the header) in `format`, the xlsx sheet named `caption`. In
+/// Parquet and Arrow a column whose cells below the header are all whole numbers (or empty)
+/// is an integer column (名次, counts), all numbers a number column, any other a text column.
+pub fn table_bytes(
+    format: TableFormat,
+    caption: &str,
     rows: &[Vec<Cell>],
-    format: ColumnarFormat,
-) -> Result<Vec<u8>, ColumnarWriteError> {
-    let (head, body) = rows
-        .split_first()
-        .map_or((&[][..], &[][..]), |(h, b)| (&h[..], b));
-    let columns: Vec<(String, ColumnType)> = head
-        .iter()
+) -> Result<Vec<u8>, TableWriteError> {
+    match format {
+        TableFormat::Csv => Ok(grid_csv(rows)),
+        TableFormat::Xlsx => Ok(grid_xlsx(caption, rows)?),
+        TableFormat::Columnar(_) => {
+            let (head, body) = rows
+                .split_first()
+                .map_or((&[][..], &[][..]), |(h, b)| (&h[..], b));
+            write_table(
+                format,
+                caption,
+                &column_types(head, body),
+                body.len(),
+                |i| body[i].clone(),
+            )
+        }
+    }
+}
+
+/// Each column's name and the narrowest type that holds its cells below the header.
+fn column_types(head: &[Cell], body: &[Vec<Cell>]) -> Vec<(String, ColumnType)> {
+    head.iter()
         .enumerate()
         .map(|(j, h)| {
             let numeric = body
@@ -122,16 +182,55 @@ pub fn grid_columnar(
             };
             (h.plain().unwrap_or_default(), t)
         })
-        .collect();
-    let mut out = Vec::new();
-    write_grid_columnar(&mut out, format, &columns, body.len(), |i| body[i].clone())?;
-    Ok(out)
+        .collect()
+}
+
+/// Rows given a row at a time before the CSV text of a long table is appended.
+const CSV_CHUNK: usize = 10_000;
+
+/// A table of `rows` rows under `columns` (name, type) in `format`, row `i` given by
+/// `row(i)`: CSV a chunk of rows at a time, Parquet and Arrow a batch at a time (a long
+/// table is never held as cells); an xlsx sheet (named `caption`) holds every row anyway.
+pub fn write_table(
+    format: TableFormat,
+    caption: &str,
+    columns: &[(String, ColumnType)],
+    rows: usize,
+    row: impl Fn(usize) -> Vec<Cell> + Sync,
+) -> Result<Vec<u8>, TableWriteError> {
+    let head = || {
+        columns
+            .iter()
+            .map(|(n, _)| Cell::from(n.as_str()))
+            .collect()
+    };
+    match format {
+        TableFormat::Csv => {
+            let mut out = grid_csv(&[head()]);
+            for start in (0..rows).step_by(CSV_CHUNK) {
+                let chunk: Vec<Vec<Cell>> =
+                    (start..(start + CSV_CHUNK).min(rows)).map(&row).collect();
+                append_csv_rows(&mut out, &chunk);
+            }
+            Ok(out)
+        }
+        TableFormat::Xlsx => {
+            let all: Vec<Vec<Cell>> = std::iter::once(head()).chain((0..rows).map(row)).collect();
+            Ok(grid_xlsx(caption, &all)?)
+        }
+        TableFormat::Columnar(c) => {
+            let mut out = Vec::new();
+            write_grid_columnar(&mut out, c, columns, rows, row)?;
+            Ok(out)
+        }
+    }
 }
 
 /// Writes `rows` rows of `columns` (name, type) as Parquet or Arrow IPC, row `i` given by
-/// `row(i)` (built a batch at a time, so a long table is never held as cells): a number in a
-/// text column is written as its text, text in a number column as null.
-pub fn write_grid_columnar<W: Write + Send>(
+/// `row(i)` (built a batch at a time): a number in a text column is written as its text,
+/// text in a number column as null. Text is written as it is: these files are read by
+/// programs, not run as spreadsheets.
+fn write_grid_columnar<W: Write + Send>(
     out: W,
     format: ColumnarFormat,
     columns: &[(String, ColumnType)],
@@ -223,7 +322,8 @@ mod tests {
 
     #[test]
     fn columnar_holds_the_cells_with_number_columns_typed() {
-        use crate::columnar_write::{assert_same_cells, read_back};
+        use crate::columnar_write::assert_same_cells;
+        use crate::testing::columnar_batches;
         let rows = vec![
             vec![Cell::from("名次"), Cell::from("对象"), Cell::from("得分")],
             vec![Cell::Number(1.0), Cell::from("=杭州"), Cell::Number(0.75)],
@@ -231,8 +331,8 @@ mod tests {
         ];
         let csv = "名次,对象,得分\n1,=杭州,0.75\n2,3.5,\n";
         for format in [ColumnarFormat::Parquet, ColumnarFormat::ArrowIpc] {
-            let bytes = grid_columnar(&rows, format).unwrap();
-            let schema = read_back(bytes.clone(), format)[0].schema();
+            let bytes = table_bytes(TableFormat::Columnar(format), "", &rows).unwrap();
+            let schema = columnar_batches(bytes.clone(), format)[0].schema();
             let types: Vec<String> = schema
                 .fields()
                 .iter()

@@ -15,3 +15,4 @@ pub mod official_doc;
 mod pipeline;
 pub mod supervision_sheet;
 pub mod table_read;
+pub mod testing;

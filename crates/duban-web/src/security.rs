@@ -169,13 +169,23 @@ pub async fn text_guard(req: Request, next: Next) -> Response {
 /// key holds a NUL (naming it: `values[1].note`). A body that is not JSON passes: the
 /// handler's parser answers it (400/422).
 pub fn check_json_text(bytes: &[u8]) -> Result<(), AppError> {
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(AppError::BadRequest("请求内容不是有效的 UTF-8 编码".into()));
+    check_utf8(bytes)?;
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => check_json_value(&value),
+        Err(_) => Ok(()),
     }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
-    };
-    match bad_json_field(&value) {
+}
+
+/// 400 when a body is not UTF-8.
+pub fn check_utf8(bytes: &[u8]) -> Result<(), AppError> {
+    std::str::from_utf8(bytes)
+        .map(drop)
+        .map_err(|_| AppError::BadRequest("请求内容不是有效的 UTF-8 编码".into()))
+}
+
+/// 400 naming the first string or key of a parsed JSON body that holds a NUL.
+pub fn check_json_value(value: &serde_json::Value) -> Result<(), AppError> {
+    match bad_json_field(value) {
         None => Ok(()),
         Some(field) => {
             let field = field.strip_prefix('.').unwrap_or(&field);

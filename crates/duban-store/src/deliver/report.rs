@@ -625,11 +625,8 @@ impl Store {
     }
 
     async fn task_target_ids(&self, task_id: i64) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM target WHERE task_id = $1")
-            .bind(task_id)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        let targets = self.task_target_units(task_id).await?;
+        Ok(targets.into_iter().map(|(id, _)| id).collect())
     }
 
     /// Creates the draft for `key` (or, when it exists and is editable, saves into it).

@@ -359,12 +359,22 @@ async fn create(
         .task_by_number(plan.id, number)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("计划中没有第 {number} 项任务")))?;
-    let units: std::collections::HashMap<i64, Option<String>> = state
-        .store
-        .task_target_units(task.id)
-        .await?
-        .into_iter()
-        .collect();
+    // A value typed as text may carry its target's unit; JSON numbers need no lookup.
+    let typed_as_text = body
+        .values
+        .iter()
+        .flatten()
+        .any(|v| matches!(v.value, Some(Number::Text(_))));
+    let units: std::collections::HashMap<i64, Option<String>> = if typed_as_text {
+        state
+            .store
+            .task_target_units(task.id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        Default::default()
+    };
     let (at, content) = body.into_parts(&|t| units.get(&t).cloned().flatten())?;
     let period = match &at.period {
         PeriodRef::Key(key) => state.store.period_by_key(plan.id, key).await?,

@@ -192,10 +192,12 @@ async fn get_plan(
 /// The JSON request body, or 400 with the parser's message.
 pub(crate) fn parse_body(body: &[u8]) -> Result<Value, AppError> {
     // The text guard checks bodies sent as JSON; one sent as anything else is still read as
-    // JSON here, so it is checked here too.
-    crate::security::check_json_text(body)?;
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+    // JSON here, so the parsed value is checked here too.
+    crate::security::check_utf8(body)?;
+    let value = serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?;
+    crate::security::check_json_value(&value)?;
+    Ok(value)
 }
 
 /// Like [`parse_body`], but an empty (or blank) body is `{}`: for actions whose fields are

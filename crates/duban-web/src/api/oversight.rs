@@ -48,7 +48,7 @@ pub(super) const REQUEST_BODIES: &[super::RequestBody] = &[(
     <AsOfBody as super::Body>::FIELDS,
 )];
 
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX: &str = duban_io::grid::TableFormat::Xlsx.media_type();
 
 /// The workbook as a download response.
 pub fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Result<Response, AppError> {

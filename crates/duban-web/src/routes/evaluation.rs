@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use duban_io::columnar_write::ColumnarFormat;
 use duban_io::eval_format::DataKind;
+use duban_io::grid::TableFormat;
 use duban_store::StoreError;
 use duban_store::evaluation::{
     EvalDataset, EvalRun, MAX_DATASET_BYTES, NewEvalDataset, NewEvalRun,
@@ -379,18 +380,19 @@ async fn dataset_file(
     let d = state.store.eval_dataset(id).await?;
     let mut bytes = state.store.eval_dataset_bytes(&d).await?;
     let ct = match DataKind::parse(&d.kind) {
-        Some(DataKind::Xlsx) => crate::api::oversight::XLSX,
-        Some(DataKind::Parquet) => super::columnar_content_type(ColumnarFormat::Parquet),
-        Some(DataKind::Arrow) => super::columnar_content_type(ColumnarFormat::ArrowIpc),
+        Some(DataKind::Xlsx) => TableFormat::Xlsx,
+        Some(DataKind::Parquet) => TableFormat::Columnar(ColumnarFormat::Parquet),
+        Some(DataKind::Arrow) => TableFormat::Columnar(ColumnarFormat::ArrowIpc),
         Some(DataKind::Csv) | None => {
             // Formula-like cells leave as text (OWASP CSV injection); the stored bytes and
             // their hash are unchanged. (Parquet and Arrow files are not run by
             // spreadsheets: they leave as stored.)
             bytes = duban_io::formula::neutralise_csv(&bytes)
                 .map_err(|e| AppError::Internal(format!("数据集 CSV 无法读取：{e}")))?;
-            "text/csv; charset=utf-8"
+            TableFormat::Csv
         }
-    };
+    }
+    .media_type();
     Ok(attachment(
         bytes,
         ct,

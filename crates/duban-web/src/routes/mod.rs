@@ -5,6 +5,8 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use duban_io::grid::TableFormat;
+
 use crate::auth::Auth;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -148,52 +150,19 @@ pub fn attachment(
     r
 }
 
-/// A table (表格下载) as `{stem}.xlsx` or `{stem}.csv` (`format`); any other format is 404.
+/// A table (表格下载) as `{stem}.{format}`: xlsx, csv, parquet or arrow; any other is 404.
 pub fn table_download(
     caption: &str,
     stem: &str,
     rows: &[Vec<duban_io::grid::Cell>],
     format: &str,
 ) -> Result<Response, AppError> {
-    match format {
-        "xlsx" => Ok(attachment(
-            duban_io::grid::grid_xlsx(caption, rows)
-                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
-            crate::api::oversight::XLSX,
-            &format!("{stem}.xlsx"),
-        )),
-        "csv" => Ok(attachment(
-            duban_io::grid::grid_csv(rows),
-            "text/csv; charset=utf-8",
-            &format!("{stem}.csv"),
-        )),
-        _ => {
-            let columnar = columnar_format(format).ok_or(AppError::NotFound)?;
-            Ok(attachment(
-                duban_io::grid::grid_columnar(rows, columnar)
-                    .map_err(|e| AppError::Internal(format!("{format}: {e}")))?,
-                columnar_content_type(columnar),
-                &format!("{stem}.{format}"),
-            ))
-        }
-    }
-}
-
-/// The binary table format a download path names (`parquet`, `arrow`).
-pub fn columnar_format(name: &str) -> Option<duban_io::columnar_write::ColumnarFormat> {
-    use duban_io::columnar_write::ColumnarFormat;
-    match name {
-        "parquet" => Some(ColumnarFormat::Parquet),
-        "arrow" => Some(ColumnarFormat::ArrowIpc),
-        _ => None,
-    }
-}
-
-/// The media type of a Parquet or Arrow IPC file (as registered with IANA).
-pub fn columnar_content_type(format: duban_io::columnar_write::ColumnarFormat) -> &'static str {
-    use duban_io::columnar_write::ColumnarFormat;
-    match format {
-        ColumnarFormat::Parquet => "application/vnd.apache.parquet",
-        ColumnarFormat::ArrowIpc => "application/vnd.apache.arrow.file",
-    }
+    let kind = TableFormat::parse(format).ok_or(AppError::NotFound)?;
+    let bytes = duban_io::grid::table_bytes(kind, caption, rows)
+        .map_err(|e| AppError::Internal(format!("{stem}.{format}: {e}")))?;
+    Ok(attachment(
+        bytes,
+        kind.media_type(),
+        &format!("{stem}.{format}"),
+    ))
 }

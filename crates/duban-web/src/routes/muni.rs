@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use duban_io::columnar_write::ColumnType;
-use duban_io::grid::Cell;
+use duban_io::grid::{Cell, TableFormat};
 use duban_io::table_read::DataKind;
 use duban_store::StoreError;
 use duban_store::muni::{
@@ -693,20 +693,12 @@ pub(crate) async fn result_context(
         summary.class_columns.join("、")
     };
     let region_label = summary.region_column.clone();
-    let mut download_query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("class", &filter.class),
-        ("region", &filter.region),
-        ("grade", &filter.grade),
-        ("q", &filter.text),
-    ] {
-        if let Some(v) = v {
-            download_query.append_pair(k, v);
-        }
-    }
+    let download_query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(filter_query(&filter))
+        .finish();
     Ok(context! {
         total => total,
-        download_query => download_query.finish(),
+        download_query => download_query,
         firms => rows.iter().map(firm_view).collect::<Vec<_>>(),
         pager => pager,
         filter => context! {
@@ -1310,23 +1302,16 @@ async fn firms_download(
     stem: &str,
     format: &str,
 ) -> Result<Response, AppError> {
-    let columnar = super::columnar_format(format);
-    if columnar.is_none() && format != "csv" && format != "xlsx" {
-        return Err(AppError::NotFound);
-    }
+    let kind = TableFormat::parse(format).ok_or(AppError::NotFound)?;
     let Some(summary) = summary_of(run) else {
         return Err(AppError::Invalid("这次评价还没有结果，无法下载".into()));
     };
     let (filter, _) = filter_of(q);
     // A filtered table is not the whole result: its file says so.
-    let filtered = filter.class.is_some()
-        || filter.region.is_some()
-        || filter.grade.is_some()
-        || filter.text.is_some();
-    let stem = if filtered {
-        format!("{stem}-filtered")
+    let file_name = if filter_query(&filter).is_empty() {
+        format!("{stem}.{format}")
     } else {
-        stem.to_string()
+        format!("{stem}-filtered.{format}")
     };
     let mut firms: Vec<FirmRow> = Vec::new();
     let mut after = -1; // positions start at 0
@@ -1339,57 +1324,36 @@ async fn firms_download(
         after = last.ord;
         firms.extend(chunk);
     }
-    if format == "xlsx" && firms.len() > XLSX_MAX_FIRMS {
+    if kind == TableFormat::Xlsx && firms.len() > XLSX_MAX_FIRMS {
         return Err(AppError::Invalid(format!(
             "共 {} 家企业，超过 Excel 每表 {XLSX_MAX_FIRMS} 行的上限：请筛选后再下载，或下载 CSV、Parquet",
             firms.len()
         )));
     }
     let columns = firm_columns(&summary);
-    let format = format.to_string();
-    let file_name = format!("{stem}.{format}");
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let row = |i: usize| firm_cells(&firms[i], columns.len());
-        match columnar {
-            Some(c) => {
-                let mut out = Vec::new();
-                duban_io::grid::write_grid_columnar(&mut out, c, &columns, firms.len(), row)
-                    .map_err(|e| e.to_string())?;
-                Ok(out)
-            }
-            None => {
-                let head: Vec<Cell> = columns
-                    .iter()
-                    .map(|(n, _)| Cell::from(n.as_str()))
-                    .collect();
-                if format == "xlsx" {
-                    let rows: Vec<Vec<Cell>> = std::iter::once(head)
-                        .chain((0..firms.len()).map(row))
-                        .collect();
-                    duban_io::grid::grid_xlsx("企业结果", &rows).map_err(|e| e.to_string())
-                } else {
-                    let mut out = duban_io::grid::grid_csv(&[head]);
-                    for chunk in (0..firms.len())
-                        .collect::<Vec<_>>()
-                        .chunks(DOWNLOAD_CHUNK as usize)
-                    {
-                        let rows: Vec<Vec<Cell>> = chunk.iter().map(|&i| row(i)).collect();
-                        duban_io::grid::append_csv_rows(&mut out, &rows);
-                    }
-                    Ok(out)
-                }
-            }
-        }
+    let bytes = tokio::task::spawn_blocking(move || {
+        let width = columns.len();
+        duban_io::grid::write_table(kind, "企业结果", &columns, firms.len(), |i| {
+            firm_cells(&firms[i], width)
+        })
     })
     .await
     .map_err(|e| AppError::Internal(format!("download: {e}")))?
     .map_err(|e| AppError::Internal(format!("{file_name}: {e}")))?;
-    let content_type = match columnar {
-        Some(c) => super::columnar_content_type(c),
-        None if file_name.ends_with(".xlsx") => crate::api::oversight::XLSX,
-        None => "text/csv; charset=utf-8",
-    };
-    Ok(super::attachment(bytes, content_type, &file_name))
+    Ok(super::attachment(bytes, kind.media_type(), &file_name))
+}
+
+/// The page's filter as query pairs (empty: every firm), for links that keep it.
+fn filter_query(filter: &FirmFilter) -> Vec<(&'static str, &str)> {
+    [
+        ("class", &filter.class),
+        ("region", &filter.region),
+        ("grade", &filter.grade),
+        ("q", &filter.text),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect()
 }
 
 /// The columns of a firm download (name, type), in [`firm_cells`]' order.

@@ -180,7 +180,10 @@ async fn upload_run_compare_publish_download_verify() {
         .get(&format!("/evaluations/snapshots/{sid}/table/parquet"))
         .await;
     assert_eq!(pq.headers["content-type"], "application/vnd.apache.parquet");
-    let batches = crate::muni::columnar_batches(&pq.bytes, true);
+    let batches = duban_io::testing::columnar_batches(
+        pq.bytes,
+        duban_io::columnar_write::ColumnarFormat::Parquet,
+    );
     let schema = batches[0].schema();
     let names: Vec<(&str, String)> = schema
         .fields()

@@ -841,31 +841,14 @@ async fn probe_bad_numbers_states_and_unknown_ids_are_refused() {
     assert!(store.muni_objections(run).await.unwrap().is_empty());
 }
 
-/// The record batches of a downloaded Parquet or Arrow IPC file, read by the arrow crates.
-pub fn columnar_batches(bytes: &[u8], parquet: bool) -> Vec<arrow_array::RecordBatch> {
-    if parquet {
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-            bytes::Bytes::copy_from_slice(bytes),
-        )
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    } else {
-        arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes.to_vec()), None)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    }
-}
-
 /// 企业结果 download: every firm (or the filtered ones) in page order, as CSV, Excel, Parquet
 /// and Arrow, numbers as numbers; the office for a run, viewers for a final result only.
 #[tokio::test]
 async fn firm_results_download_in_four_formats_with_the_filter() {
     use arrow_array::{Array, Float64Array, StringArray};
     use calamine::{Data, Reader, Xlsx};
+    use duban_io::columnar_write::ColumnarFormat;
+    use duban_io::testing::columnar_batches;
     let app = app_with_users().await;
     let mut c = login(&app, "admin").await;
     let r = create_scheme(&mut c, "县域方案", SPEC).await;
@@ -932,14 +915,22 @@ async fn firm_results_download_in_four_formats_with_the_filter() {
     let scores: Vec<Option<&Data>> = (1..5).map(|r| sheet.get((r, 6))).collect();
     assert!(scores.contains(&Some(&Data::Float(130.0))), "{scores:?}");
 
-    for (format, parquet, media) in [
-        ("parquet", true, "application/vnd.apache.parquet"),
-        ("arrow", false, "application/vnd.apache.arrow.file"),
+    for (format, kind, media) in [
+        (
+            "parquet",
+            ColumnarFormat::Parquet,
+            "application/vnd.apache.parquet",
+        ),
+        (
+            "arrow",
+            ColumnarFormat::ArrowIpc,
+            "application/vnd.apache.arrow.file",
+        ),
     ] {
         let r = c.get(&format!("/muni/runs/{run}/firms/{format}")).await;
         assert_eq!(r.status, StatusCode::OK, "{format}: {}", r.body);
         assert_eq!(r.headers["content-type"], media);
-        let batches = columnar_batches(&r.bytes, parquet);
+        let batches = columnar_batches(r.bytes, kind);
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         assert_eq!(rows, 4, "{format}");
         let b = &batches[0];
