@@ -21,7 +21,7 @@ pub fn notice_of(r: &ReportRow, action: &ReportAction) -> Option<Notice> {
         Recipient::Office => Audience::Role(Role::Admin.as_str().to_string()),
     };
     let comment = match action {
-        ReportAction::Return { comment } => comment.trim(),
+        ReportAction::Return { comment } | ReportAction::Accept { comment } => comment.trim(),
         ReportAction::Reopen { reason } => reason.trim(),
         _ => "",
     };

@@ -94,8 +94,11 @@ pub enum ReportAction {
     Submit,
     /// Take a submitted report back before review (reporter; Submitted → Draft).
     Withdraw,
-    /// Accept (office; Submitted → Accepted, locked).
-    Accept,
+    /// Accept (office; Submitted → Accepted, locked), with an optional 审核意见.
+    Accept {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        comment: String,
+    },
     /// Return with a comment (office; Submitted → Returned).
     Return { comment: String },
     /// Reopen an accepted report with a reason (office; Accepted → Returned).
@@ -132,12 +135,19 @@ pub fn report_notice(action_name: &str) -> Option<(Recipient, &'static str, &'st
 }
 
 impl ReportAction {
+    /// 审核通过 without a comment.
+    pub fn accept() -> ReportAction {
+        ReportAction::Accept {
+            comment: String::new(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ReportAction::Edit => "edit",
             ReportAction::Submit => "submit",
             ReportAction::Withdraw => "withdraw",
-            ReportAction::Accept => "accept",
+            ReportAction::Accept { .. } => "accept",
             ReportAction::Return { .. } => "return",
             ReportAction::Reopen { .. } => "reopen",
         }
@@ -148,7 +158,7 @@ impl ReportAction {
             ReportAction::Edit => "修改",
             ReportAction::Submit => "报送",
             ReportAction::Withdraw => "撤回",
-            ReportAction::Accept => "审核通过",
+            ReportAction::Accept { .. } => "审核通过",
             ReportAction::Return { .. } => "退回",
             ReportAction::Reopen { .. } => "重新打开",
         }
@@ -158,9 +168,9 @@ impl ReportAction {
     pub fn allowed_role(&self) -> Role {
         match self {
             ReportAction::Edit | ReportAction::Submit | ReportAction::Withdraw => Role::Reporter,
-            ReportAction::Accept | ReportAction::Return { .. } | ReportAction::Reopen { .. } => {
-                Role::Office
-            }
+            ReportAction::Accept { .. }
+            | ReportAction::Return { .. }
+            | ReportAction::Reopen { .. } => Role::Office,
         }
     }
 }
@@ -172,7 +182,7 @@ pub struct Transition {
     pub to: ReportState,
     pub action: String,
     pub role: Role,
-    /// The return comment or reopen reason.
+    /// The return comment, reopen reason or acceptance comment.
     pub comment: Option<String>,
 }
 
@@ -228,7 +238,7 @@ pub fn transition(
         }
         (ReportAction::Submit, S::Draft | S::Returned) => (S::Submitted, None),
         (ReportAction::Withdraw, S::Submitted) => (S::Draft, None),
-        (ReportAction::Accept, S::Submitted) => (S::Accepted, None),
+        (ReportAction::Accept { comment }, S::Submitted) => (S::Accepted, optional(comment)),
         (ReportAction::Return { comment }, S::Submitted) => {
             (S::Returned, Some(required(comment, "退回")?))
         }
@@ -254,7 +264,7 @@ pub fn allowed_actions(state: ReportState, actor: &Actor, report_unit: &str) -> 
         ReportAction::Edit,
         ReportAction::Submit,
         ReportAction::Withdraw,
-        ReportAction::Accept,
+        ReportAction::accept(),
         ReportAction::Return {
             comment: String::new(),
         },
@@ -270,6 +280,12 @@ pub fn allowed_actions(state: ReportState, actor: &Actor, report_unit: &str) -> 
         )
     })
     .collect()
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 fn required(text: &str, what: &'static str) -> Result<String, ReportError> {
@@ -366,7 +382,14 @@ mod tests {
         assert_eq!(s, ReportState::Returned);
         s = transition(s, &ReportAction::Edit, &r, u).unwrap().to;
         s = transition(s, &ReportAction::Submit, &r, u).unwrap().to;
-        s = transition(s, &ReportAction::Accept, &o, u).unwrap().to;
+        let blank = transition(s, &ReportAction::accept(), &o, u).unwrap();
+        assert_eq!(blank.comment, None, "an acceptance needs no comment");
+        let commented = ReportAction::Accept {
+            comment: " 数据已核实 ".into(),
+        };
+        let t = transition(s, &commented, &o, u).unwrap();
+        assert_eq!(t.comment.as_deref(), Some("数据已核实"));
+        s = t.to;
         assert_eq!(s, ReportState::Accepted);
         assert_eq!(
             transition(s, &ReportAction::Edit, &r, u),
@@ -392,7 +415,7 @@ mod tests {
         let o = office();
         // Reporters cannot accept; the office cannot submit for a unit.
         assert!(matches!(
-            transition(ReportState::Submitted, &ReportAction::Accept, &r, "A"),
+            transition(ReportState::Submitted, &ReportAction::accept(), &r, "A"),
             Err(ReportError::RoleNotAllowed {
                 role: Role::Reporter,
                 ..
@@ -414,7 +437,7 @@ mod tests {
         );
         // Wrong state.
         assert!(matches!(
-            transition(ReportState::Draft, &ReportAction::Accept, &o, "A"),
+            transition(ReportState::Draft, &ReportAction::accept(), &o, "A"),
             Err(ReportError::InvalidState { .. })
         ));
         assert!(matches!(
@@ -465,7 +488,7 @@ mod tests {
             ReportAction::Edit,
             ReportAction::Submit,
             ReportAction::Withdraw,
-            ReportAction::Accept,
+            ReportAction::accept(),
             ReportAction::Return {
                 comment: "c".into(),
             },

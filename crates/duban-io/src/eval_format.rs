@@ -344,8 +344,46 @@ pub(crate) fn check_hashes(stored: &Value, data_hash: &str, method_hash: &str) -
     Ok(())
 }
 
-/// Recomputes a snapshot (its text) and checks it bit for bit; `Ok` holds a one-line summary.
-pub fn verify_snapshot(text: &str) -> Result<String> {
+/// What a verified snapshot holds: shown in English by the CLI (`Display`) and in Chinese on
+/// the web ([`Verified::zh`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// Units (or firms, for a firm-level snapshot) recomputed.
+    pub units: usize,
+    pub indicators: usize,
+    /// A 亩均效益 (firm-level) snapshot.
+    pub firms: bool,
+    pub data_hash: String,
+}
+
+impl std::fmt::Display for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let noun = if self.firms { "firms" } else { "units" };
+        write!(
+            f,
+            "ok: {} {noun}, {} indicators, {ENGINE_VERSION}, {}: results identical bit for bit",
+            self.units, self.indicators, self.data_hash
+        )
+    }
+}
+
+impl Verified {
+    /// The one-line summary for the web pages.
+    pub fn zh(&self) -> String {
+        let noun = if self.firms {
+            "家企业"
+        } else {
+            "个评价对象"
+        };
+        format!(
+            "{}{noun}、{}项指标按引擎 {ENGINE_VERSION} 重新计算，结果与快照逐位一致（数据摘要 {}）",
+            self.units, self.indicators, self.data_hash
+        )
+    }
+}
+
+/// Recomputes a snapshot (its text) and checks it bit for bit.
+pub fn verify_snapshot(text: &str) -> Result<Verified> {
     let snap: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
     if snap["schema"] != SNAPSHOT_SCHEMA {
         return Err(bad(format!(
@@ -380,11 +418,12 @@ pub fn verify_snapshot(text: &str) -> Result<String> {
     if let Some(d) = first_difference("result", stored, &fresh) {
         return Err(bad(format!("differs at {d}")));
     }
-    Ok(format!(
-        "ok: {} units, {} indicators, {ENGINE_VERSION}, {dh}: results identical bit for bit",
-        ds.ids.len(),
-        ds.columns.len()
-    ))
+    Ok(Verified {
+        units: ds.ids.len(),
+        indicators: ds.columns.len(),
+        firms: false,
+        data_hash: dh,
+    })
 }
 
 #[cfg(test)]
@@ -404,6 +443,7 @@ mod tests {
         assert!(
             verify_snapshot(&text)
                 .unwrap()
+                .to_string()
                 .starts_with("ok: 4 units, 2 indicators")
         );
         let tampered = text.replacen("\"乙\"", "\"戊\"", 1);

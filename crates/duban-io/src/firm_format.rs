@@ -508,7 +508,7 @@ fn table_from_snapshot(d: &Value) -> Result<Table> {
 }
 
 /// Recomputes a firm-level snapshot and checks the result bit for bit.
-pub fn verify_firm_snapshot(snap: &Value) -> Result<String> {
+pub fn verify_firm_snapshot(snap: &Value) -> Result<crate::eval_format::Verified> {
     let spec: FirmSpec = serde_json::from_value(snap["spec"].clone())
         .map_err(|e| bad(format!("snapshot spec: {e}")))?;
     let table = table_from_snapshot(&snap["data"])?;
@@ -520,11 +520,12 @@ pub fn verify_firm_snapshot(snap: &Value) -> Result<String> {
     if let Some(d) = crate::eval_format::first_difference("result", stored, &fresh) {
         return Err(bad(format!("differs at {d}")));
     }
-    Ok(format!(
-        "ok: {} firms, {} indicators, {ENGINE_VERSION}, {dh}: results identical bit for bit",
-        table.rows(),
-        spec.indicators.len()
-    ))
+    Ok(crate::eval_format::Verified {
+        units: table.rows(),
+        indicators: spec.indicators.len(),
+        firms: true,
+        data_hash: dh,
+    })
 }
 
 /// The 领跑者 list of a firm-level snapshot, for publication: the snapshot is recomputed
@@ -680,6 +681,7 @@ mod tests {
         assert!(
             verify_firm_snapshot(&snap)
                 .unwrap()
+                .to_string()
                 .starts_with("ok: 4 firms")
         );
         let mut altered = snap.clone();

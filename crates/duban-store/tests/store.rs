@@ -347,11 +347,11 @@ async fn a_report_goes_from_draft_to_accepted_with_its_history() {
         .unwrap();
     act(ReportAction::Submit, &reporter).await.unwrap();
     assert_eq!(
-        act(ReportAction::Accept, &office).await.unwrap(),
+        act(ReportAction::accept(), &office).await.unwrap(),
         ReportState::Accepted
     );
     assert!(
-        act(ReportAction::Accept, &office).await.is_err(),
+        act(ReportAction::accept(), &office).await.is_err(),
         "accepted twice"
     );
 

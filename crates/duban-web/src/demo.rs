@@ -232,7 +232,7 @@ pub async fn load_demo(store: &Store) -> Result<DemoOutcome, DemoError> {
                 Some(comment) => ReportAction::Return {
                     comment: comment.into(),
                 },
-                None => ReportAction::Accept,
+                None => ReportAction::accept(),
             };
             duban_app::report::act_at(store, id, &action, &office, review).await?;
             reports += 1;

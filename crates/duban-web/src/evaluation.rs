@@ -156,7 +156,9 @@ pub async fn compute(
 /// Verifies a snapshot text on a blocking thread: `Ok(summary)` or the first difference.
 pub async fn verify(text: String) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
-        eval_format::verify_snapshot(&text).map_err(|e| e.to_string())
+        eval_format::verify_snapshot(&text)
+            .map(|v| v.zh())
+            .map_err(|e| e.to_string())
     })
     .await
     .unwrap_or_else(|e| Err(format!("verify thread: {e}")))
@@ -294,7 +296,8 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 60, "right": 20, "top": 30, "bottom": 60},
         "xAxis": {"type": "category", "data": ids, "axisLabel": {"rotate": if n > 12 { 45 } else { 0 }}},
-        "yAxis": {"type": "value", "name": "得分", "scale": true},
+        // Bars start at zero: a cut axis makes small score gaps look large.
+        "yAxis": {"type": "value", "name": "得分", "scale": false},
         "series": [{"name": "得分", "type": "bar", "data": scores}],
     });
     let interval = if p5.is_empty() {

@@ -33,21 +33,34 @@ pub struct FormPrefill {
     /// The path the form was posted to: tells apart forms of one page that share a field
     /// name (`{% if form.action == … %}`).
     pub action: String,
+    /// Something was typed (a field not blank): only then does the page say it was kept.
+    pub kept: bool,
 }
 
 impl FormPrefill {
     /// The prefill of a failed post: its fields and the error's message (and field).
     pub fn new(values: HashMap<String, String>, info: &ErrorInfo, action: &str) -> FormPrefill {
-        let values = values
+        FormPrefill::with(values, info.field.clone(), info.message.clone(), action)
+    }
+
+    /// The prefill of `values` posted to `action` that failed with `message` about `field`.
+    pub fn with(
+        values: HashMap<String, String>,
+        field: Option<String>,
+        message: String,
+        action: &str,
+    ) -> FormPrefill {
+        let values: HashMap<String, String> = values
             .into_iter()
             .filter(|(k, _)| {
                 k != "csrf" && k != "version" && !k.contains("password") && !k.contains("secret")
             })
             .collect();
         FormPrefill {
+            kept: values.values().any(|v| !v.trim().is_empty()),
             values,
-            field: info.field.clone(),
-            message: info.message.clone(),
+            field,
+            message,
             action: action.to_string(),
         }
     }

@@ -68,7 +68,7 @@ async fn browser_evaluation() {
         .unwrap();
     let text = verdict.text().await.unwrap();
     assert!(
-        text.contains("核验通过") && text.contains("bit for bit"),
+        text.contains("核验通过") && text.contains("逐位一致"),
         "{text}"
     );
 }

@@ -54,7 +54,8 @@ pub fn router() -> Router<AppState> {
 #[cfg(test)]
 pub(super) const REQUEST_BODIES: &[super::RequestBody] = &[
     ("post", "/api/v1/reports", ReportBody::FIELDS),
-    ("post", "/api/v1/reports/{id}/return", ReturnBody::FIELDS),
+    ("post", "/api/v1/reports/{id}/accept", CommentBody::FIELDS),
+    ("post", "/api/v1/reports/{id}/return", CommentBody::FIELDS),
     ("post", "/api/v1/reports/{id}/reopen", ReopenBody::FIELDS),
 ];
 
@@ -455,13 +456,14 @@ async fn act(
     Ok(Json(report_json(&r)).into_response())
 }
 
-/// The (optional) body of `POST /api/v1/reports/{id}/return`.
+/// The (optional) body of `POST /api/v1/reports/{id}/accept` (审核意见, optional) and
+/// `/return` (退回意见, required by the workflow).
 #[derive(Deserialize)]
-struct ReturnBody {
+struct CommentBody {
     comment: Option<String>,
 }
 
-impl Body for ReturnBody {
+impl Body for CommentBody {
     const FIELDS: &'static [(&'static str, &'static str)] = &[("comment", "须为字符串")];
 }
 
@@ -487,15 +489,17 @@ async fn accept(
     State(state): State<AppState>,
     Writer { by, .. }: Writer,
     Path(id): Path<i64>,
+    JsonBody(b): OptionalBody<CommentBody>,
 ) -> Result<Response, AppError> {
-    act(&state, &by, id, ReportAction::Accept).await
+    let comment = b.comment.unwrap_or_default();
+    act(&state, &by, id, ReportAction::Accept { comment }).await
 }
 
 async fn return_report(
     State(state): State<AppState>,
     Writer { by, .. }: Writer,
     Path(id): Path<i64>,
-    JsonBody(b): OptionalBody<ReturnBody>,
+    JsonBody(b): OptionalBody<CommentBody>,
 ) -> Result<Response, AppError> {
     let comment = b.comment.unwrap_or_default();
     act(&state, &by, id, ReportAction::Return { comment }).await
@@ -694,8 +698,8 @@ pub(crate) fn parse_bodies(bytes: &[u8], out: &mut Vec<(&'static str, Result<(),
         super::read_body::<ReportBody>(bytes).and_then(|b| b.into_parts(&|_| None).map(drop)),
     ));
     out.push((
-        "POST /api/v1/reports/{id}/return",
-        read_optional_body::<ReturnBody>(bytes).map(drop),
+        "POST /api/v1/reports/{id}/accept or /return",
+        read_optional_body::<CommentBody>(bytes).map(drop),
     ));
     out.push((
         "POST /api/v1/reports/{id}/reopen",

@@ -678,7 +678,11 @@ async fn report_page(
     // What the last save did, said once after its redirect (`?done=`).
     let done = match q.get("done").map(String::as_str) {
         Some("saved") => Some("草稿已保存。"),
-        Some("submitted") => Some("已保存并报送，等待督办办公室审核。"),
+        Some("submitted" | "submit") => Some("已保存并报送，等待督办办公室审核。"),
+        Some("accept") => Some("已审核通过，报送单位已收到通知。"),
+        Some("return") => Some("已退回，报送单位已收到退回意见。"),
+        Some("reopen") => Some("已重新打开，报送单位可修改后重新报送。"),
+        Some("withdraw") => Some("已撤回，报告回到草稿，可修改后重新报送。"),
         _ => None,
     };
     report_render(&state, &auth, &page, id, StatusCode::OK, done).await
@@ -834,7 +838,8 @@ fn form_version(v: &str) -> Result<i64, AppError> {
     })
 }
 
-/// A report workflow button: the CSRF token and, for 退回 and 重新打开, the comment.
+/// A report workflow button: the CSRF token and, for 审核通过 (optional), 退回 and 重新打开,
+/// the comment.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ActionForm {
@@ -854,7 +859,7 @@ async fn report_action(
     let action = match action.as_str() {
         "submit" => ReportAction::Submit,
         "withdraw" => ReportAction::Withdraw,
-        "accept" => ReportAction::Accept,
+        "accept" => ReportAction::Accept { comment },
         "return" => ReportAction::Return { comment },
         "reopen" => ReportAction::Reopen { reason: comment },
         _ => return Err(AppError::NotFound),
@@ -865,7 +870,7 @@ async fn report_action(
         ReportAction::Return { .. } | ReportAction::Reopen { .. }
     );
     match duban_app::report::act(&state.store, id, &action, &by).await {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("{back}?done={}", action.name())).into_response()),
         Err(e) if with_comment => Ok(AppError::from(e).on_field("comment").with_back(back)),
         Err(e) => Ok(AppError::from(e).with_back(back)),
     }
@@ -885,7 +890,7 @@ async fn batch_accept(
     let ids = f.ticked_ids("report", "报告")?;
     let (mut accepted, mut skipped) = (0, 0);
     for id in ids {
-        match duban_app::report::act(&state.store, id, &ReportAction::Accept, &by).await {
+        match duban_app::report::act(&state.store, id, &ReportAction::accept(), &by).await {
             Ok(_) => accepted += 1,
             Err(DeliverError::Workflow(_)) | Err(DeliverError::Store(StoreError::NotFound)) => {
                 skipped += 1
@@ -934,17 +939,12 @@ async fn upload_evidence(
                 AppError::InvalidField { field, .. } => Some(field.clone()),
                 _ => None,
             };
-            page.form = Some(crate::form_replay::FormPrefill {
-                values: fields
-                    .pairs()
-                    .iter()
-                    .filter(|(k, _)| k != "csrf" && k != "version")
-                    .cloned()
-                    .collect(),
+            page.form = Some(crate::form_replay::FormPrefill::with(
+                fields.pairs().iter().cloned().collect(),
                 field,
-                message: e.to_string(),
-                action: format!("/reports/{id}/evidence"),
-            });
+                e.to_string(),
+                &format!("/reports/{id}/evidence"),
+            ));
             return report_render(
                 &state,
                 &auth,

@@ -1375,7 +1375,7 @@ fn firm_columns(summary: &Summary) -> Vec<(String, ColumnType)> {
         text(summary.region_column.as_deref().unwrap_or("区域")),
         number("得分"),
         number("加减分"),
-        integer("领跑者"),
+        integer("领跑者名次"),
         text("不参评原因"),
     ];
     columns.extend(summary.indicators.iter().map(|i| number(&i.name)));

@@ -218,11 +218,19 @@ async fn report_workflow_over_the_api_changes_the_light() {
     assert_eq!(r.json()["state"], "returned");
     let r = report_action(&mut rep, id, "submit", json!({})).await;
     assert_eq!(r.json()["state"], "submitted");
-    let r = report_action(&mut office, id, "accept", json!({})).await;
+    // An acceptance may carry a 审核意见 (optional): kept as the review comment.
+    let r = report_action(
+        &mut office,
+        id,
+        "accept",
+        json!({"comment": " 数据已核实 "}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let accepted = r.json();
     assert_eq!(accepted["state"], "accepted");
     assert_eq!(accepted["reviewed_by"], "admin");
+    assert_eq!(accepted["review_comment"], "数据已核实");
     assert!(accepted["reviewed_at"].as_str().is_some());
 
     // The light changes: every target achieved → blue today …
@@ -461,10 +469,31 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = office.post_csrf(&format!("{path}/accept"), &[]).await;
+    let r = office
+        .post_csrf(
+            &format!("{path}/accept"),
+            &[("comment", "同意，请按计划推进")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = office.get(&path).await;
+    assert_eq!(r.location(), format!("{path}?done=accept"));
+    let page = office.get(r.location()).await;
     assert!(page.body.contains("data-state=\"accepted\""));
+    assert!(
+        page.body.contains("id=\"done-notice\""),
+        "the acceptance is confirmed"
+    );
+    assert!(
+        page.body.contains("审核意见：同意，请按计划推进"),
+        "the acceptance comment is shown"
+    );
+    let inbox = rep.get("/messages").await;
+    assert!(
+        inbox
+            .body
+            .contains("报告已审核通过。\n意见：同意，请按计划推进"),
+        "the unit hears of the acceptance with its comment"
+    );
     assert!(page.body.contains("id=\"reopen-report\""));
     // Version diff: the second version shows the changed line.
     assert!(
@@ -477,6 +506,16 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
         .post_csrf(&format!("{path}/reopen"), &[("comment", "")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Nothing was typed: the page does not claim to have kept it.
+    assert!(r.body.contains("（请填写后重新提交）"), "{}", r.body);
+    assert!(!r.body.contains("已保留您填写的内容"));
+    let r = office
+        .post_csrf(
+            &format!("{path}/reopen"),
+            &[("comment", "  "), ("note", "x")],
+        )
+        .await;
+    assert!(r.body.contains("已保留您填写的内容"), "{}", r.body);
 
     // The task page: lights, trend table, history with diff.
     let task_page = rep

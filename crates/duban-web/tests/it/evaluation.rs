@@ -200,7 +200,8 @@ async fn upload_run_compare_publish_download_verify() {
     );
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 11);
     let verdict = duban_io::eval_format::verify_snapshot(&dl.body)
-        .expect("the library `duban eval verify` runs accepts it");
+        .expect("the library `duban eval verify` runs accepts it")
+        .to_string();
     assert!(
         verdict.starts_with("ok: 11 units, 9 indicators"),
         "{verdict}"
@@ -219,7 +220,7 @@ async fn upload_run_compare_publish_download_verify() {
         .await;
     assert_eq!(v.status, StatusCode::OK);
     assert!(
-        v.body.contains("核验通过") && v.body.contains("results identical bit for bit"),
+        v.body.contains("核验通过：11个评价对象、9项指标") && v.body.contains("逐位一致"),
         "{}",
         v.body
     );

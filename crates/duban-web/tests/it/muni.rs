@@ -517,7 +517,9 @@ async fn publicity_objection_rerun_and_final_snapshot() {
     let dl = c.get(&format!("/muni/finals/{fin}/download")).await;
     assert_eq!(dl.status, StatusCode::OK);
     let snap: serde_json::Value = serde_json::from_str(&dl.body).unwrap();
-    let ok = duban_io::firm_format::verify_firm_snapshot(&snap).unwrap();
+    let ok = duban_io::firm_format::verify_firm_snapshot(&snap)
+        .unwrap()
+        .to_string();
     assert!(ok.starts_with("ok: 4 firms"), "{ok}");
     assert_eq!(
         snap["result"]["data_hash"].as_str(),
@@ -875,7 +877,7 @@ async fn firm_results_download_in_four_formats_with_the_filter() {
     let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
-        "名次,等级,企业代码,企业名称,county,county,得分,加减分,领跑者,不参评原因,亩均税收,亩均能耗"
+        "名次,等级,企业代码,企业名称,county,county,得分,加减分,领跑者名次,不参评原因,亩均税收,亩均能耗"
     );
     let mut body: Vec<&str> = lines[1..].to_vec();
     assert_eq!(
