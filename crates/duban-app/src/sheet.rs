@@ -185,7 +185,12 @@ pub fn overview_rows(
             .join("、");
         // As of the overview's date, as the overdue lists count it.
         let submitted = crate::ranking::submitted_by(d, as_of);
-        let state = d.state.map_or("未报", ReportState::label_zh);
+        // A report first sent after the overview's date was not there yet on that date: its
+        // state of today (已报送, 已审核) would contradict the overdue mark of the replay.
+        let state = match d.state {
+            Some(_) if d.first_submitted.is_some() && !submitted => "未报",
+            state => state.map_or("未报", ReportState::label_zh),
+        };
         let report_state = if !submitted && d.due < as_of {
             format!("{state}（逾期）")
         } else {

@@ -351,6 +351,18 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert_eq!(overdue_shown, body.matches("（逾期）").count());
+    // Replayed before a report was first sent, its row says 未报, not today's state.
+    for as_of in ["2020-07-01", "2020-07-10", "2020-07-13"] {
+        let page = office
+            .get(&format!(
+                "/plans/{plan}/summary?period=2020-Q2&as_of={as_of}"
+            ))
+            .await;
+        for state in ["已报送（逾期）", "已审核通过（逾期）", "已退回（逾期）"]
+        {
+            assert!(!page.body.contains(state), "{as_of}: {state}");
+        }
+    }
 
     // One unit: only its rows.
     let unit = &duties[0].unit_code;
