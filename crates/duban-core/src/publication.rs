@@ -98,6 +98,12 @@ pub struct RankLine {
     pub missing: usize,
     pub on_time_pct: Option<f64>,
     pub returned_pct: Option<f64>,
+    /// 已报 and 被退回 (the review counts behind 退回率): in the status page's download, not
+    /// in publications (whose frozen text and hash predate them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<usize>,
 }
 
 /// A plan's progress frozen as of a date: what the public portal and a bulletin show.

@@ -33,6 +33,17 @@ pub async fn plan_snapshot(
     as_of: NaiveDate,
 ) -> Result<PlanSnapshot, AppError> {
     let pd = duban_app::status::plan_deliver(store, plan_id, as_of).await?;
+    Ok(plan_snapshot_of(&pd, plan_id, as_of, false))
+}
+
+/// [`plan_snapshot`] of loaded plan data; `review_counts` adds 已报 and 被退回 to the ranking
+/// (the status page's download; publications are frozen without them).
+pub fn plan_snapshot_of(
+    pd: &duban_app::status::PlanDeliver,
+    plan_id: i64,
+    as_of: NaiveDate,
+    review_counts: bool,
+) -> PlanSnapshot {
     let d = &pd.detail;
     let task_line = |t: &duban_store::task::TaskRow| {
         let r = pd.status.task(t.number as u32);
@@ -90,9 +101,11 @@ pub async fn plan_snapshot(
             missing: u.missing,
             on_time_pct: u.on_time_pct,
             returned_pct: u.returned_pct,
+            submitted: review_counts.then_some(u.submitted),
+            returned: review_counts.then_some(u.returned),
         })
         .collect();
-    Ok(PlanSnapshot {
+    PlanSnapshot {
         plan_id,
         title: d.plan.title.clone(),
         year: d.plan.year.and_then(|y| i32::try_from(y).ok()),
@@ -106,7 +119,7 @@ pub async fn plan_snapshot(
         overdue,
         ranking,
         demo: pd.reports.iter().any(|r| r.demo),
-    })
+    }
 }
 
 /// Publishes a plan's progress as of `as_of` (the office's 发布 page and
@@ -264,8 +277,9 @@ fn task_rows(tasks: &[&TaskLine]) -> Vec<Vec<Cell>> {
 }
 
 /// The tables of a plan snapshot (任务进展, 逾期未报, 部门排名), their stems `{prefix}-tasks`,
-/// `{prefix}-overdue`, `{prefix}-ranking`: the portal's 表格下载 and the status page's.
-pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
+/// `{prefix}-overdue`, `{prefix}-ranking`: the portal's 表格下载 and the status page's
+/// (`review_counts`: the ranking's 已报 and 被退回 columns, from [`plan_snapshot_of`]).
+pub fn plan_tables(prefix: &str, p: &PlanSnapshot, review_counts: bool) -> Vec<Table> {
     let tasks: Vec<&TaskLine> = p.tasks().collect();
     let mut overdue = vec![vec![
         Cell::from("单位"),
@@ -285,18 +299,22 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
             Cell::Number(o.days as f64),
         ]
     }));
-    let mut ranking = vec![vec![
-        Cell::from("名次"),
-        Cell::from("单位"),
-        Cell::from("应报"),
-        Cell::from("按时"),
-        Cell::from("迟报"),
-        Cell::from("未报"),
-        Cell::from("按时报送率（%）"),
-        Cell::from("退回率（%）"),
-    ]];
+    let mut head = vec![
+        "名次",
+        "单位",
+        "应报",
+        "按时",
+        "迟报",
+        "未报",
+        "按时报送率（%）",
+    ];
+    if review_counts {
+        head.extend(["已报", "被退回"]);
+    }
+    head.push("退回率（%）");
+    let mut ranking = vec![head.into_iter().map(Cell::from).collect::<Vec<_>>()];
     ranking.extend(p.ranking.iter().enumerate().map(|(i, r)| {
-        vec![
+        let mut row = vec![
             Cell::Number((i + 1) as f64),
             Cell::from(r.unit.clone()),
             Cell::Number(r.due as f64),
@@ -304,8 +322,13 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot) -> Vec<Table> {
             Cell::Number(r.late as f64),
             Cell::Number(r.missing as f64),
             Cell::from(r.on_time_pct),
-            Cell::from(r.returned_pct),
-        ]
+        ];
+        if review_counts {
+            let count = |n: Option<usize>| Cell::from(n.map(|n| n as f64));
+            row.extend([count(r.submitted), count(r.returned)]);
+        }
+        row.push(Cell::from(r.returned_pct));
+        row
     }));
     vec![
         Table {
@@ -519,11 +542,11 @@ impl Portal {
             if p.withdrawn.is_none() {
                 match content {
                     Content::Plan(s) => {
-                        tables = plan_tables(&p.id.to_string(), s);
+                        tables = plan_tables(&p.id.to_string(), s, false);
                         ctx = context! { ..ctx, ..context! { plan => plan_view(s) } };
                     }
                     Content::Bulletin(b) => {
-                        tables = plan_tables(&p.id.to_string(), &b.plan);
+                        tables = plan_tables(&p.id.to_string(), &b.plan, false);
                         let docx = duban_io::official_doc::bulletin_docx(b)
                             .map_err(|e| AppError::Internal(format!("bulletin docx: {e}")))?;
                         portal.add(

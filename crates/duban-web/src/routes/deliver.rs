@@ -403,9 +403,10 @@ async fn status_download(
     if !matches!(name, "tasks" | "overdue" | "ranking") {
         return Err(AppError::NotFound);
     }
-    let snapshot = crate::publish::plan_snapshot(&state.store, id, at.date).await?;
+    let pd = duban_app::status::plan_deliver(&state.store, id, at.date).await?;
+    let snapshot = crate::publish::plan_snapshot_of(&pd, id, at.date, true);
     let prefix = format!("plan{id}-{}", at.date);
-    let table = crate::publish::plan_tables(&prefix, &snapshot)
+    let table = crate::publish::plan_tables(&prefix, &snapshot, true)
         .into_iter()
         .find(|t| t.stem.ends_with(&format!("-{name}")))
         .ok_or(AppError::NotFound)?;

@@ -190,9 +190,15 @@ async fn every_view_shows_the_same_light_for_every_task() {
                 .lines()
                 .next()
                 .unwrap()
-                .ends_with("按时报送率（%）,退回率（%）"),
+                .ends_with("按时报送率（%）,已报,被退回,退回率（%）"),
             "{ranking}"
         );
+        // The counts add up as on the page: 已报 ≤ 应报, 被退回 ≤ 已报.
+        for line in ranking.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let n = |i: usize| cells[i].parse::<f64>().unwrap_or(0.0);
+            assert!(n(7) <= n(2) && n(8) <= n(7), "{line}");
+        }
 
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
