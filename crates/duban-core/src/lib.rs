@@ -19,6 +19,7 @@ pub mod plan_status;
 pub mod publication;
 pub mod report;
 pub mod status;
+pub mod text;
 pub mod unit;
 
 pub use plan::{

@@ -22,6 +22,11 @@ pub mod checkup;
 /// Rows per parallel work item. Fixed, so results never depend on the thread count.
 const CHUNK: usize = 1 << 16;
 
+/// The largest weight, ratio cap and bonus/penalty points a scheme may set: far above any
+/// published scheme (weights of tens, caps of 2–5, points of a few), and small enough that
+/// no score can overflow (1e308 weights gave scores of 1.8e308).
+pub const MAX_MAGNITUDE: f64 = 1e6;
+
 /// One column name or several (`class = "county"` or `class = ["industry", "county"]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -269,9 +274,9 @@ impl FirmSpec {
             if self.indicators[..k].iter().any(|j| j.name == i.name) {
                 return bad(format!("indicator '{}' appears twice", i.name));
             }
-            if !(i.weight.is_finite() && i.weight >= 0.0) {
+            if !(i.weight.is_finite() && (0.0..=MAX_MAGNITUDE).contains(&i.weight)) {
                 return bad(format!(
-                    "indicator '{}': weight {} must be a number ≥ 0",
+                    "indicator '{}': weight {} must be a number from 0 to {MAX_MAGNITUDE}",
                     i.name, i.weight
                 ));
             }
@@ -279,9 +284,9 @@ impl FirmSpec {
                 .map_err(|e| EngineError::Spec(format!("indicator '{}': {e}", i.name)))?;
         }
         let cap = self.method.benchmark.cap;
-        if !(cap.is_finite() && cap > 0.0) {
+        if !(cap.is_finite() && cap > 0.0 && cap <= MAX_MAGNITUDE) {
             return bad(format!(
-                "[method.benchmark] cap = {cap}: must be a number > 0"
+                "[method.benchmark] cap = {cap}: must be a number > 0 and at most {MAX_MAGNITUDE}"
             ));
         }
         let g = &self.grades;
@@ -329,8 +334,11 @@ impl FirmSpec {
             }
         }
         for a in &self.adjustments {
-            if !a.points.is_finite() {
-                return bad(format!("[[adjust]] '{}': points must be finite", a.reason));
+            if !(a.points.is_finite() && a.points.abs() <= MAX_MAGNITUDE) {
+                return bad(format!(
+                    "[[adjust]] '{}': points must be finite and at most {MAX_MAGNITUDE} in size",
+                    a.reason
+                ));
             }
         }
         let fixed = self.method.benchmark.basis == Basis::Fixed;

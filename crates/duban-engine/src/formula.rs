@@ -111,11 +111,18 @@ fn tokens(text: &str) -> Result<Vec<(usize, Tok)>, FormulaError> {
     Ok(out)
 }
 
+/// How deeply parentheses and signs may nest: far beyond any real indicator formula, and
+/// low enough that the recursive descent never comes near the end of a thread's stack
+/// (a formula of 10,000 `(` aborted the server before this bound).
+pub const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     toks: Vec<(usize, Tok)>,
     at: usize,
     end: usize,
+    /// Parentheses and unary signs open around the current position.
+    nesting: usize,
     columns: Vec<String>,
     ops: Vec<Op>,
 }
@@ -157,6 +164,21 @@ impl Parser<'_> {
     }
 
     fn factor(&mut self) -> Result<(), FormulaError> {
+        if matches!(self.peek(), Some(Tok::Sym('-' | '+' | '('))) {
+            if self.nesting == MAX_NESTING {
+                return Err(self.err(format!(
+                    "parentheses and signs nested more than {MAX_NESTING} deep"
+                )));
+            }
+            self.nesting += 1;
+            let nested = self.nested_factor();
+            self.nesting -= 1;
+            return nested;
+        }
+        self.nested_factor()
+    }
+
+    fn nested_factor(&mut self) -> Result<(), FormulaError> {
         match self.peek().cloned() {
             Some(Tok::Sym('-')) => {
                 self.at += 1;
@@ -220,6 +242,7 @@ impl Formula {
             toks,
             at: 0,
             end: text.chars().count() + 1,
+            nesting: 0,
             columns: Vec::new(),
             ops: Vec::new(),
         };
@@ -294,6 +317,35 @@ mod tests {
         let f = Formula::parse(f).unwrap();
         let mut s = vec![0.0; f.depth()];
         f.eval_row(&mut s, |k| vals[k])
+    }
+
+    #[test]
+    fn nesting_is_bounded_instead_of_overflowing_the_stack() {
+        let at_limit = format!("{}a{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        assert_eq!(eval(&at_limit, &[2.0]), 2.0);
+        assert_eq!(eval(&format!("{}a", "-".repeat(MAX_NESTING)), &[2.0]), 2.0);
+        let deep = format!(
+            "{}a{}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        let e = Formula::parse(&deep).unwrap_err();
+        assert_eq!(e.position, MAX_NESTING + 1, "{e}");
+        assert!(e.message.contains("nested more than 64"), "{e}");
+        // What aborted the server: 10,000 levels, run on a small stack as a worker's would be.
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                for f in [
+                    format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000)),
+                    format!("{}税收万元", "-".repeat(10_000)),
+                    format!("{}a", "+-(".repeat(5_000)),
+                ] {
+                    assert!(Formula::parse(&f).is_err());
+                }
+            })
+            .unwrap();
+        handle.join().expect("no stack overflow");
     }
 
     #[test]

@@ -34,7 +34,10 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db)
                 if matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation) =>
             {
-                StoreError::Duplicate(db.message().to_string())
+                // The database's own text names its constraint (and differs by engine): it is
+                // logged, and users read what happened in their words.
+                tracing::info!(constraint = db.message(), "unique key taken");
+                StoreError::Duplicate("已存在相同名称或代码的记录，未保存".into())
             }
             _ => StoreError::Db(e),
         }

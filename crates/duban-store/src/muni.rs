@@ -899,12 +899,18 @@ impl Store {
         if open.is_some() {
             return Err(StoreError::Invalid("该结果已在公示".into()));
         }
-        sqlx::query("UPDATE muni_run SET publicity_from = $1, publicity_until = $2 WHERE id = $3")
-            .bind(from)
-            .bind(until)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Guarded: of two opens at once, the second finds the 公示 already open.
+        let opened = sqlx::query(
+            "UPDATE muni_run SET publicity_from = $1, publicity_until = $2 WHERE id = $3 AND publicity_from IS NULL",
+        )
+        .bind(from)
+        .bind(until)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if opened.rows_affected() == 0 {
+            return Err(StoreError::Invalid("该结果已在公示".into()));
+        }
         audit::commit_audited(
             tx,
             "muni.publicity.open",
@@ -975,8 +981,9 @@ impl Store {
             return Err(StoreError::Invalid("该异议已有处理结论".into()));
         }
         let d = if accepted { "accepted" } else { "rejected" };
-        sqlx::query(
-            "UPDATE muni_objection SET decision = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5",
+        // Guarded: of two decisions at once, only the first is recorded.
+        let decided = sqlx::query(
+            "UPDATE muni_objection SET decision = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND decision IS NULL",
         )
         .bind(d)
         .bind(note)
@@ -985,6 +992,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if decided.rows_affected() == 0 {
+            return Err(StoreError::Invalid("该异议已有处理结论".into()));
+        }
         audit::commit_audited(
             tx,
             "muni.objection.decide",
@@ -1032,6 +1042,7 @@ impl Store {
     ) -> Result<Final> {
         let title = check_name(title)?;
         let mut tx = self.begin_write().await?;
+        lock_run(&mut tx, run_id).await?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM muni_final WHERE run_id = $1")
             .bind(run_id)
             .fetch_optional(&mut *tx)
@@ -1111,8 +1122,24 @@ impl Store {
     }
 }
 
-/// Objections are closed once the run's result is published as final.
+/// Locks run `run_id`'s row for the rest of the transaction (a no-op UPDATE): objections
+/// and the final publication of one run queue here on both engines, so a final cannot be
+/// stored beside an objection recorded or decided at the same moment.
+async fn lock_run(conn: &mut sqlx::AnyConnection, run_id: i64) -> Result<()> {
+    let locked = sqlx::query("UPDATE muni_run SET state = state WHERE id = $1")
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Objections are closed once the run's result is published as final (the run is locked
+/// first, see [`lock_run`]).
 async fn refuse_if_final(conn: &mut sqlx::AnyConnection, run_id: i64) -> Result<()> {
+    lock_run(conn, run_id).await?;
     let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM muni_final WHERE run_id = $1")
         .bind(run_id)
         .fetch_optional(&mut *conn)

@@ -294,13 +294,23 @@ impl Store {
         by: Option<i64>,
     ) -> Result<BulletinDraft> {
         let mut tx = self.begin_write().await?;
+        // Lock the draft at the version read (a no-op UPDATE): concurrent steps queue here
+        // on both engines and all but the first find the version moved (409), so a draft is
+        // reviewed once and issued as one numbered bulletin.
+        let locked = sqlx::query(
+            "UPDATE bulletin_draft SET version = version WHERE id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
         let row = sqlx::query(
             "SELECT plan_id, series, year, content, state, version FROM bulletin_draft WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        if row.try_get::<i64, _>("version")? != version {
+        if locked.rows_affected() == 0 || row.try_get::<i64, _>("version")? != version {
             return Err(StoreError::Conflict);
         }
         let state = parse_column(&row, "state", "bulletin state", SignOff::parse)?;

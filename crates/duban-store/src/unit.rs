@@ -44,6 +44,29 @@ pub fn valid_code(code: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// The longest unit name or alias, in characters: official names are far shorter, and a
+/// key of unbounded text fails PostgreSQL's index row limit (a 1,200-character name was a 500).
+pub const MAX_UNIT_NAME_CHARS: usize = 100;
+
+/// A unit name or alias, trimmed: not empty, at most [`MAX_UNIT_NAME_CHARS`] characters.
+fn unit_text<'a>(text: &'a str, what: &str) -> Result<&'a str> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(StoreError::Invalid(format!("{what}不能为空")));
+    }
+    if t.chars().any(duban_core::text::is_bidi_control) {
+        return Err(StoreError::Invalid(format!(
+            "{what}含有文字方向控制符（如 U+202E），请删除后重新输入"
+        )));
+    }
+    if t.chars().count() > MAX_UNIT_NAME_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "{what}不能超过 {MAX_UNIT_NAME_CHARS} 个字"
+        )));
+    }
+    Ok(t)
+}
+
 impl Store {
     pub async fn create_unit(&self, u: &NewUnit) -> Result<Unit> {
         if !valid_code(&u.code) {
@@ -52,9 +75,7 @@ impl Store {
                 u.code
             )));
         }
-        if u.name.trim().is_empty() {
-            return Err(StoreError::Invalid("单位名称不能为空".into()));
-        }
+        unit_text(&u.name, "单位名称")?;
         let query = sqlx::query(
             "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, code, name, kind, demo",
@@ -169,10 +190,7 @@ impl Store {
     /// Adds another name of a unit. Refused when it already means a unit (a name or an
     /// alias). Audited as `unit.alias`.
     pub async fn add_unit_alias(&self, unit_id: i64, alias: &str) -> Result<()> {
-        let alias = alias.trim();
-        if alias.is_empty() {
-            return Err(StoreError::Invalid("别名不能为空".into()));
-        }
+        let alias = unit_text(alias, "别名")?;
         self.unit(unit_id).await?;
         if let Some(u) = self.match_unit(alias).await? {
             return Err(StoreError::Duplicate(format!(

@@ -362,3 +362,92 @@ async fn a_run_whose_lease_passed_is_taken_over_once() {
         0
     );
 }
+
+/// `n` calls of `f(store, i)` started together on the runtime's threads; their results.
+async fn at_once<T, F, Fut>(s: &Store, n: usize, f: F) -> Vec<Result<T, StoreError>>
+where
+    T: Send + 'static,
+    F: Fn(Store, usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(f(s.clone(), i))).collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("task ran"));
+    }
+    out
+}
+
+/// A run of `scheme_id` on `dataset_id`, finished with three firms (f0, f1, f2).
+async fn done_run(s: &Store, scheme_id: i64, dataset_id: i64) -> Run {
+    let r = s
+        .queue_muni_run(scheme_id, dataset_id, None, None)
+        .await
+        .unwrap();
+    assert!(s.claim_muni_run(r.id, lease()).await.unwrap());
+    let mut rows: Vec<FirmRow> = (0..3)
+        .map(|i| firm(i, "化工", Some(i + 1), Some("A")))
+        .collect();
+    set_order(&mut rows);
+    s.insert_muni_firms(r.id, &rows).await.unwrap();
+    s.finish_muni_run(r.id, 3, 3, "e", "sha256:d", "sha256:m", "{}", 1)
+        .await
+        .unwrap();
+    s.muni_run(r.id).await.unwrap()
+}
+
+/// Found by a probe on PostgreSQL: steps that were checked, then written without a guard, all
+/// succeeded when sent at once (four 公示 opened, twelve decisions on one objection, a final
+/// beside a new objection). Each now happens once, on both engines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_office_steps_on_one_run_each_happen_once() {
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let scheme = s.create_muni_scheme(&new_scheme("并发")).await.unwrap();
+    let ds = s
+        .create_muni_dataset(&new_dataset(scheme.id, 3))
+        .await
+        .unwrap();
+    let r = done_run(s, scheme.id, ds.id).await;
+
+    let opens = at_once(s, 8, move |s, _| async move {
+        s.open_muni_publicity(r.id, "2026-12-07", "2026-12-14")
+            .await
+    })
+    .await;
+    assert_eq!(opens.iter().filter(|o| o.is_ok()).count(), 1, "{opens:?}");
+
+    let o = s
+        .add_muni_objection(r.id, "f1", "税收少计", "张三", "2026-12-08", None)
+        .await
+        .unwrap();
+    let decisions = at_once(s, 8, move |s, i| async move {
+        s.decide_muni_objection(o.id, i % 2 == 0, "结论", None)
+            .await
+    })
+    .await;
+    assert_eq!(
+        decisions.iter().filter(|d| d.is_ok()).count(),
+        1,
+        "{decisions:?}"
+    );
+    let stored = s.muni_objection(o.id).await.unwrap();
+    let audited: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'muni.objection.decide'")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited.0, 1, "one decision audited");
+    assert!(stored.decision.is_some());
+
+    // A final and an objection at once: never both (the final would stand beside an
+    // objection nobody can decide any more).
+    for _ in 0..6 {
+        let r = done_run(s, scheme.id, ds.id).await;
+        let (fin, obj) = tokio::join!(
+            s.create_muni_final(r.id, "结果", "{}", "d", "m", false, None),
+            s.add_muni_objection(r.id, "f2", "异议", "李四", "2026-12-08", None)
+        );
+        assert!(fin.is_err() || obj.is_err(), "{fin:?} {obj:?}");
+    }
+}

@@ -432,3 +432,104 @@ async fn a_write_aborted_by_a_full_disk_leaves_no_broken_connection() {
     drop(held);
     assert!(store.readiness().await.is_ok());
 }
+
+/// Unit names and aliases are bounded (a 1,200-character name was a 500 on PostgreSQL: an
+/// index row too large) and refuse bidirectional controls; a taken code reads as a sentence,
+/// not as the database's constraint text.
+#[tokio::test]
+async fn unit_names_are_bounded_and_a_taken_code_is_said_plainly() {
+    use duban_store::StoreError;
+    use duban_store::unit::{MAX_UNIT_NAME_CHARS, NewUnit};
+    let db = TestDb::fresh().await.unwrap();
+    let unit = |code: &str, name: String| NewUnit {
+        code: code.into(),
+        name,
+        kind: duban_core::UnitKind::Department,
+        demo: false,
+    };
+    let long = "长".repeat(1200);
+    let e = db.store.create_unit(&unit("u1", long)).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Invalid(m) if m.contains("不能超过 100 个字")),
+        "{e}"
+    );
+    let limit = "名".repeat(MAX_UNIT_NAME_CHARS);
+    let u = db.store.create_unit(&unit("u1", limit)).await.unwrap();
+    let e = db
+        .store
+        .create_unit(&unit("u2", "\u{202e}厅务商省".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Invalid(m) if m.contains("方向控制符")),
+        "{e}"
+    );
+    let e = db
+        .store
+        .add_unit_alias(u.id, &"别".repeat(MAX_UNIT_NAME_CHARS + 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    let e = db
+        .store
+        .create_unit(&unit("u1", "另一个单位".into()))
+        .await
+        .unwrap_err();
+    let StoreError::Duplicate(m) = &e else {
+        panic!("{e}")
+    };
+    assert!(
+        m.contains("已存在") && !m.to_lowercase().contains("constraint"),
+        "{m}"
+    );
+}
+
+/// Found by a probe on PostgreSQL: removing a file while the same file (same bytes) was being
+/// attached to another report made one of the two fail with a foreign-key error (a 500).
+/// Both now succeed, and the shared blob stays while any evidence uses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn removing_a_file_while_the_same_file_is_attached_elsewhere_both_succeed() {
+    use duban_store::deliver::report::{ReportContent, ReportKey};
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let (_, plan, task) = admin_and_task(&db).await;
+    let (reporter, key) = reporter_and_key(&db, plan, &task).await;
+    let periods = s.plan_periods(plan).await.unwrap();
+    let other = periods
+        .iter()
+        .find(|p| p.cadence == task.cadence && p.id != key.period_id)
+        .expect("a second period");
+    let content = ReportContent {
+        progress: "进展".into(),
+        ..Default::default()
+    };
+    let (a, _) = s.create_report(key, &content, &reporter).await.unwrap();
+    let key_b = ReportKey {
+        period_id: other.id,
+        ..key
+    };
+    let (b, _) = s.create_report(key_b, &content, &reporter).await.unwrap();
+    for round in 0..12 {
+        let bytes = format!("%PDF-1.4 同一份文件 {round}").into_bytes();
+        let e = s
+            .add_evidence(a, "文件.pdf", &bytes, &reporter)
+            .await
+            .unwrap();
+        let (s1, s2, r1, r2, bytes2) = (
+            s.clone(),
+            s.clone(),
+            reporter.clone(),
+            reporter.clone(),
+            bytes.clone(),
+        );
+        let remove = tokio::spawn(async move { s1.remove_evidence(e.id, &r1).await });
+        let attach =
+            tokio::spawn(async move { s2.add_evidence(b, "文件.pdf", &bytes2, &r2).await });
+        remove.await.unwrap().expect("the removal");
+        let kept = attach.await.unwrap().expect("the attachment");
+        // The attached copy reads back whole: its blob was not collected.
+        let read = s.evidence_bytes(&kept).await.unwrap();
+        assert_eq!(read, bytes, "round {round}");
+        s.remove_evidence(kept.id, &reporter).await.unwrap();
+    }
+}

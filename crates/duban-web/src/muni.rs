@@ -641,13 +641,18 @@ pub fn grade_chart(title: &str, rows: &[(String, [u64; 5])]) -> String {
 
 /// Loads the demo scheme and its firms (示例数据) once; answers the scheme's id.
 pub async fn ensure_demo(store: &Store, by: Option<i64>) -> Result<i64, MuniError> {
-    if let Some(s) = store
-        .muni_schemes()
-        .await?
-        .into_iter()
-        .find(|s| s.demo && s.name == DEMO_NAME)
-    {
-        return Ok(s.id);
+    let existing = || async {
+        Ok::<_, MuniError>(
+            store
+                .muni_schemes()
+                .await?
+                .into_iter()
+                .find(|s| s.demo && s.name == DEMO_NAME)
+                .map(|s| s.id),
+        )
+    };
+    if let Some(id) = existing().await? {
+        return Ok(id);
     }
     let spec = check_scheme(DEMO_SPEC)?;
     let firms = check_data(
@@ -658,7 +663,7 @@ pub async fn ensure_demo(store: &Store, by: Option<i64>) -> Result<i64, MuniErro
         Some("企业名称"),
     )?;
     let policy = serde_json::to_string(&default_policy()).expect("policy serialises");
-    let scheme = store
+    let created = store
         .create_muni_scheme(&duban_store::muni::NewScheme {
             name: DEMO_NAME,
             spec: DEMO_SPEC,
@@ -668,7 +673,18 @@ pub async fn ensure_demo(store: &Store, by: Option<i64>) -> Result<i64, MuniErro
             demo: true,
             created_by: by,
         })
-        .await?;
+        .await;
+    let scheme = match created {
+        Ok(scheme) => scheme,
+        // Loaded by another office user at the same moment: theirs is the demo.
+        Err(duban_store::StoreError::Invalid(_) | duban_store::StoreError::Duplicate(_)) => {
+            if let Some(id) = existing().await? {
+                return Ok(id);
+            }
+            return Err(MuniError("示例方案的名称已被占用".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
     store
         .create_muni_dataset(&duban_store::muni::NewDataset {
             scheme_id: scheme.id,

@@ -338,6 +338,30 @@ fn spec_and_formula_errors_are_precise() {
             .validate()
             .is_err()
     );
+    // Finite but absurd magnitudes are refused too (they overflowed scores to 1.8e308).
+    assert!(
+        spec(&BASE.replace("weight = 100", "weight = 1e308"))
+            .validate()
+            .is_err()
+    );
+    assert!(
+        spec(&BASE.replace("weight = 100", "weight = 1e6"))
+            .validate()
+            .is_ok()
+    );
+    assert!(
+        spec(&BASE.replace("cap = 3.0", "cap = 1e7"))
+            .validate()
+            .is_err()
+    );
+    let points = |p: &str| {
+        spec(&format!(
+            "{BASE}[[adjust]]\ncolumn = \"tax\"\nbelow = 0\npoints = {p}\nreason = \"x\"\n"
+        ))
+        .validate()
+    };
+    assert!(points("-5").is_ok());
+    assert!(points("-1e308").is_err());
     assert!(
         spec(&BASE.replace("weight = 100", "weight = -1"))
             .validate()

@@ -72,7 +72,9 @@ pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .filter(|&c| {
+            !c.is_control() && !duban_core::text::is_bidi_control(c) && !matches!(c, '"' | ';')
+        })
         .take(120)
         .collect();
     let cleaned = cleaned.trim().to_string();
@@ -143,8 +145,12 @@ impl Store {
             ))
             .into());
         }
+        // DO UPDATE, not DO NOTHING: it locks an existing blob row, so a removal elsewhere
+        // cannot delete the blob under this upload (its garbage collection then fails and is
+        // skipped, see `remove_evidence`).
         sqlx::query(
-            "INSERT INTO evidence_blob (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO evidence_blob (sha256, size, content) VALUES ($1, $2, $3)
+             ON CONFLICT (sha256) DO UPDATE SET size = excluded.size",
         )
         .bind(&hash)
         .bind(bytes.len() as i64)
@@ -192,12 +198,6 @@ impl Store {
             .bind(evidence_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "DELETE FROM evidence_blob WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM evidence WHERE sha256 = $1)",
-        )
-        .bind(&e.sha256)
-        .execute(&mut *tx)
-        .await?;
         record_event(
             &mut tx,
             r.id,
@@ -211,6 +211,20 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // The blob goes when no evidence uses it any more, after the removal is committed and
+        // on its own: an upload of the same file elsewhere at this moment holds the blob, and
+        // the foreign key then refuses this delete — the blob is in use, which is fine (on
+        // PostgreSQL the other upload's row was invisible to NOT EXISTS). A failure here
+        // leaves at worst an unused blob, never a failed removal.
+        if let Err(err) = sqlx::query(
+            "DELETE FROM evidence_blob WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM evidence WHERE sha256 = $1)",
+        )
+        .bind(&e.sha256)
+        .execute(self.pool())
+        .await
+        {
+            tracing::info!(sha256 = %e.sha256, %err, "evidence blob kept (in use again)");
+        }
         Ok(())
     }
 
@@ -289,6 +303,8 @@ mod tests {
         );
         assert_eq!(clean_file_name("C:\\dir\\材料\".pdf"), "材料.pdf");
         assert_eq!(clean_file_name("../../"), "file");
+        // A right-to-left override would show "\u{202e}gpj.exe" as "exe.jpg".
+        assert_eq!(clean_file_name("\u{202e}gpj.exe"), "gpj.exe");
         assert_eq!(sha256_hex(b"abc").len(), 64);
         assert_eq!(
             sha256_hex(b"abc"),

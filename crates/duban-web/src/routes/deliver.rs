@@ -893,9 +893,9 @@ async fn batch_accept(
     for id in ids {
         match duban_app::report::act(&state.store, id, &ReportAction::accept(), &by).await {
             Ok(_) => accepted += 1,
-            Err(DeliverError::Workflow(_)) | Err(DeliverError::Store(StoreError::NotFound)) => {
-                skipped += 1
-            }
+            // No longer waiting, gone, or being reviewed by someone else this moment.
+            Err(DeliverError::Workflow(_))
+            | Err(DeliverError::Store(StoreError::NotFound | StoreError::Conflict)) => skipped += 1,
             Err(e) => return Err(e.into()),
         }
     }

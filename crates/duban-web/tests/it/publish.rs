@@ -458,3 +458,44 @@ async fn the_office_publishes_a_leader_list_from_a_snapshot() {
         .await;
     assert!(r.body.contains("复算一致"), "{}", r.body);
 }
+
+/// Found by a probe on PostgreSQL: ten 签发 clicks at once issued one draft as two numbered
+/// bulletins (第1期 and 第2期 with the same content). Each step now happens once; the others
+/// are told the draft moved on (409).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_sign_off_steps_issue_one_bulletin() {
+    let (app, plan) = app_with_demo().await;
+    let mut admin = login(&app, "admin").await;
+    let r = post_bulletin(&mut admin, plan, "并发签发", Some("")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let draft = id_of(r.location());
+    for version in [1, 2] {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = app.state.store.clone();
+                tokio::spawn(async move { store.advance_bulletin(draft, version, None).await })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => done += 1,
+                Err(duban_store::StoreError::Conflict) => {}
+                Err(e) => panic!("version {version}: {e}"),
+            }
+        }
+        assert_eq!(done, 1, "version {version}: one step");
+    }
+    let issued = app.state.store.bulletin_draft(draft).await.unwrap();
+    assert_eq!(issued.version, 3);
+    let bulletins = app
+        .state
+        .store
+        .publications()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.title.starts_with("服务业发展工作通报"))
+        .count();
+    assert_eq!(bulletins, 1, "one numbered bulletin");
+}
