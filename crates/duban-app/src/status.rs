@@ -98,6 +98,16 @@ pub struct AcceptedValue<'a> {
     pub accepted_on: Option<NaiveDate>,
 }
 
+impl AcceptedValue<'_> {
+    /// Whether this value counts in a status as of `as_of` (the core's rule,
+    /// [`Observation::known_at`]): accepted by then, and about a date not after it.
+    pub fn counts_at(&self, as_of: NaiveDate) -> bool {
+        let mut o = Observation::value(self.as_of, self.value);
+        o.reported_on = self.accepted_on;
+        o.known_at(as_of)
+    }
+}
+
 /// Every accepted value of a target among `reports`, in the reports' order.
 pub fn accepted_values(
     reports: &[ReportRow],

@@ -253,6 +253,12 @@ impl Observation {
         self.reported_on = Some(date);
         self
     }
+
+    /// Whether the value was known on `as_of`: it refers to a date on or before it and had
+    /// reached the office by then. Only such values count in a status as of that date.
+    pub fn known_at(&self, as_of: NaiveDate) -> bool {
+        self.date <= as_of && self.reported_on.is_none_or(|r| r <= as_of)
+    }
 }
 
 /// A report obligation: due date and, if any, when it was submitted.
@@ -385,10 +391,7 @@ pub fn evaluate_target(
 ) -> TargetStatus {
     let as_of = ctx.as_of;
     let rules = ctx.rules;
-    let mut obs: Vec<&Observation> = observations
-        .iter()
-        .filter(|o| o.date <= as_of && o.reported_on.is_none_or(|r| r <= as_of))
-        .collect();
+    let mut obs: Vec<&Observation> = observations.iter().filter(|o| o.known_at(as_of)).collect();
     obs.sort_by_key(|o| o.date);
 
     let latest_report = reports

@@ -28,6 +28,15 @@
       }
     });
   });
+  // Irreversible steps (发布, 公示, 签发): a form with data-ask asks once before it is sent.
+  // Without JavaScript the form is sent as it is; the page beside the button says so.
+  document.querySelectorAll("form[data-ask]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-ask"))) {
+        e.preventDefault();
+      }
+    });
+  });
   // Print buttons (hidden without JavaScript; the browser's own print works anyway).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.hidden = false;

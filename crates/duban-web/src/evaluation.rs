@@ -271,7 +271,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
     let diagnostics: Vec<J> = result
         .diagnostics
         .iter()
-        .map(|d| context! { code => d.code, zh => diagnostic_zh(&d.code), subject => d.subject, message => d.message })
+        .map(|d| context! { code => d.code, zh => diagnostic_line(&d.code, &d.message), subject => d.subject, message => d.message })
         .collect();
     let excluded: Vec<J> = result
         .excluded
@@ -437,8 +437,22 @@ fn factor_zh(factor: &str) -> String {
     }
 }
 
-/// What an engine diagnostic means, in the UI's language (the engine's own text, kept in
-/// the snapshot bit for bit, is shown beside it as the detail).
+/// A diagnostic in the UI's language, with the specifics the engine's text names where the
+/// reader needs them (which indicators a unit misses). The engine's own text, kept in the
+/// snapshot bit for bit, stays available as the line's tooltip.
+fn diagnostic_line(code: &str, message: &str) -> String {
+    let zh = diagnostic_zh(code);
+    let missing = message
+        .strip_prefix("missing ")
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(names, _)| names.split(", ").collect::<Vec<_>>().join("、"));
+    match (code, missing) {
+        ("available_case", Some(names)) => format!("{zh}（缺：{names}）"),
+        _ => zh.to_string(),
+    }
+}
+
+/// What an engine diagnostic means, in the UI's language.
 fn diagnostic_zh(code: &str) -> &'static str {
     match code {
         "aggregate_own_normalisation" => "合成方法自带标准化，所选标准化不再使用",

@@ -395,6 +395,14 @@ fn plan_view(p: &PlanSnapshot) -> Value {
     }
 }
 
+/// A stored timestamp's date in China (`YYYY-MM-DD`), or the text as stored if unreadable.
+fn china_day(stored: &str) -> String {
+    duban_store::deliver::stored_china_date(Some(stored)).map_or_else(
+        || stored.get(..10).unwrap_or(stored).to_string(),
+        |d| d.to_string(),
+    )
+}
+
 fn publication_view(p: &Publication) -> Value {
     context! {
         id => p.id,
@@ -406,8 +414,9 @@ fn publication_view(p: &Publication) -> Value {
         data_hash => p.data_hash,
         demo => p.demo,
         published_at => p.published_at,
-        published_date => p.published_at.get(..10),
-        withdrawn => p.withdrawn.as_ref().map(|w| context! { reason => w.reason, date => w.at.get(..10) }),
+        // The date in China, as the office's pages show it (a UTC day ends at 08:00 there).
+        published_date => china_day(&p.published_at),
+        withdrawn => p.withdrawn.as_ref().map(|w| context! { reason => w.reason, date => china_day(&w.at) }),
     }
 }
 
@@ -714,5 +723,18 @@ impl PortalCache {
     /// Forces a rebuild on the next request (after a publication or withdrawal here).
     pub async fn invalidate(&self) {
         *self.inner.write().await = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::china_day;
+
+    #[test]
+    fn portal_dates_are_dates_in_china() {
+        // 01:58 on 8 December in Beijing is still 7 December in UTC.
+        assert_eq!(china_day("2026-12-07T17:58:00Z"), "2026-12-08");
+        assert_eq!(china_day("2026-12-07T15:59:59Z"), "2026-12-07");
+        assert_eq!(china_day("2020-07-15"), "2020-07-15");
     }
 }

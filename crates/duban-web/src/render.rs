@@ -350,6 +350,18 @@ mod tests {
         );
     }
 
+    /// A page title is text: markup in a title block ends up in the browser's tab and history
+    /// (a whole form with its CSRF token once did, on 发布).
+    #[test]
+    fn title_blocks_hold_no_markup() {
+        for (name, src) in TEMPLATES {
+            for block in src.split("{% block title %}").skip(1) {
+                let title = block.split("{% endblock %}").next().unwrap_or("");
+                assert!(!title.contains('<'), "{name}: {title}");
+            }
+        }
+    }
+
     #[test]
     fn every_template_parses() {
         let mut env = Environment::new();

@@ -5,7 +5,7 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, log_in, wait_for};
+use super::helpers::{body_text, browser, click, click_and_confirm, log_in, wait_for};
 
 #[tokio::test]
 #[ignore = "needs chromium; run by .ci/run"]
@@ -58,7 +58,7 @@ async fn browser_evaluation() {
     }
 
     // Publish, then ask the server to recompute the snapshot.
-    click(c, Locator::Id("publish-submit")).await;
+    click_and_confirm(c, Locator::Id("publish-submit")).await;
     wait_for(c, Locator::Id("snapshot-download")).await;
     click(c, Locator::Id("verify-submit")).await;
     let verdict = c

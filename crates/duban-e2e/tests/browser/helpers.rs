@@ -146,6 +146,25 @@ pub async fn click(c: &Client, loc: Locator<'_>) {
     c.find(loc).await.unwrap().click().await.unwrap();
 }
 
+/// Clicks the submit button `loc` of a form that asks before an irreversible step
+/// (`data-ask`): the question must appear, and it is answered 确定.
+pub async fn click_and_confirm(c: &Client, loc: Locator<'_>) {
+    click(c, loc).await;
+    assert!(accept_if_asked(c).await, "no confirmation was asked");
+}
+
+/// Answers 确定 to a confirmation dialog if one opens within a second; whether one did.
+pub async fn accept_if_asked(c: &Client) -> bool {
+    for _ in 0..20 {
+        if c.get_alert_text().await.is_ok() {
+            c.accept_alert().await.unwrap();
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// Clicks the element `loc` finds and waits until the browser is on another address (a GET
 /// form or a link): what is read next is the new page, never the old one still shown.
 pub async fn click_to_navigate(c: &Client, loc: Locator<'_>) {

@@ -10,7 +10,8 @@ use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
 use super::helpers::{
-    body_text, browser, click, click_to_navigate, js, log_in, log_out, type_in, wait_for,
+    body_text, browser, click, click_and_confirm, click_to_navigate, js, log_in, log_out, type_in,
+    wait_for,
 };
 use super::walk::{check_page, set_viewport};
 
@@ -80,7 +81,7 @@ async fn browser_muni_pages_at_desk_and_phone() {
     // 公示 (0 days), an objection refused with its reason, then the final publication.
     c.goto(&format!("{}{run_path}", app.base)).await.unwrap();
     js(c, "document.getElementById('publicity-days').value = '0';").await;
-    click(c, Locator::Id("publicity-submit")).await;
+    click_and_confirm(c, Locator::Id("publicity-submit")).await;
     wait_for(c, Locator::Id("publicity-period")).await;
     let firm = js(
         c,
@@ -103,7 +104,7 @@ async fn browser_muni_pages_at_desk_and_phone() {
     wait_for(c, Locator::Id("final-form")).await;
     assert!(body_text(c).await.contains("不采纳"));
     click(c, Locator::Id("final-leaders")).await;
-    click(c, Locator::Id("final-submit")).await;
+    click_and_confirm(c, Locator::Id("final-submit")).await;
     wait_for(c, Locator::Id("final-sha")).await;
     let final_path = c.current_url().await.unwrap().path().to_string();
     assert_eq!(app.state.store.muni_finals().await.unwrap().len(), 1);

@@ -7,7 +7,10 @@ use duban_store::user::Role;
 use duban_web::testing::spawn_app;
 use fantoccini::Locator;
 
-use super::helpers::{body_text, browser, click, click_to_navigate, js, log_in, type_in, wait_for};
+use super::helpers::{
+    accept_if_asked, body_text, browser, click, click_and_confirm, click_to_navigate, js, log_in,
+    type_in, wait_for,
+};
 use super::walk::{check_page, set_viewport};
 
 #[tokio::test]
@@ -27,7 +30,7 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
         as_of.prop("value").await.unwrap().as_deref(),
         Some("2020-07-15")
     );
-    click(c, Locator::Css("#publish-plan-submit")).await;
+    click_and_confirm(c, Locator::Css("#publish-plan-submit")).await;
     wait_for(c, Locator::Css("#data-hash")).await;
     assert!(body_text(c).await.contains("截至日期"));
 
@@ -50,6 +53,8 @@ async fn browser_publish_plan_bulletin_and_public_portal() {
     assert!(body_text(c).await.contains("五、下步要求"));
     for expected in ["已审核", "已签发"] {
         click(c, Locator::Css("#advance")).await;
+        // 签发 (not 审核) asks first: it numbers and publishes the bulletin for good.
+        assert_eq!(accept_if_asked(c).await, expected == "已签发");
         // The page reloads after each step: wait for the new state, not the old element.
         let mut shown = String::new();
         for _ in 0..100 {

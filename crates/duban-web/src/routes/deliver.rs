@@ -415,7 +415,7 @@ async fn status_download(
 
 /// Trend data of one target: accepted values by date (the chart) and every reported value
 /// with its report's state (the table, which is also the no-JavaScript fallback).
-fn trend(pd: &PlanDeliver, t: &TargetRow) -> (Vec<Value>, String) {
+fn trend(pd: &PlanDeliver, t: &TargetRow, as_of: NaiveDate) -> (Vec<Value>, Option<String>) {
     let mut rows: Vec<(NaiveDate, &ReportRow, Option<f64>)> = pd
         .reports
         .iter()
@@ -424,7 +424,9 @@ fn trend(pd: &PlanDeliver, t: &TargetRow) -> (Vec<Value>, String) {
         .collect();
     rows.sort_by_key(|(d, r, _)| (*d, r.unit_id));
     // The chart: the values that count (the one rule), by date and unit.
-    let mut counted: Vec<_> = duban_app::status::accepted_values(&pd.reports, t.id).collect();
+    let mut counted: Vec<_> = duban_app::status::accepted_values(&pd.reports, t.id)
+        .filter(|v| v.counts_at(as_of))
+        .collect();
     counted.sort_by_key(|v| (v.as_of, v.report.unit_id));
     let accepted: Vec<(String, f64)> = counted
         .iter()
@@ -447,11 +449,16 @@ fn trend(pd: &PlanDeliver, t: &TargetRow) -> (Vec<Value>, String) {
         "yAxis": {"type": "value", "name": t.target.unit.clone().unwrap_or_default()},
         "series": series,
     });
+    // Every reported value is listed; those that do not count as of the page's date (not
+    // yet accepted then, or about a later date) say so, so the light above and the list
+    // below never seem to disagree.
+    let counts = |r: &ReportRow| counted.iter().any(|v| v.report.id == r.id);
     let table = rows
         .iter()
-        .map(|(d, r, v)| context! { date => d.to_string(), value => v, unit => r.unit_name, state_label => r.state.label_zh(), report_id => r.id })
+        .map(|(d, r, v)| context! { date => d.to_string(), value => v, unit => r.unit_name, state_label => r.state.label_zh(), report_id => r.id, counted => counts(r) })
         .collect();
-    (table, chart.to_string())
+    // No chart without a value that counts: an empty axis says nothing.
+    (table, (!accepted.is_empty()).then(|| chart.to_string()))
 }
 
 async fn task_page(
@@ -474,7 +481,7 @@ async fn task_page(
         .task_targets(task.id)
         .map(|t| {
             let s = pd.status.target_by_id(t.id);
-            let (table, chart) = trend(&pd, t);
+            let (table, chart) = trend(&pd, t, as_of);
             context! { ..target_view(t), ..context! { status => s.map(target_status_view), trend => table, chart => chart } }
         })
         .collect();

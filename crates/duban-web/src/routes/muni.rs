@@ -856,11 +856,7 @@ fn finite_fmt(x: f64, digits: usize) -> Option<String> {
 
 // ---- 公示, objections, re-run, final ----
 
-/// Today in Beijing.
-fn today() -> chrono::NaiveDate {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    chrono::Utc::now().with_timezone(&beijing).date_naive()
-}
+use duban_store::deliver::report::today;
 
 /// Longest 公示期 accepted (days).
 const MAX_PUBLICITY_DAYS: i64 = 30;

@@ -65,18 +65,22 @@ pub fn read_plan(bytes: &[u8], file_name: &str) -> Result<Plan, String> {
     Ok(plan)
 }
 
+/// The import form; after a refusal, with its reason and the pasted text and region typed
+/// (a file input cannot be refilled: the user picks the file again).
 fn upload_page(
     state: &AppState,
     page: &Page,
     status: StatusCode,
     message: Option<String>,
+    typed: (&str, &str),
 ) -> Result<Response, AppError> {
+    let (pasted, region) = typed;
     render_with_status(
         state,
         page,
         status,
         "plans/new.html",
-        context! { message => message },
+        context! { message => message, pasted => pasted, region => region },
     )
 }
 
@@ -85,7 +89,7 @@ async fn new_form(
     _: Office,
     page: Page,
 ) -> Result<Response, AppError> {
-    upload_page(&state, &page, StatusCode::OK, None)
+    upload_page(&state, &page, StatusCode::OK, None, ("", ""))
 }
 
 async fn upload(
@@ -99,18 +103,22 @@ async fn upload(
     let region = form.text("region").trim().to_string();
     let pasted = form.text("pasted").to_string();
     let file = form.take_file("upload.txt");
-    // A refused upload shows the form again with the reason; nothing is stored.
+    // A refused upload shows the form again with the reason and what was typed; nothing is
+    // stored.
     let refuse = |message: String| {
         upload_page(
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(message),
+            (&pasted, &region),
         )
     };
     let (name, bytes) = match file {
         Some(f) => f,
-        None if !pasted.trim().is_empty() => ("pasted.txt".to_string(), pasted.into_bytes()),
+        None if !pasted.trim().is_empty() => {
+            ("pasted.txt".to_string(), pasted.clone().into_bytes())
+        }
         None => return refuse("请选择一个文件，或粘贴文本/JSON".into()),
     };
     let plan = match read_plan(&bytes, &name) {
@@ -122,7 +130,7 @@ async fn upload(
         .import_plan(
             &plan,
             &ImportMeta {
-                region: Some(region).filter(|r| !r.is_empty()),
+                region: Some(region.clone()).filter(|r| !r.is_empty()),
                 source_name: Some(name.clone()),
             },
             &[],

@@ -524,6 +524,16 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     assert_eq!(task_page.status, StatusCode::OK);
     assert!(task_page.body.contains("id=\"report-grid\""));
     assert!(task_page.body.contains("trend-table"));
+    // Replayed before the acceptance, the accepted value is listed but marked as not
+    // counted (the light above says 尚无报送数值); today it counts and is charted.
+    let later = rep.get(&format!("/tasks/{task_id}/deliver")).await;
+    let marks = |body: &str| body.matches(">未计入</span>").count();
+    assert!(
+        marks(&task_page.body) > marks(&later.body),
+        "{}",
+        task_page.body
+    );
+    assert!(later.body.contains("class=\"chart trend\""));
     assert!(task_page.body.contains("第 2 版"));
     // Dashboard with replay, ranking and overdue list; methods page.
     let dash = office

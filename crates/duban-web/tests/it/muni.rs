@@ -435,10 +435,22 @@ async fn publicity_objection_rerun_and_final_snapshot() {
     let r = c
         .post_csrf(
             &format!("/muni/runs/{run}/objections"),
-            &[("firm", "nobody"), ("body", "x"), ("raised_by", "y")],
+            &[
+                ("firm", "nobody"),
+                ("body", "补报的能耗"),
+                ("raised_by", "乙厂 李某"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The refused form comes back with what was typed.
+    assert!(
+        r.body.contains("value=\"nobody\"")
+            && r.body.contains(">补报的能耗</textarea>")
+            && r.body.contains("value=\"乙厂 李某\""),
+        "{}",
+        r.body
+    );
     let o = store.muni_objections(run).await.unwrap()[0].clone();
     let page = c.get(&format!("/muni/runs/{run}")).await;
     assert!(page.body.contains("尚有未处理的异议") && page.body.contains("甲三厂 王某"));

@@ -199,6 +199,27 @@ async fn malformed_uploads_show_a_message_and_save_nothing() {
     // No file at all.
     let r = c.post_multipart("/plans", &[("csrf", &csrf)], None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Pasted text that is not a plan comes back in the form, with the region: nothing
+    // typed is lost.
+    let r = c
+        .post_multipart(
+            "/plans",
+            &[
+                ("csrf", &csrf),
+                ("pasted", "只是一段<没有>编号任务的文字。"),
+                ("region", "宁波市"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains(">只是一段&lt;没有&gt;编号任务的文字。</textarea>")
+            && r.body.contains("value=\"宁波市\""),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
