@@ -580,24 +580,17 @@ pub fn grade_chart(title: &str, rows: &[(String, [u64; 5])]) -> String {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let h = 28.0 + rows.len() as f64 * (BAR + GAP);
+    let h = 4.0 + rows.len() as f64 * (BAR + GAP);
     let mut s = format!(
         "<svg class=\"grade-chart\" viewBox=\"0 0 {W} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         escape(title)
     );
+    // The legend is HTML beside the chart (`templates/muni/result.html`): it wraps on a
+    // phone, where this drawing scrolls sideways.
     let names = ["A", "B", "C", "D", "不参评"];
     let classes = ["g-a", "g-b", "g-c", "g-d", "g-x"];
-    // Legend.
-    for (k, n) in names.iter().enumerate() {
-        let x = LABEL + k as f64 * 80.0;
-        s += &format!(
-            "<rect class=\"{}\" x=\"{x}\" y=\"4\" width=\"12\" height=\"12\"/><text x=\"{}\" y=\"14\" class=\"chart-text\">{n}</text>",
-            classes[k],
-            x + 16.0
-        );
-    }
     for (r, (label, counts)) in rows.iter().enumerate() {
-        let y = 28.0 + r as f64 * (BAR + GAP);
+        let y = 4.0 + r as f64 * (BAR + GAP);
         let total: u64 = counts.iter().sum();
         let shown: String = label.chars().take(11).collect();
         let shown = if shown.chars().count() < label.chars().count() {

@@ -357,11 +357,14 @@ async fn dashboard(
             {"name": "红灯", "type": "bar", "yAxisIndex": 1, "itemStyle": {"color": "#b91c1c"}, "data": points.iter().map(|(_, s)| s.plan.counts.red).collect::<Vec<_>>()},
         ],
     });
+    // Horizontal bars: a pillar's whole name stays readable beside its bar, also on a phone
+    // (under vertical bars ECharts drops every other long name).
     let chart = serde_json::json!({
         "tooltip": {},
-        "xAxis": {"type": "category", "data": d.pillars.iter().map(|p| p.heading.clone()).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "max": 100, "name": "进度 %"},
-        "series": [{"name": "进度", "type": "bar", "data": pd.status.pillars.iter().map(|(_, r)| r.progress.map(|p| (p * 1000.0).round() / 10.0)).collect::<Vec<_>>()}],
+        "grid": {"containLabel": true, "left": 8, "right": 24},
+        "yAxis": {"type": "category", "inverse": true, "data": d.pillars.iter().map(|p| p.heading.clone()).collect::<Vec<_>>(), "axisLabel": {"interval": 0, "width": 150, "overflow": "break"}},
+        "xAxis": {"type": "value", "max": 100, "name": "进度 %"},
+        "series": [{"name": "进度", "type": "bar", "label": {"show": true, "position": "right", "formatter": "{c}%"}, "data": pd.status.pillars.iter().map(|(_, r)| r.progress.map(|p| (p * 1000.0).round() / 10.0)).collect::<Vec<_>>()}],
     });
     Ok(render(
         &state,
@@ -555,9 +558,14 @@ fn values_view(d: &duban_store::plan::PlanDetail, r: &ReportRow) -> Vec<Value> {
     d.task_targets(r.task_id)
         .map(|t| {
             let v = r.value_of(t.id);
+            let value = v.and_then(|v| v.value);
+            // A value ten times its target or more is usually a unit slip (元 for 亿元):
+            // the reviewer is told to check it, nothing is refused.
+            let goal = t.target.value.or(t.target.high).or(t.target.low);
+            let implausible = matches!((value, goal), (Some(x), Some(g)) if g != 0.0 && (x / g).abs() >= 10.0);
             context! {
                 target_id => t.id, metric => t.target.metric, phrase => t.target.phrase, unit => t.target.unit,
-                value => v.and_then(|v| v.value), as_of => v.map(|v| v.as_of.to_string()),
+                value => value, as_of => v.map(|v| v.as_of.to_string()), implausible => implausible,
             }
         })
         .collect()

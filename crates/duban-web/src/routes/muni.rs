@@ -836,7 +836,7 @@ async fn firm_report(
             class_size => class.size,
             lines => lines.iter().zip(&summary.indicators).enumerate().map(|(j, (l, i))| context! {
                 name => i.name, weight => i.weight, cost => i.cost,
-                value => num(l.value, 4), benchmark => num(l.benchmark, 4),
+                value => num(l.value, 2), benchmark => num(l.benchmark, 2),
                 ratio => format!("{:.3}", l.ratio), contribution => format!("{:.2}", l.contribution),
                 gain => format!("{:.2}", l.gain), best => best == Some(j),
             }).collect::<Vec<_>>(),
@@ -845,6 +845,10 @@ async fn firm_report(
                 missing => lines[j].value.is_nan(), cost => summary.indicators[j].cost,
             }),
             policy => grade_policy,
+            // What a score means: the sum of the weights for a firm at its class's
+            // benchmark on every indicator, at most `cap` times that.
+            at_benchmark => weights.iter().sum::<f64>(),
+            cap => summary.cap,
         },
     )?
     .into_response())

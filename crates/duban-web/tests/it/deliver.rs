@@ -424,6 +424,10 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     // The office returns it with a comment; the page shows the comment.
     let review = office.get(&path).await;
     assert!(review.body.contains("id=\"accept-report\""));
+    // The reviewer sees each value beside its target; a plausible value is not flagged.
+    let values_table = review.body.split("id=\"report-values\"").nth(1).unwrap();
+    assert!(values_table.contains("<span class=\"muted\">目标："), "{values_table}");
+    assert!(!values_table.contains("implausible"));
     let r = office
         .post_csrf(&format!("{path}/return"), &[("comment", "请上传佐证材料")])
         .await;

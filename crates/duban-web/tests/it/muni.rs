@@ -250,6 +250,14 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
     );
     assert!(report.body.contains("该项数据缺失"));
     assert!(report.body.contains("B 类企业适用的差别化政策"));
+    // The scale of a score: weights 60 + 40 at the benchmark, ratios capped at 3.
+    assert!(
+        report
+            .body
+            .contains("各项指标都等于本类基准时得 100 分；每项比值最高按 3 倍计"),
+        "{}",
+        report.body
+    );
     let none = c.get(&format!("/muni/runs/{run}/report?firm=nobody")).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
