@@ -699,6 +699,8 @@ async fn report_page(
         Some("return") => Some("已退回，报送单位已收到退回意见。"),
         Some("reopen") => Some("已重新打开，报送单位可修改后重新报送。"),
         Some("withdraw") => Some("已撤回，报告回到草稿，可修改后重新报送。"),
+        Some("evidence") => Some("佐证材料已上传，填写的内容已一并保存为草稿。"),
+        Some("evidence_removed") => Some("佐证材料已删除。"),
         _ => None,
     };
     report_render(&state, &auth, &page, id, StatusCode::OK, done).await
@@ -975,8 +977,10 @@ async fn upload_evidence(
     let Some((name, bytes)) = file else {
         return Ok(AppError::Invalid("请选择文件".into()).with_back(back));
     };
-    let done = state.store.add_evidence(id, &name, &bytes, &by).await;
-    Ok(super::redirect_back(done, back))
+    match state.store.add_evidence(id, &name, &bytes, &by).await {
+        Ok(_) => Ok(Redirect::to(&format!("{back}?done=evidence")).into_response()),
+        Err(e) => Ok(AppError::from(e).with_back(back)),
+    }
 }
 
 async fn delete_evidence(
@@ -989,7 +993,7 @@ async fn delete_evidence(
     let by = actor(&auth)?;
     let e = state.store.evidence(id).await?;
     state.store.remove_evidence(id, &by).await?;
-    Ok(Redirect::to(&format!("/reports/{}", e.report_id)).into_response())
+    Ok(Redirect::to(&format!("/reports/{}?done=evidence_removed", e.report_id)).into_response())
 }
 
 /// Serves a stored file as an attachment with its sniffed type (never inline).

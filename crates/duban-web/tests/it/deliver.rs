@@ -445,6 +445,8 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = rep.get(r.location()).await;
+    assert!(after.body.contains("佐证材料已上传"), "the upload is confirmed");
     let ev = app.state.store.report_evidence(id).await.unwrap();
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].content_type, "application/pdf");
