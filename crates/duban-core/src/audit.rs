@@ -90,6 +90,11 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "muni.objection.record" => "登记亩均评价异议",
         "muni.objection.decide" => "处理亩均评价异议",
         "muni.final.publish" => "亩均评价结果正式发布",
+        "eval.method.create" => "新建评价方法",
+        "eval.method.update" => "修改评价方法",
+        "eval.dataset.create" => "上传评价数据",
+        "eval.run" => "运行综合评价",
+        "eval.publish" => "发布评价快照",
         _ => return None,
     })
 }
@@ -120,6 +125,9 @@ pub fn subject_parts(subject: &str) -> Vec<(&'static str, String)> {
                 "muni-scheme" => "亩均评价方案 #",
                 "muni-dataset" => "亩均企业数据 #",
                 "muni-run" => "亩均评价运行 #",
+                "eval-method" => "评价方法 #",
+                "eval-dataset" => "评价数据 #",
+                "eval-run" => "评价运行 #",
                 "settings" => {
                     let name = match id {
                         "notify" => "通知设置",

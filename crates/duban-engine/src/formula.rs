@@ -19,10 +19,16 @@ pub struct FormulaError {
 
 impl fmt::Display for FormulaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A long formula is named by its start: the position says where the fault is.
+        const SHOWN: usize = 80;
+        let mut shown: String = self.formula.chars().take(SHOWN).collect();
+        if self.formula.chars().nth(SHOWN).is_some() {
+            shown.push('…');
+        }
         write!(
             f,
-            "formula '{}', character {}: {}",
-            self.formula, self.position, self.message
+            "formula '{shown}', character {}: {}",
+            self.position, self.message
         )
     }
 }
@@ -332,6 +338,9 @@ mod tests {
         let e = Formula::parse(&deep).unwrap_err();
         assert_eq!(e.position, MAX_NESTING + 1, "{e}");
         assert!(e.message.contains("nested more than 64"), "{e}");
+        // The message names a long formula by its start, not by all of it.
+        let long = Formula::parse(&"(".repeat(1000)).unwrap_err().to_string();
+        assert!(long.chars().count() < 200 && long.contains("…"), "{long}");
         // What aborted the server: 10,000 levels, run on a small stack as a worker's would be.
         let handle = std::thread::Builder::new()
             .stack_size(256 * 1024)

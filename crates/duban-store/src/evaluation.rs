@@ -9,7 +9,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::deliver::evidence::{sha256_hex, verified};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, audit, now};
+use serde_json::json;
 
 /// Largest data set file accepted (bytes).
 pub const MAX_DATASET_BYTES: usize = 5 * 1024 * 1024;
@@ -215,6 +216,7 @@ impl Store {
     ) -> Result<EvalMethod> {
         let name = check_name(name)?;
         let at = now();
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO eval_method (name, spec, demo, version, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, 1, $4, $5, $5)
@@ -225,13 +227,21 @@ impl Store {
         .bind(demo as i64)
         .bind(by)
         .bind(&at)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => StoreError::Duplicate(format!("已有同名方法：{name}")),
             other => other,
         })?;
-        method_from_row(&row)
+        let method = method_from_row(&row)?;
+        audit::commit_audited(
+            tx,
+            "eval.method.create",
+            &format!("eval-method:{}", method.id),
+            &json!({"name": name, "spec_sha256": sha256_hex(spec.as_bytes())}),
+        )
+        .await?;
+        Ok(method)
     }
 
     /// Replaces a method's name and text under optimistic locking (`version` as read).
@@ -243,6 +253,7 @@ impl Store {
         spec: &str,
     ) -> Result<EvalMethod> {
         let name = check_name(name)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE eval_method SET name = $1, spec = $2, version = version + 1, updated_at = $3, demo = 0
              WHERE id = $4 AND version = $5",
@@ -252,16 +263,25 @@ impl Store {
         .bind(now())
         .bind(id)
         .bind(version)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Duplicate(_) => StoreError::Duplicate(format!("已有同名方法：{name}")),
             other => other,
         })?;
         if done.rows_affected() == 0 {
+            drop(tx);
             self.eval_method(id).await?;
             return Err(StoreError::Conflict);
         }
+        // A changed method changes every score computed with it: the change is on record.
+        audit::commit_audited(
+            tx,
+            "eval.method.update",
+            &format!("eval-method:{id}"),
+            &json!({"name": name, "version": version + 1, "spec_sha256": sha256_hex(spec.as_bytes())}),
+        )
+        .await?;
         self.eval_method(id).await
     }
 
@@ -294,6 +314,7 @@ impl Store {
                 MAX_DATASET_BYTES / 1024 / 1024
             )));
         }
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO eval_dataset (name, file_name, kind, source, sha256, size, content, units, method_id, demo, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -310,7 +331,14 @@ impl Store {
         .bind(d.demo as i64)
         .bind(d.created_by)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::commit_audited(
+            tx,
+            "eval.dataset.create",
+            &format!("eval-dataset:{id}"),
+            &json!({"name": name, "sha256": sha256_hex(d.bytes), "units": d.units}),
+        )
         .await?;
         self.eval_dataset(id).await
     }
@@ -341,6 +369,7 @@ impl Store {
     // ---- runs ----
 
     pub async fn create_eval_run(&self, r: &NewEvalRun<'_>) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO eval_run (dataset_id, method_id, method_name, spec, previous_run_id, snapshot, engine, data_hash, method_hash, units, millis, demo, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -359,7 +388,14 @@ impl Store {
         .bind(r.demo as i64)
         .bind(r.created_by)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::commit_audited(
+            tx,
+            "eval.run",
+            &format!("eval-run:{id}"),
+            &json!({"dataset": r.dataset_id, "method": r.method_id, "data_hash": r.data_hash, "method_hash": r.method_hash}),
+        )
         .await?;
         Ok(id)
     }
@@ -431,7 +467,13 @@ impl Store {
             StoreError::Duplicate(_) => StoreError::Duplicate("该次评价已发布".into()),
             other => other,
         })?;
-        tx.commit().await?;
+        audit::commit_audited(
+            tx,
+            "eval.publish",
+            &format!("eval-run:{run_id}"),
+            &json!({"snapshot": id, "title": title, "sha256": sha256_hex(body.as_bytes())}),
+        )
+        .await?;
         self.eval_snapshot(id).await
     }
 
@@ -595,5 +637,26 @@ mod tests {
         );
         assert_eq!(s.eval_snapshots().await.unwrap().len(), 1);
         assert!(s.reported_targets().await.unwrap().is_empty());
+        // Every change is on the audit chain (a method edit changes every later score),
+        // the refused ones (stale version, second publish) not.
+        let actions: Vec<(String,)> =
+            sqlx::query_as("SELECT action FROM audit_log WHERE action LIKE 'eval.%' ORDER BY seq")
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+        let actions: Vec<&str> = actions.iter().map(|a| a.0.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "eval.method.create",
+                "eval.method.update",
+                "eval.dataset.create",
+                "eval.run",
+                "eval.publish"
+            ]
+        );
+        for a in actions {
+            assert!(duban_core::audit::action_label(a).is_some(), "{a}");
+        }
     }
 }

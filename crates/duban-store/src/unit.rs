@@ -70,8 +70,19 @@ fn unit_text<'a>(text: &'a str, what: &str) -> Result<&'a str> {
 impl Store {
     pub async fn create_unit(&self, u: &NewUnit) -> Result<Unit> {
         if !valid_code(&u.code) {
+            let shown: String = u.code.chars().take(40).collect();
             return Err(StoreError::Invalid(format!(
-                "单位代码只能包含字母、数字、- 和 _：{:?}",
+                "单位代码只能包含字母、数字、- 和 _，且不超过 40 个字符：{shown:?}"
+            )));
+        }
+        // Codes differ by more than case: `FGW` beside `fgw` would be two names for one unit.
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM unit WHERE lower(code) = $1")
+            .bind(u.code.to_ascii_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Duplicate(format!(
+                "单位代码“{}”已被使用（不区分大小写）",
                 u.code
             )));
         }
@@ -256,6 +267,16 @@ impl Store {
             return Err(StoreError::Invalid("不能合并到自身".into()));
         }
         let mut tx = self.begin_write().await?;
+        // Both units locked and still there (a no-op UPDATE): a merge that removed either of
+        // them meanwhile makes this one a 404, not a foreign-key failure.
+        let locked = sqlx::query("UPDATE unit SET review = review WHERE id = $1 OR id = $2")
+            .bind(unit_id)
+            .bind(into)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() != 2 {
+            return Err(StoreError::NotFound);
+        }
         let (review,): (i64,) = sqlx::query_as("SELECT review FROM unit WHERE id = $1")
             .bind(unit_id)
             .fetch_one(&mut *tx)

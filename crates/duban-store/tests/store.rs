@@ -472,7 +472,7 @@ async fn unit_names_are_bounded_and_a_taken_code_is_said_plainly() {
     assert!(matches!(e, StoreError::Invalid(_)), "{e}");
     let e = db
         .store
-        .create_unit(&unit("u1", "另一个单位".into()))
+        .create_unit(&unit("u9", "名".repeat(MAX_UNIT_NAME_CHARS)))
         .await
         .unwrap_err();
     let StoreError::Duplicate(m) = &e else {
@@ -482,6 +482,17 @@ async fn unit_names_are_bounded_and_a_taken_code_is_said_plainly() {
         m.contains("已存在") && !m.to_lowercase().contains("constraint"),
         "{m}"
     );
+    for code in ["u1", "U1"] {
+        let e = db
+            .store
+            .create_unit(&unit(code, "另一个单位".into()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Duplicate(m) if m.contains("不区分大小写")),
+            "{e}"
+        );
+    }
 }
 
 /// Found by a probe on PostgreSQL: removing a file while the same file (same bytes) was being
@@ -531,5 +542,58 @@ async fn removing_a_file_while_the_same_file_is_attached_elsewhere_both_succeed(
         let read = s.evidence_bytes(&kept).await.unwrap();
         assert_eq!(read, bytes, "round {round}");
         s.remove_evidence(kept.id, &reporter).await.unwrap();
+    }
+}
+
+/// Found by a probe: two merges that touch the same unit at once (C into A while D goes into
+/// C, or E into F while F goes into E) failed with a foreign-key error (500). Now the second
+/// finds its unit gone: a clean "not found", and the first merge stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn merges_that_touch_the_same_unit_at_once_do_not_fail() {
+    use duban_store::StoreError;
+    use duban_store::unit::NewUnit;
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    let a = s
+        .create_unit(&NewUnit {
+            code: "sswt".into(),
+            name: "省商务厅".into(),
+            kind: duban_core::UnitKind::Department,
+            demo: false,
+        })
+        .await
+        .unwrap();
+    for round in 0..4 {
+        let c = s
+            .unit_for_name(&format!("待核单位甲{round}"))
+            .await
+            .unwrap();
+        let d = s
+            .unit_for_name(&format!("待核单位乙{round}"))
+            .await
+            .unwrap();
+        let (s1, s2) = (s.clone(), s.clone());
+        let (first, second) = if round % 2 == 0 {
+            (
+                tokio::spawn(async move { s1.merge_unit(c.id, a.id).await }),
+                tokio::spawn(async move { s2.merge_unit(d.id, c.id).await }),
+            )
+        } else {
+            (
+                tokio::spawn(async move { s1.merge_unit(c.id, d.id).await }),
+                tokio::spawn(async move { s2.merge_unit(d.id, c.id).await }),
+            )
+        };
+        let results = [first.await.unwrap(), second.await.unwrap()];
+        assert!(results.iter().any(|r| r.is_ok()), "{results:?}");
+        for r in &results {
+            assert!(
+                matches!(
+                    r,
+                    Ok(()) | Err(StoreError::NotFound | StoreError::Invalid(_))
+                ),
+                "round {round}: {r:?}"
+            );
+        }
     }
 }

@@ -426,7 +426,10 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
     assert!(review.body.contains("id=\"accept-report\""));
     // The reviewer sees each value beside its target; a plausible value is not flagged.
     let values_table = review.body.split("id=\"report-values\"").nth(1).unwrap();
-    assert!(values_table.contains("<span class=\"muted\">目标："), "{values_table}");
+    assert!(
+        values_table.contains("<span class=\"muted\">目标："),
+        "{values_table}"
+    );
     assert!(!values_table.contains("implausible"));
     let r = office
         .post_csrf(&format!("{path}/return"), &[("comment", "请上传佐证材料")])
@@ -446,7 +449,10 @@ async fn pages_journey_with_evidence_history_and_dashboard() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let after = rep.get(r.location()).await;
-    assert!(after.body.contains("佐证材料已上传"), "the upload is confirmed");
+    assert!(
+        after.body.contains("佐证材料已上传"),
+        "the upload is confirmed"
+    );
     let ev = app.state.store.report_evidence(id).await.unwrap();
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].content_type, "application/pdf");
