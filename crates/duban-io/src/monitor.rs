@@ -274,6 +274,7 @@ struct RawRule {
     above: Option<f64>,
     consecutive_declines: Option<i64>,
     bottom: Option<i64>,
+    min_peers: Option<i64>,
     target: Option<f64>,
     max_gap: Option<f64>,
     level: Option<String>,
@@ -398,6 +399,10 @@ pub fn parse_rules(text: &str) -> Result<RulesFile> {
             .collect();
         rule.consecutive_declines = count("consecutive_declines", r.consecutive_declines)?;
         rule.bottom = count("bottom", r.bottom)?;
+        rule.min_peers = count("min_peers", r.min_peers)?;
+        if rule.min_peers.is_some() && rule.bottom.is_none() {
+            return Err(bad("min_peers 只与 bottom 一起使用".into()));
+        }
         rule.target_gap = target_gap;
         rule.level = level;
         if !r.description.trim().is_empty() {

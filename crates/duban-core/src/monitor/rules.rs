@@ -78,6 +78,10 @@ pub struct Rule {
     pub region_thresholds: BTreeMap<String, Threshold>,
     pub consecutive_declines: Option<u32>,
     pub bottom: Option<u32>,
+    /// With `bottom`: rank a period only when at least this many regions have a computed
+    /// measure for it (two cities reported of eleven are not "the two lowest"). None: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_peers: Option<u32>,
     pub target_gap: Option<TargetGap>,
     pub level: Level,
 }
@@ -93,6 +97,7 @@ impl Rule {
             region_thresholds: BTreeMap::new(),
             consecutive_declines: None,
             bottom: None,
+            min_peers: None,
             target_gap: None,
             level: Level::Warning,
         }
@@ -167,6 +172,7 @@ pub fn validate(catalogue: &[Indicator], rules: &[Rule]) -> Result<(), RuleError
         for (field, n) in [
             ("consecutive_declines", r.consecutive_declines),
             ("bottom", r.bottom),
+            ("min_peers", r.min_peers),
         ] {
             if n == Some(0) {
                 return Err(RuleError::ZeroCount {
@@ -263,8 +269,10 @@ fn check_rule(ind: &Indicator, series: &Series, rule: &Rule, as_of: NaiveDate) -
                     by_period.entry(s.period).or_default().push(v);
                 }
             }
+            let enough = |n: usize| rule.min_peers.is_none_or(|m| n >= m as usize);
             by_period
                 .into_iter()
+                .filter(|(_, vs)| enough(vs.len()))
                 .map(|(p, mut vs)| {
                     vs.sort_by(f64::total_cmp);
                     let kth = vs[(k as usize).min(vs.len()) - 1];
@@ -512,6 +520,19 @@ mod tests {
             ]
         );
         assert!(a.iter().all(|a| a.level == Level::Hint));
+        // min_peers: a period ranked by fewer regions than that raises no 末位 alert (e's
+        // 2020-Q2 has one; 2020-Q3 has four).
+        let mut few = r.clone();
+        few.min_peers = Some(4);
+        let a = check(&cat(Kind::Period), &s, &[few.clone()], d("2020-10-31")).unwrap();
+        assert_eq!(a.len(), 3, "{a:?}");
+        assert!(a.iter().all(|a| a.period.to_string() == "2020-Q3"));
+        few.min_peers = Some(5);
+        assert!(
+            check(&cat(Kind::Period), &s, &[few], d("2020-10-31"))
+                .unwrap()
+                .is_empty()
+        );
         // K larger than the group: everyone at that period.
         r.bottom = Some(10);
         assert_eq!(

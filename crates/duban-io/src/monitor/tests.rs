@@ -214,6 +214,10 @@ fn rules_errors_are_precise() {
             "规则 r：bottom = 0",
         ),
         (
+            "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"x\"\nbelow = 1\nmin_peers = 3",
+            "规则 r：min_peers 只与 bottom 一起使用",
+        ),
+        (
             "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"x\"\nmeasure = \"mom\"\nbelow = 1",
             "规则 r：measure = \"mom\"",
         ),

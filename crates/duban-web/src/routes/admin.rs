@@ -1,6 +1,6 @@
 //! Admin pages: users, units, API tokens, adjustments. Admin only, CSRF-checked.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,9 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}/disable", post(set_disabled::<true>))
+        .route("/admin/users/{id}/enable", post(set_disabled::<false>))
+        .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/units", get(units).post(create_unit))
         .route("/admin/units/{id}/kind", post(set_unit_kind::<false>))
         .route("/admin/units/{id}/confirm", post(set_unit_kind::<true>))
@@ -121,15 +124,14 @@ fn form_message(e: impl Into<AppError>) -> Result<String, AppError> {
 async fn users_page(
     state: &AppState,
     page: &Page,
-    status: StatusCode,
-    message: Option<String>,
+    done: Option<&str>,
 ) -> Result<Response, AppError> {
     let users: Vec<Value> = state
         .store
-        .list_users()
+        .list_accounts()
         .await?
         .into_iter()
-        .map(|u| context! { id => u.id, name => u.name, role_label => u.role.label_zh(), unit_name => u.unit_name, created_at => u.created_at })
+        .map(|(u, disabled_at)| context! { id => u.id, name => u.name, role_label => u.role.label_zh(), unit_name => u.unit_name, created_at => u.created_at, disabled_at => disabled_at })
         .collect();
     let units: Vec<Value> = state
         .store
@@ -138,33 +140,89 @@ async fn users_page(
         .into_iter()
         .map(|u| context! { code => u.code, name => u.name })
         .collect();
-    render_with_status(
+    let done = done.and_then(|d| match d {
+        "created" => Some("已创建用户。"),
+        "disabled" => Some("已停用：该用户不能再登录，其会话已结束、API 令牌已吊销。"),
+        "enabled" => Some("已启用：该用户可以再次登录（API 令牌须重新创建）。"),
+        "password" => Some(
+            "已重设密码：该用户的会话已结束、API 令牌已吊销，请将新密码当面或经安全渠道告知本人。",
+        ),
+        _ => None,
+    });
+    render(
         state,
         page,
-        status,
         "admin/users.html",
-        context! { users => users, units => units, message => message },
+        context! { users => users, units => units, done => done },
     )
+    .map(IntoResponse::into_response)
 }
 
-async fn users(State(state): State<AppState>, _: Office, page: Page) -> Result<Response, AppError> {
-    users_page(&state, &page, StatusCode::OK, None).await
+async fn users(
+    State(state): State<AppState>,
+    _: Office,
+    page: Page,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    users_page(&state, &page, q.get("done").map(String::as_str)).await
+}
+
+/// A button on an account: the CSRF token, and a new password for 重置密码.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AccountForm {
+    csrf: String,
+    password: String,
+}
+
+/// 停用 / 启用 an account (the store ends a disabled user's sessions and tokens). The office
+/// cannot lock itself out: its own account is refused.
+async fn set_disabled<const DISABLE: bool>(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(f): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    let user = state.store.user(id).await?;
+    if DISABLE && user.id == auth.user.id {
+        return Err(AppError::Invalid("不能停用自己的账号".into()));
+    }
+    state.store.set_user_disabled(&user.name, DISABLE).await?;
+    let done = if DISABLE { "disabled" } else { "enabled" };
+    Ok(Redirect::to(&format!("/admin/users?done={done}")).into_response())
+}
+
+/// 重置密码: a new password under the same policy as at creation; sessions and tokens end.
+async fn reset_password(
+    State(state): State<AppState>,
+    auth: Office,
+    Path(id): Path<i64>,
+    Form(f): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    let user = state.store.user(id).await?;
+    match state.store.set_password(&user.name, &f.password).await {
+        Ok(()) => Ok(Redirect::to("/admin/users?done=password").into_response()),
+        Err(e) => Err(AppError::InvalidField {
+            field: format!("password_{id}"),
+            message: form_message(e)?,
+        }),
+    }
 }
 
 async fn create_user(
     State(state): State<AppState>,
     auth: Office,
-    page: Page,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     let new = NewUser::try_from(f).map_err(AppError::Invalid)?;
+    // A refusal goes through the form replay (`form_replay.rs`): the page comes back with
+    // the message and what was typed (the password excepted).
     match state.store.create_user(&new).await {
-        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
-        Err(e) => {
-            let m = form_message(e)?;
-            users_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await
-        }
+        Ok(_) => Ok(Redirect::to("/admin/users?done=created").into_response()),
+        Err(e) => Err(AppError::Invalid(form_message(e)?)),
     }
 }
 
@@ -238,13 +296,15 @@ async fn units(State(state): State<AppState>, _: Office, page: Page) -> Result<R
 async fn create_unit(
     State(state): State<AppState>,
     auth: Office,
-    page: Page,
     Form(f): Form<NewUnitForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     let new = NewUnit::try_from(f).map_err(AppError::Invalid)?;
-    let done = state.store.create_unit(&new).await;
-    units_after(&state, &page, done).await
+    // Refused: replayed with what was typed (`form_replay.rs`).
+    match state.store.create_unit(&new).await {
+        Ok(_) => Ok(Redirect::to("/admin/units?done=created").into_response()),
+        Err(e) => Err(AppError::Invalid(form_message(e)?)),
+    }
 }
 
 /// Sets a unit's kind (单位类型): `/kind` changes it; `/confirm` (`CONFIRM`) also keeps a

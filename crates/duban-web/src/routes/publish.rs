@@ -427,6 +427,22 @@ async fn new_bulletin(
     Ok(Redirect::to(&format!("/bulletins/{}", d.id)).into_response())
 }
 
+/// A bulletin's text: the issued one (numbered 第N期) once issued, else the draft (审核稿).
+async fn bulletin_text(
+    state: &AppState,
+    d: &duban_store::publication::BulletinDraft,
+) -> Result<duban_core::publication::Bulletin, AppError> {
+    let content = match d.publication_id {
+        Some(p) => state.store.publication_content(p).await?,
+        None => serde_json::from_str::<Content>(&d.content)
+            .map_err(|e| AppError::Internal(format!("bulletin {}: {e}", d.id)))?,
+    };
+    match content {
+        Content::Bulletin(b) => Ok(b),
+        _ => Err(AppError::Internal(format!("bulletin {}", d.id))),
+    }
+}
+
 async fn bulletin_page(
     State(state): State<AppState>,
     _auth: Office,
@@ -434,9 +450,7 @@ async fn bulletin_page(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let d = state.store.bulletin_draft(id).await?;
-    let Ok(Content::Bulletin(b)) = serde_json::from_str::<Content>(&d.content) else {
-        return Err(AppError::Internal(format!("bulletin {id}")));
-    };
+    let b = bulletin_text(&state, &d).await?;
     let doc = OfficialDoc::of_bulletin(&b);
     Ok(render(
         &state,
@@ -488,14 +502,7 @@ async fn bulletin_download(
     Path((id, format)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     let d = state.store.bulletin_draft(id).await?;
-    let content = match d.publication_id {
-        Some(p) => state.store.publication_content(p).await?,
-        None => serde_json::from_str::<Content>(&d.content)
-            .map_err(|e| AppError::Internal(format!("bulletin {id}: {e}")))?,
-    };
-    let Content::Bulletin(b) = content else {
-        return Err(AppError::Internal(format!("bulletin {id}")));
-    };
+    let b = bulletin_text(&state, &d).await?;
     official_download(
         &OfficialDoc::of_bulletin(&b),
         &format,

@@ -454,27 +454,41 @@ async fn unmatched_units_of_an_upload_are_offered_for_review() {
     );
 }
 
+/// Posts the 新建用户 form with `fields` as a browser does from /admin/users (with the
+/// Referer the form replay goes back to).
+async fn new_user_from_its_page(
+    app: &TestApp,
+    c: &mut Client,
+    fields: &[(&str, &str)],
+) -> crate::client::Resp {
+    let csrf = c.csrf.clone();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let referer = format!("{}/admin/users", app.base);
+    c.send(
+        axum::http::Method::POST,
+        "/admin/users",
+        Some("application/x-www-form-urlencoded"),
+        &[("Referer", &referer)],
+        crate::client::encode_form(&all).into_bytes(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn without_a_named_page_the_form_it_came_from_is_shown_again() {
     let app = app_with_users().await;
     let mut c = login(&app, "admin").await;
-    let csrf = c.csrf.clone();
-    let body = crate::client::encode_form(&[
-        ("csrf", &csrf),
-        ("name", "新来的科员"),
-        ("role", "bogus"),
-        ("password", "secret-password-1"),
-    ]);
-    let referer = format!("{}/admin/users", app.base);
-    let r = c
-        .send(
-            axum::http::Method::POST,
-            "/admin/users",
-            Some("application/x-www-form-urlencoded"),
-            &[("Referer", &referer)],
-            body.into_bytes(),
-        )
-        .await;
+    let r = new_user_from_its_page(
+        &app,
+        &mut c,
+        &[
+            ("name", "新来的科员"),
+            ("role", "bogus"),
+            ("password", "secret-password-1"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"form-error\""), "{}", r.body);
     assert!(r.body.contains("角色无效"));
@@ -486,6 +500,84 @@ async fn without_a_named_page_the_form_it_came_from_is_shown_again() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"error\""));
+}
+
+/// The office manages accounts on the web as with `duban user`: a refused new user comes back
+/// with what was typed; 停用 ends the user's access and 启用 restores it; 重置密码 follows the
+/// password policy; the office cannot disable itself.
+#[tokio::test]
+async fn the_office_disables_enables_and_resets_accounts_on_the_web() {
+    let app = app_with_users().await;
+    let mut admin = login(&app, "admin").await;
+    let r = new_user_from_its_page(
+        &app,
+        &mut admin,
+        &[
+            ("name", "新来的科员"),
+            ("role", "viewer"),
+            ("password", "12345678"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"新来的科员\""), "{}", r.body);
+    assert!(!r.body.contains("12345678"));
+
+    let viewer = app
+        .state
+        .store
+        .user_by_name("viewer")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = admin
+        .post_csrf(&format!("/admin/users/{}/disable", viewer.id), &[])
+        .await;
+    assert_eq!(r.location(), "/admin/users?done=disabled");
+    let page = admin.get(r.location()).await;
+    assert!(page.body.contains("已停用") && page.body.contains("id=\"done-notice\""));
+    let mut v = Client::new(&app);
+    let refused = v.try_login("viewer", "viewer-password").await;
+    assert_ne!(
+        refused.status,
+        StatusCode::SEE_OTHER,
+        "a disabled user cannot log in"
+    );
+    admin
+        .post_csrf(&format!("/admin/users/{}/enable", viewer.id), &[])
+        .await;
+    let r = admin
+        .post_csrf(
+            &format!("/admin/users/{}/password", viewer.id),
+            &[("password", "password")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a common password"
+    );
+    let r = admin
+        .post_csrf(
+            &format!("/admin/users/{}/password", viewer.id),
+            &[("password", "新的口令-2026-春")],
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/users?done=password");
+    let again = v.try_login("viewer", "新的口令-2026-春").await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+
+    let me = app
+        .state
+        .store
+        .user_by_name("admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = admin
+        .post_csrf(&format!("/admin/users/{}/disable", me.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

@@ -498,4 +498,11 @@ async fn simultaneous_sign_off_steps_issue_one_bulletin() {
         .filter(|p| p.title.starts_with("服务业发展工作通报"))
         .count();
     assert_eq!(bulletins, 1, "one numbered bulletin");
+    // The office's page shows the issued text with its number, no longer the 审核稿.
+    let page = admin.get(&format!("/bulletins/{draft}")).await;
+    assert!(
+        page.body.contains("2020年第1期") && !page.body.contains("审核稿）"),
+        "{}",
+        page.body
+    );
 }
