@@ -293,9 +293,24 @@ struct RawThreshold {
 }
 
 /// Parse a `duban.monitor/1` rules file; errors are one line and name the rule or field.
+/// A TOML error where offices read it: 第 N 行第 M 列 and the parser's own words (which name the
+/// key or the expected form).
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let detail = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("第 {line} 行第 {column} 列格式有误：{}", detail.trim())
+        }
+        None => format!("格式有误：{}", detail.trim()),
+    }
+}
+
 pub fn parse_rules(text: &str) -> Result<RulesFile> {
-    let raw: RawFile = toml::from_str(text)
-        .map_err(|e| MonitorIoError::file(e.to_string().replace('\n', " ").trim().to_string()))?;
+    let raw: RawFile =
+        toml::from_str(text).map_err(|e| MonitorIoError::file(toml_error(&e, text)))?;
     if raw.schema != RULES_SCHEMA {
         return Err(MonitorIoError::file(format!(
             "schema = \"{}\"：应为 \"{RULES_SCHEMA}\"",

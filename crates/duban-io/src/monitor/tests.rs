@@ -203,7 +203,7 @@ fn rules_errors_are_precise() {
         ),
         (
             "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"x\"\nbelwo = 1",
-            "unknown field `belwo`",
+            "第 7 行第 1 列格式有误：unknown field `belwo`",
         ),
         (
             "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"x\"\n[[rule]]\nid = \"r\"\nindicator = \"y\"\nbelow = 1",

@@ -383,12 +383,23 @@ async fn alerts(
         &page,
         "monitor/alerts.html",
         context! {
-            rows => rows, f_state => filter.map(alert_state_str).unwrap_or(""),
+            rows => rows, rule_names => rule_names(&state).await?, f_state => filter.map(alert_state_str).unwrap_or(""),
             is_admin => auth.is_admin(), today => duban_store::deliver::report::today().to_string(),
             message => q.get("message"),
         },
     )?
     .into_response())
+}
+
+/// Rule id → its description in the stored rules file (the alert pages name a rule by it; a
+/// rule without one, or one since removed, by its id).
+async fn rule_names(
+    state: &AppState,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(duban_app::monitor::stored_rules(&state.store)
+        .await?
+        .map(|r| r.descriptions.into_iter().collect())
+        .unwrap_or_default())
 }
 
 async fn alert_page(
@@ -428,6 +439,7 @@ async fn alert_page(
         "monitor/alert.html",
         context! {
             a => a, state => alert_state_str(a.state), history => history, is_admin => auth.is_admin(),
+            rule_names => rule_names(&state).await?,
             region_href => format!("/monitor/regions/{}", a.region),
             indicator_href => indicator_href(&a.indicator),
             units => units, default_unit => default_unit,

@@ -248,6 +248,14 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
     let mut c = login(&app, "admin").await;
     let page = c.get(&format!("/monitor/alerts/{id}")).await;
     assert!(page.body.contains("ack-form"));
+    // The rule is named by its description, the measure rounded (-0.7062… → -0.71).
+    assert!(
+        page.body.contains("规则“累计同比负增长”") && page.body.contains("<strong>-0.71</strong>"),
+        "{}",
+        page.body
+    );
+    let list = c.get("/monitor/alerts").await;
+    assert!(list.body.contains(">累计同比负增长</td>"), "{}", list.body);
     let r = post_alert_form(&mut c, id, "acknowledge", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = post_alert_form(
