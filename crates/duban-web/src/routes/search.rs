@@ -60,6 +60,14 @@ async fn search(
     let needle = raw.to_lowercase();
     let (mut tasks, mut units, mut reports, mut escalations) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // A unit's alias or short form (省发改委) finds the unit and its 督办事项 as its full name does.
+    let named_unit = if needle.is_empty() {
+        None
+    } else {
+        state.store.match_unit(raw).await?
+    };
+    let unit_hit =
+        |name: &str| hit(name, &needle) || named_unit.as_ref().is_some_and(|u| u.name == name);
     if !needle.is_empty() {
         for p in state.store.list_plans().await? {
             let d = state.store.plan_detail(p.id).await?;
@@ -92,7 +100,7 @@ async fn search(
             }
         }
         for u in state.store.list_units().await? {
-            if units.len() < LIMIT && (hit(&u.name, &needle) || hit(&u.code, &needle)) {
+            if units.len() < LIMIT && (unit_hit(&u.name) || hit(&u.code, &needle)) {
                 units.push(context! { code => u.code, name => u.name });
             }
         }
@@ -107,7 +115,7 @@ async fn search(
                 continue;
             }
             if hit(&e.reason, &needle)
-                || hit(&e.unit_name, &needle)
+                || unit_hit(&e.unit_name)
                 || e.task_title.as_deref().is_some_and(|t| hit(t, &needle))
             {
                 escalations.push(context! {

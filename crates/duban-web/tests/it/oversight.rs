@@ -737,6 +737,14 @@ async fn one_search_box_finds_tasks_units_reports_and_escalations() {
     assert!(r.body.contains("id=\"search-tasks\""), "tasks found");
     let r = office.get("/search?q=商务").await;
     assert!(r.body.contains("id=\"search-units\"") && r.body.contains("/units/swt"));
+    // An alias finds its unit as the full name does.
+    app.state.store.add_unit_alias(fgw.id, "省发改委").await.unwrap();
+    let r = office.get("/search?q=省发改委").await;
+    assert!(
+        r.body.contains("id=\"search-units\"") && r.body.contains("/units/fgw"),
+        "{}",
+        r.body
+    );
     let r = office.get(&format!("/search?q={}", "梧桐计划")).await;
     assert!(r.body.contains("id=\"search-reports\""), "{}", r.body);
     let mut own = login(&app, "rep_fgw").await;
