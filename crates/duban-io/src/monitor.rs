@@ -82,7 +82,13 @@ pub(crate) fn decode_text(bytes: &[u8]) -> String {
 /// A finite number written plainly (`12.5`, `-3`, `1e3`); thousands separators, units and
 /// words are refused rather than guessed.
 pub fn parse_value(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    let t = text.trim();
+    // As published: plain (`-0.93`, `1e3`), or as bureaus print it (`4,021.5`, full-width
+    // digits) by the one number rule of the core.
+    t.parse::<f64>()
+        .ok()
+        .or_else(|| duban_core::number::parse_number(t, None).ok().flatten())
+        .filter(|v| v.is_finite())
 }
 
 /// A publication date: `2020-10-20`, `2020/10/20` or `2020年10月20日`.
@@ -94,6 +100,15 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 }
 
 const COLUMNS: [&str; 5] = ["region", "indicator", "period", "value", "published"];
+
+/// The Chinese headers statistics bureaus use for [`COLUMNS`], in the same order.
+const COLUMNS_ZH: [&[&str]; 5] = [
+    &["地区", "地区代码", "行政区划代码"],
+    &["指标", "指标名称"],
+    &["时期", "统计期", "期别"],
+    &["数值", "值"],
+    &["发布日期", "公布日期"],
+];
 
 /// Read a series CSV: header `region,indicator,period,value` and optionally `published`, in
 /// any order (other columns ignored); blank lines skipped. All or nothing.
@@ -136,8 +151,13 @@ pub fn read_series_csv(bytes: &[u8]) -> Result<Vec<Observation>> {
     let header_line = line_of(header.position());
     let mut col: [Option<usize>; 5] = [None; 5];
     for (j, h) in header.iter().enumerate() {
-        let h = h.trim().to_ascii_lowercase();
-        if let Some(k) = COLUMNS.iter().position(|c| *c == h) {
+        let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        let k = COLUMNS.iter().position(|c| *c == h).or_else(|| {
+            COLUMNS_ZH
+                .iter()
+                .position(|names| names.contains(&h.as_str()))
+        });
+        if let Some(k) = k {
             if col[k].is_some() {
                 return Err(MonitorIoError::at(
                     header_line,
@@ -154,7 +174,7 @@ pub fn read_series_csv(bytes: &[u8]) -> Result<Vec<Observation>> {
                 header_line,
                 None,
                 format!(
-                    "缺少 {} 列（表头应为 region,indicator,period,value[,published]）",
+                    "缺少 {} 列（表头应为 region,indicator,period,value[,published]，或 地区,指标,时期,数值[,发布日期]）",
                     COLUMNS[k]
                 ),
             ));

@@ -129,6 +129,24 @@ fn series_csv_without_published_and_in_any_column_order() {
 }
 
 #[test]
+fn series_csv_with_the_bureaus_chinese_headers_and_grouped_digits() {
+    let obs = read_series_csv(
+        "地区,指标,时期,数值,发布日期\n330100,服务业增加值,2020-Q3,\"4,021.5\",2020-10-20\n330200,服务业增加值,2020-Q3,３１２.５,\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(obs[0].value, 4021.5);
+    assert_eq!(
+        obs[0].published.map(|d| d.to_string()).as_deref(),
+        Some("2020-10-20")
+    );
+    assert_eq!(obs[1].value, 312.5);
+    // "1,5" stays ambiguous here as everywhere.
+    let e = read_series_csv("地区,指标,时期,数值\n330100,x,2020,\"1,5\"\n".as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("不是数字"), "{e}");
+}
+
+#[test]
 fn series_csv_errors_name_line_and_column() {
     let cases = [
         ("region,indicator,period\n", "第1行：缺少 value 列"),

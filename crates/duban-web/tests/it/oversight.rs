@@ -738,7 +738,11 @@ async fn one_search_box_finds_tasks_units_reports_and_escalations() {
     let r = office.get("/search?q=商务").await;
     assert!(r.body.contains("id=\"search-units\"") && r.body.contains("/units/swt"));
     // An alias finds its unit as the full name does.
-    app.state.store.add_unit_alias(fgw.id, "省发改委").await.unwrap();
+    app.state
+        .store
+        .add_unit_alias(fgw.id, "省发改委")
+        .await
+        .unwrap();
     let r = office.get("/search?q=省发改委").await;
     assert!(
         r.body.contains("id=\"search-units\"") && r.body.contains("/units/fgw"),
