@@ -103,6 +103,45 @@ impl Rule {
         }
     }
 
+    /// The rule's conditions for `region` as an office reads them, e.g. "同比增速低于 2；全省末 2
+    /// 位（至少 6 个地区有数时）" (一城一策 bounds replace the general ones for their region).
+    pub fn condition_zh(&self, region: &str) -> String {
+        let measure = self.measure.label_zh();
+        let unit = if matches!(self.measure, Measure::Yoy | Measure::PeriodYoy) {
+            "%"
+        } else {
+            ""
+        };
+        let t = self
+            .region_thresholds
+            .get(region)
+            .unwrap_or(&self.threshold);
+        let mut parts = Vec::new();
+        match (t.below, t.above) {
+            (Some(b), Some(a)) => parts.push(format!("{measure}在 {a}{unit} 与 {b}{unit} 之间")),
+            (Some(b), None) => parts.push(format!("{measure}低于 {b}{unit}")),
+            (None, Some(a)) => parts.push(format!("{measure}高于 {a}{unit}")),
+            (None, None) => {}
+        }
+        if let Some(n) = self.consecutive_declines {
+            parts.push(format!("{measure}连续 {n} 期下降"));
+        }
+        if let Some(k) = self.bottom {
+            let floor = self
+                .min_peers
+                .map(|m| format!("（至少 {m} 个地区有数时）"))
+                .unwrap_or_default();
+            parts.push(format!("{measure}居末 {k} 位{floor}"));
+        }
+        if let Some(g) = self.target_gap {
+            parts.push(format!(
+                "{measure}低于目标 {}{unit} 超过 {}{unit}",
+                g.target, g.max_gap
+            ));
+        }
+        parts.join("；")
+    }
+
     fn has_condition(&self) -> bool {
         !self.threshold.is_empty()
             || !self.region_thresholds.is_empty()
@@ -487,6 +526,28 @@ mod tests {
         .unwrap();
         let a = check(&cat, &flat, &[r], d("2020-10-31")).unwrap();
         assert!(a.is_empty());
+    }
+
+    #[test]
+    fn conditions_read_in_chinese_with_the_regions_own_bounds() {
+        let mut r = rule("growth-low", Measure::Yoy);
+        r.threshold.below = Some(0.0);
+        r.region_thresholds.insert(
+            "330100".into(),
+            Threshold {
+                below: Some(2.0),
+                above: None,
+            },
+        );
+        assert_eq!(r.condition_zh("330200"), "同比增速低于 0%");
+        assert_eq!(r.condition_zh("330100"), "同比增速低于 2%");
+        let mut b = rule("bottom-two", Measure::Yoy);
+        b.bottom = Some(2);
+        b.min_peers = Some(6);
+        assert_eq!(
+            b.condition_zh("x"),
+            "同比增速居末 2 位（至少 6 个地区有数时）"
+        );
     }
 
     #[test]

@@ -440,6 +440,9 @@ async fn alert_page(
         context! {
             a => a, state => alert_state_str(a.state), history => history, is_admin => auth.is_admin(),
             rule_names => rule_names(&state).await?,
+            condition => duban_app::monitor::stored_rules(&state.store).await?.and_then(|r| {
+                r.rules.iter().find(|x| x.id == a.rule).map(|x| x.condition_zh(&a.region))
+            }),
             region_href => format!("/monitor/regions/{}", a.region),
             indicator_href => indicator_href(&a.indicator),
             units => units, default_unit => default_unit,

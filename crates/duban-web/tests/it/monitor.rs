@@ -254,6 +254,13 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
         "{}",
         page.body
     );
+    // With its condition for this region: 杭州 is held to its own bar (一城一策).
+    assert!(
+        page.body
+            .contains("预警条件：<span id=\"alert-condition\">同比增速低于 2%</span>"),
+        "{}",
+        page.body
+    );
     let list = c.get("/monitor/alerts").await;
     assert!(list.body.contains(">累计同比负增长</td>"), "{}", list.body);
     let r = post_alert_form(&mut c, id, "acknowledge", &[]).await;
