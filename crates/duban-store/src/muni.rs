@@ -887,19 +887,16 @@ impl Store {
     /// Opens the 公示 of a finished run from `from` to `until` (dates, Beijing).
     pub async fn open_muni_publicity(&self, id: i64, from: &str, until: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(String, Option<String>)> =
-            sqlx::query_as("SELECT state, publicity_from FROM muni_run WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (state, open) = row.ok_or(StoreError::NotFound)?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT state FROM muni_run WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (state,) = row.ok_or(StoreError::NotFound)?;
         if RunState::parse(&state) != RunState::Done {
             return Err(StoreError::Invalid("只有已完成的运行可以公示".into()));
         }
-        if open.is_some() {
-            return Err(StoreError::Invalid("该结果已在公示".into()));
-        }
-        // Guarded: of two opens at once, the second finds the 公示 already open.
+        // Guarded, the one check of "not open yet": of two opens at once, the second finds
+        // the 公示 already open.
         let opened = sqlx::query(
             "UPDATE muni_run SET publicity_from = $1, publicity_until = $2 WHERE id = $3 AND publicity_from IS NULL",
         )
@@ -970,18 +967,15 @@ impl Store {
         decided_by: Option<i64>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(i64, Option<String>)> =
-            sqlx::query_as("SELECT run_id, decision FROM muni_objection WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (run_id, decision) = row.ok_or(StoreError::NotFound)?;
+        let row: Option<(i64,)> = sqlx::query_as("SELECT run_id FROM muni_objection WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (run_id,) = row.ok_or(StoreError::NotFound)?;
         refuse_if_final(&mut tx, run_id).await?;
-        if decision.is_some() {
-            return Err(StoreError::Invalid("该异议已有处理结论".into()));
-        }
         let d = if accepted { "accepted" } else { "rejected" };
-        // Guarded: of two decisions at once, only the first is recorded.
+        // Guarded, the one check of "not decided yet": of two decisions at once, only the
+        // first is recorded.
         let decided = sqlx::query(
             "UPDATE muni_objection SET decision = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND decision IS NULL",
         )

@@ -305,12 +305,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let row = sqlx::query(
-            "SELECT plan_id, series, year, content, state, version FROM bulletin_draft WHERE id = $1",
+            "SELECT plan_id, series, year, content, state FROM bulletin_draft WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        if locked.rows_affected() == 0 || row.try_get::<i64, _>("version")? != version {
+        if locked.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
         let state = parse_column(&row, "state", "bulletin state", SignOff::parse)?;

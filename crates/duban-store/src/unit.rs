@@ -75,6 +75,7 @@ impl Store {
                 "单位代码只能包含字母、数字、- 和 _，且不超过 40 个字符：{shown:?}"
             )));
         }
+        let name = unit_text(&u.name, "单位名称")?;
         // Codes differ by more than case: `FGW` beside `fgw` would be two names for one unit.
         let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM unit WHERE lower(code) = $1")
             .bind(u.code.to_ascii_lowercase())
@@ -86,13 +87,12 @@ impl Store {
                 u.code
             )));
         }
-        unit_text(&u.name, "单位名称")?;
         let query = sqlx::query(
             "INSERT INTO unit (code, name, kind, demo, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, code, name, kind, demo",
         )
         .bind(&u.code)
-        .bind(u.name.trim())
+        .bind(name)
         .bind(u.kind.as_str())
         .bind(u.demo as i64)
         .bind(now());

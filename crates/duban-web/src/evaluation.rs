@@ -438,7 +438,9 @@ fn factor_zh(factor: &str) -> String {
 }
 
 /// A diagnostic in the UI's language, with the specifics the engine's text names where the
-/// reader needs them (which indicators a unit misses). The engine's own text, kept in the
+/// reader needs them (which indicators a unit misses, read from the text
+/// `duban_engine::evaluate` writes: "missing a, b: …"; the diagnostic has no structured field
+/// for them, and adding one would change every snapshot). The engine's own text, kept in the
 /// snapshot bit for bit, stays available as the line's tooltip.
 fn diagnostic_line(code: &str, message: &str) -> String {
     let zh = diagnostic_zh(code);

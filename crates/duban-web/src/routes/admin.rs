@@ -302,7 +302,7 @@ async fn create_unit(
     let new = NewUnit::try_from(f).map_err(AppError::Invalid)?;
     // Refused: replayed with what was typed (`form_replay.rs`).
     match state.store.create_unit(&new).await {
-        Ok(_) => Ok(Redirect::to("/admin/units?done=created").into_response()),
+        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
         Err(e) => Err(AppError::Invalid(form_message(e)?)),
     }
 }

@@ -5,7 +5,7 @@
 //! 约谈 → 关闭; a 约谈 raises a 约谈 record on the escalation ladder for the unit talked to).
 //! Everyone signed in reads; the office (admin) imports, runs and acts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
@@ -393,12 +393,10 @@ async fn alerts(
 
 /// Rule id → its description in the stored rules file (the alert pages name a rule by it; a
 /// rule without one, or one since removed, by its id).
-async fn rule_names(
-    state: &AppState,
-) -> Result<std::collections::HashMap<String, String>, AppError> {
+async fn rule_names(state: &AppState) -> Result<BTreeMap<String, String>, AppError> {
     Ok(duban_app::monitor::stored_rules(&state.store)
         .await?
-        .map(|r| r.descriptions.into_iter().collect())
+        .map(|r| r.descriptions)
         .unwrap_or_default())
 }
 
@@ -423,6 +421,8 @@ async fn alert_page(
             }
         })
         .collect();
+    // The stored rules, read once: the rule's name and its condition for this region.
+    let rules = duban_app::monitor::stored_rules(&state.store).await?;
     // The 约谈 form offers every unit, the one named like the region first chosen.
     let units = if auth.is_admin() {
         state.store.list_units().await?
@@ -439,8 +439,8 @@ async fn alert_page(
         "monitor/alert.html",
         context! {
             a => a, state => alert_state_str(a.state), history => history, is_admin => auth.is_admin(),
-            rule_names => rule_names(&state).await?,
-            condition => duban_app::monitor::stored_rules(&state.store).await?.and_then(|r| {
+            rule_name => rules.as_ref().and_then(|r| r.descriptions.get(&a.rule)),
+            condition => rules.as_ref().and_then(|r| {
                 r.rules.iter().find(|x| x.id == a.rule).map(|x| x.condition_zh(&a.region))
             }),
             region_href => format!("/monitor/regions/{}", a.region),

@@ -19,6 +19,7 @@ use duban_io::columnar_write::ColumnType;
 use duban_io::grid::{Cell, TableFormat};
 use duban_io::table_read::DataKind;
 use duban_store::StoreError;
+use duban_store::deliver::report::today;
 use duban_store::muni::{
     Dataset, FirmFilter, FirmRow, MAX_MUNI_BYTES, NewDataset, NewScheme, PAGE, Run, RunState,
     Scheme,
@@ -859,8 +860,6 @@ fn finite_fmt(x: f64, digits: usize) -> Option<String> {
 }
 
 // ---- 公示, objections, re-run, final ----
-
-use duban_store::deliver::report::today;
 
 /// Longest 公示期 accepted (days).
 const MAX_PUBLICITY_DAYS: i64 = 30;
