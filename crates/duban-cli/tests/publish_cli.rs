@@ -239,7 +239,7 @@ fn a_leader_list_is_published_from_a_firm_snapshot() {
     assert!(page.contains("示例数据"));
     let csv = std::fs::read_to_string(dir.join(format!("p/{id}-leaders.csv"))).unwrap();
     assert!(
-        csv.starts_with("\u{feff}分组,名次,企业,评价单元,得分,等级\n"),
+        csv.starts_with("\u{feff}分组,名次,企业代码,评价单元,得分,等级\n"),
         "{csv}"
     );
     let rows: Vec<&str> = csv.lines().skip(1).collect();

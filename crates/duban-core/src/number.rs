@@ -50,6 +50,8 @@ pub enum NumberError {
     UnexpectedUnit { found: String },
     #[error("超出可接受范围（绝对值不超过10的15次方）")]
     OutOfRange,
+    #[error("是科学计数法，请写出完整的数字（如 150000）")]
+    Exponent,
 }
 
 impl NumberError {
@@ -93,6 +95,9 @@ pub fn parse_number(text: &str, unit: Option<&str>) -> Result<Option<f64>, Numbe
     if head.is_empty() || !head.chars().any(|c| c.is_ascii_digit()) {
         return Err(NumberError::NotANumber);
     }
+    if is_exponent(tail) {
+        return Err(NumberError::Exponent);
+    }
     if !tail.is_empty() {
         let unit = unit.map(|u| fold(u).trim().to_string()).unwrap_or_default();
         if unit.is_empty() {
@@ -120,6 +125,15 @@ pub fn parse_number(text: &str, unit: Option<&str>) -> Result<Option<f64>, Numbe
         return Err(NumberError::OutOfRange);
     }
     Ok(Some(v))
+}
+
+/// `e5`, `E+08`, `e-3`: what a spreadsheet shows for a large or small number.
+fn is_exponent(tail: &str) -> bool {
+    let Some(rest) = tail.strip_prefix(['e', 'E']) else {
+        return false;
+    };
+    let digits = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A suffix that reads as a unit (CJK or `%` or letters), not as a qualifier like 左右/以上.
@@ -228,7 +242,9 @@ mod tests {
             err("12%", None),
             NumberError::UnexpectedUnit { found: "%".into() }
         );
-        assert_eq!(err("1e5", None), NumberError::NotANumber);
+        assert_eq!(err("1e5", None), NumberError::Exponent);
+        assert_eq!(err("1e308", Some("家")), NumberError::Exponent);
+        assert_eq!(err("2.5E+08", None), NumberError::Exponent);
         assert_eq!(err("--3", None), NumberError::NotANumber);
         assert_eq!(err("3.", None), NumberError::NotANumber);
         assert_eq!(err("1.2.3", None), NumberError::NotANumber);

@@ -167,6 +167,10 @@ pub struct EvaluationTable {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderLine {
     pub firm: String,
+    /// The firm's name (企业名称) from the run's data, where the scheme names that column: a
+    /// label, not part of the recomputed result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The benchmark class (e.g. the county).
     pub class: String,
     /// The group the list ranks within (e.g. the industry).
@@ -189,6 +193,24 @@ pub struct LeaderList {
     /// The snapshot text (`duban.eval.snapshot/1` of a firm-level evaluation).
     pub snapshot: String,
     pub demo: bool,
+}
+
+impl LeaderList {
+    /// Gives each firm the name `names` holds for it (names are labels from the run's data:
+    /// a list recomputed from its snapshot gets them from the published list).
+    pub fn name_firms<'a>(&mut self, names: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let names: std::collections::HashMap<&str, &str> = names.into_iter().collect();
+        for line in &mut self.lines {
+            line.name = names.get(line.firm.as_str()).map(|n| n.to_string());
+        }
+    }
+
+    /// The names this list gives its firms, as [`LeaderList::name_firms`] takes them.
+    pub fn names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.lines
+            .iter()
+            .filter_map(|l| Some((l.firm.as_str(), l.name.as_deref()?)))
+    }
 }
 
 /// The heading block of a bulletin as GB/T 9704 lays it out.

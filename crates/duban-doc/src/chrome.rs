@@ -6,10 +6,21 @@ use crate::text::norm_char;
 /// Removes chrome lines from `text`, keeping every other line verbatim.
 pub fn strip_chrome(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if !is_chrome(line) {
-            out.push_str(line);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    for line in &lines {
+        if is_chrome(line) {
+            continue;
         }
+        // A browser title (`<title>-<site>`): the title alone, or nothing when the page
+        // repeats it on a line of its own.
+        if let Some(title) = without_site_name(line) {
+            if !lines.iter().any(|l| l.trim() == title) {
+                out.push_str(title);
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
     }
     // Leading blank lines carry nothing.
     let start = out.len() - out.trim_start_matches(['\n', ' ', '\t']).len();
@@ -18,6 +29,23 @@ pub fn strip_chrome(text: &str) -> String {
 }
 
 /// Menu entries a portal repeats on every page (accessibility and version switches).
+/// `湖南省人民政府关于…的意见-湖南省人民政府门户网站` → the part before the site's name.
+fn without_site_name(line: &str) -> Option<&str> {
+    const SITES: &[&str] = &["门户网站", "政府网站", "政府网", "网站", "政府门户"];
+    let line = line.trim();
+    let cut = line.rfind(['-', '_', '|', '—'])?;
+    let (title, site) = (
+        line[..cut].trim(),
+        line[cut..].chars().skip(1).collect::<String>(),
+    );
+    let site = site.trim();
+    (SITES.iter().any(|s| site.ends_with(s))
+        && site.chars().count() <= 24
+        && title.chars().count() >= 8
+        && !title.contains('。'))
+    .then_some(title)
+}
+
 const MENU: &[&str] = &[
     "设为首页",
     "加入收藏",
@@ -49,6 +77,8 @@ pub fn is_chrome(line: &str) -> bool {
     }
     const STARTS: &[&str] = &[
         "今天是",
+        ">>",
+        "»",
         "当前位置",
         "您的位置",
         "您现在的位置",
@@ -190,6 +220,23 @@ mod tests {
         for l in ["• 推进无障碍环境建设", "长者版服务专区建设 3个"] {
             assert!(!is_chrome(l), "{l}");
         }
+    }
+
+    #[test]
+    fn breadcrumbs_and_site_names_are_not_titles() {
+        assert!(is_chrome(
+            ">> 专题专栏 >> 归档专题 >> 2023市政府重点工作(已归档)"
+        ));
+        let t = "某省人民政府关于落实重点工作的意见-某省人民政府门户网站\n\n某省人民政府关于落实重点工作的意见\n正文。\n";
+        assert_eq!(
+            strip_chrome(t),
+            "某省人民政府关于落实重点工作的意见\n正文。\n"
+        );
+        let t = "2022年数字经济工作要点_某市人民政府网站\n一、正文\n";
+        assert_eq!(strip_chrome(t), "2022年数字经济工作要点\n一、正文\n");
+        // A dash inside a title is not a site name.
+        let t = "2021—2025年服务业发展行动计划\n";
+        assert_eq!(strip_chrome(t), t);
     }
 
     #[test]

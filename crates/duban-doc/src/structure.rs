@@ -268,6 +268,9 @@ fn recognise_as(
     let mut headings: Vec<(usize, usize)> = Vec::new();
     let mut parents: Vec<Option<usize>> = Vec::new();
     let mut last_outer = [0u32; 2];
+    // The last number of each level, not reset by a heading above it: 一、（一）（二）二、（三）
+    // numbers its sub-headings through the document.
+    let mut last_seen = [0u32; 2];
     let mut last_task = 0u32;
     let mut heading_since_task = false;
     for (i, n) in numbered.iter().enumerate() {
@@ -279,9 +282,14 @@ fn recognise_as(
         };
         let Some(n) = n.or(glued) else { continue };
         if let Some(level) = outer.iter().position(|&s| s == n.style) {
-            // In sequence, or restarting at 1 under a new outer heading.
-            if n.number == last_outer[level] + 1 || n.number == 1 {
+            // In sequence, restarting at 1 under a new outer heading, or continuing the
+            // numbers of the previous outer heading.
+            if n.number == last_outer[level] + 1
+                || n.number == 1
+                || (last_outer[level] == 0 && n.number == last_seen[level] + 1)
+            {
                 last_outer[level] = n.number;
+                last_seen[level] = n.number;
                 for deeper in last_outer.iter_mut().skip(level + 1) {
                     *deeper = 0;
                 }
@@ -505,6 +513,16 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn sub_headings_numbered_through_the_document_each_hold_their_tasks() {
+        let text = "工作要点\n一、培育引擎\n（一）创新高地\n1.攻关。正文。\n（二）数据要素\n2.制度。正文。\n二、数字经济\n（三）产业能级\n3.集群。正文。\n（四）产业转型\n4.转型。正文。\n";
+        let sk = skeleton(text);
+        assert_eq!(sk.tasks.len(), 4);
+        assert_eq!(sk.pillars.len(), 4);
+        let pillars: Vec<Option<usize>> = sk.tasks.iter().map(|t| t.pillar).collect();
+        assert_eq!(pillars, [Some(0), Some(1), Some(2), Some(3)]);
     }
 
     #[test]

@@ -89,6 +89,7 @@ const UNITS: &[(&str, &str)] = &[
     ("本", "地级科土市部"),
     ("种", "植子类养"),
     ("只", "要有是能"),
+    ("头", "部号条脑版雁"),
     ("块", "状"),
     ("门", "户诊槛类"),
     ("分", "别钟之类布局析行区会享散公配期批级解工担项层档摊支流"),
@@ -1141,7 +1142,10 @@ fn split_keep(view: &View, start: usize, end: usize, sep: char) -> Vec<(usize, u
 fn metric_for(view: &View, tok: &Token) -> String {
     let after_start = tok.end;
     let c = view.at(after_start);
-    if (is_han(c) || matches!(c, '“' | '"' | '(' | '《')) && c != '的' {
+    if (is_han(c) || matches!(c, '“' | '"' | '(' | '《'))
+        && c != '的'
+        && !(c == '(' && names_units(view, after_start))
+    {
         // Up to the clause end; a 、 inside parentheses (县(市、区)) does not end it.
         let mut e = after_start;
         let mut depth = 0i32;
@@ -1188,6 +1192,39 @@ fn metric_for(view: &View, tok: &Token) -> String {
         }
     }
     clean_metric(&view.orig(s, before_end))
+}
+
+/// Whether the `(…)` opening at `open` assigns the work (省发展改革委牵头，省统计局配合): the
+/// units that follow a target, not what it counts.
+fn names_units(view: &View, open: usize) -> bool {
+    let mut depth = 0i32;
+    let mut end = open;
+    while end < view.len() && end - open < 120 {
+        match view.at(end) {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            '\n' => break,
+            _ => {}
+        }
+        end += 1;
+    }
+    let inside = view.norm_str(open + 1, end);
+    [
+        "牵头",
+        "负责",
+        "配合",
+        "责任单位",
+        "牵头单位",
+        "主办",
+        "协办",
+    ]
+    .iter()
+    .any(|w| inside.contains(w))
 }
 
 /// Verbs whose object is the counted thing.
@@ -1271,6 +1308,7 @@ fn clean_metric(raw: &str) -> String {
         .trim_matches(|c: char| c.is_ascii_punctuation() && c != '(' && c != ')');
     loop {
         let before = s;
+        s = strip_item_number(s);
         // A leading year: 2020年, 到2020年底.
         let t = s.strip_prefix('到').unwrap_or(s);
         let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
@@ -1294,6 +1332,32 @@ fn clean_metric(raw: &str) -> String {
         }
     }
     s.to_string()
+}
+
+/// `1.生产总值` → `生产总值`: an item number the clause started with (1. 1、 (1) (一)).
+fn strip_item_number(s: &str) -> &str {
+    let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=3).contains(&digits) {
+        let rest = &s[digits..];
+        if let Some(r) = rest
+            .strip_prefix(['.', '、'])
+            .filter(|r| r.starts_with(is_han))
+        {
+            return r;
+        }
+    }
+    if let Some(inner) = s.strip_prefix(['(', '（']) {
+        let close = inner.find([')', '）']).unwrap_or(0);
+        let label = &inner[..close];
+        let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+        if (1..=3).contains(&label.chars().count()) && label.chars().all(numeral) {
+            let r = &inner[close + inner[close..].chars().next().map_or(0, char::len_utf8)..];
+            if r.starts_with(is_han) {
+                return r;
+            }
+        }
+    }
+    s
 }
 
 /// Shares and zeros written in words: `占总课时一半以上`, `占教师总数超过一半` (50 %), and
@@ -1615,6 +1679,36 @@ mod tests {
         let ts = targets(s);
         assert_eq!(ts.len(), 1, "{s}: {ts:#?}");
         ts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn the_units_after_a_target_are_not_its_metric() {
+        let t = one("万元GDP能耗下降2.5%(分管副省长负责,省发展改革委牵头,省统计局配合)");
+        assert_eq!(t.metric, "万元GDP能耗");
+        let t = one("1.推进投资。固定资产投资增长10%（省发展改革委牵头）");
+        assert_eq!(t.metric, "固定资产投资");
+        // A bracket that says what is counted still names it.
+        let t = one("建成50个(家)示范点。");
+        assert_eq!(t.value, Some(50.0));
+    }
+
+    #[test]
+    fn an_item_number_is_not_part_of_the_metric() {
+        assert_eq!(one("1.生产总值增长6%以上。").metric, "生产总值");
+        assert_eq!(one("（二）研发投入强度达到2.3%。").metric, "研发投入强度");
+        // A number that is part of the name stays.
+        assert_eq!(one("5G基站达到2万个。").metric, "5G基站");
+    }
+
+    #[test]
+    fn head_counts_livestock() {
+        let t = one("年度饲养生猪6.7万头。");
+        assert_eq!((t.value, t.unit.as_deref()), (Some(6.7), Some("万头")));
+        assert!(
+            targets("打造3个龙头企业")
+                .iter()
+                .all(|t| t.unit.as_deref() != Some("头"))
+        );
     }
 
     #[test]

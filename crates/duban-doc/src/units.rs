@@ -44,7 +44,7 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
     let orig_chars: Vec<char> = orig.chars().collect();
     let mut units = Units::default();
     let mut responsible: Vec<String> = Vec::new();
-    let separately = norm.contains("分别牵头") || norm.contains("分别负责");
+    let separately = says_separately(norm);
     // A `牵头单位：` label next to a `责任单位：` list makes the list the co-operating units.
     let mut labelled_lead = false;
     // Where `key：` lists run: a (…) inside one qualifies a name (政府(管委会)).
@@ -322,6 +322,21 @@ fn split_names(orig: &[char], norm: &[char]) -> Vec<String> {
     names
 }
 
+/// `分别牵头` / `分别负责` said of this task's units, not quoted in a note about the marking
+/// (除标注“分别牵头”外，列第一位为牵头单位).
+fn says_separately(norm: &str) -> bool {
+    ["分别牵头", "分别负责"].iter().any(|w| {
+        norm.match_indices(w).any(|(i, _)| {
+            let before = norm[..i].chars().next_back();
+            !matches!(before, Some('“' | '"' | '‘' | '\'' | '「'))
+        })
+    })
+}
+
+/// A note in brackets after the last name of a list (列第一位为牵头单位，下同): not a part of
+/// the name.
+const LIST_NOTES: &[&str] = &["第一位", "下同", "牵头", "汇总", "标注", "分别"];
+
 fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize, mut e: usize) {
     e = e.min(orig.len()).min(norm.len());
     let trims = |c: char| c.is_whitespace() || c.is_ascii_punctuation() || c == '。';
@@ -359,6 +374,16 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
                 e -= n;
                 break;
             }
+        }
+        // A closing note in brackets, once the name's own suffixes are off.
+        if e > s
+            && norm[e - 1] == ')'
+            && let Some(open) = (s..e).rev().find(|&k| norm[k] == '(')
+            && LIST_NOTES
+                .iter()
+                .any(|w| norm[open..e].iter().collect::<String>().contains(w))
+        {
+            e = open;
         }
         if (s, e) == before {
             break;
@@ -409,25 +434,29 @@ pub(crate) fn looks_like_unit(name: &str) -> bool {
     (2..=30).contains(&n) && (collective || ENDS.iter().any(|e| name.ends_with(e)))
 }
 
-/// Top-level `(…)` groups of at most 80 chars, as `(open, close)` indices.
+/// Outermost `(…)` groups of at most 80 chars, as `(open, close)` indices: a group holding
+/// a group (市数据局、各县(市、区)政府牵头) is one group; when an outer `(` never closes
+/// on its line, the groups inside it still count.
 fn paren_groups(chars: &[char]) -> Vec<(usize, usize)> {
-    let mut groups = Vec::new();
-    let mut open = None;
+    let mut closed: Vec<(usize, usize)> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
     for (i, &c) in chars.iter().enumerate() {
         match c {
-            '(' => open = Some(i),
+            '(' => open.push(i),
             ')' => {
-                if let Some(o) = open.take()
+                if let Some(o) = open.pop()
                     && i - o <= 80
                 {
-                    groups.push((o, i));
+                    // Groups closed inside this one are not outermost.
+                    closed.retain(|&(a, _)| a < o);
+                    closed.push((o, i));
                 }
             }
-            '\n' => open = None,
+            '\n' => open.clear(),
             _ => {}
         }
     }
-    groups
+    closed
 }
 
 /// `部门分工：省发展改革委牵头，各地、各部门配合。`: the text after a 分工 label up to the
@@ -499,6 +528,25 @@ mod tests {
         assert_eq!(u.lead, ["省发展改革委"]);
         assert!(u.co.is_empty());
         assert!(units("由此带动消费，由政府引导").lead.is_empty());
+    }
+
+    #[test]
+    fn a_group_holding_a_group_is_read_whole() {
+        let u = units("2.推进建设。完成5个项目。（市数据局、各县（市、区）政府牵头）");
+        assert_eq!(u.lead, ["市数据局", "各县（市、区）政府"]);
+        let u = units("完成80%以上指标任务。(市政務服務數據管理局、各縣(市、區)政府牽頭)");
+        assert_eq!(u.lead, ["市政務服務數據管理局", "各縣(市、區)政府"]);
+    }
+
+    #[test]
+    fn a_note_on_the_marking_is_neither_a_name_nor_a_separate_lead() {
+        let u = units(
+            "责任单位:市发改委、市经信局、市卫生健康委(除标注“分别牵头”外,列第一位为牵头或汇总单位,下同)",
+        );
+        assert_eq!(u.lead, ["市发改委"]);
+        assert_eq!(u.co, ["市经信局", "市卫生健康委"]);
+        assert!(!u.separately);
+        assert!(units("(市人力社保局、市农业农村局分别牵头)").separately);
     }
 
     #[test]

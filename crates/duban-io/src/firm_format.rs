@@ -571,6 +571,7 @@ pub fn leader_list(
                     Value::String(s) => s.clone(),
                     v => v.to_string(),
                 },
+                name: None,
                 class: f["class"].as_str().unwrap_or_default().to_string(),
                 group: by
                     .iter()

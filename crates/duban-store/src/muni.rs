@@ -860,6 +860,16 @@ impl Store {
         self.fetch_rows(q, firm_row).await
     }
 
+    /// The names (企业名称) of a run's 领跑者 that have one, by firm id.
+    pub async fn muni_leader_names(&self, run_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT firm, name FROM muni_firm WHERE run_id = $1 AND leader > 0 AND name IS NOT NULL",
+        )
+        .bind(run_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// One firm of a run by its id.
     pub async fn muni_firm(&self, run_id: i64, firm: &str) -> Result<FirmRow> {
         let query = sqlx::query(sqlx::AssertSqlSafe(format!(

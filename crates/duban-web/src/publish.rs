@@ -594,23 +594,36 @@ impl Portal {
                         } };
                     }
                     Content::Leaders(l) => {
-                        let mut rows = vec![vec![
+                        let named = l.names().next().is_some();
+                        let mut head = vec![
                             Cell::from("分组"),
                             Cell::from("名次"),
-                            Cell::from("企业"),
+                            Cell::from("企业代码"),
+                        ];
+                        if named {
+                            head.push(Cell::from("企业名称"));
+                        }
+                        head.extend([
                             Cell::from("评价单元"),
                             Cell::from("得分"),
                             Cell::from("等级"),
-                        ]];
+                        ]);
+                        let mut rows = vec![head];
                         rows.extend(l.lines.iter().map(|x| {
-                            vec![
+                            let mut row = vec![
                                 Cell::from(x.group.clone()),
                                 Cell::Number(f64::from(x.position)),
                                 Cell::from(x.firm.clone()),
+                            ];
+                            if named {
+                                row.push(Cell::from(x.name.clone().unwrap_or_default()));
+                            }
+                            row.extend([
                                 Cell::from(x.class.clone()),
                                 Cell::from(x.score.map(|s| (s * 100.0).round() / 100.0)),
                                 Cell::from(x.grade.clone()),
-                            ]
+                            ]);
+                            row
                         }));
                         tables.push(Table {
                             stem: format!("{}-leaders", p.id),

@@ -112,6 +112,26 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("audit_action", |v: String| -> String {
         duban_core::audit::action_label(&v).map_or(v.clone(), str::to_string)
     });
+    // The server's own actions (background workers) by their Chinese name.
+    env.add_filter("audit_actor", |v: String| -> String {
+        if v == "system" { "系统".into() } else { v }
+    });
+    // An entry's details one field a line (`key: value`), strings without their quotes;
+    // anything that is not a JSON object as it is.
+    env.add_filter("audit_payload", |v: String| -> String {
+        match serde_json::from_str::<serde_json::Value>(&v) {
+            Ok(serde_json::Value::Object(fields)) if !fields.is_empty() => fields
+                .iter()
+                .map(|(k, x)| match x {
+                    serde_json::Value::String(s) => format!("{k}: {s}"),
+                    other => format!("{k}: {other}"),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Ok(serde_json::Value::Object(_)) => "（无）".into(),
+            _ => v,
+        }
+    });
     // Identifiers (ids, user names) are data, marked so: not prose to translate.
     env.add_filter("audit_subject", |v: String| -> Value {
         let html: Vec<String> = duban_core::audit::subject_parts(&v)
@@ -348,6 +368,23 @@ mod tests {
             out,
             "用户 <span translate=\"no\">&lt;b&gt;x&amp;y</span> / 任务 #<span translate=\"no\">3</span>"
         );
+    }
+
+    #[test]
+    fn audit_details_read_one_field_a_line_and_stay_escaped() {
+        let env = environment();
+        // Named .html: escaped as the pages are.
+        let t = env
+            .template_from_named_str("t.html", "{{ a|audit_actor }}|{{ p|audit_payload }}")
+            .unwrap();
+        let render =
+            |payload: &str, actor: &str| t.render(context! { p => payload, a => actor }).unwrap();
+        assert_eq!(
+            render(r#"{"reason":"<b>晚了</b>","version":3}"#, "system"),
+            "系统|reason: &lt;b&gt;晚了&lt;&#x2f;b&gt;\nversion: 3"
+        );
+        assert_eq!(render("{}", "admin"), "admin|（无）");
+        assert_eq!(render("not json", "admin"), "admin|not json");
     }
 
     /// A page title is text: markup in a title block ends up in the browser's tab and history

@@ -226,11 +226,24 @@ async fn create_user(
     }
 }
 
+/// What the last change on the units page did, said once after its redirect (`?done=`).
+fn unit_notice(done: &str) -> Option<&'static str> {
+    match done {
+        "created" => Some("已新增单位。"),
+        "kind" => Some("已修改单位类型。"),
+        "confirmed" => Some("已确认为新单位。"),
+        "merged" => Some("已合并：原名称已记为所选单位的别名。"),
+        "alias" => Some("已添加别名。"),
+        _ => None,
+    }
+}
+
 async fn units_page(
     state: &AppState,
     page: &Page,
     status: StatusCode,
     message: Option<String>,
+    done: Option<&str>,
 ) -> Result<Response, AppError> {
     let kinds: Vec<(&str, &str)> = [
         UnitKind::Department,
@@ -262,7 +275,7 @@ async fn units_page(
         page,
         status,
         "admin/units.html",
-        context! { units => units, message => message, kinds => kinds, review => review },
+        context! { units => units, message => message, kinds => kinds, review => review, done => done.and_then(unit_notice) },
     )
 }
 
@@ -272,7 +285,14 @@ async fn units_refused(
     page: &Page,
     message: String,
 ) -> Result<Response, AppError> {
-    units_page(state, page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await
+    units_page(
+        state,
+        page,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(message),
+        None,
+    )
+    .await
 }
 
 /// After a change on the units page: back to the list when it was made, else the page
@@ -282,15 +302,22 @@ async fn units_after<T, E: Into<AppError>>(
     state: &AppState,
     page: &Page,
     done: Result<T, E>,
+    notice: &str,
 ) -> Result<Response, AppError> {
     match done {
-        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/admin/units?done={notice}")).into_response()),
         Err(e) => units_refused(state, page, form_message(e)?).await,
     }
 }
 
-async fn units(State(state): State<AppState>, _: Office, page: Page) -> Result<Response, AppError> {
-    units_page(&state, &page, StatusCode::OK, None).await
+async fn units(
+    State(state): State<AppState>,
+    _: Office,
+    page: Page,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let done = q.get("done").map(String::as_str);
+    units_page(&state, &page, StatusCode::OK, None, done).await
 }
 
 async fn create_unit(
@@ -302,7 +329,7 @@ async fn create_unit(
     let new = NewUnit::try_from(f).map_err(AppError::Invalid)?;
     // Refused: replayed with what was typed (`form_replay.rs`).
     match state.store.create_unit(&new).await {
-        Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
+        Ok(_) => Ok(Redirect::to("/admin/units?done=created").into_response()),
         Err(e) => Err(AppError::Invalid(form_message(e)?)),
     }
 }
@@ -322,7 +349,8 @@ async fn set_unit_kind<const CONFIRM: bool>(
         Ok(kind) => state.store.set_unit_kind(id, kind).await?,
         Err(m) => return units_refused(&state, &page, m).await,
     }
-    Ok(Redirect::to("/admin/units").into_response())
+    let done = if CONFIRM { "confirmed" } else { "kind" };
+    Ok(Redirect::to(&format!("/admin/units?done={done}")).into_response())
 }
 
 /// Merges a unit created from an uploaded plan into an existing one (its name becomes an
@@ -339,7 +367,7 @@ async fn merge_unit(
         return units_refused(&state, &page, "请选择要合并到的单位".to_string()).await;
     };
     let done = state.store.merge_unit(id, into).await;
-    units_after(&state, &page, done).await
+    units_after(&state, &page, done, "merged").await
 }
 
 /// Adds another name of a unit, used to match unit names in uploaded plans.
@@ -352,7 +380,7 @@ async fn add_unit_alias(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     let done = state.store.add_unit_alias(id, &f.alias).await;
-    units_after(&state, &page, done).await
+    units_after(&state, &page, done, "alias").await
 }
 
 async fn tokens_page(

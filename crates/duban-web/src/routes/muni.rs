@@ -1188,8 +1188,10 @@ async fn finalise(
         )
         .await?;
     if form.leaders.trim() == "yes" {
-        let list = duban_io::firm_format::leader_list(&body, title, run.demo)
+        let mut list = duban_io::firm_format::leader_list(&body, title, run.demo)
             .map_err(|e| AppError::Invalid(format!("领跑者名单：{e}")))?;
+        let names = state.store.muni_leader_names(id).await?;
+        list.name_firms(names.iter().map(|(f, n)| (f.as_str(), n.as_str())));
         let method = list.engine.clone();
         state
             .store

@@ -277,7 +277,10 @@ pub async fn recompute(state: &AppState, id: i64) -> Result<(bool, String), AppE
         }
         Content::Leaders(l) => {
             match duban_io::firm_format::leader_list(&l.snapshot, &l.title, l.demo) {
-                Ok(again) => Content::Leaders(again),
+                Ok(mut again) => {
+                    again.name_firms(l.names());
+                    Content::Leaders(again)
+                }
                 Err(err) => return Ok((false, format!("领跑者名单的评价快照复算不一致：{err}"))),
             }
         }

@@ -344,8 +344,12 @@ async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
     let mut c = login(&app, "admin").await;
     let r = post_unit_field(&mut c, fgw.id, "alias", "省发改委").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Back on the list, the change is confirmed once.
+    let page = c.get(r.location()).await;
+    assert!(page.body.contains("已添加别名。"), "{}", page.body);
     let page = c.get("/admin/units").await;
     assert!(page.body.contains("省发改委"));
+    assert!(!page.body.contains("done-notice"));
     // A plan naming the unit by its alias (or with stray spaces) links the existing unit.
     for name in ["省发改委", " 省发展改革委 "] {
         let u = app.state.store.unit_for_name(name).await.unwrap();
@@ -358,6 +362,7 @@ async fn unit_aliases_match_plan_names_and_kinds_are_editable() {
     // Kinds are editable (office only).
     let r = post_unit_field(&mut c, fgw.id, "kind", "city").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(c.get(r.location()).await.body.contains("已修改单位类型。"));
     assert_eq!(
         app.state.store.unit(fgw.id).await.unwrap().kind,
         duban_core::UnitKind::City

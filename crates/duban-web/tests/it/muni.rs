@@ -625,6 +625,17 @@ async fn the_final_snapshot_publishes_the_leader_list() {
         .find(|p| p.title == "示例县亩均效益评价（领跑者名单）")
         .expect("published");
     assert!(p.demo, "the demo's list is marked 示例数据");
+    // The public list names its firms (the scheme's 企业名称 column), and the names, labels
+    // from the run's data, do not stop the list from verifying.
+    let public = Client::new(&app)
+        .get(&format!("/public/p/{}.html", p.id))
+        .await;
+    assert!(public.body.contains("企业名称"), "{}", public.body);
+    assert!(public.body.contains("示例企业"), "{}", public.body);
+    let r = c
+        .post_csrf(&format!("/publications/{}/verify", p.id), &[])
+        .await;
+    assert!(r.body.contains("复算一致"), "{}", r.body);
 }
 
 /// 生成示例数据: a seeded county of N firms, checked by the demo scheme, stored as demo data;
