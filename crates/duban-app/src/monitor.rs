@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use duban_core::calendar::WorkCalendar;
 use duban_core::escalation::{EscalationLevel, EscalationRules};
-use duban_core::monitor::{AlertAction, Observation, Series, check};
+use duban_core::monitor::{Alert, AlertAction, Observation, Series, check};
 use duban_io::monitor::{RulesFile, parse_rules};
 use duban_store::Store;
 use duban_store::monitor::{LadderLink, MonitorAlertRow};
@@ -25,6 +25,28 @@ pub async fn stored_rules(store: &Store) -> Result<Option<RulesFile>, Error> {
             .map(Some)
             .map_err(|e| Error::Internal(format!("stored monitor rules: {e}"))),
     }
+}
+
+/// The office's message of an alert: the rule by its description, the value with its unit
+/// and two decimals, the condition it met and the date in Chinese, e.g. "增速过低预警：舟山市
+/// 服务业增加值 2020年第三季度 同比增速为 -0.93%（条件：同比增速低于 2%）。监测日期 2020年10月31日。"
+pub fn alert_text(rules: &RulesFile, a: &Alert, region: &str, as_of: NaiveDate) -> String {
+    let name = rules.descriptions.get(&a.rule).unwrap_or(&a.rule);
+    let rule = rules.rules.iter().find(|r| r.id == a.rule);
+    let (measure, unit) = rule.map_or(("度量值", ""), |r| {
+        let unit = if r.measure.is_percent() { "%" } else { "" };
+        (r.measure.label_zh(), unit)
+    });
+    let condition = rule
+        .map(|r| format!("（条件：{}）", r.condition_zh(&a.region)))
+        .unwrap_or_default();
+    format!(
+        "{name}：{region} {} {} {measure}为 {:.2}{unit}{condition}。监测日期 {}。",
+        a.indicator,
+        a.period.label_zh(),
+        a.value,
+        duban_core::period::zh_date(as_of)
+    )
 }
 
 /// What running the rules did.
@@ -65,8 +87,15 @@ pub async fn run_stored_rules(store: &Store, as_of: NaiveDate) -> Result<Option<
         .iter()
         .cloned()
         .partition(|a| demo_keys.contains(&(a.region.clone(), a.indicator.clone())));
-    let mut created = store.raise_monitor_alerts(as_of, &real, false).await?;
-    created.extend(store.raise_monitor_alerts(as_of, &demo, true).await?);
+    let describe = |a: &Alert, region: &str| alert_text(&rules, a, region, as_of);
+    let mut created = store
+        .raise_monitor_alerts(as_of, &real, false, describe)
+        .await?;
+    created.extend(
+        store
+            .raise_monitor_alerts(as_of, &demo, true, describe)
+            .await?,
+    );
     Ok(Some(RunOutcome {
         as_of,
         found: alerts.len(),
@@ -123,6 +152,26 @@ pub async fn act_on_alert(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_alert_reads_as_the_office_writes_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("data/monitor/rules-seed.toml")).unwrap();
+        let rules = parse_rules(&text).unwrap();
+        let alert = Alert {
+            rule: "growth-low".into(),
+            region: "330900".into(),
+            indicator: "服务业增加值".into(),
+            period: duban_core::monitor::Period::parse("2020-Q3").unwrap(),
+            level: duban_core::monitor::Level::Warning,
+            value: -0.933237616654714,
+        };
+        let day = NaiveDate::from_ymd_opt(2020, 10, 31).unwrap();
+        assert_eq!(
+            alert_text(&rules, &alert, "舟山市", day),
+            "累计同比负增长：舟山市 服务业增加值 2020年第三季度 同比增速为 -0.93%（条件：同比增速低于 0%）。监测日期 2020年10月31日。"
+        );
+    }
     use super::*;
     use duban_core::UnitKind;
 

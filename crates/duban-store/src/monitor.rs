@@ -754,11 +754,13 @@ impl Store {
     /// Stores the alerts a run of the rules found that are not stored yet (unique per rule,
     /// region, indicator and period), each with its audit entry and the office's
     /// notification in one transaction. Returns the ids created.
+    /// `describe` gives the notification's text of an alert (its region's name given).
     pub async fn raise_monitor_alerts(
         &self,
         as_of: NaiveDate,
         alerts: &[Alert],
         demo: bool,
+        describe: impl Fn(&Alert, &str) -> String,
     ) -> Result<Vec<i64>> {
         let regions = self.monitor_regions().await?;
         let at = now();
@@ -803,13 +805,7 @@ impl Store {
                         a.indicator,
                         a.period.label_zh()
                     ),
-                    body_text: format!(
-                        "规则 {} 于 {as_of} 触发：{region} {} {} 的度量值为 {}。",
-                        a.rule,
-                        a.indicator,
-                        a.period.label_zh(),
-                        a.value
-                    ),
+                    body_text: describe(a, region),
                     link: Some(format!("/monitor/alerts/{id}")),
                     payload,
                 },

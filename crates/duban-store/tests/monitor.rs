@@ -250,13 +250,18 @@ async fn alerts_raised_once_and_follow_their_lifecycle() {
     };
     let created = db
         .store
-        .raise_monitor_alerts(d("2020-10-31"), std::slice::from_ref(&alert), false)
+        .raise_monitor_alerts(
+            d("2020-10-31"),
+            std::slice::from_ref(&alert),
+            false,
+            |a, region| format!("{region} {}", a.value),
+        )
         .await
         .unwrap();
     assert_eq!(created.len(), 1);
     let again = db
         .store
-        .raise_monitor_alerts(d("2020-11-30"), &[alert], false)
+        .raise_monitor_alerts(d("2020-11-30"), &[alert], false, |_, _| String::new())
         .await
         .unwrap();
     assert!(again.is_empty(), "the same alert is not raised twice");

@@ -115,14 +115,19 @@ impl AppError {
     }
 }
 
+/// A save on a version someone else changed first (optimistic lock).
+pub const STALE_MESSAGE: &str =
+    "该记录已被他人修改，您的修改未保存。请重新打开页面，在最新版本上修改。";
+
+/// [`STALE_MESSAGE`] on the page shown again with what was typed (`form_replay.rs`).
+pub const STALE_REPLAYED: &str = "该记录已被他人修改，您的修改尚未保存。页面已更新为最新版本，您填写的内容保留在下方：请核对后再次保存（将以您的内容为准）。";
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Duplicate(m) => AppError::Conflict(m),
-            StoreError::Conflict => AppError::Conflict(
-                "该记录已被他人修改，您的修改未保存。请重新打开页面，在最新版本上修改。".into(),
-            ),
+            StoreError::Conflict => AppError::Conflict(STALE_MESSAGE.into()),
             StoreError::Invalid(m) => AppError::Invalid(m),
             other => match other.unavailable_reason() {
                 Some(reason) => AppError::Unavailable(reason.into()),

@@ -1,8 +1,10 @@
-//! Forms never lose work. When an HTML form post (urlencoded) fails validation (422) and the
+//! Forms never lose work. When an HTML form post (urlencoded) fails validation (422) or
+//! meets a newer version or a taken name (409), and the
 //! handler named the page to go back to (`AppError::with_back`; else the same-site page the
 //! form was posted from, by its `Referer`), this layer does not answer
 //! with a dead-end error page: it renders that page again (an internal GET of `back` with
-//! the same cookies, through the plain routes) with a [`FormPrefill`] in the request, and answers it with status 422.
+//! the same cookies, through the plain routes) with a [`FormPrefill`] in the request, and answers it with the
+//! error's status.
 //! Templates read the prefill through `typed(name, stored)` (what was typed, else the stored
 //! value) and `field_error(name)` (the message next to the field); `base.html` shows the
 //! message on top. One mechanism for every form: a handler only sets `back` (and, when it
@@ -189,12 +191,17 @@ where
                 .call(Request::from_parts(parts, Body::from(bytes.clone())))
                 .await?
                 .into_response();
-            if response.status() != StatusCode::UNPROCESSABLE_ENTITY {
+            // Refused (422) or stale / taken (409): the page again, with what was typed.
+            let status = response.status();
+            if status != StatusCode::UNPROCESSABLE_ENTITY && status != StatusCode::CONFLICT {
                 return Ok(response);
             }
-            let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+            let Some(mut info) = response.extensions().get::<ErrorInfo>().cloned() else {
                 return Ok(response);
             };
+            if info.message == crate::error::STALE_MESSAGE {
+                info.message = crate::error::STALE_REPLAYED.into();
+            }
             // The page named by the handler, else the page the form was posted from.
             let Some(back) = info
                 .back
@@ -221,7 +228,7 @@ where
                 return Ok(response);
             }
             let (mut p, body) = page.into_parts();
-            p.status = StatusCode::UNPROCESSABLE_ENTITY;
+            p.status = status;
             Ok(Response::from_parts(p, body))
         })
     }

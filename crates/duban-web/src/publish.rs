@@ -224,6 +224,7 @@ pub struct Portal {
 
 const PORTAL_CSS: &str = include_str!("../assets/portal.css");
 const PORTAL_JS: &str = include_str!("../assets/portal.js");
+const PORTAL_ICON: &str = include_str!("../assets/icon.svg");
 
 /// A table of a plan's status (published or downloaded): file stem, caption, rows.
 pub struct Table {
@@ -520,6 +521,11 @@ impl Portal {
             "assets/portal.js",
             "text/javascript; charset=utf-8",
             PORTAL_JS.as_bytes().to_vec(),
+        );
+        portal.add(
+            "assets/icon.svg",
+            "image/svg+xml",
+            PORTAL_ICON.as_bytes().to_vec(),
         );
         let updated = list
             .iter()

@@ -68,6 +68,11 @@ impl Measure {
         Measure::ALL.into_iter().find(|m| m.as_str() == s)
     }
 
+    /// A growth rate in percent (the others are in the indicator's own unit).
+    pub fn is_percent(self) -> bool {
+        matches!(self, Measure::Yoy | Measure::PeriodYoy)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Measure::Value => "数值",

@@ -107,11 +107,7 @@ impl Rule {
     /// 位（至少 6 个地区有数时）" (一城一策 bounds replace the general ones for their region).
     pub fn condition_zh(&self, region: &str) -> String {
         let measure = self.measure.label_zh();
-        let unit = if matches!(self.measure, Measure::Yoy | Measure::PeriodYoy) {
-            "%"
-        } else {
-            ""
-        };
+        let unit = if self.measure.is_percent() { "%" } else { "" };
         let t = self
             .region_thresholds
             .get(region)

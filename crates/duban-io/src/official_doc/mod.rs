@@ -85,6 +85,11 @@ impl OfficialDoc {
     /// A bulletin as an official document.
     pub fn of_bulletin(b: &Bulletin) -> OfficialDoc {
         let mut body = Vec::new();
+        // A bulletin drawn from demonstration reports says so wherever it travels: a PDF
+        // or .docx copied out of duban must not read as a real 通报.
+        if b.plan.demo {
+            body.push(Block::Para(DEMO_NOTE.to_string()));
+        }
         for (i, (heading, paragraphs)) in b.numbered_sections().into_iter().enumerate() {
             body.push(Block::Heading(heading));
             body.extend(paragraphs.iter().map(|p| Block::Para(p.clone())));
@@ -113,13 +118,20 @@ impl OfficialDoc {
                 editor: format!("{}编", b.head.issuer),
                 date: date.clone(),
             },
-            title: b.head.title.clone(),
+            title: if b.plan.demo {
+                format!("{}（示例数据）", b.head.title)
+            } else {
+                b.head.title.clone()
+            },
             addressee: None,
             body,
             signature: vec![b.head.issuer.clone(), date],
         }
     }
 }
+
+/// The first paragraph of a bulletin drawn from demonstration reports.
+pub const DEMO_NOTE: &str = "【示例数据】本通报根据演示数据生成，仅供试用和培训，不反映真实工作情况，不得作为正式文件使用。";
 
 /// A pillar heading without its number ("一、着力谋规划促改革" → "着力谋规划促改革").
 fn short_heading(h: &str) -> String {

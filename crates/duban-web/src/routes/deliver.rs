@@ -747,7 +747,7 @@ async fn report_render(
             can_reopen => may("reopen"),
             versions => versions_view(&versions),
             events => events_view(&events),
-            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size_kb => (e.size as f64 / 1024.0).ceil(), content_type => e.content_type, user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
+            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size => file_size(e.size), content_type => e.content_type, user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
             max_evidence => MAX_EVIDENCE_PER_REPORT,
             max_mb => MAX_EVIDENCE_BYTES / 1024 / 1024,
         },
@@ -919,13 +919,22 @@ async fn batch_accept(
     Ok(Redirect::to(&format!("/deliver?accepted={accepted}&skipped={skipped}")).into_response())
 }
 
+/// A file's size as people read it: 6 字节, 12.5 KB, 3.2 MB.
+fn file_size(bytes: i64) -> String {
+    match bytes {
+        ..1024 => format!("{bytes} 字节"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
+
 /// Stores an evidence file. Sent from inside the report form, the upload carries the
 /// report's fields: they are saved as a draft first, so nothing typed is lost (an invalid
 /// field shows the form again, filled in, and no file is stored).
 async fn upload_evidence(
     State(state): State<AppState>,
     auth: Auth,
-    mut page: Page,
+    page: Page,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -957,30 +966,61 @@ async fn upload_evidence(
                 AppError::InvalidField { field, .. } => Some(field.clone()),
                 _ => None,
             };
-            page.form = Some(crate::form_replay::FormPrefill::with(
-                fields.pairs().iter().cloned().collect(),
-                field,
-                e.to_string(),
-                &format!("/reports/{id}/evidence"),
-            ));
-            return report_render(
-                &state,
-                &auth,
-                &page,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-            )
-            .await;
+            return upload_refused(&state, &auth, page, id, &fields, field, e.to_string()).await;
         }
     }
     let Some((name, bytes)) = file else {
-        return Ok(AppError::Invalid("请选择文件".into()).with_back(back));
+        // The report page again (its fields, saved above, as they were), the message at
+        // the file field: not a dead end.
+        let saved = if form.has("version") {
+            "（草稿已保存）"
+        } else {
+            ""
+        };
+        let message = format!("请选择要上传的文件{saved}");
+        let fields = form.fields().clone();
+        return upload_refused(
+            &state,
+            &auth,
+            page,
+            id,
+            &fields,
+            Some("file".into()),
+            message,
+        )
+        .await;
     };
     match state.store.add_evidence(id, &name, &bytes, &by).await {
         Ok(_) => Ok(Redirect::to(&format!("{back}?done=evidence")).into_response()),
         Err(e) => Ok(AppError::from(e).with_back(back)),
     }
+}
+
+/// The report page again (422) with what the refused upload carried and why.
+async fn upload_refused(
+    state: &AppState,
+    auth: &Auth,
+    mut page: Page,
+    id: i64,
+    fields: &crate::form_fields::FormFields,
+    field: Option<String>,
+    message: String,
+) -> Result<Response, AppError> {
+    page.form = Some(crate::form_replay::FormPrefill::with(
+        fields.pairs().iter().cloned().collect(),
+        field,
+        message,
+        &format!("/reports/{id}/evidence"),
+    ));
+    report_render(
+        state,
+        auth,
+        &page,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await
 }
 
 async fn delete_evidence(

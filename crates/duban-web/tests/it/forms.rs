@@ -24,17 +24,15 @@ pub(crate) async fn post_report(
     id: i64,
     fields: &[(&str, &str)],
 ) -> crate::client::Resp {
-    let version = app
-        .state
-        .store
-        .report(id)
-        .await
-        .unwrap()
-        .version
-        .to_string();
+    let version = report_version(app, id).await;
     let mut all = fields.to_vec();
     all.push(("version", &version));
     c.post_csrf(&format!("/reports/{id}"), &all).await
+}
+
+async fn report_version(app: &TestApp, id: i64) -> String {
+    let r = app.state.store.report(id).await.unwrap();
+    r.version.to_string()
 }
 
 pub(crate) async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i64, i64) {
@@ -43,6 +41,61 @@ pub(crate) async fn draft_report(app: &TestApp, rep: &mut Client) -> (String, i6
     let q1 = period_id(app, plan, "2020-Q1").await;
     let id = open_report(rep, task, q1, unit_id(app, "fgw").await).await;
     (format!("/reports/{id}"), id, values[0].0)
+}
+
+/// A save on a version someone else changed first is not lost either: the form comes back
+/// (409) at the newer version with what was typed, and saving again succeeds.
+#[tokio::test]
+async fn a_stale_report_save_comes_back_with_what_was_typed() {
+    let app = app_with_users().await;
+    let mut rep = login(&app, "rep_fgw").await;
+    let (_, id, t0) = draft_report(&app, &mut rep).await;
+    let key = format!("value_{t0}");
+    let stale = app
+        .state
+        .store
+        .report(id)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let r = crate::forms::post_report(&app, &mut rep, id, &[("progress", "先保存的内容")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = rep
+        .post_csrf(
+            &format!("/reports/{id}"),
+            &[
+                ("progress", "后来者填写的进展"),
+                (&key, "1500"),
+                ("then", "save"),
+                ("version", &stale),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
+    assert!(r.body.contains("后来者填写的进展"));
+    assert!(r.body.contains("value=\"1500\""));
+    assert!(r.body.contains("页面已更新为最新版本"));
+    assert_eq!(
+        app.state.store.report(id).await.unwrap().progress,
+        "先保存的内容"
+    );
+    // The page carries the newer version: saving from it goes through.
+    let current = app
+        .state
+        .store
+        .report(id)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    assert!(
+        r.body
+            .contains(&format!("name=\"version\" value=\"{current}\"")),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -207,6 +260,29 @@ async fn an_evidence_upload_saves_the_typed_draft_first() {
         app.state.store.report(id).await.unwrap().progress,
         "上传佐证前写下的进展"
     );
+
+    // No file chosen: the draft is saved and the form comes back, not a dead end.
+    let r = rep
+        .post_multipart(
+            &format!("{path}/evidence"),
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("progress", "没选文件时写下的进展"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
+    assert!(r.body.contains("请选择要上传的文件（草稿已保存）"));
+    assert!(r.body.contains("没选文件时写下的进展"));
+    assert_eq!(
+        app.state.store.report(id).await.unwrap().progress,
+        "没选文件时写下的进展"
+    );
+    // Sizes read as people read them.
+    assert!(r.body.contains("17 字节"), "{}", r.body);
 }
 
 /// Sets the seed plan's year through the plan edit form ("" clears it).

@@ -178,11 +178,23 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.contains("wordprocessingml"));
     assert!(docx.starts_with(b"PK"));
+    // Drawn from the demo's reports, the file says so itself (it travels without the page).
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("【示例数据】本通报根据演示数据生成"), "{xml}");
 
     // The portal: no login, no cookie, cacheable.
     let r = anon.get("/public/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.set_cookies().is_empty(), "no cookies on public pages");
+    // Its icon is served with it (no 404 on every page in an intranet's logs).
+    assert!(r.body.contains("assets/icon.svg"));
+    assert_eq!(
+        anon.get("/public/assets/icon.svg").await.status,
+        StatusCode::OK
+    );
     assert_eq!(
         r.headers.get(header::CACHE_CONTROL).unwrap(),
         "public, max-age=60"
