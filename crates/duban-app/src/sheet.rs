@@ -149,11 +149,17 @@ pub fn overview_rows(
             .tasks
             .iter()
             .find(|t| i64::from(t.number) == task.number);
+        // As of the overview's date, as the overdue lists count it.
+        let submitted = crate::ranking::submitted_by(d, as_of);
+        // A report first sent after that date shows neither its state nor its texts and
+        // values of today: on that date there was nothing to read.
+        let sent_later = d.first_submitted.is_some() && !submitted;
         let report = pd
             .reports
             .iter()
             .find(|r| r.task_id == task.id && r.period_id == period_id && r.unit_id == d.unit_id)
-            .filter(|r| crate::access::can_read_report(reader, r.unit_id, r.state));
+            .filter(|r| crate::access::can_read_report(reader, r.unit_id, r.state))
+            .filter(|_| !sent_later);
         let stored: Vec<i64> = pd.detail.task_targets(task.id).map(|t| t.id).collect();
         let targets = core
             .map(|c| {
@@ -183,12 +189,10 @@ pub fn overview_rows(
             .map(|a| a.unit_name.clone())
             .collect::<Vec<_>>()
             .join("、");
-        // As of the overview's date, as the overdue lists count it.
-        let submitted = crate::ranking::submitted_by(d, as_of);
         // A report first sent after the overview's date was not there yet on that date: its
         // state of today (已报送, 已审核) would contradict the overdue mark of the replay.
         let state = match d.state {
-            Some(_) if d.first_submitted.is_some() && !submitted => "未报",
+            Some(_) if sent_later => "未报",
             state => state.map_or("未报", ReportState::label_zh),
         };
         let report_state = if !submitted && d.due < as_of {

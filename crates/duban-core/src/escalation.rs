@@ -191,7 +191,7 @@ impl Trigger {
             Trigger::Overdue {
                 period,
                 working_days,
-            } => format!("{} 报告逾期 {working_days} 个工作日未报送", label(period)),
+            } => format!("{}报告逾期{working_days}个工作日未报送", label(period)),
             Trigger::RedStreak { periods } => {
                 let labels: Vec<String> = periods.iter().map(|p| label(p)).collect();
                 format!("连续 {} 期红灯（{}）", periods.len(), labels.join("、"))
@@ -479,7 +479,7 @@ mod tests {
             ]
         );
         assert_eq!(e[2].raised_on, d("2020-10-28"));
-        assert!(e[1].reason_zh().contains("逾期 6 个工作日"));
+        assert!(e[1].reason_zh().contains("逾期6个工作日"));
         // Idempotent: same inputs, same output.
         assert_eq!(at("2020-10-28"), e);
     }

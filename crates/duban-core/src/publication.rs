@@ -106,6 +106,28 @@ pub struct RankLine {
     pub returned: Option<usize>,
 }
 
+impl RankLine {
+    /// What orders the ranking (按时报送率 first, then 退回率): lines equal in it share a
+    /// place.
+    pub fn standing(&self) -> (Option<f64>, Option<f64>) {
+        (self.on_time_pct, self.returned_pct)
+    }
+}
+
+/// The places of an ordered list (competition ranking, 1, 2, 2, 4): an item equal to the
+/// one before it in `key` shares its place.
+pub fn shared_places<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<usize> {
+    let mut places: Vec<usize> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let place = match i.checked_sub(1) {
+            Some(prev) if key(&items[prev]) == key(item) => places[prev],
+            _ => i + 1,
+        };
+        places.push(place);
+    }
+    places
+}
+
 /// A plan's progress frozen as of a date: what the public portal and a bulletin show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanSnapshot {
@@ -580,6 +602,19 @@ pub enum SignOffError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn equal_standings_share_their_place() {
+        let keys = [
+            (Some(100.0), Some(0.0)),
+            (Some(50.0), Some(0.0)),
+            (Some(50.0), Some(0.0)),
+            (Some(50.0), Some(10.0)),
+            (None, None),
+        ];
+        assert_eq!(shared_places(&keys, |k| *k), [1, 2, 2, 4, 5]);
+        assert!(shared_places(&[] as &[u8], |k| *k).is_empty());
+    }
+
     use super::*;
 
     fn task(number: u32, light: Light, progress: Option<f64>) -> TaskLine {

@@ -97,6 +97,10 @@ pub struct FirmIndicator {
     #[serde(default)]
     pub direction: Direction,
     pub weight: f64,
+    /// The indicator's unit for people (万元/亩), shown beside values and benchmarks; not
+    /// used in the computation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

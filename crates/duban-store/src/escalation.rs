@@ -269,7 +269,7 @@ impl Store {
                     subject: format!("【{label}】第{number}项任务：{reason}"),
                     body_text: format!(
                         "{label}：第{number}项任务“{title}”，{reason}。请于 {} 前反馈整改措施。{}",
-                        e.respond_by,
+                        duban_core::period::zh_date(e.respond_by),
                         if demo { "（示例数据）" } else { "" }
                     ),
                     link: Some(format!("/escalations/{id}")),

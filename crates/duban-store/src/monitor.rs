@@ -995,14 +995,18 @@ impl Store {
                     event: "escalation.raised".into(),
                     subject: format!("【约谈】{reason}"),
                     body_text: format!(
-                        "{} 日，{} 就{}约谈{}（{}）。\n约谈记录：{text}\n请于 {} 前反馈整改措施。{}",
-                        record.held_on,
+                        "{}，{} 就{}约谈{}（{}）。\n约谈记录：{text}\n请于 {} 前反馈整改措施。{}",
+                        duban_core::period::zh_date(record.held_on),
                         record.held_by.trim(),
                         subject_line,
                         unit.name,
                         record.attendees.trim(),
-                        link.respond_by,
-                        if current.demo { "（示例数据）" } else { "" }
+                        duban_core::period::zh_date(link.respond_by),
+                        if current.demo {
+                            "（示例数据）"
+                        } else {
+                            ""
+                        }
                     ),
                     link: Some(format!("/escalations/{eid}")),
                     payload,

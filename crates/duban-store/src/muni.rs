@@ -938,15 +938,32 @@ impl Store {
     ) -> Result<Objection> {
         let mut tx = self.begin_write().await?;
         refuse_if_final(&mut tx, run_id).await?;
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT seq FROM muni_firm WHERE run_id = $1 AND firm = $2")
-                .bind(run_id)
-                .bind(firm)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if found.is_none() {
-            return Err(StoreError::Invalid(format!("本次结果中没有企业“{firm}”")));
+        // The firm by its code, or by its name when one firm of the run has it.
+        let mut found: Vec<(String,)> = sqlx::query_as(
+            "SELECT firm FROM muni_firm WHERE run_id = $1 AND firm = $2
+             UNION SELECT firm FROM muni_firm WHERE run_id = $1 AND name = $2 LIMIT 3",
+        )
+        .bind(run_id)
+        .bind(firm)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(k) = found.iter().position(|(f,)| f == firm) {
+            found = vec![found.swap_remove(k)];
         }
+        let firm = match found.as_slice() {
+            [(code,)] => code.clone(),
+            [] => {
+                return Err(StoreError::Invalid(format!(
+                    "本次结果中没有企业代码或名称为“{firm}”的企业"
+                )));
+            }
+            _ => {
+                return Err(StoreError::Invalid(format!(
+                    "名称为“{firm}”的企业不止一家，请填写企业代码"
+                )));
+            }
+        };
+        let firm = firm.as_str();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO muni_objection (run_id, firm, body, raised_by, raised_at, recorded_by)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

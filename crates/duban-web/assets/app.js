@@ -37,6 +37,28 @@
       }
     });
   });
+  // 保存并报送 with target values left empty: asked once, naming how many (a value may be
+  // unknown yet, but it should not be forgotten).
+  var reportForm = document.getElementById("report-form");
+  if (reportForm) {
+    reportForm.addEventListener("submit", function (e) {
+      if (!e.submitter || e.submitter.value !== "submit") { return; }
+      var empty = 0;
+      reportForm.querySelectorAll("input.target-value").forEach(function (i) {
+        if (i.value.trim() === "") { empty += 1; }
+      });
+      if (empty > 0 && !window.confirm("有 " + empty + " 项目标未填写本期数值。确定报送？（可先保存草稿，补齐后再报送）")) {
+        e.preventDefault();
+      }
+    });
+  }
+  // Choice forms (data-autosubmit): a changed choice applies at once, so links below it
+  // never point at the previous choice; the form's own button still works without JavaScript.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (f) {
+    f.querySelectorAll("select, input[type=date]").forEach(function (el) {
+      el.addEventListener("change", function () { f.submit(); });
+    });
+  });
   // Print buttons (hidden without JavaScript; the browser's own print works anyway).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.hidden = false;

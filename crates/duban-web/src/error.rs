@@ -206,6 +206,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .extensions()
         .get::<crate::lang::Lang>()
         .is_some_and(|l| l.hant);
+    let session = crate::auth::cookie(req.headers(), crate::auth::SESSION_COOKIE);
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -260,7 +261,20 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         };
         return Redirect::to(&next).into_response();
     }
-    let html = crate::render::error_page(&state, &info, hant);
+    // A signed-in user keeps the menu on an error page (best effort: a database that
+    // cannot answer gives the page without it).
+    let auth = match session {
+        Some(value) if !status.is_server_error() => match state.store.session(&value).await {
+            Ok(Some(s)) => Some(crate::auth::Auth {
+                user: s.user,
+                csrf: Some(s.csrf_token),
+                session_cookie: Some(value),
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    let html = crate::render::error_page(&state, &info, hant, auth, &path);
     let mut r = (info.status, axum::response::Html(html)).into_response();
     if info.status == StatusCode::TOO_MANY_REQUESTS {
         r.headers_mut()

@@ -314,9 +314,10 @@ pub fn plan_tables(prefix: &str, p: &PlanSnapshot, review_counts: bool) -> Vec<T
     }
     head.push("退回率（%）");
     let mut ranking = vec![head.into_iter().map(Cell::from).collect::<Vec<_>>()];
-    ranking.extend(p.ranking.iter().enumerate().map(|(i, r)| {
+    let places = duban_core::publication::shared_places(&p.ranking, RankLine::standing);
+    ranking.extend(p.ranking.iter().zip(places).map(|(r, place)| {
         let mut row = vec![
-            Cell::Number((i + 1) as f64),
+            Cell::Number(place as f64),
             Cell::from(r.unit.clone()),
             Cell::Number(r.due as f64),
             Cell::Number(r.on_time as f64),

@@ -322,11 +322,17 @@ pub fn render_with_status(
 }
 
 /// The HTML error page (without the user menu; it links home).
-pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
+pub fn error_page(
+    state: &AppState,
+    info: &ErrorInfo,
+    hant: bool,
+    auth: Option<crate::auth::Auth>,
+    path: &str,
+) -> String {
     let page = Page {
-        auth: None,
+        auth,
         hant,
-        path: String::new(),
+        path: path.to_string(),
         toggle_href: if hant {
             "?lang=zh-Hans"
         } else {
@@ -335,7 +341,17 @@ pub fn error_page(state: &AppState, info: &ErrorInfo, hant: bool) -> String {
         .into(),
         form: None,
     };
+    let heading = match info.status.as_u16() {
+        409 => "编辑冲突",
+        403 => "无权访问",
+        404 => "未找到",
+        413 => "上传过大",
+        429 => "请稍后再试",
+        500.. => "系统错误",
+        _ => "请求有误",
+    };
     let ctx = context! {
+        heading => heading,
         status => info.status.as_u16(),
         code => info.code,
         message => info.message,

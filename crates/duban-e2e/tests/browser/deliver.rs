@@ -84,6 +84,21 @@ async fn browser_deliver_journey() {
     type_in(c, Locator::Id("progress"), "一季度推进顺利").await;
     type_in(c, Locator::Id("problems"), "无").await;
     type_in(c, Locator::Id("next-steps"), "继续推进").await;
+    // 保存并报送 with the values still empty asks first; declining sends nothing.
+    if !targets.is_empty() {
+        click(c, Locator::Id("submit-report")).await;
+        let mut asked = String::new();
+        for _ in 0..20 {
+            if let Ok(text) = c.get_alert_text().await {
+                asked = text;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(asked.contains("项目标未填写本期数值"), "asked: {asked:?}");
+        c.dismiss_alert().await.unwrap();
+        wait_for(c, Locator::Id("report-form")).await;
+    }
     for (id, v) in &targets {
         type_in(
             c,

@@ -66,6 +66,41 @@ pub fn sniff_content_type(bytes: &[u8], file_name: &str) -> &'static str {
     }
 }
 
+/// Extensions of programs and scripts: evidence is documents, pictures and data, and a
+/// program passed on to the office (or to whoever downloads it) is a risk, not proof.
+const PROGRAM_EXTENSIONS: &[&str] = &[
+    "exe", "com", "scr", "pif", "msi", "msp", "dll", "sys", "cpl", "bat", "cmd", "ps1", "psm1",
+    "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "lnk", "reg", "jar", "apk", "app", "sh",
+    "bash", "elf", "bin", "run", "deb", "rpm", "dmg", "pkg", "iso", "docm", "xlsm", "pptm",
+];
+
+/// Why a file is not taken as evidence: a program or script by its name or its first
+/// bytes (Windows PE, ELF, Mach-O, Java class, `#!` script); `None` when it may be stored.
+pub fn refused_evidence(bytes: &[u8], file_name: &str) -> Option<String> {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let program = PROGRAM_EXTENSIONS.contains(&ext.as_str())
+        || bytes.starts_with(b"MZ")
+        || bytes.starts_with(b"\x7fELF")
+        || bytes.starts_with(b"#!")
+        || [
+            [0xfe, 0xed, 0xfa, 0xce],
+            [0xfe, 0xed, 0xfa, 0xcf],
+            [0xce, 0xfa, 0xed, 0xfe],
+            [0xcf, 0xfa, 0xed, 0xfe],
+            [0xca, 0xfe, 0xba, 0xbe],
+        ]
+        .iter()
+        .any(|m| bytes.starts_with(m));
+    program.then(|| {
+        format!(
+            "“{file_name}”是程序或脚本文件，不能作为佐证材料。请上传 PDF、图片、Word/Excel/PPT 文档、文本或压缩包"
+        )
+    })
+}
+
 /// A file name safe to store and to put in a header: the last path component, control
 /// characters and quotes removed, at most 120 characters.
 pub fn clean_file_name(name: &str) -> String {
@@ -119,6 +154,9 @@ impl Store {
             return Err(StoreError::Invalid("单个佐证材料不能超过 20 MB".into()).into());
         }
         let name = clean_file_name(file_name);
+        if let Some(why) = refused_evidence(bytes, &name) {
+            return Err(StoreError::Invalid(why).into());
+        }
         let content_type = sniff_content_type(bytes, &name);
         let hash = sha256_hex(bytes);
         let at = format_time(Utc::now());
@@ -284,6 +322,28 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn programs_are_not_evidence() {
+        for (bytes, name) in [
+            (&b"hello"[..], "notes.exe"),
+            (b"MZ\x90\x00", "report.pdf"),
+            (b"\x7fELF\x02", "a"),
+            (b"#!/bin/sh\nrm -rf /", "run.txt"),
+            (b"\xca\xfe\xba\xbe", "x.class"),
+            (b"text", "宏.XLSM"),
+        ] {
+            assert!(refused_evidence(bytes, name).is_some(), "{name}");
+        }
+        for (bytes, name) in [
+            (&b"%PDF-1.7"[..], "说明.pdf"),
+            (b"PK\x03\x04", "表.xlsx"),
+            (b"\x89PNG\r\n\x1a\n", "照片.png"),
+            (b"plain notes", "记录.txt"),
+        ] {
+            assert_eq!(refused_evidence(bytes, name), None, "{name}");
+        }
+    }
 
     #[test]
     fn sniffing_and_names() {

@@ -326,6 +326,8 @@ async fn dashboard(
         .collect();
     let (due, overdue) = due_lists(&pd.duties, as_of, 15);
     let ranking = unit_ranking(&pd.duties, as_of);
+    let places =
+        duban_core::publication::shared_places(&ranking, |u| (u.on_time_pct, u.returned_pct));
     // 进度趋势: the plan at each quarter's end up to the date, and at the date.
     let mut dates: Vec<NaiveDate> = pd
         .periods
@@ -363,7 +365,7 @@ async fn dashboard(
         "tooltip": {},
         "grid": {"containLabel": true, "left": 8, "right": 24},
         "yAxis": {"type": "category", "inverse": true, "data": d.pillars.iter().map(|p| p.heading.clone()).collect::<Vec<_>>(), "axisLabel": {"interval": 0, "width": 150, "overflow": "break"}},
-        "xAxis": {"type": "value", "max": 100, "name": "进度 %"},
+        "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "series": [{"name": "进度", "type": "bar", "label": {"show": true, "position": "right", "formatter": "{c}%"}, "data": pd.status.pillars.iter().map(|(_, r)| r.progress.map(|p| (p * 1000.0).round() / 10.0)).collect::<Vec<_>>()}],
     });
     Ok(render(
@@ -382,6 +384,7 @@ async fn dashboard(
             due => due.iter().map(|x| duty_view(x, as_of)).collect::<Vec<_>>(),
             overdue => overdue.iter().map(|x| duty_view(x, as_of)).collect::<Vec<_>>(),
             ranking => ranking,
+            places => places,
             shortcuts => shortcuts(&pd),
             has_demo => pd.reports.iter().any(|r| r.demo),
             demo_banner => at.banner(),
@@ -652,8 +655,12 @@ async fn new_report(
         return Err(AppError::Forbidden);
     }
     let start = previous_content(&state.store, key).await?;
+    let carried =
+        !(start.progress.is_empty() && start.problems.is_empty() && start.next_steps.is_empty());
     let (id, _) = state.store.create_report(key, &start, &by).await?;
-    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+    // A start from last period's text says so: it is to be updated, not sent as it is.
+    let done = if carried { "?done=carried" } else { "" };
+    Ok(Redirect::to(&format!("/reports/{id}{done}")).into_response())
 }
 
 /// A new report starts from the unit's report on the same task for the latest earlier
@@ -701,6 +708,9 @@ async fn report_page(
         Some("withdraw") => Some("已撤回，报告回到草稿，可修改后重新报送。"),
         Some("evidence") => Some("佐证材料已上传，填写的内容已一并保存为草稿。"),
         Some("evidence_removed") => Some("佐证材料已删除。"),
+        Some("carried") => Some(
+            "已沿用本单位上期报告的文字（进展情况、存在问题、下步打算）作为起点：请逐项更新为本期情况后再报送；本期数值须重新填写。",
+        ),
         _ => None,
     };
     report_render(&state, &auth, &page, id, StatusCode::OK, done).await

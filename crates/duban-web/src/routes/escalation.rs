@@ -97,7 +97,15 @@ async fn detail(
     auth: Auth,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    // What the last step did, said once after its redirect (`?done=`).
+    let done = match q.get("done").map(String::as_str) {
+        Some("respond") => Some("已提交整改反馈，待办公室审核销号。"),
+        Some("close") => Some("已销号。"),
+        Some("reject") => Some("已退回：单位须重新反馈。"),
+        _ => None,
+    };
     let e = state.store.escalation(id).await?;
     if auth.role() == Role::Reporter && auth.user.unit_id != Some(e.unit_id) {
         return Err(AppError::Forbidden);
@@ -123,7 +131,7 @@ async fn detail(
         &state,
         &page,
         "oversight/escalation.html",
-        context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => offered.contains(&"respond"), can_close => offered.contains(&"close"), can_reject => offered.contains(&"reject"), overdue => overdue },
+        context! { e => e, entries => history.iter().map(crate::routes::audit::entry_view).collect::<Vec<_>>(), can_respond => offered.contains(&"respond"), can_close => offered.contains(&"close"), can_reject => offered.contains(&"reject"), overdue => overdue, done => done },
     )?
     .into_response())
 }
@@ -203,11 +211,15 @@ async fn act(
         }
         _ => return Err(AppError::NotFound),
     };
-    let done = state
+    let name = action.name();
+    match state
         .store
         .act_on_escalation(id, &action, role, auth.user.id)
-        .await;
-    Ok(super::redirect_back(done, format!("/escalations/{id}")))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/escalations/{id}?done={name}")).into_response()),
+        Err(e) => Ok(AppError::from(e).with_back(format!("/escalations/{id}"))),
+    }
 }
 
 /// 批量销号: the office closes the ticked escalations (those the units answered) with one

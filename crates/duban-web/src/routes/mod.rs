@@ -89,6 +89,20 @@ pub fn redirect_back<T, E: Into<AppError>>(result: Result<T, E>, back: String) -
     }
 }
 
+/// [`redirect_back`] that also says what was done: on success to `{page}?done={done}#{anchor}`
+/// (the page confirms the step once), on failure back to `{page}#{anchor}` with the message.
+pub fn redirect_done<T, E: Into<AppError>>(
+    result: Result<T, E>,
+    page: &str,
+    anchor: &str,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("{page}?done={done}#{anchor}")).into_response(),
+        Err(e) => e.into().with_back(format!("{page}#{anchor}")),
+    }
+}
+
 /// A form that carries only the session's CSRF token (a button). A missing token is "" (403).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

@@ -132,6 +132,8 @@ async fn indicator_page(
     let mut panels = Vec::new();
     let mut ranking: Vec<(String, f64, String)> = Vec::new();
     let mut table_periods: Vec<String> = Vec::new();
+    // Period key → its Chinese label (2020-Q3 → 2020年第三季度), as the points carry it.
+    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut rows = Vec::new();
     let mut all: Vec<(String, String)> = regions
         .all()
@@ -146,6 +148,7 @@ async fn indicator_page(
         for p in &pts {
             if !table_periods.contains(&p.period) {
                 table_periods.push(p.period.clone());
+                labels.insert(p.period.clone(), p.label.clone());
             }
         }
         let latest = pts.iter().rev().find(|p| p.value.is_some()).cloned();
@@ -191,9 +194,10 @@ async fn indicator_page(
         let o = b.1.total_cmp(&a.1);
         if lower_better { o.reverse() } else { o }
     });
+    let label_of = |p: &String| labels.get(p).cloned().unwrap_or_else(|| p.clone());
     let ranking_title = format!(
         "{} {}（{}）",
-        top_period.clone().unwrap_or_default(),
+        top_period.as_ref().map(label_of).unwrap_or_default(),
         m.label_zh(),
         unit
     );
@@ -209,7 +213,7 @@ async fn indicator_page(
             panels => panels, ranking => ranked.iter().map(|(n, v)| context! { name => n, value => v }).collect::<Vec<_>>(),
             ranking_chart => (!ranked.is_empty()).then(|| ranking_chart(&ranking_title, &ranked)),
             ranking_title => ranking_title,
-            periods => table_periods, table => table, href => indicator_href(&ind.name),
+            periods => table_periods.iter().map(label_of).collect::<Vec<_>>(), table => table, href => indicator_href(&ind.name),
             export_xlsx => format!("/api/v1/monitor/export?indicator={}&as_of={as_of}", url_encode(&ind.name)),
             export_csv => format!("/api/v1/monitor/export?indicator={}&as_of={as_of}&format=csv", url_encode(&ind.name)),
         },
@@ -694,6 +698,31 @@ async fn rules_page(
     Query(q): Q,
 ) -> Result<Response, AppError> {
     let rules = state.store.monitor_rules().await?;
+    // The rules as the office reads them: one line each, the 一城一策 regions by name.
+    let regions = state.store.monitor_regions().await?;
+    let readable: Vec<minijinja::Value> = rules
+        .as_ref()
+        .and_then(|r| duban_io::monitor::parse_rules(&r.body).ok())
+        .map(|file| {
+            file.rules
+                .iter()
+                .map(|r| {
+                    let own: Vec<String> = r
+                        .region_thresholds
+                        .keys()
+                        .map(|code| {
+                            let name = regions.get(code).map_or(code.as_str(), |x| &x.name);
+                            format!("{name}：{}", r.condition_zh(code))
+                        })
+                        .collect();
+                    context! {
+                        id => r.id, name => file.descriptions.get(&r.id), indicator => r.indicator,
+                        level => r.level.label_zh(), condition => r.condition_zh(""), own => own,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let failures = if auth.is_admin() {
         state
             .store
@@ -706,7 +735,7 @@ async fn rules_page(
         &state,
         &page,
         "monitor/rules.html",
-        context! { rules => rules, is_admin => auth.is_admin(), message => q.get("message"), failures => failures },
+        context! { rules => rules, readable => readable, is_admin => auth.is_admin(), message => q.get("message"), failures => failures },
     )?
     .into_response())
 }

@@ -708,13 +708,13 @@ pub(crate) async fn result_context(
         classes => summary.classes.iter().map(|c| context! {
             name => c.name, size => c.size, a => c.grades[0], b => c.grades[1], c => c.grades[2],
             d => c.grades[3], x => c.grades[4],
-            benchmarks => c.benchmarks.iter().map(|b| b.map(|v| format!("{v:.4}"))).collect::<Vec<_>>(),
+            benchmarks => c.benchmarks.iter().map(|b| b.map(|v| format!("{v:.2}"))).collect::<Vec<_>>(),
         }).collect::<Vec<_>>(),
         regions => summary.regions.iter().map(|(n, g)| context! {
             name => n, a => g[0], b => g[1], c => g[2], d => g[3], x => g[4],
         }).collect::<Vec<_>>(),
         totals => context! { a => summary.grades[0], b => summary.grades[1], c => summary.grades[2], d => summary.grades[3], x => summary.grades[4] },
-        indicators => summary.indicators.iter().map(|i| context! { name => i.name, weight => i.weight, cost => i.cost }).collect::<Vec<_>>(),
+        indicators => summary.indicators.iter().zip(indicator_units(&run.spec, summary.indicators.len())).map(|(i, unit)| context! { name => i.name, weight => i.weight, cost => i.cost, unit => unit }).collect::<Vec<_>>(),
         class_label => class_label.clone(),
         region_label => region_label.clone(),
         class_chart => grade_chart(&format!("按{class_label}的等级分布"), &class_rows),
@@ -748,12 +748,22 @@ async fn run_page(
     let has_leaders = check_scheme(&run.spec)
         .map(|sp| sp.leaders.is_some())
         .unwrap_or(false);
+    // What the last step did, said once after its redirect (`?done=`).
+    let done = match q.get("done").map(String::as_str) {
+        Some("publicity") => {
+            Some("已开始公示。公示期内可登记企业的异议；期满且异议处理完毕后方可正式发布。")
+        }
+        Some("objection") => Some("已登记异议，请在下方作出处理决定。"),
+        Some("decided") => Some("已记录异议处理决定。"),
+        _ => None,
+    };
     Ok(render(
         &state,
         &page,
         "muni/run.html",
         context! {
             r => run_view(&run),
+            done => done,
             s => scheme_view(&scheme),
             result => result,
             policy => policy_of(&scheme.policy),
@@ -814,6 +824,7 @@ async fn firm_report(
         .iter()
         .map(|b| b.unwrap_or(f64::NAN))
         .collect();
+    let units = indicator_units(&run.spec, summary.indicators.len());
     let (lines, best) = duban_engine::firm::checkup::checkup(
         &weights,
         &directions,
@@ -836,7 +847,7 @@ async fn firm_report(
             f => firm_view(&firm),
             class_size => class.size,
             lines => lines.iter().zip(&summary.indicators).enumerate().map(|(j, (l, i))| context! {
-                name => i.name, weight => i.weight, cost => i.cost,
+                name => i.name, weight => i.weight, cost => i.cost, unit => units[j],
                 value => num(l.value, 2), benchmark => num(l.benchmark, 2),
                 ratio => format!("{:.3}", l.ratio), contribution => format!("{:.2}", l.contribution),
                 gain => format!("{:.2}", l.gain), best => best == Some(j),
@@ -853,6 +864,16 @@ async fn firm_report(
         },
     )?
     .into_response())
+}
+
+/// Each indicator's unit as the run's scheme states it (`unit = "万元/亩"`), by position;
+/// `None` where it states none.
+fn indicator_units(spec: &str, n: usize) -> Vec<Option<String>> {
+    let mut units: Vec<Option<String>> = check_scheme(spec)
+        .map(|sp| sp.indicators.into_iter().map(|i| i.unit).collect())
+        .unwrap_or_default();
+    units.resize(n, None);
+    units
 }
 
 fn finite_fmt(x: f64, digits: usize) -> Option<String> {
@@ -882,13 +903,14 @@ async fn open_publicity(
     let days = super::whole_in(&form.days, 0..=MAX_PUBLICITY_DAYS, "days", "公示天数")?;
     let from = today();
     let until = from + chrono::Duration::days(days);
-    let back = format!("/muni/runs/{id}#publicity");
-    Ok(super::redirect_back(
+    Ok(super::redirect_done(
         state
             .store
             .open_muni_publicity(id, &from.to_string(), &until.to_string())
             .await,
-        back,
+        &format!("/muni/runs/{id}"),
+        "publicity",
+        "publicity",
     ))
 }
 
@@ -961,8 +983,7 @@ async fn record_objection(
         return Err(AppError::Invalid("该结果尚未公示，不能登记异议".into()));
     }
     let o = Objection::try_from(form)?;
-    let back = format!("/muni/runs/{id}#objections");
-    Ok(super::redirect_back(
+    Ok(super::redirect_done(
         state
             .store
             .add_muni_objection(
@@ -974,7 +995,9 @@ async fn record_objection(
                 Some(auth.user.id),
             )
             .await,
-        back,
+        &format!("/muni/runs/{id}"),
+        "objections",
+        "objection",
     ))
 }
 
@@ -1034,13 +1057,14 @@ async fn decide_objection(
     auth.check_csrf(&form.csrf)?;
     let o = state.store.muni_objection(id).await?;
     let d = Decision::try_from(form)?;
-    let back = format!("/muni/runs/{}#objections", o.run_id);
-    Ok(super::redirect_back(
+    Ok(super::redirect_done(
         state
             .store
             .decide_muni_objection(id, d.accepted, &d.note, Some(auth.user.id))
             .await,
-        back,
+        &format!("/muni/runs/{}", o.run_id),
+        "objections",
+        "decided",
     ))
 }
 

@@ -451,7 +451,14 @@ async fn bulletin_page(
     _auth: Office,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    // What the last step did, said once after its redirect (`?done=`).
+    let done = match q.get("done").map(String::as_str) {
+        Some("reviewed") => Some("已审核通过，待签发。"),
+        Some("issued") => Some("已签发：本期通报已编号并公开发布。"),
+        _ => None,
+    };
     let d = state.store.bulletin_draft(id).await?;
     let b = bulletin_text(&state, &d).await?;
     let doc = OfficialDoc::of_bulletin(&b);
@@ -466,6 +473,7 @@ async fn bulletin_page(
             issue => match &doc.head { duban_io::official_doc::Head::Series { issue, .. } => issue.clone(), _ => String::new() },
             sections => b.numbered_sections().into_iter().map(|(heading, paragraphs)| context! { heading => heading, paragraphs => paragraphs }).collect::<Vec<_>>(),
             pdf_error => pdf_fonts().err(),
+            done => done,
         },
     )?
     .into_response())
@@ -495,7 +503,8 @@ async fn advance(
     if d.publication_id.is_some() {
         state.portal.invalidate().await;
     }
-    Ok(Redirect::to(&format!("/bulletins/{id}")).into_response())
+    let done = d.state.as_str();
+    Ok(Redirect::to(&format!("/bulletins/{id}?done={done}")).into_response())
 }
 
 /// The bulletin as .docx or PDF: the issued text when issued, else the draft (审核稿).

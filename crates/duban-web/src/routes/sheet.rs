@@ -128,10 +128,24 @@ async fn upload(
     let outcome = crate::sheet::import(&state, &auth, &sheet, &bytes).await?;
     let ctx = choices(&state, &auth, id, &q).await?;
     let (status, ctx) = match outcome {
-        Ok(saved) => (
-            StatusCode::OK,
-            context! { imported => saved, imported_ok => true, ..ctx },
-        ),
+        Ok(saved) => {
+            // Each report by its task's 序号 and title, as the sheet shows them.
+            let imported: Vec<minijinja::Value> = saved
+                .iter()
+                .map(|r| {
+                    let row = sheet.spec.rows.iter().find(|x| x.task_code == r.task_code);
+                    context! {
+                        report_id => r.report_id, created => r.created, task_code => r.task_code,
+                        task_number => row.map(|x| x.number.clone()),
+                        task_title => row.map(|x| x.title.clone()),
+                    }
+                })
+                .collect();
+            (
+                StatusCode::OK,
+                context! { imported => imported, imported_ok => true, ..ctx },
+            )
+        }
         Err(refused) => (
             refused.status(),
             context! { refused => refused.message, problems => refused.problems, ..ctx },

@@ -815,7 +815,17 @@ async fn a_new_report_starts_from_the_previous_period() {
     };
     s.save_report(q1, None, &content, &by).await.unwrap();
     let q2 = period_id(&app, plan, "2020-Q2").await;
-    let q2 = open_report(&mut rep, task_id, q2, unit).await;
+    let r = crate::post_new_report(&mut rep, task_id, q2, unit).await;
+    assert!(r.location().ends_with("?done=carried"), "{}", r.location());
+    // The page says the text is last period's, to be updated.
+    let page = rep.get(r.location()).await;
+    assert!(page.body.contains("已沿用本单位上期报告的文字"));
+    let q2: i64 = r.location()[9..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let r = s.report(q2).await.unwrap();
     assert_eq!(r.progress, "一季度完成规划初稿");
     assert_eq!(r.problems, "部分数据尚未汇总");

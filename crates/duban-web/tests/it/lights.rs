@@ -199,6 +199,21 @@ async fn every_view_shows_the_same_light_for_every_task() {
             let n = |i: usize| cells[i].parse::<f64>().unwrap_or(0.0);
             assert!(n(7) <= n(2) && n(8) <= n(7), "{line}");
         }
+        // Units equal in both rates share their place (1, 2, 2, 4), others take their row's.
+        let rows: Vec<Vec<&str>> = ranking
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        for (i, row) in rows.iter().enumerate() {
+            let tied = i > 0 && rows[i - 1][6] == row[6] && rows[i - 1][9] == row[9];
+            let expected = if tied {
+                rows[i - 1][0].to_string()
+            } else {
+                (i + 1).to_string()
+            };
+            assert_eq!(row[0], expected, "{ranking}");
+        }
 
         // 督办表 export: every task's row in its lead units' sheets.
         let mut from_sheet: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
@@ -358,6 +373,7 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
         .unwrap();
     assert_eq!(overdue_shown, body.matches("（逾期）").count());
     // Replayed before a report was first sent, its row says 未报, not today's state.
+    let mut unsent_rows = 0;
     for as_of in ["2020-07-01", "2020-07-10", "2020-07-13"] {
         let page = office
             .get(&format!(
@@ -368,7 +384,32 @@ async fn the_one_page_summary_lists_the_period_per_plan_and_per_unit() {
         {
             assert!(!page.body.contains(state), "{as_of}: {state}");
         }
+        // Nor does the 督办总表 show the text that report holds today.
+        let path = format!("/plans/{plan}/sheet/all.xlsx?period=2020-Q2&as_of={as_of}");
+        let bytes = get_xlsx(&office, &app.base, &path).await;
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("督办总表").unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        let header = rows
+            .iter()
+            .position(|r| r.iter().any(|c| c == "报送情况"))
+            .unwrap();
+        let col = |name: &str| rows[header].iter().position(|c| c == name).unwrap();
+        let (state, progress) = (col("报送情况"), col("进展情况"));
+        for r in rows[header + 1..]
+            .iter()
+            .filter(|r| r[state].starts_with("未报"))
+        {
+            assert_eq!(r[progress], "", "{as_of}: {r:?}");
+            unsent_rows += 1;
+        }
     }
+
+    assert!(unsent_rows > 0, "the replay checks some unsent rows");
 
     // One unit: only its rows.
     let unit = &duties[0].unit_code;

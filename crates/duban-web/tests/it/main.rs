@@ -96,25 +96,30 @@ pub async fn period_id(app: &TestApp, plan_id: i64, key: &str) -> i64 {
     periods.iter().find(|p| p.key == key).expect("period").id
 }
 
+/// Posts the form `/reports/new` for (task, period, unit) as `c`; the response as it is.
+pub async fn post_new_report(c: &mut Client, task: i64, period: i64, unit: i64) -> client::Resp {
+    c.post_csrf(
+        "/reports/new",
+        &[
+            ("task_id", &task.to_string()),
+            ("period_id", &period.to_string()),
+            ("unit_id", &unit.to_string()),
+        ],
+    )
+    .await
+}
+
 /// Opens the draft report of (task, period, unit) through the form `/reports/new` as `c`:
 /// the redirect to the report's page is checked; the report's id.
 pub async fn open_report(c: &mut Client, task: i64, period: i64, unit: i64) -> i64 {
-    let r = c
-        .post_csrf(
-            "/reports/new",
-            &[
-                ("task_id", &task.to_string()),
-                ("period_id", &period.to_string()),
-                ("unit_id", &unit.to_string()),
-            ],
-        )
-        .await;
+    let r = post_new_report(c, task, period, unit).await;
     assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.body);
-    r.location()
+    let page = r
+        .location()
         .strip_prefix("/reports/")
-        .expect("the report's page")
-        .parse()
-        .unwrap()
+        .expect("the report's page");
+    // `?done=carried` when it starts from last period's text.
+    page.split('?').next().unwrap().parse().unwrap()
 }
 
 /// Uploads the plan document `text` as file `name` through the form `/plans` as `c`: the

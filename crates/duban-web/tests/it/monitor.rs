@@ -635,6 +635,15 @@ async fn the_office_edits_the_rules() {
     let mut web = login(&app, "admin").await;
     let page = web.get("/monitor/rules").await;
     assert!(page.body.contains("growth-low"));
+    // Above the file, each rule as the office reads it, 一城一策 regions by name.
+    let readable = page.body.split("id=\"rules-readable\"").nth(1).unwrap();
+    let readable = readable.split("</section>").next().unwrap();
+    assert!(readable.contains("累计同比负增长"), "{readable}");
+    assert!(readable.contains("同比增速低于 0%"), "{readable}");
+    assert!(
+        readable.contains("一城一策 杭州市：同比增速低于 2%"),
+        "{readable}"
+    );
     let bad = "schema = \"duban.monitor/1\"\n[[indicator]]\nname = \"服务业增加值\"\nfrequency = \"quarterly\"\nkind = \"cumulative\"\n[[rule]]\nid = \"x\"\nindicator = \"服务业增加值\"\nmeasure = \"yoy\"\n";
     let r = web.post_csrf("/monitor/rules", &[("body", bad)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -426,13 +426,15 @@ async fn publicity_objection_rerun_and_final_snapshot() {
         .post_csrf(&format!("/muni/runs/{run}/publicity"), &[("days", "0")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(c.get(r.location()).await.body.contains("已开始公示"));
 
-    // An objection: f3's energy was not reported; accepted with a note.
+    // An objection: f3's energy was not reported; accepted with a note. The firm is named
+    // as people name it (甲三厂), and recorded by its code.
     let r = c
         .post_csrf(
             &format!("/muni/runs/{run}/objections"),
             &[
-                ("firm", "f3"),
+                ("firm", "甲三厂"),
                 ("body", "能耗数据漏报，实际 10 吨标煤"),
                 ("raised_by", "甲三厂 王某"),
                 ("raised_at", "2026-12-06"),
@@ -440,6 +442,7 @@ async fn publicity_objection_rerun_and_final_snapshot() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(c.get(r.location()).await.body.contains("已登记异议"));
     let r = c
         .post_csrf(
             &format!("/muni/runs/{run}/objections"),
@@ -460,6 +463,7 @@ async fn publicity_objection_rerun_and_final_snapshot() {
         r.body
     );
     let o = store.muni_objections(run).await.unwrap()[0].clone();
+    assert_eq!(o.firm, "f3");
     let page = c.get(&format!("/muni/runs/{run}")).await;
     assert!(page.body.contains("尚有未处理的异议") && page.body.contains("甲三厂 王某"));
     let r = c

@@ -240,6 +240,14 @@ async fn workbook_round_trip_saves_drafts_or_nothing() {
     let r = upload_sheet(&mut web, plan, &period, &book.save_xlsxwriter()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"import-result\""));
+    // Reports are listed by 序号 and task title, not by the sheet's hidden codes.
+    let result = r.body.split("id=\"import-result\"").nth(1).unwrap();
+    let result = result.split("</div>").next().unwrap();
+    assert!(
+        result.contains("\">1. ") || result.contains(". "),
+        "{result}"
+    );
+    assert!(!result.contains("\">T"), "{result}");
     let r2 = rep.get(&format!("/api/v1/reports/{id2}")).await.json();
     assert_eq!(
         r2["progress"], "这次不应保存",
@@ -513,11 +521,13 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     let id = mine[0]["id"].as_i64().unwrap();
     let r = post_escalation_action(&mut web, id, "respond", "已召开专题会，4月底前补报").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(web.get(r.location()).await.body.contains("已提交整改反馈"));
     let r = post_escalation_action(&mut web, id, "close", "不能自己销号").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut office = login(&app, "admin").await;
     let r = post_escalation_action(&mut office, id, "close", "已补报，销号").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(office.get(r.location()).await.body.contains("已销号。"));
     let e = s.escalation(id).await.unwrap();
     assert_eq!(duban_store::escalation::state_str(e.state), "closed");
     assert_eq!(e.closed_by.as_deref(), Some("admin"));

@@ -306,3 +306,22 @@ async fn loading_the_seed_twice_does_nothing_the_second_time() {
     }
     assert!(!d.plan.assignment_confirmed);
 }
+
+/// An error page keeps a signed-in user's menu and names the error in the tab's title.
+#[tokio::test]
+async fn error_pages_keep_the_menu() {
+    let app = app_with_users().await;
+    let mut rep = login(&app, "rep_fgw").await;
+    let r = rep.get("/admin/users").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("id=\"who\""), "{}", r.body);
+    assert!(r.body.contains("<title>无权访问"), "{}", r.body);
+    let r = rep.get("/plans/999999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("id=\"who\""));
+    // Signed out: no menu, no account.
+    let mut anon = crate::client::Client::new(&app);
+    let r = anon.get("/public/p/999999.html").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("id=\"who\""));
+}

@@ -55,7 +55,8 @@ async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
     let r = post_bulletin(admin, plan, title, Some("")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let draft = id_of(r.location());
-    for (version, state) in [(1, "已审核"), (2, "已签发")] {
+    for (version, state, notice) in [(1, "已审核", "已审核通过"), (2, "已签发", "已签发：")]
+    {
         let r = admin
             .post_csrf(
                 &format!("/bulletins/{draft}/advance"),
@@ -63,8 +64,12 @@ async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // The step is confirmed once, on the page it leads to.
+        let page = admin.get(r.location()).await;
+        assert!(page.body.contains(notice), "{notice}");
         let page = admin.get(&format!("/bulletins/{draft}")).await;
         assert!(page.body.contains(state), "{state}");
+        assert!(!page.body.contains("done-notice"));
     }
     draft
 }
