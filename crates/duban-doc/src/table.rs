@@ -217,6 +217,15 @@ struct Columns {
     lead: Option<usize>,
     responsible: bool,
     co: Option<usize>,
+    /// A column that reports on the task (进展情况, 完成情况): not the task, no targets.
+    progress: Option<usize>,
+}
+
+/// Whether a column name reports on the task rather than states it.
+fn is_progress_column(name: &str) -> bool {
+    ["进展", "完成情况", "落实情况", "推进情况", "执行情况"]
+        .iter()
+        .any(|w| name.contains(w))
 }
 
 fn header(view: &View, line: &Line) -> Option<Columns> {
@@ -306,6 +315,7 @@ fn columns_from_names(names: &[String]) -> Option<Columns> {
         lead,
         responsible,
         co,
+        progress: names.iter().position(|n| is_progress_column(n)),
     })
 }
 
@@ -555,6 +565,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
         lead,
         responsible,
         co,
+        progress: names.iter().position(|n| is_progress_column(n)),
     })
 }
 
@@ -686,10 +697,13 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                     None
                 };
                 let span = Some((lines[ci].start, lines[ci].end));
+                // In a full row, the cell under 进展情况 reports on the task: left out.
+                let progress = positional && Some(cols.content + n) == cols.progress;
                 match column {
                     Some(c) if Some(c) == cols.lead => lead = span,
                     Some(c) if Some(c) == cols.co => co = span,
                     Some(_) => {}
+                    None if progress => {}
                     None if !positional || n == 1 => content_end = lines[ci].end,
                     None => {}
                 }
@@ -802,5 +816,23 @@ mod tests {
         // Not a table: a 序号 line without rows.
         let view = View::new("序号\n任务\n牵头单位\n正文。\n");
         assert!(recognise_vertical(&view, &view.lines()).is_none());
+    }
+
+    /// A progress table (进展情况 beside the task): the report on the task is not the task.
+    #[test]
+    fn a_progress_column_is_not_task_text() {
+        let text = "一季度进展情况表\n\n序号\n\n内容与要求\n\n进展情况\n\n责任单位\n\n1\n\n确保地区生产总值增长7%左右。\n\n1-2月，全市固定资产投资同比下降12.7%。\n\n市发改委\n\n2\n\n市县长项目落地率50%以上。\n\n已安排36个项目，总投资882.1亿元。\n\n市发改委\n";
+        let view = View::new(text);
+        let layout = recognise_vertical(&view, &view.lines()).expect("a table");
+        assert_eq!(layout.tasks.len(), 2);
+        for (t, expected) in layout
+            .tasks
+            .iter()
+            .zip(["确保地区生产总值增长7%左右。", "市县长项目落地率50%以上。"])
+        {
+            assert_eq!(view.orig(t.body_start, t.end), expected);
+            let units = t.unit_cells.as_ref().unwrap().units(&view);
+            assert_eq!(units.lead, ["市发改委"]);
+        }
     }
 }

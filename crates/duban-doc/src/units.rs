@@ -154,8 +154,16 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
                     (false, true) => Role::Lead,
                     (false, false) => Role::Responsible,
                 }
-            } else if part.ends_with("配合") || part.ends_with("参与") || part.ends_with("协同")
+            } else if part.ends_with("配合")
+                || part.ends_with("参与")
+                || part.ends_with("协同")
+                || part.ends_with("落实")
             {
+                // 各地级以上市人民政府结合实际落实: carries it out locally, does not lead.
+                Role::Co
+            } else if at_line_end && has_lead {
+                // (A牵头，B，C、D按职责分工负责): a bare name after the lead's clause is one
+                // of the units that take part.
                 Role::Co
             } else if at_line_end {
                 Role::Responsible
@@ -355,6 +363,9 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
             e -= 1;
         }
         for suffix in [
+            "结合实际抓好落实",
+            "结合实际落实",
+            "抓好落实",
             "按职责分工负责",
             "按职责分工",
             "按职责负责",
@@ -528,6 +539,20 @@ mod tests {
         assert_eq!(u.lead, ["省发展改革委"]);
         assert!(u.co.is_empty());
         assert!(units("由此带动消费，由政府引导").lead.is_empty());
+    }
+
+    #[test]
+    fn names_after_the_lead_take_part() {
+        let u = units(
+            "推进数字金融。（人民银行广东省分行牵头，省委金融办，广东金融监管局、广东证监局按职责分工负责）",
+        );
+        assert_eq!(u.lead, ["人民银行广东省分行"]);
+        assert_eq!(u.co, ["省委金融办", "广东金融监管局", "广东证监局"]);
+        let u = units(
+            "推进攻关。（省科技厅、工业和信息化厅按职责分工负责，各地级以上市人民政府结合实际落实）",
+        );
+        assert_eq!(u.lead, ["省科技厅", "工业和信息化厅"]);
+        assert_eq!(u.co, ["各地级以上市人民政府"]);
     }
 
     #[test]
