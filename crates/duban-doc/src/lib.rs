@@ -138,6 +138,8 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
     let text = columns::reflow(&text).unwrap_or(text);
     // Hard line breaks of a PDF page (full lines of one width) are joined.
     let text = wrap::join(&text).unwrap_or(text);
+    // A page copied as one paragraph is broken before its headings and items.
+    let text = wrap::split_flattened(&text).unwrap_or(text);
     let view = View::new(&text);
     let lines = view.lines();
     let quoted = quoted_mask(&view);

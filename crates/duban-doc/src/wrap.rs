@@ -119,8 +119,115 @@ pub fn join(text: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// A line at least this long (chars) may be a whole document flattened into one paragraph.
+const FLAT_MIN: usize = 300;
+
+/// The opposite of a PDF's hard breaks: a web page copied as one paragraph, every heading
+/// and item run together (` 一、总体要求 … (一)强化… 1、数字经济…`). A line of at least
+/// [`FLAT_MIN`] chars holding four or more item openings after a space or a sentence end,
+/// one of them a `一、` heading, is broken before each opening; `None` when no line is.
+pub fn split_flattened(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    for (k, line) in text.split('\n').enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        let cuts = flat_item_starts(line);
+        if cuts.len() < 4 || !cuts.iter().any(|&c| opens_heading(&line[c..])) {
+            out.push_str(line);
+            continue;
+        }
+        changed = true;
+        let mut from = 0;
+        for c in cuts {
+            out.push_str(line[from..c].trim_end());
+            out.push('\n');
+            from = c;
+        }
+        out.push_str(&line[from..]);
+    }
+    changed.then_some(out)
+}
+
+/// Byte offsets in a long `line` where an item opens after a space or a sentence end.
+fn flat_item_starts(line: &str) -> Vec<usize> {
+    if line.chars().count() < FLAT_MIN {
+        return Vec::new();
+    }
+    let mut cuts = Vec::new();
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        let after_break = matches!(prev, Some(' ' | '\u{3000}' | '。' | '；' | ';'));
+        if i > 0 && after_break && opens_flat_item(&line[i..]) {
+            cuts.push(i);
+        }
+        prev = Some(c);
+    }
+    cuts
+}
+
+/// `一、` (not `一是`): a heading of the first level.
+fn opens_heading(t: &str) -> bool {
+    let cn = |c: char| "一二三四五六七八九十".contains(c);
+    let n = t.chars().take_while(|&c| cn(c)).count();
+    n > 0 && t.chars().nth(n) == Some('、')
+}
+
+/// `一、`, `（一）`, `(1)`, `1、`, `1.` before a Han char: item openings safe to break before
+/// (not `一是`, nor a decimal).
+fn opens_flat_item(t: &str) -> bool {
+    if opens_heading(t) {
+        return true;
+    }
+    let mut chars = t.chars();
+    match chars.next() {
+        Some('(' | '（') => {
+            let label: String = chars
+                .by_ref()
+                .take_while(|&c| c != ')' && c != '）')
+                .collect();
+            (1..=3).contains(&label.chars().count())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+        }
+        Some(d) if d.is_ascii_digit() => {
+            let rest: String = t
+                .chars()
+                .skip_while(|c| c.is_ascii_digit())
+                .take(2)
+                .collect();
+            let mut r = rest.chars();
+            matches!(r.next(), Some('、' | '.' | '．')) && r.next().is_some_and(crate::text::is_han)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_flattened_page_is_broken_before_its_items() {
+        let body = "根据有关文件精神，结合我区实际，制定本工作要点。".repeat(14);
+        let line = format!(
+            "{body} 一、总体要求 做好全年工作。 二、重点任务 (一)强化重点领域信息公开 1、数字经济发展领域。加大公开力度。(责任单位:区政府办公室) 2、营商环境领域。持续公开。(责任单位:区发展改革委)"
+        );
+        let out = split_flattened(&line).expect("split");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 6, "{out}");
+        assert!(lines[1].starts_with("一、总体要求"));
+        assert!(lines[3].starts_with("(一)强化"));
+        assert!(lines[4].starts_with("1、数字经济"));
+        // Ordinary prose keeps its lines: 一是, decimals, a short line, few openings.
+        let prose = format!("{body} 一是加强领导，二是增长1.5%。");
+        assert_eq!(split_flattened(&prose), None);
+        assert_eq!(
+            split_flattened("一、总则 (一)目的 1、范围。 2、定义。"),
+            None
+        );
+    }
     use super::*;
 
     #[test]
