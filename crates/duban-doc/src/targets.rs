@@ -1122,7 +1122,27 @@ fn list_metrics(view: &View, group: &[Token]) -> Option<Vec<String>> {
         .into_iter()
         .map(|(a, b)| clean_metric(&view.orig(a, b)))
         .collect();
+    let parts = share_tail(parts);
     (parts.len() == group.len() && parts.iter().all(|p| !p.is_empty())).then_some(parts)
+}
+
+/// `大豆、油菜种植面积` → 大豆种植面积, 油菜种植面积: short first names (at most four chars, all
+/// of one length) share what follows the last name's own head of that length.
+fn share_tail(parts: Vec<String>) -> Vec<String> {
+    let Some((last, heads)) = parts.split_last() else {
+        return parts;
+    };
+    let len = heads.first().map_or(0, |h| h.chars().count());
+    let short = (1..=4).contains(&len) && heads.iter().all(|h| h.chars().count() == len);
+    if !short || last.chars().count() < len + 2 {
+        return parts;
+    }
+    let tail: String = last.chars().skip(len).collect();
+    heads
+        .iter()
+        .map(|h| format!("{h}{tail}"))
+        .chain([last.clone()])
+        .collect()
 }
 
 fn split_keep(view: &View, start: usize, end: usize, sep: char) -> Vec<(usize, usize)> {
@@ -1698,6 +1718,16 @@ mod tests {
         assert_eq!(one("（二）研发投入强度达到2.3%。").metric, "研发投入强度");
         // A number that is part of the name stays.
         assert_eq!(one("5G基站达到2万个。").metric, "5G基站");
+    }
+
+    #[test]
+    fn listed_names_share_the_last_ones_tail() {
+        let ts = targets("大豆、油菜种植面积分别达1800亩、38000亩。");
+        let metrics: Vec<&str> = ts.iter().map(|t| t.metric.as_str()).collect();
+        assert_eq!(metrics, ["大豆种植面积", "油菜种植面积"]);
+        let ts = targets("实现网络零售额、跨境网络零售额分别增长10%、30%以上。");
+        let metrics: Vec<&str> = ts.iter().map(|t| t.metric.as_str()).collect();
+        assert_eq!(metrics, ["网络零售额", "跨境网络零售额"]);
     }
 
     #[test]
