@@ -393,7 +393,8 @@ fn read_token(view: &View, i: usize, end: usize) -> Option<Token> {
         .map(|(c, p)| match c {
             Cue::Reach if rate_subject_before(view, p) => (Cue::Growth, p),
             _ => (c, p),
-        });
+        })
+        .or_else(|| split_reach(view, i));
     Some(Token {
         num_start: i,
         end: k,
@@ -407,6 +408,23 @@ fn read_token(view: &View, i: usize, end: usize) -> Option<Token> {
         cue,
         cn,
     })
+}
+
+/// `提高有线电视超高清机顶盒占比至75%`: a raising verb, its object, then 至/到 before the
+/// value: a level to reach, the cue being the 至.
+fn split_reach(view: &View, num_start: usize) -> Option<(Cue, usize)> {
+    let at = num_start.checked_sub(1)?;
+    if !matches!(view.at(at), '至' | '到') {
+        return None;
+    }
+    let mut k = at;
+    while k > 0 && at - k < 30 && !is_delim(view.at(k - 1)) {
+        k -= 1;
+        if ["提高", "提升", "扩大"].iter().any(|v| view.starts_with(k, v)) && k + 2 < at {
+            return Some((Cue::Reach, at));
+        }
+    }
+    None
 }
 
 /// `增加值增速力争达到7.5%左右`: the subject just before a 达到-like cue (past a
@@ -1297,6 +1315,9 @@ fn clean_metric(raw: &str) -> String {
         "实现",
         "推动",
         "推进",
+        "提高",
+        "提升",
+        "扩大",
         "完成",
         "开展",
         "重点",
@@ -1728,6 +1749,16 @@ mod tests {
         let ts = targets("实现网络零售额、跨境网络零售额分别增长10%、30%以上。");
         let metrics: Vec<&str> = ts.iter().map(|t| t.metric.as_str()).collect();
         assert_eq!(metrics, ["网络零售额", "跨境网络零售额"]);
+    }
+
+    #[test]
+    fn raising_a_share_to_a_level_is_a_level_to_reach() {
+        let t = one("提高有线电视超高清机顶盒占比至75%。");
+        assert_eq!(t.comparator, Comparator::Reach);
+        assert_eq!(t.metric, "有线电视超高清机顶盒占比");
+        assert_eq!(t.value, Some(75.0));
+        // Years joined by 至 are no target.
+        assert!(targets("2020年至2022年持续推进。").is_empty());
     }
 
     #[test]
