@@ -296,10 +296,33 @@ pub fn extract(view: &View, start: usize, end: usize, quoted: &[bool]) -> Vec<Ta
         k = j;
     }
     share_level_nouns(&mut targets);
+    carry_metric_to_totals(view, &mut targets);
     targets.extend(direction_targets(view, start, end));
     targets.extend(word_targets(view, start, end));
     targets.sort_by_key(|t| t.span.start);
     targets
+}
+
+/// `新增稻渔综合种养100亩，累计达450亩`: a value without a metric of its own, in the clause
+/// after another target's, counts the same thing (in all: 累计).
+fn carry_metric_to_totals(view: &View, targets: &mut [Target]) {
+    for i in 1..targets.len() {
+        if !targets[i].metric.is_empty() || targets[i - 1].metric.is_empty() {
+            continue;
+        }
+        let between = view.norm_str(targets[i - 1].span.end, targets[i].span.start);
+        // The very next clause of the same sentence.
+        if between.chars().count() > 12 || between.contains(['。', ';', '；', '\n']) {
+            continue;
+        }
+        let total = between.contains("累计") || between.contains("总计") || between.contains("合计");
+        let base = targets[i - 1].metric.clone();
+        targets[i].metric = if total && !base.starts_with("累计") {
+            format!("累计{base}")
+        } else {
+            base
+        };
+    }
 }
 
 /// `3—5个国家级、10—15个省级全域旅游示范县`: the first value counts the same thing at
@@ -1759,6 +1782,13 @@ mod tests {
         assert_eq!(t.value, Some(75.0));
         // Years joined by 至 are no target.
         assert!(targets("2020年至2022年持续推进。").is_empty());
+    }
+
+    #[test]
+    fn a_total_counts_what_the_clause_before_counts() {
+        let ts = targets("新增稻渔综合种养100亩，累计达450亩。");
+        let metrics: Vec<&str> = ts.iter().map(|t| t.metric.as_str()).collect();
+        assert_eq!(metrics, ["稻渔综合种养", "累计稻渔综合种养"]);
     }
 
     #[test]
