@@ -9,6 +9,7 @@ pub mod adoption;
 pub mod audit;
 pub mod calendar;
 pub mod curve;
+pub mod deadline;
 pub mod escalation;
 pub mod hash;
 pub mod monitor;

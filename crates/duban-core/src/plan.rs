@@ -175,6 +175,14 @@ pub struct Task {
     #[serde(default)]
     pub leads_separately: bool,
     pub targets: Vec<Target>,
+    /// The completion time as the document writes it (6月底前, 2022年10月底前, 持续推进), in
+    /// the task's text or its table's 完成时限 column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// That time as a date (`deadline::due_date` in the plan's year); `None` when it names
+    /// no date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<chrono::NaiveDate>,
 }
 
 /// Character offsets `[start, end)` into `Plan::text`, counted in `char`s.

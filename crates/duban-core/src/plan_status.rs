@@ -205,6 +205,8 @@ mod tests {
             lead_units: vec![],
             co_units: vec![],
             leads_separately: false,
+            deadline: None,
+            due: None,
             targets,
         }
     }

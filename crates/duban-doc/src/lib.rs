@@ -19,6 +19,7 @@
 mod cells;
 mod chrome;
 mod columns;
+mod deadline;
 mod decode;
 mod docx;
 mod error;
@@ -286,7 +287,7 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         .tasks
         .iter()
         .enumerate()
-        .map(|(i, t)| build_task(&view, &quoted, &layout, i, t))
+        .map(|(i, t)| build_task(&view, &quoted, &layout, i, t, year))
         .collect();
     let mut items = tree.items;
     // Table rows and inline items (一要… inside a paragraph) are not lines the tree read.
@@ -463,6 +464,7 @@ fn build_task(
     layout: &table::Layout,
     index: usize,
     t: &table::TaskSpan,
+    year: Option<i32>,
 ) -> Task {
     let (title, text_start) = meta::task_title(view, t.body_start, t.end);
     let (ts, te) = view.trim(text_start, t.end);
@@ -474,6 +476,14 @@ fn build_task(
             units::find_units(&norm, &orig)
         }
     };
+    // The 完成时限 cell of a table row, else the latest phrase of the text.
+    let deadline = t
+        .unit_cells
+        .as_ref()
+        .and_then(|c| c.deadline)
+        .map(|(s, e)| view.orig(s, e).trim().to_string())
+        .filter(|d| !d.is_empty() && d.chars().count() <= 40)
+        .or_else(|| deadline::in_text(view, t.body_start, t.end, year));
     Task {
         number: task_number(layout, index, t.number),
         label: view.orig(t.label_start, t.label_end).trim().to_string(),
@@ -484,6 +494,10 @@ fn build_task(
         co_units: units.co,
         leads_separately: units.separately,
         targets: targets::extract(view, t.body_start, t.end, quoted),
+        due: deadline
+            .as_deref()
+            .and_then(|d| duban_core::deadline::due_date(d, year)),
+        deadline,
     }
 }
 

@@ -58,6 +58,8 @@ pub struct UnitCells {
     /// The lead column is 责任单位: the first unit leads.
     pub responsible: bool,
     pub co: Option<(usize, usize)>,
+    /// The 完成时限 cell.
+    pub deadline: Option<(usize, usize)>,
 }
 
 impl UnitCells {
@@ -219,6 +221,15 @@ struct Columns {
     co: Option<usize>,
     /// A column that reports on the task (进展情况, 完成情况): not the task, no targets.
     progress: Option<usize>,
+    /// The completion time (完成时限, 时间节点).
+    deadline: Option<usize>,
+}
+
+/// Whether a column name states the completion time.
+fn is_deadline_column(name: &str) -> bool {
+    ["时限", "完成时间", "时间节点", "时间要求", "完成期限"]
+        .iter()
+        .any(|w| name.contains(w))
 }
 
 /// Whether a column name reports on the task rather than states it.
@@ -316,6 +327,7 @@ fn columns_from_names(names: &[String]) -> Option<Columns> {
         responsible,
         co,
         progress: names.iter().position(|n| is_progress_column(n)),
+        deadline: names.iter().position(|n| is_deadline_column(n)),
     })
 }
 
@@ -447,6 +459,7 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
                     lead: cell(cols.lead),
                     responsible: cols.responsible,
                     co: cell(cols.co),
+                    deadline: cell(cols.deadline),
                 }),
             });
         } else if non_empty >= 2
@@ -566,6 +579,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
         responsible,
         co,
         progress: names.iter().position(|n| is_progress_column(n)),
+        deadline: names.iter().position(|n| is_deadline_column(n)),
     })
 }
 
@@ -684,7 +698,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
             let positional = cells.len() == width - 1;
             last_full = positional;
             let mut content_end = lines[cells[0]].end;
-            let (mut lead, mut co) = (None, None);
+            let (mut lead, mut co, mut deadline) = (None, None, None);
             // Column of each remaining cell: by position, or the next free unit column.
             let unit_cols: Vec<usize> = cols.lead.into_iter().chain(cols.co).collect();
             let mut free = unit_cols.iter().copied().filter(|&c| c > cols.content);
@@ -697,8 +711,13 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                     None
                 };
                 let span = Some((lines[ci].start, lines[ci].end));
-                // In a full row, the cell under 进展情况 reports on the task: left out.
+                // In a full row, the cell under 进展情况 reports on the task: left out; the
+                // one under 完成时限 is its deadline.
                 let progress = positional && Some(cols.content + n) == cols.progress;
+                if positional && Some(cols.content + n) == cols.deadline {
+                    deadline = span;
+                    continue;
+                }
                 match column {
                     Some(c) if Some(c) == cols.lead => lead = span,
                     Some(c) if Some(c) == cols.co => co = span,
@@ -722,6 +741,7 @@ pub fn recognise_vertical(view: &View, lines: &[Line]) -> Option<Layout> {
                     lead,
                     responsible: cols.responsible,
                     co,
+                    deadline,
                 }),
             });
             expect += 1;

@@ -315,7 +315,8 @@ fn carry_metric_to_totals(view: &View, targets: &mut [Target]) {
         if between.chars().count() > 12 || between.contains(['。', ';', '；', '\n']) {
             continue;
         }
-        let total = between.contains("累计") || between.contains("总计") || between.contains("合计");
+        let total =
+            between.contains("累计") || between.contains("总计") || between.contains("合计");
         let base = targets[i - 1].metric.clone();
         targets[i].metric = if total && !base.starts_with("累计") {
             format!("累计{base}")
@@ -443,7 +444,11 @@ fn split_reach(view: &View, num_start: usize) -> Option<(Cue, usize)> {
     let mut k = at;
     while k > 0 && at - k < 30 && !is_delim(view.at(k - 1)) {
         k -= 1;
-        if ["提高", "提升", "扩大"].iter().any(|v| view.starts_with(k, v)) && k + 2 < at {
+        if ["提高", "提升", "扩大"]
+            .iter()
+            .any(|v| view.starts_with(k, v))
+            && k + 2 < at
+        {
             return Some((Cue::Reach, at));
         }
     }

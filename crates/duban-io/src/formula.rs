@@ -12,7 +12,9 @@ const TRIGGERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－
 
 /// Whether `s` would be taken for a formula (a plain number is not).
 pub fn is_formula_like(s: &str) -> bool {
-    s.starts_with(TRIGGERS) && s.trim().parse::<f64>().is_err()
+    // A finite number only: `-inf`, `-nan`, `+infinity` parse as f64 but a spreadsheet
+    // reads them as formulas (=-inf).
+    s.starts_with(TRIGGERS) && !s.trim().parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// Whether `s` gets the apostrophe: formula-like, or an apostrophe before something that
@@ -87,6 +89,9 @@ mod tests {
         for f in [
             "=1+1",
             "+cmd",
+            "-inf",
+            "-nan",
+            "+infinity",
             "-2+3",
             "@SUM(A1)",
             "\tx",

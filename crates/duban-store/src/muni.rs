@@ -938,18 +938,23 @@ impl Store {
     ) -> Result<Objection> {
         let mut tx = self.begin_write().await?;
         refuse_if_final(&mut tx, run_id).await?;
-        // The firm by its code, or by its name when one firm of the run has it.
-        let mut found: Vec<(String,)> = sqlx::query_as(
-            "SELECT firm FROM muni_firm WHERE run_id = $1 AND firm = $2
-             UNION SELECT firm FROM muni_firm WHERE run_id = $1 AND name = $2 LIMIT 3",
-        )
-        .bind(run_id)
-        .bind(firm)
-        .fetch_all(&mut *tx)
-        .await?;
-        if let Some(k) = found.iter().position(|(f,)| f == firm) {
-            found = vec![found.swap_remove(k)];
-        }
+        // The firm by its code; else by its name, when one firm of the run has it.
+        let by_code: Option<(String,)> =
+            sqlx::query_as("SELECT firm FROM muni_firm WHERE run_id = $1 AND firm = $2")
+                .bind(run_id)
+                .bind(firm)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let found: Vec<(String,)> = match by_code {
+            Some(code) => vec![code],
+            None => {
+                sqlx::query_as("SELECT firm FROM muni_firm WHERE run_id = $1 AND name = $2 LIMIT 2")
+                    .bind(run_id)
+                    .bind(firm)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+        };
         let firm = match found.as_slice() {
             [(code,)] => code.clone(),
             [] => {

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 
 use crate::assignment::{AssignRole, Assignment};
 use crate::column::parse_column;
+use crate::deliver::fmt_date;
 use crate::target::{TargetRow, commitment_str, target_from_row};
 use crate::task::{TaskRow, task_from_row};
 use crate::{Result, Store, StoreError, now};
@@ -187,8 +188,8 @@ impl Store {
         let mut task_ids = std::collections::HashMap::new();
         for t in &plan.tasks {
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO task (plan_id, pillar_id, number, label, title, body, text_start, leads_separately)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO task (plan_id, pillar_id, number, label, title, body, text_start, leads_separately, deadline)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(plan_id)
             .bind(t.pillar.map(|p| pillar_ids[p]))
@@ -198,6 +199,7 @@ impl Store {
             .bind(&t.text)
             .bind(char_offset(&plan.text, &t.text).map(|o| o as i64))
             .bind(t.leads_separately as i64)
+            .bind(t.due.map(fmt_date))
             .fetch_one(&mut *tx)
             .await?;
             task_ids.insert(t.number, id);
@@ -667,6 +669,8 @@ impl PlanDetail {
                         co_units: units(AssignRole::Co),
                         leads_separately: t.leads_separately,
                         targets: self.task_targets(t.id).map(|x| x.target.clone()).collect(),
+                        deadline: None,
+                        due: t.deadline,
                     }
                 })
                 .collect(),

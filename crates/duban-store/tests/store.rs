@@ -28,6 +28,8 @@ fn plan() -> Plan {
             lead_units: vec!["省发展改革委".into()],
             co_units: vec![],
             leads_separately: false,
+            deadline: None,
+            due: None,
             targets: vec![
                 Target {
                     phrase: "新建350个".into(),

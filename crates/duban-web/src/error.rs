@@ -120,7 +120,8 @@ pub const STALE_MESSAGE: &str =
     "该记录已被他人修改，您的修改未保存。请重新打开页面，在最新版本上修改。";
 
 /// [`STALE_MESSAGE`] on the page shown again with what was typed (`form_replay.rs`).
-pub const STALE_REPLAYED: &str = "该记录已被他人修改，您的修改尚未保存。页面已更新为最新版本，您填写的内容保留在下方：请核对后再次保存（将以您的内容为准）。";
+pub const STALE_REPLAYED: &str =
+    "该记录已被他人修改，页面已更新为最新版本；再次保存将以您填写的内容为准";
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {

@@ -211,9 +211,14 @@ where
             else {
                 return Ok(response);
             };
-            let Ok(uri) = back.parse() else {
+            // The internal GET skips the text guard: an address it would refuse is not
+            // replayed (the error page answers instead).
+            let Ok(uri) = back.parse::<axum::http::Uri>() else {
                 return Ok(response);
             };
+            if !crate::security::is_clean_uri(&uri) {
+                return Ok(response);
+            }
             replay_parts.method = Method::GET;
             replay_parts.uri = uri;
             replay_parts.headers.remove(header::CONTENT_TYPE);

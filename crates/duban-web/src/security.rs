@@ -102,6 +102,21 @@ fn shown(name: &[u8]) -> String {
     }
 }
 
+/// Whether every percent-decoded segment of a path is clean text.
+fn is_clean_path(path: &str) -> bool {
+    path.split('/')
+        .all(|seg| is_clean_text(&percent_encoding::percent_decode_str(seg).collect::<Vec<u8>>()))
+}
+
+/// Whether an address passes [`text_guard`]'s checks of the path and the query (the form
+/// replay's internal GET, which does not go through the guard, asks first).
+pub fn is_clean_uri(uri: &axum::http::Uri) -> bool {
+    is_clean_path(uri.path())
+        && uri
+            .query()
+            .is_none_or(|q| bad_urlencoded_field(q.as_bytes()).is_none())
+}
+
 /// Refuses (400, naming the field) a request carrying a NUL byte or bytes that are not
 /// UTF-8 anywhere a handler reads text: the percent-decoded path, the query string, an
 /// urlencoded body, a JSON body (every string and key, walked), and a multipart body's
@@ -110,11 +125,7 @@ fn shown(name: &[u8]) -> String {
 /// streaming: it is inspected as the handler reads it, the file contents are not looked at,
 /// and a bad field makes the handler's read fail and the answer this 400.
 pub async fn text_guard(req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path
-        .split('/')
-        .any(|seg| !is_clean_text(&percent_encoding::percent_decode_str(seg).collect::<Vec<u8>>()))
-    {
+    if !is_clean_path(req.uri().path()) {
         return AppError::BadRequest("路径含有无效字符（NUL 或非 UTF-8）".into()).into_response();
     }
     if let Some(q) = req.uri().query()

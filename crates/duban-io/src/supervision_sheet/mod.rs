@@ -543,6 +543,8 @@ mod tests {
             lead_units: vec!["省民政厅".into()],
             co_units: vec![],
             leads_separately: false,
+            deadline: None,
+            due: None,
             targets: vec![
                 target(
                     "乡镇（街道）居家养老服务中心",

@@ -69,18 +69,114 @@ pub fn sniff_content_type(bytes: &[u8], file_name: &str) -> &'static str {
 /// Extensions of programs and scripts: evidence is documents, pictures and data, and a
 /// program passed on to the office (or to whoever downloads it) is a risk, not proof.
 const PROGRAM_EXTENSIONS: &[&str] = &[
-    "exe", "com", "scr", "pif", "msi", "msp", "dll", "sys", "cpl", "bat", "cmd", "ps1", "psm1",
-    "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "lnk", "reg", "jar", "apk", "app", "sh",
-    "bash", "elf", "bin", "run", "deb", "rpm", "dmg", "pkg", "iso", "docm", "xlsm", "pptm",
+    // Programs, installers and disk images.
+    "exe",
+    "com",
+    "scr",
+    "pif",
+    "msi",
+    "msp",
+    "msix",
+    "appx",
+    "dll",
+    "sys",
+    "cpl",
+    "ocx",
+    "drv",
+    "jar",
+    "jnlp",
+    "apk",
+    "app",
+    "elf",
+    "bin",
+    "run",
+    "deb",
+    "rpm",
+    "dmg",
+    "pkg",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    // Scripts and what Windows runs when opened.
+    "bat",
+    "cmd",
+    "ps1",
+    "psm1",
+    "psd1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "mjs",
+    "wsf",
+    "wsh",
+    "wsc",
+    "hta",
+    "sh",
+    "bash",
+    "zsh",
+    "command",
+    "py",
+    "pyw",
+    "pl",
+    "rb",
+    "php",
+    "lnk",
+    "url",
+    "scf",
+    "reg",
+    "inf",
+    "msc",
+    "chm",
+    "library-ms",
+    "desktop",
+    "settingcontent-ms",
+    // Pages that run scripts when opened.
+    "html",
+    "htm",
+    "xhtml",
+    "mht",
+    "mhtml",
+    "svg",
+    "svgz",
+    // Office formats made to carry macros.
+    "docm",
+    "dotm",
+    "xlsm",
+    "xltm",
+    "xlsb",
+    "xlam",
+    "pptm",
+    "potm",
+    "ppsm",
+    "ppam",
+    "sldm",
 ];
+
+/// The extension a file would have on the user's disk: after the last dot of the name with
+/// what Windows drops (trailing dots and spaces, an NTFS stream `::$DATA`) and invisible
+/// characters removed, full-width letters folded, in lower case.
+fn effective_extension(file_name: &str) -> String {
+    let visible: String = duban_core::number::fold(file_name)
+        .chars()
+        .filter(|&c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+                && !duban_core::text::is_bidi_control(c)
+        })
+        .collect();
+    let name = visible.split(':').next().unwrap_or("");
+    let name = name.trim_end_matches(['.', ' ']);
+    name.rsplit_once('.')
+        .map(|(_, e)| e.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
 
 /// Why a file is not taken as evidence: a program or script by its name or its first
 /// bytes (Windows PE, ELF, Mach-O, Java class, `#!` script); `None` when it may be stored.
 pub fn refused_evidence(bytes: &[u8], file_name: &str) -> Option<String> {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = effective_extension(file_name);
     let program = PROGRAM_EXTENSIONS.contains(&ext.as_str())
         || bytes.starts_with(b"MZ")
         || bytes.starts_with(b"\x7fELF")
@@ -332,6 +428,14 @@ mod tests {
             (b"#!/bin/sh\nrm -rf /", "run.txt"),
             (b"\xca\xfe\xba\xbe", "x.class"),
             (b"text", "宏.XLSM"),
+            (b"@echo off", "run.bat."),
+            (b"@echo off", "run.bat. ."),
+            (b"@echo off", "run.bat\u{200b}"),
+            (b"@echo off", "run.bat::$DATA"),
+            (b"@echo off", "run.ｂａｔ"),
+            (b"<svg onload=1>", "图.svg"),
+            (b"<html>", "页.html"),
+            (b"x", "表.xlsb"),
         ] {
             assert!(refused_evidence(bytes, name).is_some(), "{name}");
         }

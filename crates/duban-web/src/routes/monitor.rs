@@ -763,6 +763,21 @@ async fn save_rules(
     if let Err(e) = duban_core::monitor::validate(&parsed.indicators, &parsed.rules) {
         return Ok(invalid(e.to_string()));
     }
+    // 一城一策 bounds for a region the platform does not know would silently never apply.
+    let regions = state.store.monitor_regions().await?;
+    for rule in &parsed.rules {
+        if let Some(code) = rule
+            .region_thresholds
+            .keys()
+            .find(|c| regions.get(c).is_none())
+        {
+            let shown: String = code.chars().take(20).collect();
+            return Ok(invalid(format!(
+                "规则 {} 的地区代码“{shown}”不在地区名录中，请核对",
+                rule.id
+            )));
+        }
+    }
     state
         .store
         .set_monitor_rules(&body, &parsed.indicators, false, Some(auth.user.id))

@@ -77,6 +77,7 @@ async fn a_stale_report_save_comes_back_with_what_was_typed() {
     assert!(r.body.contains("后来者填写的进展"));
     assert!(r.body.contains("value=\"1500\""));
     assert!(r.body.contains("页面已更新为最新版本"));
+    assert_eq!(r.body.matches("未保存").count(), 1, "said once");
     assert_eq!(
         app.state.store.report(id).await.unwrap().progress,
         "先保存的内容"
@@ -581,6 +582,22 @@ async fn without_a_named_page_the_form_it_came_from_is_shown_again() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"error\""));
+    // A Referer the text guard would refuse (NUL in its query) is not shown again either:
+    // the page is never rendered from text no request could send.
+    let csrf = c.csrf.clone();
+    let referer = format!("{}/search?q=%00", app.base);
+    let r = c
+        .send(
+            axum::http::Method::POST,
+            "/admin/users",
+            Some("application/x-www-form-urlencoded"),
+            &[("Referer", &referer)],
+            crate::client::encode_form(&[("csrf", &csrf), ("name", "x"), ("role", "bogus")])
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"error\""), "{}", r.body);
 }
 
 /// The office manages accounts on the web as with `duban user`: a refused new user comes back

@@ -653,6 +653,17 @@ async fn the_office_edits_the_rules() {
         "measure = \"yoy\"\n",
         "measure = \"yoy\"\nbelow = -0.8\nlevel = \"严重\"\n",
     );
+    // A 一城一策 bound for a region the platform does not know is refused, not ignored.
+    let unknown = format!("{good}[rule.regions.999999]\nbelow = 1.0\n");
+    let r = web
+        .post_csrf("/monitor/rules", &[("body", unknown.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("地区代码“999999”不在地区名录中"),
+        "{}",
+        r.body
+    );
     let r = web
         .post_csrf("/monitor/rules", &[("body", good.as_str())])
         .await;

@@ -1,0 +1,117 @@
+//! A task's completion time as plans write it (6月底前, 2022年10月底前, 年底前, 上半年,
+//! 三季度末, 9月30日前) and the date it stands for in the plan's year: the last day of the
+//! month, quarter, half or year it names. Phrases that name no time (持续推进, 长期坚持)
+//! have none.
+
+use chrono::{Datelike, NaiveDate};
+
+/// The date a completion phrase names, in `year` unless it states its own year; `None` when
+/// it names no date or no year is known.
+pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
+    let chars: Vec<char> = phrase.chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = chars.iter().collect();
+    let (stated_year, rest) = leading_year(&text);
+    let year = stated_year.or(year)?;
+    let rest = rest.trim_start_matches(['到', '至']);
+    if rest.starts_with("年底")
+        || rest.starts_with("年末")
+        || rest.starts_with("年内")
+        || rest.starts_with("底")
+    {
+        return NaiveDate::from_ymd_opt(year, 12, 31);
+    }
+    if rest.starts_with("上半年") {
+        return NaiveDate::from_ymd_opt(year, 6, 30);
+    }
+    if rest.starts_with("下半年") {
+        return NaiveDate::from_ymd_opt(year, 12, 31);
+    }
+    for (q, month) in [
+        ("一季度", 3),
+        ("二季度", 6),
+        ("三季度", 9),
+        ("四季度", 12),
+        ("第一季度", 3),
+        ("第二季度", 6),
+        ("第三季度", 9),
+        ("第四季度", 12),
+    ] {
+        if rest.starts_with(q) {
+            return month_end(year, month);
+        }
+    }
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let month: u32 = digits.parse().ok().filter(|m| (1..=12).contains(m))?;
+    let after = &rest[digits.len()..];
+    let after = after.strip_prefix('月')?;
+    let day_digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    if !day_digits.is_empty() && after[day_digits.len()..].starts_with(['日', '号']) {
+        let day: u32 = day_digits.parse().ok()?;
+        return NaiveDate::from_ymd_opt(year, month, day);
+    }
+    if after.starts_with("上旬") {
+        return NaiveDate::from_ymd_opt(year, month, 10);
+    }
+    if after.starts_with("中旬") {
+        return NaiveDate::from_ymd_opt(year, month, 20);
+    }
+    month_end(year, month)
+}
+
+/// `2022年…` → (2022, the rest); else (None, the text).
+fn leading_year(text: &str) -> (Option<i32>, &str) {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() == 4
+        && let Some(rest) = text[4..].strip_prefix('年')
+        && let Ok(y) = digits.parse::<i32>()
+        && (1949..=2200).contains(&y)
+    {
+        return (Some(y), if rest.is_empty() { "底" } else { rest });
+    }
+    (None, text)
+}
+
+fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }?;
+    next.pred_opt().filter(|d| d.month() == month)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    #[test]
+    fn phrases_name_the_last_day_of_their_time() {
+        let y = Some(2022);
+        assert_eq!(due_date("6月底前", y), d(2022, 6, 30));
+        assert_eq!(due_date("2月底", y), d(2022, 2, 28));
+        assert_eq!(due_date("2024年2月底前", y), d(2024, 2, 29));
+        assert_eq!(due_date("2023年10月底前", y), d(2023, 10, 31));
+        assert_eq!(due_date("年底前", y), d(2022, 12, 31));
+        assert_eq!(due_date("2023年底", y), d(2023, 12, 31));
+        assert_eq!(due_date("2023年", y), d(2023, 12, 31));
+        assert_eq!(due_date("上半年", y), d(2022, 6, 30));
+        assert_eq!(due_date("三季度末", y), d(2022, 9, 30));
+        assert_eq!(due_date("9月30日前", y), d(2022, 9, 30));
+        assert_eq!(due_date("11月中旬", y), d(2022, 11, 20));
+        assert_eq!(due_date("12月", y), d(2022, 12, 31));
+    }
+
+    #[test]
+    fn phrases_without_a_time_or_a_year_have_no_date() {
+        assert_eq!(due_date("持续推进", Some(2022)), None);
+        assert_eq!(due_date("长期坚持", Some(2022)), None);
+        assert_eq!(due_date("6月底前", None), None);
+        assert_eq!(due_date("13月底前", Some(2022)), None);
+        assert_eq!(due_date("2月30日前", Some(2022)), None);
+        assert_eq!(due_date("", Some(2022)), None);
+    }
+}
