@@ -33,7 +33,13 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "report.accept" => "审核通过报告",
         "report.return" => "退回报告",
         "report.reopen" => "重新打开报告",
-        "report.evidence" => "上传佐证材料",
+        "report.evidence" | "report.evidence_add" => "上传佐证材料",
+        "report.evidence_remove" => "删除佐证材料",
+        "report.submitted" => "报送报告",
+        "monitor.alert.raised" => "发出监测预警",
+        "monitor.alert.acknowledged" => "确认监测预警",
+        "monitor.alert.interviewed" => "记录预警约谈",
+        "monitor.alert.closed" => "关闭监测预警",
         "plan.import" => "导入计划",
         "plan.edit" => "修改计划",
         "plan.adopt" => "通过计划",
@@ -97,6 +103,87 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "eval.publish" => "发布评价快照",
         _ => return None,
     })
+}
+
+/// How an office reads a detail key of an audit entry (`next_steps` → 下步打算); `None` for
+/// a key this table does not know (shown as it is).
+fn payload_key_label(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "progress" => "进展情况",
+        "problems" => "存在问题",
+        "next_steps" => "下步打算",
+        "milestone" => "节点状态",
+        "milestone_share" => "完成比例",
+        "values" => "数值",
+        "content" => "内容",
+        "comment" => "意见",
+        "reason" => "原因",
+        "note" => "说明",
+        "from" => "原状态",
+        "to" => "新状态",
+        "version" => "版本",
+        "file_name" | "file" => "文件",
+        "size" => "大小（字节）",
+        "sha256" => "SHA-256",
+        "period" => "报告期",
+        "as_of" => "截至",
+        "title" => "标题",
+        "name" => "名称",
+        "level" => "级别",
+        "value" => "数值",
+        "measures" => "整改措施",
+        "respond_by" => "反馈期限",
+        "unit" => "单位",
+        "task_id" => "任务编号",
+        "report_id" => "报告编号",
+        "unit_id" => "单位编号",
+        "plan_id" => "计划编号",
+        "demo" => "示例数据",
+        _ => return None,
+    })
+}
+
+/// An entry's details as lines an office reads: keys by their Chinese names, report states
+/// by theirs, `true`/`false` as 是/否, one level of nested objects flattened (内容 · 进展情况),
+/// `null` and empty texts left out. Details that are not a JSON object come back whole.
+pub fn payload_lines(payload_json: &str) -> Vec<(String, String)> {
+    fn text(key: &str, v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) if s.is_empty() => None,
+            serde_json::Value::String(s) if matches!(key, "from" | "to") => Some(
+                crate::report::ReportState::parse(s)
+                    .map_or_else(|| s.clone(), |st| st.label_zh().to_string()),
+            ),
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Bool(b) => Some(if *b { "是" } else { "否" }.to_string()),
+            other => Some(other.to_string()),
+        }
+    }
+    let label = |k: &str| payload_key_label(k).map_or_else(|| k.to_string(), str::to_string);
+    match serde_json::from_str::<serde_json::Value>(payload_json) {
+        Ok(serde_json::Value::Object(fields)) => {
+            let mut lines = Vec::new();
+            for (k, v) in &fields {
+                match v {
+                    serde_json::Value::Object(inner) => {
+                        for (ik, iv) in inner {
+                            if let Some(t) = text(ik, iv) {
+                                lines.push((format!("{} · {}", label(k), label(ik)), t));
+                            }
+                        }
+                    }
+                    _ => {
+                        if let Some(t) = text(k, v) {
+                            lines.push((label(k), t));
+                        }
+                    }
+                }
+            }
+            lines
+        }
+        _ => vec![(String::new(), payload_json.to_string())],
+    }
 }
 
 /// How an office reads an audit subject, part by part: (noun, identifier) —
@@ -408,6 +495,33 @@ mod tests {
 
 #[cfg(test)]
 mod label_tests {
+    use super::payload_lines;
+
+    #[test]
+    fn details_read_in_chinese() {
+        let lines = payload_lines(
+            r#"{"from":"returned","to":"draft","content":{"progress":"推进中","milestone":null},"demo":false,"custom":3}"#,
+        );
+        let shown: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("内容 · 进展情况", "推进中"),
+                ("custom", "3"),
+                ("示例数据", "否"),
+                ("原状态", "已退回"),
+                ("新状态", "草稿"),
+            ]
+        );
+        assert_eq!(
+            payload_lines("not json"),
+            [(String::new(), "not json".to_string())]
+        );
+    }
+
     use super::{action_label, subject_label};
 
     #[test]

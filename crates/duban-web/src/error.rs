@@ -121,7 +121,7 @@ pub const STALE_MESSAGE: &str =
 
 /// [`STALE_MESSAGE`] on the page shown again with what was typed (`form_replay.rs`).
 pub const STALE_REPLAYED: &str =
-    "该记录已被他人修改，页面已更新为最新版本；再次保存将以您填写的内容为准";
+    "该记录已被他人修改并保存，页面已更新为最新版本；您刚才填写的内容另列出，请对照后再保存";
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {

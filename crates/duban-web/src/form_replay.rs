@@ -37,6 +37,10 @@ pub struct FormPrefill {
     pub action: String,
     /// Something was typed (a field not blank): only then does the page say it was kept.
     pub kept: bool,
+    /// The post met a newer version saved by someone else (409): a page that opts in shows
+    /// that version in its fields (`current(name, stored)`) and what was typed beside them,
+    /// so a second save cannot silently undo the other person's change.
+    pub stale: bool,
 }
 
 impl FormPrefill {
@@ -64,6 +68,7 @@ impl FormPrefill {
             field,
             message,
             action: action.to_string(),
+            stale: false,
         }
     }
 }
@@ -199,7 +204,8 @@ where
             let Some(mut info) = response.extensions().get::<ErrorInfo>().cloned() else {
                 return Ok(response);
             };
-            if info.message == crate::error::STALE_MESSAGE {
+            let stale = info.message == crate::error::STALE_MESSAGE;
+            if stale {
                 info.message = crate::error::STALE_REPLAYED.into();
             }
             // The page named by the handler, else the page the form was posted from.
@@ -223,9 +229,9 @@ where
             replay_parts.uri = uri;
             replay_parts.headers.remove(header::CONTENT_TYPE);
             replay_parts.headers.remove(header::CONTENT_LENGTH);
-            replay_parts
-                .extensions
-                .insert(FormPrefill::new(decode_form(&bytes), &info, &action));
+            let mut prefill = FormPrefill::new(decode_form(&bytes), &info, &action);
+            prefill.stale = stale;
+            replay_parts.extensions.insert(prefill);
             let page =
                 tower::Service::call(&mut again, Request::from_parts(replay_parts, Body::empty()))
                     .await?;

@@ -119,18 +119,21 @@ pub fn environment() -> Environment<'static> {
     // An entry's details one field a line (`key: value`), strings without their quotes;
     // anything that is not a JSON object as it is.
     env.add_filter("audit_payload", |v: String| -> String {
-        match serde_json::from_str::<serde_json::Value>(&v) {
-            Ok(serde_json::Value::Object(fields)) if !fields.is_empty() => fields
-                .iter()
-                .map(|(k, x)| match x {
-                    serde_json::Value::String(s) => format!("{k}: {s}"),
-                    other => format!("{k}: {other}"),
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Ok(serde_json::Value::Object(_)) => "（无）".into(),
-            _ => v,
+        let lines = duban_core::audit::payload_lines(&v);
+        if lines.is_empty() {
+            return "（无）".into();
         }
+        lines
+            .iter()
+            .map(|(k, x)| {
+                if k.is_empty() {
+                    x.clone()
+                } else {
+                    format!("{k}：{x}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     });
     // Identifiers (ids, user names) are data, marked so: not prose to translate.
     env.add_filter("audit_subject", |v: String| -> Value {
@@ -161,6 +164,26 @@ pub fn environment() -> Environment<'static> {
             let typed = form
                 .filter(|f| !f.is_none() && !f.is_undefined())
                 .or_else(|| st.lookup("form"))
+                .and_then(|f| f.get_attr("values").ok())
+                .and_then(|v| v.get_item(&Value::from(name)).ok())
+                .filter(|v| !v.is_undefined() && !v.is_none());
+            typed.unwrap_or_else(|| stored.unwrap_or_default())
+        },
+    );
+    // `typed`, except after a stale save (409): then the newer stored value, what was
+    // typed being listed beside the form (pages that opt in, e.g. the report form).
+    env.add_function(
+        "current",
+        |st: &minijinja::State, name: String, stored: Option<Value>| -> Value {
+            let form = st
+                .lookup("form")
+                .filter(|f| !f.is_none() && !f.is_undefined());
+            let stale = form
+                .as_ref()
+                .and_then(|f| f.get_attr("stale").ok())
+                .is_some_and(|v| v.is_true());
+            let typed = form
+                .filter(|_| !stale)
                 .and_then(|f| f.get_attr("values").ok())
                 .and_then(|v| v.get_item(&Value::from(name)).ok())
                 .filter(|v| !v.is_undefined() && !v.is_none());
@@ -397,7 +420,7 @@ mod tests {
             |payload: &str, actor: &str| t.render(context! { p => payload, a => actor }).unwrap();
         assert_eq!(
             render(r#"{"reason":"<b>晚了</b>","version":3}"#, "system"),
-            "系统|reason: &lt;b&gt;晚了&lt;&#x2f;b&gt;\nversion: 3"
+            "系统|原因：&lt;b&gt;晚了&lt;&#x2f;b&gt;\n版本：3"
         );
         assert_eq!(render("{}", "admin"), "admin|（无）");
         assert_eq!(render("not json", "admin"), "admin|not json");

@@ -382,12 +382,13 @@ async fn alerts(
 ) -> Result<Response, AppError> {
     let filter = crate::monitor::state_filter(q.get("state"))?;
     let rows = state.store.monitor_alerts(filter).await?;
+    let (names, units) = rule_labels(&state).await?;
     Ok(render(
         &state,
         &page,
         "monitor/alerts.html",
         context! {
-            rows => rows, rule_names => rule_names(&state).await?, f_state => filter.map(alert_state_str).unwrap_or(""),
+            rows => rows, rule_names => names, rule_units => units, f_state => filter.map(alert_state_str).unwrap_or(""),
             is_admin => auth.is_admin(), today => duban_store::deliver::report::today().to_string(),
             message => q.get("message"),
         },
@@ -396,12 +397,20 @@ async fn alerts(
 }
 
 /// Rule id → its description in the stored rules file (the alert pages name a rule by it; a
-/// rule without one, or one since removed, by its id).
-async fn rule_names(state: &AppState) -> Result<BTreeMap<String, String>, AppError> {
-    Ok(duban_app::monitor::stored_rules(&state.store)
-        .await?
-        .map(|r| r.descriptions)
-        .unwrap_or_default())
+/// rule without one, or one since removed, by its id), and rule id → the unit of its
+/// measure ("%" for a growth rate).
+async fn rule_labels(
+    state: &AppState,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, &'static str>), AppError> {
+    let Some(file) = duban_app::monitor::stored_rules(&state.store).await? else {
+        return Ok(Default::default());
+    };
+    let units = file
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), if r.measure.is_percent() { "%" } else { "" }))
+        .collect();
+    Ok((file.descriptions, units))
 }
 
 async fn alert_page(
@@ -447,6 +456,8 @@ async fn alert_page(
             condition => rules.as_ref().and_then(|r| {
                 r.rules.iter().find(|x| x.id == a.rule).map(|x| x.condition_zh(&a.region))
             }),
+            value_unit => rules.as_ref().and_then(|r| r.rules.iter().find(|x| x.id == a.rule))
+                .map_or("", |x| if x.measure.is_percent() { "%" } else { "" }),
             region_href => format!("/monitor/regions/{}", a.region),
             indicator_href => indicator_href(&a.indicator),
             units => units, default_unit => default_unit,

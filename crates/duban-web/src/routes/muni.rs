@@ -109,9 +109,14 @@ fn run_view(r: &Run) -> J {
 
 async fn index(
     State(state): State<AppState>,
-    _auth: Office,
+    auth: Auth,
     page: Page,
 ) -> Result<Response, AppError> {
+    // Leaders read the final results: their 亩均效益评价 is that list.
+    if auth.role() == Role::Viewer {
+        return Ok(Redirect::to("/muni/finals").into_response());
+    }
+    auth.require_admin()?;
     m::resume_stale(&state.store)
         .await
         .map_err(|e| AppError::Internal(e.0))?;

@@ -74,10 +74,20 @@ async fn a_stale_report_save_comes_back_with_what_was_typed() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
-    assert!(r.body.contains("后来者填写的进展"));
-    assert!(r.body.contains("value=\"1500\""));
     assert!(r.body.contains("页面已更新为最新版本"));
-    assert_eq!(r.body.matches("未保存").count(), 1, "said once");
+    // The form shows the version saved first (a second save cannot silently undo it);
+    // what was typed is listed beside it, nothing lost.
+    let form = r.body.split("id=\"report-form\"").nth(1).unwrap();
+    let form = form.split("</form>").next().unwrap();
+    assert!(form.contains(">先保存的内容</textarea>"), "{form}");
+    assert!(!form.contains("value=\"1500\""));
+    let unsaved = r.body.split("id=\"unsaved-input\"").nth(1).unwrap();
+    let unsaved = unsaved.split("</section>").next().unwrap();
+    assert!(
+        unsaved.contains("后来者填写的进展") && unsaved.contains("1500"),
+        "{unsaved}"
+    );
+    assert_eq!(r.body.matches("未保存：").count(), 1, "said once");
     assert_eq!(
         app.state.store.report(id).await.unwrap().progress,
         "先保存的内容"

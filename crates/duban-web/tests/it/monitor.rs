@@ -250,7 +250,9 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
     assert!(page.body.contains("ack-form"));
     // The rule is named by its description, the measure rounded (-0.7062… → -0.71).
     assert!(
-        page.body.contains("规则“累计同比负增长”") && page.body.contains("<strong>-0.71</strong>"),
+        page.body
+            .contains("规则“<span title=\"growth-low\">累计同比负增长</span>”")
+            && page.body.contains("<strong>-0.71%</strong>"),
         "{}",
         page.body
     );
@@ -263,6 +265,7 @@ async fn rules_raise_alerts_once_and_the_office_works_them() {
     );
     let list = c.get("/monitor/alerts").await;
     assert!(list.body.contains(">累计同比负增长</td>"), "{}", list.body);
+    assert!(list.body.contains(">-0.71%</td>"), "{}", list.body);
     let r = post_alert_form(&mut c, id, "acknowledge", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = post_alert_form(

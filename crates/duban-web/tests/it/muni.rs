@@ -370,8 +370,8 @@ async fn a_queued_run_is_cancelled_and_others_may_not_touch_the_pages() {
 
     for who in ["viewer", "rep_fgw"] {
         let mut o = login(&app, who).await;
+        // (A viewer's /muni is the final results: see the finals test.)
         for path in [
-            "/muni".to_string(),
             format!("/muni/schemes/{scheme}"),
             format!("/muni/runs/{run}"),
         ] {
@@ -589,7 +589,13 @@ async fn publicity_objection_rerun_and_final_snapshot() {
         "{}",
         table.body
     );
+    // A leader's 亩均效益评价 is the list of final results; a reporter has none.
+    let mut viewer = login(&app, "viewer").await;
+    let r = viewer.get("/muni").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/muni/finals");
     let mut rep = login(&app, "rep_fgw").await;
+    assert_eq!(rep.get("/muni").await.status, StatusCode::FORBIDDEN);
     for path in [
         "/muni/finals".to_string(),
         format!("/muni/finals/{fin}"),

@@ -130,7 +130,7 @@ pub(crate) const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/evaluations/snapshots/{id}/verify", Signed),
     ("GET", "/evaluations/snapshots/{id}/table/{format}", Signed),
     // 亩均效益评价: the office's (reads too); viewers read final results only.
-    ("GET", "/muni", Admin),
+    ("GET", "/muni", Signed),
     ("POST", "/muni/demo", Admin),
     ("POST", "/muni/demo/generate", Admin),
     ("GET", "/muni/schemes/new", Admin),
