@@ -26,11 +26,13 @@ pub fn notice_of(r: &ReportRow, action: &ReportAction) -> Option<Notice> {
         _ => "",
     };
     let (number, period, report_id) = (r.task_number, &r.period_label, r.id);
+    // A demo report's messages say so: they are not work to do.
+    let demo = if r.demo { "（示例数据）" } else { "" };
     Some(Notice {
         audience,
         notification: NewNotification {
             event: event.to_string(),
-            subject: format!("第{number}项任务 {period} 报告{what}"),
+            subject: format!("第{number}项任务 {period} 报告{what}{demo}"),
             body_text: if comment.is_empty() {
                 format!("第{number}项任务 {period} 报告{what}。")
             } else {
@@ -126,5 +128,14 @@ mod tests {
         assert!(submittable(&empty, &ReportAction::Withdraw).is_ok());
         assert!(submittable(&r, &ReportAction::Submit).is_ok());
         assert!(notice_of(&r, &ReportAction::Edit).is_none());
+        // A demo report's message says so.
+        let mut demo = r.clone();
+        demo.demo = true;
+        let n = notice_of(&demo, &ReportAction::Submit).unwrap();
+        assert!(
+            n.notification.subject.ends_with("（示例数据）"),
+            "{}",
+            n.notification.subject
+        );
     }
 }

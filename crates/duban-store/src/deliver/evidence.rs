@@ -88,7 +88,6 @@ const PROGRAM_EXTENSIONS: &[&str] = &[
     "apk",
     "app",
     "elf",
-    "bin",
     "run",
     "deb",
     "rpm",

@@ -505,7 +505,12 @@ pub fn version_text(content: &serde_json::Value) -> String {
             v["metric"].as_str().unwrap_or(""),
             value,
             v["unit"].as_str().unwrap_or(""),
-            v["as_of"].as_str().unwrap_or("")
+            v["as_of"]
+                .as_str()
+                .map(|d| d
+                    .parse::<chrono::NaiveDate>()
+                    .map_or_else(|_| d.to_string(), duban_core::period::zh_date))
+                .unwrap_or_default()
         ));
     }
     out

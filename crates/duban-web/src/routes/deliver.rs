@@ -708,6 +708,8 @@ async fn report_page(
         Some("withdraw") => Some("已撤回，报告回到草稿，可修改后重新报送。"),
         Some("evidence") => Some("佐证材料已上传，填写的内容已一并保存为草稿。"),
         Some("evidence_removed") => Some("佐证材料已删除。"),
+        Some("nofile_saved") => Some("填写的内容已保存为草稿；未选择文件，没有上传佐证材料。"),
+        Some("nofile") => Some("未选择文件，没有上传佐证材料。"),
         Some("carried") => Some(
             "已沿用本单位上期报告的文字（进展情况、存在问题、下步打算）作为起点：请逐项更新为本期情况后再报送；本期数值须重新填写。",
         ),
@@ -757,7 +759,7 @@ async fn report_render(
             can_reopen => may("reopen"),
             versions => versions_view(&versions),
             events => events_view(&events),
-            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size => file_size(e.size), content_type => e.content_type, user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
+            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size => file_size(e.size), content_type => file_kind(&e.content_type), user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
             max_evidence => MAX_EVIDENCE_PER_REPORT,
             max_mb => MAX_EVIDENCE_BYTES / 1024 / 1024,
         },
@@ -929,6 +931,28 @@ async fn batch_accept(
     Ok(Redirect::to(&format!("/deliver?accepted={accepted}&skipped={skipped}")).into_response())
 }
 
+/// A stored file's type as people name it (application/pdf → PDF 文档).
+fn file_kind(content_type: &str) -> &'static str {
+    let ct = content_type.split(';').next().unwrap_or("").trim();
+    match ct {
+        "application/pdf" => "PDF 文档",
+        "image/png" => "PNG 图片",
+        "image/jpeg" => "JPEG 图片",
+        "image/gif" => "GIF 图片",
+        "application/msword" => "Word 文档",
+        "application/vnd.ms-excel" => "Excel 表格",
+        "application/vnd.ms-powerpoint" => "PPT 演示文稿",
+        "application/zip" => "压缩包",
+        "text/plain" => "文本",
+        _ if ct.contains("wordprocessingml") => "Word 文档",
+        _ if ct.contains("spreadsheetml") => "Excel 表格",
+        _ if ct.contains("presentationml") => "PPT 演示文稿",
+        _ if ct.contains("opendocument.text") => "ODF 文档",
+        _ if ct.contains("opendocument.spreadsheet") => "ODF 表格",
+        _ => "其他文件",
+    }
+}
+
 /// A file's size as people read it: 6 字节, 12.5 KB, 3.2 MB.
 fn file_size(bytes: i64) -> String {
     match bytes {
@@ -980,28 +1004,30 @@ async fn upload_evidence(
         }
     }
     let Some((name, bytes)) = file else {
-        // The report page again (its fields, saved above, as they were), the message at
-        // the file field: not a dead end.
-        let saved = if form.has("version") {
-            "（草稿已保存）"
+        // Nothing to upload: what was typed is saved above, so the page simply says so.
+        let done = if form.has("version") {
+            "nofile_saved"
         } else {
-            ""
+            "nofile"
         };
-        let message = format!("请选择要上传的文件{saved}");
-        let fields = form.fields().clone();
-        return upload_refused(
-            &state,
-            &auth,
-            page,
-            id,
-            &fields,
-            Some("file".into()),
-            message,
-        )
-        .await;
+        return Ok(Redirect::to(&format!("{back}?done={done}")).into_response());
     };
     match state.store.add_evidence(id, &name, &bytes, &by).await {
         Ok(_) => Ok(Redirect::to(&format!("{back}?done=evidence")).into_response()),
+        // A refused file (a program, too large, too many): the form again, as it was saved.
+        Err(DeliverError::Store(StoreError::Invalid(message))) => {
+            let fields = form.fields().clone();
+            upload_refused(
+                &state,
+                &auth,
+                page,
+                id,
+                &fields,
+                Some("file".into()),
+                message,
+            )
+            .await
+        }
         Err(e) => Ok(AppError::from(e).with_back(back)),
     }
 }

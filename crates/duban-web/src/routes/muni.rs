@@ -746,6 +746,19 @@ async fn run_page(
         J::UNDEFINED
     };
     let objections = state.store.muni_objections(id).await?;
+    // Each objection's firm by its name too (objections may be entered by either).
+    let mut firm_names: HashMap<String, Option<String>> = HashMap::new();
+    for o in &objections {
+        if !firm_names.contains_key(&o.firm) {
+            let name = state
+                .store
+                .muni_firm(id, &o.firm)
+                .await
+                .ok()
+                .and_then(|f| f.name);
+            firm_names.insert(o.firm.clone(), name);
+        }
+    }
     let blocker = final_blocker(&run, &objections, today());
     let accepted = objections
         .iter()
@@ -774,7 +787,8 @@ async fn run_page(
             policy => policy_of(&scheme.policy),
             refresh => !run.state.is_final(),
             objections => objections.iter().map(|o| context! {
-                id => o.id, firm => o.firm, body => o.body, raised_by => o.raised_by, raised_at => o.raised_at,
+                id => o.id, firm => o.firm, firm_name => firm_names.get(&o.firm).cloned().flatten(),
+                body => o.body, raised_by => o.raised_by, raised_at => o.raised_at,
                 recorded_by => o.recorded_by, decision => o.decision, note => o.note,
                 decided_by => o.decided_by, decided_at => o.decided_at,
             }).collect::<Vec<_>>(),

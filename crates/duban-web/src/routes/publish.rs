@@ -474,6 +474,7 @@ async fn bulletin_page(
             sections => b.numbered_sections().into_iter().map(|(heading, paragraphs)| context! { heading => heading, paragraphs => paragraphs }).collect::<Vec<_>>(),
             pdf_error => pdf_fonts().err(),
             done => done,
+            demo => b.plan.demo,
         },
     )?
     .into_response())

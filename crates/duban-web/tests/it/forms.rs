@@ -284,16 +284,38 @@ async fn an_evidence_upload_saves_the_typed_draft_first() {
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
-    assert!(r.body.contains("请选择要上传的文件（草稿已保存）"));
-    assert!(r.body.contains("没选文件时写下的进展"));
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = rep.get(r.location()).await;
+    assert!(
+        page.body.contains("填写的内容已保存为草稿；未选择文件"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("没选文件时写下的进展"));
     assert_eq!(
         app.state.store.report(id).await.unwrap().progress,
         "没选文件时写下的进展"
     );
     // Sizes read as people read them.
-    assert!(r.body.contains("17 字节"), "{}", r.body);
+    assert!(page.body.contains("17 字节"), "{}", page.body);
+
+    // A program is refused on the form, with what was typed saved and shown.
+    let version = input_value(&page.body, "version").expect("version field");
+    let r = rep
+        .post_multipart(
+            &format!("{path}/evidence"),
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("progress", "附上程序前写下的进展"),
+            ],
+            Some(("工具.exe", b"MZ\x90\x00")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
+    assert!(r.body.contains("是程序或脚本文件"));
+    assert!(r.body.contains("附上程序前写下的进展"));
 }
 
 /// Sets the seed plan's year through the plan edit form ("" clears it).

@@ -70,6 +70,8 @@ async fn issue_bulletin(admin: &mut Client, plan: i64, title: &str) -> i64 {
         let page = admin.get(&format!("/bulletins/{draft}")).await;
         assert!(page.body.contains(state), "{state}");
         assert!(!page.body.contains("done-notice"));
+        // The demo plan's bulletin says so on its own page too.
+        assert!(page.body.contains("id=\"bulletin-demo\""));
     }
     draft
 }
