@@ -215,6 +215,27 @@ async fn a_rejected_task_edit_keeps_the_typed_fields() {
     assert_eq!(app.state.store.task(t).await.unwrap().title, before.title);
 }
 
+/// Uploads `file` (or none) from the report form at `path` with only 进展情况 typed.
+async fn upload_with_text(
+    rep: &mut Client,
+    path: &str,
+    version: &str,
+    progress: &str,
+    file: Option<(&str, &[u8])>,
+) -> crate::client::Resp {
+    let csrf = rep.csrf.clone();
+    rep.post_multipart(
+        &format!("{path}/evidence"),
+        &[
+            ("csrf", &csrf),
+            ("version", version),
+            ("progress", progress),
+        ],
+        file,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_evidence_upload_saves_the_typed_draft_first() {
     let app = app_with_users().await;
@@ -272,18 +293,8 @@ async fn an_evidence_upload_saves_the_typed_draft_first() {
         "上传佐证前写下的进展"
     );
 
-    // No file chosen: the draft is saved and the form comes back, not a dead end.
-    let r = rep
-        .post_multipart(
-            &format!("{path}/evidence"),
-            &[
-                ("csrf", &csrf),
-                ("version", &version),
-                ("progress", "没选文件时写下的进展"),
-            ],
-            None,
-        )
-        .await;
+    // No file chosen: the draft is saved and the page says so, not a dead end.
+    let r = upload_with_text(&mut rep, &path, &version, "没选文件时写下的进展", None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = rep.get(r.location()).await;
     assert!(
@@ -301,17 +312,8 @@ async fn an_evidence_upload_saves_the_typed_draft_first() {
 
     // A program is refused on the form, with what was typed saved and shown.
     let version = input_value(&page.body, "version").expect("version field");
-    let r = rep
-        .post_multipart(
-            &format!("{path}/evidence"),
-            &[
-                ("csrf", &csrf),
-                ("version", &version),
-                ("progress", "附上程序前写下的进展"),
-            ],
-            Some(("工具.exe", b"MZ\x90\x00")),
-        )
-        .await;
+    let program = Some(("工具.exe", &b"MZ\x90\x00"[..]));
+    let r = upload_with_text(&mut rep, &path, &version, "附上程序前写下的进展", program).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
     assert!(r.body.contains("是程序或脚本文件"));
