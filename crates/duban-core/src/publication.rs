@@ -270,6 +270,18 @@ pub struct Bulletin {
     pub head: BulletinHead,
     pub sections: Vec<Section>,
     pub plan: PlanSnapshot,
+    /// How the sections were composed ([`compose_bulletin`]): 0, the first layout (部门排名
+    /// numbered by row, 逾期未报 one line per report); 1 ([`BULLETIN_LAYOUT`]), equal rates
+    /// sharing a place and 逾期未报 one line per unit. A bulletin is recomputed in its own.
+    #[serde(default, skip_serializing_if = "is_first_layout")]
+    pub layout: u32,
+}
+
+/// The layout new bulletins are composed in.
+pub const BULLETIN_LAYOUT: u32 = 1;
+
+fn is_first_layout(layout: &u32) -> bool {
+    *layout == 0
 }
 
 impl Bulletin {
@@ -379,7 +391,7 @@ pub const DEFAULT_REQUIREMENTS: &str = "请各牵头单位对照红灯、黄灯�
 /// Composes a bulletin's five sections (总体进展, 红黄灯任务, 逾期未报, 部门排名, 下步要求)
 /// from a plan snapshot. `requirements` is the office's 下步要求 text (paragraphs split on
 /// blank lines); empty uses [`DEFAULT_REQUIREMENTS`].
-pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section> {
+pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str, layout: u32) -> Vec<Section> {
     let total = plan.tasks().count();
     let mut overall = format!(
         "截至{}，《{}》确定的{}项任务中，",
@@ -443,8 +455,7 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
             .collect(),
         "本期无红灯、黄灯任务。",
     ));
-    sections.push(listing_section(
-        "逾期未报",
+    let overdue: Vec<String> = if layout == 0 {
         plan.overdue
             .iter()
             .map(|o| {
@@ -457,18 +468,27 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
                     o.days
                 )
             })
-            .collect(),
-        "本期无逾期未报情况。",
-    ));
+            .collect()
+    } else {
+        overdue_by_unit(&plan.overdue)
+    };
+    sections.push(listing_section("逾期未报", overdue, "本期无逾期未报情况。"));
+    // Layout 1: units equal in both rates share their place (1, 2, 2, 4), as in the
+    // ranking table published beside the bulletin.
+    let places: Vec<usize> = if layout == 0 {
+        (1..=plan.ranking.len()).collect()
+    } else {
+        shared_places(&plan.ranking, RankLine::standing)
+    };
     sections.push(listing_section(
         "部门排名",
         plan.ranking
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
+            .zip(places)
+            .map(|(r, place)| {
                 format!(
                     "{}. {}：应报{}份，按时{}份，迟报{}份，未报{}份，按时报送率{}。",
-                    i + 1,
+                    place,
                     r.unit,
                     r.due,
                     r.on_time,
@@ -499,6 +519,36 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str) -> Vec<Section>
 
 /// A section of one paragraph per listed item, or the single sentence `when_none` when the
 /// list is empty (a bulletin says so rather than leaving a heading bare).
+/// 逾期未报 one paragraph per unit, in the order units first appear: 省商务厅（2项）：第3项任务
+/// 2020年第二季度（应于2020年7月7日前报送，逾期8天）；第5项任务……。
+fn overdue_by_unit(lines: &[OverdueLine]) -> Vec<String> {
+    let mut units: Vec<(&str, Vec<&OverdueLine>)> = Vec::new();
+    for o in lines {
+        match units.iter_mut().find(|(u, _)| *u == o.unit) {
+            Some((_, list)) => list.push(o),
+            None => units.push((&o.unit, vec![o])),
+        }
+    }
+    units
+        .into_iter()
+        .map(|(unit, list)| {
+            let items: Vec<String> = list
+                .iter()
+                .map(|o| {
+                    format!(
+                        "第{}项任务{}（应于{}前报送，逾期{}天）",
+                        o.task_number,
+                        o.period,
+                        zh_date(o.due),
+                        o.days
+                    )
+                })
+                .collect();
+            format!("{unit}（{}项）：{}。", list.len(), items.join("；"))
+        })
+        .collect()
+}
+
 fn listing_section(heading: &str, paragraphs: Vec<String>, when_none: &str) -> Section {
     Section {
         heading: heading.into(),
@@ -663,7 +713,7 @@ mod tests {
 
     #[test]
     fn bulletin_sections_follow_the_template() {
-        let s = compose_bulletin(&snapshot(), "");
+        let s = compose_bulletin(&snapshot(), "", 0);
         let headings: Vec<&str> = s.iter().map(|x| x.heading.as_str()).collect();
         assert_eq!(
             headings,
@@ -682,8 +732,47 @@ mod tests {
         );
         assert_eq!(s[3].paragraphs, ["本期尚无到期的报送任务。"]);
         assert_eq!(s[4].paragraphs, [DEFAULT_REQUIREMENTS]);
-        let own = compose_bulletin(&snapshot(), "第一段\n要求。\n\n第二段。");
+        let own = compose_bulletin(&snapshot(), "第一段\n要求。\n\n第二段。", 0);
         assert_eq!(own[4].paragraphs, ["第一段要求。", "第二段。"]);
+    }
+
+    /// Layout 1: a unit's overdue reports on one line, equal rates sharing a place; a
+    /// bulletin of layout 0 keeps composing as it was issued (its verification).
+    #[test]
+    fn the_second_layout_groups_by_unit_and_shares_places() {
+        let mut plan = snapshot();
+        let mut second = plan.overdue[0].clone();
+        second.task_number = 5;
+        plan.overdue.push(second);
+        let rank = |unit: &str, pct: f64| RankLine {
+            unit: unit.into(),
+            due: 4,
+            on_time: 2,
+            late: 2,
+            missing: 0,
+            on_time_pct: Some(pct),
+            returned_pct: Some(0.0),
+            submitted: None,
+            returned: None,
+        };
+        plan.ranking = vec![
+            rank("省教育厅", 50.0),
+            rank("省科技厅", 50.0),
+            rank("省商务厅", 25.0),
+        ];
+        let s = compose_bulletin(&plan, "", BULLETIN_LAYOUT);
+        assert_eq!(
+            s[2].paragraphs,
+            [
+                "省商务厅（2项）：第3项任务2020年第二季度（应于2020年7月7日前报送，逾期8天）；第5项任务2020年第二季度（应于2020年7月7日前报送，逾期8天）。"
+            ]
+        );
+        let places: Vec<&str> = s[3].paragraphs.iter().map(|p| &p[..2]).collect();
+        assert_eq!(places, ["1.", "1.", "3."]);
+        let first = compose_bulletin(&plan, "", 0);
+        assert_eq!(first[2].paragraphs.len(), 2);
+        let places: Vec<&str> = first[3].paragraphs.iter().map(|p| &p[..2]).collect();
+        assert_eq!(places, ["1.", "2.", "3."]);
     }
 
     #[test]

@@ -158,11 +158,13 @@ pub async fn compose(
     requirements: &str,
 ) -> Result<Bulletin, AppError> {
     let plan = plan_snapshot(store, plan_id, as_of).await?;
-    let sections = compose_bulletin(&plan, requirements);
+    let layout = duban_core::publication::BULLETIN_LAYOUT;
+    let sections = compose_bulletin(&plan, requirements, layout);
     Ok(Bulletin {
         head,
         sections,
         plan,
+        layout,
     })
 }
 

@@ -272,6 +272,7 @@ pub async fn recompute(state: &AppState, id: i64) -> Result<(bool, String), AppE
                     .last()
                     .map(|s| s.paragraphs.join("\n\n"))
                     .unwrap_or_default(),
+                b.layout,
             );
             Content::Bulletin(again)
         }

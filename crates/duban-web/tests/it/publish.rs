@@ -309,6 +309,11 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("复算一致"), "{}", r.body);
+    // A bulletin recomputes in the layout it was composed in.
+    let r = admin
+        .post_csrf(&format!("/publications/{first_pub}/verify"), &[])
+        .await;
+    assert!(r.body.contains("复算一致"), "{}", r.body);
     let r = admin
         .post_csrf(
             "/publications/plan",
