@@ -130,7 +130,12 @@ fn backup_then_restore_into_an_empty_database_gives_the_same_rows() {
         &common::add_reporter("rep", &unit),
         Some("rep-password-4711\n"),
     );
-    let pdf: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    // A PDF header, then binary content (every byte value).
+    let pdf: Vec<u8> = b"%PDF-1.4\n"
+        .iter()
+        .copied()
+        .chain((0..70_000u32).map(|i| (i * 7 % 251) as u8))
+        .collect();
     add_evidence(&src.url(), report, &pdf);
 
     // Backed up while the server runs.

@@ -139,6 +139,26 @@ fn payload_key_label(key: &str) -> Option<&'static str> {
         "unit_id" => "单位编号",
         "plan_id" => "计划编号",
         "demo" => "示例数据",
+        "ip" => "IP 地址",
+        "user" => "用户",
+        "role" => "角色",
+        "id" => "编号",
+        "ident" => "规则标识",
+        "raised_on" => "发起日期",
+        "task_number" => "任务序号",
+        "indicator" => "指标",
+        "region" => "地区",
+        "rule" => "规则",
+        "kind" => "类别",
+        "data_hash" => "数据摘要",
+        "method_hash" => "方法摘要",
+        "series" => "通报系列",
+        "year" => "年度",
+        "number" => "期号",
+        "publication" => "发布件",
+        "metric" => "指标",
+        "unit_code" => "单位代码",
+        "state" => "状态",
         _ => return None,
     })
 }
@@ -157,6 +177,36 @@ pub fn payload_lines(payload_json: &str) -> Vec<(String, String)> {
             ),
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Bool(b) => Some(if *b { "是" } else { "否" }.to_string()),
+            serde_json::Value::Number(n) => {
+                Some(n.as_f64().filter(|x| x.fract() != 0.0).map_or_else(
+                    || n.to_string(),
+                    |x| format!("{}", (x * 100.0).round() / 100.0),
+                ))
+            }
+            // A list of values (`values` of a report): metric, value and unit per item.
+            serde_json::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        serde_json::Value::Object(o) => {
+                            let metric = o.get("metric").and_then(|m| m.as_str()).unwrap_or("");
+                            let value = o.get("value").map_or_else(String::new, |v| {
+                                v.as_f64().map_or_else(|| "未填".into(), |x| format!("{x}"))
+                            });
+                            let unit = o.get("unit").and_then(|u| u.as_str()).unwrap_or("");
+                            if metric.is_empty() {
+                                item.to_string()
+                            } else {
+                                format!("{metric} {value}{unit}")
+                            }
+                        }
+                        other => other
+                            .as_str()
+                            .map_or_else(|| other.to_string(), str::to_string),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
             other => Some(other.to_string()),
         }
     }
@@ -519,6 +569,16 @@ mod label_tests {
         assert_eq!(
             payload_lines("not json"),
             [(String::new(), "not json".to_string())]
+        );
+        let lines = payload_lines(
+            r#"{"content":{"values":[{"metric":"景区城","value":12.0,"unit":"个","target_id":9}]},"value":-0.933237616654714}"#,
+        );
+        assert_eq!(
+            lines,
+            [
+                ("内容 · 数值".to_string(), "景区城 12个".to_string()),
+                ("数值".to_string(), "-0.93".to_string()),
+            ]
         );
     }
 

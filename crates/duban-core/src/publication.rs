@@ -486,8 +486,14 @@ pub fn compose_bulletin(plan: &PlanSnapshot, requirements: &str, layout: u32) ->
             .iter()
             .zip(places)
             .map(|(r, place)| {
+                // Layout 1 also states the 退回率 that orders units equal in punctuality.
+                let returned = if layout == 0 {
+                    String::new()
+                } else {
+                    format!("，退回率{}", pct_text(r.returned_pct))
+                };
                 format!(
-                    "{}. {}：应报{}份，按时{}份，迟报{}份，未报{}份，按时报送率{}。",
+                    "{}. {}：应报{}份，按时{}份，迟报{}份，未报{}份，按时报送率{}{returned}。",
                     place,
                     r.unit,
                     r.due,
@@ -769,6 +775,11 @@ mod tests {
         );
         let places: Vec<&str> = s[3].paragraphs.iter().map(|p| &p[..2]).collect();
         assert_eq!(places, ["1.", "1.", "3."]);
+        assert!(
+            s[3].paragraphs[0].ends_with("按时报送率50%，退回率0%。"),
+            "{}",
+            s[3].paragraphs[0]
+        );
         let first = compose_bulletin(&plan, "", 0);
         assert_eq!(first[2].paragraphs.len(), 2);
         let places: Vec<&str> = first[3].paragraphs.iter().map(|p| &p[..2]).collect();

@@ -171,6 +171,11 @@ pub fn ranks_of_snapshot(snapshot_text: &str) -> Result<HashMap<String, f64>, Ap
         .map_err(|e| AppError::Internal(format!("snapshot: {e}")))
 }
 
+/// A weight (a share of 1) as a percentage: 0.17 → 17.00%.
+fn weight_pct(w: f64) -> String {
+    format!("{:.2}%", w * 100.0)
+}
+
 fn fmt_rank(r: f64) -> String {
     if r.fract() == 0.0 {
         format!("{}", r as i64)
@@ -218,7 +223,8 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
         let g = |k: fn(&UnitUncertainty) -> Option<f64>| uu.and_then(|x| k(x));
         rows.push(context! {
             id => id,
-            score => u.score.map(|s| format!("{s:.4}")),
+            // Two decimals as published tables show scores (ranks use full precision).
+            score => u.score.map(|s| format!("{s:.2}")),
             rank => fmt_rank(rank),
             class => u.class.as_deref(),
             class_rank => u.class_rank.flatten().map(fmt_rank),
@@ -229,7 +235,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
             p95 => g(|x| x.rank_p95).map(fmt_rank),
             median => g(|x| x.rank_median).map(fmt_rank),
             share_first => g(|x| x.share_first).map(|s| format!("{:.1}%", s * 100.0)),
-            groups => u.groups.as_ref().map(|m| m.values().map(|v| v.map(|x| format!("{x:.4}"))).collect::<Vec<_>>()),
+            groups => u.groups.as_ref().map(|m| m.values().map(|v| v.map(|x| format!("{x:.2}"))).collect::<Vec<_>>()),
         });
         ids.push(json!(id));
         scores.push(json!(u.score));
@@ -258,7 +264,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
                 name => name,
                 group => i["group"].as_str(),
                 direction => if i["direction"] == "cost" { "成本型（越小越好）" } else { "效益型（越大越好）" },
-                weight => w.map(|w| format!("{:.4}", w)),
+                weight => w.map(weight_pct),
                 excluded => w.is_none(),
             })
         })
@@ -266,7 +272,7 @@ pub fn result_view(snapshot: &Value) -> Result<J, AppError> {
     let group_weights: Vec<J> = result
         .group_weights
         .iter()
-        .map(|(k, v)| context! { name => k, weight => v.map(|w| format!("{w:.4}")) })
+        .map(|(k, v)| context! { name => k, weight => v.map(weight_pct) })
         .collect();
     let diagnostics: Vec<J> = result
         .diagnostics

@@ -41,6 +41,9 @@ pub struct FormPrefill {
     /// that version in its fields (`current(name, stored)`) and what was typed beside them,
     /// so a second save cannot silently undo the other person's change.
     pub stale: bool,
+    /// What was typed was saved (as a draft) though the step failed: an upload refused after
+    /// its form was saved. The page says so instead of "not saved".
+    pub draft_saved: bool,
 }
 
 impl FormPrefill {
@@ -69,6 +72,7 @@ impl FormPrefill {
             message,
             action: action.to_string(),
             stale: false,
+            draft_saved: false,
         }
     }
 }

@@ -189,9 +189,32 @@ pub fn refused_evidence(bytes: &[u8], file_name: &str) -> Option<String> {
         ]
         .iter()
         .any(|m| bytes.starts_with(m));
-    program.then(|| {
-        format!(
+    if program {
+        return Some(format!(
             "“{file_name}”是程序或脚本文件，不能作为佐证材料。请上传 PDF、图片、Word/Excel/PPT 文档、文本或压缩包"
+        ));
+    }
+    // A name that promises a document the bytes are not (a picture renamed .pdf) would be
+    // handed out under the wrong name.
+    let magic: &[&[u8]] = match ext.as_str() {
+        "pdf" => &[b"%PDF-"],
+        "png" => &[b"\x89PNG\r\n\x1a\n"],
+        "jpg" | "jpeg" => &[b"\xff\xd8\xff"],
+        "gif" => &[b"GIF87a", b"GIF89a"],
+        "docx" | "xlsx" | "pptx" | "odt" | "ods" | "zip" => &[b"PK\x03\x04"],
+        _ => &[],
+    };
+    (!magic.is_empty() && !magic.iter().any(|m| bytes.starts_with(m))).then(|| {
+        format!(
+            "“{file_name}”的内容不是 .{ext} 文件（实为{}），请检查后重新选择",
+            match sniff_content_type(bytes, file_name) {
+                "application/pdf" => "PDF",
+                "image/png" => "PNG 图片",
+                "image/jpeg" => "JPEG 图片",
+                "image/gif" => "GIF 图片",
+                t if t.starts_with("text/plain") => "文本",
+                _ => "其他格式",
+            }
         )
     })
 }
@@ -272,6 +295,18 @@ impl Store {
             .bind(report_id)
             .fetch_one(&mut *tx)
             .await?;
+        let (same,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM evidence WHERE report_id = $1 AND sha256 = $2")
+                .bind(report_id)
+                .bind(&hash)
+                .fetch_one(&mut *tx)
+                .await?;
+        if same > 0 {
+            return Err(StoreError::Invalid(format!(
+                "“{name}”与本报告已有的一份佐证材料内容相同，无需重复上传"
+            ))
+            .into());
+        }
         if count >= MAX_EVIDENCE_PER_REPORT {
             return Err(StoreError::Invalid(format!(
                 "每份报告最多 {MAX_EVIDENCE_PER_REPORT} 个佐证材料"
@@ -438,6 +473,9 @@ mod tests {
         ] {
             assert!(refused_evidence(bytes, name).is_some(), "{name}");
         }
+        // A picture renamed .pdf is not a PDF.
+        let why = refused_evidence(b"\x89PNG\r\n\x1a\n..", "伪装.pdf").unwrap();
+        assert!(why.contains("实为PNG 图片"), "{why}");
         for (bytes, name) in [
             (&b"%PDF-1.7"[..], "说明.pdf"),
             (b"PK\x03\x04", "表.xlsx"),

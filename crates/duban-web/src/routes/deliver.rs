@@ -681,14 +681,23 @@ async fn previous_content(
         .max_by_key(|r| r.period_end);
     Ok(
         previous.map_or_else(ReportContent::default, |r| ReportContent {
-            progress: r.progress,
-            problems: r.problems,
-            next_steps: r.next_steps,
+            // A demo report's label is not carried into the next period's own text.
+            progress: without_demo_label(&r.progress),
+            problems: without_demo_label(&r.problems),
+            next_steps: without_demo_label(&r.next_steps),
             milestone: r.milestone,
             milestone_share: r.milestone_share,
             values: Vec::new(),
         }),
     )
+}
+
+/// `（示例数据）2020年第二季度：…` → `2020年第二季度：…`.
+fn without_demo_label(text: &str) -> String {
+    text.trim_start()
+        .strip_prefix("（示例数据）")
+        .unwrap_or(text)
+        .to_string()
 }
 
 async fn report_page(
@@ -1000,7 +1009,12 @@ async fn upload_evidence(
                 AppError::InvalidField { field, .. } => Some(field.clone()),
                 _ => None,
             };
-            return upload_refused(&state, &auth, page, id, &fields, field, e.to_string()).await;
+            let refused = Refused {
+                field,
+                message: e.to_string(),
+                draft_saved: false,
+            };
+            return upload_refused(&state, &auth, page, id, &fields, refused).await;
         }
     }
     let Some((name, bytes)) = file else {
@@ -1017,19 +1031,23 @@ async fn upload_evidence(
         // A refused file (a program, too large, too many): the form again, as it was saved.
         Err(DeliverError::Store(StoreError::Invalid(message))) => {
             let fields = form.fields().clone();
-            upload_refused(
-                &state,
-                &auth,
-                page,
-                id,
-                &fields,
-                Some("file".into()),
+            let refused = Refused {
+                field: Some("file".into()),
                 message,
-            )
-            .await
+                draft_saved: form.has("version"),
+            };
+            upload_refused(&state, &auth, page, id, &fields, refused).await
         }
         Err(e) => Ok(AppError::from(e).with_back(back)),
     }
+}
+
+/// Why an upload was refused: the field, the message, and whether the form's fields were
+/// saved as a draft before the file was refused.
+struct Refused {
+    field: Option<String>,
+    message: String,
+    draft_saved: bool,
 }
 
 /// The report page again (422) with what the refused upload carried and why.
@@ -1039,15 +1057,16 @@ async fn upload_refused(
     mut page: Page,
     id: i64,
     fields: &crate::form_fields::FormFields,
-    field: Option<String>,
-    message: String,
+    refused: Refused,
 ) -> Result<Response, AppError> {
-    page.form = Some(crate::form_replay::FormPrefill::with(
+    let mut prefill = crate::form_replay::FormPrefill::with(
         fields.pairs().iter().cloned().collect(),
-        field,
-        message,
+        refused.field,
+        refused.message,
         &format!("/reports/{id}/evidence"),
-    ));
+    );
+    prefill.draft_saved = refused.draft_saved;
+    page.form = Some(prefill);
     report_render(
         state,
         auth,

@@ -423,7 +423,9 @@ async fn new_bulletin(
         title: f.title.trim().to_string(),
         date: as_of,
     };
-    let bulletin = compose(&state.store, f.plan_id, as_of, head, &f.requirements).await?;
+    // Browsers send a textarea's line breaks as CRLF; paragraphs are split at blank lines.
+    let requirements = f.requirements.replace("\r\n", "\n");
+    let bulletin = compose(&state.store, f.plan_id, as_of, head, &requirements).await?;
     let d = state
         .store
         .draft_bulletin(f.plan_id, &Content::Bulletin(bulletin), Some(auth.user.id))

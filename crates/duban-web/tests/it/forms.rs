@@ -109,6 +109,42 @@ async fn a_stale_report_save_comes_back_with_what_was_typed() {
     );
 }
 
+/// Sent meanwhile from another window: the report can no longer be edited, and what was
+/// typed in this one is still shown, to copy.
+#[tokio::test]
+async fn a_save_after_the_report_was_sent_elsewhere_keeps_what_was_typed() {
+    let app = app_with_users().await;
+    let mut rep = login(&app, "rep_fgw").await;
+    let (_, id, _) = draft_report(&app, &mut rep).await;
+    let stale = report_version(&app, id).await;
+    let r = crate::forms::post_report(
+        &app,
+        &mut rep,
+        id,
+        &[("progress", "另一个窗口报送的进展"), ("then", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = rep
+        .post_csrf(
+            &format!("/reports/{id}"),
+            &[
+                ("progress", "这个窗口写了一半的进展"),
+                ("then", "save"),
+                ("version", &stale),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let unsaved = r
+        .body
+        .split("id=\"unsaved-input\"")
+        .nth(1)
+        .expect("the typed text");
+    assert!(unsaved.contains("这个窗口写了一半的进展"), "{unsaved}");
+    assert!(unsaved.contains("不能修改"));
+}
+
 #[tokio::test]
 async fn a_rejected_report_comes_back_with_what_was_typed() {
     let app = app_with_users().await;
@@ -318,6 +354,19 @@ async fn an_evidence_upload_saves_the_typed_draft_first() {
     assert!(r.body.contains("id=\"report-form\""), "{}", r.body);
     assert!(r.body.contains("是程序或脚本文件"));
     assert!(r.body.contains("附上程序前写下的进展"));
+    // The banner says what happened: the text was saved, the file was not.
+    assert!(r.body.contains("未完成："), "{}", r.body);
+    assert!(r.body.contains("（填写的内容已保存为草稿）"));
+    // The same file twice is refused, and a picture named .pdf too.
+    let version = input_value(&r.body, "version").expect("version field");
+    let again = Some(("再传一次.pdf", &b"%PDF-1.4 evidence"[..]));
+    let r = upload_with_text(&mut rep, &path, &version, "再传一次", again).await;
+    assert!(r.body.contains("内容相同，无需重复上传"), "{}", r.body);
+    let version = input_value(&r.body, "version").expect("version field");
+    let png = Some(("伪装.pdf", &b"\x89PNG\r\n\x1a\n.."[..]));
+    let r = upload_with_text(&mut rep, &path, &version, "伪装", png).await;
+    assert!(r.body.contains("实为PNG 图片"), "{}", r.body);
+    assert_eq!(app.state.store.report_evidence(id).await.unwrap().len(), 1);
 }
 
 /// Sets the seed plan's year through the plan edit form ("" clears it).

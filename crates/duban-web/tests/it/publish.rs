@@ -144,6 +144,21 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     let second = issue_bulletin(&mut admin, plan, "关于服务业发展工作进展情况的第二次通报").await;
     let r = post_bulletin(&mut admin, plan, "尚未签发的草稿通报", None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // 下步要求 typed in a browser (CRLF line breaks): a blank line starts a paragraph.
+    let r = post_bulletin(
+        &mut admin,
+        plan,
+        "分段的草稿",
+        Some("一、按期补报。\r\n\r\n二、专题研究。"),
+    )
+    .await;
+    let page = admin.get(r.location()).await;
+    assert!(
+        page.body
+            .contains("<p>一、按期补报。</p><p>二、专题研究。</p>"),
+        "{}",
+        page.body
+    );
     let pubs = app.state.store.publications().await.unwrap();
     let numbers: Vec<(Option<i64>, Option<i64>)> = pubs
         .iter()
