@@ -1108,24 +1108,9 @@ pub async fn download_evidence(
         HeaderValue::from_str(&e.content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    let ascii: String = e
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disp = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::render::url_encode(&e.file_name)
-    );
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disp).unwrap_or(HeaderValue::from_static("attachment")),
+        super::content_disposition(&e.file_name),
     );
     h.insert(
         header::CACHE_CONTROL,

@@ -151,7 +151,8 @@ async fn notice(
     let doc = duban_app::escalation::escalation_notice(&state.store, &e)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::routes::publish::official_download(&doc, &format, &format!("notice-{id}"))
+    let stem = format!("{}-{id}", doc.title.replace(['/', '\\'], "_"));
+    crate::routes::publish::official_download(&doc, &format, &stem)
 }
 
 /// The forms of these pages, typed: every field defaults to empty, so a missing CSRF token

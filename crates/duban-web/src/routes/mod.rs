@@ -158,10 +158,35 @@ pub fn attachment(
     let mut r = Response::new(body.into());
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
+    r.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, content_disposition(file_name));
     r
+}
+
+/// `attachment` with `file_name` as the browser should save it, Chinese included (RFC 6266
+/// `filename*=UTF-8''…`), and an ASCII `filename` for clients that read only that (other
+/// characters as `_`).
+pub fn content_disposition(file_name: &str) -> axum::http::HeaderValue {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let value = if ascii == file_name {
+        format!("attachment; filename=\"{ascii}\"")
+    } else {
+        format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            crate::render::url_encode(file_name)
+        )
+    };
+    axum::http::HeaderValue::from_str(&value)
+        .unwrap_or(axum::http::HeaderValue::from_static("attachment"))
 }
 
 /// A table (表格下载) as `{stem}.{format}`: xlsx, csv, parquet or arrow; any other is 404.

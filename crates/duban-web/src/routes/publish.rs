@@ -519,11 +519,13 @@ async fn bulletin_download(
 ) -> Result<Response, AppError> {
     let d = state.store.bulletin_draft(id).await?;
     let b = bulletin_text(&state, &d).await?;
-    official_download(
-        &OfficialDoc::of_bulletin(&b),
-        &format,
-        &format!("bulletin-{id}"),
-    )
+    // Saved under its name: 服务业发展工作通报2020年第1期 (审核稿 before it is issued).
+    let stem = if b.head.number == 0 {
+        format!("{}（审核稿）", b.head.series)
+    } else {
+        format!("{}{}", b.head.series, b.head.issue_label())
+    };
+    official_download(&OfficialDoc::of_bulletin(&b), &format, &stem)
 }
 
 /// An official document as a download: `docx` or `pdf` (503 naming the fonts when the

@@ -200,6 +200,26 @@ async fn office_publishes_and_the_portal_shows_only_what_is_public() {
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.contains("wordprocessingml"));
     assert!(docx.starts_with(b"PK"));
+    // Saved under the bulletin's own name (UTF-8, RFC 6266), an ASCII fallback beside it.
+    let r = admin
+        .get(&format!("/bulletins/{first}/download/docx"))
+        .await;
+    let cd = r.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let name = "服务业发展工作通报2020年第1期.docx";
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    assert!(cd.contains(&format!("filename*=UTF-8''{encoded}")), "{cd}");
     // Drawn from the demo's reports, the file says so itself (it travels without the page).
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
     let mut xml = String::new();
