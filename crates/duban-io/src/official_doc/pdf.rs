@@ -255,6 +255,11 @@ fn no_line_start(c: char) -> bool {
     "，。、；：？！）》」』”’…—·%,.;:?!)".contains(c)
 }
 
+/// Characters of a number or a Latin word, kept on one line.
+fn in_number(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '.'
+}
+
 /// Breaks `text` into lines of at most `width` points (CJK: any character is a break).
 /// A character that must not begin a line is never pushed past the 版心 either: it moves
 /// down with the character before it (so the right edge stays inside the 版心).
@@ -285,6 +290,20 @@ fn wrap(
                 }
                 if cur.is_empty() {
                     // Nothing to break before: keep the run whole on this line.
+                    cur = std::mem::take(&mut carry);
+                }
+            } else if in_number(c) && cur.chars().next_back().is_some_and(in_number) {
+                // A number (2020, 12.5) is not split: it moves down whole.
+                while carry.chars().count() < 16
+                    && let Some(last) = cur.pop()
+                {
+                    if !in_number(last) {
+                        cur.push(last);
+                        break;
+                    }
+                    carry.insert(0, last);
+                }
+                if cur.is_empty() {
                     cur = std::mem::take(&mut carry);
                 }
             }
@@ -886,6 +905,11 @@ mod tests {
         let lines = wrap(&fonts, Role::Body, BODY_PT, spacing, &text, 0.0, width);
         assert_eq!(lines[0].chars().count(), 27);
         assert_eq!(lines[1], "一）。二");
+        // A number is not split at the line's end: 2020 moves down whole.
+        let text = format!("{}应于2020年7月7日前报送", "一".repeat(24));
+        let lines = wrap(&fonts, Role::Body, BODY_PT, spacing, &text, 0.0, width);
+        assert!(lines[1].starts_with("2020年"), "{lines:?}");
+        assert!(lines[0].ends_with("应于"), "{lines:?}");
         // Every line stays inside the 版心 (28 mm from the left, 156 mm wide, 37 mm from the
         // top, 225 mm high).
         let pages = lay_out(&sample(), &fonts);
