@@ -388,8 +388,14 @@ impl Layout<'_> {
             spacing: 0.0,
             ..*body
         };
-        // Keep the caption with at least its first bar.
-        self.ensure(body.height * 2.0);
+        // The chart stays on one page when a page can hold it (caption and every bar), else
+        // its caption keeps at least its first bar.
+        let whole = body.height * (bars.len() + 1) as f64;
+        self.ensure(if whole <= self.top - self.bottom {
+            whole
+        } else {
+            body.height * 2.0
+        });
         self.line(
             caption.to_string(),
             &Style {
@@ -856,6 +862,34 @@ mod tests {
             addressee: None,
             body,
             signature: vec!["省发展改革委".into(), "2020年7月15日".into()],
+        }
+    }
+
+    /// A chart that would straddle a page break starts on the next page, whole.
+    #[test]
+    fn a_chart_stays_on_one_page() {
+        let Some(set) = fonts() else { return };
+        let fonts = set.load().unwrap();
+        let bars: Vec<(String, Option<f64>)> = (1..=6)
+            .map(|k| (format!("板块{k}"), Some(10.0 * k as f64)))
+            .collect();
+        for filler in 0..22 {
+            let mut doc = sample();
+            doc.body = (0..filler).map(|_| Block::Para("一段。".into())).collect();
+            doc.body.push(Block::Chart {
+                caption: "图1 各板块工作进度".into(),
+                bars: bars.clone(),
+            });
+            let pages = lay_out(&doc, &fonts);
+            let page_of = |text: &str| {
+                pages
+                    .iter()
+                    .position(|p| p.lines.iter().any(|l| l.text == text))
+            };
+            let caption = page_of("图1 各板块工作进度");
+            for (label, _) in &bars {
+                assert_eq!(page_of(label), caption, "{filler} paragraphs: {label}");
+            }
         }
     }
 
