@@ -1365,6 +1365,7 @@ fn clean_metric(raw: &str) -> String {
         "要",
         "将",
         "均",
+        "各",
         "总计",
         "共",
         "保持在",
@@ -1787,6 +1788,11 @@ mod tests {
         assert_eq!(t.value, Some(75.0));
         // Years joined by 至 are no target.
         assert!(targets("2020年至2022年持续推进。").is_empty());
+    }
+
+    #[test]
+    fn each_is_not_part_of_the_metric() {
+        assert_eq!(one("建设马铃薯示范基地各10万亩。").metric, "马铃薯示范基地");
     }
 
     #[test]
