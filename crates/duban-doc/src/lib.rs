@@ -508,7 +508,12 @@ pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
     let mut book = 0i32;
     let mut quote = 0i32;
     let mut quote_start = 0;
+    // Straight quotes ("…", typed on a Western keyboard) pair up within a line.
+    let mut straight = false;
     for (i, &c) in view.norm().iter().enumerate() {
+        if c == '"' {
+            straight = !straight;
+        }
         match c {
             '《' | '「' => book += 1,
             '》' | '」' => book = (book - 1).max(0),
@@ -530,10 +535,11 @@ pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
             '\n' => {
                 book = 0;
                 quote = 0;
+                straight = false;
             }
             _ => {}
         }
-        mask[i] = book > 0 || quote > 0;
+        mask[i] = book > 0 || quote > 0 || straight;
     }
     mask
 }

@@ -1222,6 +1222,10 @@ fn metric_for(view: &View, tok: &Token) -> String {
                 ')' => depth -= 1,
                 _ => {}
             }
+            // 2个A和4个B: the next counted thing starts a metric of its own.
+            if matches!(c, '和' | '及' | '与') && view.at(e + 1).is_ascii_digit() {
+                break;
+            }
             if is_delim(c) && (depth <= 0 || c == '\n' || c == '。') {
                 break;
             }
@@ -1788,6 +1792,23 @@ mod tests {
         assert_eq!(t.value, Some(75.0));
         // Years joined by 至 are no target.
         assert!(targets("2020年至2022年持续推进。").is_empty());
+    }
+
+    #[test]
+    fn two_counted_things_have_a_metric_each() {
+        let ts = targets(
+            "推进2个国家制造业新型技术改造城市试点和4个国家中小企业数字化转型城市试点建设。",
+        );
+        let metrics: Vec<&str> = ts.iter().map(|t| t.metric.as_str()).collect();
+        assert_eq!(
+            metrics,
+            [
+                "国家制造业新型技术改造城市试点",
+                "国家中小企业数字化转型城市试点建设"
+            ]
+        );
+        // Numbers inside straight quotes are part of a name.
+        assert!(targets("举办\"制造业数字化转型50人会\"品牌活动。").is_empty());
     }
 
     #[test]
