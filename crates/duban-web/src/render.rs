@@ -263,6 +263,8 @@ pub struct Page {
     pub toggle_href: String,
     /// A failed form post being shown again (what was typed, the message).
     pub form: Option<crate::form_replay::FormPrefill>,
+    /// The signed-in user's unread messages (the menu's 消息 shows the count).
+    pub unread: i64,
 }
 
 impl Page {
@@ -287,6 +289,7 @@ impl Page {
                 .extensions
                 .get::<crate::form_replay::FormPrefill>()
                 .cloned(),
+            unread: 0,
         }
     }
 
@@ -308,6 +311,7 @@ impl Page {
             toggle_href => self.toggle_href,
             path => self.path,
             form => self.form.as_ref().map(Value::from_serialize),
+            unread => self.unread,
         }
     }
 }
@@ -315,8 +319,18 @@ impl Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
-        Ok(Page::from_parts(parts))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let mut page = Page::from_parts(parts);
+        // Best effort: a page still renders when the count cannot be read.
+        if let Some(a) = &page.auth {
+            let u = &a.user;
+            page.unread = state
+                .store
+                .inbox_unread(u.id, u.unit_id, u.role.as_str())
+                .await
+                .unwrap_or(0);
+        }
+        Ok(page)
     }
 }
 
@@ -363,6 +377,7 @@ pub fn error_page(
         }
         .into(),
         form: None,
+        unread: 0,
     };
     let heading = match info.status.as_u16() {
         409 => "编辑冲突",

@@ -518,6 +518,9 @@ async fn escalations_notify_by_mail_and_signed_webhook_and_close() {
     let mut web = login(&app, "rep_fgw").await;
     let inbox = web.get("/messages").await;
     assert!(inbox.body.contains("escalation.raised"), "{}", inbox.body);
+    // The menu counts what is unread, on every page.
+    let home = web.get("/plans").await;
+    assert!(home.body.contains("id=\"unread-count\""), "{}", home.body);
     let id = mine[0]["id"].as_i64().unwrap();
     let r = post_escalation_action(&mut web, id, "respond", "已召开专题会，4月底前补报").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
