@@ -437,7 +437,10 @@ pub fn issuer(view: &View, lines: &[Line], before: usize) -> Option<String> {
 /// A report's speaker names the body: `我代表国务院，向大会报告`. A bare level
 /// (`我代表省人民政府`) is not a name and gives none.
 fn reporting_body(view: &View, before: usize) -> Option<String> {
-    let p = view.find(0, before.min(view.len()), "我代表")? + 3;
+    let Some(p) = view.find(0, before.min(view.len()), "我代表") else {
+        return head_government(view, before);
+    };
+    let p = p + 3;
     let mut e = p;
     while e < before && e - p < 20 && !matches!(view.at(e), ',' | '，' | '向' | '\n' | '。') {
         e += 1;
@@ -450,6 +453,36 @@ fn reporting_body(view: &View, before: usize) -> Option<String> {
         None => looks_like_org(&name).then_some(name),
         Some(level) => speaker_government(view, before, level),
     }
+}
+
+/// A report whose copy lost the speaker's sentence still names its government in the head:
+/// `河北省人民政府省长 王正谱` → 河北省人民政府 (the office alone, `浙江省省长`, names none).
+fn head_government(view: &View, before: usize) -> Option<String> {
+    let end = before.min(view.len()).min(600);
+    let mut from = 0;
+    while let Some(p) = view.find(from, end, "人民政府") {
+        from = p + 4;
+        let after = p + 4;
+        if !["省长", "市长", "主席", "区长", "县长", "州长"]
+            .iter()
+            .any(|t| view.starts_with(after, t))
+        {
+            continue;
+        }
+        // Back over the place's name, not into the sentence before it (…会议上河南省).
+        let mut s = p;
+        while s > 0
+            && p - s < 8
+            && ('\u{4e00}'..='\u{9fff}').contains(&view.at(s - 1))
+            && !"上在的议会届日年月次".contains(view.at(s - 1))
+        {
+            s -= 1;
+        }
+        if p - s >= 2 {
+            return Some(format!("{}人民政府", view.orig(s, p)));
+        }
+    }
+    None
 }
 
 /// The government a bare `我代表省人民政府` speaks for, when the head names it in full
@@ -1008,6 +1041,12 @@ mod tests {
             )
             .as_deref(),
             Some("河南省人民政府")
+        );
+        // The speaker's sentence lost in the copy: the head still names the government.
+        assert_eq!(
+            issuer_of("2026年河北省政府工作报告\n河北省人民政府省长 王正谱\n各位代表：\n一、")
+                .as_deref(),
+            Some("河北省人民政府")
         );
         // Only the office named: no government in the text, none read.
         assert_eq!(

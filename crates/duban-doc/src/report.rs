@@ -133,13 +133,19 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         restarts: true,
         ..Skeleton::default()
     };
-    // Top-level sections, their lines and whether they are the year's.
+    // Top-level sections, their lines and whether they are the year's. A heading naming an
+    // earlier year than the one planned for (一、2025年主要工作和“十四五”发展成就 in a 2026
+    // report) is a review whatever its words.
+    let planned = report_year(view, lines);
+    let earlier_year =
+        |title: &str| matches!((crate::meta::year(title), planned), (Some(y), Some(p)) if y < p);
     let sections: Vec<(usize, bool)> = items
         .iter()
         .enumerate()
         .filter(|(_, it)| it.depth == 0)
         .map(|(i, it)| {
             let past = REVIEW.iter().chain(OUTLOOK).any(|w| it.title.contains(w))
+                || earlier_year(&it.title)
                 || opening_reviews(view, lines, tree, i);
             (i, !past)
         })

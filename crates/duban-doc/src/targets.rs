@@ -32,6 +32,7 @@ const UNITS: &[(&str, &str)] = &[
     ("个", "月体性"),
     ("所", "有属在得以谓"),
     ("家", "庭政居电具乡园族长"),
+    ("户次", ""),
     ("户", "籍口外型"),
     ("条", "件例款文"),
     ("项", "目"),
@@ -80,6 +81,7 @@ const UNITS: &[(&str, &str)] = &[
     ("吨标准煤", ""),
     ("立方米", ""),
     ("方", "面式法案向针便位向舱阵"),
+    ("吨/年", ""),
     ("吨", ""),
     ("千克", ""),
     ("公斤", ""),
@@ -130,6 +132,7 @@ const CUES: &[(&str, Cue)] = &[
     ("至少", Cue::AtLeast),
     ("突破", Cue::AtLeast),
     ("多于", Cue::AtLeast),
+    ("超", Cue::AtLeast),
     ("控制在", Cue::AtMost),
     ("压缩至", Cue::AtMost),
     ("压缩到", Cue::AtMost),
@@ -1086,6 +1089,8 @@ fn comparator(tok: &Token) -> Comparator {
         },
         Some(Cue::Decrease) => Comparator::Decrease,
         Some(Cue::AtLeast) => Comparator::AtLeast,
+        // 控制在5.5%左右: a level to stay about, as 5.5%左右 alone reads.
+        Some(Cue::AtMost) if tok.qualifier == Some(Qualifier::About) => Comparator::About,
         Some(Cue::AtMost) => Comparator::AtMost,
         Some(Cue::Reach) => from_qualifier(tok.qualifier, Comparator::Reach),
         _ => from_qualifier(tok.qualifier, Comparator::Equal),
@@ -1206,10 +1211,17 @@ fn split_keep(view: &View, start: usize, end: usize, sep: char) -> Vec<(usize, u
 /// What a value counts: the noun after it (350个乡镇居家养老服务中心) or, when the value
 /// ends its clause, the subject before the cue (技术合同成交总额达800亿元).
 fn metric_for(view: &View, tok: &Token) -> String {
-    let after_start = tok.end;
+    let mut after_start = tok.end;
+    // 15万套（间）: a bracket right after the unit qualifies it; the noun, if any, follows.
+    if view.at(after_start) == '(' && !names_units(view, after_start) {
+        let close = (after_start..view.len().min(after_start + 8)).find(|&k| view.at(k) == ')');
+        if let Some(close) = close {
+            after_start = close + 1;
+        }
+    }
     let c = view.at(after_start);
     if (is_han(c) || matches!(c, '“' | '"' | '(' | '《'))
-        && c != '的'
+        && !matches!(c, '的' | '并' | '且' | '或')
         && !(c == '(' && names_units(view, after_start))
     {
         // Up to the clause end; a 、 inside parentheses (县(市、区)) does not end it.
@@ -1315,6 +1327,7 @@ const VERBS: &[&str] = &[
     "组建",
     "认定",
     "发展",
+    "交付",
 ];
 
 /// Trims punctuation and trailing particles from a metric read after the value.
@@ -1376,6 +1389,7 @@ fn clean_metric(raw: &str) -> String {
         "稳定在",
         "保持",
         "控制在",
+        "继续",
     ];
     let mut s = raw
         .trim()
@@ -1396,6 +1410,10 @@ fn clean_metric(raw: &str) -> String {
             }
         }
         for p in TRAILING {
+            // 全省平均 keeps its 均.
+            if *p == "均" && s.ends_with("平均") {
+                continue;
+            }
             if let Some(r) = s.strip_suffix(p) {
                 s = r;
             }
@@ -1809,6 +1827,29 @@ mod tests {
         );
         // Numbers inside straight quotes are part of a name.
         assert!(targets("举办\"制造业数字化转型50人会\"品牌活动。").is_empty());
+    }
+
+    #[test]
+    fn government_report_phrasings() {
+        let t = one("全年交付保障性租赁住房15万套（间）。");
+        assert_eq!(t.metric, "保障性租赁住房");
+        let t = one("开展一对一公益家庭教育指导服务1万户次。");
+        assert_eq!(t.unit.as_deref(), Some("万户次"));
+        let t = one("民间资本参与重大项目参股比例不低于10%并逐步提升。");
+        assert_eq!(t.metric, "民间资本参与重大项目参股比例");
+        let t = one("省属国有企业研发投入增速高于全省平均2个百分点以上。");
+        assert!(t.metric.ends_with("全省平均"), "{}", t.metric);
+        let t = one("粮食产量继续保持500亿斤以上。");
+        assert_eq!(t.metric, "粮食产量");
+        let t = one("力争重点文旅产业收入超1万亿元。");
+        assert_eq!(
+            (t.metric.as_str(), t.comparator),
+            ("文旅产业收入", Comparator::AtLeast)
+        );
+        let t = one("城镇调查失业率控制在5.5%左右。");
+        assert_eq!(t.comparator, Comparator::About);
+        let t = one("建成产能1400万吨/年的项目。");
+        assert_eq!(t.unit.as_deref(), Some("万吨/年"));
     }
 
     #[test]

@@ -1060,3 +1060,35 @@ fn a_gap_in_a_one_cell_per_line_table_is_not_silent() {
     );
     assert_eq!(task(&plan, 4).lead_units, vec!["市园林局".to_string()]);
 }
+
+/// A report whose first section names last year's work without a review word
+/// (`一、2025年主要工作和“十四五”发展成就`): a review all the same, no tasks or targets from it;
+/// the copy lost the speaker's line, the head still names the government.
+#[test]
+fn a_section_of_an_earlier_year_is_a_review() {
+    let text = "2026年某某省政府工作报告\n某某省人民政府省长 张某\n各位代表：\n一、2025年主要工作和“十四五”发展成就\n（一）强化创新驱动。全省科技创新投入7232亿元、增长5.6%。\n（二）推进共同富裕。城镇新增就业110万人。\n二、2026年经济社会发展总体要求和主要目标任务\n今年主要预期目标是：地区生产总值增长5%左右。\n三、2026年重点工作\n（一）扩大有效投资。新开工重大项目200个以上。\n（二）办好民生实事。新增托位2万个。\n";
+    let plan = duban_doc::parse_text_with(
+        text,
+        &duban_doc::ParseOptions {
+            kind: Some(duban_core::DocKind::GovernmentReport),
+        },
+    )
+    .unwrap();
+    let all: Vec<&str> = plan
+        .headline_targets
+        .iter()
+        .chain(plan.tasks.iter().flat_map(|t| t.targets.iter()))
+        .map(|t| t.phrase.as_str())
+        .collect();
+    for past in ["7232", "110万人"] {
+        assert!(!all.iter().any(|p| p.contains(past)), "{past} in {all:?}");
+    }
+    assert!(all.iter().any(|p| p.contains("200个")), "{all:?}");
+    assert_eq!(
+        plan.tasks.len(),
+        2,
+        "{:?}",
+        plan.tasks.iter().map(|t| &t.title).collect::<Vec<_>>()
+    );
+    assert_eq!(plan.issuer.as_deref(), Some("某某省人民政府"));
+}
