@@ -524,10 +524,17 @@ pub(crate) fn quoted_mask(view: &View) -> Vec<bool> {
                 quote += 1;
             }
             '”' => {
+                // Only a quote that was open closes (a stray ” re-reading from an old “
+                // made the mask quadratic).
+                let closes = quote > 0;
                 quote = (quote - 1).max(0);
                 // A quoted statement of goals (实现“…达到2000名左右，…达到40%”的目标)
                 // is not a name: its numbers stay readable.
-                if quote == 0 && book == 0 && quoted_statement(&view.norm()[quote_start..i]) {
+                if closes
+                    && quote == 0
+                    && book == 0
+                    && quoted_statement(&view.norm()[quote_start..i])
+                {
                     mask[quote_start..i].fill(false);
                     continue;
                 }

@@ -183,14 +183,16 @@ fn opens_flat_item(t: &str) -> bool {
     let mut chars = t.chars();
     match chars.next() {
         Some('(' | '（') => {
-            let label: String = chars
-                .by_ref()
-                .take_while(|&c| c != ')' && c != '）')
-                .collect();
-            (1..=3).contains(&label.chars().count())
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+            // At most three numerals, then the close: read no further (a line of unclosed
+            // brackets must not be read to its end at every one).
+            let label: Vec<char> = chars.take(4).collect();
+            let close = label.iter().position(|&c| c == ')' || c == '）');
+            close.is_some_and(|n| {
+                (1..=3).contains(&n)
+                    && label[..n]
+                        .iter()
+                        .all(|&c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+            })
         }
         Some(d) if d.is_ascii_digit() => {
             let rest: String = t

@@ -577,3 +577,23 @@ fn a_five_megabyte_document_parses_in_seconds() {
     );
     assert!(took.as_secs() < 30, "5 MB took {took:?}");
 }
+
+/// Inputs that once made parsing quadratic (an attacker's probe): stray closing quotes after
+/// one pair (each re-read the text back to the old opening), and a line of unclosed
+/// brackets (each read to the line's end). 40,000 of each took 16–33 s; now milliseconds.
+/// The bound is loose (a debug build on a shared machine): quadratic would be minutes.
+#[test]
+fn pathological_quotes_and_brackets_parse_in_linear_time() {
+    let inputs = [
+        format!("工作要点\n一、任务\n1、“甲”\n{}", "”\n".repeat(40_000)),
+        format!("工作要点\n一、任务\n1、“甲{}", "”".repeat(40_000)),
+        format!("工作要点\n{}", " (".repeat(40_000)),
+        format!("工作要点\n{}", " （一".repeat(40_000)),
+    ];
+    for text in &inputs {
+        let started = std::time::Instant::now();
+        let _ = duban_doc::parse_text(text);
+        let took = started.elapsed();
+        assert!(took.as_secs() < 10, "{} bytes took {took:?}", text.len());
+    }
+}

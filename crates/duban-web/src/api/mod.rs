@@ -465,7 +465,8 @@ async fn create_plan(
     let region = meta.region;
     let (plan, source_name) = if let Some(text) = meta.document {
         let name = meta.file_name.unwrap_or_else(|| "document.txt".into());
-        let plan = crate::routes::workspace::read_plan(text.as_bytes(), &name)
+        let plan = crate::routes::workspace::read_plan_blocking(text.into_bytes(), name.clone())
+            .await
             .map_err(AppError::Invalid)?;
         (plan, name)
     } else {

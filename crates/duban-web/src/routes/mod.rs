@@ -163,10 +163,38 @@ pub fn attachment(
     r
 }
 
+/// A name safe to save under: no control or bidi characters, no path separators, at most
+/// 80 characters (a long title is cut before its extension, so a proxy's header buffer is
+/// never the limit).
+fn download_name(file_name: &str) -> String {
+    let clean: String = file_name
+        .chars()
+        .filter(|&c| !c.is_control() && !duban_core::text::is_bidi_control(c))
+        .map(|c| {
+            if matches!(c, '/' | '\\' | '"') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    const MAX: usize = 80;
+    if clean.chars().count() <= MAX {
+        return clean;
+    }
+    let (stem, ext) = match clean.rsplit_once('.') {
+        Some((stem, ext)) if ext.chars().count() <= 8 => (stem, format!(".{ext}")),
+        _ => (clean.as_str(), String::new()),
+    };
+    let keep = MAX - ext.chars().count() - 1;
+    format!("{}…{ext}", stem.chars().take(keep).collect::<String>())
+}
+
 /// `attachment` with `file_name` as the browser should save it, Chinese included (RFC 6266
 /// `filename*=UTF-8''…`), and an ASCII `filename` for clients that read only that (other
 /// characters as `_`).
 pub fn content_disposition(file_name: &str) -> axum::http::HeaderValue {
+    let file_name = &download_name(file_name);
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -177,7 +205,7 @@ pub fn content_disposition(file_name: &str) -> axum::http::HeaderValue {
             }
         })
         .collect();
-    let value = if ascii == file_name {
+    let value = if &ascii == file_name {
         format!("attachment; filename=\"{ascii}\"")
     } else {
         format!(
@@ -204,4 +232,23 @@ pub fn table_download(
         kind.media_type(),
         &format!("{stem}.{format}"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_are_safe_and_short() {
+        let v = content_disposition("a/../\r\nb\u{202e}.pdf");
+        let v = v.to_str().unwrap();
+        assert!(
+            !v.contains('/') && !v.contains('\r') && !v.contains("%E2%80%AE"),
+            "{v}"
+        );
+        let long = format!("{}.docx", "长".repeat(3000));
+        let v = content_disposition(&long);
+        assert!(v.len() < 1000, "{}", v.len());
+        assert!(v.to_str().unwrap().ends_with(".docx"));
+    }
 }

@@ -273,7 +273,11 @@ async fn review(
         .collect();
     // The document's item tree and what the reader noticed (sequence breaks, a kind it
     // could not tell): read again from the stored text, the same text the spans index.
-    let outline = duban_doc::parse_text(&d.source_text)
+    let source = d.source_text.clone();
+    let outline = tokio::task::spawn_blocking(move || duban_doc::parse_text(&source))
+        .await
+        .ok()
+        .and_then(Result::ok)
         .map(|p| p.outline)
         .unwrap_or_default();
     let items: Vec<Value> = outline

@@ -44,6 +44,14 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/pillars/{pillar}/delete", post(delete_pillar))
 }
 
+/// [`read_plan`] off the async workers (a document of megabytes parses for a second or two;
+/// other requests keep being served meanwhile).
+pub async fn read_plan_blocking(bytes: Vec<u8>, file_name: String) -> Result<Plan, String> {
+    tokio::task::spawn_blocking(move || read_plan(&bytes, &file_name))
+        .await
+        .map_err(|e| format!("解析中断：{e}"))?
+}
+
 /// Reads an uploaded plan: a `duban.plan/1` JSON (by extension or content) or a document
 /// (txt/html/docx, any Chinese encoding). The plan is validated; the error is one line.
 pub fn read_plan(bytes: &[u8], file_name: &str) -> Result<Plan, String> {
@@ -121,7 +129,7 @@ async fn upload(
         }
         None => return refuse("请选择一个文件，或粘贴文本/JSON".into()),
     };
-    let plan = match read_plan(&bytes, &name) {
+    let plan = match read_plan_blocking(bytes, name.clone()).await {
         Ok(p) => p,
         Err(msg) => return refuse(format!("{name}：{msg}。未保存任何内容。")),
     };
