@@ -134,6 +134,14 @@ pub fn is_chrome(line: &str) -> bool {
         "关闭",
         "收藏",
         "分享",
+        // A portal's tool bar, one link a line: 下载 / 打印 / 全屏 / 【字号：加大 还原 减小】.
+        "下载",
+        "全屏",
+        "加大",
+        "还原",
+        "减小",
+        "]",
+        "[",
     ];
     if WHOLE.contains(&norm.as_str()) {
         return true;
@@ -220,6 +228,13 @@ mod tests {
         for l in ["• 推进无障碍环境建设", "长者版服务专区建设 3个"] {
             assert!(!is_chrome(l), "{l}");
         }
+    }
+
+    #[test]
+    fn a_tool_bar_one_link_a_line_is_chrome() {
+        let t =
+            "下载\n打印\n全屏\n收藏\n【字号：\n加大\n还原\n减小\n】\n2026年某某省政府工作报告\n";
+        assert_eq!(strip_chrome(t), "2026年某某省政府工作报告\n");
     }
 
     #[test]
