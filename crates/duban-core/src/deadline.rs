@@ -3,15 +3,18 @@
 //! month, quarter, half or year it names. Phrases that name no time (持续推进, 长期坚持)
 //! have none.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
+
+use crate::period::last_day;
 
 /// The date a completion phrase names, in `year` unless it states its own year; `None` when
 /// it names no date or no year is known.
 pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
-    let chars: Vec<char> = phrase.chars().filter(|c| !c.is_whitespace()).collect();
-    let text: String = chars.iter().collect();
+    let text: String = phrase.chars().filter(|c| !c.is_whitespace()).collect();
     let (stated_year, rest) = leading_year(&text);
     let year = stated_year.or(year)?;
+    // A year a date can hold (`last_day` below expects one).
+    NaiveDate::from_ymd_opt(year, 1, 1)?;
     let rest = rest.trim_start_matches(['到', '至']);
     if rest.starts_with("年底")
         || rest.starts_with("年末")
@@ -26,18 +29,10 @@ pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
     if rest.starts_with("下半年") {
         return NaiveDate::from_ymd_opt(year, 12, 31);
     }
-    for (q, month) in [
-        ("一季度", 3),
-        ("二季度", 6),
-        ("三季度", 9),
-        ("四季度", 12),
-        ("第一季度", 3),
-        ("第二季度", 6),
-        ("第三季度", 9),
-        ("第四季度", 12),
-    ] {
-        if rest.starts_with(q) {
-            return month_end(year, month);
+    let quarter = rest.strip_prefix('第').unwrap_or(rest);
+    for (q, month) in [("一季度", 3), ("二季度", 6), ("三季度", 9), ("四季度", 12)] {
+        if quarter.starts_with(q) {
+            return Some(last_day(year, month));
         }
     }
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -55,7 +50,7 @@ pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
     if after.starts_with("中旬") {
         return NaiveDate::from_ymd_opt(year, month, 20);
     }
-    month_end(year, month)
+    Some(last_day(year, month))
 }
 
 /// `2022年…` → (2022, the rest); else (None, the text).
@@ -69,15 +64,6 @@ fn leading_year(text: &str) -> (Option<i32>, &str) {
         return (Some(y), if rest.is_empty() { "底" } else { rest });
     }
     (None, text)
-}
-
-fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }?;
-    next.pred_opt().filter(|d| d.month() == month)
 }
 
 #[cfg(test)]
@@ -113,5 +99,6 @@ mod tests {
         assert_eq!(due_date("13月底前", Some(2022)), None);
         assert_eq!(due_date("2月30日前", Some(2022)), None);
         assert_eq!(due_date("", Some(2022)), None);
+        assert_eq!(due_date("6月底前", Some(i32::MAX)), None);
     }
 }

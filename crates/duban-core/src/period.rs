@@ -174,7 +174,8 @@ pub fn parse_period_key(key: &str) -> Option<(i32, Cadence, u32)> {
     Some((year, cadence, idx - 1))
 }
 
-fn last_day(year: i32, month: u32) -> NaiveDate {
+/// The last day of `month` (1–12) of `year`.
+pub(crate) fn last_day(year: i32, month: u32) -> NaiveDate {
     let (y, m) = if month == 12 {
         (year + 1, 1)
     } else {

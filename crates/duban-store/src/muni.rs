@@ -860,14 +860,28 @@ impl Store {
         self.fetch_rows(q, firm_row).await
     }
 
-    /// The names (企业名称) of a run's 领跑者 that have one, by firm id.
-    pub async fn muni_leader_names(&self, run_id: i64) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT firm, name FROM muni_firm WHERE run_id = $1 AND leader > 0 AND name IS NOT NULL",
-        )
-        .bind(run_id)
-        .fetch_all(self.pool())
-        .await?)
+    /// The names (企业名称) of the given firms of a run, by firm id (a firm without a name,
+    /// or not in the run, is left out): the names a 领跑者 list or an objection list shows.
+    pub async fn muni_firm_names(
+        &self,
+        run_id: i64,
+        firms: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut names = std::collections::HashMap::new();
+        for chunk in firms.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|k| format!("${}", k + 2)).collect();
+            let sql = format!(
+                "SELECT firm, name FROM muni_firm WHERE run_id = $1 AND name IS NOT NULL AND firm IN ({})",
+                marks.join(", ")
+            );
+            let mut q =
+                sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(run_id);
+            for f in chunk {
+                q = q.bind(*f);
+            }
+            names.extend(q.fetch_all(self.pool()).await?);
+        }
+        Ok(names)
     }
 
     /// One firm of a run by its id.

@@ -123,6 +123,18 @@ impl Auth {
     }
 }
 
+/// The signed-in user of a session cookie's value (`None`: expired, unknown or disabled).
+pub async fn session_auth(
+    state: &AppState,
+    value: String,
+) -> Result<Option<Auth>, duban_store::StoreError> {
+    Ok(state.store.session(&value).await?.map(|s| Auth {
+        user: s.user,
+        csrf: Some(s.csrf_token),
+        session_cookie: Some(value),
+    }))
+}
+
 async fn lookup(parts: &mut Parts, state: &AppState) -> Result<Option<Auth>, AppError> {
     if let Some(found) = parts.extensions.get::<Auth>() {
         return Ok(Some(found.clone()));
@@ -147,11 +159,7 @@ async fn lookup(parts: &mut Parts, state: &AppState) -> Result<Option<Auth>, App
                 session_cookie: None,
             })
     } else if let Some(value) = cookie(&parts.headers, SESSION_COOKIE) {
-        state.store.session(&value).await?.map(|s| Auth {
-            user: s.user,
-            csrf: Some(s.csrf_token),
-            session_cookie: Some(value),
-        })
+        session_auth(state, value).await?
     } else {
         None
     };

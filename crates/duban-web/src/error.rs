@@ -29,9 +29,13 @@ pub enum AppError {
     /// that field (see `form_replay`).
     #[error("{message}")]
     InvalidField { field: String, message: String },
-    /// Someone else saved first (optimistic locking) or the record already exists.
+    /// The record already exists, or the step no longer applies to its state.
     #[error("{0}")]
     Conflict(String),
+    /// Someone else saved first (optimistic locking): a 409 whose form a page may show at
+    /// the newer version, with what was typed beside it (`form_replay`, `FormPrefill::stale`).
+    #[error("{}", STALE_MESSAGE)]
+    Stale,
     #[error("上传内容超过 20 MB 上限")]
     TooLarge,
     /// Over a smaller, route-specific limit (in MB): the message names that limit.
@@ -58,6 +62,8 @@ pub struct ErrorInfo {
     pub back: Option<String>,
     /// The form field the message is about, when known.
     pub field: Option<String>,
+    /// A newer version was saved first ([`AppError::Stale`]).
+    pub stale: bool,
 }
 
 impl AppError {
@@ -70,7 +76,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidField { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Stale => StatusCode::CONFLICT,
             AppError::TooLarge | AppError::TooLargeFor(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -85,7 +91,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) | AppError::InvalidField { .. } => "invalid",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::Stale => "conflict",
             AppError::TooLarge | AppError::TooLargeFor(_) => "payload_too_large",
             AppError::Csrf => "csrf",
             AppError::Throttled => "too_many_requests",
@@ -128,7 +134,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Duplicate(m) => AppError::Conflict(m),
-            StoreError::Conflict => AppError::Conflict(STALE_MESSAGE.into()),
+            StoreError::Conflict => AppError::Stale,
             StoreError::Invalid(m) => AppError::Invalid(m),
             other => match other.unavailable_reason() {
                 Some(reason) => AppError::Unavailable(reason.into()),
@@ -158,6 +164,7 @@ impl IntoResponse for AppError {
                 AppError::InvalidField { field, .. } => Some(field.clone()),
                 _ => None,
             },
+            stale: matches!(self, AppError::Stale),
         };
         let mut r = (info.status, info.message.clone()).into_response();
         r.extensions_mut().insert(info);
@@ -240,6 +247,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                 },
                 back: None,
                 field: None,
+                stale: false,
             }
         }
     };
@@ -265,14 +273,10 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     // A signed-in user keeps the menu on an error page (best effort: a database that
     // cannot answer gives the page without it).
     let auth = match session {
-        Some(value) if !status.is_server_error() => match state.store.session(&value).await {
-            Ok(Some(s)) => Some(crate::auth::Auth {
-                user: s.user,
-                csrf: Some(s.csrf_token),
-                session_cookie: Some(value),
-            }),
-            _ => None,
-        },
+        Some(value) if !status.is_server_error() => crate::auth::session_auth(&state, value)
+            .await
+            .ok()
+            .flatten(),
         _ => None,
     };
     let html = crate::render::error_page(&state, &info, hant, auth, &path);

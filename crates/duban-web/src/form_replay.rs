@@ -208,8 +208,7 @@ where
             let Some(mut info) = response.extensions().get::<ErrorInfo>().cloned() else {
                 return Ok(response);
             };
-            let stale = info.message == crate::error::STALE_MESSAGE;
-            if stale {
+            if info.stale {
                 info.message = crate::error::STALE_REPLAYED.into();
             }
             // The page named by the handler, else the page the form was posted from.
@@ -234,7 +233,7 @@ where
             replay_parts.headers.remove(header::CONTENT_TYPE);
             replay_parts.headers.remove(header::CONTENT_LENGTH);
             let mut prefill = FormPrefill::new(decode_form(&bytes), &info, &action);
-            prefill.stale = stale;
+            prefill.stale = info.stale;
             replay_parts.extensions.insert(prefill);
             let page =
                 tower::Service::call(&mut again, Request::from_parts(replay_parts, Body::empty()))

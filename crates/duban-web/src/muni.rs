@@ -194,6 +194,9 @@ pub struct SummaryIndicator {
     pub name: String,
     pub weight: f64,
     pub cost: bool,
+    /// The unit the scheme states (万元/亩), shown beside values and benchmarks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -262,6 +265,7 @@ pub fn summarise(
                 name: i.name.clone(),
                 weight: i.weight,
                 cost: i.direction == Direction::Cost,
+                unit: i.unit.clone(),
             })
             .collect(),
         cap: spec.method.benchmark.cap,

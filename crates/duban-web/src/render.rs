@@ -161,13 +161,10 @@ pub fn environment() -> Environment<'static> {
          form: Option<Value>|
          -> Value {
             // Macros do not see the page's variables: they pass `form` explicitly.
-            let typed = form
+            let form = form
                 .filter(|f| !f.is_none() && !f.is_undefined())
-                .or_else(|| st.lookup("form"))
-                .and_then(|f| f.get_attr("values").ok())
-                .and_then(|v| v.get_item(&Value::from(name)).ok())
-                .filter(|v| !v.is_undefined() && !v.is_none());
-            typed.unwrap_or_else(|| stored.unwrap_or_default())
+                .or_else(|| st.lookup("form"));
+            typed_or(form, &name, stored)
         },
     );
     // `typed`, except after a stale save (409): then the newer stored value, what was
@@ -175,19 +172,10 @@ pub fn environment() -> Environment<'static> {
     env.add_function(
         "current",
         |st: &minijinja::State, name: String, stored: Option<Value>| -> Value {
-            let form = st
-                .lookup("form")
-                .filter(|f| !f.is_none() && !f.is_undefined());
-            let stale = form
-                .as_ref()
-                .and_then(|f| f.get_attr("stale").ok())
-                .is_some_and(|v| v.is_true());
-            let typed = form
-                .filter(|_| !stale)
-                .and_then(|f| f.get_attr("values").ok())
-                .and_then(|v| v.get_item(&Value::from(name)).ok())
-                .filter(|v| !v.is_undefined() && !v.is_none());
-            typed.unwrap_or_else(|| stored.unwrap_or_default())
+            let form = st.lookup("form").filter(|f| {
+                !f.is_none() && !f.is_undefined() && !f.get_attr("stale").is_ok_and(|v| v.is_true())
+            });
+            typed_or(form, &name, stored)
         },
     );
     // The message next to field `name` when the failed form's error is about it.
@@ -218,6 +206,14 @@ pub fn environment() -> Environment<'static> {
             .unwrap_or_default()
     });
     env
+}
+
+/// What was typed into field `name` of the failed `form`, else `stored`.
+fn typed_or(form: Option<Value>, name: &str, stored: Option<Value>) -> Value {
+    form.and_then(|f| f.get_attr("values").ok())
+        .and_then(|v| v.get_item(&Value::from(name)).ok())
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .unwrap_or_else(|| stored.unwrap_or_default())
 }
 
 /// Beijing time (UTC+8, no daylight saving) for a stored UTC timestamp, as a `<time>` element:
@@ -321,8 +317,10 @@ impl FromRequestParts<AppState> for Page {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         let mut page = Page::from_parts(parts);
-        // Best effort: a page still renders when the count cannot be read.
-        if let Some(a) = &page.auth {
+        // Only a page shown (GET) has a menu to count for: a form post answered by a
+        // redirect never renders one (its replay is a GET). Best effort: a page still renders
+        // when the count cannot be read.
+        if let (Some(a), true) = (&page.auth, parts.method == axum::http::Method::GET) {
             let u = &a.user;
             page.unread = state
                 .store

@@ -207,16 +207,31 @@ pub fn refused_evidence(bytes: &[u8], file_name: &str) -> Option<String> {
     (!magic.is_empty() && !magic.iter().any(|m| bytes.starts_with(m))).then(|| {
         format!(
             "“{file_name}”的内容不是 .{ext} 文件（实为{}），请检查后重新选择",
-            match sniff_content_type(bytes, file_name) {
-                "application/pdf" => "PDF",
-                "image/png" => "PNG 图片",
-                "image/jpeg" => "JPEG 图片",
-                "image/gif" => "GIF 图片",
-                t if t.starts_with("text/plain") => "文本",
-                _ => "其他格式",
-            }
+            kind_label(sniff_content_type(bytes, file_name))
         )
     })
+}
+
+/// A stored file's type as people name it (application/pdf → PDF 文档).
+pub fn kind_label(content_type: &str) -> &'static str {
+    let ct = content_type.split(';').next().unwrap_or("").trim();
+    match ct {
+        "application/pdf" => "PDF 文档",
+        "image/png" => "PNG 图片",
+        "image/jpeg" => "JPEG 图片",
+        "image/gif" => "GIF 图片",
+        "application/msword" => "Word 文档",
+        "application/vnd.ms-excel" => "Excel 表格",
+        "application/vnd.ms-powerpoint" => "PPT 演示文稿",
+        "application/zip" => "压缩包",
+        "text/plain" => "文本",
+        _ if ct.contains("wordprocessingml") => "Word 文档",
+        _ if ct.contains("spreadsheetml") => "Excel 表格",
+        _ if ct.contains("presentationml") => "PPT 演示文稿",
+        _ if ct.contains("opendocument.text") => "ODF 文档",
+        _ if ct.contains("opendocument.spreadsheet") => "ODF 表格",
+        _ => "其他文件",
+    }
 }
 
 /// A file name safe to store and to put in a header: the last path component, control

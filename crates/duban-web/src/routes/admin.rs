@@ -117,6 +117,7 @@ struct NewTokenForm {
 fn form_message(e: impl Into<AppError>) -> Result<String, AppError> {
     match e.into() {
         AppError::Invalid(m) | AppError::Conflict(m) => Ok(m),
+        stale @ AppError::Stale => Ok(stale.to_string()),
         other => Err(other),
     }
 }

@@ -768,7 +768,7 @@ async fn report_render(
             can_reopen => may("reopen"),
             versions => versions_view(&versions),
             events => events_view(&events),
-            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size => file_size(e.size), content_type => file_kind(&e.content_type), user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
+            evidence => evidence.iter().map(|e| context! { id => e.id, file_name => e.file_name, size => file_size(e.size), content_type => duban_store::deliver::evidence::kind_label(&e.content_type), user_name => e.user_name, at => e.at, sha256 => e.sha256 }).collect::<Vec<_>>(),
             max_evidence => MAX_EVIDENCE_PER_REPORT,
             max_mb => MAX_EVIDENCE_BYTES / 1024 / 1024,
         },
@@ -938,28 +938,6 @@ async fn batch_accept(
         }
     }
     Ok(Redirect::to(&format!("/deliver?accepted={accepted}&skipped={skipped}")).into_response())
-}
-
-/// A stored file's type as people name it (application/pdf → PDF 文档).
-fn file_kind(content_type: &str) -> &'static str {
-    let ct = content_type.split(';').next().unwrap_or("").trim();
-    match ct {
-        "application/pdf" => "PDF 文档",
-        "image/png" => "PNG 图片",
-        "image/jpeg" => "JPEG 图片",
-        "image/gif" => "GIF 图片",
-        "application/msword" => "Word 文档",
-        "application/vnd.ms-excel" => "Excel 表格",
-        "application/vnd.ms-powerpoint" => "PPT 演示文稿",
-        "application/zip" => "压缩包",
-        "text/plain" => "文本",
-        _ if ct.contains("wordprocessingml") => "Word 文档",
-        _ if ct.contains("spreadsheetml") => "Excel 表格",
-        _ if ct.contains("presentationml") => "PPT 演示文稿",
-        _ if ct.contains("opendocument.text") => "ODF 文档",
-        _ if ct.contains("opendocument.spreadsheet") => "ODF 表格",
-        _ => "其他文件",
-    }
 }
 
 /// A file's size as people read it: 6 字节, 12.5 KB, 3.2 MB.

@@ -719,7 +719,7 @@ pub(crate) async fn result_context(
             name => n, a => g[0], b => g[1], c => g[2], d => g[3], x => g[4],
         }).collect::<Vec<_>>(),
         totals => context! { a => summary.grades[0], b => summary.grades[1], c => summary.grades[2], d => summary.grades[3], x => summary.grades[4] },
-        indicators => summary.indicators.iter().zip(indicator_units(&run.spec, summary.indicators.len())).map(|(i, unit)| context! { name => i.name, weight => i.weight, cost => i.cost, unit => unit }).collect::<Vec<_>>(),
+        indicators => summary.indicators.iter().map(|i| context! { name => i.name, weight => i.weight, cost => i.cost, unit => i.unit }).collect::<Vec<_>>(),
         class_label => class_label.clone(),
         region_label => region_label.clone(),
         class_chart => grade_chart(&format!("按{class_label}的等级分布"), &class_rows),
@@ -747,18 +747,8 @@ async fn run_page(
     };
     let objections = state.store.muni_objections(id).await?;
     // Each objection's firm by its name too (objections may be entered by either).
-    let mut firm_names: HashMap<String, Option<String>> = HashMap::new();
-    for o in &objections {
-        if !firm_names.contains_key(&o.firm) {
-            let name = state
-                .store
-                .muni_firm(id, &o.firm)
-                .await
-                .ok()
-                .and_then(|f| f.name);
-            firm_names.insert(o.firm.clone(), name);
-        }
-    }
+    let objected: Vec<&str> = objections.iter().map(|o| o.firm.as_str()).collect();
+    let firm_names = state.store.muni_firm_names(id, &objected).await?;
     let blocker = final_blocker(&run, &objections, today());
     let accepted = objections
         .iter()
@@ -787,7 +777,7 @@ async fn run_page(
             policy => policy_of(&scheme.policy),
             refresh => !run.state.is_final(),
             objections => objections.iter().map(|o| context! {
-                id => o.id, firm => o.firm, firm_name => firm_names.get(&o.firm).cloned().flatten(),
+                id => o.id, firm => o.firm, firm_name => firm_names.get(&o.firm),
                 body => o.body, raised_by => o.raised_by, raised_at => o.raised_at,
                 recorded_by => o.recorded_by, decision => o.decision, note => o.note,
                 decided_by => o.decided_by, decided_at => o.decided_at,
@@ -843,7 +833,6 @@ async fn firm_report(
         .iter()
         .map(|b| b.unwrap_or(f64::NAN))
         .collect();
-    let units = indicator_units(&run.spec, summary.indicators.len());
     let (lines, best) = duban_engine::firm::checkup::checkup(
         &weights,
         &directions,
@@ -866,7 +855,7 @@ async fn firm_report(
             f => firm_view(&firm),
             class_size => class.size,
             lines => lines.iter().zip(&summary.indicators).enumerate().map(|(j, (l, i))| context! {
-                name => i.name, weight => i.weight, cost => i.cost, unit => units[j],
+                name => i.name, weight => i.weight, cost => i.cost, unit => i.unit,
                 value => num(l.value, 2), benchmark => num(l.benchmark, 2),
                 ratio => format!("{:.3}", l.ratio), contribution => format!("{:.2}", l.contribution),
                 gain => format!("{:.2}", l.gain), best => best == Some(j),
@@ -883,16 +872,6 @@ async fn firm_report(
         },
     )?
     .into_response())
-}
-
-/// Each indicator's unit as the run's scheme states it (`unit = "万元/亩"`), by position;
-/// `None` where it states none.
-fn indicator_units(spec: &str, n: usize) -> Vec<Option<String>> {
-    let mut units: Vec<Option<String>> = check_scheme(spec)
-        .map(|sp| sp.indicators.into_iter().map(|i| i.unit).collect())
-        .unwrap_or_default();
-    units.resize(n, None);
-    units
 }
 
 fn finite_fmt(x: f64, digits: usize) -> Option<String> {
@@ -1233,7 +1212,8 @@ async fn finalise(
     if form.leaders.trim() == "yes" {
         let mut list = duban_io::firm_format::leader_list(&body, title, run.demo)
             .map_err(|e| AppError::Invalid(format!("领跑者名单：{e}")))?;
-        let names = state.store.muni_leader_names(id).await?;
+        let firms: Vec<&str> = list.lines.iter().map(|l| l.firm.as_str()).collect();
+        let names = state.store.muni_firm_names(id, &firms).await?;
         list.name_firms(names.iter().map(|(f, n)| (f.as_str(), n.as_str())));
         let method = list.engine.clone();
         state

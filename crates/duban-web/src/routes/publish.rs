@@ -595,9 +595,11 @@ async fn serve_public(state: &AppState, path: &str) -> Result<Response, AppError
     let download = [".xlsx", ".csv", ".docx", ".pdf"];
     if let Some(name) = path.rsplit('/').next()
         && download.iter().any(|ext| name.ends_with(ext))
-        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
     {
-        h.insert(header::CONTENT_DISPOSITION, v);
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            super::content_disposition(name),
+        );
     }
     Ok(r)
 }
