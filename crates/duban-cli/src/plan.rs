@@ -147,6 +147,9 @@ fn outline(plan: &Plan) -> String {
         if !task.co_units.is_empty() {
             units.push_str(&format!("  配合：{}", task.co_units.join("、")));
         }
+        if let Some(deadline) = &task.deadline {
+            units.push_str(&format!("  时限：{deadline}"));
+        }
         line(format!("{:>4}  {}{units}", task.label, task.title));
         for t in &task.targets {
             line(format!("        · {}", target_cell(t)));

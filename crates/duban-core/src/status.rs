@@ -166,6 +166,11 @@ pub struct QuantityTarget {
     /// since `start`, and progress is reported ÷ N.
     #[serde(default)]
     pub increment: bool,
+    /// 提高/下降 N% of a level (单位GDP能耗下降3%): N is a share of the baseline, not an
+    /// amount in the level's own unit, so the level to reach is 基数 × (1 ± N/100).
+    /// Guessed from the unit `%` (个百分点 stays an amount).
+    #[serde(default)]
+    pub relative: bool,
 }
 
 impl QuantityTarget {
@@ -188,6 +193,10 @@ impl QuantityTarget {
             high: target.high,
             baseline,
             increment: INCREMENT_WORDS.iter().any(|w| target.phrase.contains(w)),
+            relative: matches!(
+                target.comparator,
+                Comparator::Increase | Comparator::Decrease
+            ) && matches!(target.unit.as_deref().map(str::trim), Some("%" | "％")),
         }
     }
 }
@@ -761,7 +770,12 @@ fn assess_quantity(
             let up = q.comparator == C::Increase;
             // With an amount and a baseline: a level target base ± amount.
             if let (Some(n), Some(b)) = (q.value.filter(|x| x.is_finite()), base) {
-                let target = if up { b + n.abs() } else { b - n.abs() };
+                let amount = if q.relative {
+                    b.abs() * n.abs() / 100.0
+                } else {
+                    n.abs()
+                };
+                let target = if up { b + amount } else { b - amount };
                 let achieved = if up { v >= target } else { v <= target };
                 let raw = ratio(v - b, target - b).unwrap_or(0.0);
                 return Ok(Assessment {
@@ -773,8 +787,13 @@ fn assess_quantity(
                     )),
                     anchor: Some(b),
                     note: format!(
-                        "当前 {v}，基数 {b}，目标{}至 {target}",
-                        if up { "提高" } else { "降低" }
+                        "当前 {v}，基数 {b}，目标{}{}至 {target}",
+                        if up { "提高" } else { "降低" },
+                        if q.relative {
+                            format!(" {}% ", n.abs())
+                        } else {
+                            String::new()
+                        }
                     ),
                 });
             }
@@ -979,6 +998,7 @@ pub fn roll_up(children: &[RollUpChild]) -> RollUp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Span;
     use crate::test_support::d;
     use proptest::prelude::*;
 
@@ -1002,6 +1022,7 @@ mod tests {
                 high: None,
                 baseline,
                 increment: false,
+                relative: false,
             }),
             start: d("2020-01-01"),
             deadline: d("2020-12-31"),
@@ -1141,6 +1162,47 @@ mod tests {
                 ("2020-12-31", 4.9, "2021-01-10", Light::Blue),
             ],
         );
+    }
+
+    #[test]
+    fn a_percent_decrease_is_a_share_of_the_baseline() {
+        // 单位GDP能耗下降3%: from 0.50 the level to reach is 0.485, not 0.50 − 3.
+        let mut t = Target {
+            phrase: "单位GDP能耗下降3%".into(),
+            span: Span { start: 0, end: 0 },
+            metric: "单位GDP能耗".into(),
+            comparator: Comparator::Decrease,
+            value: Some(3.0),
+            low: None,
+            high: None,
+            unit: Some("%".into()),
+            normalized: Some(3.0),
+            commitment: None,
+        };
+        let q = QuantityTarget::from_target(&t, Some(0.5));
+        assert!(q.relative);
+        let spec = TargetSpec {
+            measure: Measure::Quantity(q),
+            ..qty(Comparator::Decrease, None, None)
+        };
+        let s = eval(&spec, &[ob("2020-12-31", 0.485)], "2021-01-10");
+        assert_eq!(s.light, Light::Blue, "{s:?}");
+        let s = eval(&spec, &[ob("2020-12-31", 0.4925)], "2021-01-10");
+        assert!((s.progress.unwrap() - 0.5).abs() < 1e-9, "{s:?}");
+        assert_eq!(s.light, Light::Red);
+        // 失业率下降0.5个百分点 stays an amount in the level's own unit.
+        t.unit = Some("个百分点".into());
+        assert!(!QuantityTarget::from_target(&t, Some(5.0)).relative);
+        // 提高5%: 200 → 210.
+        t.comparator = Comparator::Increase;
+        t.value = Some(5.0);
+        t.unit = Some("%".into());
+        let spec = TargetSpec {
+            measure: Measure::Quantity(QuantityTarget::from_target(&t, Some(200.0))),
+            ..qty(Comparator::Increase, None, None)
+        };
+        let s = eval(&spec, &[ob("2020-12-31", 210.0)], "2021-01-10");
+        assert_eq!(s.light, Light::Blue, "{s:?}");
     }
 
     #[test]

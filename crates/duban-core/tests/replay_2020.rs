@@ -43,6 +43,7 @@ fn a_year_of_quarterly_reports() {
             high: None,
             baseline: None,
             increment: true,
+            relative: false,
         }),
         start: d("2020-01-01"),
         deadline: d("2020-12-31"),

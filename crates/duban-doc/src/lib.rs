@@ -283,11 +283,12 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
                 .collect(),
         })
         .collect();
+    let first_leads = units::first_listed_leads(view.norm());
     let tasks: Vec<Task> = layout
         .tasks
         .iter()
         .enumerate()
-        .map(|(i, t)| build_task(&view, &quoted, &layout, i, t, year))
+        .map(|(i, t)| build_task(&view, &quoted, &layout, i, t, year, first_leads))
         .collect();
     let mut items = tree.items;
     // Table rows and inline items (一要… inside a paragraph) are not lines the tree read.
@@ -346,8 +347,10 @@ fn parse_named(text: &str, fallback_title: &str, options: &ParseOptions) -> Resu
         year,
         first_struct,
     );
+    // A government report or a news summary carries no document number (文号).
+    let numbered = !matches!(kind, Some(DocKind::GovernmentReport | DocKind::NewsSummary));
     for field in ["title", "issuer", "year", "doc_number"] {
-        if !meta.iter().any(|m| m.field == field) {
+        if !meta.iter().any(|m| m.field == field) && (field != "doc_number" || numbered) {
             diagnostics.push(Diagnostic {
                 code: "meta_missing".into(),
                 message: format!("未在文中找到{}，请补填", meta_label(field)),
@@ -465,6 +468,7 @@ fn build_task(
     index: usize,
     t: &table::TaskSpan,
     year: Option<i32>,
+    first_leads: bool,
 ) -> Task {
     let (title, text_start) = meta::task_title(view, t.body_start, t.end);
     let (ts, te) = view.trim(text_start, t.end);
@@ -473,7 +477,7 @@ fn build_task(
         None => {
             let norm = view.norm_str(t.body_start, t.end);
             let orig = view.orig(t.body_start, t.end);
-            units::find_units(&norm, &orig)
+            units::find_units(&norm, &orig, first_leads)
         }
     };
     // The 完成时限 cell of a table row, else the latest phrase of the text.

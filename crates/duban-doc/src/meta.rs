@@ -508,6 +508,8 @@ fn speaker_government(view: &View, before: usize, level: &str) -> Option<String>
                 && place
                     .chars()
                     .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                // 2026年四川省人民政府工作报告: the place starts after the year.
+                && !place.starts_with(['年', '月', '日', '的', '在', '于'])
                 && first.contains(place.as_str())
             {
                 return Some(format!("{}人民政府", view.orig(p - len, p)));
@@ -518,7 +520,7 @@ fn speaker_government(view: &View, before: usize, level: &str) -> Option<String>
 }
 
 /// A note after a signature: （此件公开发布）, （此件主动公开）, （联系人：…）.
-fn is_closing_note(t: &str) -> bool {
+pub(crate) fn is_closing_note(t: &str) -> bool {
     let t = t.trim();
     t.chars().count() <= 30
         && (t.starts_with('(') || t.starts_with('（'))
@@ -586,7 +588,7 @@ fn labelled_issuer(view: &View, before: usize) -> Option<String> {
     None
 }
 
-fn looks_like_org(name: &str) -> bool {
+pub(crate) fn looks_like_org(name: &str) -> bool {
     const ENDS: &[&str] = &[
         "办公室",
         "委员会",

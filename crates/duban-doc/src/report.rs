@@ -231,8 +231,13 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
     }
     // 民生实事 lists: an unnumbered line naming them, then a run of numbered items.
     let item_at_line = |li: usize| tree.line_of.iter().position(|&l| l == li);
-    for (li, l) in lines.iter().enumerate() {
-        if l.is_blank() || item_at_line(li).is_some() || !line_text(li).contains("实事") {
+    for (li, l) in lines.iter().enumerate().take(glossary) {
+        // The list's own line (今年将办好十件民生实事：), not a paragraph that says 干实事.
+        let text = line_text(li);
+        let names_list = text.contains("民生实事")
+            || text.contains("实事项目")
+            || (text.contains("实事") && text.chars().count() <= 40);
+        if l.is_blank() || item_at_line(li).is_some() || !names_list {
             continue;
         }
         // The first item within the next three non-blank lines.
@@ -245,7 +250,7 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         else {
             continue;
         };
-        if taken[first] || past_line(tree.line_of[first]) {
+        if taken[first] || past_line(tree.line_of[first]) || tree.line_of[first] >= glossary {
             continue;
         }
         let p = sk.pillars.len();

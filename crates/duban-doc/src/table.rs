@@ -177,21 +177,56 @@ fn heading_text(view: &View, start: usize, end: usize) -> String {
     view.orig(s, e)
 }
 
-/// Where a closing signature block starts (issuer line + date line at the very end), or the
-/// end of the text.
+/// Where a closing signature block starts (issuer lines over a date at the very end, then
+/// notes such as （此件公开发布）), or the end of the text. A closing instruction to the
+/// units just above the signature (各有关部门…于12月31日前报送…) goes with it: it
+/// addresses every unit, not the last task.
 fn trailing_block_start(view: &View, lines: &[Line]) -> usize {
     let nonblank: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
-    let Some(&last) = nonblank.last() else {
-        return view.len();
-    };
-    if !crate::meta::is_date_line(view, &lines[last]) {
+    let text = |i: usize| view.norm_str(lines[i].start, lines[i].end);
+    let mut k = nonblank.len();
+    while k > 0 && crate::meta::is_closing_note(&text(nonblank[k - 1])) {
+        k -= 1;
+    }
+    if k == 0 || !crate::meta::is_date_line(view, &lines[nonblank[k - 1]]) {
         return view.len();
     }
-    let mut start = lines[last].raw_start;
-    if nonblank.len() >= 2 {
-        let prev = &lines[nonblank[nonblank.len() - 2]];
-        if prev.len() <= 30 && !view.norm_str(prev.start, prev.end).contains('。') {
-            start = prev.raw_start;
+    k -= 1;
+    let mut start = lines[nonblank[k]].raw_start;
+    // Up to six signing organs, one per line.
+    let mut signers = 0;
+    while k > 0 && signers < 6 {
+        let prev = &lines[nonblank[k - 1]];
+        let t = text(nonblank[k - 1]);
+        if prev.len() > 30
+            || t.contains(['。', ':', '、', ',', ';'])
+            || !crate::meta::looks_like_org(t.trim())
+        {
+            break;
+        }
+        k -= 1;
+        signers += 1;
+        start = prev.raw_start;
+    }
+    if signers == 0
+        && k > 0
+        && lines[nonblank[k - 1]].len() <= 30
+        && !text(nonblank[k - 1]).contains('。')
+    {
+        k -= 1;
+        start = lines[nonblank[k]].raw_start;
+    }
+    if k > 0 {
+        let t = text(nonblank[k - 1]);
+        let to_all = ["各地区", "各有关部门", "各部门", "各地", "各单位", "各级"]
+            .iter()
+            .any(|w| t.starts_with(w));
+        if to_all
+            && ["报送", "报告", "抄送", "请示"]
+                .iter()
+                .any(|w| t.contains(w))
+        {
+            start = lines[nonblank[k - 1]].raw_start;
         }
     }
     start
@@ -216,6 +251,9 @@ struct Columns {
     width: usize,
     number: usize,
     content: usize,
+    /// A second text column right after the content (重点任务 ⇥ 具体举措): the row's task
+    /// is both cells, or the detail alone under a content cell merged over several rows.
+    detail: Option<usize>,
     lead: Option<usize>,
     responsible: bool,
     co: Option<usize>,
@@ -319,10 +357,25 @@ fn columns_from_names(names: &[String]) -> Option<Columns> {
             })
         });
     let responsible = lead.is_some_and(|l| names[l].contains("责任"));
+    let detail = Some(content + 1).filter(|&k| {
+        names.get(k).is_some_and(|n| {
+            [
+                "举措", "措施", "内容", "目标", "指标", "任务", "工作", "具体",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+                && !["单位", "部门", "领导", "牵头", "配合", "责任"]
+                    .iter()
+                    .any(|w| n.contains(w))
+                && !is_progress_column(n)
+                && !is_deadline_column(n)
+        })
+    });
     Some(Columns {
         width: cs.len(),
         number,
         content,
+        detail,
         lead,
         responsible,
         co,
@@ -404,9 +457,11 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
             });
             continue;
         }
-        if let (Some(n), Some(&(cs_s, cs_e))) = (number, cs.get(cols.content))
-            && cs_e > cs_s
-        {
+        let body = match (cell(Some(cols.content)), cell(cols.detail)) {
+            (Some((s, _)), Some((_, e))) => Some((s, e)),
+            (content, detail) => content.or(detail),
+        };
+        if let (Some(n), Some((cs_s, cs_e))) = (number, body) {
             // A number out of sequence (a row missing from the copy, a typo) is still a
             // row: the break is reported, the rest of the table is not lost.
             if n != last + 1 && n != 1 {
@@ -575,6 +630,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
         width: names.len(),
         number: names.len(),
         content,
+        detail: None,
         lead,
         responsible,
         co,

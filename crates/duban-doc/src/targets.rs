@@ -71,6 +71,7 @@ const UNITS: &[(&str, &str)] = &[
     ("例", "如"),
     ("笔", ""),
     ("宗", "教旨"),
+    ("起", "步草来点飞诉算始航见因源"),
     ("艘", ""),
     ("架", "构"),
     ("微克/立方米", ""),
@@ -144,6 +145,10 @@ const CUES: &[(&str, Cue)] = &[
     ("降低至", Cue::AtMost),
     ("减少到", Cue::AtMost),
     ("减少至", Cue::AtMost),
+    ("压减到", Cue::AtMost),
+    ("压减至", Cue::AtMost),
+    ("削减到", Cue::AtMost),
+    ("削减至", Cue::AtMost),
     ("降至", Cue::AtMost),
     ("降到", Cue::AtMost),
     ("低于", Cue::AtMost),
@@ -1771,6 +1776,25 @@ mod tests {
         let ts = targets(s);
         assert_eq!(ts.len(), 1, "{s}: {ts:#?}");
         ts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn accidents_counted_in_qi_and_caps_after_yajian() {
+        let t = one("重大事故起数减少10起以上");
+        assert_eq!(
+            (t.metric.as_str(), t.comparator, t.value, t.unit.as_deref()),
+            ("重大事故起数", Comparator::Decrease, Some(10.0), Some("起"))
+        );
+        let t = one("煤炭消费量压减到500万吨以内");
+        assert_eq!(
+            (t.metric.as_str(), t.comparator, t.normalized),
+            ("煤炭消费量", Comparator::AtMost, Some(5e6))
+        );
+        assert!(
+            targets("推进项目尽早开工，发起设立3只基金")
+                .iter()
+                .all(|t| t.unit.as_deref() != Some("起"))
+        );
     }
 
     #[test]

@@ -39,7 +39,20 @@ const KEYS: &[(&str, Role)] = &[
 
 /// Finds the units in a task's text, given in the normalised view (char-for-char with the
 /// original, see `text`) and the original text (names are returned as written).
-pub fn find_units(norm: &str, orig: &str) -> Units {
+/// Whether the document states once that the first unit of every list leads
+/// (列第一位者为牵头单位，下同): then `A、B按职责分工负责` is one list that A leads, not
+/// units leading their parts separately.
+pub fn first_listed_leads(norm: &[char]) -> bool {
+    let text: String = norm.iter().collect();
+    ["第一位", "第一个", "首位"].iter().any(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            let after: String = text[i..].chars().take(12).collect();
+            after.contains("牵头")
+        })
+    })
+}
+
+pub fn find_units(norm: &str, orig: &str, first_leads: bool) -> Units {
     let norm_chars: Vec<char> = norm.chars().collect();
     let orig_chars: Vec<char> = orig.chars().collect();
     let mut units = Units::default();
@@ -94,9 +107,11 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
         from = p + 1;
         let start = p + 1;
         let limit = (start + 40).min(norm_chars.len());
-        let Some(end) = (start..limit)
-            .find(|&k| starts_with(&norm_chars, k, "牵头") || starts_with(&norm_chars, k, "负责"))
-        else {
+        // 由政府负责人牵头: a person, not the unit 政府.
+        let Some(end) = (start..limit).find(|&k| {
+            starts_with(&norm_chars, k, "牵头")
+                || (starts_with(&norm_chars, k, "负责") && norm_chars.get(k + 2) != Some(&'人'))
+        }) else {
             continue;
         };
         if norm_chars[start..end]
@@ -108,7 +123,9 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
         }
         let names = split_names(&orig_chars[start..end], &norm_chars[start..end]);
         let norm_names = split_names(&norm_chars[start..end], &norm_chars[start..end]);
-        if norm_names.iter().all(|n| looks_like_unit(n)) {
+        // 由一个部门牵头 describes a rule, it names no unit.
+        let generic = |n: &String| ["一个", "多个", "某"].iter().any(|w| n.starts_with(w));
+        if norm_names.iter().all(|n| looks_like_unit(n) && !generic(n)) {
             units.lead.extend(names);
         }
     }
@@ -151,8 +168,8 @@ pub fn find_units(norm: &str, orig: &str) -> Units {
                 // the rest co-operate; (A、B，C负责): one list, the first leads.
                 match (has_lead, duty) {
                     (true, _) => Role::Co,
-                    (false, true) => Role::Lead,
-                    (false, false) => Role::Responsible,
+                    (false, true) if !first_leads => Role::Lead,
+                    (false, _) => Role::Responsible,
                 }
             } else if part.ends_with("配合")
                 || part.ends_with("参与")
@@ -376,6 +393,14 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
             "参与",
             "牵头",
             "负责",
+            "等有关部门和单位",
+            "等有关单位和部门",
+            "等有关部门",
+            "等有关单位",
+            "等相关部门",
+            "等相关单位",
+            "会同有关部门",
+            "会同相关部门",
             "等单位",
             "等部门",
             "等",
@@ -400,7 +425,14 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
             break;
         }
     }
-    if e > s && e - s <= 30 {
+    // An empty unit cell written out (配合单位：无).
+    let none = ["无", "暂无", "—", "——", "-"];
+    if e > s
+        && e - s <= 30
+        && !none
+            .iter()
+            .any(|w| norm[s..e].iter().copied().eq(w.chars()))
+    {
         names.push(orig[s..e].iter().collect());
     }
 }
@@ -527,7 +559,7 @@ mod tests {
 
     fn units(s: &str) -> Units {
         let norm: String = s.chars().map(norm_char).collect();
-        find_units(&norm, s)
+        find_units(&norm, s, false)
     }
 
     #[test]

@@ -1092,3 +1092,96 @@ fn a_section_of_an_earlier_year_is_a_review() {
     );
     assert_eq!(plan.issuer.as_deref(), Some("某某省人民政府"));
 }
+
+fn parse_as(text: &str, kind: duban_core::DocKind) -> Plan {
+    duban_doc::parse_text_with(text, &duban_doc::ParseOptions { kind: Some(kind) }).expect("parses")
+}
+
+/// 重点任务 ⇥ 具体举措: the row's task is both cells; under a 重点任务 cell merged over
+/// two rows (a .docx `vMerge`, left empty in the second row) the second row is a task of
+/// its own, with its own units and time limit. A 配合单位 cell reading 无 names no unit.
+#[test]
+fn a_detail_column_and_a_merged_task_cell_keep_every_row() {
+    let plan = parse(
+        "重点任务分工表\n序号\t重点任务\t具体举措\t牵头单位\t配合单位\t完成时限\n\
+         1\t实施“模芯协同”行动。\t支持中试服务平台建设，遴选优秀企业20家。\t省发展改革委\t省经信厅\t2026年12月\n\
+         2\t\t招引1—2家人工智能芯片设计龙头企业总部。\t省经信厅\t无\t2026年6月\n",
+    );
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    let first = task(&plan, 1);
+    assert!(full_text(first).contains("遴选优秀企业20家"), "{first:#?}");
+    assert_eq!(first.targets.len(), 1, "{first:#?}");
+    let second = task(&plan, 2);
+    assert!(second.title.starts_with("招引1—2家"), "{second:#?}");
+    assert_units(second, &["省经信厅"], &[]);
+    assert_eq!(second.deadline.as_deref(), Some("2026年6月"));
+}
+
+/// 等有关部门和单位 and 会同有关部门 are not part of a unit's name; under a document's
+/// 列第一位者为牵头单位，下同 the first unit of every later list leads; 由政府负责人牵头
+/// names a person, not the unit 政府.
+#[test]
+fn unit_lists_of_a_state_council_notice() {
+    let plan = parse_as(
+        "一、鼓励支持就业创业\n\
+         （一）扩大就业见习补贴范围。（人力资源社会保障部等有关部门和单位负责）\n\
+         （二）支持产业集群建设。（国家发展改革委会同有关部门负责）\n\
+         （三）加大稳岗支持力度。（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）\n\
+         （四）支持创业载体建设。（人力资源社会保障部、科技部、财政部，各省级人民政府按职责分工负责）\n\
+         （五）落实地方政府主体责任。建立由政府负责人牵头、相关部门共同参与的工作机制。（各省级人民政府负责）\n",
+        duban_core::DocKind::Implementation,
+    );
+    assert_units(task(&plan, 1), &["人力资源社会保障部"], &[]);
+    assert_units(task(&plan, 2), &["国家发展改革委"], &[]);
+    assert_units(task(&plan, 3), &["人力资源社会保障部"], &["财政部"]);
+    assert_units(
+        task(&plan, 4),
+        &["人力资源社会保障部"],
+        &["科技部", "财政部", "各省级人民政府"],
+    );
+    assert_units(task(&plan, 5), &["各省级人民政府"], &[]);
+}
+
+/// The closing instruction, the signature, the date and （此件公开发布） after the last item
+/// are not the last task's text, nor its deadline.
+#[test]
+fn a_notice_closing_block_is_not_the_last_task() {
+    let plan = parse_as(
+        "一、对深化商事制度改革成效显著的市，优先纳入相关试点。（市场监管总局负责）\n\
+         二、对落实有关重大政策措施成效明显的县，实行“免督查”。（国务院办公厅负责）\n\
+         各有关部门制定或调整完善后的激励措施实施办法，于2018年12月31日前报送国务院办公厅。\n\
+         国务院办公厅\n2018年12月6日\n（此件公开发布）\n",
+        duban_core::DocKind::Implementation,
+    );
+    let last = task(&plan, 2);
+    assert!(!full_text(last).contains("报送"), "{last:#?}");
+    assert!(!full_text(last).contains("此件"), "{last:#?}");
+    assert_eq!(last.deadline, None);
+    assert_units(last, &["国务院办公厅"], &[]);
+}
+
+/// A report: the issuer after the year in the title (2026年四川省人民政府工作报告), no 文号
+/// asked for, and a closing paragraph that says 干实事 above a glossary is not a 民生实事
+/// list (the glossary's entries stay out of the tasks).
+#[test]
+fn a_report_with_a_glossary_after_its_last_section() {
+    let plan = parse_as(
+        "2026年四川省人民政府工作报告\n各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n\
+         一、2026年工作安排\n（一）突出扩大内需战略基点。打造40个消费场景。\n\
+         （二）突出政府履职效能。严明纪律规矩，让基层有更多精力务实功、干实事。\n\
+         各位代表！\n名词解释\n1.“两重”：是指国家重大战略实施。\n2.“两新”：是指大规模设备更新。\n",
+        duban_core::DocKind::GovernmentReport,
+    );
+    assert_eq!(plan.issuer.as_deref(), Some("四川省人民政府"));
+    assert_eq!(plan.tasks.len(), 2, "{:#?}", plan.tasks);
+    assert_eq!(plan.pillars.len(), 1, "{:#?}", plan.pillars);
+    assert!(
+        !plan
+            .outline
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("文号")),
+        "{:#?}",
+        plan.outline.diagnostics
+    );
+}
