@@ -42,7 +42,7 @@ pub fn strip_neutralised(s: &str) -> &str {
 }
 
 /// A CSV file (UTF-8, with or without BOM, or GB18030: both keep ASCII bytes as ASCII)
-/// with every formula-like cell prefixed. Cells are otherwise unchanged; quoting is
+/// with every formula-like cell prefixed, as duban's readers read it. Cells are otherwise unchanged; quoting is
 /// redone where a cell needs it. Unreadable CSV is returned as an error.
 pub fn neutralise_csv(bytes: &[u8]) -> Result<Vec<u8>, csv::Error> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -66,7 +66,10 @@ pub fn neutralise_csv(bytes: &[u8]) -> Result<Vec<u8>, csv::Error> {
             for field in record.iter() {
                 cell.clear();
                 let text = String::from_utf8_lossy(field);
-                if needs_prefix(&text) {
+                // A cell already led by an apostrophe is what duban's readers read without
+                // it ([`strip_neutralised`]): it stays as it is, so a download of an uploaded
+                // download does not gain a second apostrophe.
+                if is_formula_like(&text) {
                     cell.push(b'\'');
                 }
                 cell.extend_from_slice(field);
@@ -115,6 +118,18 @@ mod tests {
         assert_eq!(
             out,
             "\u{feff}id,name,x\n1,\"'=HYPERLINK(\"\"http://e.x\"\")\",-3\n2,\"a,b\",'@x\n"
+        );
+    }
+
+    /// A downloaded file uploaded and downloaded again is the same file (issue 9 probe: the
+    /// apostrophe used to double on each round).
+    #[test]
+    fn a_csv_download_of_a_download_is_unchanged() {
+        let once = neutralise_csv(b"id,name\n1,=HYPERLINK(1)\n").unwrap();
+        assert_eq!(neutralise_csv(&once).unwrap(), once);
+        assert_eq!(
+            String::from_utf8(once).unwrap(),
+            "id,name\n1,'=HYPERLINK(1)\n"
         );
     }
 

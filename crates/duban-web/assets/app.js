@@ -59,6 +59,23 @@
       el.addEventListener("change", function () { f.submit(); });
     });
   });
+  // Typed work is not lost to a stray click: a changed form marked data-guard asks (in the
+  // browser's own words) before the page is left without sending it. Registered after the
+  // other submit handlers, so a send they stopped still counts as unsent.
+  var unsent = null;
+  document.querySelectorAll("form[data-guard]").forEach(function (f) {
+    f.addEventListener("input", function () { unsent = f; });
+    f.addEventListener("change", function () { unsent = f; });
+    f.addEventListener("submit", function (e) {
+      if (!e.defaultPrevented) { unsent = null; }
+    });
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (unsent) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
   // Print buttons (hidden without JavaScript; the browser's own print works anyway).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.hidden = false;

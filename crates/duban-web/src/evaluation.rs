@@ -125,6 +125,21 @@ pub fn check_data(
     read_dataset(bytes, kind, spec).map_err(|e| ComputeError(format!("数据有误：{e}")))
 }
 
+/// [`check_data`] on a blocking thread: a large workbook (a million rows of XML) is read
+/// while the server keeps answering other requests. The bytes come back to be stored.
+pub async fn check_data_blocking(
+    bytes: Vec<u8>,
+    kind: DataKind,
+    spec: Spec,
+) -> (Vec<u8>, Result<duban_engine::Dataset, ComputeError>) {
+    let joined = tokio::task::spawn_blocking(move || {
+        let checked = check_data(&bytes, kind, &spec);
+        (bytes, checked)
+    })
+    .await;
+    joined.unwrap_or_else(|e| (Vec::new(), Err(ComputeError(format!("读取线程异常：{e}")))))
+}
+
 /// Evaluates on a blocking thread (the engine's Monte Carlo uses rayon), so the server keeps
 /// answering while it runs.
 pub async fn compute(

@@ -101,6 +101,24 @@ pub fn environment() -> Environment<'static> {
         }
     }
     env.add_filter("urlenc", |v: String| -> String { url_encode(&v) });
+    // A plan in a list or a picker: its title, and （草稿） until it is adopted, so two
+    // imports of one document can be told apart and a draft is not mistaken for the plan.
+    env.add_filter("plan_name", |p: Value| -> String {
+        let title = p
+            .get_attr("title")
+            .ok()
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let draft = p
+            .get_attr("state")
+            .ok()
+            .is_some_and(|s| s.as_str() == Some("draft"));
+        if draft {
+            format!("{title}（草稿）")
+        } else {
+            title
+        }
+    });
     env.add_filter("bjt", |v: Value| -> Value { beijing_time(&v.to_string()) });
     // A calendar date as people write it (2020年11月2日); anything else is shown as it is.
     env.add_filter("zh_date", |v: String| -> String {

@@ -44,6 +44,8 @@ pub enum SeedError {
     Parse(String),
     #[error("monitor seed: {0}")]
     Monitor(String),
+    #[error("evaluation demo: {0}")]
+    Evaluation(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -61,7 +63,8 @@ pub fn parse_document(bytes: &[u8], file_name: &str) -> Result<duban_core::Plan,
 }
 
 /// Loads the seed units, plan and demo assignment unless already loaded, then the monitor's
-/// seed (its catalogue, series and rules, and the plan's headline goals bound to series).
+/// seed (its catalogue, series and rules, and the plan's headline goals bound to series) and
+/// the demo evaluation.
 pub async fn ensure_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
     let outcome = ensure_plan_seed(store).await?;
     let plan_id = match &outcome {
@@ -71,6 +74,10 @@ pub async fn ensure_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
     crate::monitor::ensure_monitor_seed(store, plan_id)
         .await
         .map_err(SeedError::Monitor)?;
+    // The labelled demo evaluation (示例数据), loaded here so that no page view writes.
+    crate::evaluation::ensure_demo(store)
+        .await
+        .map_err(|e| SeedError::Evaluation(format!("{e:?}")))?;
     Ok(outcome)
 }
 

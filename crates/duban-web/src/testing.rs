@@ -60,6 +60,22 @@ pub async fn spawn_app_with(seed: bool) -> TestApp {
 }
 
 impl TestApp {
+    /// Adopts a draft plan as an office would: every unit awaiting review kept with its
+    /// kind, then 通过 by `admin`. Reports fall due only on adopted plans.
+    pub async fn adopt(&self, plan_id: i64, admin: &User) {
+        let store = &self.state.store;
+        for u in store.units_to_review().await.expect("units to review") {
+            store
+                .confirm_unit(u.id, u.kind)
+                .await
+                .expect("confirm unit");
+        }
+        store
+            .adopt_plan(plan_id, admin.id)
+            .await
+            .expect("the plan adopts");
+    }
+
     /// Creates a user with password `"{name}-password"`.
     pub async fn add_user(&self, name: &str, role: Role, unit_code: Option<&str>) -> User {
         self.state

@@ -22,9 +22,10 @@ async fn report_state(c: &Client, state: &str) {
 #[ignore = "needs chromium; run by .ci/run"]
 async fn browser_deliver_journey() {
     let app = spawn_app().await;
-    app.add_user("admin", Role::Admin, None).await;
+    let admin = app.add_user("admin", Role::Admin, None).await;
     app.add_user("rep", Role::Reporter, Some("fgw")).await;
     let plan = app.state.store.list_plans().await.unwrap()[0].id;
+    app.adopt(plan, &admin).await;
     let d = app.state.store.plan_detail(plan).await.unwrap();
     // A task fgw leads alone whose targets all count up to a number.
     let (task, targets) = d

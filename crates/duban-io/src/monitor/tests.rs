@@ -388,6 +388,30 @@ fn wide_export_reads_back_in_both_formats() {
     }
 }
 
+/// Issue 9 item 1, the monitor's 宽表 import: a 2 KB workbook with one cell at XFD1048576
+/// once made calamine allocate a dense 512 GB range and abort the server.
+#[test]
+fn a_stray_far_cell_in_a_wide_workbook_is_refused_by_its_position() {
+    for (row, col, message) in [
+        (1_048_575, 16_383, "超过 10000 行"),
+        (3, 16_383, "超过 1000 列"),
+    ] {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "地区").unwrap();
+        ws.write_string(0, 1, "2020年一季度").unwrap();
+        ws.write_string(1, 0, "浙江省").unwrap();
+        ws.write_number(1, 1, 1.5).unwrap();
+        ws.write_string(row, col, "x").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000);
+        let started = std::time::Instant::now();
+        let e = read_wide(&bytes, "服务业增加值", Frequency::Quarterly, None).unwrap_err();
+        assert!(started.elapsed().as_secs_f64() < 2.0);
+        assert!(e.to_string().contains(message), "{e}");
+    }
+}
+
 proptest! {
     #[test]
     fn series_csv_round_trips(rows in proptest::collection::vec(

@@ -136,40 +136,59 @@ fn csv_grid(bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
     Ok(rows)
 }
 
+/// The most columns a wide table may span (years or months across).
+const MAX_WIDE_COLUMNS: usize = 1_000;
+
+/// The first worksheet's cells at their sheet positions, streamed: a stray cell far away
+/// (XFD1048576) is refused by its position before anything is allocated for it.
 fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
     use calamine::{Data, Reader, Xlsx};
     // Same guard as the 督办表: size, legacy .xls, zip bombs, before calamine sees the bytes.
     crate::supervision_sheet::guard::check(bytes)
         .map_err(|e| MonitorIoError::file(e.message.clone()))?;
-    let read = || -> std::result::Result<calamine::Range<Data>, String> {
-        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        wb.worksheet_range_at(0)
-            .ok_or_else(|| "没有工作表".to_string())?
-            .map_err(|e| e.to_string())
+    let unreadable =
+        |e: &dyn std::fmt::Display| MonitorIoError::file(format!("无法读取 xlsx：{e}"));
+    let read = || -> Result<Vec<Vec<Cell>>> {
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+        let name = wb
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(&"没有工作表"))?;
+        let mut reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| unreadable(&e))?;
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+            let (r, c) = cell.get_position();
+            let (r, c) = (r as usize, c as usize);
+            if r > MAX_WIDE_ROWS + 50 {
+                return Err(MonitorIoError::file(format!("超过 {MAX_WIDE_ROWS} 行")));
+            }
+            if c >= MAX_WIDE_COLUMNS {
+                return Err(MonitorIoError::file(format!("超过 {MAX_WIDE_COLUMNS} 列")));
+            }
+            let value = match Data::from(cell.get_value().clone()) {
+                Data::Empty => continue,
+                Data::Float(v) => Cell::Number(v),
+                Data::Int(v) => Cell::Number(v as f64),
+                Data::String(s) if s.trim().is_empty() => continue,
+                Data::String(s) => Cell::Text(s),
+                other => Cell::Text(other.to_string()),
+            };
+            if rows.len() <= r {
+                rows.resize_with(r + 1, Vec::new);
+            }
+            let row = &mut rows[r];
+            if row.len() <= c {
+                row.resize_with(c + 1, || Cell::Empty);
+            }
+            row[c] = value;
+        }
+        Ok(rows)
     };
-    let range = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
-        .unwrap_or_else(|_| Err("文件已损坏".into()))
-        .map_err(|e| MonitorIoError::file(format!("无法读取 xlsx：{e}")))?;
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let (r1, _) = range.end().unwrap_or((0, 0));
-    if (r1 - r0) as usize > MAX_WIDE_ROWS + 50 {
-        return Err(MonitorIoError::file(format!("超过 {MAX_WIDE_ROWS} 行")));
-    }
-    // Rows and columns at their sheet positions, so cell names match what the user sees.
-    let mut rows: Vec<Vec<Cell>> = (0..r0).map(|_| Vec::new()).collect();
-    for row in range.rows() {
-        let mut cells: Vec<Cell> = (0..c0).map(|_| Cell::Empty).collect();
-        cells.extend(row.iter().map(|d| match d {
-            Data::Empty => Cell::Empty,
-            Data::Float(v) => Cell::Number(*v),
-            Data::Int(v) => Cell::Number(*v as f64),
-            Data::String(s) if s.trim().is_empty() => Cell::Empty,
-            Data::String(s) => Cell::Text(s.clone()),
-            other => Cell::Text(other.to_string()),
-        }));
-        rows.push(cells);
-    }
-    Ok(rows)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(unreadable(&"文件已损坏")))
 }
 
 /// What a value column holds.

@@ -160,7 +160,8 @@ impl<'r> Sink<'r> {
                             name: res.names[k].clone(),
                         });
                     }
-                    CellRef::Text(s) => t.push(trim_cell(s)),
+                    // `'=…` written by duban's own exports reads as `=…` (formula.rs).
+                    CellRef::Text(s) => t.push(crate::formula::strip_neutralised(trim_cell(s))),
                     CellRef::Number(x) => t.push(&number_text(x)),
                     CellRef::Empty => t.push(""),
                 },

@@ -80,6 +80,22 @@ fn reads_columns_blank_rows_and_missing_marks() {
     assert_eq!(t.column_letter(0), "B");
 }
 
+/// Text written by duban's own exports with a leading apostrophe (`'=HYPERLINK(…)`) reads
+/// back as the text it was; other apostrophes stay.
+#[test]
+fn an_exported_apostrophe_reads_back_as_the_text_it_was() {
+    let text = "id,区县,a,b\n'=HYPERLINK(1),'+甲,1,2\n'plain,乙,3,4\n";
+    let t = both(text, &spec()).unwrap();
+    assert_eq!(
+        t.table.text("id").unwrap().iter().collect::<Vec<_>>(),
+        ["=HYPERLINK(1)", "'plain"]
+    );
+    assert_eq!(
+        t.table.text("区县").unwrap().iter().collect::<Vec<_>>(),
+        ["+甲", "乙"]
+    );
+}
+
 #[test]
 fn errors_name_row_and_column_on_both_paths() {
     let s = spec();

@@ -139,9 +139,19 @@ async fn inbox(
         None
     };
     let plans = state.store.list_plans().await?;
+    let mut open_plans = Vec::new();
     for p in plans.iter().filter(|p| p.year.is_some()) {
-        let as_of = PlanAsOf::of(&state.store, p.id, q.get("as_of")).await?.date;
-        let duties = state.store.report_duties(p.id).await?;
+        let plan_as_of = PlanAsOf::of(&state.store, p.id, q.get("as_of")).await?;
+        let as_of = plan_as_of.date;
+        // A draft plan sets no duties yet (its tasks and units may still change): reports
+        // fall due once the office adopts it. The labelled demo plan shows its demo duties.
+        let open = p.state == duban_store::plan::PlanState::Adopted || plan_as_of.demo.is_some();
+        let duties = if open {
+            open_plans.push(p.id);
+            state.store.report_duties(p.id).await?
+        } else {
+            Vec::new()
+        };
         let plan_ctx = context! { plan_id => p.id, plan_title => p.title };
         if let Some(unit) = auth.user.unit_id.filter(|_| !auth.is_admin()) {
             let mine: Vec<ReportDuty> = duties
@@ -234,7 +244,7 @@ async fn inbox(
             overdue_by_plan => overdue_by_plan,
             overdue_total => overdue_total,
             escalations => escalations,
-            plans => plans.iter().map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>(),
+            plans => plans.iter().map(|p| context! { id => p.id, title => p.title, state => p.state, open => open_plans.contains(&p.id) }).collect::<Vec<_>>(),
             can_report => auth.user.unit_id.is_some() && !auth.is_admin() && ReportActor::of(&auth.user).is_some(),
             accepted => q.get("accepted").and_then(|v| v.parse::<u32>().ok()),
             skipped => q.get("skipped").and_then(|v| v.parse::<u32>().ok()),

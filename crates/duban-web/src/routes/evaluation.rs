@@ -25,7 +25,7 @@ use super::attachment;
 use crate::auth::{Auth, Office};
 use crate::error::AppError;
 use crate::evaluation::{
-    self as ev, ComputeError, check_data, check_spec, compute, ensure_demo, form_choices,
+    self as ev, ComputeError, check_data_blocking, check_spec, compute, form_choices,
     require_reader, result_view, spec_form, spec_from_form, spec_to_text,
 };
 use crate::form_fields::FormFields;
@@ -116,7 +116,6 @@ async fn index(
     if auth.role() == duban_store::user::Role::Reporter {
         return Ok(Redirect::to("/evaluations/snapshots").into_response());
     }
-    ensure_demo(&state.store).await?;
     index_page(&state, &page, StatusCode::OK, None).await
 }
 
@@ -128,7 +127,6 @@ async fn new_dataset_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    ensure_demo(&state.store).await?;
     let methods = state.store.eval_methods().await?;
     let targets = state.store.reported_targets().await?;
     render_with_status(
@@ -187,7 +185,10 @@ async fn upload_dataset(
         return fail("请选择用于校验数据的评价方法".into()).await;
     };
     let method = state.store.eval_method(method_id).await?;
-    let checked = check_spec(&method.spec).and_then(|spec| check_data(&bytes, kind, &spec));
+    let (bytes, checked) = match check_spec(&method.spec) {
+        Ok(spec) => check_data_blocking(bytes, kind, spec).await,
+        Err(e) => (bytes, Err(e)),
+    };
     let ds = match checked {
         Ok(ds) => ds,
         Err(ComputeError(msg)) => {
@@ -338,13 +339,12 @@ async fn dataset_page(
     let mut error = None;
     if let Some(mid) = d.method_id {
         let m = state.store.eval_method(mid).await?;
-        match check_spec(&m.spec).and_then(|s| {
-            check_data(
-                &bytes,
-                DataKind::parse(&d.kind).unwrap_or(DataKind::Csv),
-                &s,
-            )
-        }) {
+        let kind = DataKind::parse(&d.kind).unwrap_or(DataKind::Csv);
+        let checked = match check_spec(&m.spec) {
+            Ok(spec) => check_data_blocking(bytes, kind, spec).await.1,
+            Err(e) => Err(e),
+        };
+        match checked {
             Ok(ds) => {
                 let rows: Vec<J> = (0..ds.ids.len())
                     .map(|i| {
@@ -681,7 +681,6 @@ async fn snapshots(
     _auth: Auth,
     page: Page,
 ) -> Result<Response, AppError> {
-    ensure_demo(&state.store).await?;
     let list = state.store.eval_snapshots().await?;
     Ok(render(
         &state,
