@@ -313,7 +313,7 @@ fn run_firms(
         .and_then(|n| n.to_str())
         .and_then(duban_io::table_read::DataKind::of_name)
         .unwrap_or(duban_io::table_read::DataKind::Csv);
-    let table = duban_io::firm_table::read_firm_table(&bytes, kind, &spec.columns()?)
+    let table = duban_io::firm_table::read_firm_table_for(&bytes, kind, &spec, &spec.columns()?)
         .with_context(|| format!("{}", data.display()))?;
     drop(bytes);
     let e = firm_format::run(&table, &spec).with_context(|| format!("{}", data.display()))?;

@@ -146,7 +146,7 @@ fn errors_name_formula_position_row_and_column() {
     let (ok, _, err) = duban(&["eval", "run", "--data", &dup, "--spec", &spec]);
     assert!(!ok);
     assert!(
-        err.contains("data row 3: id 'a'") && err.contains("data row 2"),
+        err.contains("row 3: id 'a'") && err.contains("row 2"),
         "{err}"
     );
 }

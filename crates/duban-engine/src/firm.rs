@@ -317,16 +317,23 @@ impl FirmSpec {
                     .flat_map(|l| l.exclusions.iter().map(|e| ("[[leaders.exclude]]", e))),
             );
         for (what, t) in tests {
-            let n = t.below.is_some() as u8 + t.one_of.is_some() as u8 + t.above.is_some() as u8;
-            if n != 1 {
+            // A scope rule is `below` or `in` (the contract); `above` is for points and
+            // the 领跑者 filters.
+            if what == "[[exclude]]" && t.above.is_some() {
                 return bad(format!(
-                    "{what} on '{}': give exactly one of `below`, `above`, `in`",
+                    "[[exclude]] on '{}': `above` is not a scope rule; use `below` or `in`",
                     t.column
                 ));
             }
-            if what == "[[exclude]]" && t.above.is_some() {
+            let n = t.below.is_some() as u8 + t.one_of.is_some() as u8 + t.above.is_some() as u8;
+            if n != 1 {
+                let choices = if what == "[[exclude]]" {
+                    "`below`, `in`"
+                } else {
+                    "`below`, `above`, `in`"
+                };
                 return bad(format!(
-                    "[[exclude]] on '{}': use `below` or `in`",
+                    "{what} on '{}': give exactly one of {choices}",
                     t.column
                 ));
             }
@@ -354,7 +361,15 @@ impl FirmSpec {
             });
         }
         let nkeys = self.class.as_ref().map_or(0, |c| c.names().len());
+        let mut given = std::collections::HashSet::new();
         for b in &self.fixed {
+            // One published value per class: a second entry would silently win.
+            if !given.insert(b.class.names()) {
+                return bad(format!(
+                    "[[benchmark]] class {:?} is given twice",
+                    b.class.names()
+                ));
+            }
             if b.class.names().len() != nkeys {
                 return bad(format!(
                     "[[benchmark]] class {:?}: {} values for {nkeys} class columns",
@@ -377,6 +392,33 @@ impl FirmSpec {
             }
         }
         Ok(())
+    }
+
+    /// Which part of the spec first names a column, for an error about that column
+    /// (`the formula of indicator '亩均税收'`).
+    pub fn column_user(&self, column: &str) -> Option<String> {
+        if self.id == column {
+            return Some("id".into());
+        }
+        if self.class.iter().flat_map(Keys::names).any(|c| c == column) {
+            return Some("class".into());
+        }
+        for i in &self.indicators {
+            if Formula::parse(&i.formula).is_ok_and(|f| f.columns.iter().any(|c| c == column)) {
+                return Some(format!("the formula of indicator '{}'", i.name));
+            }
+        }
+        let named = |t: &Exclusion| t.column == column;
+        if let Some(e) = self.exclusions.iter().find(|e| named(e)) {
+            return Some(format!("[[exclude]] '{}'", e.reason));
+        }
+        if let Some(a) = self.adjustments.iter().find(|a| named(&a.test())) {
+            return Some(format!("[[adjust]] '{}'", a.reason));
+        }
+        self.leaders.as_ref().and_then(|l| {
+            (l.exclusions.iter().any(named) || l.by.names().contains(&column))
+                .then(|| "[leaders]".to_string())
+        })
     }
 
     /// The columns this spec reads and how, in first-use order.
@@ -602,6 +644,16 @@ fn combined_codes(table: &Table, keys: &[&str]) -> Result<(Vec<u32>, Vec<String>
                 };
                 codes.push(code);
             }
+            // The joined name is the class's name in every output: two combinations that
+            // join alike (`B|C`+`A`, `C`+`A|B`) would be two classes under one name.
+            let mut seen = std::collections::HashSet::with_capacity(names.len());
+            if let Some(name) = names.iter().find(|n| !seen.insert(n.as_str())) {
+                return Err(EngineError::Shape(format!(
+                    "class columns {}: two different combinations both read '{name}' \
+                     (a class value may not contain '|')",
+                    keys.join(", ")
+                )));
+            }
             Ok((codes, names))
         }
     }
@@ -639,7 +691,7 @@ fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
     };
     if let Some(i) = (0..n).into_par_iter().find_first(|&i| text(i).is_empty()) {
         return Err(EngineError::Shape(format!(
-            "data row {}: empty id (column '{name}')",
+            "row {}: empty id (column '{name}')",
             i + 2
         )));
     }
@@ -706,7 +758,7 @@ fn check_ids(col: &Column, name: &str) -> Result<(), EngineError> {
         .min();
     match first_dup {
         Some((i, f)) => Err(EngineError::Shape(format!(
-            "data row {}: id '{}' (column '{name}') already at data row {}",
+            "row {}: id '{}' (column '{name}') already at row {}",
             i as usize + 2,
             text(i as usize),
             f as usize + 2
@@ -935,6 +987,10 @@ pub fn evaluate_firms(table: &Table, spec: &FirmSpec) -> Result<FirmEvaluation, 
     if !adj_tests.is_empty() {
         par_chunks(&mut adjust_hits, |rows, out| {
             for (o, i) in out.iter_mut().zip(rows) {
+                // An excluded firm is never scored: no points for or against it either.
+                if excluded[i] != 0 {
+                    continue;
+                }
                 for (k, t) in adj_tests.iter().enumerate() {
                     if t.hit(i) {
                         *o |= 1 << k;

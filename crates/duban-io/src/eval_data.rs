@@ -46,6 +46,9 @@ pub enum EvalDataError {
     },
     #[error("row 1: no column named '{0}' in the header (unknown indicator or id/class column)")]
     UnknownColumn(String),
+    /// [`EvalDataError::UnknownColumn`] with the part of a firm spec that names it.
+    #[error("row 1: no column named '{name}' in the header ({user} of the spec names it)")]
+    UnknownColumnOf { name: String, user: String },
     #[error("row 1, column {col}: column name '{name}' appears twice")]
     DuplicateColumn { col: String, name: String },
     #[error("row {row}: {found} cells, the header has {expected}")]

@@ -620,6 +620,23 @@ mod tests {
         (spec, table, e)
     }
 
+    /// Probe: a missing column is named with the part of the spec that asks for it.
+    #[test]
+    fn a_missing_column_names_its_indicator() {
+        let spec = parse_firm_spec(SPEC).unwrap();
+        let data = DATA.replace("energy", "power");
+        let e = crate::firm_table::read_firm_table_for(
+            data.as_bytes(),
+            crate::table_read::DataKind::Csv,
+            &spec,
+            &spec.columns().unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no column named 'energy'"), "{e}");
+        assert!(e.contains("indicator '"), "{e}");
+    }
+
     #[test]
     fn csv_output_rows_in_input_order() {
         let (spec, table, e) = run_csv(SPEC, DATA);

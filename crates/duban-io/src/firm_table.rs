@@ -41,6 +41,23 @@ pub fn read_firm_table(
     read_table(bytes, kind, &read_spec(wanted)).map(|t| t.table)
 }
 
+/// Reads the columns `spec` needs; a missing column is named with the part of the spec
+/// that asks for it.
+pub fn read_firm_table_for(
+    bytes: &[u8],
+    kind: DataKind,
+    spec: &duban_engine::firm::FirmSpec,
+    wanted: &[(String, ColumnUse)],
+) -> Result<Table, EvalDataError> {
+    read_firm_table(bytes, kind, wanted).map_err(|e| match e {
+        EvalDataError::UnknownColumn(name) => match spec.column_user(&name) {
+            Some(user) => EvalDataError::UnknownColumnOf { name, user },
+            None => EvalDataError::UnknownColumn(name),
+        },
+        e => e,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

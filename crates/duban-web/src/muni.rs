@@ -14,7 +14,7 @@ use duban_engine::firm::{ColumnUse, FirmEvaluation, FirmSpec};
 use duban_engine::spec::Direction;
 use duban_engine::table::{Column, Table};
 use duban_io::firm_format;
-use duban_io::firm_table::read_firm_table;
+use duban_io::firm_table::{read_firm_table, read_firm_table_for};
 use duban_io::table_read::DataKind;
 use duban_store::Store;
 use duban_store::muni::{FirmRow, RunState};
@@ -130,8 +130,8 @@ pub fn read_data(
     let wanted = spec
         .columns()
         .map_err(|e| MuniError(format!("方案文本有误：{e}")))?;
-    let table =
-        read_firm_table(bytes, kind, &wanted).map_err(|e| MuniError(format!("数据有误：{e}")))?;
+    let table = read_firm_table_for(bytes, kind, spec, &wanted)
+        .map_err(|e| MuniError(format!("数据有误：{e}")))?;
     let extra = extra_columns(spec, region, name);
     let extra_table = if extra.is_empty() {
         None
@@ -763,7 +763,7 @@ mod tests {
         )
         .unwrap_err()
         .0;
-        assert!(e.contains("data row 6") && e.contains("data row 2"), "{e}");
+        assert!(e.contains("row 6") && e.contains("row 2"), "{e}");
         // A missing region column is named.
         let e = check_data(DEMO_CSV, DataKind::Csv, &spec, Some("县"), None)
             .unwrap_err()

@@ -241,6 +241,86 @@ fn weights_as_written_sum_to_100_at_the_benchmark() {
     assert_eq!(e.score, [100.0, 100.0]);
 }
 
+/// Probe: an excluded firm is never scored, so no bonus or penalty reaches it either; two
+/// class combinations that would print as one name are refused.
+#[test]
+fn excluded_firms_take_no_adjustments_and_class_names_stay_distinct() {
+    let text = r#"
+id = "id"
+class = "county"
+[[exclude]]
+column = "land_mu"
+below = 3
+reason = "用地面积不足3亩"
+[[indicator]]
+name = "亩均税收"
+formula = "tax / land_mu"
+weight = 100
+[method]
+normalise = "benchmark"
+[[adjust]]
+column = "accidents"
+above = 0
+points = -50
+reason = "安全生产事故"
+[grades]
+A = 25
+B = 45
+C = 25
+D = 5
+"#;
+    let t = table(&[
+        ("id", C::T(&["a", "b"])),
+        ("county", C::T(&["甲", "甲"])),
+        ("land_mu", C::N(&[1.0, 10.0])),
+        ("tax", C::N(&[8.0, 6.0])),
+        ("accidents", C::N(&[1.0, 1.0])),
+    ]);
+    let e = evaluate_firms(&t, &spec(text)).unwrap();
+    assert_eq!(e.adjust_hits, [0, 1]);
+    assert_eq!(e.adjust, [0.0, -50.0]);
+    let two = text.replace(r#"class = "county""#, r#"class = ["industry", "county"]"#);
+    let t = table(&[
+        ("id", C::T(&["a", "b"])),
+        ("county", C::T(&["B|C", "C"])),
+        ("industry", C::T(&["A", "A|B"])),
+        ("land_mu", C::N(&[10.0, 10.0])),
+        ("tax", C::N(&[8.0, 6.0])),
+        ("accidents", C::N(&[0.0, 0.0])),
+    ]);
+    let e = evaluate_firms(&t, &spec(&two)).unwrap_err().to_string();
+    assert!(e.contains("'A|B|C'"), "{e}");
+}
+
+#[test]
+fn a_class_given_twice_in_fixed_benchmarks_is_refused() {
+    let text = r#"
+id = "id"
+class = "county"
+[[indicator]]
+name = "亩均税收"
+formula = "tax / land_mu"
+weight = 100
+[method]
+normalise = "benchmark"
+[method.benchmark]
+basis = "fixed"
+[[benchmark]]
+class = "甲"
+values = { "亩均税收" = 2.0 }
+[[benchmark]]
+class = "甲"
+values = { "亩均税收" = 4.0 }
+[grades]
+A = 25
+B = 45
+C = 25
+D = 5
+"#;
+    let e = spec(text).validate().unwrap_err().to_string();
+    assert!(e.contains("given twice"), "{e}");
+}
+
 #[test]
 fn two_column_class_fixed_benchmarks_adjustments_and_leaders() {
     let text = r#"
@@ -467,10 +547,8 @@ fn duplicate_ids_name_the_earliest_repeat_and_its_first_row() {
     let col = Column::Text(refs.iter().copied().collect());
     assert_eq!(
         check_ids(&col, "id").unwrap_err().to_string(),
-        EngineError::Shape(
-            "data row 3002: id '企100' (column 'id') already at data row 102".into()
-        )
-        .to_string()
+        EngineError::Shape("row 3002: id '企100' (column 'id') already at row 102".into())
+            .to_string()
     );
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert!(check_ids(&Column::Text(refs.iter().copied().collect()), "id").is_ok());
@@ -481,20 +559,20 @@ fn duplicate_ids_name_the_earliest_repeat_and_its_first_row() {
     let col = Column::Text(many.iter().map(String::as_str).collect());
     assert_eq!(
         check_ids(&col, "id").unwrap_err().to_string(),
-        "data row 150002: id '企70000' (column 'id') already at data row 70002"
+        "row 150002: id '企70000' (column 'id') already at row 70002"
     );
     // Numeric ids are compared as written ("0" and "-0" differ) but hashed as values, so
     // 0 and −0 share a hash: the text comparison sorts it out.
     let nums = Column::Number(vec![1.0, 0.0, 2.5, -0.0, 2.5]);
     let e = check_ids(&nums, "no").unwrap_err().to_string();
     assert!(
-        e.contains("data row 6: id '2.5' (column 'no') already at data row 4"),
+        e.contains("row 6: id '2.5' (column 'no') already at row 4"),
         "{e}"
     );
     let e = check_ids(&Column::Number(vec![1.0, NA]), "no")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("data row 3: empty id"), "{e}");
+    assert!(e.contains("row 3: empty id"), "{e}");
 }
 
 #[test]

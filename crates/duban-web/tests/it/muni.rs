@@ -173,7 +173,7 @@ async fn schemes_and_uploads_are_checked_before_anything_is_stored() {
             "firms.csv",
             DATA.replace("f3,", "f1,").into_bytes(),
             unprocessable,
-            &["data row 4", "data row 2"],
+            &["row 4", "row 2"],
         ),
         (
             "firms.csv",
