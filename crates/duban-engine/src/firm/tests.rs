@@ -245,30 +245,9 @@ fn weights_as_written_sum_to_100_at_the_benchmark() {
 /// class combinations that would print as one name are refused.
 #[test]
 fn excluded_firms_take_no_adjustments_and_class_names_stay_distinct() {
-    let text = r#"
-id = "id"
-class = "county"
-[[exclude]]
-column = "land_mu"
-below = 3
-reason = "用地面积不足3亩"
-[[indicator]]
-name = "亩均税收"
-formula = "tax / land_mu"
-weight = 100
-[method]
-normalise = "benchmark"
-[[adjust]]
-column = "accidents"
-above = 0
-points = -50
-reason = "安全生产事故"
-[grades]
-A = 25
-B = 45
-C = 25
-D = 5
-"#;
+    let text = format!(
+        "{BASE}[[adjust]]\ncolumn = \"accidents\"\nabove = 0\npoints = -50\nreason = \"安全生产事故\"\n"
+    );
     let t = table(&[
         ("id", C::T(&["a", "b"])),
         ("county", C::T(&["甲", "甲"])),
@@ -276,7 +255,7 @@ D = 5
         ("tax", C::N(&[8.0, 6.0])),
         ("accidents", C::N(&[1.0, 1.0])),
     ]);
-    let e = evaluate_firms(&t, &spec(text)).unwrap();
+    let e = evaluate_firms(&t, &spec(&text)).unwrap();
     assert_eq!(e.adjust_hits, [0, 1]);
     assert_eq!(e.adjust, [0.0, -50.0]);
     let two = text.replace(r#"class = "county""#, r#"class = ["industry", "county"]"#);
