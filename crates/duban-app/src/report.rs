@@ -25,18 +25,27 @@ pub fn notice_of(r: &ReportRow, action: &ReportAction) -> Option<Notice> {
         ReportAction::Reopen { reason } => reason.trim(),
         _ => "",
     };
-    let (number, period, report_id) = (r.task_number, &r.period_label, r.id);
+    let (period, report_id) = (&r.period_label, r.id);
+    // The task by number and (shortened) title: a number alone is ambiguous once an office
+    // runs several plans.
+    let title: String = r.task_title.chars().take(16).collect();
+    let ellipsis = if r.task_title.chars().count() > 16 {
+        "…"
+    } else {
+        ""
+    };
+    let task = format!("第{}项任务“{title}{ellipsis}”", r.task_number);
     // A demo report's messages say so: they are not work to do.
     let demo = if r.demo { "（示例数据）" } else { "" };
     Some(Notice {
         audience,
         notification: NewNotification {
             event: event.to_string(),
-            subject: format!("第{number}项任务 {period} 报告{what}{demo}"),
+            subject: format!("{task} {period} 报告{what}{demo}"),
             body_text: if comment.is_empty() {
-                format!("第{number}项任务 {period} 报告{what}。")
+                format!("{task} {period} 报告{what}。")
             } else {
-                format!("第{number}项任务 {period} 报告{what}。\n意见：{comment}")
+                format!("{task} {period} 报告{what}。\n意见：{comment}")
             },
             link: Some(format!("/reports/{report_id}")),
             payload: serde_json::json!({
@@ -102,7 +111,7 @@ mod tests {
         assert_eq!(n.notification.event, "report.submitted");
         assert_eq!(
             n.notification.subject,
-            "第3项任务 2020年第二季度 报告已报送，请审核"
+            "第3项任务“任务” 2020年第二季度 报告已报送，请审核"
         );
         let n = notice_of(
             &r,
@@ -114,7 +123,7 @@ mod tests {
         assert_eq!(n.audience, Audience::Unit(9));
         assert_eq!(
             n.notification.body_text,
-            "第3项任务 2020年第二季度 报告被退回，请修改后重新报送。\n意见：数据不全"
+            "第3项任务“任务” 2020年第二季度 报告被退回，请修改后重新报送。\n意见：数据不全"
         );
         assert_eq!(n.notification.link.as_deref(), Some("/reports/42"));
         assert_eq!(n.notification.payload["action"], "return");

@@ -231,7 +231,18 @@ fn typed_or(form: Option<Value>, name: &str, stored: Option<Value>) -> Value {
     form.and_then(|f| f.get_attr("values").ok())
         .and_then(|v| v.get_item(&Value::from(name)).ok())
         .filter(|v| !v.is_undefined() && !v.is_none())
-        .unwrap_or_else(|| stored.unwrap_or_default())
+        .unwrap_or_else(|| match stored {
+            // A stored whole number is shown as people write it (3000, not 3000.0).
+            Some(v) if v.kind() == minijinja::value::ValueKind::Number => {
+                match f64::try_from(v.clone()) {
+                    Ok(x) if x.fract() == 0.0 && x.abs() < 1e15 => {
+                        Value::from(format!("{}", x as i64))
+                    }
+                    _ => v,
+                }
+            }
+            other => other.unwrap_or_default(),
+        })
 }
 
 /// Beijing time (UTC+8, no daylight saving) for a stored UTC timestamp, as a `<time>` element:

@@ -2,7 +2,7 @@
 //! deadline, curve), the responsible units, and the task it carries over.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Value, context};
@@ -23,6 +23,7 @@ async fn detail(
     _auth: Auth,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let task = state.store.task(id).await?;
     let d = state.store.plan_detail(task.plan_id).await?;
@@ -73,6 +74,7 @@ async fn detail(
             targets => targets.iter().map(|t| target_view(t)).collect::<Vec<_>>(),
             pillar => pillar,
             carried => carried,
+            saved => q.get("done").is_some_and(|d| d == "saved"),
         },
     )?
     .into_response())

@@ -446,7 +446,7 @@ async fn edit_task(
         Err(e) => return Ok(e.with_back(back)),
     };
     match duban_app::plan::update_task(&state.store, &edit, auth.user.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?done=saved")).into_response()),
         Err(duban_app::Error::Store(StoreError::Conflict)) => {
             let current = state.store.task(id).await?;
             Ok(AppError::Conflict(format!(

@@ -927,3 +927,31 @@ async fn probe_summary_and_overview_refuse_bad_queries() {
         }
     }
 }
+
+/// Walk 6: target values in the edit form read as written (350, not 350.0); saving says so.
+#[tokio::test]
+async fn the_edit_form_shows_whole_numbers_and_saving_is_confirmed() {
+    let app = app_with_users().await;
+    let id = seed_plan_id(&app).await;
+    let mut c = login(&app, "admin").await;
+    let mut values = Vec::new();
+    for n in 1..=30 {
+        let t = task_id(&app, id, n).await;
+        values.extend(
+            task_form(&mut c, t)
+                .await
+                .into_iter()
+                .filter(|(k, v)| k.ends_with("_value") && !v.is_empty())
+                .map(|(_, v)| v),
+        );
+    }
+    assert!(values.iter().any(|v| v == "350"), "{values:?}");
+    assert!(!values.iter().any(|v| v.ends_with(".0")), "{values:?}");
+    let t = task_id(&app, id, 1).await;
+    let fields = task_form(&mut c, t).await;
+    let r = save_task(&mut c, t, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = r.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/tasks/{t}?done=saved"));
+    assert!(c.get(&to).await.body.contains("已保存"));
+}
