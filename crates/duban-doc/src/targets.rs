@@ -1225,9 +1225,13 @@ fn metric_for(view: &View, tok: &Token) -> String {
         }
     }
     let c = view.at(after_start);
+    // A rate with its cue names what grows before it (地区生产总值按增长5%安排): the word
+    // after the % is how, not what.
+    let rate_with_cue = tok.cue.is_some() && RATE_UNITS.contains(&tok.unit_norm.as_str());
     if (is_han(c) || matches!(c, '“' | '"' | '(' | '《'))
         && !matches!(c, '的' | '并' | '且' | '或')
         && !(c == '(' && names_units(view, after_start))
+        && !rate_with_cue
     {
         // Up to the clause end; a 、 inside parentheses (县(市、区)) does not end it.
         let mut e = after_start;
@@ -1248,6 +1252,23 @@ fn metric_for(view: &View, tok: &Token) -> String {
             }
             e += 1;
         }
+        // 40个吸引力强、带动面广的消费场景: qualities listed before 的, then the thing
+        // counted.
+        if view.at(e) == '、' {
+            let mut k = e;
+            while k < view.len()
+                && k - after_start < 40
+                && !matches!(view.at(k), ',' | '。' | ';' | '\n' | ':')
+            {
+                k += 1;
+            }
+            if let Some(de) = (e..k).rev().find(|&j| view.at(j) == '的') {
+                let head = trim_metric(&view.orig(de + 1, k));
+                if !head.is_empty() {
+                    return head;
+                }
+            }
+        }
         let m = trim_metric(&view.orig(after_start, e));
         if !m.is_empty() {
             return m;
@@ -1255,7 +1276,18 @@ fn metric_for(view: &View, tok: &Token) -> String {
     }
     let before_end = tok.cue.map_or(tok.num_start, |c| c.1.min(tok.num_start));
     let mut s = before_end;
-    while s > 0 && !is_delim(view.at(s - 1)) && before_end - s < 40 {
+    // Back to the clause start; a 、 inside brackets (县（市、区）) does not end it.
+    let mut depth = 0i32;
+    while s > 0 && before_end - s < 40 {
+        let c = view.at(s - 1);
+        match c {
+            ')' => depth += 1,
+            '(' if depth > 0 => depth -= 1,
+            _ => {}
+        }
+        if is_delim(c) && (depth == 0 || matches!(c, '。' | '\n')) {
+            break;
+        }
         s -= 1;
     }
     // The object of the last verb: 布局首批浙江省实验室2-3家 → 首批浙江省实验室.
@@ -1395,6 +1427,7 @@ fn clean_metric(raw: &str) -> String {
         "保持",
         "控制在",
         "继续",
+        "按",
     ];
     let mut s = raw
         .trim()
@@ -1776,6 +1809,25 @@ mod tests {
         let ts = targets(s);
         assert_eq!(ts.len(), 1, "{s}: {ts:#?}");
         ts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn metrics_of_a_government_report_read_whole() {
+        // Probe 7 (2026 Sichuan report): the thing counted after listed qualities; what a
+        // rate is of, before it; a place name with a bracketed list.
+        assert_eq!(
+            one("打造40个吸引力强、带动面广的消费场景").metric,
+            "消费场景"
+        );
+        assert_eq!(one("地区生产总值按增长5%安排").metric, "地区生产总值");
+        assert_eq!(
+            one("丘陵山区县（市、区）农作物耕种收综合机械化率达到55%").metric,
+            "丘陵山区县（市、区）农作物耕种收综合机械化率"
+        );
+        assert_eq!(
+            one("遴选首批20个技术先进、应用广泛的高质量数据集").metric,
+            "高质量数据集"
+        );
     }
 
     #[test]
