@@ -3,7 +3,7 @@
 //! month, quarter, half or year it names. Phrases that name no time (持续推进, 长期坚持)
 //! have none.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::period::last_day;
 
@@ -11,7 +11,29 @@ use crate::period::last_day;
 /// it names no date or no year is known.
 pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
     let text: String = phrase.chars().filter(|c| !c.is_whitespace()).collect();
-    let (stated_year, rest) = leading_year(&text);
+    if let Some(d) = numeric_date(&text) {
+        return Some(d);
+    }
+    // A span (2023.01-2023.12, 2023年1月—12月, 2023年至2024年): due at its end, in the
+    // year its start states when the end states none. Each end is read once, without
+    // looking for spans again, so a line of separators stays linear.
+    for (at, sep) in text.char_indices().rev() {
+        if at > 0 && matches!(sep, '-' | '—' | '–' | '－' | '~' | '～' | '至') {
+            let end = &text[at + sep.len_utf8()..];
+            let start_year = leading_year(&text[..at])
+                .0
+                .or_else(|| numeric_year(&text[..at]));
+            if let Some(d) = numeric_date(end).or_else(|| single_date(end, start_year.or(year))) {
+                return Some(d);
+            }
+        }
+    }
+    single_date(&text, year)
+}
+
+/// One date phrase (no span): `6月底前`, `2023年底`, `三季度末`.
+fn single_date(text: &str, year: Option<i32>) -> Option<NaiveDate> {
+    let (stated_year, rest) = leading_year(text);
     let year = stated_year.or(year)?;
     // A year a date can hold (`last_day` below expects one).
     NaiveDate::from_ymd_opt(year, 1, 1)?;
@@ -53,6 +75,34 @@ pub fn due_date(phrase: &str, year: Option<i32>) -> Option<NaiveDate> {
     Some(last_day(year, month))
 }
 
+/// A date written in digits: `2023.12`, `2023-12`, `2023/12/31` (the month's last day when
+/// no day is given).
+fn numeric_date(text: &str) -> Option<NaiveDate> {
+    let parts: Vec<&str> = text.split(['.', '-', '/']).collect();
+    if !(2..=3).contains(&parts.len())
+        || parts[0].len() != 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let year: i32 = parts[0]
+        .parse()
+        .ok()
+        .filter(|y| (1949..=2200).contains(y))?;
+    let month: u32 = parts[1].parse().ok().filter(|m| (1..=12).contains(m))?;
+    match parts.get(2) {
+        Some(day) => NaiveDate::from_ymd_opt(year, month, day.parse().ok()?),
+        None => Some(last_day(year, month)),
+    }
+}
+
+/// The year a digits-only date starts with (`2023.01` → 2023).
+fn numeric_year(text: &str) -> Option<i32> {
+    numeric_date(text).map(|d| d.year())
+}
+
 /// `2022年…` → (2022, the rest); else (None, the text).
 fn leading_year(text: &str) -> (Option<i32>, &str) {
     let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
@@ -89,6 +139,13 @@ mod tests {
         assert_eq!(due_date("9月30日前", y), d(2022, 9, 30));
         assert_eq!(due_date("11月中旬", y), d(2022, 11, 20));
         assert_eq!(due_date("12月", y), d(2022, 12, 31));
+        // Table cells (probe: 建设起止年限).
+        assert_eq!(due_date("2023.01-2023.12", y), d(2023, 12, 31));
+        assert_eq!(due_date("2023.12", y), d(2023, 12, 31));
+        assert_eq!(due_date("2023-06-15", y), d(2023, 6, 15));
+        assert_eq!(due_date("2023年1月—6月", y), d(2023, 6, 30));
+        assert_eq!(due_date("2023年至2024年", y), d(2024, 12, 31));
+        assert_eq!(due_date("3月-9月", y), d(2022, 9, 30));
     }
 
     #[test]

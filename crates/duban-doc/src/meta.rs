@@ -721,7 +721,8 @@ pub fn task_title(view: &View, start: usize, end: usize) -> (String, usize) {
     let mut stop = line_end;
     while e < line_end {
         let c = view.at(e);
-        if matches!(c, '。' | ';' | '!' | '?') {
+        // A tab ends a table cell: a 项目名称 cell is the title, the content cell its text.
+        if matches!(c, '。' | ';' | '!' | '?' | '\t') {
             stop = e;
             break;
         }

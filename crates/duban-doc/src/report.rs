@@ -182,7 +182,9 @@ pub fn layout(view: &View, lines: &[Line], tree: &Tree) -> ReportLayout {
         sk.boundaries.push(glossary);
     }
     for (i, l) in lines.iter().enumerate() {
-        if view.starts_with(l.start, "各位代表") {
+        // 各位代表 turns to the deputies; 以上民生实事，我们将… sums a list up: neither is
+        // the text of the item before it.
+        if view.starts_with(l.start, "各位代表") || view.starts_with(l.start, "以上") {
             sk.boundaries.push(i);
         }
     }

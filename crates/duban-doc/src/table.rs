@@ -254,6 +254,8 @@ struct Columns {
     /// A second text column right after the content (重点任务 ⇥ 具体举措): the row's task
     /// is both cells, or the detail alone under a content cell merged over several rows.
     detail: Option<usize>,
+    /// A name column right before the content (项目名称 ⇥ 建设内容): the task's title.
+    name: Option<usize>,
     lead: Option<usize>,
     responsible: bool,
     co: Option<usize>,
@@ -265,9 +267,17 @@ struct Columns {
 
 /// Whether a column name states the completion time.
 fn is_deadline_column(name: &str) -> bool {
-    ["时限", "完成时间", "时间节点", "时间要求", "完成期限"]
-        .iter()
-        .any(|w| name.contains(w))
+    [
+        "时限",
+        "完成时间",
+        "时间节点",
+        "时间要求",
+        "完成期限",
+        "起止年限",
+        "建设年限",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 /// Whether a column name reports on the task rather than states it.
@@ -277,12 +287,21 @@ fn is_progress_column(name: &str) -> bool {
         .any(|w| name.contains(w))
 }
 
+/// A header cell's name as matched: spaced-out letters (`主 要 工 作 任 务`) and a line
+/// break inside the cell (`责任<br>单位`) joined.
+fn column_name(view: &View, (s, e): (usize, usize)) -> String {
+    view.norm_str(s, e)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 fn header(view: &View, line: &Line) -> Option<Columns> {
     let cs = cells(view, line);
     if cs.len() < 3 {
         return None;
     }
-    let names: Vec<String> = cs.iter().map(|&(s, e)| view.norm_str(s, e)).collect();
+    let names: Vec<String> = cs.iter().map(|&c| column_name(view, c)).collect();
     columns_from_names(&names)
 }
 
@@ -291,11 +310,11 @@ fn header(view: &View, line: &Line) -> Option<Columns> {
 fn two_row_header(view: &View, first: &Line, second: &Line) -> Option<Columns> {
     let names: Vec<String> = cells(view, first)
         .iter()
-        .map(|&(s, e)| view.norm_str(s, e))
+        .map(|&c| column_name(view, c))
         .collect();
     let subs: Vec<String> = cells(view, second)
         .iter()
-        .map(|&(s, e)| view.norm_str(s, e))
+        .map(|&c| column_name(view, c))
         .filter(|n| !n.is_empty())
         .collect();
     let unit_word = |n: &str| {
@@ -371,11 +390,15 @@ fn columns_from_names(names: &[String]) -> Option<Columns> {
                 && !is_deadline_column(n)
         })
     });
+    let name = content
+        .checked_sub(1)
+        .filter(|&k| k != number && (names[k].contains("名称") || names[k] == "项目"));
     Some(Columns {
         width: cs.len(),
         number,
         content,
         detail,
+        name,
         lead,
         responsible,
         co,
@@ -460,6 +483,10 @@ pub fn recognise(view: &View, lines: &[Line]) -> Option<Layout> {
         let body = match (cell(Some(cols.content)), cell(cols.detail)) {
             (Some((s, _)), Some((_, e))) => Some((s, e)),
             (content, detail) => content.or(detail),
+        };
+        let body = match (cell(cols.name), body) {
+            (Some((s, _)), Some((_, e))) => Some((s, e)),
+            (name, body) => body.or(name),
         };
         if let (Some(n), Some((cs_s, cs_e))) = (number, body) {
             // A number out of sequence (a row missing from the copy, a typo) is still a
@@ -631,6 +658,7 @@ fn vertical_header(view: &View, lines: &[Line], nb: &[usize], at: usize) -> Opti
         number: names.len(),
         content,
         detail: None,
+        name: None,
         lead,
         responsible,
         co,

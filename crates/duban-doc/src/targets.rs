@@ -1148,7 +1148,12 @@ pub(crate) fn commitment_before(view: &View, pos: usize) -> Option<Commitment> {
         if view.ends_with(k, "确保") {
             return Some(Commitment::Firm);
         }
-        if view.ends_with(k, "力争") || view.ends_with(k, "争取") {
+        // 增长5%左右、努力争取更好结果，…: an aspiration for the goal before, not the
+        // commitment of the goals after.
+        // (努力争取 holds 力争: read as 争取.)
+        let strive =
+            (view.ends_with(k, "力争") && !view.starts_with(k, "取")) || view.ends_with(k, "争取");
+        if strive && !view.starts_with(k, "更") {
             return Some(Commitment::Stretch);
         }
         k -= 1;
@@ -1428,6 +1433,10 @@ fn clean_metric(raw: &str) -> String {
         "控制在",
         "继续",
         "按",
+        // 外调绿电规模力争达到400亿千瓦时: the commitment is read on its own.
+        "力争",
+        "确保",
+        "争取",
     ];
     let mut s = raw
         .trim()
@@ -1827,6 +1836,18 @@ mod tests {
         assert_eq!(
             one("遴选首批20个技术先进、应用广泛的高质量数据集").metric,
             "高质量数据集"
+        );
+    }
+
+    #[test]
+    fn an_aspiration_after_a_goal_does_not_commit_the_next() {
+        let ts = targets("地区生产总值增长5%左右、努力争取更好结果，一般公共预算收入增长4%左右。");
+        assert_eq!(ts.len(), 2, "{ts:#?}");
+        assert_eq!(ts[1].commitment, None);
+        let t = one("外调绿电规模力争达到400亿千瓦时");
+        assert_eq!(
+            (t.metric.as_str(), t.commitment),
+            ("外调绿电规模", Some(Commitment::Stretch))
         );
     }
 

@@ -330,8 +330,10 @@ fn split_names(orig: &[char], norm: &[char]) -> Vec<String> {
     let mut depth = 0i32;
     for (i, &c) in norm.iter().enumerate() {
         // 及 joins two units (市级各有关部门及各县市区政府); 和 does not split (省文化和旅游厅).
+        // …商务部等和各有关省级人民政府: 等和 closes one list and opens the next.
         let sep = depth == 0
-            && matches!(c, '、' | ',' | '，' | ' ' | '/' | '及')
+            && (matches!(c, '、' | ',' | '，' | ' ' | '/' | '及')
+                || (c == '和' && i > 0 && norm[i - 1] == '等'))
             && !joins_levels(norm, start, i);
         match c {
             '(' => depth += 1,
@@ -441,6 +443,10 @@ fn push_name(names: &mut Vec<String>, orig: &[char], norm: &[char], mut s: usize
 pub(crate) fn looks_like_unit(name: &str) -> bool {
     const ENDS: &[&str] = &[
         "委",
+        // 全国工商联, 妇联, 残联, 科协, 共青团中央.
+        "联",
+        "协",
+        "团中央",
         "厅",
         "局",
         "办",

@@ -1185,3 +1185,43 @@ fn a_report_with_a_glossary_after_its_last_section() {
         plan.outline.diagnostics
     );
 }
+
+/// Probe 8: header cells spaced out (主 要 工 作 任 务) or broken (责任<br>单位); a 项目名称
+/// column is the task's title; 建设起止年限 is the time limit, due at the span's end.
+#[test]
+fn portal_tables_with_spaced_headers_and_a_name_column() {
+    let plan = parse_html(
+        "<p>2023年政府工作报告重点工作责任分解</p><table>\
+         <tr><td>序号</td><td>主 要 工 作 任 务</td><td>责任单位</td></tr>\
+         <tr><td>1</td><td>地区生产总值增长6%左右。</td><td>市发展改革委</td></tr></table>",
+    );
+    assert_units(task(&plan, 1), &["市发展改革委"], &[]);
+    let plan = parse_html(
+        "<p>2023年市政府民生实事项目实施计划表</p><table>\
+         <tr><td>序号</td><td>项目名称</td><td>项目建设规模及内容</td><td>建设起<br>止年限</td><td>责任<br>单位</td></tr>\
+         <tr><td>1</td><td>城市用气提升工程</td><td>安装燃气安全装置13000套。</td><td>2023.01-2023.12</td><td>城投集团</td></tr>\
+         <tr><td>2</td><td>山塘水库综合整治工程</td><td>完成6座小型水库加固改造。</td><td>2023.01-2023.06</td><td>水利局</td></tr></table>",
+    );
+    let first = task(&plan, 1);
+    assert_eq!(first.title, "城市用气提升工程");
+    assert_eq!(first.targets.len(), 1, "{first:#?}");
+    assert_units(first, &["城投集团"], &[]);
+    assert_eq!(
+        task(&plan, 2).due,
+        chrono::NaiveDate::from_ymd_opt(2023, 6, 30)
+    );
+}
+
+/// Probe 8: 等和 closes one unit list and opens the next; 全国工商联 and 共青团中央 are units.
+#[test]
+fn unit_lists_with_people_organisations() {
+    let plan = parse_as(
+        "一、动员社会各界\n（一）动员民营企业参与消费扶贫。（全国工商联、发展改革委、共青团中央、全国妇联等和各省级人民政府负责）\n",
+        duban_core::DocKind::Implementation,
+    );
+    assert_units(
+        task(&plan, 1),
+        &["全国工商联"],
+        &["发展改革委", "共青团中央", "全国妇联", "各省级人民政府"],
+    );
+}
