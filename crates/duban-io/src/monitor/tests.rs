@@ -410,6 +410,15 @@ fn a_stray_far_cell_in_a_wide_workbook_is_refused_by_its_position() {
         assert!(started.elapsed().as_secs_f64() < 2.0);
         assert!(e.to_string().contains(message), "{e}");
     }
+    // One far cell on every row: refused by the cells the rows would span, not allocated.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for r in 0..5_000 {
+        ws.write_number(r, 999, 1.0).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let e = read_wide(&bytes, "服务业增加值", Frequency::Quarterly, None).unwrap_err();
+    assert!(e.to_string().contains("表格过大"), "{e}");
 }
 
 proptest! {

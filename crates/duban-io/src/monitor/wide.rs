@@ -138,6 +138,9 @@ fn csv_grid(bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
 
 /// The most columns a wide table may span (years or months across).
 const MAX_WIDE_COLUMNS: usize = 1_000;
+/// The most grid cells (filled or not) the rows may span together: one far cell per row
+/// must not make every row a thousand cells wide.
+const MAX_WIDE_CELLS: usize = 2_000_000;
 
 /// The first worksheet's cells at their sheet positions, streamed: a stray cell far away
 /// (XFD1048576) is refused by its position before anything is allocated for it.
@@ -159,6 +162,7 @@ fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
             .worksheet_cells_reader(&name)
             .map_err(|e| unreadable(&e))?;
         let mut rows: Vec<Vec<Cell>> = Vec::new();
+        let mut spanned = 0usize;
         while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
             let (r, c) = cell.get_position();
             let (r, c) = (r as usize, c as usize);
@@ -181,6 +185,12 @@ fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
             }
             let row = &mut rows[r];
             if row.len() <= c {
+                spanned += c + 1 - row.len();
+                if spanned > MAX_WIDE_CELLS {
+                    return Err(MonitorIoError::file(format!(
+                        "表格过大（超过 {MAX_WIDE_CELLS} 个单元格）"
+                    )));
+                }
                 row.resize_with(c + 1, || Cell::Empty);
             }
             row[c] = value;
