@@ -48,6 +48,17 @@ impl Store {
             .user_by_name(user_name)
             .await?
             .ok_or_else(|| StoreError::Invalid(format!("用户 {user_name} 不存在")))?;
+        // A disabled account gets no token (enabling it gives none back either).
+        let (disabled,): (Option<String>,) =
+            sqlx::query_as("SELECT disabled_at FROM app_user WHERE id = $1")
+                .bind(user.id)
+                .fetch_one(self.pool())
+                .await?;
+        if disabled.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "用户 {user_name} 已停用，不能创建令牌"
+            )));
+        }
         let secret = format!("{TOKEN_PREFIX}{}", random_token());
         let mut tx = self.begin_write().await?;
         let id: (i64,) = sqlx::query_as(

@@ -103,6 +103,8 @@ async fn a_disabled_account_signs_in_nowhere_until_enabled() {
     assert!(!signs_in(s, "reviewer", PASSWORD).await);
     assert!(s.session(&session.cookie_value).await.unwrap().is_none());
     assert!(s.user_for_token(&secret).await.unwrap().is_none());
+    // No token is made for a disabled account (it would come alive on enabling).
+    assert!(s.create_token("reviewer", "脚本").await.is_err());
 
     s.set_user_disabled("reviewer", false).await.unwrap();
     assert!(signs_in(s, "reviewer", PASSWORD).await);

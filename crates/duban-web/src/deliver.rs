@@ -57,10 +57,15 @@ pub fn value_of(text: &str, unit: Option<&str>) -> Result<Option<f64>, String> {
 pub fn parse_as_of(v: Option<&String>) -> Result<NaiveDate, AppError> {
     match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(today()),
-        Some(s) => duban_core::period::parse_iso_date("截至日期", s)
-            .ok()
-            .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
-            .ok_or_else(|| AppError::BadRequest(format!("截至日期“{s}”无效（格式 YYYY-MM-DD）"))),
+        Some(s) => match duban_core::period::parse_iso_date("截至日期", s) {
+            Ok(d) if (1900..=2200).contains(&chrono::Datelike::year(&d)) => Ok(d),
+            Ok(_) => Err(AppError::BadRequest(format!(
+                "截至日期“{s}”超出范围（1900—2200 年）"
+            ))),
+            Err(_) => Err(AppError::BadRequest(format!(
+                "截至日期“{s}”无效（格式 YYYY-MM-DD）"
+            ))),
+        },
     }
 }
 

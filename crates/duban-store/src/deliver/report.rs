@@ -375,7 +375,8 @@ fn check_content(
         && !(s.is_finite() && (0.0..=1.0).contains(&s))
     {
         return Err(StoreError::Invalid(
-            "节点完成比例须在 0 到 100% 之间".into(),
+            // The form takes percent, the API a share: say both.
+            "节点完成比例须在 0 到 100% 之间（API 中 milestone_share 为 0 到 1 的小数）".into(),
         ));
     }
     Ok(())
