@@ -799,13 +799,19 @@ impl Store {
                 &Audience::Role("admin".into()),
                 &NewNotification {
                     event: "monitor.alert.raised".into(),
+                    // An alert on 示例数据 says so, as a demo report's messages do.
                     subject: format!(
-                        "【监测{}】{region} {} {}",
+                        "【监测{}】{region} {} {}{}",
                         a.level.label_zh(),
                         a.indicator,
-                        a.period.label_zh()
+                        a.period.label_zh(),
+                        if demo { "（示例数据）" } else { "" }
                     ),
-                    body_text: describe(a, region),
+                    body_text: if demo {
+                        format!("{}（基于示例数据，并非统计数据。）", describe(a, region))
+                    } else {
+                        describe(a, region)
+                    },
                     link: Some(format!("/monitor/alerts/{id}")),
                     payload,
                 },

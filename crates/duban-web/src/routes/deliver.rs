@@ -129,6 +129,7 @@ async fn inbox(
     Query(q): Q,
 ) -> Result<Response, AppError> {
     let mut todo = Vec::new();
+    let mut returned = Vec::new();
     let mut later = Vec::new();
     let mut review = Vec::new();
     let mut overdue_by_plan = Vec::new();
@@ -172,7 +173,10 @@ async fn inbox(
                 .collect();
             for d in &mine {
                 let view = context! { ..duty_view(d, as_of), ..plan_ctx.clone() };
-                if now.contains(&(d.task_id, d.period_id)) {
+                if d.state == Some(ReportState::Returned) {
+                    // A returned report waits on the unit: first in its list.
+                    returned.push(view);
+                } else if now.contains(&(d.task_id, d.period_id)) {
                     todo.push(view);
                 } else {
                     later.push(view);
@@ -236,7 +240,7 @@ async fn inbox(
         &page,
         "deliver/inbox.html",
         context! {
-            duties => todo,
+            duties => returned.into_iter().chain(todo).collect::<Vec<_>>(),
             later => later,
             review => review,
             new_count => new_count,

@@ -249,6 +249,16 @@ async fn adopt_render(
 ) -> Result<Response, AppError> {
     let d = state.store.plan_detail(id).await?;
     let problems = state.store.adoption_problems(id).await?;
+    // What adoption sets off, said before it is done: reports fall due at once, and those
+    // whose due date has passed are overdue from the first day.
+    let today = duban_store::deliver::report::today();
+    let overdue_at_once = match state.store.report_duties(id).await {
+        Ok(duties) => duties
+            .iter()
+            .filter(|x| x.due < today && x.report_id.is_none())
+            .count(),
+        Err(_) => 0,
+    };
     render_with_status(
         state,
         page,
@@ -259,6 +269,8 @@ async fn adopt_render(
             problems => problems,
             tasks => d.tasks.len(),
             targets => d.targets.len(),
+            overdue_at_once => overdue_at_once,
+            demo_assignment => d.assignments.iter().any(|a| a.demo),
         },
     )
 }

@@ -959,3 +959,29 @@ async fn new_fgw_report(
     };
     (draft_report_in_store(s, key, progress, &by).await, by)
 }
+
+/// Walk 6: a draft plan sets no duties (its tasks and units may still change); the reporter
+/// is told why, and the duties appear once the office adopts the plan.
+#[tokio::test]
+async fn reports_fall_due_once_the_plan_is_adopted() {
+    let app = crate::app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let mut rep = crate::login(&app, "rep_fgw").await;
+    let page = rep.get("/deliver").await.body;
+    assert!(
+        !page.contains("class=\"duty-row\""),
+        "a draft plan set duties"
+    );
+    assert!(page.contains("尚未通过（草稿）"));
+    let admin = app
+        .state
+        .store
+        .user_by_name("admin")
+        .await
+        .unwrap()
+        .unwrap();
+    app.adopt(plan, &admin).await;
+    let page = rep.get("/deliver").await.body;
+    assert!(page.contains("class=\"duty-row\""));
+    assert!(!page.contains("尚未通过（草稿）"));
+}
