@@ -231,6 +231,22 @@ async fn inbox(
     } else {
         None
     };
+    // A unit's 督办事项 waiting for its feedback (整改措施), on its home page.
+    let awaiting_feedback = match auth.user.unit_id.filter(|_| !auth.is_admin()) {
+        Some(unit) => state
+            .store
+            .list_escalations(
+                &duban_store::escalation::EscalationFilter {
+                    state: Some(EscalationState::Raised),
+                    unit_id: Some(unit),
+                    ..Default::default()
+                },
+                500,
+            )
+            .await?
+            .len(),
+        None => 0,
+    };
     let new_count = review
         .iter()
         .filter(|r| r.get_attr("new").is_ok_and(|v| v.is_true()))
@@ -241,6 +257,7 @@ async fn inbox(
         "deliver/inbox.html",
         context! {
             duties => returned.into_iter().chain(todo).collect::<Vec<_>>(),
+            awaiting_feedback => awaiting_feedback,
             later => later,
             review => review,
             new_count => new_count,

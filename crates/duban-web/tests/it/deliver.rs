@@ -985,3 +985,34 @@ async fn reports_fall_due_once_the_plan_is_adopted() {
     assert!(page.contains("class=\"duty-row\""));
     assert!(!page.contains("尚未通过（草稿）"));
 }
+
+/// Walk 7: a unit sees on its home page how many 督办事项 wait for its feedback.
+#[tokio::test]
+async fn a_unit_sees_the_escalations_awaiting_its_feedback() {
+    let (app, _) = crate::app_with_demo().await;
+    let unit = app.state.store.unit_by_code("fgw").await.unwrap().unwrap();
+    let raised = app
+        .state
+        .store
+        .list_escalations(
+            &duban_store::escalation::EscalationFilter {
+                state: Some(duban_core::escalation::EscalationState::Raised),
+                unit_id: Some(unit.id),
+                ..Default::default()
+            },
+            500,
+        )
+        .await
+        .unwrap()
+        .len();
+    assert!(raised > 0, "the demo raises escalations for fgw");
+    let page = crate::login(&app, "rep_fgw")
+        .await
+        .get("/deliver")
+        .await
+        .body;
+    assert!(
+        page.contains(&format!("督办事项待反馈 {raised} 件")),
+        "{raised}"
+    );
+}
