@@ -12,6 +12,10 @@ use crate::{Result, Store, now};
 pub const MAX_FAILURES: i64 = 5;
 /// Failures allowed from one address in the window, whatever the names.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failures allowed for one name in the window, whatever the addresses: guessing spread
+/// over many addresses (or forged X-Forwarded-For behind a trusted proxy) stops too. Higher
+/// than the per-address limit, so locking someone out takes many tries and lasts one window.
+pub const MAX_FAILURES_PER_NAME: i64 = 30;
 /// The window, in minutes.
 pub const WINDOW_MINUTES: i64 = 15;
 
@@ -79,7 +83,7 @@ impl Store {
     }
 
     /// True when this name and address have used up their failures in the window, or the
-    /// address has, across all names.
+    /// address has across all names, or the name has across all addresses.
     pub async fn login_throttled(&self, user_name: &str, ip: &str) -> Result<bool> {
         let since = format_time(Utc::now() - Duration::minutes(WINDOW_MINUTES));
         let name: String = user_name.chars().take(64).collect();
@@ -87,12 +91,21 @@ impl Store {
             "SELECT COALESCE(SUM(CASE WHEN user_name = $1 THEN 1 ELSE 0 END), 0), COUNT(*)
              FROM login_attempt WHERE ip = $2 AND at > $3 AND success = 0",
         )
-        .bind(name)
+        .bind(&name)
         .bind(ip)
-        .bind(since)
+        .bind(&since)
         .fetch_one(self.pool())
         .await?;
-        Ok(per_name >= MAX_FAILURES || per_address >= MAX_FAILURES_PER_ADDRESS)
+        let (everywhere,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM login_attempt WHERE user_name = $1 AND at > $2 AND success = 0",
+        )
+        .bind(&name)
+        .bind(&since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(per_name >= MAX_FAILURES
+            || per_address >= MAX_FAILURES_PER_ADDRESS
+            || everywhere >= MAX_FAILURES_PER_NAME)
     }
 
     /// A successful login clears the user's failures from that address.

@@ -3,7 +3,7 @@
 
 use duban_store::StoreError;
 use duban_store::testing::{TEST_PASSWORD, TestDb, account};
-use duban_store::throttle::{MAX_FAILURES, MAX_FAILURES_PER_ADDRESS};
+use duban_store::throttle::{MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_NAME};
 use duban_store::user::{NewUser, Role};
 
 const PASSWORD: &str = TEST_PASSWORD;
@@ -175,5 +175,25 @@ async fn login_throttling_counts_per_name_and_per_address() {
             .filter(|e| e.action == "auth.login_failed" && e.subject == "user:office")
             .count() as i64,
         MAX_FAILURES
+    );
+}
+
+/// Issue 9 probe: guesses at one name spread over many addresses (or forged forwarded
+/// addresses behind a trusted proxy) are throttled too, once the name's own limit is spent.
+#[tokio::test]
+async fn guesses_at_one_name_from_many_addresses_are_throttled() {
+    let db = TestDb::fresh().await.unwrap();
+    let s = &db.store;
+    account(s, "office", Role::Admin, None).await.unwrap();
+    for i in 0..MAX_FAILURES_PER_NAME {
+        let ip = format!("198.51.100.{i}");
+        assert!(!s.login_throttled("office", &ip).await.unwrap(), "{i}");
+        s.record_login_attempt("office", &ip, false).await.unwrap();
+    }
+    assert!(s.login_throttled("office", "203.0.113.9").await.unwrap());
+    assert!(
+        !s.login_throttled("someone-else", "203.0.113.9")
+            .await
+            .unwrap()
     );
 }
