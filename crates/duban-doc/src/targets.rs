@@ -54,7 +54,8 @@ const UNITS: &[(&str, &str)] = &[
     ("千瓦时", ""),
     ("千瓦", ""),
     ("兆瓦", ""),
-    ("张", "家"),
+    // 2000张家庭养老床位: 张 counts beds; a number before 张家港 does not occur.
+    ("张", ""),
     ("台", "湾州阶"),
     ("辆", ""),
     ("套", "餐"),
@@ -1848,6 +1849,16 @@ mod tests {
         assert_eq!(
             (t.metric.as_str(), t.commitment),
             ("外调绿电规模", Some(Commitment::Stretch))
+        );
+    }
+
+    #[test]
+    fn beds_in_zhang_before_jiating() {
+        let ts = targets("新建2000张家庭养老床位、200个社区养老服务站。");
+        assert_eq!(ts.len(), 2, "{ts:#?}");
+        assert_eq!(
+            (ts[0].value, ts[0].unit.as_deref()),
+            (Some(2000.0), Some("张"))
         );
     }
 

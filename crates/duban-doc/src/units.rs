@@ -145,7 +145,11 @@ pub fn find_units(norm: &str, orig: &str, first_leads: bool) -> Units {
         })
         .collect();
     groups.extend(division_labels(&norm_chars));
+    // Each bracket's 负责 list on its own: a task whose sentences each close with their own
+    // (X负责) has one lead per sentence.
+    let mut responsible_groups: Vec<Vec<String>> = Vec::new();
     for (gs, ge, at_line_end) in groups {
+        let mut group_responsible = Vec::new();
         let parts: Vec<(usize, usize, String)> = clauses(&norm_chars, gs, ge)
             .into_iter()
             .map(|(s, e)| (s, e, norm_chars[s..e].iter().collect()))
@@ -153,10 +157,13 @@ pub fn find_units(norm: &str, orig: &str, first_leads: bool) -> Units {
         let has_lead = parts.iter().any(|(_, _, p)| p.ends_with("牵头"));
         for (s, e, part) in &parts {
             let (s, e) = (*s, *e);
+            // (技工院校内由人力资源社会保障行政部门负责): 由X负责 inside a bracket is read by
+            // the 由X rule above, not as a list of names.
             if part.contains("第一位")
                 || part.contains("第一个")
                 || part.contains(':')
                 || part.contains(']')
+                || part.contains('由')
             {
                 continue;
             }
@@ -197,11 +204,25 @@ pub fn find_units(norm: &str, orig: &str, first_leads: bool) -> Units {
             match role {
                 Role::Co => units.co.extend(names),
                 Role::Lead => units.lead.extend(names),
-                Role::Responsible => responsible.extend(names),
+                Role::Responsible => group_responsible.extend(names),
             }
         }
+        if !group_responsible.is_empty() {
+            responsible_groups.push(group_responsible);
+        }
     }
-    let separately = separately || (by_duty && units.lead.len() > 1);
+    let mut separately = separately || (by_duty && units.lead.len() > 1);
+    if responsible_groups.len() > 1 && !labelled_lead && !separately {
+        // (市场监管总局负责)…(体育总局、教育部负责): the first of each list leads its part.
+        for group in responsible_groups {
+            let mut it = group.into_iter();
+            units.lead.extend(it.next());
+            units.co.extend(it);
+        }
+        separately = true;
+    } else {
+        responsible.extend(responsible_groups.into_iter().flatten());
+    }
     if !responsible.is_empty() {
         if separately {
             units.lead.extend(responsible);

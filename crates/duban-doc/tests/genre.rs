@@ -1225,3 +1225,16 @@ fn unit_lists_with_people_organisations() {
         &["发展改革委", "共青团中央", "全国妇联", "各省级人民政府"],
     );
 }
+
+/// Probe 8: sentences each closing with their own (X负责): one lead per sentence, leading
+/// their parts separately.
+#[test]
+fn each_sentence_with_its_own_units_has_its_own_lead() {
+    let plan = parse_as(
+        "一、壮大市场主体\n（一）鼓励创新创业。推进商事制度改革。（市场监管总局负责）加强创新创业教育服务。（体育总局、教育部负责）\n",
+        duban_core::DocKind::Implementation,
+    );
+    let t = task(&plan, 1);
+    assert_units(t, &["市场监管总局", "体育总局"], &["教育部"]);
+    assert!(t.leads_separately);
+}
