@@ -468,7 +468,7 @@ async fn the_status_page_shows_the_trend_up_to_its_date() {
     let progress = api["plan"]["progress"].as_f64().expect("plan progress");
     let progress = (progress * 1000.0).round() / 10.0;
     assert!(
-        rows[3].contains(&format!("{progress}%")),
+        rows[3].contains(&format!("{progress:.1}%")),
         "last trend row {} vs API {progress}",
         rows[3]
     );
