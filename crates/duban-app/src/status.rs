@@ -352,12 +352,32 @@ pub async fn bound_observations(store: &Store, d: &PlanDetail, as_of: NaiveDate)
         return Ok(out);
     }
     let catalogue = store.monitor_indicators().await?;
-    let series = store.monitor_series(None).await?;
+    let values = store.monitor_values(None).await?;
+    let series_of = |keep: &dyn Fn(&duban_store::monitor::StoredValue) -> bool| {
+        let obs: Vec<_> = values
+            .iter()
+            .filter(|v| keep(v))
+            .map(|v| v.observation())
+            .collect();
+        duban_core::monitor::series::Series::new(&obs)
+            .map_err(|e| crate::Error::Internal(e.to_string()))
+    };
+    let all = series_of(&|_| true)?;
+    let real = series_of(&|v| !v.demo)?;
+    // Real figures when any are known at the date, else the labelled 示例数据: never a
+    // comparison of an invented year with a real one.
     let points = |ind: &str, region: &str| {
         catalogue
             .iter()
             .find(|i| i.name == ind)
-            .map(|i| known_points(&series, &catalogue, i, region, as_of, M::Value))
+            .map(|i| {
+                let known = known_points(&real, &catalogue, i, region, as_of, M::Value);
+                if known.iter().any(|p| p.value.is_some()) {
+                    known
+                } else {
+                    known_points(&all, &catalogue, i, region, as_of, M::Value)
+                }
+            })
             .unwrap_or_default()
     };
     for b in &bindings {

@@ -1123,3 +1123,58 @@ async fn an_older_seed_gets_the_new_real_figures_once() {
     assert_eq!(db.store.monitor_imports().await.unwrap().len(), 6);
     assert_eq!(db.store.monitor_values(None).await.unwrap().len(), 12);
 }
+
+/// Walk 7: a headline goal bound to a series compares real figures only once real ones are
+/// known at the date, never an invented year beside a real one: with a real 2020 next to the
+/// seed's 示例数据 2018–2019, the goal (稳步上升) is judged on real years alone.
+#[tokio::test]
+async fn a_bound_goal_never_mixes_demo_and_real_figures() {
+    let app = app_with_users().await;
+    let plan = crate::seed_plan_id(&app).await;
+    let store = &app.state.store;
+    let csv = "region,indicator,period,value,published,source\n\
+               330000,地区生产总值,2020,64613,2021-01-28,测试用真实口径\n\
+               330000,第三产业增加值,2020,36031,2021-01-28,测试用真实口径\n";
+    let obs = duban_io::monitor::read_series_csv(csv.as_bytes()).unwrap();
+    store
+        .import_monitor_values(
+            &duban_store::monitor::NewMonitorImport {
+                file_name: "real-2020.csv",
+                format: "series_csv",
+                bytes: csv.as_bytes(),
+                source: "真实数据：测试",
+                demo: false,
+                created_by: None,
+                new_indicators: &[],
+            },
+            &obs,
+        )
+        .await
+        .unwrap();
+    let detail = store.plan_detail(plan).await.unwrap();
+    let years = |bound: duban_app::status::Bound| -> Vec<i32> {
+        bound
+            .values()
+            .flatten()
+            .filter(|o| o.value.is_some())
+            .map(|o| chrono::Datelike::year(&o.date))
+            .collect()
+    };
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let after = duban_app::status::bound_observations(store, &detail, d("2021-06-30"))
+        .await
+        .unwrap();
+    assert_eq!(
+        years(after),
+        [2020],
+        "real 2020 alone, not against the demo 2019"
+    );
+    let before = duban_app::status::bound_observations(store, &detail, d("2020-07-15"))
+        .await
+        .unwrap();
+    assert_eq!(
+        years(before),
+        [2018, 2019],
+        "the labelled demo years before any real one"
+    );
+}
