@@ -713,6 +713,11 @@ fn commitment_above(
 /// unpunctuated (`1.编制…规划` + paragraphs), else the first sentence (`（一）加快…。正文`),
 /// without a trailing lead-unit note (（牵头单位：…）).
 pub fn task_title(view: &View, start: usize, end: usize) -> (String, usize) {
+    // White space after the label (`1.\t推进…`) is not the end of a cell.
+    let mut start = start;
+    while start < end && matches!(view.at(start), ' ' | '\t' | '\u{3000}') {
+        start += 1;
+    }
     let mut line_end = start;
     while line_end < end && view.at(line_end) != '\n' {
         line_end += 1;

@@ -1238,3 +1238,14 @@ fn each_sentence_with_its_own_units_has_its_own_lead() {
     assert_units(t, &["市场监管总局", "体育总局"], &["教育部"]);
     assert!(t.leads_separately);
 }
+
+/// A tab after an item's label is white space, not the end of a table cell: the title is
+/// the text after it.
+#[test]
+fn a_tab_after_the_label_keeps_the_title() {
+    let plan = parse(
+        "2024年某市工作要点\n一、目标\n1.\t推进项目建设，新建10个公园。\n2.\t加快发展现代服务业。\n",
+    );
+    assert_eq!(task(&plan, 1).title, "推进项目建设，新建10个公园");
+    assert_eq!(task(&plan, 2).title, "加快发展现代服务业");
+}
