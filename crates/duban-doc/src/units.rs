@@ -37,21 +37,20 @@ const KEYS: &[(&str, Role)] = &[
     ("协办单位", Role::Co),
 ];
 
-/// Finds the units in a task's text, given in the normalised view (char-for-char with the
-/// original, see `text`) and the original text (names are returned as written).
 /// Whether the document states once that the first unit of every list leads
 /// (列第一位者为牵头单位，下同): then `A、B按职责分工负责` is one list that A leads, not
-/// units leading their parts separately.
+/// units leading their parts separately. 牵头 must lie within 12 chars of the marker.
 pub fn first_listed_leads(norm: &[char]) -> bool {
-    let text: String = norm.iter().collect();
-    ["第一位", "第一个", "首位"].iter().any(|w| {
-        text.match_indices(w).any(|(i, _)| {
-            let after: String = text[i..].chars().take(12).collect();
-            after.contains("牵头")
-        })
+    (0..norm.len()).any(|i| {
+        ["第一位", "第一个", "首位"]
+            .iter()
+            .any(|w| starts_with(norm, i, w))
+            && (i..i + 11).any(|k| starts_with(norm, k, "牵头"))
     })
 }
 
+/// Finds the units in a task's text, given in the normalised view (char-for-char with the
+/// original, see `text`) and the original text (names are returned as written).
 pub fn find_units(norm: &str, orig: &str, first_leads: bool) -> Units {
     let norm_chars: Vec<char> = norm.chars().collect();
     let orig_chars: Vec<char> = orig.chars().collect();

@@ -48,6 +48,15 @@ fn full_text(t: &duban_core::Task) -> String {
     format!("{}{}", t.title, t.text)
 }
 
+/// Every target phrase of a plan, headline goals first.
+fn phrases_of_plan(plan: &Plan) -> Vec<&str> {
+    plan.headline_targets
+        .iter()
+        .chain(plan.tasks.iter().flat_map(|t| t.targets.iter()))
+        .map(|t| t.phrase.as_str())
+        .collect()
+}
+
 fn phrases(t: &duban_core::Task) -> Vec<&str> {
     t.targets.iter().map(|x| x.phrase.as_str()).collect()
 }
@@ -262,12 +271,7 @@ fn a_report_with_unnumbered_sections_reads_only_the_years_targets() {
         Some(duban_core::DocKind::GovernmentReport)
     );
     assert_eq!(plan.issuer.as_deref(), Some("某某省人民政府"));
-    let all: Vec<&str> = plan
-        .headline_targets
-        .iter()
-        .chain(plan.tasks.iter().flat_map(|t| t.targets.iter()))
-        .map(|t| t.phrase.as_str())
-        .collect();
+    let all = phrases_of_plan(&plan);
     // Last year's results (2157家, 9757亿元, 30万人) and the glossary (100个) are not targets.
     for past in ["2157", "9757", "30万人", "100个", "5.7%"] {
         assert!(!all.iter().any(|p| p.contains(past)), "{past} in {all:?}");
@@ -1067,19 +1071,8 @@ fn a_gap_in_a_one_cell_per_line_table_is_not_silent() {
 #[test]
 fn a_section_of_an_earlier_year_is_a_review() {
     let text = "2026年某某省政府工作报告\n某某省人民政府省长 张某\n各位代表：\n一、2025年主要工作和“十四五”发展成就\n（一）强化创新驱动。全省科技创新投入7232亿元、增长5.6%。\n（二）推进共同富裕。城镇新增就业110万人。\n二、2026年经济社会发展总体要求和主要目标任务\n今年主要预期目标是：地区生产总值增长5%左右。\n三、2026年重点工作\n（一）扩大有效投资。新开工重大项目200个以上。\n（二）办好民生实事。新增托位2万个。\n";
-    let plan = duban_doc::parse_text_with(
-        text,
-        &duban_doc::ParseOptions {
-            kind: Some(duban_core::DocKind::GovernmentReport),
-        },
-    )
-    .unwrap();
-    let all: Vec<&str> = plan
-        .headline_targets
-        .iter()
-        .chain(plan.tasks.iter().flat_map(|t| t.targets.iter()))
-        .map(|t| t.phrase.as_str())
-        .collect();
+    let plan = parse_as(text, duban_core::DocKind::GovernmentReport);
+    let all = phrases_of_plan(&plan);
     for past in ["7232", "110万人"] {
         assert!(!all.iter().any(|p| p.contains(past)), "{past} in {all:?}");
     }

@@ -87,19 +87,16 @@ impl Store {
     pub async fn login_throttled(&self, user_name: &str, ip: &str) -> Result<bool> {
         let since = format_time(Utc::now() - Duration::minutes(WINDOW_MINUTES));
         let name: String = user_name.chars().take(64).collect();
-        let (per_name, per_address): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN user_name = $1 THEN 1 ELSE 0 END), 0), COUNT(*)
-             FROM login_attempt WHERE ip = $2 AND at > $3 AND success = 0",
+        // One read: this name from this address, this address, this name anywhere.
+        let (per_name, per_address, everywhere): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN user_name = $1 AND ip = $2 THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN ip = $2 THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN user_name = $1 THEN 1 ELSE 0 END), 0)
+             FROM login_attempt
+             WHERE (ip = $2 OR user_name = $1) AND at > $3 AND success = 0",
         )
         .bind(&name)
         .bind(ip)
-        .bind(&since)
-        .fetch_one(self.pool())
-        .await?;
-        let (everywhere,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM login_attempt WHERE user_name = $1 AND at > $2 AND success = 0",
-        )
-        .bind(&name)
         .bind(&since)
         .fetch_one(self.pool())
         .await?;

@@ -77,7 +77,7 @@ pub async fn ensure_seed(store: &Store) -> Result<SeedOutcome, SeedError> {
     // The labelled demo evaluation (示例数据), loaded here so that no page view writes.
     crate::evaluation::ensure_demo(store)
         .await
-        .map_err(|e| SeedError::Evaluation(format!("{e:?}")))?;
+        .map_err(|e| SeedError::Evaluation(e.to_string()))?;
     Ok(outcome)
 }
 

@@ -919,11 +919,20 @@ impl Store {
     /// Every report owed in a plan — each lead unit of each task, for each period of the
     /// task's cadence — with the report's state and dates.
     pub async fn report_duties(&self, plan_id: i64) -> Result<Vec<ReportDuty>> {
-        let periods = self.plan_periods(plan_id).await?;
         let detail = self.plan_detail(plan_id).await?;
+        self.report_duties_of(&detail).await
+    }
+
+    /// [`Store::report_duties`] of a plan already loaded.
+    pub async fn report_duties_of(
+        &self,
+        detail: &crate::plan::PlanDetail,
+    ) -> Result<Vec<ReportDuty>> {
+        let plan_id = detail.plan.id;
+        let periods = self.plan_periods(plan_id).await?;
         let reports = self.plan_reports(plan_id).await?;
         let returns = self.return_counts(plan_id).await?;
-        Ok(duties_of(&detail, &periods, &reports, &returns))
+        Ok(duties_of(detail, &periods, &reports, &returns))
     }
 
     /// How many times each report of a plan was returned, by report id.

@@ -252,7 +252,8 @@ async fn adopt_render(
     // What adoption sets off, said before it is done: reports fall due at once, and those
     // whose due date has passed are overdue from the first day.
     let today = duban_store::deliver::report::today();
-    let overdue_at_once = match state.store.report_duties(id).await {
+    // A plan without a year has no periods yet: its check-list says so, nothing is due.
+    let overdue_at_once = match state.store.report_duties_of(&d).await {
         Ok(duties) => duties
             .iter()
             .filter(|x| x.due < today && x.report_id.is_none())
